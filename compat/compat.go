@@ -1,0 +1,247 @@
+// Package compat is Herald's contract brain: compatibility levels, violations as
+// data, and the level engine that walks previous versions in the right direction.
+//
+// Each schema format (compat/avro, compat/jsonschema, compat/protobuf) implements one
+// primitive, Format.CanRead: can a reader schema read data written with a writer
+// schema? Levels (BACKWARD, FORWARD, FULL and their transitive forms) are built on it
+// by Check. The package does no I/O: references arrive already resolved, as text.
+package compat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SchemaType names a schema format as the Confluent API spells it.
+type SchemaType int
+
+// Schema types. The zero value is Avro, because the Confluent API treats a missing
+// schemaType as AVRO.
+const (
+	Avro SchemaType = iota
+	JSON
+	Protobuf
+)
+
+var schemaTypeNames = [...]string{Avro: "AVRO", JSON: "JSON", Protobuf: "PROTOBUF"}
+
+// SchemaTypes lists every supported type in a stable order.
+var SchemaTypes = []SchemaType{JSON, Protobuf, Avro}
+
+// String returns the Confluent spelling: AVRO, JSON or PROTOBUF.
+func (t SchemaType) String() string {
+	if t < 0 || int(t) >= len(schemaTypeNames) {
+		return fmt.Sprintf("SchemaType(%d)", int(t))
+	}
+	return schemaTypeNames[t]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (t SchemaType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseSchemaType's rules.
+func (t *SchemaType) UnmarshalText(b []byte) error {
+	v, err := ParseSchemaType(string(b))
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// ErrUnknownSchemaType is returned by ParseSchemaType for names it does not know.
+var ErrUnknownSchemaType = errors.New("unknown schema type")
+
+// ParseSchemaType parses a schema type name. Matching is case-sensitive, as in
+// Confluent; the empty string means AVRO.
+func ParseSchemaType(s string) (SchemaType, error) {
+	switch s {
+	case "", "AVRO":
+		return Avro, nil
+	case "JSON":
+		return JSON, nil
+	case "PROTOBUF":
+		return Protobuf, nil
+	}
+	return 0, fmt.Errorf("%w %s", ErrUnknownSchemaType, s)
+}
+
+// Reference is a resolved schema reference: the name the referring schema uses for it
+// (a Protobuf import path, a JSON Schema $ref URI, an Avro full name) and its text.
+// Parse receives references flattened and ordered so that every reference comes after
+// the references it depends on.
+type Reference struct {
+	Name string
+	Text string
+}
+
+// Schema is a parsed, valid schema of one format. Implementations are immutable and
+// safe for concurrent use, so they can be cached by id.
+type Schema interface {
+	// Type reports the schema's format.
+	Type() SchemaType
+	// Canonical returns the form stored and returned by the registry: the submitted
+	// schema with insignificant formatting removed. Two schemas with the same
+	// canonical text (and references) are the same schema and share an id.
+	Canonical() string
+	// Normalized returns the stronger form used when normalize=true: it also
+	// erases differences that do not change meaning (key order, import and option
+	// order, default labels). Normalized(Normalized(x)) == Normalized(x).
+	Normalized() string
+	// Validate checks one payload in the given encoding. It returns nil or an
+	// *InvalidPayloadError listing every problem with its path.
+	Validate(payload []byte, enc Encoding) error
+}
+
+// Format is one schema format: how to parse it and its compatibility primitive.
+type Format interface {
+	// Type reports the format this value handles.
+	Type() SchemaType
+	// Parse parses and validates schema text. refs are the resolved references.
+	// A bad schema gives a *SchemaError.
+	Parse(text string, refs []Reference) (Schema, error)
+	// CanRead returns the violations that stop reader from reading data written
+	// with writer; none means compatible. Both schemas come from this Format's
+	// Parse. Direction and Version of the returned violations are left zero; Check
+	// fills them in.
+	CanRead(reader, writer Schema, opts Options) []Violation
+}
+
+// Encoding is how a payload is encoded for Schema.Validate.
+type Encoding int
+
+const (
+	// EncodingJSON is a JSON document: JSON Schema's natural form, Avro's JSON
+	// mapping of a datum (plain JSON, unions as their value), Protobuf's JSON mapping.
+	EncodingJSON Encoding = iota
+	// EncodingBinary is the format's own binary encoding: Avro binary, Protobuf
+	// binary preceded by the Confluent message-index path, or UTF-8 JSON text for
+	// JSON Schema. It is the payload of the Confluent wire format after the
+	// magic byte and schema id.
+	EncodingBinary
+)
+
+// String returns "json" or "binary".
+func (e Encoding) String() string {
+	if e == EncodingBinary {
+		return "binary"
+	}
+	return "json"
+}
+
+// Problem is one reason a payload does not match its schema.
+type Problem struct {
+	// Path locates the offending value inside the payload, as a JSON Pointer
+	// ("" is the whole payload, "/items/3/price" a nested value).
+	Path string `json:"path"`
+	// Message says what was expected, for a person.
+	Message string `json:"message"`
+}
+
+// InvalidPayloadError is returned by Schema.Validate when a payload breaks its schema.
+type InvalidPayloadError struct {
+	Problems []Problem
+}
+
+func (e *InvalidPayloadError) Error() string {
+	if len(e.Problems) == 0 {
+		return "invalid payload"
+	}
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if p.Path != "" {
+			b.WriteString(p.Path)
+			b.WriteString(": ")
+		}
+		b.WriteString(p.Message)
+	}
+	return b.String()
+}
+
+// SchemaError reports a schema that cannot be parsed or is not valid.
+type SchemaError struct {
+	// File is the reference name the error is in, or "" for the schema itself.
+	File string
+	// Line and Column are 1-based; zero when unknown.
+	Line, Column int
+	// Path is a JSON Pointer or dotted path inside the schema, when known.
+	Path string
+	// Message says what is wrong.
+	Message string
+}
+
+func (e *SchemaError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(":")
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "%d:%d:", e.Line, e.Column)
+	}
+	if b.Len() > 0 {
+		b.WriteString(" ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// Policy selects how strictly JSON Schema open content models are treated.
+type Policy int
+
+const (
+	// Strict is Confluent's default: adding a property to an open content model,
+	// or closing or narrowing one, is incompatible.
+	Strict Policy = iota
+	// Lenient allows those changes (Confluent 8.2's LENIENT).
+	Lenient
+)
+
+// String returns STRICT or LENIENT.
+func (p Policy) String() string {
+	if p == Lenient {
+		return "LENIENT"
+	}
+	return "STRICT"
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (p Policy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; matching ignores case.
+func (p *Policy) UnmarshalText(b []byte) error {
+	v, err := ParsePolicy(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// ParsePolicy parses STRICT or LENIENT, ignoring case.
+func ParsePolicy(s string) (Policy, error) {
+	switch strings.ToUpper(s) {
+	case "", "STRICT":
+		return Strict, nil
+	case "LENIENT":
+		return Lenient, nil
+	}
+	return 0, fmt.Errorf("unknown compatibility policy %q: want STRICT or LENIENT", s)
+}
+
+// Options tune a compatibility check. The zero value is Confluent's default behaviour.
+type Options struct {
+	// Policy is the JSON Schema content-model policy. Zero: Strict.
+	Policy Policy
+	// RuleSet selects the Protobuf rule set: "" or "CONFLUENT" (default), "WIRE_JSON"
+	// or "WIRE" (buf's categories).
+	RuleSet string
+}

@@ -1,0 +1,203 @@
+package compat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Level is a compatibility level, as configured per subject or globally.
+type Level int
+
+// Levels. The zero value is Backward, the registry default.
+const (
+	Backward Level = iota
+	BackwardTransitive
+	Forward
+	ForwardTransitive
+	Full
+	FullTransitive
+	None
+)
+
+var levelNames = [...]string{
+	Backward:           "BACKWARD",
+	BackwardTransitive: "BACKWARD_TRANSITIVE",
+	Forward:            "FORWARD",
+	ForwardTransitive:  "FORWARD_TRANSITIVE",
+	Full:               "FULL",
+	FullTransitive:     "FULL_TRANSITIVE",
+	None:               "NONE",
+}
+
+// Levels lists every level in a stable order.
+var Levels = []Level{None, Backward, BackwardTransitive, Forward, ForwardTransitive, Full, FullTransitive}
+
+// ErrInvalidLevel is returned by ParseLevel for an unknown name.
+var ErrInvalidLevel = errors.New("invalid compatibility level")
+
+// String returns the level's upper-case name, such as BACKWARD_TRANSITIVE.
+func (l Level) String() string {
+	if l < 0 || int(l) >= len(levelNames) {
+		return fmt.Sprintf("Level(%d)", int(l))
+	}
+	return levelNames[l]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseLevel's rules.
+func (l *Level) UnmarshalText(b []byte) error {
+	v, err := ParseLevel(string(b))
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}
+
+// ParseLevel parses a level name, ignoring case as Confluent does.
+func ParseLevel(s string) (Level, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	for i, n := range levelNames {
+		if n == u {
+			return Level(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w %q: valid values are none, backward, backward_transitive, forward, forward_transitive, full, full_transitive", ErrInvalidLevel, s)
+}
+
+// Transitive reports whether the level compares against every live version rather
+// than only the latest.
+func (l Level) Transitive() bool {
+	return l == BackwardTransitive || l == ForwardTransitive || l == FullTransitive
+}
+
+// Backward reports whether the new schema must read data written with old ones.
+func (l Level) Backward() bool {
+	return l == Backward || l == BackwardTransitive || l == Full || l == FullTransitive
+}
+
+// Forward reports whether old schemas must read data written with the new one.
+func (l Level) Forward() bool {
+	return l == Forward || l == ForwardTransitive || l == Full || l == FullTransitive
+}
+
+// Direction says which way a violation was found.
+type Direction int
+
+const (
+	// DirBackward: the new schema (reader) cannot read data written with an old one.
+	DirBackward Direction = iota + 1
+	// DirForward: an old schema (reader) cannot read data written with the new one.
+	DirForward
+)
+
+// String returns "backward" or "forward".
+func (d Direction) String() string {
+	switch d {
+	case DirBackward:
+		return "backward"
+	case DirForward:
+		return "forward"
+	}
+	return ""
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Direction) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "backward":
+		*d = DirBackward
+	case "forward":
+		*d = DirForward
+	case "":
+		*d = 0
+	default:
+		return fmt.Errorf("unknown direction %q", b)
+	}
+	return nil
+}
+
+// Violation is one reason a schema change is incompatible.
+type Violation struct {
+	// Rule is a stable UPPER_SNAKE rule id from Rules.
+	Rule string `json:"rule"`
+	// Path locates the change inside the schema (JSON Pointer for JSON Schema,
+	// dotted path for Avro and Protobuf).
+	Path string `json:"path"`
+	// Message explains the change for a person.
+	Message string `json:"message"`
+	// Direction says which reading failed.
+	Direction Direction `json:"direction,omitempty"`
+	// Version is the registered version compared against; zero when none.
+	Version int `json:"version,omitempty"`
+}
+
+// Report is the outcome of Check.
+type Report struct {
+	Compatible bool        `json:"compatible"`
+	Level      Level       `json:"level"`
+	Violations []Violation `json:"violations"`
+}
+
+// Previous is an earlier registered version of a subject.
+type Previous struct {
+	Version int
+	Schema  Schema
+}
+
+// RuleSchemaTypeChanged is reported when the candidate's format differs from a
+// previous version's.
+const RuleSchemaTypeChanged = "SCHEMA_TYPE_CHANGED"
+
+// Check decides whether candidate may follow previous (ordered oldest first, live
+// versions only) under level. Non-transitive levels compare with the newest version
+// only; transitive levels with every version, newest first. Every violation found is
+// reported, each marked with its direction and the version it was found against.
+func Check(f Format, level Level, candidate Schema, previous []Previous, opts Options) Report {
+	r := Report{Compatible: true, Level: level, Violations: []Violation{}}
+	if level == None || len(previous) == 0 {
+		return r
+	}
+	start := 0
+	if !level.Transitive() {
+		start = len(previous) - 1
+	}
+	for i := len(previous) - 1; i >= start; i-- {
+		p := previous[i]
+		if p.Schema.Type() != candidate.Type() {
+			r.Violations = append(r.Violations, Violation{
+				Rule:    RuleSchemaTypeChanged,
+				Message: fmt.Sprintf("Incompatible because of different schema type: %s was %s, new schema is %s", versionName(p.Version), p.Schema.Type(), candidate.Type()),
+				Version: p.Version,
+			})
+			continue
+		}
+		if level.Backward() {
+			for _, v := range f.CanRead(candidate, p.Schema, opts) {
+				v.Direction, v.Version = DirBackward, p.Version
+				r.Violations = append(r.Violations, v)
+			}
+		}
+		if level.Forward() {
+			for _, v := range f.CanRead(p.Schema, candidate, opts) {
+				v.Direction, v.Version = DirForward, p.Version
+				r.Violations = append(r.Violations, v)
+			}
+		}
+	}
+	r.Compatible = len(r.Violations) == 0
+	return r
+}
+
+func versionName(v int) string {
+	if v == 0 {
+		return "the previous schema"
+	}
+	return fmt.Sprintf("version %d", v)
+}

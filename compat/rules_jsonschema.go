@@ -1,0 +1,4 @@
+package compat
+
+// jsonSchemaRules lists the JSON rule ids; compat/jsonschema reports them.
+var jsonSchemaRules = []RuleInfo{}
