@@ -1,0 +1,93 @@
+// Package server is Herald's HTTP surface: the gin engine, the Confluent-compatible
+// registry API, the /v1 API (broker, catalog, compatibility reports), the generated
+// OpenAPI spec, operations endpoints and the catalog page handlers.
+//
+// Handlers return errors; one adapter (handle) turns them into responses through
+// the single error table in errors.go. gin types never leave this package.
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Registry serves the Confluent API. Required.
+	Registry *registry.Service
+	// Broker serves /v1/topics and /v1/groups. Nil: those routes answer 404.
+	Broker *broker.Broker
+	// Catalog serves /v1/catalog and /ui. Nil: those routes answer 404.
+	Catalog *catalog.Service
+	// Logger receives request and error logs. Nil: slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies. Zero: 16 MiB.
+	MaxBodyBytes int64
+	// IncompatibleErrorCode is the error_code sent with HTTP 409 for an
+	// incompatible schema: 409 (Confluent 7.x, Karapace, Apicurio, franz-go) or
+	// 40901 (Confluent 8.0.4+). Zero: 409.
+	IncompatibleErrorCode int
+	// Version is reported by /v1/metadata/version and herald version.
+	Version string
+}
+
+// Server is Herald's HTTP handler.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+// New validates cfg and builds the server with every route.
+func New(cfg Config) (*Server, error) {
+	if cfg.Registry == nil {
+		return nil, errors.New("server: Config.Registry is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 16 << 20
+	}
+	if cfg.IncompatibleErrorCode == 0 {
+		cfg.IncompatibleErrorCode = 409
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New()}
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.engine.ServeHTTP(w, r)
+}
+
+// routes registers every route group. Each group lives in its own file.
+func (s *Server) routes() error {
+	s.registerRegistryRoutes()
+	s.registerTopicRoutes()
+	s.registerCatalogRoutes()
+	return s.registerPageRoutes()
+}
+
+// handlerFunc is a handler that reports failure by returning an error.
+type handlerFunc func(c *gin.Context) error
+
+// handle adapts a handlerFunc: a returned error is written through the error table.
+func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.writeError(c, err)
+		}
+	}
+}

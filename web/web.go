@@ -1,0 +1,2 @@
+// Package web holds the embedded templates and static assets of the catalog pages.
+package web
