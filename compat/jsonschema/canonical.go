@@ -1,0 +1,73 @@
+package jsonschema
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strconv"
+)
+
+// normalize renders a decoded document as compact JSON with object keys sorted at
+// every level. Numbers keep their spelling; strings are re-escaped the same way
+// every time, so normalizing a normalized document changes nothing.
+func normalize(doc any) string {
+	var b bytes.Buffer
+	writeNormalized(&b, doc)
+	return b.String()
+}
+
+func writeNormalized(b *bytes.Buffer, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case json.Number:
+		b.WriteString(string(v))
+	case string:
+		writeString(b, v)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeNormalized(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(v) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, k)
+			b.WriteByte(':')
+			writeNormalized(b, v[k])
+		}
+		b.WriteByte('}')
+	default:
+		// Decoded documents hold only the types above; be safe anyway.
+		out, _ := json.Marshal(v)
+		b.Write(out)
+	}
+}
+
+// writeString writes s as a JSON string without HTML escaping.
+func writeString(b *bytes.Buffer, s string) {
+	var tmp bytes.Buffer
+	enc := json.NewEncoder(&tmp)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	b.Write(bytes.TrimSuffix(tmp.Bytes(), []byte("\n")))
+}
+
+// sortedKeys returns the keys of m in byte order.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,352 @@
+// Package jsonschema is Herald's JSON Schema format: it parses schemas (drafts 4, 6,
+// 7, 2019-09 and 2020-12, draft-07 when "$schema" is absent), gives their canonical
+// and normalized forms, validates JSON payloads, and decides compatibility with
+// Confluent's open/closed content-model rules.
+//
+// Parsing and validation use github.com/santhosh-tekuri/jsonschema/v6. References
+// arrive as data (compat.Reference); the package never reads files or the network:
+// a $ref that does not name a supplied reference is a *compat.SchemaError.
+//
+// The compatibility primitive, Format.CanRead(reader, writer), is a hand-written diff
+// over the compiled schema model in the style of Confluent's json-schema-provider:
+// every change from writer to reader is classified, and the changes that could make
+// the reader reject data the writer accepted are reported as violations. The rule
+// ids are listed, with their purpose, in compat.Rules.
+package jsonschema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/heraldhq/herald/compat"
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Limits that bound the work a hostile schema can cause.
+const (
+	// MaxSchemaSize is the largest schema or reference text Parse accepts, in bytes.
+	MaxSchemaSize = 4 << 20
+	// MaxSchemaDepth is the deepest nesting of JSON arrays and objects Parse accepts.
+	MaxSchemaDepth = 256
+	// MaxReferences is the most references one schema may bring.
+	MaxReferences = 1000
+)
+
+// rootURL is the base URI of a schema that declares no absolute "$id". It has a
+// path so that relative reference names ("address.json") resolve next to it.
+const rootURL = "mem://herald/schema.json"
+
+// Format is the JSON Schema compat.Format. The zero value is ready to use.
+type Format struct{}
+
+var _ compat.Format = Format{}
+
+// New returns the JSON Schema format.
+func New() compat.Format { return Format{} }
+
+// Type reports compat.JSON.
+func (Format) Type() compat.SchemaType { return compat.JSON }
+
+// Schema is a parsed, compiled JSON Schema. It is immutable and safe for
+// concurrent use.
+type Schema struct {
+	doc        any // the decoded document, numbers as json.Number
+	canonical  string
+	normalized string
+	compiled   *sjs.Schema
+}
+
+var _ compat.Schema = (*Schema)(nil)
+
+// Type reports compat.JSON.
+func (s *Schema) Type() compat.SchemaType { return compat.JSON }
+
+// Canonical returns the submitted document as compact JSON: whitespace removed, key
+// order and number spelling kept.
+func (s *Schema) Canonical() string { return s.canonical }
+
+// Normalized returns compact JSON with object keys sorted at every level, so that
+// schemas differing only in formatting and key order compare equal.
+func (s *Schema) Normalized() string { return s.normalized }
+
+// Compiled returns the compiled model of the schema, with every $ref resolved. It
+// must not be modified.
+func (s *Schema) Compiled() *sjs.Schema { return s.compiled }
+
+// Parse parses and compiles schema text. refs supply the documents the schema's
+// $refs name: a reference's Name is the $ref URI, absolute or relative to the
+// schema's base URI. A bad schema or reference gives a *compat.SchemaError.
+func (Format) Parse(text string, refs []compat.Reference) (s compat.Schema, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, &compat.SchemaError{Message: fmt.Sprintf("schema cannot be compiled: %v", r)}
+		}
+	}()
+	return parse(text, refs)
+}
+
+func parse(text string, refs []compat.Reference) (*Schema, error) {
+	doc, canonical, err := decodeDocument("", text)
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) > MaxReferences {
+		return nil, &compat.SchemaError{Message: fmt.Sprintf("too many references: %d, at most %d are allowed", len(refs), MaxReferences)}
+	}
+	ld := &refLoader{}
+	for _, r := range refs {
+		rdoc, _, err := decodeDocument(r.Name, r.Text)
+		if err != nil {
+			return nil, err
+		}
+		ld.refs = append(ld.refs, loadedRef{name: r.Name, doc: rdoc})
+	}
+
+	c := sjs.NewCompiler()
+	c.DefaultDraft(sjs.Draft7)
+	c.UseLoader(ld)
+	if err := c.AddResource(rootURL, doc); err != nil {
+		return nil, &compat.SchemaError{Message: err.Error()}
+	}
+	ld.base = baseURL(doc)
+	compiled, err := c.Compile(rootURL)
+	if err != nil {
+		return nil, compileError(err, []byte(text), doc, ld)
+	}
+	return &Schema{
+		doc:        doc,
+		canonical:  canonical,
+		normalized: normalize(doc),
+		compiled:   compiled,
+	}, nil
+}
+
+// decodeDocument checks the size and depth of text, decodes it keeping numbers
+// exact, and returns its compact form. file names a reference in errors.
+func decodeDocument(file, text string) (any, string, error) {
+	if len(text) > MaxSchemaSize {
+		return nil, "", &compat.SchemaError{File: file, Message: fmt.Sprintf("schema is %d bytes, larger than the %d allowed", len(text), MaxSchemaSize)}
+	}
+	if off, ok := depthWithin([]byte(text), MaxSchemaDepth); !ok {
+		line, col := lineColumn([]byte(text), off)
+		return nil, "", &compat.SchemaError{File: file, Line: line, Column: col, Message: fmt.Sprintf("schema nests deeper than %d levels", MaxSchemaDepth)}
+	}
+	doc, err := decodeJSON([]byte(text))
+	if err != nil {
+		var je *jsonError
+		if errors.As(err, &je) {
+			return nil, "", &compat.SchemaError{File: file, Line: je.line, Column: je.column, Message: "invalid JSON: " + je.msg}
+		}
+		return nil, "", &compat.SchemaError{File: file, Message: "invalid JSON: " + err.Error()}
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(text)); err != nil {
+		return nil, "", &compat.SchemaError{File: file, Message: "invalid JSON: " + err.Error()}
+	}
+	return doc, buf.String(), nil
+}
+
+// jsonError is a JSON syntax error with its 1-based position.
+type jsonError struct {
+	line, column int
+	msg          string
+}
+
+func (e *jsonError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e.column, e.msg) }
+
+// decodeJSON decodes exactly one JSON value, numbers as json.Number. Syntax errors
+// come back as *jsonError with a line and column.
+func decodeJSON(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, syntaxError(b, err, d.InputOffset())
+	}
+	off := d.InputOffset()
+	if _, err := d.Token(); err != io.EOF {
+		// Report the first non-space byte after the value.
+		for off < int64(len(b)) && isSpace(b[off]) {
+			off++
+		}
+		line, col := lineColumn(b, off)
+		return nil, &jsonError{line: line, column: col, msg: "unexpected data after the top-level value"}
+	}
+	return v, nil
+}
+
+func syntaxError(b []byte, err error, fallback int64) error {
+	off := fallback
+	msg := err.Error()
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+		if off > 0 {
+			off-- // Offset counts the byte that caused the error.
+		}
+	case errors.As(err, &te):
+		off = te.Offset
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		off = int64(len(b))
+		msg = "unexpected end of JSON input"
+	}
+	line, col := lineColumn(b, off)
+	return &jsonError{line: line, column: col, msg: msg}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// lineColumn converts a byte offset into a 1-based line and column (in bytes).
+func lineColumn(b []byte, off int64) (int, int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	if off < 0 {
+		off = 0
+	}
+	line, col := 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// depthWithin reports whether arrays and objects in b nest at most max deep, and
+// otherwise the offset where the limit is crossed. Strings are skipped.
+func depthWithin(b []byte, max int) (int64, bool) {
+	depth := 0
+	inString, escaped := false, false
+	for i, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > max {
+				return int64(i), false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return 0, true
+}
+
+// baseURL returns the absolute base URI of the root document: its "$id" (or
+// draft-04 "id") resolved against rootURL.
+func baseURL(doc any) string {
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return rootURL
+	}
+	id, _ := obj["$id"].(string)
+	if id == "" {
+		id, _ = obj["id"].(string)
+	}
+	if id == "" {
+		return rootURL
+	}
+	return resolveURL(rootURL, id)
+}
+
+// resolveURL resolves ref against base, dropping any fragment; on error it
+// returns ref unchanged.
+func resolveURL(base, ref string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	u := b.ResolveReference(r)
+	u.Fragment = ""
+	u.RawFragment = ""
+	return u.String()
+}
+
+// loadedRef is a decoded reference.
+type loadedRef struct {
+	name string
+	doc  any
+}
+
+// refLoader serves $ref targets from the supplied references only. It never
+// touches the filesystem or the network.
+type refLoader struct {
+	base string // the root document's absolute base URI
+	refs []loadedRef
+}
+
+// errNotSupplied is the cause of a $ref to a document that was not supplied.
+var errNotSupplied = errors.New("not among the schema's references (Herald never loads schemas from files or the network)")
+
+// Load implements jsonschema.URLLoader.
+func (l *refLoader) Load(u string) (any, error) {
+	if r := l.lookup(u); r != nil {
+		return r.doc, nil
+	}
+	return nil, errNotSupplied
+}
+
+// lookup finds the reference a resolved URL names: by exact name, by the name
+// resolved against the root's base URI or rootURL, or, for relative names, by the
+// URL's path ending with the name.
+func (l *refLoader) lookup(u string) *loadedRef {
+	u = strings.TrimSuffix(u, "#")
+	for i := range l.refs {
+		n := strings.TrimSuffix(l.refs[i].name, "#")
+		if n == u || resolveURL(l.base, n) == u || resolveURL(rootURL, n) == u {
+			return &l.refs[i]
+		}
+	}
+	for i := range l.refs {
+		n := strings.TrimSuffix(l.refs[i].name, "#")
+		if p, err := url.Parse(n); err == nil && !p.IsAbs() && n != "" {
+			n = strings.TrimPrefix(n, "./")
+			if strings.HasSuffix(u, "/"+n) {
+				return &l.refs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// name returns the reference name for an absolute URL, "" for the root document.
+func (l *refLoader) name(u string) string {
+	u, _, _ = strings.Cut(u, "#")
+	if u == rootURL || u == l.base {
+		return ""
+	}
+	if r := l.lookup(u); r != nil {
+		return r.name
+	}
+	if rel, ok := strings.CutPrefix(u, "mem://herald/"); ok {
+		return rel
+	}
+	return u
+}

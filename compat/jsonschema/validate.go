@@ -1,0 +1,74 @@
+package jsonschema
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/heraldhq/herald/compat"
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// printer renders the validator's messages in English.
+var printer = message.NewPrinter(language.English)
+
+// Validate checks one payload. Both encodings are JSON text (the Confluent wire
+// format carries JSON Schema payloads as UTF-8 JSON). It returns nil or an
+// *compat.InvalidPayloadError listing each failed constraint with the JSON
+// pointer of the offending value.
+func (s *Schema) Validate(payload []byte, enc compat.Encoding) (err error) {
+	_ = enc // both encodings are JSON text
+	defer func() {
+		if r := recover(); r != nil {
+			err = &compat.InvalidPayloadError{Problems: []compat.Problem{{Message: "payload cannot be validated"}}}
+		}
+	}()
+	v, err := decodeJSON(payload)
+	if err != nil {
+		var je *jsonError
+		msg := err.Error()
+		if errors.As(err, &je) {
+			msg = fmt.Sprintf("invalid JSON at line %d, column %d: %s", je.line, je.column, je.msg)
+		}
+		return &compat.InvalidPayloadError{Problems: []compat.Problem{{Path: "", Message: msg}}}
+	}
+	return s.validateValue(v)
+}
+
+// validateValue validates an already decoded value (numbers as json.Number).
+func (s *Schema) validateValue(v any) error {
+	err := s.compiled.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *sjs.ValidationError
+	if !errors.As(err, &ve) {
+		return &compat.InvalidPayloadError{Problems: []compat.Problem{{Message: err.Error()}}}
+	}
+	return &compat.InvalidPayloadError{Problems: problems(ve)}
+}
+
+// problems flattens a validation error tree to its leaf causes, in instance order,
+// without duplicates.
+func problems(ve *sjs.ValidationError) []compat.Problem {
+	var out []compat.Problem
+	seen := map[compat.Problem]bool{}
+	for _, l := range leafErrors(ve) {
+		if _, ok := l.ErrorKind.(*kind.Group); ok {
+			continue
+		}
+		p := compat.Problem{Path: jsonPointer(l.InstanceLocation), Message: l.ErrorKind.LocalizedString(printer)}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, compat.Problem{Message: ve.ErrorKind.LocalizedString(printer)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
