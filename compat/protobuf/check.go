@@ -1,23 +1,82 @@
 package protobuf
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/heraldhq/herald/compat"
 )
 
-// RuleSchemaChanged is the phase-1 placeholder rule: any difference in the
-// normalized form is reported as one violation.
-const RuleSchemaChanged = "PROTOBUF_SCHEMA_CHANGED"
+// RuleSet selects which rules CanRead applies.
+type RuleSet int
+
+const (
+	// Confluent is the default: Confluent Schema Registry's structural rules, the
+	// incompatible difference types of Diff. Same verdicts as Confluent's
+	// protobuf-provider, so clients see the same accept/reject decisions.
+	Confluent RuleSet = iota
+	// WireJSON is buf's WIRE_JSON category: changes that keep both the binary and
+	// the JSON encoding readable. Stricter than Confluent on renames and deletions.
+	WireJSON
+	// Wire is buf's WIRE category: changes that keep the binary encoding readable.
+	Wire
+)
+
+var ruleSetNames = [...]string{Confluent: "CONFLUENT", WireJSON: "WIRE_JSON", Wire: "WIRE"}
+
+// String returns CONFLUENT, WIRE_JSON or WIRE.
+func (r RuleSet) String() string {
+	if r < 0 || int(r) >= len(ruleSetNames) {
+		return fmt.Sprintf("RuleSet(%d)", int(r))
+	}
+	return ruleSetNames[r]
+}
+
+// ParseRuleSet parses a compat.Options.RuleSet value, ignoring case; "" is
+// Confluent.
+func ParseRuleSet(s string) (RuleSet, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "", "CONFLUENT":
+		return Confluent, nil
+	case "WIRE_JSON":
+		return WireJSON, nil
+	case "WIRE":
+		return Wire, nil
+	}
+	return 0, fmt.Errorf("unknown Protobuf rule set %q: want CONFLUENT, WIRE_JSON or WIRE", s)
+}
+
+// RuleUnknownRuleSet is reported when Options.RuleSet names no rule set; nothing
+// is checked then, so the change is refused rather than let through unchecked.
+const RuleUnknownRuleSet = "PROTOBUF_UNKNOWN_RULE_SET"
 
 // CanRead returns the violations that stop reader from reading data written with
-// writer.
+// writer, under the rule set opts.RuleSet selects. Both must come from Parse.
+// Paths are Confluent's ("#/Order/3": message names relative to the package, then
+// a field number).
 func (Format) CanRead(reader, writer compat.Schema, opts compat.Options) []compat.Violation {
 	r, ok1 := reader.(*Schema)
 	w, ok2 := writer.(*Schema)
 	if !ok1 || !ok2 {
-		return []compat.Violation{{Rule: RuleSchemaChanged, Message: "both schemas must be Protobuf schemas parsed by this package"}}
+		return []compat.Violation{{Rule: compat.RuleSchemaTypeChanged, Message: "both schemas must be Protobuf schemas"}}
 	}
-	if r.Normalized() == w.Normalized() {
-		return nil
+	set, err := ParseRuleSet(opts.RuleSet)
+	if err != nil {
+		return []compat.Violation{{Rule: RuleUnknownRuleSet, Message: err.Error()}}
 	}
-	return []compat.Violation{{Rule: RuleSchemaChanged, Message: "the schema changed"}}
+	return CanRead(r, w, set)
+}
+
+// CanRead is Format.CanRead on concrete schemas with a parsed rule set.
+func CanRead(reader, writer *Schema, set RuleSet) []compat.Violation {
+	if set == Confluent {
+		var out []compat.Violation
+		for _, c := range Diff(writer, reader) {
+			if !c.Compatible {
+				out = append(out, compat.Violation{Rule: c.Type, Path: c.Path, Message: c.Message})
+			}
+		}
+		return out
+	}
+	return bufCheck(writer, reader, set)
 }
