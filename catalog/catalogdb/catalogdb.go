@@ -1,0 +1,166 @@
+// Package catalogdb stores the catalog on SQLite with gorm. It implements
+// catalog.Store: each entity is one row (kind, id, JSON body), and every save
+// replaces the whole catalog in one transaction and bumps the revision.
+package catalogdb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/heraldhq/herald/catalog"
+)
+
+// entityRow is one catalog entity.
+type entityRow struct {
+	Kind string `gorm:"primaryKey;size:16"`
+	ID   string `gorm:"primaryKey;size:128"`
+	// Position keeps the document order inside a kind.
+	Position int
+	Body     string
+}
+
+func (entityRow) TableName() string { return "catalog_entities" }
+
+// revisionRow is the single row holding the catalog revision.
+type revisionRow struct {
+	Key       int `gorm:"primaryKey"`
+	Number    int64
+	UpdatedAt time.Time
+}
+
+func (revisionRow) TableName() string { return "catalog_revision" }
+
+// Store is the gorm implementation of catalog.Store.
+type Store struct {
+	db *gorm.DB
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the SQLite database at path and migrates it.
+func Open(ctx context.Context, path string) (*Store, error) {
+	// WAL lets pages read while an apply writes; busy_timeout waits for the lock
+	// instead of failing when the registry or a CLI apply holds it; foreign keys
+	// are on for consistency with the other stores.
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on", path)
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, fmt.Errorf("catalogdb: open %s: %w", path, err)
+	}
+	if err := db.WithContext(ctx).AutoMigrate(&entityRow{}, &revisionRow{}); err != nil {
+		return nil, fmt.Errorf("catalogdb: migrate: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Load implements catalog.Store.
+func (s *Store) Load(ctx context.Context) (*catalog.Document, catalog.Revision, error) {
+	var rows []entityRow
+	if err := s.db.WithContext(ctx).Order("kind, position, id").Find(&rows).Error; err != nil {
+		return nil, catalog.Revision{}, fmt.Errorf("catalogdb: load: %w", err)
+	}
+	doc := &catalog.Document{}
+	for _, r := range rows {
+		var err error
+		switch r.Kind {
+		case "team":
+			err = appendJSON(r.Body, &doc.Teams)
+		case "domain":
+			err = appendJSON(r.Body, &doc.Domains)
+		case "service":
+			err = appendJSON(r.Body, &doc.Services)
+		case "event":
+			err = appendJSON(r.Body, &doc.Events)
+		case "flow":
+			err = appendJSON(r.Body, &doc.Flows)
+		}
+		if err != nil {
+			return nil, catalog.Revision{}, fmt.Errorf("catalogdb: decode %s %s: %w", r.Kind, r.ID, err)
+		}
+	}
+	var rev revisionRow
+	err := s.db.WithContext(ctx).Where("key = ?", 1).Take(&rev).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, catalog.Revision{}, fmt.Errorf("catalogdb: load revision: %w", err)
+	}
+	return doc, catalog.Revision{Number: rev.Number, UpdatedAt: rev.UpdatedAt}, nil
+}
+
+func appendJSON[T any](body string, list *[]T) error {
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		return err
+	}
+	*list = append(*list, v)
+	return nil
+}
+
+// Save implements catalog.Store.
+func (s *Store) Save(ctx context.Context, doc *catalog.Document) (catalog.Revision, error) {
+	var rows []entityRow
+	add := func(kind, id string, i int, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, entityRow{Kind: kind, ID: id, Position: i, Body: string(b)})
+		return nil
+	}
+	var err error
+	for i, t := range doc.Teams {
+		err = errors.Join(err, add("team", t.ID, i, t))
+	}
+	for i, d := range doc.Domains {
+		err = errors.Join(err, add("domain", d.ID, i, d))
+	}
+	for i, a := range doc.Services {
+		err = errors.Join(err, add("service", a.ID, i, a))
+	}
+	for i, e := range doc.Events {
+		err = errors.Join(err, add("event", e.ID, i, e))
+	}
+	for i, f := range doc.Flows {
+		err = errors.Join(err, add("flow", f.ID, i, f))
+	}
+	if err != nil {
+		return catalog.Revision{}, fmt.Errorf("catalogdb: encode: %w", err)
+	}
+	var rev revisionRow
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("1 = 1").Delete(&entityRow{}).Error; err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Where("key = ?", 1).Take(&rev).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		rev.Key = 1
+		rev.Number++
+		rev.UpdatedAt = time.Now().UTC()
+		return tx.Save(&rev).Error
+	})
+	if err != nil {
+		return catalog.Revision{}, fmt.Errorf("catalogdb: save: %w", err)
+	}
+	return catalog.Revision{Number: rev.Number, UpdatedAt: rev.UpdatedAt}, nil
+}

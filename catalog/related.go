@@ -1,0 +1,127 @@
+package catalog
+
+import "sort"
+
+// DomainDetail is what the domain page shows.
+type DomainDetail struct {
+	Domain     *Domain
+	Parents    []*Domain // outermost first
+	Subdomains []*Domain
+	Services   []*Application
+	Events     []*Event
+	Flows      []*Flow
+}
+
+// DomainDetail gathers a domain with its ancestry, subdomains and members
+// (members of subdomains included). Errors: ErrNotFound.
+func (s *Service) DomainDetail(id string) (*DomainDetail, error) {
+	d, err := s.Domain(id)
+	if err != nil {
+		return nil, err
+	}
+	sn := s.snapshot()
+	out := &DomainDetail{Domain: d}
+	seen := map[string]bool{id: true}
+	for p := d.Parent; p != "" && !seen[p]; {
+		seen[p] = true
+		pd := sn.domains[p]
+		if pd == nil {
+			break
+		}
+		out.Parents = append([]*Domain{pd}, out.Parents...)
+		p = pd.Parent
+	}
+	members := sn.domainMembers(id)
+	for i := range sn.doc.Domains {
+		if sn.doc.Domains[i].Parent == id {
+			out.Subdomains = append(out.Subdomains, &sn.doc.Domains[i])
+		}
+	}
+	for i := range sn.doc.Services {
+		if members[sn.doc.Services[i].Domain] {
+			out.Services = append(out.Services, &sn.doc.Services[i])
+		}
+	}
+	for i := range sn.doc.Events {
+		if members[sn.doc.Events[i].Domain] {
+			out.Events = append(out.Events, &sn.doc.Events[i])
+		}
+	}
+	for i := range sn.doc.Flows {
+		if members[sn.doc.Flows[i].Domain] {
+			out.Flows = append(out.Flows, &sn.doc.Flows[i])
+		}
+	}
+	return out, nil
+}
+
+// TeamDetail is what the team page shows: the team and what it owns.
+type TeamDetail struct {
+	Team     *Team
+	Domains  []*Domain
+	Services []*Application
+	Events   []*Event
+	Flows    []*Flow
+}
+
+// TeamDetail gathers a team and everything listing it as an owner.
+// Errors: ErrNotFound.
+func (s *Service) TeamDetail(id string) (*TeamDetail, error) {
+	t, err := s.Team(id)
+	if err != nil {
+		return nil, err
+	}
+	sn := s.snapshot()
+	out := &TeamDetail{Team: t}
+	for i := range sn.doc.Domains {
+		if contains(sn.doc.Domains[i].Owners, id) {
+			out.Domains = append(out.Domains, &sn.doc.Domains[i])
+		}
+	}
+	for i := range sn.doc.Services {
+		if contains(sn.doc.Services[i].Owners, id) {
+			out.Services = append(out.Services, &sn.doc.Services[i])
+		}
+	}
+	for i := range sn.doc.Events {
+		if contains(sn.doc.Events[i].Owners, id) {
+			out.Events = append(out.Events, &sn.doc.Events[i])
+		}
+	}
+	for i := range sn.doc.Flows {
+		if contains(sn.doc.Flows[i].Owners, id) {
+			out.Flows = append(out.Flows, &sn.doc.Flows[i])
+		}
+	}
+	return out, nil
+}
+
+// FlowsOf lists the flows in which a service or an event takes part.
+func (s *Service) FlowsOf(serviceID, eventID string) []*Flow {
+	sn := s.snapshot()
+	var out []*Flow
+	for i := range sn.doc.Flows {
+		f := &sn.doc.Flows[i]
+		for _, st := range f.Steps {
+			if (serviceID != "" && st.Service == serviceID) || (eventID != "" && st.Event == eventID) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ServicesOf lists the services in a domain (subdomains included), by id.
+func (s *Service) ServicesOf(domainID string) []*Application {
+	sn := s.snapshot()
+	members := sn.domainMembers(domainID)
+	var out []*Application
+	for i := range sn.doc.Services {
+		if members[sn.doc.Services[i].Domain] {
+			out = append(out, &sn.doc.Services[i])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
