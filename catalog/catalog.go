@@ -114,11 +114,11 @@ func (a *Action) UnmarshalText(b []byte) error {
 // Document is a whole catalog, as written in catalog-as-code files and returned by
 // GET /v1/catalog. Entities are kept sorted by id.
 type Document struct {
-	Teams    []Team    `json:"teams,omitempty" yaml:"teams,omitempty"`
-	Domains  []Domain  `json:"domains,omitempty" yaml:"domains,omitempty"`
+	Teams    []Team        `json:"teams,omitempty" yaml:"teams,omitempty"`
+	Domains  []Domain      `json:"domains,omitempty" yaml:"domains,omitempty"`
 	Services []Application `json:"services,omitempty" yaml:"services,omitempty"`
-	Events   []Event   `json:"events,omitempty" yaml:"events,omitempty"`
-	Flows    []Flow    `json:"flows,omitempty" yaml:"flows,omitempty"`
+	Events   []Event       `json:"events,omitempty" yaml:"events,omitempty"`
+	Flows    []Flow        `json:"flows,omitempty" yaml:"flows,omitempty"`
 }
 
 // Team is a group of people that owns domains, services and events.

@@ -28,9 +28,9 @@ func Validate(doc *Document, src *Source, subjects map[string]bool) error {
 }
 
 type validator struct {
-	doc                                    *Document
-	src                                    *Source
-	probs                                  []Problem
+	doc                                      *Document
+	src                                      *Source
+	probs                                    []Problem
 	teamIDs, domainIDs, serviceIDs, eventIDs map[string]bool
 }
 
