@@ -1,12 +1,21 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
+
+	"github.com/gin-gonic/gin"
 )
 
+// bufPool recycles encoding buffers: every response is encoded into a buffer
+// first, so an encoding error never leaves a half-written body.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // jsonRender writes a value as JSON with a chosen content type (gin's JSON render
-// fixes application/json, which the Confluent API does not use).
+// fixes application/json, which the Confluent API does not use). HTML characters
+// are not escaped, as Confluent's Jackson does not escape them in schema text.
 type jsonRender struct {
 	contentType string
 	value       any
@@ -14,16 +23,53 @@ type jsonRender struct {
 
 // Render implements gin's render.Render.
 func (r jsonRender) Render(w http.ResponseWriter) error {
-	r.WriteContentType(w)
-	b, err := json.Marshal(r.value)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.value); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	r.WriteContentType(w)
+	b := buf.Bytes()
+	_, err := w.Write(b[:len(b)-1]) // Encode appends a newline
 	return err
 }
 
 // WriteContentType implements gin's render.Render.
 func (r jsonRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", r.contentType)
+}
+
+// rawRender writes bytes as they are with a chosen content type: the raw-schema
+// endpoints answer the schema text itself, still labelled as the API's JSON type.
+type rawRender struct {
+	contentType string
+	body        []byte
+}
+
+// Render implements gin's render.Render.
+func (r rawRender) Render(w http.ResponseWriter) error {
+	r.WriteContentType(w)
+	_, err := w.Write(r.body)
+	return err
+}
+
+// WriteContentType implements gin's render.Render.
+func (r rawRender) WriteContentType(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", r.contentType)
+}
+
+// writeJSON writes a successful JSON response in the content type of the API the
+// request belongs to. It returns nil so handlers can end with `return writeJSON(…)`.
+func writeJSON(c *gin.Context, status int, v any) error {
+	c.Render(status, jsonRender{contentType: contentTypeFor(c.Request.URL.Path), value: v})
+	return nil
+}
+
+// writeRaw writes text as the body, labelled with the API's content type.
+func writeRaw(c *gin.Context, status int, text string) error {
+	c.Render(status, rawRender{contentType: contentTypeFor(c.Request.URL.Path), body: []byte(text)})
+	return nil
 }

@@ -3,7 +3,13 @@
 // OpenAPI spec, operations endpoints and the catalog page handlers.
 //
 // Handlers return errors; one adapter (handle) turns them into responses through
-// the single error table in errors.go. gin types never leave this package.
+// the single error table in errors.go, and successful responses go through the
+// writers in render.go. gin types never leave this package.
+//
+// Files: one per resource (subjects.go, schemas.go, config.go, mode.go,
+// compatibility.go, contexts.go, metadata.go, ops.go), each with its register…Routes,
+// its request and response structs, and the OpenAPI descriptors of its operations
+// (openapi.go collects them).
 package server
 
 import (
@@ -40,9 +46,10 @@ type Config struct {
 
 // Server is Herald's HTTP handler.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	engine *gin.Engine
+	cfg     Config
+	log     *slog.Logger
+	engine  *gin.Engine
+	metrics *metrics
 }
 
 // New validates cfg and builds the server with every route.
@@ -56,25 +63,61 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
-	if cfg.IncompatibleErrorCode == 0 {
+	if cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("server: Config.MaxBodyBytes must not be negative")
+	}
+	switch cfg.IncompatibleErrorCode {
+	case 0:
 		cfg.IncompatibleErrorCode = 409
+	case 409, 40901:
+	default:
+		return nil, errors.New("server: Config.IncompatibleErrorCode must be 409 or 40901")
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New()}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics()}
+
+	e := s.engine
+	// Subjects are percent-encoded path segments that may contain "/" (Protobuf
+	// import paths are registered as subjects): route on the escaped path and
+	// unescape the parameters.
+	e.UseEscapedPath = true
+	e.UnescapePathValues = true
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.ContextWithFallback = true
+	// Middleware, outermost first: metrics and logging see every response,
+	// including the 500 written by recovery.
+	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
+	e.NoRoute(s.handle(func(*gin.Context) error {
+		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
+	}))
+	e.NoMethod(s.handle(func(*gin.Context) error {
+		return errorf(http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
+	}))
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Requests under /contexts/{ctx}/… are first
+// rewritten into their context-qualified form (see rewriteContextPath).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
+		if err := rewriteContextPath(r); err != nil {
+			s.metrics.observe(r.Method, "/contexts/{context}/*", http.StatusBadRequest, 0)
+			writeEarlyError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
 	s.engine.ServeHTTP(w, r)
 }
 
 // routes registers every route group. Each group lives in its own file.
 func (s *Server) routes() error {
+	s.registerOpsRoutes()
 	s.registerRegistryRoutes()
+	s.registerCompatReportRoutes()
 	s.registerTopicRoutes()
 	s.registerCatalogRoutes()
 	return s.registerPageRoutes()

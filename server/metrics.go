@@ -1,0 +1,129 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// durationBuckets are the upper bounds, in seconds, of the request-duration
+// histogram buckets.
+var durationBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// metrics holds hand-written Prometheus counters and histograms per route. The
+// maps only grow (one entry per route and status seen); entries are updated with
+// atomics, so the hot path takes no lock once an entry exists.
+type metrics struct {
+	requests  sync.Map // requestKey → *atomic.Uint64
+	durations sync.Map // routeKey → *histogram
+}
+
+type routeKey struct{ method, route string }
+
+type requestKey struct {
+	routeKey
+	status int
+}
+
+// histogram is a Prometheus histogram; counts are per bucket (not cumulative),
+// the last slot counts observations above every bound.
+type histogram struct {
+	counts   []atomic.Uint64
+	sumNanos atomic.Uint64
+	count    atomic.Uint64
+}
+
+func newMetrics() *metrics { return &metrics{} }
+
+// observe records one request.
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	rk := routeKey{method, route}
+	k := requestKey{rk, status}
+	v, ok := m.requests.Load(k)
+	if !ok {
+		v, _ = m.requests.LoadOrStore(k, new(atomic.Uint64))
+	}
+	v.(*atomic.Uint64).Add(1)
+
+	hv, ok := m.durations.Load(rk)
+	if !ok {
+		hv, _ = m.durations.LoadOrStore(rk, &histogram{counts: make([]atomic.Uint64, len(durationBuckets)+1)})
+	}
+	h := hv.(*histogram)
+	sec := d.Seconds()
+	i := sort.SearchFloat64s(durationBuckets, sec)
+	h.counts[i].Add(1)
+	h.sumNanos.Add(uint64(d))
+	h.count.Add(1)
+}
+
+// metricsMiddleware records every request's route, status and duration.
+func (s *Server) metricsMiddleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.metrics.observe(c.Request.Method, routeLabel(c), c.Writer.Status(), time.Since(start))
+}
+
+// writeTo writes every metric in the Prometheus text exposition format, sorted
+// so the output is stable.
+func (m *metrics) writeTo(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	var reqs []requestKey
+	m.requests.Range(func(k, _ any) bool { reqs = append(reqs, k.(requestKey)); return true })
+	sort.Slice(reqs, func(i, j int) bool {
+		a, b := reqs[i], reqs[j]
+		if a.route != b.route {
+			return a.route < b.route
+		}
+		if a.method != b.method {
+			return a.method < b.method
+		}
+		return a.status < b.status
+	})
+	fmt.Fprintln(bw, "# HELP herald_http_requests_total HTTP requests served, by method, route and status.")
+	fmt.Fprintln(bw, "# TYPE herald_http_requests_total counter")
+	for _, k := range reqs {
+		v, _ := m.requests.Load(k)
+		fmt.Fprintf(bw, "herald_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, v.(*atomic.Uint64).Load())
+	}
+
+	var routes []routeKey
+	m.durations.Range(func(k, _ any) bool { routes = append(routes, k.(routeKey)); return true })
+	sort.Slice(routes, func(i, j int) bool {
+		if routes[i].route != routes[j].route {
+			return routes[i].route < routes[j].route
+		}
+		return routes[i].method < routes[j].method
+	})
+	fmt.Fprintln(bw, "# HELP herald_http_request_duration_seconds HTTP request duration, by method and route.")
+	fmt.Fprintln(bw, "# TYPE herald_http_request_duration_seconds histogram")
+	for _, k := range routes {
+		v, _ := m.durations.Load(k)
+		h := v.(*histogram)
+		var cum uint64
+		for i, le := range durationBuckets {
+			cum += h.counts[i].Load()
+			fmt.Fprintf(bw, "herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", k.method, k.route, formatFloat(le), cum)
+		}
+		cum += h.counts[len(durationBuckets)].Load()
+		fmt.Fprintf(bw, "herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, cum)
+		fmt.Fprintf(bw, "herald_http_request_duration_seconds_sum{method=%q,route=%q} %s\n", k.method, k.route, formatFloat(float64(h.sumNanos.Load())/1e9))
+		fmt.Fprintf(bw, "herald_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, h.count.Load())
+	}
+	return bw.Flush()
+}
+
+func formatFloat(f float64) string {
+	if math.IsInf(f, 1) {
+		return "+Inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

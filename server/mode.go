@@ -1,0 +1,136 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/registry"
+)
+
+// modeOperations are the /mode routes.
+var modeOperations = document(
+	operation{Method: http.MethodGet, Path: "/mode", ID: "getGlobalMode", Summary: "Get the global mode",
+		Tags: []string{tagRegistry}, Params: globalConfigParams{},
+		Responses: []response{{Body: modeJSON{}}},
+		handler:   (*Server).getGlobalMode},
+	operation{Method: http.MethodPut, Path: "/mode", ID: "setGlobalMode", Summary: "Set the global mode",
+		Tags: []string{tagRegistry}, Params: setModeParams{}, Body: modeJSON{},
+		Responses: []response{{Body: modeJSON{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
+		handler:   (*Server).setGlobalMode},
+	operation{Method: http.MethodDelete, Path: "/mode", ID: "deleteGlobalMode", Summary: "Reset the global mode",
+		Tags: []string{tagRegistry}, Params: deleteModeParams{},
+		Responses: []response{{Body: modeJSON{}, Description: "The mode that was set."}},
+		handler:   (*Server).deleteGlobalMode},
+	operation{Method: http.MethodGet, Path: "/mode/{subject}", ID: "getSubjectMode", Summary: "Get a subject's (or context's) mode",
+		Tags: []string{tagRegistry}, Params: subjectConfigParams{},
+		Responses: []response{{Body: modeJSON{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getSubjectMode},
+	operation{Method: http.MethodPut, Path: "/mode/{subject}", ID: "setSubjectMode", Summary: "Set a subject's (or context's) mode",
+		Tags: []string{tagRegistry}, Params: setSubjectModeParams{}, Body: modeJSON{},
+		Responses: []response{{Body: modeJSON{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
+		handler:   (*Server).setSubjectMode},
+	operation{Method: http.MethodDelete, Path: "/mode/{subject}", ID: "deleteSubjectMode", Summary: "Delete a subject's (or context's) mode",
+		Tags: []string{tagRegistry}, Params: deleteSubjectModeParams{},
+		Responses: []response{{Body: modeJSON{}, Description: "The mode that was set."}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).deleteSubjectMode},
+)
+
+// modeJSON is {"mode": "READWRITE"}, for GET and PUT alike.
+type modeJSON struct {
+	Mode string `json:"mode" enum:"READWRITE,READONLY,READONLY_OVERRIDE,IMPORT"`
+}
+
+// setModeParams are the parameters of PUT /mode.
+type setModeParams struct {
+	Force bool `query:"force" description:"Allow switching to IMPORT while schemas exist."`
+}
+
+// setSubjectModeParams are the parameters of PUT /mode/{subject}.
+type setSubjectModeParams struct {
+	Subject string `path:"subject"`
+	Force   bool   `query:"force" description:"Allow switching to IMPORT while schemas exist."`
+}
+
+// deleteModeParams are the parameters of DELETE /mode.
+type deleteModeParams struct {
+	Recursive bool `query:"recursive" description:"Also delete the modes set below this level."`
+}
+
+// deleteSubjectModeParams are the parameters of DELETE /mode/{subject}.
+type deleteSubjectModeParams struct {
+	Subject   string `path:"subject"`
+	Recursive bool   `query:"recursive" description:"The subject is a context: also delete the modes of its subjects."`
+}
+
+// getGlobalMode serves GET /mode.
+func (s *Server) getGlobalMode(c *gin.Context) error {
+	p := globalConfigParams{DefaultToGlobal: queryBool(c, "defaultToGlobal")}
+	return s.getMode(c, "", p.DefaultToGlobal)
+}
+
+// getSubjectMode serves GET /mode/{subject}.
+func (s *Server) getSubjectMode(c *gin.Context) error {
+	p := subjectConfigParams{Subject: c.Param("subject"), DefaultToGlobal: queryBool(c, "defaultToGlobal")}
+	return s.getMode(c, p.Subject, p.DefaultToGlobal)
+}
+
+// setGlobalMode serves PUT /mode.
+func (s *Server) setGlobalMode(c *gin.Context) error {
+	p := setModeParams{Force: queryBool(c, "force")}
+	return s.setMode(c, "", p.Force)
+}
+
+// setSubjectMode serves PUT /mode/{subject}.
+func (s *Server) setSubjectMode(c *gin.Context) error {
+	p := setSubjectModeParams{Subject: c.Param("subject"), Force: queryBool(c, "force")}
+	return s.setMode(c, p.Subject, p.Force)
+}
+
+// deleteGlobalMode serves DELETE /mode.
+func (s *Server) deleteGlobalMode(c *gin.Context) error {
+	p := deleteModeParams{Recursive: queryBool(c, "recursive")}
+	return s.deleteMode(c, "", p.Recursive)
+}
+
+// deleteSubjectMode serves DELETE /mode/{subject}.
+func (s *Server) deleteSubjectMode(c *gin.Context) error {
+	p := deleteSubjectModeParams{Subject: c.Param("subject"), Recursive: queryBool(c, "recursive")}
+	return s.deleteMode(c, p.Subject, p.Recursive)
+}
+
+func (s *Server) getMode(c *gin.Context, subject string, defaultToGlobal bool) error {
+	m, err := s.cfg.Registry.Mode(c.Request.Context(), subject, defaultToGlobal)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, modeJSON{Mode: m.String()})
+}
+
+func (s *Server) setMode(c *gin.Context, subject string, force bool) error {
+	var body modeJSON
+	if err := decodeBody(c, &body); err != nil {
+		return err
+	}
+	m, err := registry.ParseMode(body.Mode)
+	if err != nil {
+		return err
+	}
+	got, err := s.cfg.Registry.SetMode(c.Request.Context(), subject, m, force)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, modeJSON{Mode: got.String()})
+}
+
+func (s *Server) deleteMode(c *gin.Context, subject string, recursive bool) error {
+	m, err := s.cfg.Registry.DeleteMode(c.Request.Context(), subject, recursive)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, modeJSON{Mode: m.String()})
+}

@@ -1,0 +1,174 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi31"
+)
+
+// operation describes one HTTP operation for the OpenAPI spec and, when handler
+// is set, also wires it into the engine (registerOperations), so the route and
+// its documentation cannot drift apart. Route files declare their operations in
+// a package-level variable through document; areas that register their routes
+// themselves (broker, catalog) call document with handler left nil.
+type operation struct {
+	// Method is the HTTP method; Path the OpenAPI path ("/subjects/{subject}").
+	Method, Path string
+	// ID is the unique operationId; Summary one line for people.
+	ID, Summary string
+	// Description is longer text; optional.
+	Description string
+	// Tags group operations in the rendered docs.
+	Tags []string
+	// Params is a struct whose `path` and `query` tagged fields are the
+	// operation's parameters, the same struct the handler fills. Nil: none.
+	Params any
+	// Body is the JSON request body struct the handler decodes. Nil: none.
+	Body any
+	// Responses lists the success responses.
+	Responses []response
+	// Errors lists the HTTP statuses of the error responses (errorBody).
+	Errors []int
+
+	handler func(*Server, *gin.Context) error
+}
+
+// response describes one success response.
+type response struct {
+	// Status is the HTTP status; zero means 200.
+	Status int
+	// Body is a value of the response type (nil: no body).
+	Body any
+	// ContentType overrides the API's default response type.
+	ContentType string
+	// Description says what the response is.
+	Description string
+}
+
+var (
+	// operationsMu protects operations.
+	operationsMu sync.Mutex
+	// operations is every documented operation, in declaration order.
+	operations []operation
+)
+
+// document adds operations to the OpenAPI spec and returns them, so a route file
+// can keep them in a variable for registerOperations.
+func document(ops ...operation) []operation {
+	operationsMu.Lock()
+	defer operationsMu.Unlock()
+	operations = append(operations, ops...)
+	return ops
+}
+
+// registerOperations wires every operation that has a handler into the engine.
+func (s *Server) registerOperations(ops []operation) {
+	for _, op := range ops {
+		if op.handler == nil {
+			continue
+		}
+		h := op.handler
+		s.engine.Handle(op.Method, ginPath(op.Path), s.handle(func(c *gin.Context) error { return h(s, c) }))
+	}
+}
+
+// ginPath turns an OpenAPI path template into a gin pattern: {x} → :x.
+func ginPath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '{':
+			b.WriteByte(':')
+		case '}':
+		default:
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String()
+}
+
+// apiVersion is the version of the HTTP API the spec describes (not the build).
+const apiVersion = "1.0.0"
+
+// OpenAPI returns the OpenAPI 3.1 document of every documented operation,
+// reflected from the request and response structs the handlers use.
+func OpenAPI() ([]byte, error) {
+	operationsMu.Lock()
+	ops := append([]operation(nil), operations...)
+	operationsMu.Unlock()
+	sort.SliceStable(ops, func(i, j int) bool {
+		if ops[i].Path != ops[j].Path {
+			return ops[i].Path < ops[j].Path
+		}
+		return ops[i].Method < ops[j].Method
+	})
+
+	r := openapi31.NewReflector()
+	r.Spec.Info.WithTitle("Herald").WithVersion(apiVersion).
+		WithDescription("Event catalog, Confluent-compatible schema registry and validating broker.")
+	for _, op := range ops {
+		oc, err := r.NewOperationContext(op.Method, op.Path)
+		if err != nil {
+			return nil, fmt.Errorf("openapi: %s %s: %w", op.Method, op.Path, err)
+		}
+		oc.SetID(op.ID)
+		oc.SetSummary(op.Summary)
+		if op.Description != "" {
+			oc.SetDescription(op.Description)
+		}
+		oc.SetTags(op.Tags...)
+		if op.Params != nil {
+			oc.AddReqStructure(op.Params)
+		}
+		if op.Body != nil {
+			oc.AddReqStructure(op.Body)
+		}
+		ct := contentTypeFor(op.Path)
+		for _, resp := range op.Responses {
+			opts := []openapi.ContentOption{openapi.WithHTTPStatus(statusOr200(resp.Status))}
+			if resp.Body != nil {
+				rct := ct
+				if resp.ContentType != "" {
+					rct = resp.ContentType
+				}
+				opts = append(opts, openapi.WithContentType(rct))
+			}
+			if resp.Description != "" {
+				d := resp.Description
+				opts = append(opts, func(cu *openapi.ContentUnit) { cu.Description = d })
+			}
+			oc.AddRespStructure(resp.Body, opts...)
+		}
+		for _, st := range op.Errors {
+			oc.AddRespStructure(errorBody{}, openapi.WithHTTPStatus(st), openapi.WithContentType(ct))
+		}
+		if err := r.AddOperation(oc); err != nil {
+			return nil, fmt.Errorf("openapi: %s %s: %w", op.Method, op.Path, err)
+		}
+	}
+	return json.MarshalIndent(r.Spec, "", "  ")
+}
+
+func statusOr200(s int) int {
+	if s == 0 {
+		return http.StatusOK
+	}
+	return s
+}
+
+// getOpenAPI serves GET /openapi.json.
+func (s *Server) getOpenAPI(c *gin.Context) error {
+	b, err := OpenAPI()
+	if err != nil {
+		return err
+	}
+	c.Render(http.StatusOK, rawRender{contentType: "application/json", body: b})
+	return nil
+}

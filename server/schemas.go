@@ -1,0 +1,229 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/registry"
+)
+
+// schemaOperations are the /schemas routes.
+var schemaOperations = document(
+	operation{Method: http.MethodGet, Path: "/schemas", ID: "listSchemas", Summary: "List subject versions",
+		Tags: []string{tagRegistry}, Params: listSchemasParams{},
+		Responses: []response{{Body: []schemaResponse{}}},
+		Errors:    []int{http.StatusInternalServerError},
+		handler:   (*Server).listSchemas},
+	operation{Method: http.MethodGet, Path: "/schemas/ids/{id}", ID: "getSchemaByID", Summary: "Get a schema by id (the deserializer hot path)",
+		Tags: []string{tagRegistry}, Params: schemaByIDParams{},
+		Responses: []response{{Body: schemaStringResponse{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getSchemaByID},
+	operation{Method: http.MethodGet, Path: "/schemas/ids/{id}/schema", ID: "getSchemaTextByID", Summary: "Get the raw schema text by id",
+		Tags: []string{tagRegistry}, Params: schemaByIDParams{},
+		Responses: []response{{Body: "", Description: "The schema text itself, not JSON-quoted."}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getSchemaTextByID},
+	operation{Method: http.MethodGet, Path: "/schemas/ids/{id}/subjects", ID: "getSubjectsByID", Summary: "List the subjects holding a schema id",
+		Tags: []string{tagRegistry}, Params: idUsageParams{},
+		Responses: []response{{Body: []string{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getSubjectsByID},
+	operation{Method: http.MethodGet, Path: "/schemas/ids/{id}/versions", ID: "getVersionsByID", Summary: "List the subject versions holding a schema id",
+		Tags: []string{tagRegistry}, Params: idUsageParams{},
+		Responses: []response{{Body: []subjectVersionJSON{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getVersionsByID},
+	operation{Method: http.MethodGet, Path: "/schemas/guids/{guid}", ID: "getSchemaByGUID", Summary: "Get a schema by GUID",
+		Tags: []string{tagRegistry}, Params: guidParams{},
+		Responses: []response{{Body: schemaStringResponse{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getSchemaByGUID},
+	operation{Method: http.MethodGet, Path: "/schemas/guids/{guid}/ids", ID: "getIDsByGUID", Summary: "List the context ids of a schema GUID",
+		Tags: []string{tagRegistry}, Params: guidParams{},
+		Responses: []response{{Body: []contextIDJSON{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getIDsByGUID},
+	operation{Method: http.MethodGet, Path: "/schemas/types", ID: "listSchemaTypes", Summary: "List the supported schema types",
+		Tags:      []string{tagRegistry},
+		Responses: []response{{Body: []string{}}},
+		handler:   (*Server).listSchemaTypes},
+)
+
+// listSchemasParams are the parameters of GET /schemas.
+type listSchemasParams struct {
+	SubjectPrefix string `query:"subjectPrefix" description:"Qualified subject prefix; empty or :*: means every context."`
+	Deleted       bool   `query:"deleted" description:"Include soft-deleted versions."`
+	LatestOnly    bool   `query:"latestOnly" description:"Only the latest version of each subject."`
+	pageParams
+}
+
+// listSchemas serves GET /schemas.
+func (s *Server) listSchemas(c *gin.Context) error {
+	pg, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	p := listSchemasParams{SubjectPrefix: c.Query("subjectPrefix"), Deleted: queryBool(c, "deleted"), LatestOnly: queryBool(c, "latestOnly"), pageParams: pg}
+	list, err := s.cfg.Registry.Schemas(c.Request.Context(), registry.ListOptions{
+		Prefix: p.SubjectPrefix, Deleted: p.Deleted, LatestOnly: p.LatestOnly, Offset: p.Offset, Limit: p.Limit,
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]schemaResponse, len(list))
+	for i, sch := range list {
+		out[i] = toSchemaResponse(sch)
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// schemaByIDParams are the parameters of GET /schemas/ids/{id}[/schema].
+type schemaByIDParams struct {
+	ID      int    `path:"id"`
+	Subject string `query:"subject" description:"Resolve the id in this subject's context, and report the subject version."`
+}
+
+// readSchemaByIDParams fills schemaByIDParams; an id that is not a number is
+// simply not found.
+func readSchemaByIDParams(c *gin.Context) (schemaByIDParams, error) {
+	raw := c.Param("id")
+	id, err := strconv.Atoi(raw)
+	if err != nil {
+		return schemaByIDParams{}, &registry.Error{Kind: registry.ErrSchemaNotFound, Msg: "Schema " + raw + " not found"}
+	}
+	return schemaByIDParams{ID: id, Subject: c.Query("subject")}, nil
+}
+
+// getSchemaByID serves GET /schemas/ids/{id}.
+func (s *Server) getSchemaByID(c *gin.Context) error {
+	p, err := readSchemaByIDParams(c)
+	if err != nil {
+		return err
+	}
+	sch, err := s.cfg.Registry.SchemaByID(c.Request.Context(), p.ID, p.Subject)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toSchemaStringResponse(sch, p.Subject != ""))
+}
+
+// getSchemaTextByID serves GET /schemas/ids/{id}/schema.
+func (s *Server) getSchemaTextByID(c *gin.Context) error {
+	p, err := readSchemaByIDParams(c)
+	if err != nil {
+		return err
+	}
+	sch, err := s.cfg.Registry.SchemaByID(c.Request.Context(), p.ID, p.Subject)
+	if err != nil {
+		return err
+	}
+	return writeRaw(c, http.StatusOK, sch.Text)
+}
+
+// idUsageParams are the parameters of GET /schemas/ids/{id}/subjects|versions.
+type idUsageParams struct {
+	ID      int    `path:"id"`
+	Subject string `query:"subject" description:"Resolve the id in this subject's context."`
+	Deleted bool   `query:"deleted" description:"Include soft-deleted versions."`
+	pageParams
+}
+
+// readIDUsage fills idUsageParams and lists the subject versions holding the id.
+func (s *Server) readIDUsage(c *gin.Context) ([]registry.SubjectVersion, error) {
+	pg, err := readPage(c)
+	if err != nil {
+		return nil, err
+	}
+	bp, err := readSchemaByIDParams(c)
+	if err != nil {
+		return nil, err
+	}
+	p := idUsageParams{ID: bp.ID, Subject: bp.Subject, Deleted: queryBool(c, "deleted"), pageParams: pg}
+	return s.cfg.Registry.SubjectVersionsByID(c.Request.Context(), p.ID, p.Subject, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit})
+}
+
+// getSubjectsByID serves GET /schemas/ids/{id}/subjects.
+func (s *Server) getSubjectsByID(c *gin.Context) error {
+	svs, err := s.readIDUsage(c)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(svs))
+	out := []string{}
+	for _, sv := range svs {
+		if !seen[sv.Subject] {
+			seen[sv.Subject] = true
+			out = append(out, sv.Subject)
+		}
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// getVersionsByID serves GET /schemas/ids/{id}/versions.
+func (s *Server) getVersionsByID(c *gin.Context) error {
+	svs, err := s.readIDUsage(c)
+	if err != nil {
+		return err
+	}
+	out := make([]subjectVersionJSON, len(svs))
+	for i, sv := range svs {
+		out[i] = subjectVersionJSON{Subject: sv.Subject, Version: sv.Version}
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// guidParams are the parameters of the /schemas/guids routes.
+type guidParams struct {
+	GUID string `path:"guid"`
+}
+
+// getSchemaByGUID serves GET /schemas/guids/{guid}.
+func (s *Server) getSchemaByGUID(c *gin.Context) error {
+	p := guidParams{GUID: c.Param("guid")}
+	sch, err := s.cfg.Registry.SchemaByGUID(c.Request.Context(), p.GUID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toSchemaStringResponse(sch, false))
+}
+
+// contextIDJSON is {"context","id"}: where a GUID lives.
+type contextIDJSON struct {
+	Context string `json:"context"`
+	ID      int    `json:"id"`
+}
+
+// getIDsByGUID serves GET /schemas/guids/{guid}/ids.
+func (s *Server) getIDsByGUID(c *gin.Context) error {
+	p := guidParams{GUID: c.Param("guid")}
+	sch, err := s.cfg.Registry.SchemaByGUID(c.Request.Context(), p.GUID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, []contextIDJSON{{Context: contextOf(sch.Subject), ID: sch.ID}})
+}
+
+// contextOf returns the context of a qualified subject name ("." for unqualified).
+func contextOf(subject string) string {
+	if len(subject) > 2 && subject[0] == ':' && subject[1] == '.' {
+		for i := 2; i < len(subject); i++ {
+			if subject[i] == ':' {
+				return subject[1:i]
+			}
+		}
+	}
+	return registry.DefaultContext
+}
+
+// listSchemaTypes serves GET /schemas/types.
+func (s *Server) listSchemaTypes(c *gin.Context) error {
+	out := make([]string, len(compat.SchemaTypes))
+	for i, t := range compat.SchemaTypes {
+		out[i] = t.String()
+	}
+	return writeJSON(c, http.StatusOK, out)
+}

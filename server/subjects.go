@@ -1,0 +1,341 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/registry"
+)
+
+// subjectOperations are the /subjects routes.
+var subjectOperations = document(
+	operation{Method: http.MethodGet, Path: "/subjects", ID: "listSubjects", Summary: "List subjects",
+		Tags: []string{tagRegistry}, Params: listSubjectsParams{},
+		Responses: []response{{Body: []string{}, Description: "Subject names; outside the default context they are qualified (:.ctx:name)."}},
+		Errors:    []int{http.StatusInternalServerError},
+		handler:   (*Server).listSubjects},
+	operation{Method: http.MethodGet, Path: "/subjects/{subject}/versions", ID: "listVersions", Summary: "List a subject's versions",
+		Tags: []string{tagRegistry}, Params: listVersionsParams{},
+		Responses: []response{{Body: []int{}, Description: "Version numbers, ascending."}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).listVersions},
+	operation{Method: http.MethodPost, Path: "/subjects/{subject}/versions", ID: "registerSchema", Summary: "Register a schema under a subject",
+		Description: "Idempotent: a schema already live in the subject returns its id without a new version. An incompatible schema is refused with 409, whose body also carries the structured violations.",
+		Tags:        []string{tagRegistry}, Params: registerParams{}, Body: registerSchemaRequest{},
+		Responses: []response{{Body: registerSchemaResponse{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		handler:   (*Server).registerSchema},
+	operation{Method: http.MethodPost, Path: "/subjects/{subject}", ID: "lookupSchema", Summary: "Find the version of a subject that holds a schema",
+		Tags: []string{tagRegistry}, Params: lookupParams{}, Body: registerSchemaRequest{},
+		Responses: []response{{Body: schemaResponse{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity},
+		handler:   (*Server).lookupSchema},
+	operation{Method: http.MethodDelete, Path: "/subjects/{subject}", ID: "deleteSubject", Summary: "Delete a subject (soft, or permanently after a soft delete)",
+		Tags: []string{tagRegistry}, Params: deleteParams{},
+		Responses: []response{{Body: []int{}, Description: "The versions deleted."}},
+		Errors:    []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		handler:   (*Server).deleteSubject},
+	operation{Method: http.MethodGet, Path: "/subjects/{subject}/versions/{version}", ID: "getVersion", Summary: "Get one subject version",
+		Tags: []string{tagRegistry}, Params: versionParams{},
+		Responses: []response{{Body: schemaResponse{}}},
+		Errors:    []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		handler:   (*Server).getVersion},
+	operation{Method: http.MethodGet, Path: "/subjects/{subject}/versions/{version}/schema", ID: "getVersionSchema", Summary: "Get the raw schema text of a subject version",
+		Tags: []string{tagRegistry}, Params: versionParams{},
+		Responses: []response{{Body: "", Description: "The schema text itself, not JSON-quoted."}},
+		Errors:    []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		handler:   (*Server).getVersionSchema},
+	operation{Method: http.MethodGet, Path: "/subjects/{subject}/versions/{version}/referencedby", ID: "getReferencedBy", Summary: "List the ids of schemas referencing a subject version",
+		Tags: []string{tagRegistry}, Params: referencedByParams{},
+		Responses: []response{{Body: []int{}}},
+		Errors:    []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		handler:   (*Server).getReferencedBy},
+	operation{Method: http.MethodDelete, Path: "/subjects/{subject}/versions/{version}", ID: "deleteVersion", Summary: "Delete one subject version (soft, or permanently after a soft delete)",
+		Tags: []string{tagRegistry}, Params: deleteVersionParams{},
+		Responses: []response{{Body: 0, Description: "The version deleted."}},
+		Errors:    []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		handler:   (*Server).deleteVersion},
+	operation{Method: http.MethodGet, Path: "/subjects/{subject}/metadata", ID: "getLatestWithMetadata", Summary: "Get the latest version whose metadata properties match",
+		Tags: []string{tagRegistry}, Params: metadataParams{},
+		Responses: []response{{Body: schemaResponse{}}},
+		Errors:    []int{http.StatusNotFound},
+		handler:   (*Server).getLatestWithMetadata},
+)
+
+// listSubjectsParams are the parameters of GET /subjects.
+type listSubjectsParams struct {
+	SubjectPrefix string `query:"subjectPrefix" description:"Qualified subject prefix; :*: (default) means every context."`
+	Deleted       bool   `query:"deleted" description:"Include soft-deleted subjects."`
+	DeletedOnly   bool   `query:"deletedOnly" description:"Only soft-deleted subjects."`
+	pageParams
+}
+
+// listSubjects serves GET /subjects.
+func (s *Server) listSubjects(c *gin.Context) error {
+	pg, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	p := listSubjectsParams{SubjectPrefix: c.Query("subjectPrefix"), Deleted: queryBool(c, "deleted"), DeletedOnly: queryBool(c, "deletedOnly"), pageParams: pg}
+	subjects, err := s.cfg.Registry.Subjects(c.Request.Context(), registry.ListOptions{
+		Prefix: p.SubjectPrefix, Deleted: p.Deleted, DeletedOnly: p.DeletedOnly, Offset: p.Offset, Limit: p.Limit,
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, nonNil(subjects))
+}
+
+// listVersionsParams are the parameters of GET /subjects/{subject}/versions.
+type listVersionsParams struct {
+	Subject           string `path:"subject"`
+	Deleted           bool   `query:"deleted" description:"Include soft-deleted versions."`
+	DeletedOnly       bool   `query:"deletedOnly" description:"Only soft-deleted versions."`
+	DeletedAsNegative bool   `query:"deletedAsNegative" description:"Return soft-deleted versions as negative numbers (implies deleted)."`
+	pageParams
+}
+
+// listVersions serves GET /subjects/{subject}/versions.
+func (s *Server) listVersions(c *gin.Context) error {
+	pg, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	p := listVersionsParams{Subject: c.Param("subject"), Deleted: queryBool(c, "deleted"), DeletedOnly: queryBool(c, "deletedOnly"),
+		DeletedAsNegative: queryBool(c, "deletedAsNegative"), pageParams: pg}
+	opts := registry.ListOptions{Deleted: p.Deleted || p.DeletedAsNegative, DeletedOnly: p.DeletedOnly, Offset: p.Offset, Limit: p.Limit}
+	versions, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, opts)
+	if err != nil {
+		return err
+	}
+	if p.DeletedAsNegative && !p.DeletedOnly {
+		deleted, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, registry.ListOptions{DeletedOnly: true})
+		if err != nil {
+			return err
+		}
+		soft := make(map[int]bool, len(deleted))
+		for _, v := range deleted {
+			soft[v] = true
+		}
+		for i, v := range versions {
+			if soft[v] {
+				versions[i] = -v
+			}
+		}
+	}
+	return writeJSON(c, http.StatusOK, nonNil(versions))
+}
+
+// registerParams are the parameters of POST /subjects/{subject}/versions.
+type registerParams struct {
+	Subject   string `path:"subject"`
+	Normalize bool   `query:"normalize" description:"Normalize the schema before storing and comparing."`
+	Force     bool   `query:"force" description:"Skip the compatibility check."`
+}
+
+// registerSchema serves POST /subjects/{subject}/versions.
+func (s *Server) registerSchema(c *gin.Context) error {
+	p := registerParams{Subject: c.Param("subject"), Normalize: queryBool(c, "normalize"), Force: queryBool(c, "force")}
+	var body registerSchemaRequest
+	if err := decodeBody(c, &body); err != nil {
+		return err
+	}
+	req, err := toRegisterRequest(p.Subject, body, p.Normalize)
+	if err != nil {
+		return err
+	}
+	req.Force = p.Force
+	sch, err := s.cfg.Registry.Register(c.Request.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toRegisterSchemaResponse(sch))
+}
+
+// lookupParams are the parameters of POST /subjects/{subject}.
+type lookupParams struct {
+	Subject   string `path:"subject"`
+	Normalize bool   `query:"normalize" description:"Normalize the schema before comparing."`
+	Deleted   bool   `query:"deleted" description:"Also match soft-deleted versions."`
+}
+
+// lookupSchema serves POST /subjects/{subject}.
+func (s *Server) lookupSchema(c *gin.Context) error {
+	p := lookupParams{Subject: c.Param("subject"), Normalize: queryBool(c, "normalize"), Deleted: queryBool(c, "deleted")}
+	var body registerSchemaRequest
+	if err := decodeBody(c, &body); err != nil {
+		return err
+	}
+	req, err := toRegisterRequest(p.Subject, body, p.Normalize)
+	if err != nil {
+		return err
+	}
+	sch, err := s.cfg.Registry.Lookup(c.Request.Context(), req, p.Deleted)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+}
+
+// deleteParams are the parameters of DELETE /subjects/{subject}.
+type deleteParams struct {
+	Subject   string `path:"subject"`
+	Permanent bool   `query:"permanent" description:"Hard delete (after a soft delete)."`
+}
+
+// deleteSubject serves DELETE /subjects/{subject}.
+func (s *Server) deleteSubject(c *gin.Context) error {
+	p := deleteParams{Subject: c.Param("subject"), Permanent: queryBool(c, "permanent")}
+	versions, err := s.cfg.Registry.DeleteSubject(c.Request.Context(), p.Subject, p.Permanent)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, nonNil(versions))
+}
+
+// versionParams are the parameters of GET /subjects/{subject}/versions/{version}[/schema].
+type versionParams struct {
+	Subject string `path:"subject"`
+	Version string `path:"version" description:"A positive integer, latest, or -1 (latest)."`
+	Deleted bool   `query:"deleted" description:"Also find a soft-deleted version."`
+}
+
+// readVersionParams fills versionParams and parses the version.
+func readVersionParams(c *gin.Context) (versionParams, int, error) {
+	p := versionParams{Subject: c.Param("subject"), Version: c.Param("version"), Deleted: queryBool(c, "deleted")}
+	v, err := pathVersion(c)
+	return p, v, err
+}
+
+// getVersion serves GET /subjects/{subject}/versions/{version}.
+func (s *Server) getVersion(c *gin.Context) error {
+	p, v, err := readVersionParams(c)
+	if err != nil {
+		return err
+	}
+	sch, err := s.cfg.Registry.Version(c.Request.Context(), p.Subject, v, p.Deleted)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+}
+
+// getVersionSchema serves GET /subjects/{subject}/versions/{version}/schema.
+func (s *Server) getVersionSchema(c *gin.Context) error {
+	p, v, err := readVersionParams(c)
+	if err != nil {
+		return err
+	}
+	sch, err := s.cfg.Registry.Version(c.Request.Context(), p.Subject, v, p.Deleted)
+	if err != nil {
+		return err
+	}
+	return writeRaw(c, http.StatusOK, sch.Text)
+}
+
+// referencedByParams are the parameters of GET …/versions/{version}/referencedby.
+type referencedByParams struct {
+	Subject string `path:"subject"`
+	Version string `path:"version" description:"A positive integer, latest, or -1 (latest)."`
+	Deleted bool   `query:"deleted" description:"Include soft-deleted referrers."`
+	pageParams
+}
+
+// getReferencedBy serves GET /subjects/{subject}/versions/{version}/referencedby.
+func (s *Server) getReferencedBy(c *gin.Context) error {
+	pg, err := readPage(c)
+	if err != nil {
+		return err
+	}
+	p := referencedByParams{Subject: c.Param("subject"), Version: c.Param("version"), Deleted: queryBool(c, "deleted"), pageParams: pg}
+	v, err := pathVersion(c)
+	if err != nil {
+		return err
+	}
+	ids, err := s.cfg.Registry.ReferencedBy(c.Request.Context(), p.Subject, v, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, nonNil(ids))
+}
+
+// deleteVersionParams are the parameters of DELETE /subjects/{subject}/versions/{version}.
+type deleteVersionParams struct {
+	Subject   string `path:"subject"`
+	Version   string `path:"version" description:"A positive integer, latest, or -1 (the latest live version)."`
+	Permanent bool   `query:"permanent" description:"Hard delete (after a soft delete)."`
+}
+
+// deleteVersion serves DELETE /subjects/{subject}/versions/{version}.
+func (s *Server) deleteVersion(c *gin.Context) error {
+	p := deleteVersionParams{Subject: c.Param("subject"), Version: c.Param("version"), Permanent: queryBool(c, "permanent")}
+	v, err := pathVersion(c)
+	if err != nil {
+		return err
+	}
+	n, err := s.cfg.Registry.DeleteVersion(c.Request.Context(), p.Subject, v, p.Permanent)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, n)
+}
+
+// metadataParams are the parameters of GET /subjects/{subject}/metadata.
+type metadataParams struct {
+	Subject string   `path:"subject"`
+	Key     []string `query:"key" description:"Metadata property names, matched pairwise with value."`
+	Value   []string `query:"value" description:"Metadata property values, matched pairwise with key."`
+	Deleted bool     `query:"deleted" description:"Also consider soft-deleted versions."`
+}
+
+// getLatestWithMetadata serves GET /subjects/{subject}/metadata: the newest
+// version whose metadata.properties hold every key=value pair asked for.
+func (s *Server) getLatestWithMetadata(c *gin.Context) error {
+	p := metadataParams{Subject: c.Param("subject"), Key: c.QueryArray("key"), Value: c.QueryArray("value"), Deleted: queryBool(c, "deleted")}
+	if len(p.Key) != len(p.Value) {
+		return errorf(http.StatusBadRequest, http.StatusBadRequest, "key and value must be given in pairs")
+	}
+	versions, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, registry.ListOptions{Deleted: p.Deleted})
+	if err != nil {
+		return err
+	}
+	for i := len(versions) - 1; i >= 0; i-- {
+		sch, err := s.cfg.Registry.Version(c.Request.Context(), p.Subject, versions[i], p.Deleted)
+		if err != nil {
+			return err
+		}
+		if metadataMatches(sch.Metadata, p.Key, p.Value) {
+			return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+		}
+	}
+	return &registry.Error{Kind: registry.ErrSchemaNotFound, Msg: "Schema not found"}
+}
+
+// metadataMatches reports whether metadata.properties holds every keys[i]=values[i].
+func metadataMatches(raw json.RawMessage, keys, values []string) bool {
+	if len(keys) == 0 {
+		return true
+	}
+	var md struct {
+		Properties map[string]string `json:"properties"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &md) != nil {
+		return false
+	}
+	for i, k := range keys {
+		if v, ok := md.Properties[k]; !ok || v != values[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// nonNil returns an empty slice for nil, so listings are written as [] not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
