@@ -86,6 +86,11 @@ func (c *checker) violation(rule, msg string) compat.Violation {
 
 // compat returns the violations for reading writer with reader, memoized.
 func (c *checker) compat(r, w *node) []compat.Violation {
+	if !r.named() || !w.named() {
+		// Only named types can recur, and a pair of anonymous nodes is met once per
+		// path, so memoizing named pairs is enough to terminate and to share work.
+		return c.calculate(r, w)
+	}
 	k := pairKey{r, w}
 	if res, ok := c.memo[k]; ok {
 		if res.inProgress {
@@ -244,7 +249,7 @@ func (c *checker) checkFields(r, w *node) []compat.Violation {
 	c.push("fields")
 	defer c.pop()
 	for _, rf := range r.fields {
-		c.push(strconv.Itoa(rf.pos))
+		c.push(rf.posStr)
 		wf := lookupWriterField(w, rf)
 		switch {
 		case wf != nil:

@@ -2,6 +2,7 @@ package avro
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	tavro "github.com/twmb/avro"
@@ -87,6 +88,7 @@ type field struct {
 	doc     string
 	props   map[string]any
 	pos     int
+	posStr  string // pos as text, for paths
 }
 
 // shortName returns the unqualified name of a named type.
@@ -194,7 +196,7 @@ func (b *builder) convert(sn *tavro.SchemaNode, ns string, slot **node) error {
 			for i := range sn.Fields {
 				sf := &sn.Fields[i]
 				f := &field{name: sf.Name, def: sf.Default, hasDef: sf.HasDefault, aliases: sf.Aliases,
-					order: sf.Order, doc: sf.Doc, props: sf.Props, pos: i}
+					order: sf.Order, doc: sf.Doc, props: sf.Props, pos: i, posStr: strconv.Itoa(i)}
 				n.fields[i] = f
 				n.fieldIdx[f.name] = i
 				if err := b.convert(&sf.Type, n.namespace, &f.typ); err != nil {

@@ -140,15 +140,15 @@ func (d *binDec) varlong(what string) (int64, error) {
 
 // length reads a byte or string length and checks it against what is left.
 func (d *binDec) length(what string) (int, error) {
-	n, err := d.varlong(what + " length")
+	n, err := d.varlong(what)
 	if err != nil {
 		return 0, err
 	}
 	if n < 0 {
-		return 0, d.fail("%s has negative length %d", what, n)
+		return 0, d.fail("%s has negative length %d", strings.TrimSuffix(what, " length"), n)
 	}
 	if n > int64(len(d.b)-d.i) {
-		return 0, d.fail("%s of length %d runs past the end of the data (%d bytes left)", what, n, len(d.b)-d.i)
+		return 0, d.fail("%s of length %d runs past the end of the data (%d bytes left)", strings.TrimSuffix(what, " length"), n, len(d.b)-d.i)
 	}
 	return int(n), nil
 }
@@ -187,13 +187,13 @@ func (d *binDec) value(n *node) error {
 		}
 		d.i += 8
 	case kBytes:
-		l, err := d.length("bytes")
+		l, err := d.length("bytes length")
 		if err != nil {
 			return err
 		}
 		d.i += l
 	case kString:
-		l, err := d.length("a string")
+		l, err := d.length("a string length")
 		if err != nil {
 			return err
 		}
@@ -252,13 +252,13 @@ func (d *binDec) nested(n *node) error {
 
 // blocks reads the blocks of an array or map.
 func (d *binDec) blocks(n *node) error {
-	what := "array"
+	what, countWhat, sizeWhat := "array", "an array block count", "an array block size"
 	if n.kind == kMap {
-		what = "map"
+		what, countWhat, sizeWhat = "map", "a map block count", "a map block size"
 	}
 	idx := 0
 	for {
-		count, err := d.varlong(what + " block count")
+		count, err := d.varlong(countWhat)
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (d *binDec) blocks(n *node) error {
 				return d.fail("%s block count %d is invalid", what, count)
 			}
 			count = -count
-			size, err := d.varlong(what + " block size")
+			size, err := d.varlong(sizeWhat)
 			if err != nil {
 				return err
 			}
@@ -288,7 +288,7 @@ func (d *binDec) blocks(n *node) error {
 				d.path.pushIdx(idx)
 				err = d.nested(n.items)
 			} else {
-				l, lerr := d.length("a map key")
+				l, lerr := d.length("a map key length")
 				if lerr != nil {
 					return lerr
 				}
