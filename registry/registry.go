@@ -126,6 +126,11 @@ type Config struct {
 	OverrideMetadata   json.RawMessage
 	DefaultRuleSet     json.RawMessage
 	OverrideRuleSet    json.RawMessage
+	// AliasForDeks, ValidateRules and ValidateNewSchemas are Confluent's newer
+	// fields (aliasForDeks, validateRules, validateNewSchemas), stored and echoed.
+	AliasForDeks       *string
+	ValidateRules      *bool
+	ValidateNewSchemas *bool
 }
 
 // RegisterRequest is a schema to register, look up or check.
@@ -155,6 +160,9 @@ type ListOptions struct {
 	DeletedOnly bool
 	// LatestOnly (for Schemas) returns only the latest version per subject.
 	LatestOnly bool
+	// DeletedAsNegative (for Versions, with Deleted) returns soft-deleted versions
+	// as negative numbers.
+	DeletedAsNegative bool
 	// Offset and Limit page the result; Limit <= 0 means no limit.
 	Offset int
 	Limit  int

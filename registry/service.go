@@ -3,6 +3,11 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/heraldhq/herald/compat"
 )
@@ -10,8 +15,8 @@ import (
 // Latest stands for the latest live version wherever a version number is taken.
 const Latest = -1
 
-// errUnimplemented marks methods whose bodies are still to be written.
-var errUnimplemented = errors.New("registry: not implemented")
+// DefaultMaxSchemaBytes is the default bound on schema text: 1 MiB.
+const DefaultMaxSchemaBytes = 1 << 20
 
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
@@ -20,137 +25,554 @@ type ServiceConfig struct {
 	MaxSchemaBytes int
 	// DefaultCompatibility is the server-wide default level. Zero: BACKWARD.
 	DefaultCompatibility compat.Level
+	// Formats are the schema formats the registry accepts, at most one per type.
+	// Zero: none, and every registration fails with "Invalid schema type".
+	Formats []compat.Format
 }
 
-// Service implements the registry's rules over a Store.
+// Service implements the registry's rules over a Store. It is safe for concurrent
+// use. Lock order: writeMu, then cache.mu.
 type Service struct {
-	cfg ServiceConfig
+	cfg     ServiceConfig
+	store   Store
+	formats map[compat.SchemaType]compat.Format
+	// writeMu serializes every operation that writes (register, deletes, config,
+	// mode, contexts): each reads the state, decides, then writes in one
+	// transaction, and two of them interleaving could hand one schema two ids or
+	// a subject two equal versions. SQLite has one writer anyway; the store's
+	// unique indexes back this up across processes.
+	writeMu sync.Mutex
+	cache   *cache
 }
+
+// New returns a Service over store. It fails when cfg is invalid: a negative
+// MaxSchemaBytes, an unknown DefaultCompatibility, a nil or duplicate Format.
+func New(store Store, cfg ServiceConfig) (*Service, error) {
+	if store == nil {
+		return nil, errors.New("registry: nil store")
+	}
+	if cfg.MaxSchemaBytes < 0 {
+		return nil, fmt.Errorf("registry: MaxSchemaBytes %d is negative", cfg.MaxSchemaBytes)
+	}
+	if cfg.MaxSchemaBytes == 0 {
+		cfg.MaxSchemaBytes = DefaultMaxSchemaBytes
+	}
+	if cfg.DefaultCompatibility < compat.Backward || cfg.DefaultCompatibility > compat.None {
+		return nil, fmt.Errorf("registry: unknown default compatibility %v", cfg.DefaultCompatibility)
+	}
+	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache()}
+	for _, f := range cfg.Formats {
+		if f == nil {
+			return nil, errors.New("registry: nil format")
+		}
+		if _, dup := s.formats[f.Type()]; dup {
+			return nil, fmt.Errorf("registry: two formats for %s", f.Type())
+		}
+		s.formats[f.Type()] = f
+	}
+	return s, nil
+}
+
+func (s *Service) format(t compat.SchemaType) (compat.Format, error) {
+	f, ok := s.formats[t]
+	if !ok {
+		return nil, newError(ErrInvalidSchema, "Invalid schema type %s", t)
+	}
+	return f, nil
+}
+
+// Types lists the schema types the registry accepts, in compat.SchemaTypes order.
+func (s *Service) Types() []compat.SchemaType {
+	var out []compat.SchemaType
+	for _, t := range compat.SchemaTypes {
+		if _, ok := s.formats[t]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // ParseVersion parses a version path segment: a positive integer, "latest" or "-1"
 // (both Latest). Anything else wraps ErrInvalidVersion (42202).
-func ParseVersion(s string) (int, error) { return 0, errUnimplemented }
+func ParseVersion(s string) (int, error) {
+	if s == "latest" || s == "-1" {
+		return Latest, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || n < 1 {
+		return 0, invalidVersion(s)
+	}
+	return int(n), nil
+}
 
-// Subjects lists subjects (qualified outside the default context) in order.
+func invalidVersion(s string) *Error {
+	return newError(ErrInvalidVersion, "The specified version '%s' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"", s)
+}
+
+func subjectNotFound(raw string) *Error {
+	return newError(ErrSubjectNotFound, "Subject '%s' not found.", raw)
+}
+
+func versionNotFound(v int) *Error {
+	return newError(ErrVersionNotFound, "Version %s not found.", versionString(v))
+}
+
+func schemaNotFound(id int) *Error {
+	return newError(ErrSchemaNotFound, "Schema %d not found", id)
+}
+
+// storeErr wraps a store failure with what was being done.
+func storeErr(op string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("registry: %s: %w", op, err)
+}
+
+// page applies Offset and Limit.
+func page[T any](xs []T, opts ListOptions) []T {
+	if opts.Offset > 0 {
+		if opts.Offset >= len(xs) {
+			return xs[:0]
+		}
+		xs = xs[opts.Offset:]
+	}
+	if opts.Limit > 0 && opts.Limit < len(xs) {
+		xs = xs[:opts.Limit]
+	}
+	return xs
+}
+
+// keep reports whether a version passes the Deleted/DeletedOnly filter.
+func keep(deleted bool, opts ListOptions) bool {
+	if opts.DeletedOnly {
+		return deleted
+	}
+	return !deleted || opts.Deleted
+}
+
+func toSchema(v VersionRecord, rec SchemaRecord) Schema {
+	out := schemaOf(rec)
+	out.Subject = qualify(v.Context, v.Subject)
+	out.Version = v.Version
+	out.Deleted = v.Deleted
+	out.CreatedAt = v.CreatedAt
+	return out
+}
+
+// schemaOf returns a schema by id (no subject version) from its content. Slices
+// are copied so callers cannot change the cache.
+func schemaOf(rec SchemaRecord) Schema {
+	out := Schema{ID: rec.ID, GUID: rec.GUID, Type: rec.Type, Text: rec.Text, Metadata: rec.Metadata, RuleSet: rec.RuleSet}
+	if len(rec.References) > 0 {
+		out.References = append([]Reference(nil), rec.References...)
+	}
+	return out
+}
+
+// Subjects lists subjects (qualified outside the default context) in order: by
+// context, then name. A subject is listed when it has a live version (with
+// Deleted, any version; with DeletedOnly, only soft-deleted ones).
 func (s *Service) Subjects(ctx context.Context, opts ListOptions) ([]string, error) {
-	return nil, errUnimplemented
+	pf := parsePrefix(opts.Prefix)
+	vs, err := s.store.ListVersions(ctx, pf.ctx, pf.name)
+	if err != nil {
+		return nil, storeErr("list subjects", err)
+	}
+	out := []string{}
+	for i := 0; i < len(vs); {
+		j := i
+		live, dead := false, false
+		for ; j < len(vs) && vs[j].Context == vs[i].Context && vs[j].Subject == vs[i].Subject; j++ {
+			if vs[j].Deleted {
+				dead = true
+			} else {
+				live = true
+			}
+		}
+		var ok bool
+		switch {
+		case opts.DeletedOnly:
+			ok = dead && !live
+		case opts.Deleted:
+			ok = true
+		default:
+			ok = live
+		}
+		if ok {
+			out = append(out, qualify(vs[i].Context, vs[i].Subject))
+		}
+		i = j
+	}
+	sortSubjects(out)
+	return page(out, opts), nil
 }
 
-// Versions lists a subject's version numbers, ascending.
-// Errors: ErrSubjectNotFound.
+// sortSubjects orders default-context subjects first, then by context and name,
+// matching the order listings come from the store.
+func sortSubjects(xs []string) {
+	sort.SliceStable(xs, func(i, j int) bool {
+		qi, qj := strings.HasPrefix(xs[i], ":"), strings.HasPrefix(xs[j], ":")
+		if qi != qj {
+			return !qi
+		}
+		return xs[i] < xs[j]
+	})
+}
+
+// subjectVersions returns every version of a subject; none gives
+// ErrSubjectNotFound. Deleted ones count only when withDeleted.
+func (s *Service) subjectVersions(ctx context.Context, r Reader, sn subjectName, withDeleted bool) ([]VersionRecord, error) {
+	vs, err := r.SubjectVersions(ctx, sn.ctx, sn.name)
+	if err != nil {
+		return nil, storeErr("read versions", err)
+	}
+	for _, v := range vs {
+		if withDeleted || !v.Deleted {
+			return vs, nil
+		}
+	}
+	return nil, subjectNotFound(sn.raw)
+}
+
+// Versions lists a subject's version numbers, ascending. With DeletedAsNegative,
+// soft-deleted versions (listed only with Deleted) come out negated.
+// Errors: ErrSubjectNotFound, ErrInvalidSubject.
 func (s *Service) Versions(ctx context.Context, subject string, opts ListOptions) ([]int, error) {
-	return nil, errUnimplemented
+	sn, err := parseSubject(subject)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.subjectVersions(ctx, s.store, sn, opts.Deleted || opts.DeletedOnly)
+	if err != nil {
+		return nil, err
+	}
+	out := []int{}
+	for _, v := range vs {
+		if !keep(v.Deleted, opts) {
+			continue
+		}
+		n := v.Version
+		if v.Deleted && opts.DeletedAsNegative {
+			n = -n
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, subjectNotFound(subject)
+	}
+	return page(out, opts), nil
 }
 
-// Register registers a schema under a subject (idempotently) and returns the stored
-// subject version. Errors: ErrInvalidSchema, ErrInvalidSubject, ErrSchemaTooLarge,
-// ErrIncompatible, ErrOperationNotPermitted, ErrIDConflict, ErrSubjectNotFound and
-// ErrVersionNotFound (for references).
-func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, error) {
-	return Schema{}, errUnimplemented
+// pickVersion finds version (or Latest) among vs. Soft-deleted versions are seen
+// only with deleted; Latest with deleted is the highest version of all.
+func pickVersion(vs []VersionRecord, version int, deleted bool) (VersionRecord, bool) {
+	if version == Latest {
+		for i := len(vs) - 1; i >= 0; i-- {
+			if deleted || !vs[i].Deleted {
+				return vs[i], true
+			}
+		}
+		return VersionRecord{}, false
+	}
+	for _, v := range vs {
+		if v.Version == version && (deleted || !v.Deleted) {
+			return v, true
+		}
+	}
+	return VersionRecord{}, false
 }
 
-// Lookup finds the version of subject holding the same schema as req.
-// deleted includes soft-deleted versions. Errors: ErrSubjectNotFound,
-// ErrSchemaNotFound, ErrInvalidSchema.
-func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool) (Schema, error) {
-	return Schema{}, errUnimplemented
-}
-
-// Version returns one subject version (Latest for the latest live one).
-// Errors: ErrSubjectNotFound, ErrVersionNotFound, ErrInvalidVersion.
+// Version returns one subject version (Latest for the latest live one); deleted
+// also finds soft-deleted versions. Errors: ErrSubjectNotFound,
+// ErrVersionNotFound, ErrInvalidVersion, ErrInvalidSubject.
 func (s *Service) Version(ctx context.Context, subject string, version int, deleted bool) (Schema, error) {
-	return Schema{}, errUnimplemented
+	sn, v, err := s.findVersion(ctx, s.store, subject, version, deleted)
+	if err != nil {
+		return Schema{}, err
+	}
+	rec, err := s.record(ctx, s.store, sn.ctx, v.ID)
+	if err != nil {
+		return Schema{}, storeErr("read schema", err)
+	}
+	return toSchema(v, rec), nil
 }
 
-// ReferencedBy lists the ids of schemas that reference a subject version.
+func (s *Service) findVersion(ctx context.Context, r Reader, subject string, version int, deleted bool) (subjectName, VersionRecord, error) {
+	sn, err := parseSubject(subject)
+	if err != nil {
+		return sn, VersionRecord{}, err
+	}
+	if version < 1 && version != Latest {
+		return sn, VersionRecord{}, invalidVersion(itoa(version))
+	}
+	vs, err := s.subjectVersions(ctx, r, sn, deleted)
+	if err != nil {
+		return sn, VersionRecord{}, err
+	}
+	v, ok := pickVersion(vs, version, deleted)
+	if !ok {
+		return sn, VersionRecord{}, versionNotFound(version)
+	}
+	return sn, v, nil
+}
+
+// ParsedVersion returns a subject version and its parsed schema (cached by id), for
+// the broker and the catalog. Errors: as Version.
+func (s *Service) ParsedVersion(ctx context.Context, subject string, version int) (Schema, compat.Schema, error) {
+	sc, err := s.Version(ctx, subject, version, false)
+	if err != nil {
+		return Schema{}, nil, err
+	}
+	ctxName, _, _ := splitSubject(subject)
+	p, err := s.parsed(ctx, s.store, ctxName, sc.ID)
+	if err != nil {
+		return Schema{}, nil, storeErr("parse schema", err)
+	}
+	return sc, p, nil
+}
+
+// ReferencedBy lists the ids of schemas that reference a subject version, ascending.
+// Only live referring versions count unless opts.Deleted.
+// Errors: ErrSubjectNotFound, ErrVersionNotFound, ErrInvalidSubject.
 func (s *Service) ReferencedBy(ctx context.Context, subject string, version int, opts ListOptions) ([]int, error) {
-	return nil, errUnimplemented
+	sn, v, err := s.findVersion(ctx, s.store, subject, version, opts.Deleted || opts.DeletedOnly)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := s.store.Referrers(ctx, VersionKey{Context: sn.ctx, Subject: sn.name, Version: v.Version})
+	if err != nil {
+		return nil, storeErr("read referrers", err)
+	}
+	seen := map[int]bool{}
+	out := []int{}
+	for _, r := range refs {
+		if keep(r.Deleted, opts) && !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r.ID)
+		}
+	}
+	sort.Ints(out)
+	return page(out, opts), nil
 }
 
-// DeleteSubject soft- or hard-deletes a subject and returns the versions deleted.
-func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent bool) ([]int, error) {
-	return nil, errUnimplemented
-}
-
-// DeleteVersion soft- or hard-deletes one version and returns its number.
-func (s *Service) DeleteVersion(ctx context.Context, subject string, version int, permanent bool) (int, error) {
-	return 0, errUnimplemented
+// idContext returns the context a by-id request looks in: the subject's, or the
+// default one.
+func idContext(subject string) (string, error) {
+	if subject == "" {
+		return DefaultContext, nil
+	}
+	ctx, _, ok := splitSubject(subject)
+	if !ok || ctx == GlobalContext {
+		return "", invalidSubject(subject)
+	}
+	return ctx, nil
 }
 
 // SchemaByID returns a schema by id, served from memory after the first read.
-// subject, when not empty, selects the context (and fills Subject and Version).
-// Errors: ErrSchemaNotFound.
+// subject, when not empty, selects the context (and fills Subject and Version with
+// the latest version of that subject holding the id, when there is one). Ids of
+// soft-deleted versions still resolve. Errors: ErrSchemaNotFound.
 func (s *Service) SchemaByID(ctx context.Context, id int, subject string) (Schema, error) {
-	return Schema{}, errUnimplemented
+	c, err := idContext(subject)
+	if err != nil {
+		return Schema{}, err
+	}
+	rec, err := s.record(ctx, s.store, c, id)
+	if errors.Is(err, ErrSchemaNotFound) {
+		return Schema{}, schemaNotFound(id)
+	}
+	if err != nil {
+		return Schema{}, storeErr("read schema", err)
+	}
+	out := schemaOf(rec)
+	if _, name, _ := splitSubject(subject); name != "" {
+		vs, err := s.store.SubjectVersions(ctx, c, name)
+		if err != nil {
+			return Schema{}, storeErr("read versions", err)
+		}
+		for i := len(vs) - 1; i >= 0; i-- {
+			if vs[i].ID == id {
+				out.Subject, out.Version, out.Deleted, out.CreatedAt = qualify(c, name), vs[i].Version, vs[i].Deleted, vs[i].CreatedAt
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
-// SchemaByGUID returns a schema by its GUID. Errors: ErrSchemaNotFound.
+// ContextID names a schema id inside a context.
+type ContextID struct {
+	Context string `json:"context"`
+	ID      int    `json:"id"`
+}
+
+// SchemaByGUID returns a schema by its GUID (from the default context when the
+// content lives in several). Errors: ErrSchemaNotFound.
 func (s *Service) SchemaByGUID(ctx context.Context, guid string) (Schema, error) {
-	return Schema{}, errUnimplemented
+	recs, err := s.store.SchemasByGUID(ctx, guid)
+	if err != nil {
+		return Schema{}, storeErr("read schema", err)
+	}
+	if len(recs) == 0 {
+		return Schema{}, newError(ErrSchemaNotFound, "Schema %s not found", guid)
+	}
+	best := recs[0]
+	for _, r := range recs {
+		if r.Context == DefaultContext {
+			best = r
+		}
+	}
+	return schemaOf(best), nil
 }
 
-// SubjectVersionsByID lists the subject versions that hold schema id.
+// IDsByGUID lists the (context, id) pairs holding the content with a GUID.
+// Errors: ErrSchemaNotFound.
+func (s *Service) IDsByGUID(ctx context.Context, guid string) ([]ContextID, error) {
+	recs, err := s.store.SchemasByGUID(ctx, guid)
+	if err != nil {
+		return nil, storeErr("read schema", err)
+	}
+	if len(recs) == 0 {
+		return nil, newError(ErrSchemaNotFound, "Schema %s not found", guid)
+	}
+	out := make([]ContextID, len(recs))
+	for i, r := range recs {
+		out[i] = ContextID{Context: r.Context, ID: r.ID}
+	}
+	return out, nil
+}
+
+// SubjectVersionsByID lists the subject versions that hold schema id (in the
+// context of subject, or the default one), live ones unless opts.Deleted.
+// Errors: ErrSchemaNotFound.
 func (s *Service) SubjectVersionsByID(ctx context.Context, id int, subject string, opts ListOptions) ([]SubjectVersion, error) {
-	return nil, errUnimplemented
+	c, err := idContext(subject)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.store.VersionsByID(ctx, c, id)
+	if err != nil {
+		return nil, storeErr("read versions", err)
+	}
+	if len(vs) == 0 {
+		return nil, schemaNotFound(id)
+	}
+	out := []SubjectVersion{}
+	for _, v := range vs {
+		if keep(v.Deleted, opts) {
+			out = append(out, SubjectVersion{Subject: qualify(v.Context, v.Subject), Version: v.Version})
+		}
+	}
+	return page(out, opts), nil
 }
 
-// Schemas lists subject versions matching opts.
+// SubjectsByID lists the subjects that hold schema id, each once, in order.
+// Errors: ErrSchemaNotFound.
+func (s *Service) SubjectsByID(ctx context.Context, id int, subject string, opts ListOptions) ([]string, error) {
+	all := opts
+	all.Offset, all.Limit = 0, 0
+	svs, err := s.SubjectVersionsByID(ctx, id, subject, all)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for i, sv := range svs {
+		if i == 0 || svs[i-1].Subject != sv.Subject {
+			out = append(out, sv.Subject)
+		}
+	}
+	return page(out, opts), nil
+}
+
+// Schemas lists subject versions matching opts (Prefix, Deleted, LatestOnly,
+// Offset, Limit), ordered by subject then version.
 func (s *Service) Schemas(ctx context.Context, opts ListOptions) ([]Schema, error) {
-	return nil, errUnimplemented
+	pf := parsePrefix(opts.Prefix)
+	vs, err := s.store.ListVersions(ctx, pf.ctx, pf.name)
+	if err != nil {
+		return nil, storeErr("list schemas", err)
+	}
+	var picked []VersionRecord
+	for i, v := range vs {
+		if !keep(v.Deleted, opts) {
+			continue
+		}
+		if opts.LatestOnly {
+			// the latest kept version of each subject: skip when a later kept one follows
+			later := false
+			for j := i + 1; j < len(vs) && vs[j].Context == v.Context && vs[j].Subject == v.Subject; j++ {
+				if keep(vs[j].Deleted, opts) {
+					later = true
+					break
+				}
+			}
+			if later {
+				continue
+			}
+		}
+		picked = append(picked, v)
+	}
+	sort.SliceStable(picked, func(i, j int) bool {
+		qi, qj := qualify(picked[i].Context, picked[i].Subject), qualify(picked[j].Context, picked[j].Subject)
+		if qi != qj {
+			return lessSubject(qi, qj)
+		}
+		return picked[i].Version < picked[j].Version
+	})
+	picked = page(picked, opts)
+	out := make([]Schema, 0, len(picked))
+	for _, v := range picked {
+		rec, err := s.record(ctx, s.store, v.Context, v.ID)
+		if err != nil {
+			return nil, storeErr("read schema", err)
+		}
+		out = append(out, toSchema(v, rec))
+	}
+	return out, nil
 }
 
-// CheckCompatibility checks req against one version of its subject (version > 0 or
-// Latest), or against what registration would check (version == 0).
-func (s *Service) CheckCompatibility(ctx context.Context, req RegisterRequest, version int) (CompatResult, error) {
-	return CompatResult{}, errUnimplemented
-}
-
-// Config returns the config set at subject (or context, or global when subject is
-// ""). With defaultToGlobal it returns the effective merged config instead.
-// Errors: ErrSubjectConfigNotFound.
-func (s *Service) Config(ctx context.Context, subject string, defaultToGlobal bool) (Config, error) {
-	return Config{}, errUnimplemented
-}
-
-// SetConfig sets config fields at a level and returns the resulting config there.
-func (s *Service) SetConfig(ctx context.Context, subject string, cfg Config) (Config, error) {
-	return Config{}, errUnimplemented
-}
-
-// DeleteConfig removes the config set at a level and returns it.
-func (s *Service) DeleteConfig(ctx context.Context, subject string) (Config, error) {
-	return Config{}, errUnimplemented
-}
-
-// Mode returns the mode at a level (subject "" = global).
-// Errors: ErrSubjectModeNotFound.
-func (s *Service) Mode(ctx context.Context, subject string, defaultToGlobal bool) (Mode, error) {
-	return 0, errUnimplemented
-}
-
-// SetMode sets the mode at a level. Switching to IMPORT needs an empty scope unless force.
-func (s *Service) SetMode(ctx context.Context, subject string, mode Mode, force bool) (Mode, error) {
-	return 0, errUnimplemented
-}
-
-// DeleteMode removes the mode set at a level and returns it.
-func (s *Service) DeleteMode(ctx context.Context, subject string, recursive bool) (Mode, error) {
-	return 0, errUnimplemented
-}
-
-// Contexts lists context names; "." is always present.
-func (s *Service) Contexts(ctx context.Context, opts ListOptions) ([]string, error) {
-	return nil, errUnimplemented
-}
-
-// DeleteContext deletes an empty context. Errors: ErrContextNotEmpty.
-func (s *Service) DeleteContext(ctx context.Context, name string) error {
-	return errUnimplemented
+func lessSubject(a, b string) bool {
+	qa, qb := strings.HasPrefix(a, ":"), strings.HasPrefix(b, ":")
+	if qa != qb {
+		return !qa
+	}
+	return a < b
 }
 
 // Parsed returns the parsed schema for an id (cached), for payload validation by the
-// broker and the catalog. Errors: ErrSchemaNotFound.
+// broker and the catalog; subject selects the context as in SchemaByID.
+// Errors: ErrSchemaNotFound.
 func (s *Service) Parsed(ctx context.Context, id int, subject string) (compat.Schema, error) {
-	return nil, errUnimplemented
+	c, err := idContext(subject)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.parsed(ctx, s.store, c, id)
+	if errors.Is(err, ErrSchemaNotFound) {
+		return nil, schemaNotFound(id)
+	}
+	if err != nil {
+		return nil, storeErr("parse schema", err)
+	}
+	return p, nil
+}
+
+// Contexts lists context names, sorted; "." is always present.
+func (s *Service) Contexts(ctx context.Context, opts ListOptions) ([]string, error) {
+	cs, err := s.store.Contexts(ctx)
+	if err != nil {
+		return nil, storeErr("list contexts", err)
+	}
+	out := []string{DefaultContext}
+	for _, c := range cs {
+		if c != DefaultContext && strings.HasPrefix(c, strings.TrimSuffix(strings.TrimPrefix(opts.Prefix, ":"), ":")) {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out[1:])
+	return page(out, opts), nil
 }

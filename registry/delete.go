@@ -1,0 +1,224 @@
+package registry
+
+import (
+	"context"
+)
+
+func referenceExists(v VersionRecord) *Error {
+	return newError(ErrReferenceExists, "One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=%s,version=%d}.", qualify(v.Context, v.Subject), v.Version)
+}
+
+// referenced reports whether another schema references v. Soft-deleted referrers
+// count only with withDeleted (hard deletes: their ids still resolve and need the
+// target to parse). sameSubject false ignores referrers in v's own subject.
+func referenced(ctx context.Context, r Reader, v VersionRecord, withDeleted, sameSubject bool) (bool, error) {
+	refs, err := r.Referrers(ctx, v.Key())
+	if err != nil {
+		return false, storeErr("read referrers", err)
+	}
+	for _, x := range refs {
+		if x.Deleted && !withDeleted {
+			continue
+		}
+		if !sameSubject && x.Context == v.Context && x.Subject == v.Subject {
+			continue
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// hardDelete removes one version row, then its content when no version uses the id
+// any more, then the subject's config and mode when it was the subject's last
+// version. It returns the cache keys to evict after commit. With skipReferenced, a
+// referenced version is left alone instead.
+func (s *Service) hardDelete(ctx context.Context, tx Tx, v VersionRecord, skipReferenced bool) ([]idKey, error) {
+	if skipReferenced {
+		ref, err := referenced(ctx, tx, v, true, true)
+		if err != nil || ref {
+			return nil, err
+		}
+	}
+	if err := tx.DeleteVersion(ctx, v.Key()); err != nil {
+		return nil, storeErr("delete version", err)
+	}
+	var evict []idKey
+	users, err := tx.VersionsByID(ctx, v.Context, v.ID)
+	if err != nil {
+		return nil, storeErr("read versions", err)
+	}
+	if len(users) == 0 {
+		if err := tx.DeleteSchema(ctx, v.Context, v.ID); err != nil {
+			return nil, storeErr("delete schema", err)
+		}
+		evict = append(evict, idKey{v.Context, v.ID})
+	}
+	left, err := tx.SubjectVersions(ctx, v.Context, v.Subject)
+	if err != nil {
+		return nil, storeErr("read versions", err)
+	}
+	if len(left) == 0 {
+		sc := Scope{Context: v.Context, Subject: v.Subject}
+		if err := tx.DeleteConfig(ctx, sc); err != nil {
+			return nil, storeErr("delete config", err)
+		}
+		if err := tx.DeleteMode(ctx, sc); err != nil {
+			return nil, storeErr("delete mode", err)
+		}
+	}
+	return evict, nil
+}
+
+// DeleteSubject soft- or hard-deletes a subject and returns the versions deleted,
+// ascending. A soft delete marks every live version deleted; their ids still
+// resolve. A hard delete needs a soft delete first and removes every version with
+// the subject's config and mode. References from the subject's own versions are
+// ignored. Errors: ErrSubjectNotFound, ErrSubjectSoftDeleted,
+// ErrSubjectNotSoftDeleted, ErrReferenceExists, ErrOperationNotPermitted,
+// ErrInvalidSubject.
+func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent bool) ([]int, error) {
+	sn, err := parseSubject(subject)
+	if err != nil {
+		return nil, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	out := []int{}
+	var evict []idKey
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := s.checkWritable(ctx, tx, sn); err != nil {
+			return err
+		}
+		vs, err := tx.SubjectVersions(ctx, sn.ctx, sn.name)
+		if err != nil {
+			return storeErr("read versions", err)
+		}
+		if len(vs) == 0 {
+			return subjectNotFound(subject)
+		}
+		var live []VersionRecord
+		for _, v := range vs {
+			if !v.Deleted {
+				live = append(live, v)
+			}
+		}
+		if !permanent {
+			if len(live) == 0 {
+				return newError(ErrSubjectSoftDeleted, "Subject '%s' was soft deleted.Set permanent=true to delete permanently", subject)
+			}
+			for _, v := range live {
+				ref, err := referenced(ctx, tx, v, false, false)
+				if err != nil {
+					return err
+				}
+				if ref {
+					return referenceExists(v)
+				}
+			}
+			for _, v := range live {
+				if err := tx.SetDeleted(ctx, v.Key(), true); err != nil {
+					return storeErr("delete version", err)
+				}
+				out = append(out, v.Version)
+			}
+			return nil
+		}
+		if len(live) > 0 {
+			return newError(ErrSubjectNotSoftDeleted, "Subject '%s' was not deleted first before being permanently deleted", subject)
+		}
+		for _, v := range vs {
+			ref, err := referenced(ctx, tx, v, true, false)
+			if err != nil {
+				return err
+			}
+			if ref {
+				return referenceExists(v)
+			}
+		}
+		for _, v := range vs {
+			ks, err := s.hardDelete(ctx, tx, v, false)
+			if err != nil {
+				return err
+			}
+			evict = append(evict, ks...)
+			out = append(out, v.Version)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range evict {
+		s.cache.evict(k)
+	}
+	return out, nil
+}
+
+// DeleteVersion soft- or hard-deletes one version (Latest: the latest live one) and
+// returns its number. A hard delete needs a soft delete first; when the subject's
+// last version goes, its config and mode go too.
+// Errors: ErrSubjectNotFound, ErrVersionNotFound, ErrVersionSoftDeleted,
+// ErrVersionNotSoftDeleted, ErrReferenceExists, ErrInvalidVersion,
+// ErrOperationNotPermitted, ErrInvalidSubject.
+func (s *Service) DeleteVersion(ctx context.Context, subject string, version int, permanent bool) (int, error) {
+	sn, err := parseSubject(subject)
+	if err != nil {
+		return 0, err
+	}
+	if version < 1 && version != Latest {
+		return 0, invalidVersion(itoa(version))
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var out int
+	var evict []idKey
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := s.checkWritable(ctx, tx, sn); err != nil {
+			return err
+		}
+		vs, err := tx.SubjectVersions(ctx, sn.ctx, sn.name)
+		if err != nil {
+			return storeErr("read versions", err)
+		}
+		if len(vs) == 0 {
+			return subjectNotFound(subject)
+		}
+		v, ok := pickVersion(vs, version, version != Latest)
+		if !ok {
+			return versionNotFound(version)
+		}
+		out = v.Version
+		if !permanent {
+			if v.Deleted {
+				return newError(ErrVersionSoftDeleted, "Subject '%s' Version %d was soft deleted.Set permanent=true to delete permanently", subject, v.Version)
+			}
+			ref, err := referenced(ctx, tx, v, false, true)
+			if err != nil {
+				return err
+			}
+			if ref {
+				return referenceExists(v)
+			}
+			return storeErrIf("delete version", tx.SetDeleted(ctx, v.Key(), true))
+		}
+		if !v.Deleted {
+			return newError(ErrVersionNotSoftDeleted, "Subject '%s' Version %d was not deleted first before being permanently deleted", subject, v.Version)
+		}
+		ref, err := referenced(ctx, tx, v, true, true)
+		if err != nil {
+			return err
+		}
+		if ref {
+			return referenceExists(v)
+		}
+		evict, err = s.hardDelete(ctx, tx, v, false)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range evict {
+		s.cache.evict(k)
+	}
+	return out, nil
+}

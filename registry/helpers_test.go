@@ -1,0 +1,94 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/registry/registrydb"
+)
+
+// newService returns a Service on a fresh SQLite file with every real format.
+func newService(t testing.TB, cfg registry.ServiceConfig) *registry.Service {
+	t.Helper()
+	st, err := registrydb.Open(context.Background(), filepath.Join(t.TempDir(), "registry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if cfg.Formats == nil {
+		cfg.Formats = []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
+	}
+	s, err := registry.New(st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func avroRecord(name string, fields ...string) string {
+	s := `{"type":"record","name":"` + name + `","fields":[`
+	for i, f := range fields {
+		if i > 0 {
+			s += ","
+		}
+		s += f
+	}
+	return s + "]}"
+}
+
+const (
+	fieldA       = `{"name":"a","type":"string"}`
+	fieldB       = `{"name":"b","type":"int"}`
+	fieldBOpt    = `{"name":"b","type":"int","default":0}`
+	fieldCOpt    = `{"name":"c","type":"string","default":""}`
+	fieldALonger = `{"name":"a","type":"string","doc":"the a"}`
+)
+
+func avroReq(subject, text string) registry.RegisterRequest {
+	return registry.RegisterRequest{Subject: subject, Type: compat.Avro, Text: text}
+}
+
+func mustRegister(t testing.TB, s *registry.Service, req registry.RegisterRequest) registry.Schema {
+	t.Helper()
+	sc, err := s.Register(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Register(%s): %v", req.Subject, err)
+	}
+	return sc
+}
+
+// wantKind fails unless err wraps kind (nil kind: no error).
+func wantKind(t testing.TB, err, kind error) {
+	t.Helper()
+	if kind == nil {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	if !errors.Is(err, kind) {
+		t.Fatalf("error = %v, want %v", err, kind)
+	}
+	var e *registry.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) is not a *registry.Error", err, err)
+	}
+}
+
+// wantMsg fails unless err is a *registry.Error of kind with message msg.
+func wantMsg(t testing.TB, err, kind error, msg string) {
+	t.Helper()
+	wantKind(t, err, kind)
+	if err.Error() != msg {
+		t.Fatalf("message = %q, want %q", err.Error(), msg)
+	}
+}
+
+func asError(err error, target **registry.Error) bool { return errors.As(err, target) }

@@ -1,0 +1,156 @@
+package registry
+
+import (
+	"context"
+	"errors"
+
+	"github.com/heraldhq/herald/compat"
+)
+
+// resolvedRefs is the outcome of resolving a new schema's references.
+type resolvedRefs struct {
+	// concrete are the references as they will be stored: Latest replaced by the
+	// version it meant.
+	concrete []Reference
+	// targets[i] is where concrete[i] points.
+	targets []VersionKey
+	// parse is what Format.Parse takes: every reference, transitively, once per
+	// name, dependencies first.
+	parse []compat.Reference
+}
+
+// refResolver walks references depth-first, deduplicating by name.
+type refResolver struct {
+	s    *Service
+	r    Reader
+	seen map[string]bool
+	out  []compat.Reference
+}
+
+// visit adds the schema held by version v under name, after its own references.
+func (rr *refResolver) visit(ctx context.Context, name string, v VersionRecord) error {
+	if rr.seen[name] {
+		return nil
+	}
+	rr.seen[name] = true
+	rec, err := rr.s.record(ctx, rr.r, v.Context, v.ID)
+	if err != nil {
+		return err
+	}
+	for i, nr := range rec.References {
+		var t VersionKey
+		if i < len(rec.Targets) {
+			t = rec.Targets[i]
+		}
+		nv, err := findRefVersion(ctx, rr.r, nr, t, false)
+		if err != nil {
+			return err
+		}
+		if err := rr.visit(ctx, nr.Name, nv); err != nil {
+			return err
+		}
+	}
+	rr.out = append(rr.out, compat.Reference{Name: name, Text: rec.Text})
+	return nil
+}
+
+// findRefVersion finds the version a reference points at (t.Version may be Latest).
+// live refuses soft-deleted targets: a new schema may not depend on them, while
+// reading an old one may.
+func findRefVersion(ctx context.Context, r Reader, ref Reference, t VersionKey, live bool) (VersionRecord, error) {
+	vs, err := r.SubjectVersions(ctx, t.Context, t.Subject)
+	if err != nil {
+		return VersionRecord{}, err
+	}
+	hasLive := false
+	for _, v := range vs {
+		if !v.Deleted {
+			hasLive = true
+		}
+	}
+	if len(vs) == 0 || (live && !hasLive) {
+		return VersionRecord{}, newError(ErrSubjectNotFound, "Subject '%s' not found (named by reference '%s').", ref.Subject, ref.Name)
+	}
+	if t.Version == Latest {
+		for i := len(vs) - 1; i >= 0; i-- {
+			if !vs[i].Deleted {
+				return vs[i], nil
+			}
+		}
+	} else {
+		for _, v := range vs {
+			if v.Version == t.Version && (!live || !v.Deleted) {
+				return v, nil
+			}
+		}
+	}
+	return VersionRecord{}, newError(ErrVersionNotFound, "Version %s of subject '%s' not found (named by reference '%s').", versionString(t.Version), ref.Subject, ref.Name)
+}
+
+func versionString(v int) string {
+	if v == Latest {
+		return "latest"
+	}
+	return itoa(v)
+}
+
+// resolveNew resolves the references of a schema being registered, looked up or
+// checked in context c. live refuses soft-deleted targets (registration).
+func (s *Service) resolveNew(ctx context.Context, r Reader, c string, refs []Reference, live bool) (resolvedRefs, error) {
+	var out resolvedRefs
+	if len(refs) == 0 {
+		return out, nil
+	}
+	rr := &refResolver{s: s, r: r, seen: map[string]bool{}}
+	names := map[string]bool{}
+	for _, ref := range refs {
+		if ref.Name == "" {
+			return out, newError(ErrInvalidSchema, "Invalid reference: every reference needs a name (subject '%s').", ref.Subject)
+		}
+		if names[ref.Name] {
+			return out, newError(ErrInvalidSchema, "Invalid reference: the name '%s' is used twice.", ref.Name)
+		}
+		names[ref.Name] = true
+		if ref.Version == 0 || ref.Version < Latest {
+			return out, newError(ErrInvalidSchema, "Invalid reference '%s': version %d is not a valid version.", ref.Name, ref.Version)
+		}
+		tn, err := referenceTarget(c, ref.Subject)
+		if err != nil {
+			return out, newError(ErrInvalidSchema, "Invalid reference '%s': the subject '%s' is not valid.", ref.Name, ref.Subject)
+		}
+		t := VersionKey{Context: tn.ctx, Subject: tn.name, Version: ref.Version}
+		v, err := findRefVersion(ctx, r, ref, t, live)
+		if err != nil {
+			return out, err
+		}
+		t.Version = v.Version
+		out.concrete = append(out.concrete, Reference{Name: ref.Name, Subject: ref.Subject, Version: v.Version})
+		out.targets = append(out.targets, t)
+		if err := rr.visit(ctx, ref.Name, v); err != nil {
+			return out, err
+		}
+	}
+	out.parse = rr.out
+	return out, nil
+}
+
+// storedRefs resolves the references of stored content, for parsing it again.
+func (s *Service) storedRefs(ctx context.Context, r Reader, rec SchemaRecord) ([]compat.Reference, error) {
+	if len(rec.References) == 0 {
+		return nil, nil
+	}
+	rr := &refResolver{s: s, r: r, seen: map[string]bool{}}
+	for i, ref := range rec.References {
+		if i >= len(rec.Targets) {
+			return nil, errors.New("registry: stored references lack their targets")
+		}
+		v, err := findRefVersion(ctx, r, ref, rec.Targets[i], false)
+		if err != nil {
+			return nil, err
+		}
+		if err := rr.visit(ctx, ref.Name, v); err != nil {
+			return nil, err
+		}
+	}
+	return rr.out, nil
+}

@@ -1,0 +1,486 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/compat"
+)
+
+// candidate is a schema ready to be stored, looked up or checked.
+type candidate struct {
+	rec    SchemaRecord
+	parsed compat.Schema
+}
+
+// prepare parses a schema in context c: size, type, references (live targets only
+// when live), metadata, parse, then the stored text (normalized when normalize).
+func (s *Service) prepare(ctx context.Context, r Reader, c string, typ compat.SchemaType, text string, refs []Reference, md, rs json.RawMessage, normalize, live bool) (candidate, error) {
+	if len(text) > s.cfg.MaxSchemaBytes {
+		return candidate{}, newError(ErrSchemaTooLarge, "Schema too large: %d bytes, the limit is %d bytes", len(text), s.cfg.MaxSchemaBytes)
+	}
+	f, err := s.format(typ)
+	if err != nil {
+		return candidate{}, err
+	}
+	md, err = compactJSON(md, "metadata")
+	if err != nil {
+		return candidate{}, newError(ErrInvalidSchema, "Invalid metadata: %v", err)
+	}
+	rs, err = compactJSON(rs, "ruleSet")
+	if err != nil {
+		return candidate{}, newError(ErrInvalidRuleSet, "Invalid ruleSet: %v", err)
+	}
+	res, err := s.resolveNew(ctx, r, c, refs, live)
+	if err != nil {
+		return candidate{}, err
+	}
+	p, err := f.Parse(text, res.parse)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return candidate{}, err
+		}
+		return candidate{}, &Error{Kind: ErrInvalidSchema, Msg: "Invalid schema: " + err.Error()}
+	}
+	stored := p.Canonical()
+	if normalize {
+		stored = p.Normalized()
+	}
+	rec := SchemaRecord{Context: c, Type: typ, Text: stored, References: res.concrete, Targets: res.targets, Metadata: md, RuleSet: rs}
+	rec.Hash = contentHash(rec)
+	rec.GUID = contentGUID(rec)
+	return candidate{rec: rec, parsed: p}, nil
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }
+
+// sameSchema reports whether stored content rec holds the candidate: equal hash,
+// or, with normalize, equal type, references and data contract and equal
+// normalized text. ignoreContract skips metadata and rule set (lookups without
+// them).
+func (s *Service) sameSchema(ctx context.Context, r Reader, rec SchemaRecord, c candidate, normalize, ignoreContract bool) (bool, error) {
+	if rec.Hash == c.rec.Hash {
+		return true, nil
+	}
+	if rec.Type != c.rec.Type || !sameRefs(rec.References, c.rec.References) {
+		return false, nil
+	}
+	if !ignoreContract && (string(rec.Metadata) != string(c.rec.Metadata) || string(rec.RuleSet) != string(c.rec.RuleSet)) {
+		return false, nil
+	}
+	if rec.Text == c.rec.Text {
+		return true, nil
+	}
+	if !normalize {
+		return false, nil
+	}
+	p, err := s.parsed(ctx, r, rec.Context, rec.ID)
+	if err != nil {
+		return false, err
+	}
+	return p.Normalized() == c.rec.Text, nil
+}
+
+func sameRefs(a, b []Reference) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Register registers a schema under a subject and returns the stored subject
+// version. Registering a schema already live in the subject returns that version
+// (even in READONLY mode, and without a compatibility check). The same content in
+// another subject of the context reuses its id. An empty schema copies the latest
+// version's schema (a metadata-only update).
+// Errors: ErrInvalidSchema, ErrInvalidSubject, ErrSchemaTooLarge, ErrIncompatible,
+// ErrOperationNotPermitted, ErrIDConflict, ErrInvalidRuleSet, and
+// ErrSubjectNotFound and ErrVersionNotFound (for references).
+func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, error) {
+	sn, err := parseSubject(req.Subject)
+	if err != nil {
+		return Schema{}, err
+	}
+	if len(req.Text) > s.cfg.MaxSchemaBytes {
+		return Schema{}, newError(ErrSchemaTooLarge, "Schema too large: %d bytes, the limit is %d bytes", len(req.Text), s.cfg.MaxSchemaBytes)
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		var res registered
+		err := s.store.Update(ctx, func(tx Tx) error {
+			var err error
+			res, err = s.register(ctx, tx, sn, req)
+			return err
+		})
+		if errors.Is(err, ErrConflict) && attempt < 2 {
+			continue
+		}
+		if err != nil {
+			return Schema{}, storeErr("register "+req.Subject, err)
+		}
+		for _, k := range res.evict {
+			s.cache.evict(k)
+		}
+		if res.created != nil {
+			s.cache.putRecord(*res.created)
+			s.cache.putParsed(idKey{res.created.Context, res.created.ID}, res.parsed)
+		}
+		return res.schema, nil
+	}
+}
+
+// registered is what one registration attempt did.
+type registered struct {
+	schema Schema
+	// created is new content, cached once committed, with its parsed form.
+	created *SchemaRecord
+	parsed  compat.Schema
+	evict   []idKey
+}
+
+func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req RegisterRequest) (registered, error) {
+	var out registered
+	cfg, err := s.effectiveConfig(ctx, tx, sn)
+	if err != nil {
+		return out, err
+	}
+	vs, err := tx.SubjectVersions(ctx, sn.ctx, sn.name)
+	if err != nil {
+		return out, storeErr("read versions", err)
+	}
+	var live []VersionRecord
+	maxVersion := 0
+	for _, v := range vs {
+		if !v.Deleted {
+			live = append(live, v)
+		}
+		maxVersion = max(maxVersion, v.Version)
+	}
+	var prev *SchemaRecord
+	if len(live) > 0 {
+		rec, err := s.record(ctx, tx, sn.ctx, live[len(live)-1].ID)
+		if err != nil {
+			return out, storeErr("read schema", err)
+		}
+		prev = &rec
+	}
+	typ, text, refs := req.Type, req.Text, req.References
+	if strings.TrimSpace(text) == "" {
+		if prev == nil {
+			return out, newError(ErrInvalidSchema, "Empty schema")
+		}
+		typ, text, refs = prev.Type, prev.Text, prev.References
+	}
+	md, rs, err := populateContract(cfg, prev, req.Metadata, req.RuleSet)
+	if err != nil {
+		return out, err
+	}
+	normalize := req.Normalize || isTrue(cfg.Normalize)
+	cand, err := s.prepare(ctx, tx, sn.ctx, typ, text, refs, md, rs, normalize, true)
+	if err != nil {
+		return out, err
+	}
+
+	// Idempotent re-registration: before the mode check, without a compat check.
+	for i := len(live) - 1; i >= 0; i-- {
+		v := live[i]
+		if req.ID > 0 && req.ID != v.ID {
+			continue
+		}
+		rec, err := s.record(ctx, tx, sn.ctx, v.ID)
+		if err != nil {
+			return out, storeErr("read schema", err)
+		}
+		same, err := s.sameSchema(ctx, tx, rec, cand, normalize, false)
+		if err != nil {
+			return out, storeErr("compare schemas", err)
+		}
+		if same {
+			out.schema = toSchema(v, rec)
+			return out, nil
+		}
+	}
+
+	mode, err := s.effectiveMode(ctx, tx, sn)
+	if err != nil {
+		return out, err
+	}
+	switch mode {
+	case ReadOnly, ReadOnlyOverride:
+		return out, newError(ErrOperationNotPermitted, "Subject '%s' is in read-only mode", sn.raw)
+	case Import:
+		if req.ID <= 0 {
+			return out, newError(ErrOperationNotPermitted, "Subject '%s' is in import mode: a schema id is required", sn.raw)
+		}
+	default:
+		if req.ID > 0 {
+			return out, newError(ErrOperationNotPermitted, "Subject '%s' is not in import mode: a schema id can only be given in IMPORT mode", sn.raw)
+		}
+	}
+
+	version := maxVersion + 1
+	if req.Version > 0 {
+		if mode == Import {
+			for _, v := range vs {
+				if v.Version == req.Version {
+					return out, newError(ErrOperationNotPermitted, "Version %d of subject '%s' already exists with schema id %d", req.Version, sn.raw, v.ID)
+				}
+			}
+			version = req.Version
+		} else if req.Version != version {
+			return out, newError(ErrOperationNotPermitted, "Version %d is not the next version of subject '%s' (that is %d); versions can only be chosen in IMPORT mode", req.Version, sn.raw, version)
+		}
+	}
+
+	if mode != Import && !req.Force {
+		rep, prevs, err := s.check(ctx, tx, cfg, levelOf(cfg), cand, live)
+		if err != nil {
+			return out, err
+		}
+		if !rep.Compatible {
+			msgs := renderMessages(rep, prevs, cfg, cand.rec.Type)
+			return out, &Error{
+				Kind:       ErrIncompatible,
+				Msg:        `Schema being registered is incompatible with an earlier schema for subject "` + sn.raw + `", details: [` + strings.Join(msgs, ", ") + `]`,
+				Violations: rep.Violations,
+				Messages:   msgs,
+			}
+		}
+	}
+
+	rec := cand.rec
+	if mode == Import {
+		rec.ID = req.ID
+		existing, err := tx.Schema(ctx, sn.ctx, req.ID)
+		switch {
+		case err == nil:
+			if existing.Hash != rec.Hash {
+				return out, newError(ErrIDConflict, "Overwrite new schema with id %d is not permitted: the id is taken by a different schema in context '%s'", req.ID, sn.ctx)
+			}
+			rec = existing
+		case errors.Is(err, ErrSchemaNotFound):
+			if err := tx.ReserveID(ctx, sn.ctx, req.ID); err != nil {
+				return out, storeErr("reserve id", err)
+			}
+			if err := tx.InsertSchema(ctx, rec); err != nil {
+				return out, storeErr("insert schema", err)
+			}
+			out.created, out.parsed = &rec, cand.parsed
+		default:
+			return out, storeErr("read schema", err)
+		}
+	} else {
+		existing, err := tx.SchemaByHash(ctx, sn.ctx, rec.Hash)
+		switch {
+		case err == nil:
+			rec = existing
+		case errors.Is(err, ErrSchemaNotFound):
+			id, err := tx.NextID(ctx, sn.ctx)
+			if err != nil {
+				return out, storeErr("allocate id", err)
+			}
+			rec.ID = id
+			if err := tx.InsertSchema(ctx, rec); err != nil {
+				return out, storeErr("insert schema", err)
+			}
+			out.created, out.parsed = &rec, cand.parsed
+		default:
+			return out, storeErr("read schema", err)
+		}
+	}
+
+	v := VersionRecord{Context: sn.ctx, Subject: sn.name, Version: version, ID: rec.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	if err := tx.InsertVersion(ctx, v); err != nil {
+		return out, storeErr("insert version", err)
+	}
+	// Re-registering a soft-deleted schema: the new version takes over its id and
+	// the old soft-deleted version is tombstoned, unless something references it.
+	for _, old := range vs {
+		if old.Deleted && old.ID == rec.ID {
+			ks, err := s.hardDelete(ctx, tx, old, true)
+			if err != nil {
+				return out, err
+			}
+			out.evict = append(out.evict, ks...)
+		}
+	}
+	out.schema = toSchema(v, rec)
+	return out, nil
+}
+
+// check runs the compatibility check registration runs: cand against the live
+// versions (oldest first, restricted to its compatibility group) under level.
+func (s *Service) check(ctx context.Context, r Reader, cfg Config, level compat.Level, cand candidate, live []VersionRecord) (compat.Report, []oldSchema, error) {
+	f, err := s.format(cand.rec.Type)
+	if err != nil {
+		return compat.Report{}, nil, err
+	}
+	group := ""
+	if cfg.CompatibilityGroup != nil {
+		group = *cfg.CompatibilityGroup
+	}
+	var used []oldSchema
+	var prevs []compat.Previous
+	want := property(cand.rec.Metadata, group)
+	for _, v := range live {
+		rec, err := s.record(ctx, r, v.Context, v.ID)
+		if err != nil {
+			return compat.Report{}, nil, storeErr("read schema", err)
+		}
+		if group != "" && property(rec.Metadata, group) != want {
+			continue
+		}
+		p, err := s.parsed(ctx, r, v.Context, v.ID)
+		if err != nil {
+			return compat.Report{}, nil, storeErr("parse schema", err)
+		}
+		prevs = append(prevs, compat.Previous{Version: v.Version, Schema: p})
+		used = append(used, oldSchema{version: v.Version, text: rec.Text})
+	}
+	return compat.Check(f, level, cand.parsed, prevs, optionsOf(cfg)), used, nil
+}
+
+// property returns metadata.properties[key], or "" when absent.
+func property(md json.RawMessage, key string) string {
+	if key == "" || len(md) == 0 {
+		return ""
+	}
+	var m struct {
+		Properties map[string]string `json:"properties"`
+	}
+	if json.Unmarshal(md, &m) != nil {
+		return ""
+	}
+	return m.Properties[key]
+}
+
+// Lookup finds the version of subject holding the same schema as req: the same
+// type, stored text (or normalized text, with normalize) and references, and the
+// same metadata and rule set when req gives them. deleted includes soft-deleted
+// versions. The latest matching version wins.
+// Errors: ErrSubjectNotFound, ErrSchemaNotFound, ErrInvalidSchema, ErrInvalidSubject.
+func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool) (Schema, error) {
+	sn, err := parseSubject(req.Subject)
+	if err != nil {
+		return Schema{}, err
+	}
+	vs, err := s.subjectVersions(ctx, s.store, sn, deleted)
+	if err != nil {
+		return Schema{}, err
+	}
+	cfg, err := s.effectiveConfig(ctx, s.store, sn)
+	if err != nil {
+		return Schema{}, err
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		return Schema{}, newError(ErrInvalidSchema, "Empty schema")
+	}
+	normalize := req.Normalize || isTrue(cfg.Normalize)
+	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, false)
+	if err != nil {
+		return Schema{}, err
+	}
+	ignoreContract := len(cand.rec.Metadata) == 0 && len(cand.rec.RuleSet) == 0
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		if v.Deleted && !deleted {
+			continue
+		}
+		rec, err := s.record(ctx, s.store, sn.ctx, v.ID)
+		if err != nil {
+			return Schema{}, storeErr("read schema", err)
+		}
+		same, err := s.sameSchema(ctx, s.store, rec, cand, normalize, ignoreContract)
+		if err != nil {
+			return Schema{}, storeErr("compare schemas", err)
+		}
+		if same {
+			return toSchema(v, rec), nil
+		}
+	}
+	return Schema{}, newError(ErrSchemaNotFound, "Schema not found")
+}
+
+// latestOnly turns a transitive level into its one-version form.
+func latestOnly(l compat.Level) compat.Level {
+	switch l {
+	case compat.BackwardTransitive:
+		return compat.Backward
+	case compat.ForwardTransitive:
+		return compat.Forward
+	case compat.FullTransitive:
+		return compat.Full
+	}
+	return l
+}
+
+// CheckCompatibility checks req against one version of its subject (version > 0 or
+// Latest), with the subject's level made non-transitive, or against what
+// registration would check (version == 0). Latest on a subject without live
+// versions is compatible. Messages are the Confluent verbose strings, empty when
+// compatible. Errors: ErrVersionNotFound (a missing numeric version, even when the
+// subject is missing), ErrInvalidSchema, ErrInvalidVersion, ErrInvalidSubject,
+// ErrSchemaTooLarge.
+func (s *Service) CheckCompatibility(ctx context.Context, req RegisterRequest, version int) (CompatResult, error) {
+	sn, err := parseSubject(req.Subject)
+	if err != nil {
+		return CompatResult{}, err
+	}
+	if version < Latest {
+		return CompatResult{}, invalidVersion(itoa(version))
+	}
+	cfg, err := s.effectiveConfig(ctx, s.store, sn)
+	if err != nil {
+		return CompatResult{}, err
+	}
+	level := levelOf(cfg)
+	vs, err := s.store.SubjectVersions(ctx, sn.ctx, sn.name)
+	if err != nil {
+		return CompatResult{}, storeErr("read versions", err)
+	}
+	var against []VersionRecord
+	switch {
+	case version == 0:
+		for _, v := range vs {
+			if !v.Deleted {
+				against = append(against, v)
+			}
+		}
+	default:
+		v, ok := pickVersion(vs, version, false)
+		if !ok && version != Latest {
+			return CompatResult{}, versionNotFound(version)
+		}
+		if ok {
+			against = []VersionRecord{v}
+		}
+		level = latestOnly(level)
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		return CompatResult{}, newError(ErrInvalidSchema, "Empty schema")
+	}
+	normalize := req.Normalize || isTrue(cfg.Normalize)
+	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, true)
+	if err != nil {
+		return CompatResult{}, err
+	}
+	rep, used, err := s.check(ctx, s.store, cfg, level, cand, against)
+	if err != nil {
+		return CompatResult{}, err
+	}
+	res := CompatResult{Compatible: rep.Compatible, Level: level, Violations: rep.Violations, Messages: []string{}}
+	if !rep.Compatible {
+		res.Messages = renderMessages(rep, used, cfg, cand.rec.Type)
+	}
+	return res, nil
+}

@@ -1,0 +1,219 @@
+package registry_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/registry"
+)
+
+func TestRegisterAssignsIDsAndVersions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t, registry.ServiceConfig{})
+
+	v1 := mustRegister(t, s, avroReq("orders-value", avroRecord("Order", fieldA)))
+	if v1.ID != 1 || v1.Version != 1 || v1.Subject != "orders-value" || v1.Type != compat.Avro {
+		t.Fatalf("first registration = %+v", v1)
+	}
+	if v1.GUID == "" || v1.CreatedAt.IsZero() {
+		t.Fatalf("GUID or CreatedAt missing: %+v", v1)
+	}
+	v2 := mustRegister(t, s, avroReq("orders-value", avroRecord("Order", fieldA, fieldBOpt)))
+	if v2.ID != 2 || v2.Version != 2 {
+		t.Fatalf("second registration = id %d version %d, want 2 2", v2.ID, v2.Version)
+	}
+	got, err := s.Versions(ctx, "orders-value", registry.ListOptions{})
+	wantKind(t, err, nil)
+	if diff := cmp.Diff([]int{1, 2}, got); diff != "" {
+		t.Fatalf("versions (-want +got):\n%s", diff)
+	}
+	subs, err := s.Subjects(ctx, registry.ListOptions{})
+	wantKind(t, err, nil)
+	if diff := cmp.Diff([]string{"orders-value"}, subs); diff != "" {
+		t.Fatalf("subjects (-want +got):\n%s", diff)
+	}
+	latest, err := s.Version(ctx, "orders-value", registry.Latest, false)
+	wantKind(t, err, nil)
+	if latest.Version != 2 || latest.ID != 2 {
+		t.Fatalf("latest = %+v", latest)
+	}
+	byID, err := s.SchemaByID(ctx, 1, "")
+	wantKind(t, err, nil)
+	if byID.Text != v1.Text || byID.Subject != "" || byID.Version != 0 {
+		t.Fatalf("by id = %+v", byID)
+	}
+	_, err = s.SchemaByID(ctx, 99, "")
+	wantMsg(t, err, registry.ErrSchemaNotFound, "Schema 99 not found")
+}
+
+func TestRegisterStoresCanonicalText(t *testing.T) {
+	t.Parallel()
+	s := newService(t, registry.ServiceConfig{})
+	sc := mustRegister(t, s, avroReq("s", "{ \"type\" : \"record\",\n \"name\":\"R\", \"fields\" : [ "+fieldA+" ] }"))
+	if strings.ContainsAny(sc.Text, " \n") {
+		t.Fatalf("stored text is not canonical: %q", sc.Text)
+	}
+	// the same schema written differently is the same schema
+	again := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	if again.ID != sc.ID || again.Version != sc.Version {
+		t.Fatalf("re-registration = %d/%d, want %d/%d", again.ID, again.Version, sc.ID, sc.Version)
+	}
+}
+
+func TestRegisterIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t, registry.ServiceConfig{})
+	first := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
+	// an older live version comes back as it is, no new version
+	again := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	if again.ID != first.ID || again.Version != 1 {
+		t.Fatalf("re-registration = %+v, want id %d version 1", again, first.ID)
+	}
+	// even in READONLY mode, before the mode check
+	_, err := s.SetMode(ctx, "s", registry.ReadOnly, false)
+	wantKind(t, err, nil)
+	again = mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	if again.Version != 1 {
+		t.Fatalf("read-only re-registration = %+v", again)
+	}
+	_, err = s.Register(ctx, avroReq("s", avroRecord("R", fieldA, fieldCOpt)))
+	wantKind(t, err, registry.ErrOperationNotPermitted)
+	vs, _ := s.Versions(ctx, "s", registry.ListOptions{})
+	if diff := cmp.Diff([]int{1, 2}, vs); diff != "" {
+		t.Fatalf("versions (-want +got):\n%s", diff)
+	}
+}
+
+func TestRegisterReusesIDAcrossSubjects(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t, registry.ServiceConfig{})
+	a := mustRegister(t, s, avroReq("a", avroRecord("R", fieldA)))
+	b := mustRegister(t, s, avroReq("b", avroRecord("R", fieldA)))
+	if a.ID != b.ID || b.Version != 1 {
+		t.Fatalf("a=%+v b=%+v: want one id", a, b)
+	}
+	// different metadata is different content: a new id
+	req := avroReq("c", avroRecord("R", fieldA))
+	req.Metadata = []byte(`{"properties":{"owner":"team-a"}}`)
+	c := mustRegister(t, s, req)
+	if c.ID == a.ID {
+		t.Fatalf("metadata change reused id %d", c.ID)
+	}
+	svs, err := s.SubjectVersionsByID(ctx, a.ID, "", registry.ListOptions{})
+	wantKind(t, err, nil)
+	if diff := cmp.Diff([]registry.SubjectVersion{{Subject: "a", Version: 1}, {Subject: "b", Version: 1}}, svs); diff != "" {
+		t.Fatalf("subject versions (-want +got):\n%s", diff)
+	}
+	subs, err := s.SubjectsByID(ctx, a.ID, "", registry.ListOptions{})
+	wantKind(t, err, nil)
+	if diff := cmp.Diff([]string{"a", "b"}, subs); diff != "" {
+		t.Fatalf("subjects (-want +got):\n%s", diff)
+	}
+}
+
+func TestRegisterErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t, registry.ServiceConfig{MaxSchemaBytes: 200})
+	mustRegister(t, s, avroReq("existing", avroRecord("R", fieldA)))
+	for _, tc := range []struct {
+		name string
+		req  registry.RegisterRequest
+		kind error
+		msg  string
+	}{
+		{"ErrInvalidSubjectEmpty", avroReq("", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject '' is not a valid."},
+		{"ErrInvalidSubjectGlobal", avroReq("__GLOBAL", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject '__GLOBAL' is not a valid."},
+		{"ErrInvalidSubjectEmptyName", avroReq("__EMPTY", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject '__EMPTY' is not a valid."},
+		{"ErrInvalidSubjectControl", avroReq("a\x01b", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject 'a\x01b' is not a valid."},
+		{"ErrInvalidSubjectContextSyntax", avroReq(":staging:x", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject ':staging:x' is not a valid."},
+		{"ErrInvalidSubjectUnclosedContext", avroReq(":.staging", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject ':.staging' is not a valid."},
+		{"ErrInvalidSubjectGlobalContext", avroReq(":.__GLOBAL:x", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject ':.__GLOBAL:x' is not a valid."},
+		{"ErrInvalidSubjectContextOnly", avroReq(":.staging:", avroRecord("R", fieldA)), registry.ErrInvalidSubject, "The specified subject ':.staging:' is not a valid."},
+		{"ErrSchemaTooLarge", avroReq("x", avroRecord("R", `{"name":"a","type":"string","doc":"`+strings.Repeat("x", 200)+`"}`)), registry.ErrSchemaTooLarge, ""},
+		{"ErrInvalidSchemaEmpty", avroReq("new", ""), registry.ErrInvalidSchema, "Empty schema"},
+		{"ErrInvalidSchemaSyntax", avroReq("x", `{"type":"record"`), registry.ErrInvalidSchema, ""},
+		{"ErrInvalidSchemaType", registry.RegisterRequest{Subject: "x", Type: compat.SchemaType(7), Text: `{}`}, registry.ErrInvalidSchema, "Invalid schema type SchemaType(7)"},
+		{"ErrInvalidRuleSet", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), RuleSet: []byte(`{`)}, registry.ErrInvalidRuleSet, ""},
+		{"ErrOperationNotPermittedIDInReadWrite", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), ID: 5}, registry.ErrOperationNotPermitted, ""},
+		{"ErrOperationNotPermittedWrongVersion", registry.RegisterRequest{Subject: "existing", Text: avroRecord("R", fieldA, fieldBOpt), Version: 5}, registry.ErrOperationNotPermitted, ""},
+		{"ErrSubjectNotFoundReference", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), References: []registry.Reference{{Name: "n", Subject: "missing", Version: 1}}}, registry.ErrSubjectNotFound, ""},
+		{"ErrVersionNotFoundReference", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), References: []registry.Reference{{Name: "n", Subject: "existing", Version: 9}}}, registry.ErrVersionNotFound, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.Register(ctx, tc.req)
+			if tc.msg != "" {
+				wantMsg(t, err, tc.kind, tc.msg)
+			} else {
+				wantKind(t, err, tc.kind)
+			}
+		})
+	}
+	// a version equal to the next one is accepted in READWRITE
+	req := avroReq("existing", avroRecord("R", fieldA, fieldBOpt))
+	req.Version = 2
+	if sc := mustRegister(t, s, req); sc.Version != 2 {
+		t.Fatalf("version = %d, want 2", sc.Version)
+	}
+}
+
+func TestRegisterEmptySchemaCopiesPrevious(t *testing.T) {
+	t.Parallel()
+	s := newService(t, registry.ServiceConfig{})
+	v1 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	req := avroReq("s", "")
+	req.Metadata = []byte(`{"properties":{"owner":"team-b"}}`)
+	v2 := mustRegister(t, s, req)
+	if v2.Version != 2 || v2.Text != v1.Text || v2.ID == v1.ID {
+		t.Fatalf("metadata-only update = %+v", v2)
+	}
+	if string(v2.Metadata) != `{"properties":{"owner":"team-b"}}` {
+		t.Fatalf("metadata = %s", v2.Metadata)
+	}
+	// and the next registration without metadata inherits it
+	v3 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
+	if string(v3.Metadata) != string(v2.Metadata) {
+		t.Fatalf("metadata not inherited: %s", v3.Metadata)
+	}
+}
+
+func TestRegisterIncompatible(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t, registry.ServiceConfig{})
+	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	_, err := s.Register(ctx, avroReq("s", avroRecord("R", fieldA, fieldB)))
+	wantKind(t, err, registry.ErrIncompatible)
+	var e *registry.Error
+	if !asError(err, &e) || len(e.Violations) == 0 || len(e.Messages) < 4 {
+		t.Fatalf("incompatible error lacks details: %#v", err)
+	}
+	if !strings.HasPrefix(e.Msg, `Schema being registered is incompatible with an earlier schema for subject "s", details: [{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'`) {
+		t.Fatalf("message = %s", e.Msg)
+	}
+	tail := e.Messages[len(e.Messages)-3:]
+	want := []string{"{oldSchemaVersion: 1}", "{oldSchema: '" + avroRecord("R", fieldA) + "'}", "{validateFields: 'false', compatibility: 'BACKWARD'}"}
+	if diff := cmp.Diff(want, tail); diff != "" {
+		t.Fatalf("message tail (-want +got):\n%s", diff)
+	}
+	// force skips the check
+	req := avroReq("s", avroRecord("R", fieldA, fieldB))
+	req.Force = true
+	if sc := mustRegister(t, s, req); sc.Version != 2 {
+		t.Fatalf("forced = %+v", sc)
+	}
+	// a different schema type is incompatible
+	_, err = s.Register(ctx, registry.RegisterRequest{Subject: "s", Type: compat.JSON, Text: `{"type":"object"}`})
+	wantKind(t, err, registry.ErrIncompatible)
+	if !strings.Contains(err.Error(), "Incompatible because of different schema type") {
+		t.Fatalf("message = %s", err)
+	}
+}
