@@ -270,11 +270,14 @@ func (d *differ) message(path string, om, um protoreflect.MessageDescriptor) {
 	d.oneofs(path, msgName, om, um)
 }
 
-// oneofSurvives reports whether any field of od is still declared in fields.
+// oneofSurvives reports whether od lives on in fields: whether any of its members
+// is still declared inside a oneof (under any name). A oneof whose remaining
+// members all moved to the top level is gone, and a member removed with it is a
+// plain field removal.
 func oneofSurvives(od protoreflect.OneofDescriptor, fields protoreflect.FieldDescriptors) bool {
 	fs := od.Fields()
 	for i := 0; i < fs.Len(); i++ {
-		if fields.ByNumber(fs.Get(i).Number()) != nil {
+		if f := fields.ByNumber(fs.Get(i).Number()); f != nil && realOneof(f) != nil {
 			return true
 		}
 	}

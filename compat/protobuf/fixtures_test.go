@@ -1,0 +1,132 @@
+package protobuf
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald/compat"
+)
+
+const fixturesDir = "../../testdata/compat/protobuf"
+
+// fixtureWant is a case's want.json. Backward is the check of current reading
+// data written with previous, forward the reverse; Rules is the sorted set of rule
+// ids reported.
+type fixtureWant struct {
+	Description string `json:"description"`
+	RuleSet     string `json:"ruleSet"`
+	Backward    struct {
+		Compatible bool     `json:"compatible"`
+		Rules      []string `json:"rules"`
+	} `json:"backward"`
+	Forward struct {
+		Compatible bool     `json:"compatible"`
+		Rules      []string `json:"rules"`
+	} `json:"forward"`
+}
+
+// readRefs loads the references of one side of a case: every file under
+// dir, named by its path relative to dir (its import path).
+func readRefs(t *testing.T, dir string) []compat.Reference {
+	t.Helper()
+	var refs []compat.Reference
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		refs = append(refs, compat.Reference{Name: filepath.ToSlash(rel), Text: string(b)})
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return refs
+}
+
+func ruleSet(vs []compat.Violation) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, v := range vs {
+		if !seen[v.Rule] {
+			seen[v.Rule] = true
+			out = append(out, v.Rule)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestFixtures(t *testing.T) {
+	t.Parallel()
+	entries, err := os.ReadDir(fixturesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 50 {
+		t.Errorf("only %d fixture cases", len(entries))
+	}
+	f := Format{}
+	for _, e := range entries {
+		dir := filepath.Join(fixturesDir, e.Name())
+		t.Run(e.Name(), func(t *testing.T) {
+			t.Parallel()
+			read := func(name string) string {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			var want fixtureWant
+			if err := json.Unmarshal([]byte(read("want.json")), &want); err != nil {
+				t.Fatal(err)
+			}
+			prev, err := f.Parse(read("previous.proto"), readRefs(t, filepath.Join(dir, "previous.refs")))
+			if err != nil {
+				t.Fatalf("previous.proto: %v", err)
+			}
+			cur, err := f.Parse(read("current.proto"), readRefs(t, filepath.Join(dir, "current.refs")))
+			if err != nil {
+				t.Fatalf("current.proto: %v", err)
+			}
+			opts := compat.Options{RuleSet: want.RuleSet}
+			previous := []compat.Previous{{Version: 1, Schema: prev}}
+
+			for _, dir := range []struct {
+				level      compat.Level
+				compatible bool
+				rules      []string
+			}{
+				{compat.Backward, want.Backward.Compatible, want.Backward.Rules},
+				{compat.Forward, want.Forward.Compatible, want.Forward.Rules},
+			} {
+				r := compat.Check(f, dir.level, cur, previous, opts)
+				if r.Compatible != dir.compatible {
+					t.Errorf("%s: compatible = %v, want %v (%s)", dir.level, r.Compatible, dir.compatible, want.Description)
+				}
+				if diff := cmp.Diff(append([]string{}, dir.rules...), ruleSet(r.Violations)); diff != "" {
+					t.Errorf("%s rules (-want +got):\n%s\nviolations: %+v", dir.level, diff, r.Violations)
+				}
+				for _, v := range r.Violations {
+					if _, ok := compat.LookupRule(v.Rule); !ok {
+						t.Errorf("rule %s is not listed in compat.Rules", v.Rule)
+					}
+					if v.Message == "" {
+						t.Errorf("%s violation without a message", v.Rule)
+					}
+				}
+			}
+		})
+	}
+}
