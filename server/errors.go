@@ -32,8 +32,8 @@ func errorTable() [][]errorEntry {
 // structured violations, on the Confluent API too: clients ignore fields they
 // do not know.
 type errorBody struct {
-	ErrorCode  int             `json:"error_code"`
-	Message    string          `json:"message"`
+	ErrorCode  int             `json:"error_code" required:"true"`
+	Message    string          `json:"message" required:"true"`
 	Details    any             `json:"details,omitempty"`
 	Violations []violationJSON `json:"violations,omitempty"`
 }

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
+	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
 )
@@ -111,6 +113,12 @@ func OpenAPI() ([]byte, error) {
 	})
 
 	r := openapi31.NewReflector()
+	// Component names come from the Go types: drop the package prefix and the
+	// JSON suffix some types carry to tell them from domain types.
+	r.JSONSchemaReflector().DefaultOptions = append(r.JSONSchemaReflector().DefaultOptions,
+		jsonschema.InterceptDefName(func(_ reflect.Type, name string) string {
+			return strings.TrimSuffix(strings.TrimPrefix(name, "Server"), "JSON")
+		}))
 	r.Spec.Info.WithTitle("Herald").WithVersion(apiVersion).
 		WithDescription("Event catalog, Confluent-compatible schema registry and validating broker.")
 	for _, op := range ops {

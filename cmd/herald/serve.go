@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/registry/registrydb"
+	"github.com/heraldhq/herald/server"
+)
+
+// Defaults of the serve flags.
+const (
+	defaultAddr = "127.0.0.1:8081"
+	defaultDB   = "./herald.db"
+	// shutdownGrace bounds how long in-flight requests may finish on shutdown.
+	shutdownGrace = 15 * time.Second
+)
+
+// Config configures Main. Zero fields take the serve flags' defaults.
+type Config struct {
+	// Addr is the listen address. Empty: 127.0.0.1:8081. Port 0 picks a free port;
+	// Main.Addr reports the one bound.
+	Addr string
+	// DB is the registry's SQLite file. Empty: ./herald.db.
+	DB string
+	// MaxSchemaBytes bounds schema text (42209 beyond). Zero: the registry default.
+	MaxSchemaBytes int
+	// IncompatibleErrorCode is the error_code of a 409: 409 or 40901. Zero: 409.
+	IncompatibleErrorCode int
+	// Logger receives structured logs. Nil: slog.Default().
+	Logger *slog.Logger
+	// Version is reported by the server. Empty: the build version.
+	Version string
+
+	// broker and catalog are the flags their wiring files registered; nil
+	// means their defaults.
+	broker  *brokerFlags
+	catalog *catalogFlags
+}
+
+// Main is one running Herald: the store, the registry, the broker, the catalog and
+// the HTTP server. Tests drive it with Run and Close.
+type Main struct {
+	cfg Config
+	log *slog.Logger
+
+	ln      net.Listener
+	srv     *http.Server
+	closers []io.Closer // closed in reverse order by Close
+	errc    chan error  // the HTTP server's exit
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewMain returns a Main for cfg; Run starts it.
+func NewMain(cfg Config) *Main {
+	if cfg.Addr == "" {
+		cfg.Addr = defaultAddr
+	}
+	if cfg.DB == "" {
+		cfg.DB = defaultDB
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Version == "" {
+		cfg.Version = buildVersion()
+	}
+	if cfg.broker == nil {
+		cfg.broker = &brokerFlags{}
+	}
+	if cfg.catalog == nil {
+		cfg.catalog = &catalogFlags{}
+	}
+	return &Main{cfg: cfg, log: cfg.Logger, errc: make(chan error, 1)}
+}
+
+// Formats are the schema formats Herald serves.
+func Formats() []compat.Format {
+	return []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
+}
+
+// Run opens the database, builds every part, binds the listener and starts
+// serving in the background. On error everything opened so far is closed.
+func (m *Main) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.closeAll()
+		}
+	}()
+	store, err := registrydb.Open(ctx, m.cfg.DB)
+	if err != nil {
+		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
+	}
+	m.addCloser(store)
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, Formats: Formats()})
+	if err != nil {
+		return err
+	}
+	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.cfg.DB, reg, m.log)
+	if err != nil {
+		return fmt.Errorf("open broker: %w", err)
+	}
+	m.addCloser(brkCloser)
+	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.cfg.DB, reg, brk, m.log)
+	if err != nil {
+		return fmt.Errorf("open catalog: %w", err)
+	}
+	m.addCloser(catCloser)
+
+	srv, err := server.New(server.Config{
+		Registry:              reg,
+		Broker:                brk,
+		Catalog:               cat,
+		Logger:                m.log,
+		MaxBodyBytes:          maxBodyBytes(m.cfg.MaxSchemaBytes),
+		IncompatibleErrorCode: m.cfg.IncompatibleErrorCode,
+		Version:               m.cfg.Version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.ln = ln
+	m.srv = &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		err := m.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		m.errc <- err
+	}()
+	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version)
+	return nil
+}
+
+// maxBodyBytes leaves room for a maximal schema plus JSON escaping, never below
+// the server's 16 MiB default.
+func maxBodyBytes(maxSchema int) int64 {
+	n := int64(maxSchema)*2 + 1<<20
+	if n < 16<<20 {
+		return 16 << 20
+	}
+	return n
+}
+
+// addCloser remembers c (nil allowed) for Close.
+func (m *Main) addCloser(c any) {
+	if cl, ok := c.(io.Closer); ok && cl != nil {
+		m.closers = append(m.closers, cl)
+	}
+}
+
+// Addr is the address the server is bound to, such as 127.0.0.1:41234.
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// URL is the server's base URL, such as http://127.0.0.1:41234.
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// Done reports the HTTP server's exit: nil after Close, an error if it failed.
+func (m *Main) Done() <-chan error { return m.errc }
+
+// Close stops accepting requests, lets in-flight ones finish (up to a grace
+// period), then closes the catalog, the broker and the database.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() {
+		var errs []error
+		if m.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			if err := m.srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("shutdown: %w", err))
+			}
+			cancel()
+		}
+		errs = append(errs, m.closeAll())
+		m.closeErr = errors.Join(errs...)
+	})
+	return m.closeErr
+}
+
+// closeAll closes every opened part, newest first.
+func (m *Main) closeAll() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i].Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// newLogger builds the process logger: text (default) or JSON on w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", format)
+}
+
+// newServeCmd builds `herald serve`.
+func newServeCmd() *cobra.Command {
+	var (
+		cfg                 Config
+		logFormat, logLevel string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the registry, broker and catalog server",
+		Args:  cobra.NoArgs,
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&cfg.Addr, "addr", defaultAddr, "listen address (port 0 picks a free port)")
+	fs.StringVar(&cfg.DB, "db", defaultDB, "registry SQLite database file")
+	fs.IntVar(&cfg.MaxSchemaBytes, "max-schema-bytes", registry.DefaultMaxSchemaBytes, "largest schema text accepted, in bytes (42209 beyond)")
+	fs.IntVar(&cfg.IncompatibleErrorCode, "incompatible-error-code", 409, "error_code sent with HTTP 409 for an incompatible schema: 409 or 40901")
+	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cfg.broker = addBrokerFlags(fs)
+	cfg.catalog = addCatalogFlags(fs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := applyEnv(cmd.Flags()); err != nil {
+			return err
+		}
+		if cfg.IncompatibleErrorCode != 409 && cfg.IncompatibleErrorCode != 40901 {
+			return usageErrorf("--incompatible-error-code %d: want 409 or 40901", cfg.IncompatibleErrorCode)
+		}
+		log, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
+		if err != nil {
+			return err
+		}
+		cfg.Logger = log
+		m := NewMain(cfg)
+		if err := m.Run(cmd.Context()); err != nil {
+			return &exitError{code: exitFailure, err: err}
+		}
+		var serveErr error
+		select {
+		case <-cmd.Context().Done():
+			log.Info("shutting down")
+		case serveErr = <-m.Done():
+		}
+		if err := errors.Join(serveErr, m.Close()); err != nil {
+			return &exitError{code: exitFailure, err: err}
+		}
+		log.Info("stopped")
+		return nil
+	}
+	return cmd
+}

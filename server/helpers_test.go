@@ -1,0 +1,207 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/registry/registrydb"
+	"github.com/heraldhq/herald/server"
+)
+
+// testEnv is a server on a real registry over SQLite in a temp dir.
+type testEnv struct {
+	t   testing.TB
+	srv http.Handler
+	reg *registry.Service
+}
+
+type envOption func(*server.Config, *registry.ServiceConfig)
+
+func withMaxSchemaBytes(n int) envOption {
+	return func(_ *server.Config, rc *registry.ServiceConfig) { rc.MaxSchemaBytes = n }
+}
+
+func withIncompatibleCode(code int) envOption {
+	return func(c *server.Config, _ *registry.ServiceConfig) { c.IncompatibleErrorCode = code }
+}
+
+func withMaxBody(n int64) envOption {
+	return func(c *server.Config, _ *registry.ServiceConfig) { c.MaxBodyBytes = n }
+}
+
+func formats() []compat.Format {
+	return []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
+}
+
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
+	t.Helper()
+	store, err := registrydb.Open(context.Background(), filepath.Join(t.TempDir(), "registry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	rc := registry.ServiceConfig{Formats: formats()}
+	sc := server.Config{Logger: slog.New(slog.DiscardHandler), Version: "test"}
+	for _, o := range opts {
+		o(&sc, &rc)
+	}
+	reg, err := registry.New(store, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Registry = reg
+	srv, err := server.New(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, srv: srv, reg: reg}
+}
+
+// result is one HTTP exchange.
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request; body "" means none. Headers come as "Name: value" pairs;
+// without a Content-Type header a body is sent as application/vnd.schemaregistry.v1+json.
+func (e *testEnv) do(method, path, body string, headers ...string) result {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		if v = strings.TrimSpace(v); v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, req)
+	return result{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
+
+// must sends a request and fails unless the status is want.
+func (e *testEnv) must(want int, method, path, body string, headers ...string) result {
+	e.t.Helper()
+	r := e.do(method, path, body, headers...)
+	if r.status != want {
+		e.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.status, want, r.body)
+	}
+	return r
+}
+
+// register registers a schema and returns its id.
+func (e *testEnv) register(subject, body string) int {
+	e.t.Helper()
+	r := e.must(http.StatusOK, "POST", "/subjects/"+subject+"/versions", body)
+	var out struct{ ID int }
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		e.t.Fatal(err)
+	}
+	return out.ID
+}
+
+// decode parses JSON into a generic value, dropping the named top-level keys
+// (or, for arrays of objects, the keys of each element).
+func decode(t testing.TB, b []byte, drop ...string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("response is not JSON: %v: %s", err, b)
+	}
+	dropKeys(v, drop)
+	return v
+}
+
+func dropKeys(v any, drop []string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range drop {
+			delete(x, k)
+		}
+	case []any:
+		for _, e := range x {
+			dropKeys(e, drop)
+		}
+	}
+}
+
+// wantJSON compares a JSON body with want (JSON text), ignoring the dropped keys.
+func wantJSON(t testing.TB, r result, want string, drop ...string) {
+	t.Helper()
+	got := decode(t, r.body, drop...)
+	w := decode(t, []byte(want))
+	if d := cmp.Diff(w, got); d != "" {
+		t.Errorf("body mismatch (-want +got):\n%s\nbody: %s", d, r.body)
+	}
+}
+
+// wantError checks an error response: status, error_code and, when msgPart is
+// not empty, that the message contains it.
+func wantError(t testing.TB, r result, status, code int, msgPart string) {
+	t.Helper()
+	if r.status != status {
+		t.Errorf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	var body struct {
+		ErrorCode *int    `json:"error_code"`
+		Message   *string `json:"message"`
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil || body.ErrorCode == nil || body.Message == nil {
+		t.Fatalf("not an error body: %s", r.body)
+	}
+	if *body.ErrorCode != code {
+		t.Errorf("error_code %d, want %d; body %s", *body.ErrorCode, code, r.body)
+	}
+	if msgPart != "" && !strings.Contains(*body.Message, msgPart) {
+		t.Errorf("message %q does not contain %q", *body.Message, msgPart)
+	}
+}
+
+// schemaBody builds a register request body.
+func schemaBody(schemaType, schema string, refs ...string) string {
+	m := map[string]any{"schema": schema}
+	if schemaType != "" {
+		m["schemaType"] = schemaType
+	}
+	if len(refs) > 0 {
+		var rs []json.RawMessage
+		for _, r := range refs {
+			rs = append(rs, json.RawMessage(r))
+		}
+		m["references"] = rs
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+const (
+	avroV1 = `{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"string"}]}`
+	// avroV2 adds a field with a default: backward compatible.
+	avroV2 = `{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"string"},{"name":"qty","type":"int","default":0}]}`
+	// avroBad adds a field without a default: not backward compatible.
+	avroBad = `{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"string"},{"name":"price","type":"double"}]}`
+)
