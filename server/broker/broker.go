@@ -1,6 +1,378 @@
-// Package broker is Herald's built-in broker: topics, validated publish, the log
-// interface, cursors, queues and retention. It imports neither gin nor registry.
+// Package broker is Herald's built-in broker: topics bound to registry subjects,
+// validated publish, the Log interface the events are stored through, stream
+// reads with positions and consumer groups, queues with leases, retention and the
+// observed lineage (who produced and who consumed each topic).
+//
+// It imports neither gin nor the registry: it validates through the small
+// Validator interface, which the server satisfies with the registry and tests
+// satisfy with an in-memory fake.
+//
+// Publishing: the caller's goroutine validates (in parallel across requests);
+// one committer goroutine then takes every publish waiting for it and appends
+// them to the Log in one transaction (group commit), so many concurrent publishes
+// share one fsync. A publish returns only after its transaction committed.
+// Readers never hold a lock a publisher needs: a long poll waits on a channel the
+// committer closes after each commit, so a slow consumer never blocks a publisher.
+//
+// Lock order: Broker.mu, then Broker.schemaMu, then Broker.lineageMu. No lock is
+// held while calling the Log or the Validator, except that the committer owns the
+// deduplication index without a lock (only its goroutine touches it).
 package broker
 
-// Broker is the broker; its implementation comes with the broker issue.
-type Broker struct{}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/compat"
+)
+
+// Config configures a Broker. Zero values are documented per field.
+type Config struct {
+	// Log stores the events. Required.
+	Log Log
+	// Validator resolves subjects and schemas. Required.
+	Validator Validator
+	// Logger receives background errors. Nil: slog.Default().
+	Logger *slog.Logger
+	// MaxEventBytes bounds one event (key, value, id and headers). Zero: 1 MiB.
+	MaxEventBytes int
+	// DedupWindow is how long an event id is remembered. Zero: 2 minutes;
+	// negative: no deduplication.
+	DedupWindow time.Duration
+	// RetentionInterval is how often retention runs. Zero: 1 minute; negative:
+	// never in the background (call EnforceRetention).
+	RetentionInterval time.Duration
+	// SchemaRefresh is how long a subject's version list is trusted before it is
+	// asked for again (an unknown schema id asks at once). Zero: 5 seconds.
+	SchemaRefresh time.Duration
+	// LineageFlush is how often observed lineage is written to the Log. Zero: 5
+	// seconds. Lineage also flushes on Close and before Lineage answers.
+	LineageFlush time.Duration
+	// MaxGroupEvents bounds the events of one group commit. Zero: 20000.
+	MaxGroupEvents int
+	// Now is the clock. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Broker is the built-in broker. It is safe for concurrent use.
+type Broker struct {
+	cfg  Config
+	log  Log
+	val  Validator
+	logr *slog.Logger
+	now  func() time.Time
+
+	// mu protects topics (the configuration cache, by name) and closed.
+	mu     sync.RWMutex
+	topics map[string]*topicState
+	closed bool
+
+	// schemaMu protects subjects and schemas, the validation caches.
+	schemaMu sync.Mutex
+	subjects map[string]*subjectCache
+	schemas  map[schemaKey]compat.Schema
+
+	// lineageMu protects pending, the observations not yet saved.
+	lineageMu sync.Mutex
+	pending   map[obsKey]*Observation
+
+	commits       chan *commitReq
+	committerDone chan struct{} // closed when the committer returns
+	// dedup and lastCommit are owned by the committer goroutine (no lock).
+	dedup      *dedupIndex
+	lastCommit time.Time
+	stop       chan struct{}
+	wg         sync.WaitGroup
+}
+
+// topicState is a topic's cached configuration and its new-event signal.
+type topicState struct {
+	Topic
+	// notifyMu protects notify.
+	notifyMu sync.Mutex
+	// notify is closed (and replaced) after every commit that adds events.
+	notify chan struct{}
+}
+
+// changed returns the channel that the next commit to the topic closes.
+func (t *topicState) changed() <-chan struct{} {
+	t.notifyMu.Lock()
+	defer t.notifyMu.Unlock()
+	return t.notify
+}
+
+// wake wakes every reader waiting for new events.
+func (t *topicState) wake() {
+	t.notifyMu.Lock()
+	close(t.notify)
+	t.notify = make(chan struct{})
+	t.notifyMu.Unlock()
+}
+
+// New validates cfg, loads the topics and the recent deduplication ids, and
+// starts the committer and the background loops.
+func New(ctx context.Context, cfg Config) (*Broker, error) {
+	if cfg.Log == nil {
+		return nil, errors.New("broker: Config.Log is required")
+	}
+	if cfg.Validator == nil {
+		return nil, errors.New("broker: Config.Validator is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxEventBytes == 0 {
+		cfg.MaxEventBytes = 1 << 20
+	}
+	if cfg.MaxEventBytes < 0 {
+		return nil, errors.New("broker: Config.MaxEventBytes must not be negative")
+	}
+	if cfg.DedupWindow == 0 {
+		cfg.DedupWindow = 2 * time.Minute
+	}
+	if cfg.RetentionInterval == 0 {
+		cfg.RetentionInterval = time.Minute
+	}
+	if cfg.SchemaRefresh <= 0 {
+		cfg.SchemaRefresh = 5 * time.Second
+	}
+	if cfg.LineageFlush <= 0 {
+		cfg.LineageFlush = 5 * time.Second
+	}
+	if cfg.MaxGroupEvents <= 0 {
+		cfg.MaxGroupEvents = 20000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	b := &Broker{
+		cfg:           cfg,
+		log:           cfg.Log,
+		val:           cfg.Validator,
+		logr:          cfg.Logger,
+		now:           cfg.Now,
+		topics:        map[string]*topicState{},
+		subjects:      map[string]*subjectCache{},
+		schemas:       map[schemaKey]compat.Schema{},
+		pending:       map[obsKey]*Observation{},
+		commits:       make(chan *commitReq, 4096),
+		committerDone: make(chan struct{}),
+		dedup:         newDedupIndex(),
+		stop:          make(chan struct{}),
+	}
+	infos, err := b.log.Topics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("broker: load topics: %w", err)
+	}
+	for _, ti := range infos {
+		b.topics[ti.Name] = &topicState{Topic: ti.Topic, notify: make(chan struct{})}
+	}
+	if cfg.DedupWindow > 0 {
+		ids, err := b.log.RecentIDs(ctx, b.now().Add(-cfg.DedupWindow))
+		if err != nil {
+			return nil, fmt.Errorf("broker: load deduplication ids: %w", err)
+		}
+		for _, e := range ids {
+			b.dedup.add(e.Topic, e.Key, e.Offset, e.Time)
+		}
+	}
+	b.wg.Add(2)
+	go b.committer()
+	go b.background()
+	return b, nil
+}
+
+// Close stops the committer and the background loops after the publishes already
+// submitted are committed, and saves pending lineage. It does not close the Log.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	close(b.stop)
+	b.wg.Wait()
+	return b.flushLineage(context.Background())
+}
+
+// topic returns a topic's cached state.
+func (b *Broker) topic(name string) (*topicState, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	t, ok := b.topics[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrTopicNotFound, name)
+	}
+	return t, nil
+}
+
+// PutTopic creates a topic or updates its configuration, idempotently, and
+// returns it with CreatedAt and UpdatedAt set (UpdatedAt changes only when the
+// configuration does). The subjects must exist and some live version of the
+// value subject must be in the allowed range; a dead-letter topic must exist.
+// Changing the kind of a topic that holds events is refused. Errors:
+// ErrInvalidTopic, ErrSubjectNotFound.
+func (b *Broker) PutTopic(ctx context.Context, t Topic) (Topic, error) {
+	if err := t.check(); err != nil {
+		return Topic{}, err
+	}
+	if t.Visibility == 0 && t.Kind == Queue {
+		t.Visibility = DefaultVisibility
+	}
+	versions, err := b.versions(ctx, t.ValueSubject, true)
+	if err != nil {
+		return Topic{}, fmt.Errorf("topic %s: value subject %q: %w", t.Name, t.ValueSubject, err)
+	}
+	inRange := false
+	for _, v := range versions {
+		inRange = inRange || t.allows(v.Version)
+	}
+	if !inRange {
+		return Topic{}, fmt.Errorf("%w: topic %s: subject %q has no live version in the allowed range (%s)", ErrInvalidTopic, t.Name, t.ValueSubject, t.versionRange())
+	}
+	if t.KeySubject != "" {
+		if _, err := b.versions(ctx, t.KeySubject, true); err != nil {
+			return Topic{}, fmt.Errorf("topic %s: key subject %q: %w", t.Name, t.KeySubject, err)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return Topic{}, ErrClosed
+	}
+	if t.DeadLetterTopic != "" {
+		if _, ok := b.topics[t.DeadLetterTopic]; !ok {
+			return Topic{}, fmt.Errorf("%w: topic %s: dead-letter topic %q does not exist: create it first", ErrInvalidTopic, t.Name, t.DeadLetterTopic)
+		}
+	}
+	now := b.now().UTC()
+	old, exists := b.topics[t.Name]
+	if exists {
+		t.CreatedAt, t.UpdatedAt = old.CreatedAt, old.UpdatedAt
+		if sameConfig(old.Topic, t) {
+			return old.Topic, nil
+		}
+		if old.Kind != t.Kind {
+			st, err := b.log.Stats(ctx, t.Name)
+			if err != nil {
+				return Topic{}, err
+			}
+			if st.Events > 0 {
+				return Topic{}, fmt.Errorf("%w: topic %s holds %d events: its kind cannot change from %s to %s", ErrInvalidTopic, t.Name, st.Events, old.Kind, t.Kind)
+			}
+		}
+		t.UpdatedAt = now
+	} else {
+		t.CreatedAt, t.UpdatedAt = now, now
+	}
+	if err := b.log.PutTopic(ctx, t); err != nil {
+		return Topic{}, fmt.Errorf("put topic %s: %w", t.Name, err)
+	}
+	if exists {
+		// Keep the notify channel: readers waiting on it stay valid.
+		old.notifyMu.Lock()
+		ns := &topicState{Topic: t, notify: old.notify}
+		old.notifyMu.Unlock()
+		b.topics[t.Name] = ns
+	} else {
+		b.topics[t.Name] = &topicState{Topic: t, notify: make(chan struct{})}
+	}
+	return t, nil
+}
+
+// sameConfig reports whether two topics have the same configuration.
+func sameConfig(a, b Topic) bool {
+	a.CreatedAt, a.UpdatedAt, b.CreatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return a == b
+}
+
+// Topic returns one topic with its stats and observed lineage.
+// Errors: ErrTopicNotFound.
+func (b *Broker) Topic(ctx context.Context, name string) (TopicInfo, error) {
+	t, err := b.topic(name)
+	if err != nil {
+		return TopicInfo{}, err
+	}
+	st, err := b.log.Stats(ctx, name)
+	if err != nil {
+		return TopicInfo{}, err
+	}
+	info := TopicInfo{Topic: t.Topic, Stats: st}
+	obs, err := b.Lineage(ctx)
+	if err != nil {
+		return TopicInfo{}, err
+	}
+	info.Producers, info.Consumers = splitLineage(obs, name)
+	return info, nil
+}
+
+// Topics returns every topic with its stats and observed lineage, by name.
+func (b *Broker) Topics(ctx context.Context) ([]TopicInfo, error) {
+	b.mu.RLock()
+	closed := b.closed
+	b.mu.RUnlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	infos, err := b.log.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := b.Lineage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range infos {
+		infos[i].Producers, infos[i].Consumers = splitLineage(obs, infos[i].Name)
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
+	return infos, nil
+}
+
+// DeleteTopic deletes a topic and everything stored for it. A topic that is
+// another topic's dead-letter topic cannot be deleted. Errors: ErrTopicNotFound,
+// ErrTopicInUse.
+func (b *Broker) DeleteTopic(ctx context.Context, name string) error {
+	if err := b.deleteTopic(ctx, name); err != nil {
+		return err
+	}
+	// Forget its deduplication ids, so a new topic of that name starts clean.
+	_, err := b.submit(ctx, &commitReq{forget: name, done: make(chan commitRes, 1)})
+	if errors.Is(err, ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+func (b *Broker) deleteTopic(ctx context.Context, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	t, ok := b.topics[name]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrTopicNotFound, name)
+	}
+	for _, o := range b.topics {
+		if o.DeadLetterTopic == name && o.Name != name {
+			return fmt.Errorf("%w: topic %s is the dead-letter topic of %s: change or delete %s first", ErrTopicInUse, name, o.Name, o.Name)
+		}
+	}
+	if err := b.log.DeleteTopic(ctx, name); err != nil {
+		return fmt.Errorf("delete topic %s: %w", name, err)
+	}
+	delete(b.topics, name)
+	t.wake()
+	return nil
+}
