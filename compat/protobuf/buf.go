@@ -3,6 +3,7 @@ package protobuf
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -101,7 +102,7 @@ func (c *bufChecker) message(path string, pm, cm protoreflect.MessageDescriptor)
 	pfs, cfs := pm.Fields(), cm.Fields()
 	for i := 0; i < pfs.Len(); i++ {
 		pf := pfs.Get(i)
-		fpath := join(path, fmt.Sprint(pf.Number()))
+		fpath := path + "/" + strconv.Itoa(int(pf.Number()))
 		cf := cfs.ByNumber(pf.Number())
 		if cf == nil {
 			if !cm.ReservedRanges().Has(pf.Number()) {
@@ -198,29 +199,30 @@ func (c *bufChecker) typeGroup(k protoreflect.Kind) string {
 }
 
 func (c *bufChecker) field(path, msgName string, pf, cf protoreflect.FieldDescriptor) {
-	name := fmt.Sprintf("field %d (%s) of %s", cf.Number(), cf.Name(), msgName)
+	// Messages are only built for changes found: this runs for every field.
+	name := func() string { return fmt.Sprintf("field %d (%s) of %s", cf.Number(), cf.Name(), msgName) }
 	if po, co := realOneof(pf), realOneof(cf); oneofName(po) != oneofName(co) {
-		c.add(RuleFieldSameOneof, path, fmt.Sprintf("%s moved from %s to %s", name, oneofLabel(po), oneofLabel(co)))
+		c.add(RuleFieldSameOneof, path, fmt.Sprintf("%s moved from %s to %s", name(), oneofLabel(po), oneofLabel(co)))
 	}
 	cardRule, typeRule := RuleFieldWireCompatibleCardinality, RuleFieldWireCompatibleType
 	if c.json {
 		cardRule, typeRule = RuleFieldWireJSONCompatibleCardinality, RuleFieldWireJSONCompatibleType
 	}
 	if pc, cc := c.cardinality(pf), c.cardinality(cf); pc != cc {
-		c.add(cardRule, path, fmt.Sprintf("%s changed cardinality from %s to %s", name, cardinalityName(pf), cardinalityName(cf)))
+		c.add(cardRule, path, fmt.Sprintf("%s changed cardinality from %s to %s", name(), cardinalityName(pf), cardinalityName(cf)))
 	}
 	switch {
 	case pf.IsMap() && cf.IsMap():
-		c.valueType(path, name+" (map key)", typeRule, pf.MapKey(), cf.MapKey())
-		c.valueType(path, name+" (map value)", typeRule, pf.MapValue(), cf.MapValue())
+		c.valueType(path, func() string { return name() + " (map key)" }, typeRule, pf.MapKey(), cf.MapKey())
+		c.valueType(path, func() string { return name() + " (map value)" }, typeRule, pf.MapValue(), cf.MapValue())
 	case pf.IsMap() != cf.IsMap():
-		c.add(typeRule, path, fmt.Sprintf("%s changed type from %s to %s", name, describeType(pf), describeType(cf)))
+		c.add(typeRule, path, fmt.Sprintf("%s changed type from %s to %s", name(), describeType(pf), describeType(cf)))
 	default:
 		c.valueType(path, name, typeRule, pf, cf)
 	}
 	if pf.Kind() == cf.Kind() && (pf.HasDefault() || cf.HasDefault()) && !pf.IsList() && pf.Message() == nil {
 		if pd, cd := defaultText(pf), defaultText(cf); pd != cd {
-			c.add(RuleFieldSameDefault, path, fmt.Sprintf("%s changed default from %s to %s", name, pd, cd))
+			c.add(RuleFieldSameDefault, path, fmt.Sprintf("%s changed default from %s to %s", name(), pd, cd))
 		}
 	}
 	if c.json {
@@ -228,7 +230,7 @@ func (c *bufChecker) field(path, msgName string, pf, cf protoreflect.FieldDescri
 			c.add(RuleFieldSameName, path, fmt.Sprintf("field %d of %s was renamed from %s to %s", cf.Number(), msgName, pf.Name(), cf.Name()))
 		}
 		if pf.JSONName() != cf.JSONName() {
-			c.add(RuleFieldSameJSONName, path, fmt.Sprintf("%s changed JSON name from %q to %q", name, pf.JSONName(), cf.JSONName()))
+			c.add(RuleFieldSameJSONName, path, fmt.Sprintf("%s changed JSON name from %q to %q", name(), pf.JSONName(), cf.JSONName()))
 		}
 	}
 }
@@ -262,26 +264,28 @@ func cardinalityName(fd protoreflect.FieldDescriptor) string {
 }
 
 // valueType compares the value types of two fields (or of map keys or values).
-func (c *bufChecker) valueType(path, name, rule string, pf, cf protoreflect.FieldDescriptor) {
+func (c *bufChecker) valueType(path string, name func() string, rule string, pf, cf protoreflect.FieldDescriptor) {
 	pk, ck := pf.Kind(), cf.Kind()
-	changed := fmt.Sprintf("%s changed type from %s to %s", name, describeType(pf), describeType(cf))
+	changed := func() string {
+		return fmt.Sprintf("%s changed type from %s to %s", name(), describeType(pf), describeType(cf))
+	}
 	switch {
 	case pk == protoreflect.StringKind && ck == protoreflect.BytesKind && !c.json:
 		// Every string is valid bytes on the wire; the reverse may not be UTF-8.
 	case c.typeGroup(pk) != c.typeGroup(ck):
-		c.add(rule, path, changed)
+		c.add(rule, path, changed())
 	case pk == protoreflect.EnumKind:
 		pe, ce := pf.Enum(), cf.Enum()
 		if localName(pe) == localName(ce) {
 			return
 		}
 		if pe.Name() != ce.Name() || !valuesSubset(pe, ce) {
-			c.add(rule, path, changed+": a different enum is only allowed with the same short name and every previous value")
+			c.add(rule, path, changed()+": a different enum is only allowed with the same short name and every previous value")
 		}
 	case pf.Message() != nil:
 		pm, cm := pf.Message(), cf.Message()
 		if localName(pm) != localName(cm) {
-			c.add(rule, path, changed)
+			c.add(rule, path, changed())
 			return
 		}
 		if pm.ParentFile().Path() == c.pRoot && cm.ParentFile().Path() == c.cRoot {

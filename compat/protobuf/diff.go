@@ -3,6 +3,7 @@ package protobuf
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -219,9 +220,9 @@ func realOneof(fd protoreflect.FieldDescriptor) protoreflect.OneofDescriptor {
 // fieldPath is Confluent's path of a field: through its oneof when it has one.
 func fieldPath(msgPath string, fd protoreflect.FieldDescriptor) string {
 	if od := realOneof(fd); od != nil {
-		return join(join(msgPath, string(od.Name())), fmt.Sprint(fd.Number()))
+		return msgPath + "/" + string(od.Name()) + "/" + strconv.Itoa(int(fd.Number()))
 	}
-	return join(msgPath, fmt.Sprint(fd.Number()))
+	return msgPath + "/" + strconv.Itoa(int(fd.Number()))
 }
 
 func (d *differ) message(path string, om, um protoreflect.MessageDescriptor) {
@@ -424,10 +425,13 @@ func describeType(fd protoreflect.FieldDescriptor) string {
 }
 
 func (d *differ) field(path, msgName string, of, uf protoreflect.FieldDescriptor) {
-	name := fmt.Sprintf("field %s (number %d) of %s", uf.Name(), uf.Number(), msgName)
+	// Messages are only built for changes found: this runs for every field.
+	name := func() string { return fmt.Sprintf("field %s (number %d) of %s", uf.Name(), uf.Number(), msgName) }
+	mapKey := func() string { return name() + " (map key)" }
+	mapValue := func() string { return name() + " (map value)" }
 	ok, uk := kindOf(of), kindOf(uf)
 	if ok != uk {
-		d.add(FieldKindChanged, path, fmt.Sprintf("%s changed kind from %s to %s (%s to %s)", name, fieldKindNames[ok], fieldKindNames[uk], describeType(of), describeType(uf)))
+		d.add(FieldKindChanged, path, fmt.Sprintf("%s changed kind from %s to %s (%s to %s)", name(), fieldKindNames[ok], fieldKindNames[uk], describeType(of), describeType(uf)))
 		return
 	}
 	switch ok {
@@ -436,55 +440,55 @@ func (d *differ) field(path, msgName string, of, uf protoreflect.FieldDescriptor
 	case kindMessage, kindGroup:
 		d.namedType(path, name, of.Message(), uf.Message())
 	case kindMap:
-		d.scalar(path, name+" (map key)", of.MapKey(), uf.MapKey())
+		d.scalar(path, mapKey, of.MapKey(), uf.MapKey())
 		ov, uv := of.MapValue(), uf.MapValue()
 		if kindOf(ov) != kindOf(uv) {
-			d.add(FieldKindChanged, path, fmt.Sprintf("%s changed map value kind from %s to %s", name, describeType(ov), describeType(uv)))
+			d.add(FieldKindChanged, path, fmt.Sprintf("%s changed map value kind from %s to %s", name(), describeType(ov), describeType(uv)))
 		} else if ov.Message() != nil {
-			d.namedType(path, name+" (map value)", ov.Message(), uv.Message())
+			d.namedType(path, mapValue, ov.Message(), uv.Message())
 		} else {
-			d.scalar(path, name+" (map value)", ov, uv)
+			d.scalar(path, mapValue, ov, uv)
 		}
 	}
 	d.label(path, name, of, uf)
 }
 
-func (d *differ) scalar(path, name string, of, uf protoreflect.FieldDescriptor) {
+func (d *differ) scalar(path string, name func() string, of, uf protoreflect.FieldDescriptor) {
 	if og, ug := scalarGroup(of.Kind()), scalarGroup(uf.Kind()); og != ug {
-		d.add(FieldScalarKindChanged, path, fmt.Sprintf("%s changed type from %s to %s: %s values cannot be read as %s", name, describeType(of), describeType(uf), og, ug))
+		d.add(FieldScalarKindChanged, path, fmt.Sprintf("%s changed type from %s to %s: %s values cannot be read as %s", name(), describeType(of), describeType(uf), og, ug))
 	}
 }
 
-func (d *differ) label(path, name string, of, uf protoreflect.FieldDescriptor) {
+func (d *differ) label(path string, name func() string, of, uf protoreflect.FieldDescriptor) {
 	ol, ul := explicitLabel(of), explicitLabel(uf)
 	if ol == "" || ul == "" || ol == ul {
 		return
 	}
 	switch {
 	case ul == "required":
-		d.add(RequiredFieldAdded, path, fmt.Sprintf("%s became required (was %s): data written without it cannot be read", name, ol))
+		d.add(RequiredFieldAdded, path, fmt.Sprintf("%s became required (was %s): data written without it cannot be read", name(), ol))
 	case ol == "required":
-		d.add(RequiredFieldRemoved, path, fmt.Sprintf("%s is no longer required (now %s)", name, ul))
+		d.add(RequiredFieldRemoved, path, fmt.Sprintf("%s is no longer required (now %s)", name(), ul))
 	case of.Kind() == protoreflect.StringKind || of.Kind() == protoreflect.BytesKind:
-		d.add(FieldStringOrBytesLabelChanged, path, fmt.Sprintf("%s changed label from %s to %s", name, ol, ul))
+		d.add(FieldStringOrBytesLabelChanged, path, fmt.Sprintf("%s changed label from %s to %s", name(), ol, ul))
 	case kindOf(of) == kindScalar:
-		d.add(FieldNumericLabelChanged, path, fmt.Sprintf("%s changed label from %s to %s: numeric values change encoding (packed or not)", name, ol, ul))
+		d.add(FieldNumericLabelChanged, path, fmt.Sprintf("%s changed label from %s to %s: numeric values change encoding (packed or not)", name(), ol, ul))
 	}
 }
 
 // namedType compares the message types of two fields: by name relative to the
 // package, then, when either lives outside the schema's own file, by structure.
-func (d *differ) namedType(path, name string, om, um protoreflect.MessageDescriptor) {
+func (d *differ) namedType(path string, name func() string, om, um protoreflect.MessageDescriptor) {
 	on, un := localName(om), localName(um)
 	if on != un {
-		d.add(FieldNamedTypeChanged, path, fmt.Sprintf("%s changed type from %s to %s", name, on, un))
+		d.add(FieldNamedTypeChanged, path, fmt.Sprintf("%s changed type from %s to %s", name(), on, un))
 		return
 	}
 	if om.ParentFile().Path() == d.oRoot && um.ParentFile().Path() == d.uRoot {
 		return // both declared in the schema: compared with the schema's messages
 	}
 	if d.importedIncompatible(om, um) {
-		d.add(FieldNamedTypeChanged, path, fmt.Sprintf("%s refers to %s, which changed incompatibly in the referenced schema", name, un))
+		d.add(FieldNamedTypeChanged, path, fmt.Sprintf("%s refers to %s, which changed incompatibly in the referenced schema", name(), un))
 	}
 }
 
