@@ -91,11 +91,20 @@ func FuzzValidate(f *testing.F) {
 	f.Add(uint8(7), []byte(`{"v":1,"next":{"L":{"v":2}}}`), true)
 	f.Add(uint8(9), []byte{0x81, 0x01, 0x00, 0x00, 0x00}, false)
 	f.Add(uint8(2), []byte(`{"string":"x"}`), true)
+	f.Add(uint8(2), []byte(`"a\u00e9\ud83d\ude00 \ud800"`), true)
+	f.Add(uint8(4), []byte(`{"a":null,"b":1.5e3,"c":{"double":-0.0}}`), true)
+	f.Add(uint8(3), []byte(` [1, -2, 9223372036854775807, 1e2] `), true)
+	f.Add(uint8(6), []byte(`"B"`), true)
+	f.Add(uint8(10), []byte(`"\u0001\u00ff"`), true)
+	f.Add(orderIdx, []byte(`{"id":"1b4e28ba-2fa1-11d2-883f-0016cb4e5f1a","customer":"a","customer":1,"status":"NEW","placedAt":1,"items":[],"hash":"wxyz"}`), true)
 	f.Fuzz(func(t *testing.T, idx uint8, payload []byte, asJSON bool) {
 		s := schemas[int(idx)%len(schemas)]
 		enc := compat.EncodingBinary
 		if asJSON {
 			enc = compat.EncodingJSON
+		}
+		if ok, _ := jsonValid(s.root, payload); asJSON && ok && len(validateJSON(s.root, payload)) > 0 {
+			t.Fatalf("the fast JSON path accepts what the full walk rejects: %v", validateJSON(s.root, payload))
 		}
 		err := s.Validate(payload, enc)
 		if err == nil {

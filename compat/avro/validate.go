@@ -47,7 +47,12 @@ func (s *Schema) Validate(payload []byte, enc compat.Encoding) error {
 	var probs []compat.Problem
 	if enc == compat.EncodingBinary {
 		probs = validateBinary(s.root, payload)
-	} else {
+	} else if ok, exhausted := jsonValid(s.root, payload); exhausted {
+		probs = []compat.Problem{{Message: errTooComplex}}
+	} else if !ok {
+		// The fast path found a problem; the slower walk explains it. (The walk
+		// may still accept the payload: JSON with a repeated key, where the last
+		// value wins, as in encoding/json.)
 		probs = validateJSON(s.root, payload)
 	}
 	if len(probs) == 0 {
@@ -311,11 +316,16 @@ func (d *binDec) blocks(n *node) error {
 
 // ---- JSON ----
 
+// errTooComplex is the problem reported when validation runs out of steps.
+const errTooComplex = "the payload is too complex to validate against this schema: matching it against the union branches would take too long"
+
 type jsonVal struct {
-	path  pather
-	probs []compat.Problem
-	quiet int // > 0 while probing union branches: record nothing
-	depth int
+	path   pather
+	probs  []compat.Problem
+	quiet  int // > 0 while probing union branches: record nothing
+	depth  int
+	steps  int
+	budget int // 0: unlimited
 }
 
 func validateJSON(root *node, payload []byte) []compat.Problem {
@@ -328,8 +338,11 @@ func validateJSON(root *node, payload []byte) []compat.Problem {
 	if _, err := dec.Token(); err != io.EOF {
 		return []compat.Problem{{Message: "invalid JSON: unexpected data after the value"}}
 	}
-	v := &jsonVal{}
+	v := &jsonVal{budget: stepBudget(len(payload))}
 	v.check(root, x)
+	if v.budget > 0 && v.steps > v.budget {
+		return []compat.Problem{{Message: errTooComplex}}
+	}
 	return v.probs
 }
 
@@ -373,6 +386,10 @@ func truncate(s string) string {
 func (v *jsonVal) check(n *node, x any) bool {
 	v.depth++
 	defer func() { v.depth-- }()
+	v.steps++
+	if v.budget > 0 && v.steps > v.budget {
+		return false
+	}
 	if v.depth > maxDepth {
 		v.add("values are nested more than %d deep", maxDepth)
 		return false
@@ -550,14 +567,30 @@ func nullable(n *node) bool {
 
 // union accepts the bare value of any branch, or Avro's tagged {"branch": value}.
 func (v *jsonVal) union(n *node, x any) bool {
+	var cands []*node
 	for _, br := range n.branches {
-		if v.matches(br, x) {
+		if sameJSONKind(br, x) {
+			cands = append(cands, br)
+		}
+	}
+	mark := len(v.probs)
+	if len(cands) == 1 && v.quiet == 0 {
+		// Only one branch could take this kind of value bare: check it once,
+		// keeping its problems unless the tagged form applies.
+		if v.check(cands[0], x) {
 			return true
+		}
+	} else {
+		for _, br := range n.branches {
+			if v.matches(br, x) {
+				return true
+			}
 		}
 	}
 	if obj, ok := x.(map[string]any); ok && len(obj) == 1 {
 		for k, val := range obj {
 			if br := branchByName(n, k); br != nil {
+				v.probs = v.probs[:mark]
 				v.path.pushKey(k)
 				ok := v.check(br, val)
 				v.path.pop()
@@ -565,15 +598,9 @@ func (v *jsonVal) union(n *node, x any) bool {
 			}
 		}
 	}
-	var cands []*node
-	for _, br := range n.branches {
-		if sameJSONKind(br, x) {
-			cands = append(cands, br)
-		}
-	}
 	if len(cands) == 1 {
-		// Only one branch could take this kind of value: its problems say most.
-		return v.check(cands[0], x)
+		// Its problems, kept above, say most.
+		return false
 	}
 	v.add("expected a value of one of the union's types %s (bare, or as {\"type name\": value}), got %s", describe(n), got(x))
 	return false

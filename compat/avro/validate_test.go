@@ -272,3 +272,24 @@ func TestValidateAgreesWithDecoder(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateJSONBacktrackingIsBounded(t *testing.T) {
+	t.Parallel()
+	// Two record branches that both fit an object, nested: naive backtracking
+	// tries 2^depth paths.
+	s := mustParse(t, `{"type":"record","name":"T","fields":[{"name":"u","type":["null",
+		{"type":"record","name":"A","fields":[{"name":"x","type":["null","A","B"]}]},
+		{"type":"record","name":"B","fields":[{"name":"x","type":["null","A","B"]},{"name":"y","type":"int","default":0}]}]}]}`)
+	depth := 200
+	payload := `{"u":` + strings.Repeat(`{"x":`, depth) + `"bad"` + strings.Repeat(`}`, depth) + `}`
+	if got := problems(t, s.Validate([]byte(payload), compat.EncodingJSON)); len(got) != 1 {
+		t.Errorf("got %+v", got)
+	}
+	// A deep invalid linked list is reported at the right path.
+	l := mustParse(t, `{"type":"record","name":"L","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","L"]}]}`)
+	payload = strings.Repeat(`{"v":1,"next":`, 2000) + `{"v":"x","next":null}` + strings.Repeat(`}`, 2000)
+	got := problems(t, l.Validate([]byte(payload), compat.EncodingJSON))
+	if len(got) != 1 || !strings.HasSuffix(got[0].Path, "/next/v") || strings.Count(got[0].Path, "next") != 2000 {
+		t.Errorf("got %d problems, first %.80q", len(got), got)
+	}
+}
