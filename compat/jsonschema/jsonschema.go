@@ -21,7 +21,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/heraldhq/herald/compat"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
@@ -59,6 +61,16 @@ type Schema struct {
 	canonical  string
 	normalized string
 	compiled   *sjs.Schema
+	// docs holds every document the compiled schema was built from, by URL:
+	// the root at rootURL and the references under the URL they were loaded as.
+	docs map[string]any
+	// extras holds, for drafts before 2020-12, the compiled "additionalItems"
+	// next to a non-array "items". Validation ignores it, as the specification
+	// says; the checker compares it, as Confluent does.
+	extras map[*sjs.Schema]*sjs.Schema
+
+	modelOnce sync.Once
+	model     *node // built on first use by CanRead
 }
 
 var _ compat.Schema = (*Schema)(nil)
@@ -118,12 +130,89 @@ func parse(text string, refs []compat.Reference) (*Schema, error) {
 	if err != nil {
 		return nil, compileError(err, []byte(text), doc, ld)
 	}
-	return &Schema{
+	s := &Schema{
 		doc:        doc,
 		canonical:  canonical,
 		normalized: normalize(doc),
 		compiled:   compiled,
-	}, nil
+		docs:       map[string]any{rootURL: doc},
+	}
+	for u, d := range ld.loaded {
+		s.docs[u] = d
+	}
+	s.compileExtras(c)
+	return s, nil
+}
+
+// compileExtras finds "additionalItems" keywords the compiler skipped (those
+// next to a non-array "items") and compiles them on their own.
+func (s *Schema) compileExtras(c *sjs.Compiler) {
+	seen := map[*sjs.Schema]bool{}
+	stack := []*sjs.Schema{s.compiled}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x == nil || seen[x] {
+			continue
+		}
+		seen[x] = true
+		stack = append(stack, children(x)...)
+		if x.DraftVersion >= 2020 || x.AdditionalItems != nil {
+			continue
+		}
+		if _, isTuple := x.Items.([]*sjs.Schema); isTuple {
+			continue
+		}
+		raw, ok := s.rawAt(x.Location).(map[string]any)
+		if !ok {
+			continue
+		}
+		if _, ok := raw["additionalItems"]; !ok {
+			continue
+		}
+		extra, err := c.Compile(x.Location + "/additionalItems")
+		if err != nil {
+			continue
+		}
+		if s.extras == nil {
+			s.extras = map[*sjs.Schema]*sjs.Schema{}
+		}
+		s.extras[x] = extra
+	}
+}
+
+// rawAt returns the JSON value at a compiled schema's location (URL#pointer), or
+// nil when it cannot be found.
+func (s *Schema) rawAt(loc string) any {
+	u, frag, _ := strings.Cut(loc, "#")
+	v, ok := s.docs[u]
+	if !ok {
+		return nil
+	}
+	if frag == "" {
+		return v
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		if t, err := url.PathUnescape(tok); err == nil {
+			tok = t
+		}
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := v.(type) {
+		case map[string]any:
+			if v, ok = x[tok]; !ok {
+				return nil
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
 }
 
 // decodeDocument checks the size and depth of text, decodes it keeping numbers
@@ -298,8 +387,9 @@ type loadedRef struct {
 // refLoader serves $ref targets from the supplied references only. It never
 // touches the filesystem or the network.
 type refLoader struct {
-	base string // the root document's absolute base URI
-	refs []loadedRef
+	base   string // the root document's absolute base URI
+	refs   []loadedRef
+	loaded map[string]any // documents served, by the URL asked for
 }
 
 // errNotSupplied is the cause of a $ref to a document that was not supplied.
@@ -308,6 +398,10 @@ var errNotSupplied = errors.New("not among the schema's references (Herald never
 // Load implements jsonschema.URLLoader.
 func (l *refLoader) Load(u string) (any, error) {
 	if r := l.lookup(u); r != nil {
+		if l.loaded == nil {
+			l.loaded = map[string]any{}
+		}
+		l.loaded[strings.TrimSuffix(u, "#")] = r.doc
 		return r.doc, nil
 	}
 	return nil, errNotSupplied
