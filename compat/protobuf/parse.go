@@ -51,6 +51,9 @@ func compile(text string, refs []compat.Reference) (linker.Files, error) {
 			Accessor: func(path string) (io.ReadCloser, error) {
 				src, ok := srcs[path]
 				if !ok {
+					src, ok = builtinSources[path]
+				}
+				if !ok {
 					return nil, os.ErrNotExist
 				}
 				return io.NopCloser(strings.NewReader(src)), nil

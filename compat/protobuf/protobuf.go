@@ -36,8 +36,9 @@ func New() compat.Format { return Format{} }
 func (Format) Type() compat.SchemaType { return compat.Protobuf }
 
 // Parse compiles text as a .proto file. Imports are resolved from refs, whose Name is
-// the import path, and from the well-known google/protobuf/*.proto files, which are
-// built in. Nothing is read from disk. A schema that does not compile gives a
+// the import path, and from the files Confluent always resolves, which are built
+// in: the well-known google/protobuf/*.proto files, google/type/*.proto,
+// confluent/meta.proto and confluent/type/decimal.proto. Nothing is read from disk. A schema that does not compile gives a
 // *compat.SchemaError locating the first error (its message counts the others).
 func (Format) Parse(text string, refs []compat.Reference) (compat.Schema, error) {
 	s, err := Parse(text, refs)

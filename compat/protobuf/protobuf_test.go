@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -332,4 +333,36 @@ message M {
   enum E { option features.enum_type = CLOSED; A = 0; B = 1; }
 }`,
 	"NoPackage": `syntax = "proto3"; message A { B b = 1; } message B { A a = 1; }`,
+}
+
+func TestBuiltinImports(t *testing.T) {
+	t.Parallel()
+	var imports strings.Builder
+	for path := range builtinSources {
+		fmt.Fprintf(&imports, "import %q;\n", path)
+	}
+	s := mustParse(t, `syntax = "proto3";
+package shop;
+`+imports.String()+`
+message Order {
+  google.type.Money total = 1 [(confluent.field_meta) = { doc: "grand total" tags: ["PII"] }];
+  google.type.DateTime at = 2;
+  confluent.type.Decimal amount = 3;
+  google.type.PostalAddress ship_to = 4;
+}`)
+	if got := len(s.Files()); got < len(builtinSources) {
+		t.Errorf("compiled %d files", got)
+	}
+	if err := s.Validate([]byte(`{"total":{"currencyCode":"EUR","units":"12"},"at":{"year":2024,"timeZone":{"id":"Europe/Paris"}}}`), compat.EncodingJSON); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	if !strings.Contains(s.Normalized(), `(confluent.field_meta) = { doc: "grand total" tags: ["PII"] }`) {
+		t.Errorf("custom option not normalized:\n%s", s.Normalized())
+	}
+	// A reference overrides a built-in of the same path.
+	own := compat.Reference{Name: "google/type/money.proto", Text: `syntax = "proto3"; package google.type; message Money { string amount = 1; }`}
+	s2 := mustParse(t, `syntax = "proto3"; import "google/type/money.proto"; message A { google.type.Money m = 1; }`, own)
+	if s2.FirstMessage().Fields().Get(0).Message().Fields().ByName("amount") == nil {
+		t.Error("reference did not override the built-in")
+	}
 }
