@@ -219,6 +219,44 @@ type Step struct {
 	// Next lists the steps that follow. Empty: the next step in order, if any.
 	// Several entries are branches.
 	Next []Branch `json:"next,omitempty" yaml:"next,omitempty"`
+	// End marks a step after which the flow ends, even if more steps follow
+	// (they are reached through branches).
+	End bool `json:"end,omitempty" yaml:"end,omitempty"`
+}
+
+// stepJSON is the file form of a Step: the action is the key of the event.
+type stepJSON struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title,omitempty"`
+	Service  string   `json:"service"`
+	Sends    string   `json:"sends,omitempty"`
+	Receives string   `json:"receives,omitempty"`
+	Next     []Branch `json:"next,omitempty"`
+	End      bool     `json:"end,omitempty"`
+}
+
+// MarshalJSON writes the step as in catalog files: sends: EVENT or receives: EVENT.
+func (s Step) MarshalJSON() ([]byte, error) {
+	j := stepJSON{ID: s.ID, Title: s.Title, Service: s.Service, Next: s.Next, End: s.End}
+	if s.Action == Receives {
+		j.Receives = s.Event
+	} else {
+		j.Sends = s.Event
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	var j stepJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = Step{ID: j.ID, Title: j.Title, Service: j.Service, Event: j.Sends, Next: j.Next, End: j.End}
+	if j.Receives != "" {
+		s.Action, s.Event = Receives, j.Receives
+	}
+	return nil
 }
 
 // Branch is a transition to another step, with an optional condition label.
@@ -232,6 +270,9 @@ type Branch struct {
 func (f *Flow) Successors(i int) []Branch {
 	if len(f.Steps[i].Next) > 0 {
 		return f.Steps[i].Next
+	}
+	if f.Steps[i].End {
+		return nil
 	}
 	if i+1 < len(f.Steps) {
 		return []Branch{{Step: f.Steps[i+1].ID}}

@@ -116,10 +116,21 @@ func fieldChanges(before, after []Field) []Change {
 	for _, f := range after {
 		am[f.Path] = f
 	}
+	// parentGone reports whether an enclosing field of path is missing from m:
+	// the change is then reported once, on the enclosing field.
+	parentGone := func(path string, m map[string]Field) bool {
+		for i := strings.LastIndexByte(path, '.'); i > 0; i = strings.LastIndexByte(path[:i], '.') {
+			if _, ok := m[strings.TrimSuffix(strings.TrimSuffix(path[:i], "[]"), "{}")]; !ok {
+				return true
+			}
+		}
+		return false
+	}
 	var out []Change
 	for _, f := range before {
 		a, ok := am[f.Path]
 		switch {
+		case !ok && parentGone(f.Path, am):
 		case !ok:
 			out = append(out, Change{Kind: "removed", Path: f.Path, Before: describeField(f)})
 		case a.Type != f.Type:
@@ -131,7 +142,7 @@ func fieldChanges(before, after []Field) []Change {
 		}
 	}
 	for _, f := range after {
-		if _, ok := bm[f.Path]; !ok {
+		if _, ok := bm[f.Path]; !ok && !parentGone(f.Path, bm) {
 			out = append(out, Change{Kind: "added", Path: f.Path, After: describeField(f)})
 		}
 	}

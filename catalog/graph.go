@@ -50,6 +50,11 @@ type Graph struct {
 	Scope string      `json:"scope"`
 	Nodes []Node      `json:"nodes"`
 	Edges []GraphEdge `json:"edges"`
+	// Collapsed are the edges hidden by fan-out collapse (the nodes at their far
+	// end are not in Nodes); tables list them.
+	Collapsed []GraphEdge `json:"collapsed,omitempty"`
+	// Labels names every node, collapsed ones included, by node id.
+	Labels map[string]string `json:"-"`
 }
 
 // MaxFanOut is how many leaf neighbours a node shows on one side before the rest
@@ -317,8 +322,10 @@ func collapse(g *Graph, limit int) {
 		in[e.To]++
 	}
 	byID := map[string]*Node{}
+	g.Labels = map[string]string{}
 	for i := range g.Nodes {
 		byID[g.Nodes[i].ID] = &g.Nodes[i]
+		g.Labels[g.Nodes[i].ID] = g.Nodes[i].Label
 	}
 	remove := map[string]bool{}
 	var groups []Node
@@ -368,6 +375,8 @@ func collapse(g *Graph, limit int) {
 	for _, e := range g.Edges {
 		if !remove[e.From] && !remove[e.To] {
 			edges = append(edges, e)
+		} else {
+			g.Collapsed = append(g.Collapsed, e)
 		}
 	}
 	g.Edges = append(edges, groupEdges...)

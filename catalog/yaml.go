@@ -796,8 +796,10 @@ func (d *decoder) step(n *node, key string, i int) Step {
 		}
 	}
 	hasAction := false
-	d.fields(n, "flow step", []string{"id", "title", "service", "sends", "receives", "next"}, func(k string, v *node) {
+	d.fields(n, "flow step", []string{"id", "title", "service", "sends", "receives", "next", "end"}, func(k string, v *node) {
 		switch k {
+		case "end":
+			st.End = d.boolean(v, "step end")
 		case "id":
 			st.ID = d.str(v, "step id")
 		case "title":
