@@ -23,10 +23,51 @@ type cache struct {
 	mu      sync.RWMutex
 	records map[idKey]SchemaRecord
 	parsed  map[idKey]compat.Schema
+	// holders remembers, for GET /schemas/ids/{id}?subject=s (what
+	// confluent-kafka-go's deserializer calls), the latest version of s holding
+	// the id. Unlike the rest it can change, so every local write clears it; only
+	// found versions are kept, so a version registered by another process is seen
+	// at once, while one it deletes may show a stale Deleted flag until the next
+	// local write.
+	holders map[holderKey]VersionRecord
+	// gen counts versionsChanged calls: a holder read from the store is kept only
+	// if no write committed while it was being read.
+	gen uint64
+}
+
+// holderKey is an id asked for through a subject.
+type holderKey struct {
+	ctx, subject string
+	id           int
 }
 
 func newCache() *cache {
-	return &cache{records: map[idKey]SchemaRecord{}, parsed: map[idKey]compat.Schema{}}
+	return &cache{records: map[idKey]SchemaRecord{}, parsed: map[idKey]compat.Schema{}, holders: map[holderKey]VersionRecord{}}
+}
+
+// holder returns the cached holder of k, or the generation to pass to putHolder.
+func (c *cache) holder(k holderKey) (VersionRecord, bool, uint64) {
+	c.mu.RLock()
+	v, ok := c.holders[k]
+	gen := c.gen
+	c.mu.RUnlock()
+	return v, ok, gen
+}
+
+func (c *cache) putHolder(k holderKey, v VersionRecord, gen uint64) {
+	c.mu.Lock()
+	if c.gen == gen {
+		c.holders[k] = v
+	}
+	c.mu.Unlock()
+}
+
+// versionsChanged forgets what depends on versions: called after every local write.
+func (c *cache) versionsChanged() {
+	c.mu.Lock()
+	clear(c.holders)
+	c.gen++
+	c.mu.Unlock()
 }
 
 func (c *cache) record(k idKey) (SchemaRecord, bool) {

@@ -331,6 +331,7 @@ func (s *Service) SetMode(ctx context.Context, subject string, mode Mode, force 
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.cache.versionsChanged()
 	var evict []idKey
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if mode == Import && !force {
@@ -432,6 +433,7 @@ func (s *Service) DeleteContext(ctx context.Context, name string) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.cache.versionsChanged()
 	err = s.store.Update(ctx, func(tx Tx) error {
 		vs, err := tx.ListVersions(ctx, c, "")
 		if err != nil {

@@ -83,6 +83,7 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.cache.versionsChanged()
 	out := []int{}
 	var evict []idKey
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -170,6 +171,7 @@ func (s *Service) DeleteVersion(ctx context.Context, subject string, version int
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.cache.versionsChanged()
 	var out int
 	var evict []idKey
 	err = s.store.Update(ctx, func(tx Tx) error {

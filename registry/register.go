@@ -115,6 +115,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.cache.versionsChanged()
 	for attempt := 0; ; attempt++ {
 		var res registered
 		err := s.store.Update(ctx, func(tx Tx) error {

@@ -390,15 +390,23 @@ func (s *Service) SchemaByID(ctx context.Context, id int, subject string) (Schem
 	}
 	out := schemaOf(rec)
 	if _, name, _ := splitSubject(subject); name != "" {
-		vs, err := s.store.SubjectVersions(ctx, c, name)
-		if err != nil {
-			return Schema{}, storeErr("read versions", err)
-		}
-		for i := len(vs) - 1; i >= 0; i-- {
-			if vs[i].ID == id {
-				out.Subject, out.Version, out.Deleted, out.CreatedAt = qualify(c, name), vs[i].Version, vs[i].Deleted, vs[i].CreatedAt
-				break
+		hk := holderKey{ctx: c, subject: name, id: id}
+		v, ok, gen := s.cache.holder(hk)
+		if !ok {
+			vs, err := s.store.SubjectVersions(ctx, c, name)
+			if err != nil {
+				return Schema{}, storeErr("read versions", err)
 			}
+			for i := len(vs) - 1; i >= 0; i-- {
+				if vs[i].ID == id {
+					v, ok = vs[i], true
+					s.cache.putHolder(hk, v, gen)
+					break
+				}
+			}
+		}
+		if ok {
+			out.Subject, out.Version, out.Deleted, out.CreatedAt = qualify(c, name), v.Version, v.Deleted, v.CreatedAt
 		}
 	}
 	return out, nil
