@@ -243,11 +243,19 @@ func (c *checker) kindChanged(o, u *node) []diff {
 		return nil
 	case u.kind == kCond:
 		// Data passes whichever branch applies: enough if both branches read it.
+		saved := c.strictReq
+		c.strictReq = true
 		d := prefix("/then", c.compare(o, u.thenNode))
-		return append(d, prefix("/else", c.compare(o, u.elseNode))...)
+		d = append(d, prefix("/else", c.compare(o, u.elseNode))...)
+		c.strictReq = saved
+		return d
 	case o.kind == kCond:
+		saved := c.strictReq
+		c.strictReq = true
 		d := prefix("/then", c.compare(orEmpty(o.thenNode), u))
-		return append(d, prefix("/else", c.compare(orEmpty(o.elseNode), u))...)
+		d = append(d, prefix("/else", c.compare(orEmpty(o.elseNode), u))...)
+		c.strictReq = saved
+		return d
 	case u.kind == kEnum:
 		return c.add(nil, "ENUM_ARRAY_NARROWED", "/"+u.enumKeyword, "the reader only accepts %s, the writer allowed any %s", valuesString(u.values), describe(o))
 	}
