@@ -127,8 +127,9 @@ func (d *Direction) UnmarshalText(b []byte) error {
 type Violation struct {
 	// Rule is a stable UPPER_SNAKE rule id from Rules.
 	Rule string `json:"rule"`
-	// Path locates the change inside the schema (JSON Pointer for JSON Schema,
-	// dotted path for Avro and Protobuf).
+	// Path locates the change inside the schema: a JSON Pointer into the reader
+	// schema for JSON Schema and Avro (as Apache Avro reports it), a path of
+	// message and field names for Protobuf.
 	Path string `json:"path"`
 	// Message explains the change for a person.
 	Message string `json:"message"`
