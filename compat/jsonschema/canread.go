@@ -39,7 +39,7 @@ func (Format) CanRead(reader, writer compat.Schema, opts compat.Options) []compa
 		return nil
 	}
 	c := newChecker(opts.Policy)
-	ds := c.compare(w.root(), r.root())
+	ds := c.run(w.root(), r.root())
 	var out []compat.Violation
 	seen := map[diff]bool{}
 	for _, d := range ds {

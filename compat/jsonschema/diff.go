@@ -3,7 +3,6 @@ package jsonschema
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/big"
 	"sort"
 	"strconv"
@@ -36,18 +35,27 @@ type pairKey struct {
 
 // checker compares a writer model with a reader model. Only differences that are
 // incompatible under the policy are kept.
+//
+// Recursive schemas make the comparison graph cyclic. A pair met again while it
+// is being compared is assumed compatible (the coinductive reading of recursive
+// types). If such an assumed pair later turns out incompatible, results built on
+// the assumption may be wrong, so the whole comparison runs again with that pair
+// known to be incompatible; incompatibilities are always real, so each round
+// learns more and the loop ends.
 type checker struct {
 	policy compat.Policy
 	// strictReq turns off Confluent's leniency for required names that no
 	// properties declare; conditional schemas need it.
 	strictReq bool
 
-	memo   map[pairKey][]diff
-	active map[pairKey]int // pairs being compared, by stack depth
-	depth  int
-	low    int // shallowest active pair the current comparison assumed compatible
-	pairs  int
-	tooBig bool
+	known        map[pairKey][]diff // incompatible pairs, kept across rounds
+	memo         map[pairKey][]diff // results of this round
+	active       map[pairKey]bool   // pairs being compared
+	assumed      map[pairKey]bool   // active pairs met again and assumed compatible
+	contradicted bool               // an assumed pair turned out incompatible
+	depth        int
+	pairs        int
+	tooBig       bool
 
 	keys map[*node]string // memoized structural keys
 }
@@ -55,10 +63,29 @@ type checker struct {
 func newChecker(policy compat.Policy) *checker {
 	return &checker{
 		policy: policy,
-		memo:   map[pairKey][]diff{},
-		active: map[pairKey]int{},
-		low:    math.MaxInt,
+		known:  map[pairKey][]diff{},
 		keys:   map[*node]string{},
+	}
+}
+
+// maxRounds bounds the re-runs caused by contradicted assumptions.
+const maxRounds = 50
+
+// run compares writer o with reader u until no assumption is contradicted.
+func (c *checker) run(o, u *node) []diff {
+	for round := 0; ; round++ {
+		c.memo = map[pairKey][]diff{}
+		c.active = map[pairKey]bool{}
+		c.assumed = map[pairKey]bool{}
+		c.contradicted = false
+		d := c.compare(o, u)
+		if !c.contradicted || c.tooBig {
+			return d
+		}
+		if round == maxRounds {
+			c.tooBig = true
+			return d
+		}
 	}
 }
 
@@ -119,14 +146,14 @@ func (c *checker) compare(o, u *node) []diff {
 		return nil
 	}
 	k := pairKey{o, u, c.strictReq}
+	if d, ok := c.known[k]; ok {
+		return d
+	}
 	if d, ok := c.memo[k]; ok {
 		return d
 	}
-	if at, ok := c.active[k]; ok {
-		// A cycle: assume compatible; the outer comparison decides.
-		if at < c.low {
-			c.low = at
-		}
+	if c.active[k] {
+		c.assumed[k] = true
 		return nil
 	}
 	c.pairs++
@@ -135,22 +162,16 @@ func (c *checker) compare(o, u *node) []diff {
 		return nil
 	}
 	c.depth++
-	me := c.depth
-	c.active[k] = me
-	saved := c.low
-	c.low = math.MaxInt
+	c.active[k] = true
 	d := c.compareNodes(o, u)
 	delete(c.active, k)
 	c.depth--
-	// An incompatibility is always real. A compatible result is final only if
-	// it assumed nothing about pairs further up the stack.
-	if len(d) > 0 || c.low >= me {
-		c.memo[k] = d
-	}
-	if c.low < me {
-		c.low = min(saved, c.low)
-	} else {
-		c.low = saved
+	c.memo[k] = d
+	if len(d) > 0 {
+		c.known[k] = d
+		if c.assumed[k] {
+			c.contradicted = true
+		}
 	}
 	return d
 }
