@@ -108,6 +108,8 @@ type Reader interface {
 	Mode(ctx context.Context, scope Scope) (Mode, error)
 	// Contexts lists the contexts that exist (created by a registration), sorted.
 	Contexts(ctx context.Context) ([]string, error)
+	// MaxID returns the highest id ever handed out in a context; 0 when none.
+	MaxID(ctx context.Context, context string) (int, error)
 }
 
 // Tx is a store transaction: reads see its own writes, and nothing is visible to

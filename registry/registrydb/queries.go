@@ -273,6 +273,18 @@ func (q queries) Contexts(ctx context.Context) ([]string, error) {
 	return names, err
 }
 
+// MaxID implements registry.Reader.
+func (q queries) MaxID(ctx context.Context, c string) (int, error) {
+	var ids []int
+	if err := q.with(ctx).Model(&contextRow{}).Where("name = ?", c).Pluck("max_id", &ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
 func (q queries) ensureContext(ctx context.Context, c string) error {
 	return q.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&contextRow{Name: c}).Error
 }
