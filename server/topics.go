@@ -1,7 +1,682 @@
 package server
 
-// brokerErrors maps broker errors to responses.
-var brokerErrors []errorEntry
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
-// registerTopicRoutes registers /v1/topics and /v1/groups.
-func (s *Server) registerTopicRoutes() {}
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// Broker error codes. The broker's sentinels map to:
+//
+//	404 40420 topic not found
+//	422 42220 a topic binds to a subject the registry does not have
+//	422 42221 invalid topic configuration
+//	422 42222 events break the topic's contract (details: one entry per problem:
+//	          index, field, path, message)
+//	413 41301 an event is over the size limit (details as for 42222)
+//	409 40920 the topic is another topic's dead-letter topic
+//	409 40921 the operation needs the other kind of topic (queue or stream)
+//	400 40020 a read, receive, ack or commit parameter is not acceptable
+//	503 50320 the broker is shutting down
+//
+// and this file's own refusals to:
+//
+//	400 40001 a request body that cannot be read (details: index and message
+//	          per unreadable event of a publish)
+//	400 40002 a query parameter that cannot be read
+//	415 41501 a Content-Type the endpoint (or the topic's encoding) does not take
+var brokerErrors = []errorEntry{
+	{broker.ErrTopicNotFound, http.StatusNotFound, 40420},
+	{broker.ErrSubjectNotFound, http.StatusUnprocessableEntity, 42220},
+	{broker.ErrInvalidTopic, http.StatusUnprocessableEntity, 42221},
+	{broker.ErrInvalidEvent, http.StatusUnprocessableEntity, 42222},
+	{broker.ErrEventTooLarge, http.StatusRequestEntityTooLarge, 41301},
+	{broker.ErrTopicInUse, http.StatusConflict, 40920},
+	{broker.ErrWrongKind, http.StatusConflict, 40921},
+	{broker.ErrInvalidRequest, http.StatusBadRequest, 40020},
+	{broker.ErrClosed, http.StatusServiceUnavailable, 50320},
+}
+
+// Error codes decided in this file.
+const (
+	codeInvalidBody      = 40001
+	codeInvalidParam     = 40002
+	codeUnsupportedMedia = 41501
+)
+
+// Limits of the broker endpoints.
+const (
+	// maxWait bounds the long-poll wait of reads and receives.
+	maxWait = 60 * time.Second
+	// sseHeartbeat is how often an idle event stream sends a comment line, so
+	// proxies keep it open and a gone client is noticed.
+	sseHeartbeat = 15 * time.Second
+	// headerClient names the producing or consuming client, for lineage.
+	headerClient = "Herald-Client"
+)
+
+// registerTopicRoutes registers /v1/topics and /v1/groups when a broker is
+// configured; without one those paths answer 404.
+func (s *Server) registerTopicRoutes() {
+	if s.cfg.Broker == nil {
+		return
+	}
+	e := s.engine
+	e.GET("/v1/topics", s.handle(s.listTopics))
+	e.GET("/v1/topics/:topic", s.handle(s.getTopic))
+	e.PUT("/v1/topics/:topic", s.handle(s.putTopic))
+	e.DELETE("/v1/topics/:topic", s.handle(s.deleteTopic))
+	e.POST("/v1/topics/:topic/events", s.handle(s.publishEvents))
+	e.GET("/v1/topics/:topic/events", s.handle(s.readEvents))
+	e.GET("/v1/topics/:topic/stream", s.handle(s.streamEvents))
+	e.POST("/v1/topics/:topic/receive", s.handle(s.receiveMessages))
+	e.POST("/v1/topics/:topic/ack", s.handle(s.ackMessages))
+	e.POST("/v1/topics/:topic/nack", s.handle(s.nackMessages))
+	e.GET("/v1/groups/:group/offsets", s.handle(s.getGroupOffsets))
+	e.POST("/v1/groups/:group/offsets", s.handle(s.commitGroupOffsets))
+}
+
+// topicJSON is a topic's configuration, in requests and responses.
+type topicJSON struct {
+	// Name is the topic name; in a PUT it may be omitted (the path names it).
+	Name string `json:"name,omitempty"`
+	// Kind is stream (default) or queue.
+	Kind string `json:"kind,omitempty" enum:"stream,queue"`
+	// ValueSubject is the registry subject events are validated against.
+	ValueSubject string `json:"valueSubject" required:"true"`
+	// KeySubject, when set, validates event keys.
+	KeySubject string `json:"keySubject,omitempty"`
+	// Encoding is json (default), binary (Confluent wire format) or cloudevents.
+	Encoding string `json:"encoding,omitempty" enum:"json,binary,cloudevents"`
+	// FirstVersion and LastVersion bound the allowed versions (0: open).
+	FirstVersion int `json:"firstVersion,omitempty"`
+	LastVersion  int `json:"lastVersion,omitempty"`
+	// Retention bounds what the topic keeps.
+	Retention *retentionJSON `json:"retention,omitempty"`
+	// OnInvalid is reject (default) or deadletter.
+	OnInvalid string `json:"onInvalid,omitempty" enum:"reject,deadletter"`
+	// DeadLetterTopic receives invalid events and queue messages past
+	// maxDeliveries.
+	DeadLetterTopic string `json:"deadLetterTopic,omitempty"`
+	// MaxDeliveries (queues) moves a message to the dead-letter topic after that
+	// many deliveries; 0 is unlimited.
+	MaxDeliveries int `json:"maxDeliveries,omitempty"`
+	// Visibility (queues) is the default lease, as a duration ("30s").
+	Visibility string `json:"visibility,omitempty"`
+	// CreatedAt and UpdatedAt are set by the broker (ignored in requests).
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+}
+
+// retentionJSON bounds what a topic keeps; zero or absent is unbounded.
+type retentionJSON struct {
+	// MaxAge is a duration: "72h", "7d", "90m".
+	MaxAge    string `json:"maxAge,omitempty"`
+	MaxBytes  int64  `json:"maxBytes,omitempty"`
+	MaxEvents int64  `json:"maxEvents,omitempty"`
+}
+
+// topicInfoJSON is a topic with what it holds and who was seen using it.
+type topicInfoJSON struct {
+	topicJSON
+	// Events and Bytes count what is stored (queues: not yet acknowledged).
+	Events int64 `json:"events"`
+	Bytes  int64 `json:"bytes"`
+	// FirstOffset and LastOffset are -1 when the topic is empty.
+	FirstOffset int64 `json:"firstOffset"`
+	LastOffset  int64 `json:"lastOffset"`
+	// NextOffset is the offset of the next event published.
+	NextOffset int64 `json:"nextOffset"`
+	// Producers and Consumers are the clients the broker observed.
+	Producers []broker.Observation `json:"producers"`
+	Consumers []broker.Observation `json:"consumers"`
+}
+
+// topicListJSON is the answer of GET /v1/topics.
+type topicListJSON struct {
+	Topics []topicInfoJSON `json:"topics"`
+}
+
+func toTopicJSON(t broker.Topic) topicJSON {
+	out := topicJSON{
+		Name: t.Name, Kind: t.Kind.String(), ValueSubject: t.ValueSubject, KeySubject: t.KeySubject,
+		Encoding: t.Encoding.String(), FirstVersion: t.FirstVersion, LastVersion: t.LastVersion,
+		OnInvalid: t.OnInvalid.String(), DeadLetterTopic: t.DeadLetterTopic, MaxDeliveries: t.MaxDeliveries,
+		CreatedAt: &t.CreatedAt, UpdatedAt: &t.UpdatedAt,
+	}
+	if t.Visibility > 0 {
+		out.Visibility = t.Visibility.String()
+	}
+	if t.Retention != (broker.Retention{}) {
+		out.Retention = &retentionJSON{MaxBytes: t.Retention.MaxBytes, MaxEvents: t.Retention.MaxEvents}
+		if t.Retention.MaxAge > 0 {
+			out.Retention.MaxAge = t.Retention.MaxAge.String()
+		}
+	}
+	return out
+}
+
+func toTopicInfoJSON(ti broker.TopicInfo) topicInfoJSON {
+	return topicInfoJSON{
+		topicJSON: toTopicJSON(ti.Topic), Events: ti.Events, Bytes: ti.Bytes,
+		FirstOffset: ti.FirstOffset, LastOffset: ti.LastOffset, NextOffset: ti.NextOffset,
+		Producers: ti.Producers, Consumers: ti.Consumers,
+	}
+}
+
+// fromTopicJSON converts a PUT body for the topic named in the path.
+func fromTopicJSON(name string, in topicJSON) (broker.Topic, error) {
+	if in.Name != "" && in.Name != name {
+		return broker.Topic{}, badBody(fmt.Sprintf("the body names topic %q but the path names %q", in.Name, name))
+	}
+	t := broker.Topic{Name: name, ValueSubject: in.ValueSubject, KeySubject: in.KeySubject,
+		FirstVersion: in.FirstVersion, LastVersion: in.LastVersion, DeadLetterTopic: in.DeadLetterTopic, MaxDeliveries: in.MaxDeliveries}
+	var err error
+	if t.Kind, err = broker.ParseKind(in.Kind); err != nil {
+		return t, err
+	}
+	if t.Encoding, err = broker.ParseEncoding(in.Encoding); err != nil {
+		return t, err
+	}
+	if t.OnInvalid, err = broker.ParseInvalidPolicy(in.OnInvalid); err != nil {
+		return t, err
+	}
+	if in.Visibility != "" {
+		if t.Visibility, err = parseDuration(in.Visibility); err != nil {
+			return t, fmt.Errorf("%w: visibility: %v", broker.ErrInvalidTopic, err)
+		}
+	}
+	if r := in.Retention; r != nil {
+		t.Retention = broker.Retention{MaxBytes: r.MaxBytes, MaxEvents: r.MaxEvents}
+		if r.MaxAge != "" {
+			if t.Retention.MaxAge, err = parseDuration(r.MaxAge); err != nil {
+				return t, fmt.Errorf("%w: retention.maxAge: %v", broker.ErrInvalidTopic, err)
+			}
+		}
+	}
+	return t, nil
+}
+
+// parseDuration reads a Go duration, also accepting whole days ("7d").
+func parseDuration(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 || n > 100000 {
+			return 0, fmt.Errorf("%q: want a duration such as 90s, 2h or 7d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%q: want a duration such as 90s, 2h or 7d", s)
+	}
+	return v, nil
+}
+
+// decodeJSONBody decodes a JSON request body strictly (unknown fields refused).
+// The Content-Type must be JSON or absent.
+func decodeJSONBody(c *gin.Context, v any) error {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != mediaJSON {
+			return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia, msg: fmt.Sprintf("Content-Type %q: send application/json", ct)}
+		}
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badBody("invalid JSON body: " + err.Error())
+	}
+	if dec.More() {
+		return badBody("invalid JSON body: data after the JSON value")
+	}
+	return nil
+}
+
+// queryCount reads an optional non-negative integer query parameter.
+func queryCount(c *gin.Context, name string) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: want a non-negative integer", name, v))
+	}
+	return n, nil
+}
+
+// queryDuration reads an optional duration query parameter ("5s", or seconds).
+func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Duration, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := parseDuration(v)
+	if n, nerr := strconv.Atoi(v); nerr == nil && n >= 0 {
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	if err != nil {
+		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: want a duration such as 5s or 500ms (or whole seconds)", name, v))
+	}
+	if limit > 0 && d > limit {
+		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
+	}
+	return d, nil
+}
+
+// listTopics handles GET /v1/topics.
+func (s *Server) listTopics(c *gin.Context) error {
+	infos, err := s.cfg.Broker.Topics(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	out := topicListJSON{Topics: make([]topicInfoJSON, len(infos))}
+	for i, ti := range infos {
+		out.Topics[i] = toTopicInfoJSON(ti)
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// getTopic handles GET /v1/topics/{topic}.
+func (s *Server) getTopic(c *gin.Context) error {
+	ti, err := s.cfg.Broker.Topic(c.Request.Context(), c.Param("topic"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toTopicInfoJSON(ti))
+}
+
+// putTopic handles PUT /v1/topics/{topic}: create or update, idempotently.
+func (s *Server) putTopic(c *gin.Context) error {
+	var in topicJSON
+	if err := decodeJSONBody(c, &in); err != nil {
+		return err
+	}
+	t, err := fromTopicJSON(c.Param("topic"), in)
+	if err != nil {
+		return err
+	}
+	got, err := s.cfg.Broker.PutTopic(c.Request.Context(), t)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toTopicJSON(got))
+}
+
+// deleteTopic handles DELETE /v1/topics/{topic}.
+func (s *Server) deleteTopic(c *gin.Context) error {
+	if err := s.cfg.Broker.DeleteTopic(c.Request.Context(), c.Param("topic")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// publishResultJSON is what happened to one published event.
+type publishResultJSON struct {
+	// Offset is the event's offset; absent when it was dead-lettered.
+	Offset *int64 `json:"offset,omitempty"`
+	// Duplicate: the id was published within the window; Offset is the first's.
+	Duplicate bool `json:"duplicate,omitempty"`
+	// DeadLetter says where an invalid event went and why.
+	DeadLetter *deadLetterJSON `json:"deadLetter,omitempty"`
+}
+
+// deadLetterJSON is where an invalid event went and why.
+type deadLetterJSON struct {
+	Topic    string                `json:"topic"`
+	Offset   int64                 `json:"offset"`
+	Problems []broker.EventProblem `json:"problems"`
+}
+
+// publishJSON answers a publish, after the events are durably committed.
+type publishJSON struct {
+	// Stored counts events appended; Duplicates those already there; and
+	// DeadLettered those sent to the dead-letter topic.
+	Stored       int `json:"stored"`
+	Duplicates   int `json:"duplicates"`
+	DeadLettered int `json:"deadLettered"`
+	// Results has one entry per event, in request order.
+	Results []publishResultJSON `json:"results"`
+}
+
+// publishEvents handles POST /v1/topics/{topic}/events.
+func (s *Server) publishEvents(c *gin.Context) error {
+	brk := s.cfg.Broker
+	t, err := brk.TopicConfig(c.Param("topic"))
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return err
+	}
+	evs, err := decodePublish(t, c.Request.Header, body)
+	if err != nil {
+		return err
+	}
+	res, err := brk.Publish(c.Request.Context(), t.Name, evs, broker.PublishOptions{Producer: c.GetHeader(headerClient)})
+	if err != nil {
+		return err
+	}
+	out := publishJSON{Results: make([]publishResultJSON, len(res))}
+	for i, r := range res {
+		switch {
+		case r.DeadLetter != nil:
+			out.DeadLettered++
+			out.Results[i].DeadLetter = &deadLetterJSON{Topic: r.DeadLetter.Topic, Offset: r.DeadLetter.Offset, Problems: r.DeadLetter.Problems}
+		default:
+			off := r.Offset
+			out.Results[i].Offset = &off
+			out.Results[i].Duplicate = r.Duplicate
+			if r.Duplicate {
+				out.Duplicates++
+			} else {
+				out.Stored++
+			}
+		}
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// readParams are the query parameters of a stream read.
+type readParams struct {
+	from  broker.Position
+	limit int
+	wait  time.Duration
+	group string
+}
+
+func (s *Server) readParams(c *gin.Context) (readParams, error) {
+	var p readParams
+	var err error
+	if p.from, err = broker.ParsePosition(c.Query("from")); err != nil {
+		return p, err
+	}
+	if p.limit, err = queryCount(c, "limit"); err != nil {
+		return p, err
+	}
+	if p.wait, err = queryDuration(c, "wait", maxWait); err != nil {
+		return p, err
+	}
+	p.group = c.Query("group")
+	return p, nil
+}
+
+// eventsJSON is a page of events.
+type eventsJSON struct {
+	Events []eventJSON `json:"events"`
+	// NextOffset is where to read from to continue (from=NextOffset).
+	NextOffset int64 `json:"nextOffset"`
+}
+
+// readEvents handles GET /v1/topics/{topic}/events?from&limit&wait&group.
+func (s *Server) readEvents(c *gin.Context) error {
+	brk := s.cfg.Broker
+	t, err := brk.TopicConfig(c.Param("topic"))
+	if err != nil {
+		return err
+	}
+	p, err := s.readParams(c)
+	if err != nil {
+		return err
+	}
+	rr, err := brk.Read(c.Request.Context(), broker.ReadRequest{Topic: t.Name, From: p.from, Limit: p.limit, Wait: p.wait, Group: p.group, Client: c.GetHeader(headerClient)})
+	if err != nil {
+		return err
+	}
+	out := eventsJSON{Events: make([]eventJSON, len(rr.Records)), NextOffset: rr.Next}
+	for i := range rr.Records {
+		out.Events[i] = toEventJSON(&rr.Records[i], t.Encoding)
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// streamEvents handles GET /v1/topics/{topic}/stream: Server-Sent Events, one
+// "event" per stored event with its offset as the SSE id, so a reconnecting
+// client resumes after the last one it saw (Last-Event-ID). from and group
+// choose the start as for reads; Last-Event-ID wins over both.
+func (s *Server) streamEvents(c *gin.Context) error {
+	brk := s.cfg.Broker
+	t, err := brk.TopicConfig(c.Param("topic"))
+	if err != nil {
+		return err
+	}
+	p, err := s.readParams(c)
+	if err != nil {
+		return err
+	}
+	if last := c.GetHeader("Last-Event-ID"); last != "" {
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n < 0 {
+			return errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("Last-Event-ID %q: want the offset of the last event received", last))
+		}
+		p.from = broker.Position{Kind: broker.AtOffset, Offset: n + 1}
+	}
+	ctx := c.Request.Context()
+	client := c.GetHeader(headerClient)
+	limit := p.limit
+	if limit == 0 {
+		limit = 500
+	}
+	// Resolve the start (and any error) before committing to a 200 stream.
+	rr, err := brk.Read(ctx, broker.ReadRequest{Topic: t.Name, From: p.from, Limit: limit, Group: p.group, Client: client})
+	if err != nil {
+		return err
+	}
+	w := c.Writer
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	var buf bytes.Buffer
+	for {
+		buf.Reset()
+		for i := range rr.Records {
+			b, err := json.Marshal(toEventJSON(&rr.Records[i], t.Encoding))
+			if err != nil {
+				return nil // the stream has started: nothing more to tell the client
+			}
+			fmt.Fprintf(&buf, "id: %d\nevent: event\ndata: %s\n\n", rr.Records[i].Offset, b)
+		}
+		if len(rr.Records) == 0 {
+			buf.WriteString(": keep-alive\n\n")
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return nil
+		}
+		w.Flush()
+		rr, err = brk.Read(ctx, broker.ReadRequest{Topic: t.Name, From: broker.Position{Kind: broker.AtOffset, Offset: rr.Next}, Limit: limit, Wait: sseHeartbeat, Group: p.group, Client: client})
+		if err != nil {
+			if !errors.Is(err, ctx.Err()) {
+				s.log.InfoContext(ctx, "event stream ended", "topic", t.Name, "err", err)
+			}
+			return nil
+		}
+	}
+}
+
+// messagesJSON answers a receive.
+type messagesJSON struct {
+	// Messages are leased: ack them before the lease ends, or they come back.
+	Messages []eventJSON `json:"messages"`
+}
+
+// receiveMessages handles POST /v1/topics/{topic}/receive?max&visibility&wait.
+func (s *Server) receiveMessages(c *gin.Context) error {
+	brk := s.cfg.Broker
+	t, err := brk.TopicConfig(c.Param("topic"))
+	if err != nil {
+		return err
+	}
+	max, err := queryCount(c, "max")
+	if err != nil {
+		return err
+	}
+	vis, err := queryDuration(c, "visibility", 12*time.Hour)
+	if err != nil {
+		return err
+	}
+	wait, err := queryDuration(c, "wait", maxWait)
+	if err != nil {
+		return err
+	}
+	recs, err := brk.Receive(c.Request.Context(), broker.ReceiveRequest{Topic: t.Name, Max: max, Visibility: vis, Wait: wait, Client: c.GetHeader(headerClient)})
+	if err != nil {
+		return err
+	}
+	out := messagesJSON{Messages: make([]eventJSON, len(recs))}
+	for i := range recs {
+		out.Messages[i] = toEventJSON(&recs[i], t.Encoding)
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// ackJSON is the body of ack and nack.
+type ackJSON struct {
+	// AckIDs name the leases, as received.
+	AckIDs []string `json:"ackIds" required:"true"`
+	// Delay (nack only) makes the messages visible again after this duration.
+	Delay string `json:"delay,omitempty"`
+}
+
+// ackResultJSON counts the messages changed; stale or unknown ack ids are
+// skipped (the lease ended and the message went to another consumer, or it was
+// already acknowledged).
+type ackResultJSON struct {
+	Acked  *int `json:"acked,omitempty"`
+	Nacked *int `json:"nacked,omitempty"`
+}
+
+func (s *Server) ackIDs(c *gin.Context, allowDelay bool) ([]broker.AckID, time.Duration, error) {
+	var in ackJSON
+	if err := decodeJSONBody(c, &in); err != nil {
+		return nil, 0, err
+	}
+	if in.AckIDs == nil {
+		return nil, 0, badBody(`"ackIds" is required`)
+	}
+	ids := make([]broker.AckID, len(in.AckIDs))
+	for i, a := range in.AckIDs {
+		id, err := broker.ParseAckID(a)
+		if err != nil {
+			return nil, 0, err
+		}
+		ids[i] = id
+	}
+	var delay time.Duration
+	if in.Delay != "" {
+		if !allowDelay {
+			return nil, 0, badBody(`"delay" applies to nack only`)
+		}
+		d, err := parseDuration(in.Delay)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: delay: %v", broker.ErrInvalidRequest, err)
+		}
+		delay = d
+	}
+	return ids, delay, nil
+}
+
+// ackMessages handles POST /v1/topics/{topic}/ack: acknowledged messages are
+// deleted.
+func (s *Server) ackMessages(c *gin.Context) error {
+	ids, _, err := s.ackIDs(c, false)
+	if err != nil {
+		return err
+	}
+	n, err := s.cfg.Broker.Ack(c.Request.Context(), c.Param("topic"), ids)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, ackResultJSON{Acked: &n})
+}
+
+// nackMessages handles POST /v1/topics/{topic}/nack: the messages are delivered
+// again, at once or after the delay.
+func (s *Server) nackMessages(c *gin.Context) error {
+	ids, delay, err := s.ackIDs(c, true)
+	if err != nil {
+		return err
+	}
+	n, err := s.cfg.Broker.Nack(c.Request.Context(), c.Param("topic"), ids, delay)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, ackResultJSON{Nacked: &n})
+}
+
+// groupOffsetJSON is one committed offset: the next offset the group will read.
+type groupOffsetJSON struct {
+	Topic  string `json:"topic" required:"true"`
+	Offset int64  `json:"offset" required:"true"`
+}
+
+// groupOffsetsJSON is a group's committed offsets, in requests and responses.
+type groupOffsetsJSON struct {
+	Group   string            `json:"group,omitempty"`
+	Offsets []groupOffsetJSON `json:"offsets" required:"true"`
+}
+
+// getGroupOffsets handles GET /v1/groups/{group}/offsets.
+func (s *Server) getGroupOffsets(c *gin.Context) error {
+	group := c.Param("group")
+	offs, err := s.cfg.Broker.GroupOffsets(c.Request.Context(), group)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toGroupOffsets(group, offs))
+}
+
+func toGroupOffsets(group string, offs map[string]int64) groupOffsetsJSON {
+	out := groupOffsetsJSON{Group: group, Offsets: []groupOffsetJSON{}}
+	for t, o := range offs {
+		out.Offsets = append(out.Offsets, groupOffsetJSON{Topic: t, Offset: o})
+	}
+	sort.Slice(out.Offsets, func(i, j int) bool { return out.Offsets[i].Topic < out.Offsets[j].Topic })
+	return out
+}
+
+// commitGroupOffsets handles POST /v1/groups/{group}/offsets: each offset is the
+// next one the group will read (the last processed plus one).
+func (s *Server) commitGroupOffsets(c *gin.Context) error {
+	group := c.Param("group")
+	var in groupOffsetsJSON
+	if err := decodeJSONBody(c, &in); err != nil {
+		return err
+	}
+	if in.Group != "" && in.Group != group {
+		return badBody(fmt.Sprintf("the body names group %q but the path names %q", in.Group, group))
+	}
+	if len(in.Offsets) == 0 {
+		return badBody(`"offsets" needs at least one {"topic","offset"}`)
+	}
+	ctx := c.Request.Context()
+	for _, o := range in.Offsets {
+		if err := s.cfg.Broker.CommitOffset(ctx, group, o.Topic, o.Offset); err != nil {
+			return err
+		}
+	}
+	offs, err := s.cfg.Broker.GroupOffsets(ctx, group)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toGroupOffsets(group, offs))
+}

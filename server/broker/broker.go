@@ -296,6 +296,16 @@ func sameConfig(a, b Topic) bool {
 	return a == b
 }
 
+// TopicConfig returns a topic's configuration from memory, without stats.
+// Errors: ErrTopicNotFound.
+func (b *Broker) TopicConfig(name string) (Topic, error) {
+	t, err := b.topic(name)
+	if err != nil {
+		return Topic{}, err
+	}
+	return t.Topic, nil
+}
+
 // Topic returns one topic with its stats and observed lineage.
 // Errors: ErrTopicNotFound.
 func (b *Broker) Topic(ctx context.Context, name string) (TopicInfo, error) {

@@ -781,10 +781,12 @@ func inList(seqs []int64) (string, []any) {
 // current selects, of the ack ids, the seqs whose delivery number is current.
 func current(tx *gorm.DB, id int64, ids []broker.AckID) ([]int64, error) {
 	var out []int64
+	seen := map[int64]bool{}
 	for _, a := range ids {
-		if a.Offset < 0 || a.Offset >= 1<<seqBits {
+		if a.Offset < 0 || a.Offset >= 1<<seqBits || seen[a.Offset] {
 			continue
 		}
+		seen[a.Offset] = true
 		var n int64
 		if err := tx.Raw("SELECT count(*) FROM broker_queue WHERE seq = ? AND deliveries = ?", seqOf(id, a.Offset), a.Delivery).Row().Scan(&n); err != nil {
 			return nil, err
