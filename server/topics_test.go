@@ -64,9 +64,9 @@ func (e *testEnv) call(method, path, body string, headers ...string) result {
 }
 
 const (
-	brokerOrderJSON = `{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"number"}},"required":["id","amount"]}`
-	brokerOrderAvro       = `{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"amount","type":"double"}]}`
-	brokerOrderProto      = "syntax = \"proto3\";\nmessage Order {\n  string id = 1;\n  double amount = 2;\n}\n"
+	brokerOrderJSON  = `{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"number"}},"required":["id","amount"]}`
+	brokerOrderAvro  = `{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"amount","type":"double"}]}`
+	brokerOrderProto = "syntax = \"proto3\";\nmessage Order {\n  string id = 1;\n  double amount = 2;\n}\n"
 )
 
 // setupOrders registers the JSON Schema and creates the "orders" topic.
