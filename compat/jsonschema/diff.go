@@ -49,9 +49,7 @@ type checker struct {
 	strictReq bool
 
 	known        map[pairKey][]diff // incompatible pairs, kept across rounds
-	memo         map[pairKey][]diff // results of this round
-	active       map[pairKey]bool   // pairs being compared
-	assumed      map[pairKey]bool   // active pairs met again and assumed compatible
+	memo         map[pairKey]entry  // pairs of this round: done or being compared
 	contradicted bool               // an assumed pair turned out incompatible
 	depth        int
 	pairs        int
@@ -74,9 +72,7 @@ const maxRounds = 50
 // run compares writer o with reader u until no assumption is contradicted.
 func (c *checker) run(o, u *node) []diff {
 	for round := 0; ; round++ {
-		c.memo = map[pairKey][]diff{}
-		c.active = map[pairKey]bool{}
-		c.assumed = map[pairKey]bool{}
+		c.memo = make(map[pairKey]entry, 64)
 		c.contradicted = false
 		d := c.compare(o, u)
 		if !c.contradicted || c.tooBig {
@@ -146,15 +142,18 @@ func (c *checker) compare(o, u *node) []diff {
 		return nil
 	}
 	k := pairKey{o, u, c.strictReq}
-	if d, ok := c.known[k]; ok {
-		return d
+	if len(c.known) > 0 {
+		if d, ok := c.known[k]; ok {
+			return d
+		}
 	}
-	if d, ok := c.memo[k]; ok {
-		return d
-	}
-	if c.active[k] {
-		c.assumed[k] = true
-		return nil
+	if e, ok := c.memo[k]; ok {
+		if e.active {
+			e.assumed = true
+			c.memo[k] = e
+			return nil
+		}
+		return e.diffs
 	}
 	c.pairs++
 	if c.pairs > maxPairs || c.depth >= maxDepth {
@@ -162,25 +161,32 @@ func (c *checker) compare(o, u *node) []diff {
 		return nil
 	}
 	c.depth++
-	c.active[k] = true
+	c.memo[k] = entry{active: true}
 	d := c.compareNodes(o, u)
-	delete(c.active, k)
+	assumed := c.memo[k].assumed
+	c.memo[k] = entry{diffs: d}
 	c.depth--
-	c.memo[k] = d
 	if len(d) > 0 {
 		c.known[k] = d
-		if c.assumed[k] {
+		if assumed {
 			c.contradicted = true
 		}
 	}
 	return d
 }
 
+// entry is the state of one pair in a round.
+type entry struct {
+	active  bool // being compared
+	assumed bool // met again while active, and assumed compatible
+	diffs   []diff
+}
+
 func (c *checker) compatible(o, u *node) bool { return len(c.compare(o, u)) == 0 }
 
 func (c *checker) compareNodes(o, u *node) []diff {
 	// A writer enum is read exactly: every value must pass the reader.
-	if o.kind == kEnum && u.src != nil && acceptsAll(u, o.values) {
+	if o.kind == kEnum && u.kind != kEnum && u.src != nil && acceptsAll(u, o.values) {
 		return nil
 	}
 	oc, uc := o.kind == kCombined, u.kind == kCombined
@@ -383,7 +389,7 @@ func (c *checker) combined(o, u *node) []diff {
 	edges := make([][]int, len(os))
 	for i, oi := range os {
 		for j, uj := range us {
-			if c.compatible(o.subs[oi], u.subs[uj]) {
+			if !clash(o.subs[oi], u.subs[uj]) && c.compatible(o.subs[oi], u.subs[uj]) {
 				edges[i] = append(edges[i], j)
 			}
 		}
@@ -394,9 +400,23 @@ func (c *checker) combined(o, u *node) []diff {
 	return out
 }
 
+// clash reports pairs that are plainly incompatible, without comparing them: a
+// reader that requires one JSON type and a writer of another.
+func clash(o, u *node) bool {
+	o, u = deref(o), deref(u)
+	return typedKind(o.kind) && typedKind(u.kind) && o.kind != u.kind && u.requires
+}
+
 // distinct returns the indexes of n's subschemas without structural duplicates.
 func (c *checker) distinct(n *node) []int {
-	var out []int
+	out := make([]int, 0, len(n.subs))
+	if n.synthetic {
+		// Parts of one schema object never repeat each other.
+		for i := range n.subs {
+			out = append(out, i)
+		}
+		return out
+	}
 	seen := map[string]bool{}
 	for i, s := range n.subs {
 		k := c.key(s)
@@ -556,6 +576,9 @@ func isInteger(r *big.Rat) bool { return r.IsInt() }
 // stricterLower reports whether reader bound u rejects values writer bound o
 // allowed. For integer-only writers the bounds are compared on integers.
 func stricterLower(o, u *bound, integer bool) bool {
+	if o.exclusive == u.exclusive && o.v.Cmp(u.v) == 0 {
+		return false
+	}
 	if integer {
 		return intLower(u).Cmp(intLower(o)) > 0
 	}
@@ -564,6 +587,9 @@ func stricterLower(o, u *bound, integer bool) bool {
 }
 
 func stricterUpper(o, u *bound, integer bool) bool {
+	if o.exclusive == u.exclusive && o.v.Cmp(u.v) == 0 {
+		return false
+	}
 	if integer {
 		return intUpper(u).Cmp(intUpper(o)) < 0
 	}
@@ -783,13 +809,15 @@ func hasDefault(n *node) bool {
 func (c *checker) properties(o, u *node) []diff {
 	var out []diff
 	for _, name := range o.propNames {
-		path := seg("properties", name)
 		op := o.props[name]
 		up, ok := u.props[name]
 		if ok {
-			out = append(out, prefix(path, c.compare(op, up))...)
+			if d := c.compare(op, up); len(d) > 0 {
+				out = append(out, prefix(seg("properties", name), d)...)
+			}
 			continue
 		}
+		path := seg("properties", name)
 		open, sch := coverage(u, name)
 		switch {
 		case open:
