@@ -4,6 +4,15 @@
 //
 // Service holds the rules; it persists through the Store interface, which
 // registry/registrydb implements on gorm. The package imports neither gorm nor gin.
+//
+// Every operation that writes reads the state it decides on and writes inside one
+// Store.Update, under Service.writeMu; reads run without the mutex. Immutable
+// things are cached in memory: the content of an id (GET /schemas/ids/{id}) and its
+// parsed schema (compatibility checks, payload validation), keyed by (context, id)
+// and evicted only when a hard delete removes the content.
+//
+// Lock order: Service.writeMu, then cache.mu. cache.mu is never held across a
+// store call.
 package registry
 
 import (
@@ -214,6 +223,7 @@ type Error struct {
 	Messages []string
 }
 
+// Error returns Msg, the message a client sees.
 func (e *Error) Error() string { return e.Msg }
 
 // Unwrap returns Kind, so errors.Is(err, ErrSubjectNotFound) works.

@@ -22,6 +22,7 @@ type contextRow struct {
 	MaxID int
 }
 
+// TableName names the table of contextRow for gorm.
 func (contextRow) TableName() string { return "contexts" }
 
 type schemaRow struct {
@@ -35,6 +36,7 @@ type schemaRow struct {
 	RuleSet  string
 }
 
+// TableName names the table of schemaRow for gorm.
 func (schemaRow) TableName() string { return "schemas" }
 
 type versionRow struct {
@@ -46,6 +48,7 @@ type versionRow struct {
 	CreatedAt int64 `gorm:"autoCreateTime:false"`
 }
 
+// TableName names the table of versionRow for gorm.
 func (versionRow) TableName() string { return "versions" }
 
 type refRow struct {
@@ -60,6 +63,7 @@ type refRow struct {
 	TargetVersion int
 }
 
+// TableName names the table of refRow for gorm.
 func (refRow) TableName() string { return "schema_refs" }
 
 type configRow struct {
@@ -81,6 +85,7 @@ type configRow struct {
 	ValidateNewSchemas *bool
 }
 
+// TableName names the table of configRow for gorm.
 func (configRow) TableName() string { return "configs" }
 
 type modeRow struct {
@@ -89,6 +94,7 @@ type modeRow struct {
 	Mode    string
 }
 
+// TableName names the table of modeRow for gorm.
 func (modeRow) TableName() string { return "modes" }
 
 // queries implements registry.Tx on a *gorm.DB that is either the pool (reads
