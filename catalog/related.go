@@ -1,6 +1,9 @@
 package catalog
 
-import "sort"
+import (
+	"context"
+	"sort"
+)
 
 // DomainDetail is what the domain page shows.
 type DomainDetail struct {
@@ -124,4 +127,28 @@ func (s *Service) ServicesOf(domainID string) []*Application {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// RecentVersion is a recently registered schema version with the event bound to
+// its subject ("" when none is).
+type RecentVersion struct {
+	Version SchemaVersion
+	Event   string
+}
+
+// Recent lists the n most recently registered schema versions with their events.
+func (s *Service) Recent(ctx context.Context, n int) ([]RecentVersion, error) {
+	vs, err := s.cfg.Registry.Recent(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	sn := s.snapshot()
+	out := make([]RecentVersion, len(vs))
+	for i, v := range vs {
+		out[i] = RecentVersion{Version: v}
+		if ids := sn.bySubject[v.Subject]; len(ids) > 0 {
+			out[i].Event = ids[0]
+		}
+	}
+	return out, nil
 }

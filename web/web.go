@@ -55,7 +55,7 @@ func Templates() (map[string]*template.Template, error) {
 
 // Funcs are the template functions. They are pure: no I/O, no services.
 var Funcs = template.FuncMap{
-	"url":      entityURL,
+	"url":      EntityURL,
 	"join":     strings.Join,
 	"truncate": truncate,
 	"ago":      ago,
@@ -79,9 +79,9 @@ var Funcs = template.FuncMap{
 	"nodeURL":  nodeURL,
 }
 
-// entityURL returns the page of an entity: kind is team, domain, service, flow,
+// EntityURL returns the page of an entity: kind is team, domain, service, flow,
 // event, command or query.
-func entityURL(kind, id string) string {
+func EntityURL(kind, id string) string {
 	switch kind {
 	case "command", "query", "event":
 		kind = "event"
@@ -98,7 +98,7 @@ func nodeURL(kind, entity string) string {
 	if kind == "group" {
 		return "#graph-table"
 	}
-	return entityURL(kind, entity)
+	return EntityURL(kind, entity)
 }
 
 func truncate(s string, n int) string {

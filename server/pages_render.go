@@ -1,0 +1,215 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/web"
+)
+
+// pageTemplates parses the page templates once per process; they are embedded,
+// so every server shares them.
+var pageTemplates = sync.OnceValues(web.Templates)
+
+// contentSecurityPolicy allows only this origin's stylesheet and script (the live
+// tail), inline SVG, and connections back to this origin (the SSE stream).
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// pages renders the catalog pages of a server.
+type pages struct {
+	s    *Server
+	cat  *catalog.Service
+	tmpl map[string]*template.Template
+}
+
+func (s *Server) pages() *pages {
+	t, _ := pageTemplates()
+	return &pages{s: s, cat: s.cfg.Catalog, tmpl: t}
+}
+
+// pageMeta is embedded in every page view: what the layout needs.
+type pageMeta struct {
+	Title    string
+	Section  string
+	Query    string
+	Revision int64
+}
+
+func (p *pages) meta(title, section string) pageMeta {
+	return pageMeta{Title: title, Section: section, Revision: p.cat.Revision().Number}
+}
+
+// pageFunc is a page handler: it renders or returns an error.
+type pageFunc func(c *gin.Context) error
+
+// handle adapts a pageFunc: errors become HTML error pages (404 for a missing
+// entity, 400 for a bad query, 500 otherwise with the error logged).
+func (p *pages) handle(h pageFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			p.fail(c, err)
+		}
+	}
+}
+
+// errorView is the error page.
+type errorView struct {
+	pageMeta
+	Heading, Message string
+}
+
+func (p *pages) fail(c *gin.Context, err error) {
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "There is no " + err.Error() + " in the catalog."})
+	case errors.Is(err, catalog.ErrBadRequest):
+		p.render(c, http.StatusBadRequest, "error", errorView{pageMeta: p.meta("Bad request", ""), Heading: "Bad request", Message: err.Error()})
+	default:
+		p.s.log.ErrorContext(c.Request.Context(), "page error", "path", c.Request.URL.Path, "err", err)
+		p.render(c, http.StatusInternalServerError, "error", errorView{pageMeta: p.meta("Error", ""), Heading: "Something went wrong", Message: "The page could not be built; the error is in the server log."})
+	}
+}
+
+// notFound is middleware that answers unmatched /ui paths with the HTML 404 page.
+func (p *pages) notFound(c *gin.Context) {
+	if c.FullPath() == "" && strings.HasPrefix(c.Request.URL.Path, "/ui/") {
+		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "No page lives at this address."})
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// setPageHeaders sets the security headers every page carries.
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+}
+
+// render executes a page template into a buffer and writes it; a template error
+// gives a plain 500 (the page is never half-written).
+func (p *pages) render(c *gin.Context, status int, name string, view any) {
+	var buf bytes.Buffer
+	t, ok := p.tmpl[name]
+	if !ok {
+		p.s.log.ErrorContext(c.Request.Context(), "no such template", "name", name)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error"))
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout.html", view); err != nil {
+		p.s.log.ErrorContext(c.Request.Context(), "render page", "name", name, "err", err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error"))
+		return
+	}
+	setPageHeaders(c.Writer.Header())
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// static serves GET /ui/static/*file: the stylesheet and the live-tail script.
+func (p *pages) static(c *gin.Context) {
+	name := strings.TrimPrefix(c.Param("file"), "/")
+	b, err := fs.ReadFile(web.Static(), name)
+	if err != nil {
+		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "No such file."})
+		return
+	}
+	ct := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		ct = "text/css; charset=utf-8"
+	case strings.HasSuffix(name, ".js"):
+		ct = "text/javascript; charset=utf-8"
+	}
+	setPageHeaders(c.Writer.Header())
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, ct, b)
+}
+
+// graphView is the "graph" partial: an inline SVG drawing and its table twin.
+type graphView struct {
+	Title      string
+	Scope      string
+	Layout     *catalog.Layout
+	Rows       []graphRow
+	Hidden     []hiddenNode
+	Standalone bool
+}
+
+// graphRow is one edge of the table twin.
+type graphRow struct {
+	From, FromURL, Label, To, ToURL, State string
+}
+
+// hiddenNode is a node collapsed out of the drawing.
+type hiddenNode struct {
+	Label, URL string
+}
+
+// nodeHref is the page of a graph node id ("service:x"), or the table for a group.
+func nodeHref(n catalog.Node) string {
+	return web.EntityURL(n.Kind, n.Entity)
+}
+
+func idHref(id string) string {
+	kind, rest, _ := strings.Cut(id, ":")
+	return web.EntityURL(kind, rest)
+}
+
+// toGraphView lays g out and builds its table twin.
+func toGraphView(title string, g *catalog.Graph) graphView {
+	v := graphView{Title: title, Scope: g.Scope, Layout: catalog.LayoutGraph(g)}
+	label := func(id string) string {
+		if l, ok := g.Labels[id]; ok {
+			return l
+		}
+		for _, n := range g.Nodes {
+			if n.ID == id {
+				return n.Label
+			}
+		}
+		return id
+	}
+	add := func(e catalog.GraphEdge) {
+		if e.State == "group" {
+			return
+		}
+		v.Rows = append(v.Rows, graphRow{From: label(e.From), FromURL: idHref(e.From), Label: e.Label, To: label(e.To), ToURL: idHref(e.To), State: e.State})
+	}
+	for _, e := range g.Edges {
+		add(e)
+	}
+	seen := map[string]bool{}
+	for _, n := range g.Nodes {
+		seen[n.ID] = true
+	}
+	for _, e := range g.Collapsed {
+		add(e)
+		for _, id := range []string{e.From, e.To} {
+			if !seen[id] {
+				seen[id] = true
+				v.Hidden = append(v.Hidden, hiddenNode{Label: label(id), URL: idHref(id)})
+			}
+		}
+	}
+	return v
+}
+
+// renderSVG renders a graph as a standalone SVG document.
+func (p *pages) renderSVG(g *catalog.Graph) ([]byte, error) {
+	v := toGraphView(g.Scope, g)
+	v.Standalone = true
+	var buf bytes.Buffer
+	if err := p.tmpl["home"].ExecuteTemplate(&buf, "svg", v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
