@@ -2,31 +2,102 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
 // brokerFlags are the serve flags of the built-in broker (HERALD_* env twins).
+// The zero value is the defaults.
 type brokerFlags struct {
+	// Off disables the broker (--no-broker); /v1/topics then answers 404.
+	Off bool
 	// DB is the broker log's SQLite file. Empty: next to the registry database,
 	// named <registry name>-broker.db.
 	DB string
+	// Sync is the log's SQLite synchronous mode: FULL (default) or NORMAL.
+	Sync string
+	// MaxEventBytes bounds one event. Zero: 1 MiB.
+	MaxEventBytes int
+	// DedupWindow is how long event ids are remembered. Zero: 2 minutes.
+	DedupWindow time.Duration
+	// RetentionInterval is how often retention runs. Zero: 1 minute.
+	RetentionInterval time.Duration
 }
 
 // addBrokerFlags registers the broker's serve flags on fs.
 func addBrokerFlags(fs *pflag.FlagSet) *brokerFlags {
 	f := &brokerFlags{}
+	fs.BoolVar(&f.Off, "no-broker", false, "disable the built-in broker (/v1/topics answers 404)")
+	fs.StringVar(&f.DB, "broker-db", "", "broker log SQLite file (default: next to --db, named <name>-broker.db)")
+	fs.StringVar(&f.Sync, "broker-sync", "FULL", "broker log durability: FULL (fsync every commit: survives power loss) or NORMAL (survives a crash of herald only; faster)")
+	fs.IntVar(&f.MaxEventBytes, "max-event-bytes", 1<<20, "largest event accepted by the broker, in bytes (key, value, id and headers)")
+	fs.DurationVar(&f.DedupWindow, "dedup-window", 2*time.Minute, "how long the broker remembers event ids to drop duplicates")
+	fs.DurationVar(&f.RetentionInterval, "retention-interval", time.Minute, "how often topic retention (maxAge, maxBytes, maxEvents) is enforced")
 	return f
+}
+
+// brokerDBPath is where the broker log lives: --broker-db, or next to the
+// registry database ("data/herald.db" → "data/herald-broker.db").
+func brokerDBPath(f *brokerFlags, registryDB string) string {
+	if f.DB != "" {
+		return f.DB
+	}
+	dir, base := filepath.Split(registryDB)
+	name := strings.TrimSuffix(base, filepath.Ext(base))
+	if name == "" {
+		name = "herald"
+	}
+	return filepath.Join(dir, name+"-broker.db")
 }
 
 // openBroker opens the broker log and builds the broker, validating through reg.
 // The returned closer stops background work and closes the log. A nil broker means
 // the broker is disabled.
 func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *registry.Service, log *slog.Logger) (*broker.Broker, io.Closer, error) {
-	return nil, nil, nil
+	if f == nil {
+		f = &brokerFlags{}
+	}
+	if f.Off {
+		return nil, nil, nil
+	}
+	if f.MaxEventBytes < 0 || f.DedupWindow < 0 || f.RetentionInterval < 0 {
+		return nil, nil, usageErrorf("--max-event-bytes, --dedup-window and --retention-interval must not be negative")
+	}
+	path := brokerDBPath(f, registryDB)
+	store, err := brokerdb.Open(path, brokerdb.Options{Synchronous: f.Sync})
+	if err != nil {
+		return nil, nil, err
+	}
+	brk, err := broker.New(ctx, broker.Config{
+		Log:               store,
+		Validator:         server.NewValidator(reg),
+		Logger:            log,
+		MaxEventBytes:     f.MaxEventBytes,
+		DedupWindow:       f.DedupWindow,
+		RetentionInterval: f.RetentionInterval,
+	})
+	if err != nil {
+		store.Close()
+		return nil, nil, fmt.Errorf("broker log %s: %w", path, err)
+	}
+	log.Info("broker ready", "db", path)
+	return brk, closerFunc(func() error { return errors.Join(brk.Close(), store.Close()) }), nil
 }
+
+// closerFunc adapts a function to io.Closer.
+type closerFunc func() error
+
+// Close implements io.Closer.
+func (f closerFunc) Close() error { return f() }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// brokerMain runs a Main (registry and broker) on 127.0.0.1:0 in a temp dir and
+// waits until it answers.
+func brokerMain(t testing.TB) *Main {
+	t.Helper()
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get(m.URL() + "/v1/topics")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server never answered: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// brokerCLI runs the broker commands with stdin and returns the exit code and
+// outputs.
+func brokerCLI(stdin string, args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	root := &cobra.Command{Use: "herald", SilenceUsage: true, SilenceErrors: true}
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	root.SetIn(strings.NewReader(stdin))
+	root.AddCommand(newTopicCommand(), newPublishCommand(), newConsumeCommand())
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	if err == nil {
+		return 0, stdout.String(), stderr.String()
+	}
+	stderr.WriteString(err.Error())
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code, stdout.String(), stderr.String()
+	}
+	return exitUsage, stdout.String(), stderr.String()
+}
+
+func postJSON(t testing.TB, url, ct, body string) {
+	t.Helper()
+	resp, err := http.Post(url, ct, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %d", url, resp.StatusCode)
+	}
+}
+
+func TestBrokerCLI(t *testing.T) {
+	m := brokerMain(t)
+	postJSON(t, m.URL()+"/subjects/orders-value/versions", "application/json",
+		`{"schemaType":"JSON","schema":"{\"type\":\"object\",\"required\":[\"id\"]}"}`)
+	srv := "--server=" + m.URL()
+
+	code, out, errOut := brokerCLI("", "topic", "create", "orders", "--value-subject", "orders-value", "--max-age", "7d", srv)
+	if code != 0 || !strings.Contains(out, `"valueSubject": "orders-value"`) {
+		t.Fatalf("topic create: %d %s %s", code, out, errOut)
+	}
+	code, _, errOut = brokerCLI("", "topic", "create", "bad", "--value-subject", "nope", srv)
+	if code != exitFailure || !strings.Contains(errOut, "error_code 42220") {
+		t.Errorf("topic create on a missing subject: %d %s", code, errOut)
+	}
+
+	// JSON lines on stdin.
+	code, out, errOut = brokerCLI("{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n", "publish", "orders", "-", "--batch", "2", "--client", "cli-test", srv)
+	if code != 0 || out != "event 0: offset 0\nevent 1: offset 1\nevent 2: offset 2\n" {
+		t.Fatalf("publish: %d %q %s", code, out, errOut)
+	}
+	// One document from a file, and a refusal with details.
+	file := filepath.Join(t.TempDir(), "ev.json")
+	os.WriteFile(file, []byte(`{"id": "d"}`), 0o644)
+	if code, out, _ := brokerCLI("", "publish", "orders", file, srv); code != 0 || out != "event 0: offset 3\n" {
+		t.Errorf("publish file: %d %q", code, out)
+	}
+	code, _, errOut = brokerCLI(`{"nope":1}`, "publish", "orders", srv)
+	if code != exitFailure || !strings.Contains(errOut, "error_code 42222") || !strings.Contains(errOut, `"index": 0`) {
+		t.Errorf("publish invalid: %d %s", code, errOut)
+	}
+
+	code, out, _ = brokerCLI("", "consume", "orders", "--from", "1", "--max", "2", srv)
+	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"offset":1`) || !strings.Contains(out, `"offset":2`) {
+		t.Errorf("consume --from 1: %d %s", code, out)
+	}
+	// A group resumes where it committed.
+	if code, out, _ := brokerCLI("", "consume", "orders", "--group", "g", "--max", "3", srv); code != 0 || strings.Count(out, "\n") != 3 {
+		t.Errorf("consume --group: %d %s", code, out)
+	}
+	if code, out, _ := brokerCLI("", "consume", "orders", "--group", "g", srv); code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, `"offset":3`) {
+		t.Errorf("consume --group again: %d %s", code, out)
+	}
+	// --follow waits for an event published meanwhile.
+	done := make(chan string, 1)
+	go func() {
+		_, out, _ := brokerCLI("", "consume", "orders", "--from", "latest", "--follow", "--max", "1", srv)
+		done <- out
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for len(done) == 0 && time.Now().Before(deadline) {
+		brokerCLI(`{"id":"live"}`, "publish", "orders", srv)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := <-done; !strings.Contains(out, `"live"`) {
+		t.Errorf("consume --follow: %s", out)
+	}
+
+	// Queues: consume receives and acks.
+	if code, _, errOut := brokerCLI("", "topic", "create", "jobs", "--kind", "queue", "--value-subject", "orders-value", srv); code != 0 {
+		t.Fatal(errOut)
+	}
+	brokerCLI("{\"id\":\"j1\"}\n{\"id\":\"j2\"}\n", "publish", "jobs", srv)
+	if code, out, _ := brokerCLI("", "consume", "jobs", srv); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"ackId":"0-1"`) {
+		t.Errorf("consume queue: %d %s", code, out)
+	}
+	if code, out, _ := brokerCLI("", "consume", "jobs", srv); code != 0 || out != "" {
+		t.Errorf("queue after acks: %d %q", code, out)
+	}
+
+	code, out, _ = brokerCLI("", "topic", "list", srv)
+	if code != 0 || !strings.Contains(out, "orders") || !strings.Contains(out, "jobs") || !strings.Contains(out, "TOPIC") {
+		t.Errorf("topic list: %d\n%s", code, out)
+	}
+	code, out, _ = brokerCLI("", "topic", "show", "orders", srv)
+	if code != 0 || !strings.Contains(out, `"client": "cli-test"`) {
+		t.Errorf("topic show: %d %s", code, out)
+	}
+	if code, out, _ := brokerCLI("", "topic", "delete", "jobs", srv); code != 0 || out != "deleted topic jobs\n" {
+		t.Errorf("topic delete: %d %s", code, out)
+	}
+	if code, _, errOut := brokerCLI("", "topic", "show", "jobs", srv); code != exitFailure || !strings.Contains(errOut, "40420") {
+		t.Errorf("show deleted: %d %s", code, errOut)
+	}
+	t.Setenv("HERALD_SERVER", "ftp://x")
+	if code, _, _ := brokerCLI("", "topic", "list"); code != exitUsage {
+		t.Errorf("HERALD_SERVER=ftp://x: exit %d, want usage", code)
+	}
+}

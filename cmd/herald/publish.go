@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// newPublishCommand builds `herald publish TOPIC [FILE|-]`: every JSON value in
+// the input (one document, or JSON lines) is one event value, sent in batches. An
+// input that is one envelope ({"events":[…]}) is sent as it is. With --raw the
+// input is one event sent as bytes (application/octet-stream), for binary topics.
+func newPublishCommand() *cobra.Command {
+	var (
+		key, id, ct string
+		headers     []string
+		batch       int
+		raw         bool
+	)
+	cmd := &cobra.Command{
+		Use:   "publish TOPIC [FILE|-]",
+		Short: "Publish events from a file or stdin (JSON lines or one document)",
+		Args:  cobra.RangeArgs(1, 2),
+	}
+	fs := cmd.Flags()
+	cf := addClientFlags(fs)
+	fs.StringVar(&key, "key", "", "event key (a JSON value, or a plain string) for every event")
+	fs.StringVar(&id, "id", "", "event id, for deduplication (a batch gets <id>/<n>)")
+	fs.StringArrayVar(&headers, "header", nil, "event header name=value (repeatable)")
+	fs.IntVar(&batch, "batch", 100, "events per request (each request is atomic)")
+	fs.BoolVar(&raw, "raw", false, "send the input as one event's bytes (binary topics: the Confluent wire format)")
+	fs.StringVar(&ct, "content-type", "", "send the input as it is with this Content-Type (for example application/cloudevents+json)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := cf.newClient(cmd)
+		if err != nil {
+			return err
+		}
+		if batch < 1 {
+			return usageErrorf("--batch %d: want at least 1", batch)
+		}
+		in := cmd.InOrStdin()
+		if len(args) == 2 && args[1] != "-" {
+			f, err := os.Open(args[1])
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			defer f.Close()
+			in = f
+		}
+		data, err := io.ReadAll(in)
+		if err != nil {
+			return err
+		}
+		path := "/v1/topics/" + url.PathEscape(args[0]) + "/events"
+		out := cmd.OutOrStdout()
+		var res publishAnswer
+		if raw || ct != "" {
+			if ct == "" {
+				ct = "application/octet-stream"
+			}
+			if err := c.do(cmd.Context(), "POST", path, data, ct, &res); err != nil {
+				return err
+			}
+			res.print(out, 0)
+			return nil
+		}
+		hdrs := map[string]string{}
+		for _, h := range headers {
+			k, v, ok := strings.Cut(h, "=")
+			if !ok || k == "" {
+				return usageErrorf("--header %q: want name=value", h)
+			}
+			hdrs[k] = v
+		}
+		var keyJSON json.RawMessage
+		if key != "" {
+			if json.Valid([]byte(key)) {
+				keyJSON = json.RawMessage(key)
+			} else {
+				keyJSON, _ = json.Marshal(key)
+			}
+		}
+		values, envelope, err := readValues(data)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if envelope != nil {
+			if err := c.do(cmd.Context(), "POST", path, envelope, "application/json", &res); err != nil {
+				return err
+			}
+			res.print(out, 0)
+			return nil
+		}
+		if len(values) == 0 {
+			return usageErrorf("no events in the input")
+		}
+		type ev struct {
+			ID      string            `json:"id,omitempty"`
+			Key     json.RawMessage   `json:"key,omitempty"`
+			Value   json.RawMessage   `json:"value"`
+			Headers map[string]string `json:"headers,omitempty"`
+		}
+		for start := 0; start < len(values); start += batch {
+			end := min(start+batch, len(values))
+			env := struct {
+				Events []ev `json:"events"`
+			}{}
+			for i := start; i < end; i++ {
+				e := ev{Key: keyJSON, Value: values[i]}
+				if len(hdrs) > 0 {
+					e.Headers = hdrs
+				}
+				if id != "" {
+					e.ID = id
+					if len(values) > 1 {
+						e.ID = fmt.Sprintf("%s/%d", id, i)
+					}
+				}
+				env.Events = append(env.Events, e)
+			}
+			body, _ := json.Marshal(env)
+			var res publishAnswer
+			if err := c.do(cmd.Context(), "POST", path, body, "application/json", &res); err != nil {
+				if start > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0..%d were published; event %d and later were not\n", start-1, start)
+				}
+				return err
+			}
+			res.print(out, start)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// readValues splits input into JSON values. A single {"events":[…]} document
+// is returned as an envelope instead.
+func readValues(data []byte) (values []json.RawMessage, envelope []byte, err error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("input event %d: %v", len(values)+1, err)
+		}
+		values = append(values, v)
+	}
+	if len(values) == 1 {
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(values[0], &probe) == nil {
+			if _, ok := probe["events"]; ok {
+				return nil, values[0], nil
+			}
+		}
+	}
+	return values, nil, nil
+}
+
+// publishAnswer is the server's answer to a publish.
+type publishAnswer struct {
+	Stored, Duplicates, DeadLettered int
+	Results                          []struct {
+		Offset     *int64 `json:"offset"`
+		Duplicate  bool   `json:"duplicate"`
+		DeadLetter *struct {
+			Topic  string `json:"topic"`
+			Offset int64  `json:"offset"`
+		} `json:"deadLetter"`
+	}
+}
+
+// print writes one line per event: its input index and what happened.
+func (p *publishAnswer) print(w io.Writer, base int) {
+	for i, r := range p.Results {
+		switch {
+		case r.DeadLetter != nil:
+			fmt.Fprintf(w, "event %d: invalid, dead-lettered to %s at offset %d\n", base+i, r.DeadLetter.Topic, r.DeadLetter.Offset)
+		case r.Duplicate && r.Offset != nil:
+			fmt.Fprintf(w, "event %d: duplicate of offset %d\n", base+i, *r.Offset)
+		case r.Offset != nil:
+			fmt.Fprintf(w, "event %d: offset %d\n", base+i, *r.Offset)
+		}
+	}
+}
