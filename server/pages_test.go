@@ -433,3 +433,30 @@ func TestCatalogGraphEndpoint(t *testing.T) {
 		t.Fatalf("missing flow = %d", r.StatusCode)
 	}
 }
+
+func TestCatalogAsyncAPIEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newCatalogEnv(t)
+	r := e.do(http.MethodGet, "/v1/catalog/services/payment-service/asyncapi.yaml", "", "")
+	y, _ := io.ReadAll(r.Body)
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Header.Get("Content-Disposition"), "payment-service.asyncapi.yaml") || !strings.HasPrefix(string(y), "asyncapi: 3.0.0") {
+		t.Fatalf("export = %d %s\n%.300s", r.StatusCode, r.Header.Get("Content-Disposition"), y)
+	}
+	if r := e.do(http.MethodGet, "/v1/catalog/services/nope/asyncapi.yaml", "", ""); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("missing service = %d", r.StatusCode)
+	}
+	// Import a renamed copy as a new service.
+	doc := strings.Replace(string(y), "x-herald-service: payment-service", "x-herald-service: payment-service-v2", 1)
+	r = e.do(http.MethodPost, "/v1/catalog/import/asyncapi", "application/yaml", doc)
+	var res catalog.ImportResult
+	_ = json.NewDecoder(r.Body).Decode(&res)
+	if r.StatusCode != http.StatusOK || res.Service != "payment-service-v2" {
+		t.Fatalf("import = %d %+v", r.StatusCode, res)
+	}
+	d := e.page("/ui/services/payment-service-v2", http.StatusOK)
+	expect(t, d, `table.sends a[href="/ui/events/payment-authorized"]`, 1, "")
+	r = e.do(http.MethodPost, "/v1/catalog/import/asyncapi", "application/yaml", "asyncapi: 2.0.0\n")
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad import = %d", r.StatusCode)
+	}
+}

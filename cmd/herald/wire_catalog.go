@@ -2,30 +2,95 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/catalog/catalogdb"
 	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/testdata/demo"
 )
 
-// catalogFlags are the serve flags of the catalog (HERALD_* env twins).
+// catalogFlags are the serve flags of the catalog (HERALD_* env twins). The zero
+// value is the defaults.
 type catalogFlags struct {
-	// Demo loads the demo catalog into an empty database.
+	// Demo loads the demo catalog (schemas and catalog files) into an empty
+	// database.
 	Demo bool
+	// Off disables the catalog (--no-catalog); /v1/catalog and /ui answer 404.
+	Off bool
+	// DB is the catalog's SQLite file. Empty: next to the registry database, named
+	// <registry name>-catalog.db. A sibling file rather than the registry's own
+	// keeps each store's migrations independent and lets the catalog be reset
+	// without touching schemas.
+	DB string
 }
 
 // addCatalogFlags registers the catalog's serve flags on fs.
 func addCatalogFlags(fs *pflag.FlagSet) *catalogFlags {
 	f := &catalogFlags{}
+	fs.BoolVar(&f.Demo, "demo", false, "load the demo catalog (a small shop: schemas, services, events, flows) into an empty database")
+	fs.BoolVar(&f.Off, "no-catalog", false, "disable the web catalog (/ui and /v1/catalog answer 404)")
+	fs.StringVar(&f.DB, "catalog-db", "", "catalog SQLite file (default: next to --db, named <name>-catalog.db)")
 	return f
+}
+
+// catalogDBPath is where the catalog lives: --catalog-db, or next to the registry
+// database ("data/herald.db" → "data/herald-catalog.db").
+func catalogDBPath(f *catalogFlags, registryDB string) string {
+	if f.DB != "" {
+		return f.DB
+	}
+	dir, base := filepath.Split(registryDB)
+	name := strings.TrimSuffix(base, filepath.Ext(base))
+	if name == "" {
+		name = "herald"
+	}
+	return filepath.Join(dir, name+"-catalog.db")
 }
 
 // openCatalog opens the catalog store and builds the catalog service over the
 // registry and (optionally nil) broker. A nil service means the catalog is disabled.
 func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *registry.Service, brk *broker.Broker, log *slog.Logger) (*catalog.Service, io.Closer, error) {
-	return nil, nil, nil
+	if f == nil {
+		f = &catalogFlags{}
+	}
+	if f.Off {
+		return nil, nil, nil
+	}
+	store, err := catalogdb.Open(ctx, catalogDBPath(f, registryDB))
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := catalog.New(ctx, catalog.Config{
+		Store:    store,
+		Registry: server.CatalogRegistry(reg, Formats()...),
+		Lineage:  server.CatalogLineage(brk),
+		Logger:   log,
+	})
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	if f.Demo {
+		loaded, err := cat.LoadDemo(ctx, demo.FS)
+		if err != nil {
+			store.Close()
+			return nil, nil, fmt.Errorf("load demo: %w", err)
+		}
+		if loaded {
+			c := cat.Counts()
+			log.InfoContext(ctx, "demo catalog loaded", "domains", c.Domains, "services", c.Services, "events", c.Events, "flows", c.Flows)
+		} else {
+			log.InfoContext(ctx, "demo not loaded: the catalog is not empty")
+		}
+	}
+	return cat, store, nil
 }

@@ -1,0 +1,116 @@
+package catalog_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/catalog/catalogtest"
+	"github.com/heraldhq/herald/compat"
+)
+
+// asyncAPISchema compiles the official AsyncAPI 3.0.0 JSON Schema (from the npm
+// package @asyncapi/specs, kept in testdata with its licence).
+func asyncAPISchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open("../testdata/asyncapi/asyncapi-3.0.0.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	const id = "http://asyncapi.com/definitions/3.0.0/asyncapi.json"
+	if err := c.AddResource(id, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestAsyncAPIExportValidates(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := newDemo(t)
+	schema := asyncAPISchema(t)
+	for _, a := range svc.Document().Services {
+		b, err := svc.AsyncAPIJSON(context.Background(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(v); err != nil {
+			t.Errorf("%s: export is not valid AsyncAPI 3.0:\n%v\n%s", a.ID, err, b)
+		}
+	}
+	y, err := svc.AsyncAPI(context.Background(), "order-service")
+	if err != nil || !strings.Contains(string(y), "asyncapi: 3.0.0") || !strings.Contains(string(y), "schemaFormat: application/vnd.apache.avro+json;version=1.9.0") {
+		t.Fatalf("yaml export: %v\n%s", err, y)
+	}
+}
+
+func TestAsyncAPIRoundTrip(t *testing.T) {
+	t.Parallel()
+	src, _, _ := newDemo(t)
+	y, err := src.AsyncAPI(context.Background(), "inventory-service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Import into an empty catalog: the service, its events and their schemas
+	// come back.
+	reg := catalogtest.NewRegistry()
+	dst, err := catalog.New(context.Background(), catalog.Config{Store: &catalogtest.Store{}, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := dst.ImportAsyncAPI(context.Background(), y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Service != "inventory-service" || len(res.Events) != 6 || res.Schemas != 6 {
+		t.Fatalf("import = %+v", res)
+	}
+	a, err := dst.Application("inventory-service")
+	if err != nil || len(a.Sends) != 3 || len(a.Receives) != 3 {
+		t.Fatalf("service = %+v, %v", a, err)
+	}
+	sv, _, err := reg.Schema(context.Background(), "stock-reserved-value", catalog.Latest)
+	if err != nil || sv.Type != compat.Protobuf {
+		t.Fatalf("schema = %+v, %v", sv, err)
+	}
+	ev, _ := dst.Event("order-placed")
+	if ev == nil || ev.Topic != "order-placed" || len(ev.Examples) != 2 {
+		t.Fatalf("event = %+v", ev)
+	}
+	b, _ := json.Marshal(ev.Examples[0].Value)
+	if !strings.Contains(string(b), "orderId") {
+		t.Fatalf("example lost: %s", b)
+	}
+}
+
+func TestAsyncAPIImportErrors(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := newDemo(t)
+	for name, doc := range map[string]string{
+		"version":   "asyncapi: 2.6.0\ninfo: {title: x, version: '1'}\n",
+		"action":    "asyncapi: 3.0.0\ninfo: {title: x, version: '1'}\noperations:\n  a: {action: publish, channel: {$ref: '#/channels/c'}}\nchannels:\n  c: {address: c}\n",
+		"reference": "asyncapi: 3.0.0\ninfo: {title: x, version: '1'}\noperations:\n  a: {action: send, channel: {$ref: '#/channels/nope'}}\n",
+	} {
+		if _, err := svc.ImportAsyncAPI(context.Background(), []byte(doc)); err == nil || !strings.Contains(err.Error(), "invalid AsyncAPI") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
