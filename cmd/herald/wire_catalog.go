@@ -86,6 +86,7 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 			return nil, nil, fmt.Errorf("load demo: %w", err)
 		}
 		if loaded {
+			demoTopics(ctx, cat, brk, log)
 			c := cat.Counts()
 			log.InfoContext(ctx, "demo catalog loaded", "domains", c.Domains, "services", c.Services, "events", c.Events, "flows", c.Flows)
 		} else {
@@ -93,4 +94,21 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 		}
 	}
 	return cat, store, nil
+}
+
+// demoTopics creates a broker topic for every demo event bound to one, so that
+// the live tail and observed lineage work out of the box. Failures are logged:
+// the catalog is usable without them.
+func demoTopics(ctx context.Context, cat *catalog.Service, brk *broker.Broker, log *slog.Logger) {
+	if brk == nil {
+		return
+	}
+	for _, ev := range cat.Document().Events {
+		if ev.Topic == "" {
+			continue
+		}
+		if _, err := brk.PutTopic(ctx, broker.Topic{Name: ev.Topic, ValueSubject: ev.Subject}); err != nil {
+			log.WarnContext(ctx, "demo topic not created", "topic", ev.Topic, "err", err)
+		}
+	}
 }
