@@ -51,7 +51,7 @@ func compileError(err error, text []byte, doc any, ld *refLoader) *compat.Schema
 				file, _ := splitLocation(sve.URL, ld)
 				se.File = file
 				se.Path = pointerPath(l.InstanceLocation)
-				return withPosition(se, text)
+				return withPosition(se, text, ld)
 			}
 		}
 		se.Message = "not a valid JSON Schema"
@@ -64,7 +64,7 @@ func compileError(err error, text []byte, doc any, ld *refLoader) *compat.Schema
 		}
 		if ptr := findRef(doc, lue.URL, ld.base); ptr != "" {
 			se.Path = ptr
-			return withPosition(se, text)
+			return withPosition(se, text, ld)
 		}
 		return se
 	case errors.As(err, &rxe):
@@ -88,7 +88,7 @@ func compileError(err error, text []byte, doc any, ld *refLoader) *compat.Schema
 		se.Message = fmt.Sprintf("$ref %q: no such location", relativeTo(jpe.URL, ld))
 		if ptr := findRef(doc, jpe.URL, ld.base); ptr != "" {
 			se.Path = ptr
-			return withPosition(se, text)
+			return withPosition(se, text, ld)
 		}
 	case errors.As(err, &ijp):
 		locs = ijp.URL
@@ -110,18 +110,24 @@ func compileError(err error, text []byte, doc any, ld *refLoader) *compat.Schema
 	}
 	if locs != "" {
 		se.File, se.Path = splitLocation(locs, ld)
-		if se.File == "" {
-			return withPosition(se, text)
-		}
+		return withPosition(se, text, ld)
 	}
 	return se
 }
 
-// withPosition fills Line and Column from the schema's Path when the error is in
-// the root document.
-func withPosition(se *compat.SchemaError, text []byte) *compat.SchemaError {
-	if se.File != "" || se.Path == "" {
+// withPosition fills Line and Column from Path, in the root text or in the text
+// of the reference named by File.
+func withPosition(se *compat.SchemaError, text []byte, ld *refLoader) *compat.SchemaError {
+	if se.Path == "" {
 		return se
+	}
+	if se.File != "" {
+		text = nil
+		for _, r := range ld.refs {
+			if r.name == se.File {
+				text = []byte(r.text)
+			}
+		}
 	}
 	if off, ok := locate(text, pathTokens(se.Path)); ok {
 		se.Line, se.Column = lineColumn(text, off)

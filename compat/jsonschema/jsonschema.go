@@ -86,10 +86,6 @@ func (s *Schema) Canonical() string { return s.canonical }
 // schemas differing only in formatting and key order compare equal.
 func (s *Schema) Normalized() string { return s.normalized }
 
-// Compiled returns the compiled model of the schema, with every $ref resolved. It
-// must not be modified.
-func (s *Schema) Compiled() *sjs.Schema { return s.compiled }
-
 // Parse parses and compiles schema text. refs supply the documents the schema's
 // $refs name: a reference's Name is the $ref URI, absolute or relative to the
 // schema's base URI. A bad schema or reference gives a *compat.SchemaError.
@@ -99,7 +95,11 @@ func (Format) Parse(text string, refs []compat.Reference) (s compat.Schema, err 
 			s, err = nil, &compat.SchemaError{Message: fmt.Sprintf("schema cannot be compiled: %v", r)}
 		}
 	}()
-	return parse(text, refs)
+	ps, err := parse(text, refs)
+	if err != nil {
+		return nil, err // never a typed nil inside the interface
+	}
+	return ps, nil
 }
 
 func parse(text string, refs []compat.Reference) (*Schema, error) {
@@ -116,7 +116,7 @@ func parse(text string, refs []compat.Reference) (*Schema, error) {
 		if err != nil {
 			return nil, err
 		}
-		ld.refs = append(ld.refs, loadedRef{name: r.Name, doc: rdoc})
+		ld.refs = append(ld.refs, loadedRef{name: r.Name, text: r.Text, doc: rdoc})
 	}
 
 	c := sjs.NewCompiler()
@@ -381,6 +381,7 @@ func resolveURL(base, ref string) string {
 // loadedRef is a decoded reference.
 type loadedRef struct {
 	name string
+	text string
 	doc  any
 }
 

@@ -142,13 +142,16 @@ func TestParseErrors(t *testing.T) {
 		{"MissingReference", `{"$ref":"address.json"}`, nil, compat.SchemaError{Line: 1, Column: 2, Path: "#/$ref", Message: `unresolved reference "address.json"`}},
 		{"UnknownMetaschema", `{"$schema":"https://example.com/meta"}`, nil, compat.SchemaError{Message: "https://example.com/meta"}},
 		{"BadReferenceSyntax", `{"$ref":"a.json"}`, []compat.Reference{{Name: "a.json", Text: "{\n\"type\" 1}"}}, compat.SchemaError{File: "a.json", Line: 2, Column: 8, Message: "invalid JSON"}},
-		{"BadReferenceSchema", `{"$ref":"a.json"}`, []compat.Reference{{Name: "a.json", Text: `{"minLength":-1}`}}, compat.SchemaError{File: "a.json", Path: "#/minLength", Message: "not a valid JSON Schema"}},
+		{"BadReferenceSchema", `{"$ref":"a.json"}`, []compat.Reference{{Name: "a.json", Text: `{"minLength":-1}`}}, compat.SchemaError{File: "a.json", Line: 1, Column: 2, Path: "#/minLength", Message: "not a valid JSON Schema"}},
 		{"TooDeep", strings.Repeat(`{"not":`, 300) + `{}` + strings.Repeat(`}`, 300), nil, compat.SchemaError{Line: 1, Column: 1793, Message: "nests deeper"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := jsonschema.New().Parse(tt.schema, tt.refs)
+			s, err := jsonschema.New().Parse(tt.schema, tt.refs)
+			if s != nil {
+				t.Errorf("Parse returned a schema (%T) with an error", s)
+			}
 			var se *compat.SchemaError
 			if !errors.As(err, &se) {
 				t.Fatalf("Parse = %v, want *compat.SchemaError", err)
