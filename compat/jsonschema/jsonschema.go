@@ -12,6 +12,16 @@
 // every change from writer to reader is classified, and the changes that could make
 // the reader reject data the writer accepted are reported as violations. The rule
 // ids are listed, with their purpose, in compat.Rules.
+//
+// The verdicts agree with every case Confluent publishes for its JSON Schema
+// checker, under both the STRICT and LENIENT policies, including two of its
+// quirks: a "required" name that no property declares is ignored, and
+// "additionalItems" is compared even next to a non-array "items". Herald goes
+// further where Confluent does not compare at all, always towards what the
+// validator enforces: an asserted "format" (drafts 4 to 7), if/then/else,
+// numeric bounds compared as intervals (exclusiveMaximum 11 equals maximum 10
+// for integers), multipleOf divisibility with exact rationals, and an enum
+// writer read exactly (each value is validated against the reader).
 package jsonschema
 
 import (
