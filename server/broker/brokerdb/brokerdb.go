@@ -436,7 +436,32 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 			*st = p
 			return err
 		}
+		// Rows of every batch are inserted together: full chunks of insertChunk
+		// rows, then one statement sized for the rest.
 		args := make([]any, 0, insertChunk*10)
+		rows := 0
+		flush := func() error {
+			if rows == 0 {
+				return nil
+			}
+			st := &chunk
+			if rows < insertChunk {
+				one = nil
+				st = &one
+				if err := prep(st, insertCols+strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", rows), ",")); err != nil {
+					return err
+				}
+			} else if err := prep(st, insertChunkSQL); err != nil {
+				return err
+			}
+			_, err := (*st).ExecContext(ctx, args...)
+			if *st == one {
+				one.Close()
+				one = nil
+			}
+			args, rows = args[:0], 0
+			return err
+		}
 		for bi, b := range batches {
 			var id, next int64
 			if err := tx.Raw("SELECT id, next_offset FROM broker_topics WHERE name = ?", b.Topic).Row().Scan(&id, &next); err != nil {
@@ -455,49 +480,40 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 			if d.next+int64(len(b.Records)) >= 1<<seqBits {
 				return fmt.Errorf("brokerdb: topic %s is out of offsets", b.Topic)
 			}
-			for start := 0; start < len(b.Records); {
-				n := len(b.Records) - start
-				st := &one
-				q := insertCols + "(?,?,?,?,?,?,?,?,?,?)"
-				if n >= insertChunk {
-					n, st, q = insertChunk, &chunk, insertChunkSQL
-				} else {
-					n = 1
-				}
-				if err := prep(st, q); err != nil {
-					return err
-				}
-				args = args[:0]
-				for i := start; i < start+n; i++ {
-					r := &b.Records[i]
-					size := int64(r.Size())
-					args = append(args, seqOf(id, d.next), id, r.Time.UnixNano(), nullString(r.ID), r.Key, r.Value,
-						nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size)
-					if b.Queue {
-						if err := prep(&queue, "INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)"); err != nil {
-							return err
-						}
-						if _, err := queue.ExecContext(ctx, seqOf(id, d.next), r.Time.UnixNano()); err != nil {
-							return err
-						}
+			for i := range b.Records {
+				r := &b.Records[i]
+				size := int64(r.Size())
+				args = append(args, seqOf(id, d.next), id, r.Time.UnixNano(), nullString(r.ID), r.Key, r.Value,
+					nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size)
+				rows++
+				if rows == insertChunk {
+					if err := flush(); err != nil {
+						return err
 					}
-					if b.DedupKeys != nil && b.DedupKeys[i] != "" {
-						if err := prep(&dedup, "INSERT OR REPLACE INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)"); err != nil {
-							return err
-						}
-						if _, err := dedup.ExecContext(ctx, id, b.DedupKeys[i], d.next, r.Time.UnixNano()); err != nil {
-							return err
-						}
+				}
+				if b.Queue {
+					if err := prep(&queue, "INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)"); err != nil {
+						return err
 					}
-					d.next++
-					d.count++
-					d.bytes += size
+					if _, err := queue.ExecContext(ctx, seqOf(id, d.next), r.Time.UnixNano()); err != nil {
+						return err
+					}
 				}
-				if _, err := (*st).ExecContext(ctx, args...); err != nil {
-					return err
+				if b.DedupKeys != nil && b.DedupKeys[i] != "" {
+					if err := prep(&dedup, "INSERT OR REPLACE INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)"); err != nil {
+						return err
+					}
+					if _, err := dedup.ExecContext(ctx, id, b.DedupKeys[i], d.next, r.Time.UnixNano()); err != nil {
+						return err
+					}
 				}
-				start += n
+				d.next++
+				d.count++
+				d.bytes += size
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		for _, id := range order {
 			d := deltas[id]

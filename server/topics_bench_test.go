@@ -1,0 +1,233 @@
+package server_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the raw-insert baseline talks to SQLite directly
+
+	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/registry/registrydb"
+	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokerdb"
+)
+
+const benchSchema = `{"type":"object","properties":{"id":{"type":"string"},"customer":{"type":"string"},"amount":{"type":"number"},"currency":{"type":"string","enum":["EUR","USD"]},"note":{"type":"string"}},"required":["id","customer","amount","currency"]}`
+
+// benchEvent is a ~1 KB JSON event valid against benchSchema.
+func benchEvent(i int) string {
+	head := fmt.Sprintf(`{"id":"order-%08d","customer":"customer-%06d","amount":%d.5,"currency":"EUR","note":"`, i, i%100000, i%1000)
+	return head + strings.Repeat("x", 1024-len(head)-2) + `"}`
+}
+
+// benchServer is a real server (registry and broker on SQLite, durable
+// synchronous=FULL log) behind a loopback HTTP listener.
+func benchServer(b *testing.B) (*httptest.Server, string) {
+	b.Helper()
+	dir := b.TempDir()
+	store, err := registrydb.Open(context.Background(), filepath.Join(dir, "registry.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	blog, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	brk, err := broker.New(context.Background(), broker.Config{Log: blog, Validator: server.NewValidator(reg), RetentionInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { brk.Close(); blog.Close() })
+	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	b.Cleanup(ts.Close)
+	e := &testEnv{t: b, srv: srv, reg: reg}
+	e.register("bench-value", schemaBody("JSON", benchSchema))
+	e.must(http.StatusOK, "PUT", "/v1/topics/bench", `{"valueSubject":"bench-value"}`, "Content-Type: application/json")
+	return ts, dir
+}
+
+func benchBatchBody(start, n int) string {
+	var sb strings.Builder
+	sb.WriteString(`{"events":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"value":`)
+		sb.WriteString(benchEvent(start + i))
+		sb.WriteByte('}')
+	}
+	sb.WriteString(`]}`)
+	return sb.String()
+}
+
+// BenchmarkPublishBatch100 publishes batches of 100 × 1 KB JSON events through
+// HTTP, each validated against a JSON Schema and durably committed, from
+// concurrent clients. After the timed loop it inserts the same number of rows,
+// in transactions of 100, straight into the same SQLite table with the same
+// pragmas (the raw baseline), and reports both rates and their ratio.
+// Budget: ≥ 50,000 events/s and ≥ 50% of the raw rate.
+func BenchmarkPublishBatch100(b *testing.B) {
+	ts, dir := benchServer(b)
+	bodies := make([]string, 16)
+	for i := range bodies {
+		bodies[i] = benchBatchBody(i*100, 100)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var next sync.Mutex
+	k := 0
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			next.Lock()
+			body := bodies[k%len(bodies)]
+			k++
+			next.Unlock()
+			resp, err := client.Post(ts.URL+"/v1/topics/bench/events", "application/json", strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	events := float64(b.N * 100)
+	rate := events / elapsed.Seconds()
+	raw := rawInsertRate(b, filepath.Join(dir, "raw.db"), b.N, 100)
+	b.ReportMetric(rate, "events/s")
+	b.ReportMetric(raw, "raw-events/s")
+	b.ReportMetric(rate/raw, "ratio")
+}
+
+// rawInsertRate inserts batches × per 1 KB rows into a fresh broker log file
+// through database/sql, one transaction per batch, and returns rows per second.
+func rawInsertRate(b *testing.B, path string, batches, per int) float64 {
+	b.Helper()
+	st, err := brokerdb.Open(path, brokerdb.Options{}) // the same schema
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	values := make([][]byte, 16)
+	for i := range values {
+		values[i] = []byte(benchEvent(i))
+	}
+	q := "INSERT INTO broker_events (seq, topic_id, time, event_id, key, value, headers, schema_id, key_schema_id, size) VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?,?,?,NULL,NULL,?,NULL,1,0,?),", per), ",")
+	args := make([]any, 0, per*5)
+	seq := int64(1) << 40
+	start := time.Now()
+	for range batches {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		args = args[:0]
+		now := time.Now().UnixNano()
+		for i := range per {
+			v := values[i%len(values)]
+			args = append(args, seq, 1, now, v, len(v))
+			seq++
+		}
+		if _, err := tx.Exec(q, args...); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return float64(batches*per) / time.Since(start).Seconds()
+}
+
+// BenchmarkPublishLatency publishes single 1 KB events through HTTP from 16
+// concurrent publishers and reports the p50 and p99 latency of an
+// acknowledged (durably committed) publish.
+func BenchmarkPublishLatency(b *testing.B) {
+	ts, _ := benchServer(b)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	body := benchBatchBody(0, 1)
+	const publishers = 16
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+		wg   sync.WaitGroup
+	)
+	work := make(chan struct{}, b.N)
+	for range b.N {
+		work <- struct{}{}
+	}
+	close(work)
+	b.ResetTimer()
+	start := time.Now()
+	for range publishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for range work {
+				t0 := time.Now()
+				resp, err := client.Post(ts.URL+"/v1/topics/bench/events", "application/json", strings.NewReader(body))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lats) == 0 {
+		return
+	}
+	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+	pct := func(p float64) float64 {
+		return float64(lats[min(len(lats)-1, int(p*float64(len(lats))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(len(lats))/elapsed.Seconds(), "events/s")
+}
