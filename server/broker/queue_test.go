@@ -56,8 +56,17 @@ func TestQueueAckDeletes(t *testing.T) {
 	}
 	// Acked messages never come back, even after their lease would expire.
 	e.clock.Advance(time.Hour)
-	if got := offsets(e.receive(10, 0)); !equal(got, []int64{2}) {
-		t.Errorf("after lease expiry = %v, want [2]", got)
+	last := e.receive(10, 0)
+	if got := offsets(last); !equal(got, []int64{2}) {
+		t.Fatalf("after lease expiry = %v, want [2]", got)
+	}
+	// An emptied queue never reuses offsets, even after a restart.
+	if n, _ := e.b.Ack(ctx, "q", []broker.AckID{last[0].AckID}); n != 1 {
+		t.Fatalf("ack = %d", n)
+	}
+	e.reopen()
+	if res := e.publish("q", "3"); res[0].Offset != 3 {
+		t.Errorf("offset after emptying and restarting = %d, want 3", res[0].Offset)
 	}
 }
 

@@ -483,7 +483,11 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 			for i := range b.Records {
 				r := &b.Records[i]
 				size := int64(r.Size())
-				args = append(args, seqOf(id, d.next), id, r.Time.UnixNano(), nullString(r.ID), r.Key, r.Value,
+				value := r.Value
+				if value == nil {
+					value = []byte{} // an empty payload is not a missing one
+				}
+				args = append(args, seqOf(id, d.next), id, r.Time.UnixNano(), nullString(r.ID), r.Key, value,
 					nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size)
 				rows++
 				if rows == insertChunk {
@@ -733,6 +737,9 @@ func (s *Store) moveDead(ctx context.Context, tx *gorm.DB, id, dlID int64, seqs 
 		h[broker.HeaderSourceTopic] = req.Topic
 		h[broker.HeaderSourceOffset] = fmt.Sprint(r.Offset)
 		r.Headers, r.Time = h, req.Now
+		if r.Value == nil {
+			r.Value = []byte{}
+		}
 		recs = append(recs, r)
 	}
 	rows.Close()
