@@ -122,10 +122,6 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 		}
 		return s, nil
 	}
-	candidate, err := parse(newFile)
-	if err != nil {
-		return err
-	}
 	previous := make([]compat.Previous, len(oldFiles))
 	for i, file := range oldFiles {
 		s, err := parse(file)
@@ -133,6 +129,10 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 			return err
 		}
 		previous[i] = compat.Previous{Version: i + 1, Schema: s}
+	}
+	candidate, err := parse(newFile)
+	if err != nil {
+		return err
 	}
 	report := compat.Check(format, level, candidate, previous, compat.Options{Policy: policy, RuleSet: strings.ToUpper(f.ruleSet)})
 
