@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -161,7 +163,9 @@ func decodePublish(t broker.Topic, header http.Header, body []byte) ([]broker.Ev
 // decodeEnvelope reads the JSON envelope. With binary, values and keys are
 // base64 strings.
 func decodeEnvelope(body []byte, binary bool) ([]broker.Event, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
+	// goccy/go-json (already gin's JSON codec) decodes the envelope about four
+	// times faster than encoding/json; it is the first pass over every publish.
+	dec := gojson.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var env envelopeJSON
 	if err := dec.Decode(&env); err != nil {

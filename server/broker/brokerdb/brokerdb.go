@@ -64,6 +64,11 @@ type Store struct {
 	w *gorm.DB // one connection: every write
 	r *gorm.DB // read pool
 
+	// ins (by row count), insQueue and insDedup are the append statements,
+	// prepared once on the writer connection.
+	ins                map[int]*sql.Stmt
+	insQueue, insDedup *sql.Stmt
+
 	// mu protects ids, the topic name → id cache (complete: the store is the
 	// only writer of broker_topics).
 	mu  sync.RWMutex
@@ -129,7 +134,26 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(opts.ReadConns)
 	rdb.SetMaxIdleConns(opts.ReadConns)
-	s := &Store{w: w, r: r, ids: map[string]int64{}}
+	s := &Store{w: w, r: r, ids: map[string]int64{}, ins: map[int]*sql.Stmt{}}
+	for q, dst := range map[string]**sql.Stmt{
+		"INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)":                  &s.insQueue,
+		"INSERT OR REPLACE INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)": &s.insDedup,
+	} {
+		st, err := wdb.PrepareContext(context.Background(), q)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("brokerdb: prepare: %w", err)
+		}
+		*dst = st
+	}
+	for _, n := range []int{insertChunk, insertSmall, 1} {
+		st, err := wdb.PrepareContext(context.Background(), insertSQL(n))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("brokerdb: prepare: %w", err)
+		}
+		s.ins[n] = st
+	}
 	var rows []topicRow
 	if err := w.WithContext(context.Background()).Find(&rows).Error; err != nil {
 		s.Close()
@@ -404,11 +428,17 @@ func (s *Store) stats(ctx context.Context, db *gorm.DB, row *topicRow) (broker.S
 // insertCols is the column list of an event insert.
 const insertCols = "INSERT INTO broker_events (seq, topic_id, time, event_id, key, value, headers, schema_id, key_schema_id, size) VALUES "
 
-// insertChunk is how many rows one multi-row INSERT carries (10 parameters each,
-// well under SQLite's 32766 limit).
-const insertChunk = 64
+// insertChunk and insertSmall are how many rows a multi-row INSERT carries (10
+// parameters each, well under SQLite's 32766 limit).
+const (
+	insertChunk = 64
+	insertSmall = 8
+)
 
-var insertChunkSQL = insertCols + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", insertChunk), ",")
+// insertSQL is the INSERT of n event rows.
+func insertSQL(n int) string {
+	return insertCols + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", n), ",")
+}
 
 // Append implements broker.Log.
 func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, error) {
@@ -417,50 +447,41 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 	deltas := map[int64]*delta{}
 	var order []int64
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The hot path uses prepared statements on gorm's transaction directly:
-		// gorm's statement builder would reparse a 640-parameter INSERT per chunk.
-		pool := tx.Statement.ConnPool
-		var chunk, one, queue, dedup *sql.Stmt
-		defer func() {
-			for _, st := range []*sql.Stmt{chunk, one, queue, dedup} {
-				if st != nil {
-					st.Close()
-				}
-			}
-		}()
-		prep := func(st **sql.Stmt, q string) error {
-			if *st != nil {
-				return nil
-			}
-			p, err := pool.PrepareContext(ctx, q)
-			*st = p
-			return err
+		// The hot path runs statements prepared once at Open (on the single
+		// writer connection) inside gorm's transaction: preparing a 640-parameter
+		// INSERT costs more than running it.
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("brokerdb: transaction is a %T, not *sql.Tx", tx.Statement.ConnPool)
 		}
-		// Rows of every batch are inserted together: full chunks of insertChunk
-		// rows, then one statement sized for the rest.
+		stmt := func(st *sql.Stmt) *sql.Stmt { return sqlTx.StmtContext(ctx, st) }
+		// Rows of every batch are inserted together: chunks of insertChunk rows,
+		// the rest in chunks of insertSmall and then one by one.
 		args := make([]any, 0, insertChunk*10)
 		rows := 0
+		exec := func(st *sql.Stmt, n int) error {
+			_, err := stmt(st).ExecContext(ctx, args[:n*10]...)
+			args = append(args[:0], args[n*10:]...)
+			rows -= n
+			return err
+		}
 		flush := func() error {
-			if rows == 0 {
-				return nil
-			}
-			st := &chunk
-			if rows < insertChunk {
-				one = nil
-				st = &one
-				if err := prep(st, insertCols+strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", rows), ",")); err != nil {
+			for rows >= insertChunk {
+				if err := exec(s.ins[insertChunk], insertChunk); err != nil {
 					return err
 				}
-			} else if err := prep(st, insertChunkSQL); err != nil {
-				return err
 			}
-			_, err := (*st).ExecContext(ctx, args...)
-			if *st == one {
-				one.Close()
-				one = nil
+			for rows >= insertSmall {
+				if err := exec(s.ins[insertSmall], insertSmall); err != nil {
+					return err
+				}
 			}
-			args, rows = args[:0], 0
-			return err
+			for rows > 0 {
+				if err := exec(s.ins[1], 1); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		for bi, b := range batches {
 			var id, next int64
@@ -496,18 +517,12 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 					}
 				}
 				if b.Queue {
-					if err := prep(&queue, "INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)"); err != nil {
-						return err
-					}
-					if _, err := queue.ExecContext(ctx, seqOf(id, d.next), r.Time.UnixNano()); err != nil {
+					if _, err := stmt(s.insQueue).ExecContext(ctx, seqOf(id, d.next), r.Time.UnixNano()); err != nil {
 						return err
 					}
 				}
 				if b.DedupKeys != nil && b.DedupKeys[i] != "" {
-					if err := prep(&dedup, "INSERT OR REPLACE INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)"); err != nil {
-						return err
-					}
-					if _, err := dedup.ExecContext(ctx, id, b.DedupKeys[i], d.next, r.Time.UnixNano()); err != nil {
+					if _, err := stmt(s.insDedup).ExecContext(ctx, id, b.DedupKeys[i], d.next, r.Time.UnixNano()); err != nil {
 						return err
 					}
 				}
