@@ -171,12 +171,13 @@ func statusOr200(s int) int {
 	return s
 }
 
-// getOpenAPI serves GET /openapi.json.
+// getOpenAPI serves GET /openapi.json. The document is built on first use and
+// kept: operations are only documented during package initialization.
 func (s *Server) getOpenAPI(c *gin.Context) error {
-	b, err := OpenAPI()
-	if err != nil {
-		return err
+	s.specOnce.Do(func() { s.spec, s.specErr = OpenAPI() })
+	if s.specErr != nil {
+		return s.specErr
 	}
-	c.Render(http.StatusOK, rawRender{contentType: "application/json", body: b})
+	c.Render(http.StatusOK, rawRender{contentType: "application/json", body: s.spec})
 	return nil
 }

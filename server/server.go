@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,6 +51,11 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	metrics *metrics
+
+	// specOnce guards spec and specErr, the OpenAPI document served at /openapi.json.
+	specOnce sync.Once
+	spec     []byte
+	specErr  error
 }
 
 // New validates cfg and builds the server with every route.
