@@ -36,6 +36,10 @@ func TestRoutingErrors(t *testing.T) {
 			t.Errorf("Content-Type %q", ct)
 		}
 	})
+	t.Run("TrailingSlash", func(t *testing.T) {
+		wantJSON(t, e.must(200, "GET", "/subjects/", ""), `[]`)
+		wantJSON(t, e.must(200, "GET", "/contexts/", ""), `["."]`)
+	})
 	t.Run("WrongMethod", func(t *testing.T) {
 		wantError(t, e.do("PATCH", "/subjects", ""), 405, 405, "")
 		wantError(t, e.do("PUT", "/schemas/types", `{}`), 405, 405, "")

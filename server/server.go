@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -109,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP implements http.Handler. Requests under /contexts/{ctx}/… are first
 // rewritten into their context-qualified form (see rewriteContextPath).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	trimTrailingSlash(r)
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
 		if err := rewriteContextPath(r); err != nil {
 			s.metrics.observe(r.Method, "/contexts/{context}/*", http.StatusBadRequest, 0)
@@ -117,6 +119,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.engine.ServeHTTP(w, r)
+}
+
+// trimTrailingSlash drops one trailing slash from API paths, as Jersey matches
+// /subjects/ like /subjects. Catalog pages under /ui keep theirs.
+func trimTrailingSlash(r *http.Request) {
+	p := r.URL.Path
+	if len(p) < 2 || p[len(p)-1] != '/' || strings.HasPrefix(p, "/ui") {
+		return
+	}
+	r.URL.Path = p[:len(p)-1]
+	if rp := r.URL.RawPath; rp != "" && rp[len(rp)-1] == '/' {
+		r.URL.RawPath = rp[:len(rp)-1]
+	}
 }
 
 // routes registers every route group. Each group lives in its own file.
