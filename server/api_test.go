@@ -473,6 +473,20 @@ func TestMetadata(t *testing.T) {
 	wantJSON(t, r, `{"subject":"s","version":2,"id":2,"schemaType":"AVRO","schema":`+strconv.Quote(avroV2)+
 		`,"metadata":{"properties":{"owner":"team-b","app":"2"}},"deleted":false}`, "guid", "ts")
 	wantError(t, e.do("GET", "/subjects/s/metadata?key=owner", ""), 400, 400, "")
+
+	// Tags: a new version with the same schema and a changed contract.
+	r = e.must(200, "POST", "/subjects/s/versions/1/tags", `{"newVersion":3,"metadata":{"properties":{"owner":"team-c"}},"ruleSet":{"domainRules":[{"name":"checkId","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"size(message.id) > 0"}]}}`)
+	wantJSON(t, r, `{"id":3,"version":3,"schemaType":"AVRO","schema":`+strconv.Quote(avroV1)+
+		`,"metadata":{"properties":{"owner":"team-c"}},"ruleSet":{"domainRules":[{"name":"checkId","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"size(message.id) > 0"}]}}`, "guid")
+	wantJSON(t, e.must(200, "GET", "/subjects/s/metadata?key=owner&value=team-c", ""), `{"subject":"s","version":3,"id":3,"schemaType":"AVRO","schema":`+strconv.Quote(avroV1)+
+		`,"metadata":{"properties":{"owner":"team-c"}},"ruleSet":{"domainRules":[{"name":"checkId","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"size(message.id) > 0"}]},"deleted":false}`, "guid", "ts")
+	wantError(t, e.do("POST", "/subjects/s/versions/1/tags", `{"tagsToAdd":[{"path":"a","tags":["PII"]}]}`), 422, 42201, "not supported")
+	wantError(t, e.do("POST", "/subjects/s/versions/9/tags", `{"metadata":{}}`), 404, 40402, "")
+	wantError(t, e.do("POST", "/subjects/s/versions/x/tags", `{"metadata":{}}`), 422, 42202, "")
+	wantError(t, e.do("POST", "/subjects/s/versions/1/tags", `{"ruleSet":`), 400, 400, "")
+
+	// fetchMaxId reports the highest id in the context.
+	wantJSON(t, e.must(200, "GET", "/schemas/ids/1?fetchMaxId=true", ""), `{"schema":`+strconv.Quote(avroV1)+`,"schemaType":"AVRO","maxId":3}`, "guid", "metadata")
 }
 
 func TestContexts(t *testing.T) {

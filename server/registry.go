@@ -67,7 +67,8 @@ type schemaResponse struct {
 }
 
 // schemaStringResponse is a schema by id or guid (Confluent's SchemaString).
-// Subject, Version, TS and Deleted appear only when ?subject= was given.
+// Subject, Version, TS and Deleted appear only when ?subject= was given, MaxID
+// only with ?fetchMaxId=true.
 type schemaStringResponse struct {
 	Schema     string          `json:"schema"`
 	SchemaType string          `json:"schemaType"`
@@ -75,6 +76,7 @@ type schemaStringResponse struct {
 	Metadata   json.RawMessage `json:"metadata,omitempty"`
 	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 	GUID       string          `json:"guid,omitempty"`
+	MaxID      int             `json:"maxId,omitempty" description:"Highest id in the context, with ?fetchMaxId=true."`
 	Subject    string          `json:"subject,omitempty"`
 	Version    int             `json:"version,omitempty"`
 	TS         int64           `json:"ts,omitempty"`

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/registry"
 )
 
@@ -83,8 +82,9 @@ func (s *Server) listSchemas(c *gin.Context) error {
 
 // schemaByIDParams are the parameters of GET /schemas/ids/{id}[/schema].
 type schemaByIDParams struct {
-	ID      int    `path:"id"`
-	Subject string `query:"subject" description:"Resolve the id in this subject's context, and report the subject version."`
+	ID         int    `path:"id"`
+	Subject    string `query:"subject" description:"Resolve the id in this subject's context, and report the subject version."`
+	FetchMaxID bool   `query:"fetchMaxId" description:"Also report the highest id in the context (maxId)."`
 }
 
 // readSchemaByIDParams fills schemaByIDParams; an id that is not a number is
@@ -95,7 +95,7 @@ func readSchemaByIDParams(c *gin.Context) (schemaByIDParams, error) {
 	if err != nil {
 		return schemaByIDParams{}, &registry.Error{Kind: registry.ErrSchemaNotFound, Msg: "Schema " + raw + " not found"}
 	}
-	return schemaByIDParams{ID: id, Subject: c.Query("subject")}, nil
+	return schemaByIDParams{ID: id, Subject: c.Query("subject"), FetchMaxID: queryBool(c, "fetchMaxId")}, nil
 }
 
 // getSchemaByID serves GET /schemas/ids/{id}.
@@ -108,7 +108,13 @@ func (s *Server) getSchemaByID(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, toSchemaStringResponse(sch, p.Subject != ""))
+	out := toSchemaStringResponse(sch, p.Subject != "")
+	if p.FetchMaxID {
+		if out.MaxID, err = s.cfg.Registry.MaxID(c.Request.Context(), p.Subject); err != nil {
+			return err
+		}
+	}
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // getSchemaTextByID serves GET /schemas/ids/{id}/schema.
@@ -148,19 +154,20 @@ func (s *Server) readIDUsage(c *gin.Context) ([]registry.SubjectVersion, error) 
 
 // getSubjectsByID serves GET /schemas/ids/{id}/subjects.
 func (s *Server) getSubjectsByID(c *gin.Context) error {
-	svs, err := s.readIDUsage(c)
+	pg, err := readPage(c)
 	if err != nil {
 		return err
 	}
-	seen := make(map[string]bool, len(svs))
-	out := []string{}
-	for _, sv := range svs {
-		if !seen[sv.Subject] {
-			seen[sv.Subject] = true
-			out = append(out, sv.Subject)
-		}
+	bp, err := readSchemaByIDParams(c)
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, http.StatusOK, out)
+	p := idUsageParams{ID: bp.ID, Subject: bp.Subject, Deleted: queryBool(c, "deleted"), pageParams: pg}
+	subjects, err := s.cfg.Registry.SubjectsByID(c.Request.Context(), p.ID, p.Subject, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, nonNil(subjects))
 }
 
 // getVersionsByID serves GET /schemas/ids/{id}/versions.
@@ -200,29 +207,22 @@ type contextIDJSON struct {
 // getIDsByGUID serves GET /schemas/guids/{guid}/ids.
 func (s *Server) getIDsByGUID(c *gin.Context) error {
 	p := guidParams{GUID: c.Param("guid")}
-	sch, err := s.cfg.Registry.SchemaByGUID(c.Request.Context(), p.GUID)
+	ids, err := s.cfg.Registry.IDsByGUID(c.Request.Context(), p.GUID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, []contextIDJSON{{Context: contextOf(sch.Subject), ID: sch.ID}})
-}
-
-// contextOf returns the context of a qualified subject name ("." for unqualified).
-func contextOf(subject string) string {
-	if len(subject) > 2 && subject[0] == ':' && subject[1] == '.' {
-		for i := 2; i < len(subject); i++ {
-			if subject[i] == ':' {
-				return subject[1:i]
-			}
-		}
+	out := make([]contextIDJSON, len(ids))
+	for i, id := range ids {
+		out[i] = contextIDJSON{Context: id.Context, ID: id.ID}
 	}
-	return registry.DefaultContext
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // listSchemaTypes serves GET /schemas/types.
 func (s *Server) listSchemaTypes(c *gin.Context) error {
-	out := make([]string, len(compat.SchemaTypes))
-	for i, t := range compat.SchemaTypes {
+	types := s.cfg.Registry.Types()
+	out := make([]string, len(types))
+	for i, t := range types {
 		out[i] = t.String()
 	}
 	return writeJSON(c, http.StatusOK, out)

@@ -62,6 +62,13 @@ var subjectOperations = document(
 		Responses: []response{{Body: schemaResponse{}}},
 		Errors:    []int{http.StatusNotFound},
 		handler:   (*Server).getLatestWithMetadata},
+	operation{Method: http.MethodPost, Path: "/subjects/{subject}/versions/{version}/tags", ID: "tagVersion",
+		Summary:     "Change a version's data contract (metadata, rules) as a new version",
+		Description: "Registers a new version with the same schema and the changed metadata or rule set; it goes through the same checks as a registration.",
+		Tags:        []string{tagRegistry}, Params: tagParams{}, Body: tagSchemaRequest{},
+		Responses: []response{{Body: registerSchemaResponse{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		handler:   (*Server).tagVersion},
 )
 
 // listSubjectsParams are the parameters of GET /subjects.
@@ -297,39 +304,65 @@ func (s *Server) getLatestWithMetadata(c *gin.Context) error {
 	if len(p.Key) != len(p.Value) {
 		return errorf(http.StatusBadRequest, http.StatusBadRequest, "key and value must be given in pairs")
 	}
-	versions, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, registry.ListOptions{Deleted: p.Deleted})
+	props := make(map[string]string, len(p.Key))
+	for i, k := range p.Key {
+		props[k] = p.Value[i]
+	}
+	sch, err := s.cfg.Registry.LatestWithMetadata(c.Request.Context(), p.Subject, props, p.Deleted)
 	if err != nil {
 		return err
 	}
-	for i := len(versions) - 1; i >= 0; i-- {
-		sch, err := s.cfg.Registry.Version(c.Request.Context(), p.Subject, versions[i], p.Deleted)
-		if err != nil {
-			return err
-		}
-		if metadataMatches(sch.Metadata, p.Key, p.Value) {
-			return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
-		}
-	}
-	return &registry.Error{Kind: registry.ErrSchemaNotFound, Msg: "Schema not found"}
+	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
 }
 
-// metadataMatches reports whether metadata.properties holds every keys[i]=values[i].
-func metadataMatches(raw json.RawMessage, keys, values []string) bool {
-	if len(keys) == 0 {
-		return true
+// tagSchemaRequest is the body of POST /subjects/{subject}/versions/{version}/tags
+// (Confluent's TagSchemaRequest): a new version with the same schema and a
+// changed data contract.
+type tagSchemaRequest struct {
+	NewVersion    int             `json:"newVersion,omitempty" description:"The version the change must create; checked when set."`
+	TagsToAdd     json.RawMessage `json:"tagsToAdd,omitempty" description:"Schema tags to add (not supported yet: refused with 42201)."`
+	TagsToRemove  json.RawMessage `json:"tagsToRemove,omitempty" description:"Schema tags to remove (not supported yet: refused with 42201)."`
+	Metadata      json.RawMessage `json:"metadata,omitempty" description:"Replaces the version's metadata."`
+	RuleSet       json.RawMessage `json:"ruleSet,omitempty" description:"Replaces the version's rule set."`
+	RulesToMerge  json.RawMessage `json:"rulesToMerge,omitempty" description:"A rule set whose rules replace (by name) or join the version's."`
+	RulesToRemove []string        `json:"rulesToRemove,omitempty" description:"Names of rules to drop."`
+}
+
+// tagParams are the parameters of POST /subjects/{subject}/versions/{version}/tags.
+type tagParams struct {
+	Subject string `path:"subject"`
+	Version string `path:"version" description:"A positive integer, latest, or -1 (latest)."`
+}
+
+// toTagRequest converts a tag request body to the registry's.
+func toTagRequest(b tagSchemaRequest) registry.TagRequest {
+	return registry.TagRequest{
+		NewVersion:         b.NewVersion,
+		Metadata:           rawOrNil(b.Metadata),
+		RuleSet:            rawOrNil(b.RuleSet),
+		RulesToMerge:       rawOrNil(b.RulesToMerge),
+		RulesToRemove:      b.RulesToRemove,
+		SchemaTagsToAdd:    rawOrNil(b.TagsToAdd),
+		SchemaTagsToRemove: rawOrNil(b.TagsToRemove),
 	}
-	var md struct {
-		Properties map[string]string `json:"properties"`
+}
+
+// tagVersion serves POST /subjects/{subject}/versions/{version}/tags.
+func (s *Server) tagVersion(c *gin.Context) error {
+	p := tagParams{Subject: c.Param("subject"), Version: c.Param("version")}
+	v, err := pathVersion(c)
+	if err != nil {
+		return err
 	}
-	if len(raw) == 0 || json.Unmarshal(raw, &md) != nil {
-		return false
+	var body tagSchemaRequest
+	if err := decodeBody(c, &body); err != nil {
+		return err
 	}
-	for i, k := range keys {
-		if v, ok := md.Properties[k]; !ok || v != values[i] {
-			return false
-		}
+	sch, err := s.cfg.Registry.TagVersion(c.Request.Context(), p.Subject, v, toTagRequest(body))
+	if err != nil {
+		return err
 	}
-	return true
+	return writeJSON(c, http.StatusOK, toRegisterSchemaResponse(sch))
 }
 
 // nonNil returns an empty slice for nil, so listings are written as [] not null.
