@@ -551,6 +551,8 @@ func TestOps(t *testing.T) {
 	}
 	text := string(r.body)
 	for _, want := range []string{
+		`herald_build_info{version="test",`,
+		`go_goroutines `,
 		`# TYPE herald_http_requests_total counter`,
 		`herald_http_requests_total{method="GET",route="/schemas/ids/:id",status="200"} 1`,
 		`herald_http_requests_total{method="GET",route="/schemas/ids/:id",status="404"} 1`,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync"
@@ -73,9 +74,27 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 }
 
 // writeTo writes every metric in the Prometheus text exposition format, sorted
-// so the output is stable.
-func (m *metrics) writeTo(w io.Writer) error {
+// so the output is stable. version labels herald_build_info.
+func (m *metrics) writeTo(w io.Writer, version string) error {
 	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "# HELP herald_build_info Build information; the value is always 1.")
+	fmt.Fprintln(bw, "# TYPE herald_build_info gauge")
+	fmt.Fprintf(bw, "herald_build_info{version=%q,goversion=%q} 1\n", version, runtime.Version())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintln(bw, "# HELP go_goroutines Number of goroutines that currently exist.")
+	fmt.Fprintln(bw, "# TYPE go_goroutines gauge")
+	fmt.Fprintf(bw, "go_goroutines %d\n", runtime.NumGoroutine())
+	fmt.Fprintln(bw, "# HELP go_memstats_heap_alloc_bytes Bytes of allocated heap objects.")
+	fmt.Fprintln(bw, "# TYPE go_memstats_heap_alloc_bytes gauge")
+	fmt.Fprintf(bw, "go_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
+	fmt.Fprintln(bw, "# HELP go_memstats_sys_bytes Bytes of memory obtained from the OS.")
+	fmt.Fprintln(bw, "# TYPE go_memstats_sys_bytes gauge")
+	fmt.Fprintf(bw, "go_memstats_sys_bytes %d\n", ms.Sys)
+	fmt.Fprintln(bw, "# HELP go_gc_cycles_total Completed GC cycles.")
+	fmt.Fprintln(bw, "# TYPE go_gc_cycles_total counter")
+	fmt.Fprintf(bw, "go_gc_cycles_total %d\n", ms.NumGC)
+
 	var reqs []requestKey
 	m.requests.Range(func(k, _ any) bool { reqs = append(reqs, k.(requestKey)); return true })
 	sort.Slice(reqs, func(i, j int) bool {

@@ -33,15 +33,24 @@ func (s *Server) recoverMiddleware(c *gin.Context) {
 	c.Next()
 }
 
-// logMiddleware logs one line per request at Info level.
+// logMiddleware logs one line per request: at Info, at Error for a 5xx, and at
+// Debug for the probes and scrapes (/healthz, /readyz, /metrics) that would
+// otherwise drown the log.
 func (s *Server) logMiddleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	ctx := c.Request.Context()
-	if !s.log.Enabled(ctx, slog.LevelInfo) {
+	level := slog.LevelInfo
+	switch p := c.Request.URL.Path; {
+	case c.Writer.Status() >= 500:
+		level = slog.LevelError
+	case p == "/healthz" || p == "/readyz" || p == "/metrics":
+		level = slog.LevelDebug
+	}
+	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "http request",
+	s.log.LogAttrs(ctx, level, "http request",
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.String("route", routeLabel(c)),

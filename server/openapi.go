@@ -19,7 +19,15 @@ import (
 // is set, also wires it into the engine (registerOperations), so the route and
 // its documentation cannot drift apart. Route files declare their operations in
 // a package-level variable through document; areas that register their routes
-// themselves (broker, catalog) call document with handler left nil.
+// themselves (broker, catalog) call document with handler left nil:
+//
+//	var topicOperations = document(operation{Method: http.MethodPost,
+//		Path: "/v1/topics/{topic}/events", ID: "publish", Summary: "…",
+//		Params: publishParams{}, Body: publishRequest{},
+//		Responses: []response{{Body: publishResponse{}}}, Errors: []int{400, 404}})
+//
+// Then `go test ./server/ -run TestOpenAPIGolden -update` refreshes
+// testdata/openapi.json.
 type operation struct {
 	// Method is the HTTP method; Path the OpenAPI path ("/subjects/{subject}").
 	Method, Path string
