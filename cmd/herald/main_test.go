@@ -207,13 +207,17 @@ func TestServeEnvTwins(t *testing.T) {
 }
 
 func TestServeCommand(t *testing.T) {
-	// serve runs until its context ends; the log names the bound address.
+	// serve runs until its context ends; the log names the bound address. The
+	// address and database come from their HERALD_* twins.
 	dir := t.TempDir()
+	db := filepath.Join(dir, "h.db")
+	t.Setenv("HERALD_ADDR", "127.0.0.1:0")
+	t.Setenv("HERALD_DB", db)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int)
 	go func() {
-		code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "h.db"), "--log-format", "json"}, io.Discard, pw)
+		code := run(ctx, []string{"serve", "--log-format", "json", "--incompatible-error-code", "40901"}, io.Discard, pw)
 		pw.Close()
 		done <- code
 	}()
@@ -230,6 +234,9 @@ func TestServeCommand(t *testing.T) {
 				return
 			}
 			if line["msg"] == "herald listening" {
+				if line["db"] != db {
+					t.Errorf("listening on db %v, want %s", line["db"], db)
+				}
 				addrc <- line["addr"].(string)
 			}
 		}
@@ -246,6 +253,22 @@ func TestServeCommand(t *testing.T) {
 	resp.Body.Close()
 	if string(body) != "{}" {
 		t.Errorf("GET / = %s", body)
+	}
+	// --incompatible-error-code reaches the server.
+	post := func(body string) (int, string) {
+		resp, err := http.Post("http://"+addr+"/subjects/s/versions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, b := post(`{"schema":"{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"}`); st != 200 {
+		t.Fatalf("register: %d %s", st, b)
+	}
+	if st, b := post(`{"schema":"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}"}`); st != 409 || !strings.Contains(b, `"error_code":40901`) {
+		t.Errorf("incompatible register: %d %s", st, b)
 	}
 	cancel()
 	if code := <-done; code != 0 {
