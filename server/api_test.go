@@ -52,7 +52,7 @@ func TestRegisterAndRead(t *testing.T) {
 	r := e.must(200, "POST", "/subjects/orders-value/versions", schemaBody("", avroV1))
 	wantJSON(t, r, `{"id":1,"version":1,"schemaType":"AVRO","schema":`+strconv.Quote(avroV1)+`}`, "guid")
 	var reg struct{ GUID string }
-	json.Unmarshal(r.body, &reg)
+	mustUnmarshal(t, r.body, &reg)
 	if reg.GUID == "" {
 		t.Error("register answer carries no guid")
 	}
@@ -114,7 +114,7 @@ func TestRegisterAndRead(t *testing.T) {
 		`[{"subject":"other","version":1,"id":1,"schemaType":"AVRO","schema":`+strconv.Quote(avroV1)+`,"deleted":false}]`, "guid", "ts")
 	r = e.must(200, "GET", "/schemas/types", "")
 	var types []string
-	json.Unmarshal(r.body, &types)
+	mustUnmarshal(t, r.body, &types)
 	if strings.Join(types, ",") != "JSON,PROTOBUF,AVRO" {
 		t.Errorf("types = %v", types)
 	}
@@ -272,7 +272,7 @@ func TestCompatibility(t *testing.T) {
 		var body struct {
 			Violations []map[string]any `json:"violations"`
 		}
-		json.Unmarshal(r.body, &body)
+		mustUnmarshal(t, r.body, &body)
 		if len(body.Violations) != 1 || body.Violations[0]["rule"] != "READER_FIELD_MISSING_DEFAULT_VALUE" ||
 			body.Violations[0]["direction"] != "backward" || body.Violations[0]["version"] != float64(1) {
 			t.Errorf("violations = %v", body.Violations)
@@ -298,7 +298,7 @@ func TestCompatibility(t *testing.T) {
 			IsCompatible bool     `json:"is_compatible"`
 			Messages     []string `json:"messages"`
 		}
-		json.Unmarshal(r.body, &out)
+		mustUnmarshal(t, r.body, &out)
 		if out.IsCompatible || len(out.Messages) == 0 || !strings.Contains(out.Messages[0], "READER_FIELD_MISSING_DEFAULT_VALUE") {
 			t.Errorf("verbose answer = %s", r.body)
 		}
@@ -323,7 +323,7 @@ func TestCompatibility(t *testing.T) {
 		var rep struct {
 			Violations []struct{ Message string } `json:"violations"`
 		}
-		json.Unmarshal(r.body, &rep)
+		mustUnmarshal(t, r.body, &rep)
 		if len(rep.Violations) != 1 || !strings.Contains(rep.Violations[0].Message, "price") {
 			t.Errorf("report = %s", r.body)
 		}
@@ -444,7 +444,7 @@ func TestReferences(t *testing.T) {
 		SchemaType string
 		References []map[string]any
 	}
-	json.Unmarshal(r.body, &got)
+	mustUnmarshal(t, r.body, &got)
 	if got.SchemaType != "PROTOBUF" || len(got.References) != 1 || got.References[0]["name"] != "acme/common/money.proto" {
 		t.Errorf("version = %s", r.body)
 	}

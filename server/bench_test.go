@@ -28,7 +28,7 @@ func fetch(b *testing.B, cl *http.Client, url string) {
 		b.Error(err)
 		return
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b.Errorf("GET %s: %d", url, resp.StatusCode)
@@ -120,7 +120,7 @@ func BenchmarkRegisterTransitive(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return resp.StatusCode
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -121,7 +122,7 @@ func contentTypeFor(path string) string {
 // isNativePath reports whether a path belongs to Herald's own API (/v1, except the
 // Confluent /v1/metadata endpoints) rather than the Confluent surface.
 func isNativePath(p string) bool {
-	return len(p) >= 4 && p[:4] == "/v1/" && !(len(p) >= 13 && p[:13] == "/v1/metadata/")
+	return strings.HasPrefix(p, "/v1/") && !strings.HasPrefix(p, "/v1/metadata/")
 }
 
 // registryErrors maps every registry sentinel (and the compat parse errors the

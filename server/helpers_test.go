@@ -53,7 +53,11 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	rc := registry.ServiceConfig{Formats: formats()}
 	sc := server.Config{Logger: slog.New(slog.DiscardHandler), Version: "test"}
 	for _, o := range opts {
@@ -205,3 +209,11 @@ const (
 	// avroBad adds a field without a default: not backward compatible.
 	avroBad = `{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"string"},{"name":"price","type":"double"}]}`
 )
+
+// mustUnmarshal decodes JSON or fails the test.
+func mustUnmarshal(t testing.TB, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+}

@@ -76,24 +76,24 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 // writeTo writes every metric in the Prometheus text exposition format, sorted
 // so the output is stable. version labels herald_build_info.
 func (m *metrics) writeTo(w io.Writer, version string) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, "# HELP herald_build_info Build information; the value is always 1.")
-	fmt.Fprintln(bw, "# TYPE herald_build_info gauge")
-	fmt.Fprintf(bw, "herald_build_info{version=%q,goversion=%q} 1\n", version, runtime.Version())
+	bw := &promWriter{w: bufio.NewWriter(w)}
+	bw.line("# HELP herald_build_info Build information; the value is always 1.")
+	bw.line("# TYPE herald_build_info gauge")
+	bw.printf("herald_build_info{version=%q,goversion=%q} 1\n", version, runtime.Version())
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintln(bw, "# HELP go_goroutines Number of goroutines that currently exist.")
-	fmt.Fprintln(bw, "# TYPE go_goroutines gauge")
-	fmt.Fprintf(bw, "go_goroutines %d\n", runtime.NumGoroutine())
-	fmt.Fprintln(bw, "# HELP go_memstats_heap_alloc_bytes Bytes of allocated heap objects.")
-	fmt.Fprintln(bw, "# TYPE go_memstats_heap_alloc_bytes gauge")
-	fmt.Fprintf(bw, "go_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
-	fmt.Fprintln(bw, "# HELP go_memstats_sys_bytes Bytes of memory obtained from the OS.")
-	fmt.Fprintln(bw, "# TYPE go_memstats_sys_bytes gauge")
-	fmt.Fprintf(bw, "go_memstats_sys_bytes %d\n", ms.Sys)
-	fmt.Fprintln(bw, "# HELP go_gc_cycles_total Completed GC cycles.")
-	fmt.Fprintln(bw, "# TYPE go_gc_cycles_total counter")
-	fmt.Fprintf(bw, "go_gc_cycles_total %d\n", ms.NumGC)
+	bw.line("# HELP go_goroutines Number of goroutines that currently exist.")
+	bw.line("# TYPE go_goroutines gauge")
+	bw.printf("go_goroutines %d\n", runtime.NumGoroutine())
+	bw.line("# HELP go_memstats_heap_alloc_bytes Bytes of allocated heap objects.")
+	bw.line("# TYPE go_memstats_heap_alloc_bytes gauge")
+	bw.printf("go_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
+	bw.line("# HELP go_memstats_sys_bytes Bytes of memory obtained from the OS.")
+	bw.line("# TYPE go_memstats_sys_bytes gauge")
+	bw.printf("go_memstats_sys_bytes %d\n", ms.Sys)
+	bw.line("# HELP go_gc_cycles_total Completed GC cycles.")
+	bw.line("# TYPE go_gc_cycles_total counter")
+	bw.printf("go_gc_cycles_total %d\n", ms.NumGC)
 
 	var reqs []requestKey
 	m.requests.Range(func(k, _ any) bool { reqs = append(reqs, k.(requestKey)); return true })
@@ -107,11 +107,11 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 		}
 		return a.status < b.status
 	})
-	fmt.Fprintln(bw, "# HELP herald_http_requests_total HTTP requests served, by method, route and status.")
-	fmt.Fprintln(bw, "# TYPE herald_http_requests_total counter")
+	bw.line("# HELP herald_http_requests_total HTTP requests served, by method, route and status.")
+	bw.line("# TYPE herald_http_requests_total counter")
 	for _, k := range reqs {
 		v, _ := m.requests.Load(k)
-		fmt.Fprintf(bw, "herald_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, v.(*atomic.Uint64).Load())
+		bw.printf("herald_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, v.(*atomic.Uint64).Load())
 	}
 
 	var routes []routeKey
@@ -122,22 +122,22 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 		}
 		return routes[i].method < routes[j].method
 	})
-	fmt.Fprintln(bw, "# HELP herald_http_request_duration_seconds HTTP request duration, by method and route.")
-	fmt.Fprintln(bw, "# TYPE herald_http_request_duration_seconds histogram")
+	bw.line("# HELP herald_http_request_duration_seconds HTTP request duration, by method and route.")
+	bw.line("# TYPE herald_http_request_duration_seconds histogram")
 	for _, k := range routes {
 		v, _ := m.durations.Load(k)
 		h := v.(*histogram)
 		var cum uint64
 		for i, le := range durationBuckets {
 			cum += h.counts[i].Load()
-			fmt.Fprintf(bw, "herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", k.method, k.route, formatFloat(le), cum)
+			bw.printf("herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", k.method, k.route, formatFloat(le), cum)
 		}
 		cum += h.counts[len(durationBuckets)].Load()
-		fmt.Fprintf(bw, "herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, cum)
-		fmt.Fprintf(bw, "herald_http_request_duration_seconds_sum{method=%q,route=%q} %s\n", k.method, k.route, formatFloat(float64(h.sumNanos.Load())/1e9))
-		fmt.Fprintf(bw, "herald_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, h.count.Load())
+		bw.printf("herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, cum)
+		bw.printf("herald_http_request_duration_seconds_sum{method=%q,route=%q} %s\n", k.method, k.route, formatFloat(float64(h.sumNanos.Load())/1e9))
+		bw.printf("herald_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, h.count.Load())
 	}
-	return bw.Flush()
+	return bw.w.Flush()
 }
 
 func formatFloat(f float64) string {
@@ -146,3 +146,14 @@ func formatFloat(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
+
+// promWriter writes the exposition text. bufio.Writer errors are sticky: the
+// first one is returned by Flush, so the writes themselves need no check.
+type promWriter struct{ w *bufio.Writer }
+
+func (p *promWriter) line(s string) {
+	_, _ = p.w.WriteString(s)
+	_ = p.w.WriteByte('\n')
+}
+
+func (p *promWriter) printf(format string, args ...any) { _, _ = fmt.Fprintf(p.w, format, args...) }

@@ -77,9 +77,7 @@ func (s *Server) readyz(c *gin.Context) error {
 	if p, ok := any(s.cfg.Registry).(pinger); ok {
 		if err := p.Ping(c.Request.Context()); err != nil {
 			s.log.WarnContext(c.Request.Context(), "not ready", "err", err)
-			c.Render(http.StatusServiceUnavailable, jsonRender{contentType: "application/json",
-				value: errorBody{ErrorCode: http.StatusServiceUnavailable, Message: "store unavailable"}})
-			return nil
+			return errorf(http.StatusServiceUnavailable, http.StatusServiceUnavailable, "store unavailable")
 		}
 	}
 	c.Render(http.StatusOK, jsonRender{contentType: "application/json", value: statusResponse{Status: "ok"}})

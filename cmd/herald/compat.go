@@ -2,12 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -151,8 +151,8 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
-	} else {
-		writeCompatText(w, out)
+	} else if err := writeCompatText(w, out); err != nil {
+		return err
 	}
 	if !report.Compatible {
 		return &exitError{code: exitFailure}
@@ -161,7 +161,8 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 }
 
 // writeCompatText prints one line per violation, then a verdict.
-func writeCompatText(w io.Writer, out compatOutput) {
+func writeCompatText(w io.Writer, out compatOutput) error {
+	var b strings.Builder
 	for _, v := range out.Violations {
 		path := v.Path
 		if path == "" {
@@ -171,13 +172,15 @@ func writeCompatText(w io.Writer, out compatOutput) {
 		if v.Direction != 0 {
 			dir = " [" + v.Direction.String() + "]"
 		}
-		fmt.Fprintf(w, "%s: %s: %s: %s%s\n", v.File, path, v.Rule, v.Message, dir)
+		b.WriteString(v.File + ": " + path + ": " + v.Rule + ": " + v.Message + dir + "\n")
 	}
 	if out.Compatible {
-		fmt.Fprintf(w, "compatible: %s may follow %s under %s\n", out.New, strings.Join(out.Old, ", "), out.Level)
-		return
+		b.WriteString("compatible: " + out.New + " may follow " + strings.Join(out.Old, ", ") + " under " + out.Level + "\n")
+	} else {
+		b.WriteString("incompatible: " + out.New + " breaks " + out.Level + " (" + strconv.Itoa(len(out.Violations)) + " violations)\n")
 	}
-	fmt.Fprintf(w, "incompatible: %s breaks %s (%d violations)\n", out.New, out.Level, len(out.Violations))
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // pickFormat returns the format named by --format, or guessed from the file

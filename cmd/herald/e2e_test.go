@@ -199,7 +199,7 @@ func TestConfluentClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	id, err := c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
 	if err != nil || id != 1 {
 		t.Fatalf("Register = %d, %v", id, err)
@@ -294,7 +294,7 @@ func TestConfluentSerdes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Close() })
+		t.Cleanup(func() { _ = c.Close() })
 		return c
 	}
 

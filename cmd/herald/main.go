@@ -72,12 +72,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "herald: %v\n", ee.err)
+			_, _ = fmt.Fprintf(stderr, "herald: %v\n", ee.err)
 		}
 		return ee.code
 	}
 	// cobra's own errors (unknown command or flag, wrong argument count).
-	fmt.Fprintf(stderr, "herald: %v\n", err)
+	_, _ = fmt.Fprintf(stderr, "herald: %v\n", err)
 	return exitUsage
 }
 

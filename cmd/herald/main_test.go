@@ -21,7 +21,11 @@ func startMain(t testing.TB, db string) *Main {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	waitReady(t, m)
 	return m
 }
@@ -218,7 +222,7 @@ func TestServeCommand(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		code := run(ctx, []string{"serve", "--log-format", "json", "--incompatible-error-code", "40901"}, io.Discard, pw)
-		pw.Close()
+		_ = pw.Close()
 		done <- code
 	}()
 	// Read the JSON log lines in the background (the server must never block on
@@ -230,7 +234,7 @@ func TestServeCommand(t *testing.T) {
 			var line map[string]any
 			if err := dec.Decode(&line); err != nil {
 				close(addrc)
-				io.Copy(io.Discard, pr)
+				_, _ = io.Copy(io.Discard, pr)
 				return
 			}
 			if line["msg"] == "herald listening" {

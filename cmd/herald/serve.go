@@ -102,7 +102,7 @@ func Formats() []compat.Format {
 func (m *Main) Run(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
-			m.closeAll()
+			err = errors.Join(err, m.closeAll())
 		}
 	}()
 	store, err := registrydb.Open(ctx, m.cfg.DB)
