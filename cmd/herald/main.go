@@ -86,6 +86,11 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "herald",
 		Short:         "Herald: event catalog, Confluent-compatible schema registry and validating broker",
+		Long: `Herald: event catalog, Confluent-compatible schema registry and validating broker.
+
+Every flag has an environment twin: HERALD_ and the flag name in upper case with
+dashes as underscores (--max-schema-bytes is HERALD_MAX_SCHEMA_BYTES). A flag given
+on the command line wins over its twin.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
