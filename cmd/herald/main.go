@@ -84,8 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // newRootCmd builds the command tree.
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "herald",
-		Short:         "Herald: event catalog, Confluent-compatible schema registry and validating broker",
+		Use:   "herald",
+		Short: "Herald: event catalog, Confluent-compatible schema registry and validating broker",
 		Long: `Herald: event catalog, Confluent-compatible schema registry and validating broker.
 
 Every flag has an environment twin: HERALD_ and the flag name in upper case with
