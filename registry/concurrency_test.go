@@ -67,7 +67,11 @@ func TestConcurrentRegistrationAcrossServices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { st.Close() })
+		t.Cleanup(func() {
+			if err := st.Close(); err != nil {
+				t.Error(err)
+			}
+		})
 		s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}, DefaultCompatibility: compat.None})
 		if err != nil {
 			t.Fatal(err)

@@ -100,7 +100,7 @@ func contentGUID(rec SchemaRecord) string {
 	h := md5.New()
 	h.Write([]byte(rec.Text))
 	for _, r := range rec.References {
-		fmt.Fprintf(h, "\x00%s\x00%s\x00%d", r.Name, r.Subject, r.Version)
+		_, _ = fmt.Fprintf(h, "\x00%s\x00%s\x00%d", r.Name, r.Subject, r.Version) // hash.Hash writes never fail
 	}
 	h.Write([]byte{0})
 	h.Write(rec.Metadata)

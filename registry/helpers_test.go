@@ -21,7 +21,11 @@ func newService(t testing.TB, cfg registry.ServiceConfig) *registry.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	if cfg.Formats == nil {
 		cfg.Formats = []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
 	}

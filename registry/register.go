@@ -450,8 +450,8 @@ func (s *Service) CheckCompatibility(ctx context.Context, req RegisterRequest, v
 		return CompatResult{}, storeErr("read versions", err)
 	}
 	var against []VersionRecord
-	switch {
-	case version == 0:
+	switch version {
+	case 0:
 		for _, v := range vs {
 			if !v.Deleted {
 				against = append(against, v)

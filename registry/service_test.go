@@ -17,7 +17,11 @@ func TestNewValidatesConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	for name, tc := range map[string]struct {
 		store registry.Store
 		cfg   registry.ServiceConfig
@@ -61,7 +65,9 @@ func TestSchemaByIDIsServedFromMemory(t *testing.T) {
 	if _, err := s.SchemaByID(ctx, other.ID, "s"); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.SchemaByID(ctx, sc.ID, "")
 	if err != nil || got.Text != sc.Text {
 		t.Fatalf("cached by id = %+v, %v", got, err)

@@ -19,10 +19,6 @@ type subjectName struct {
 	name string
 }
 
-// qualified returns the subject as listings show it: unqualified in the default
-// context, ":.ctx:name" elsewhere.
-func (s subjectName) qualified() string { return qualify(s.ctx, s.name) }
-
 // scope returns the config/mode scope the name designates.
 func (s subjectName) scope() Scope { return Scope{Context: s.ctx, Subject: s.name} }
 

@@ -40,7 +40,11 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { store.Close() })
+	b.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
 	if err != nil {
 		b.Fatal(err)
@@ -53,7 +57,14 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { brk.Close(); blog.Close() })
+	b.Cleanup(func() {
+		if err := brk.Close(); err != nil {
+			b.Error(err)
+		}
+		if err := blog.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -135,12 +146,18 @@ func rawInsertRate(b *testing.B, path string, batches, per int) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
 	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	db.SetMaxOpenConns(1)
 	values := make([][]byte, 16)
 	for i := range values {

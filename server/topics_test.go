@@ -32,7 +32,11 @@ func newBrokerEnv(t testing.TB, mod func(*broker.Config)) (*testEnv, *broker.Bro
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +53,14 @@ func newBrokerEnv(t testing.TB, mod func(*broker.Config)) (*testEnv, *broker.Bro
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { brk.Close(); log.Close() })
+	t.Cleanup(func() {
+		if err := brk.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := log.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +224,9 @@ func TestPublishAPI(t *testing.T) {
 		Events, NextOffset int64
 		Producers          []broker.Observation
 	}
-	json.Unmarshal(r.body, &info)
+	if err := json.Unmarshal(r.body, &info); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
 	if info.Events != 4 || info.NextOffset != 4 {
 		t.Errorf("topic after refusals: %s", r.body)
 	}
@@ -279,7 +292,9 @@ func TestPublishCloudEventsAPI(t *testing.T) {
 
 	r = e.call("GET", "/v1/topics/ce/events?from=3", "")
 	var page struct{ Events []map[string]any }
-	json.Unmarshal(r.body, &page)
+	if err := json.Unmarshal(r.body, &page); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
 	if len(page.Events) != 1 {
 		t.Fatalf("read = %s", r.body)
 	}
@@ -310,7 +325,9 @@ func TestPublishDeadLetterAPI(t *testing.T) {
 			}
 		}
 	}
-	json.Unmarshal(r.body, &out)
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
 	if out.Stored != 1 || out.DeadLettered != 1 || *out.Results[0].Offset != 0 || out.Results[1].Offset != nil {
 		t.Fatalf("publish = %s", r.body)
 	}
@@ -390,7 +407,9 @@ func TestPublishWireFormatAPI(t *testing.T) {
 			SchemaID    int
 		}
 	}
-	json.Unmarshal(r.body, &page)
+	if err := json.Unmarshal(r.body, &page); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
 	if len(page.Events) != 1 || page.Events[0].SchemaID != avroID || page.Events[0].ValueBase64 != base64.StdEncoding.EncodeToString(wireMsg(avroID, avroOrderBytes("o-1", 9.5))) {
 		t.Errorf("read = %s", r.body)
 	}
@@ -575,7 +594,9 @@ func TestQueueAPI(t *testing.T) {
 			t.Fatalf("receive: %d %s", r.status, r.body)
 		}
 		var m msgs
-		json.Unmarshal(r.body, &m)
+		if err := json.Unmarshal(r.body, &m); err != nil {
+			t.Fatalf("decode %s: %v", r.body, err)
+		}
 		return m
 	}
 	m := receive("?max=2&visibility=1h")

@@ -43,7 +43,11 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	got, rev, err := s.Load(ctx)
 	if err != nil || rev.Number != 2 {
 		t.Fatalf("load: %+v %v", rev, err)

@@ -23,7 +23,11 @@ func brokerMain(t testing.TB) *Main {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get(m.URL() + "/v1/topics")
@@ -96,7 +100,9 @@ func TestBrokerCLI(t *testing.T) {
 	}
 	// One document from a file, and a refusal with details.
 	file := filepath.Join(t.TempDir(), "ev.json")
-	os.WriteFile(file, []byte(`{"id": "d"}`), 0o644)
+	if err := os.WriteFile(file, []byte(`{"id": "d"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code, out, _ := brokerCLI("", "publish", "orders", file, srv); code != 0 || out != "event 0: offset 3\n" {
 		t.Errorf("publish file: %d %q", code, out)
 	}

@@ -50,18 +50,23 @@ func startServe(t *testing.T, bin, db string) *serveProcess {
 				sent = true
 			}
 		}
-		io.Copy(io.Discard, stderr)
+		// Drain what the scanner left; a read error here only means the pipe
+		// closed under us (Wait closes it), and the logs are already kept.
+		_, _ = io.Copy(io.Discard, stderr)
 		close(found)
 	}()
 	select {
 	case addr, ok := <-found:
 		if !ok {
-			cmd.Wait()
+			// The process already failed; its logs say why, the exit status adds nothing.
+			_ = cmd.Wait()
 			t.Fatalf("herald serve exited before listening:\n%s", p.logs)
 		}
 		p.url = "http://" + addr
 	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
+		if err := cmd.Process.Kill(); err != nil {
+			t.Errorf("kill herald serve: %v", err)
+		}
 		t.Fatal("herald serve never logged its address")
 	}
 	return p
@@ -146,7 +151,8 @@ func TestBrokerCrash(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Wait()
+	// Wait reaps the process; after SIGKILL it always reports "signal: killed".
+	_ = p.cmd.Wait()
 	wg.Wait()
 	mu.Lock()
 	t.Logf("%d events acknowledged before kill -9", total)
@@ -154,8 +160,12 @@ func TestBrokerCrash(t *testing.T) {
 
 	p2 := startServe(t, bin, db)
 	defer func() {
-		p2.cmd.Process.Signal(os.Interrupt)
-		p2.cmd.Wait()
+		if err := p2.cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Errorf("interrupt restarted herald serve: %v", err)
+		}
+		if err := p2.cmd.Wait(); err != nil {
+			t.Errorf("restarted herald serve: %v\n%s", err, p2.logs)
+		}
 	}()
 	type stored struct{ p, n int }
 	byOffset := map[int64]stored{}
@@ -209,8 +219,11 @@ func TestBrokerCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out struct{ Results []struct{ Offset int64 } }
-	json.NewDecoder(resp.Body).Decode(&out)
+	err = json.NewDecoder(resp.Body).Decode(&out)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("publish after restart: %v", err)
+	}
 	if len(out.Results) != 1 {
 		t.Fatalf("publish after restart: %+v", out)
 	}

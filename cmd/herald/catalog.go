@@ -61,10 +61,14 @@ func newCatalogCommand() *cobra.Command {
 			if res.Changed {
 				state = "applied"
 			}
-			fmt.Fprintf(out, "catalog %s (revision %d): %d domains, %d services, %d events, %d flows, %d teams\n",
-				state, res.Revision, res.Counts.Domains, res.Counts.Services, res.Counts.Events, res.Counts.Flows, res.Counts.Teams)
+			if _, err := fmt.Fprintf(out, "catalog %s (revision %d): %d domains, %d services, %d events, %d flows, %d teams\n",
+				state, res.Revision, res.Counts.Domains, res.Counts.Services, res.Counts.Events, res.Counts.Flows, res.Counts.Teams); err != nil {
+				return err
+			}
 			for _, w := range res.Warnings {
-				fmt.Fprintf(out, "warning: %s\n", w)
+				if _, err := fmt.Fprintf(out, "warning: %s\n", w); err != nil {
+					return err
+				}
 			}
 			return nil
 		},
@@ -106,8 +110,8 @@ func newCatalogCommand() *cobra.Command {
 			if err := client().do(cmd.Context(), http.MethodPost, "/v1/catalog/import/asyncapi", "application/yaml", b, &res); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %d events, %d schemas registered\n", res.Service, len(res.Events), res.Schemas)
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %d events, %d schemas registered\n", res.Service, len(res.Events), res.Schemas)
+			return err
 		},
 	}
 	cmd.AddCommand(apply, export, imp)

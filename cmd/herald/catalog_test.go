@@ -20,7 +20,11 @@ func startDemo(t *testing.T) *Main {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	waitReady(t, m)
 	return m
 }

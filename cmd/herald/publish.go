@@ -68,8 +68,7 @@ func newPublishCommand() *cobra.Command {
 			if err := c.do(cmd.Context(), "POST", path, data, ct, &res); err != nil {
 				return err
 			}
-			res.print(out, 0)
-			return nil
+			return res.print(out, 0)
 		}
 		hdrs := map[string]string{}
 		for _, h := range headers {
@@ -95,8 +94,7 @@ func newPublishCommand() *cobra.Command {
 			if err := c.do(cmd.Context(), "POST", path, envelope, "application/json", &res); err != nil {
 				return err
 			}
-			res.print(out, 0)
-			return nil
+			return res.print(out, 0)
 		}
 		if len(values) == 0 {
 			return usageErrorf("no events in the input")
@@ -129,11 +127,14 @@ func newPublishCommand() *cobra.Command {
 			var res publishAnswer
 			if err := c.do(cmd.Context(), "POST", path, body, "application/json", &res); err != nil {
 				if start > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0..%d were published; event %d and later were not\n", start-1, start)
+					// Best effort, as in main: the publish error is what is returned.
+					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0..%d were published; event %d and later were not\n", start-1, start)
 				}
 				return err
 			}
-			res.print(out, start)
+			if err := res.print(out, start); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -180,15 +181,20 @@ type publishAnswer struct {
 }
 
 // print writes one line per event: its input index and what happened.
-func (p *publishAnswer) print(w io.Writer, base int) {
+func (p *publishAnswer) print(w io.Writer, base int) error {
 	for i, r := range p.Results {
+		var err error
 		switch {
 		case r.DeadLetter != nil:
-			fmt.Fprintf(w, "event %d: invalid, dead-lettered to %s at offset %d\n", base+i, r.DeadLetter.Topic, r.DeadLetter.Offset)
+			_, err = fmt.Fprintf(w, "event %d: invalid, dead-lettered to %s at offset %d\n", base+i, r.DeadLetter.Topic, r.DeadLetter.Offset)
 		case r.Duplicate && r.Offset != nil:
-			fmt.Fprintf(w, "event %d: duplicate of offset %d\n", base+i, *r.Offset)
+			_, err = fmt.Fprintf(w, "event %d: duplicate of offset %d\n", base+i, *r.Offset)
 		case r.Offset != nil:
-			fmt.Fprintf(w, "event %d: offset %d\n", base+i, *r.Offset)
+			_, err = fmt.Fprintf(w, "event %d: offset %d\n", base+i, *r.Offset)
+		}
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }

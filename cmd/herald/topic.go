@@ -250,13 +250,17 @@ func newTopicListCommand() *cobra.Command {
 			return err
 		}
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TOPIC\tKIND\tSUBJECT\tENCODING\tEVENTS\tBYTES\tOFFSETS\tPRODUCERS\tCONSUMERS")
+		if _, err := fmt.Fprintln(tw, "TOPIC\tKIND\tSUBJECT\tENCODING\tEVENTS\tBYTES\tOFFSETS\tPRODUCERS\tCONSUMERS"); err != nil {
+			return err
+		}
 		for _, t := range list.Topics {
 			offs := "-"
 			if t.FirstOffset >= 0 {
 				offs = fmt.Sprintf("%d..%d", t.FirstOffset, t.LastOffset)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\n", t.Name, t.Kind, t.ValueSubject, t.Encoding, t.Events, t.Bytes, offs, len(t.Producers), len(t.Consumers))
+			if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\n", t.Name, t.Kind, t.ValueSubject, t.Encoding, t.Events, t.Bytes, offs, len(t.Producers), len(t.Consumers)); err != nil {
+				return err
+			}
 		}
 		return tw.Flush()
 	}
@@ -299,8 +303,8 @@ func newTopicDeleteCommand() *cobra.Command {
 		if err := c.do(cmd.Context(), "DELETE", "/v1/topics/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "deleted topic %s\n", args[0])
-		return nil
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted topic %s\n", args[0])
+		return err
 	}
 	return cmd
 }

@@ -89,7 +89,7 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		RetentionInterval: f.RetentionInterval,
 	})
 	if err != nil {
-		store.Close()
+		_ = store.Close() // error path: the broker error is the one to report
 		return nil, nil, fmt.Errorf("broker log %s: %w", path, err)
 	}
 	log.Info("broker ready", "db", path)

@@ -76,13 +76,13 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 		Logger:   log,
 	})
 	if err != nil {
-		store.Close()
+		_ = store.Close() // error path: the catalog error is the one to report
 		return nil, nil, err
 	}
 	if f.Demo {
 		loaded, err := cat.LoadDemo(ctx, demo.FS)
 		if err != nil {
-			store.Close()
+			_ = store.Close() // error path: the load error is the one to report
 			return nil, nil, fmt.Errorf("load demo: %w", err)
 		}
 		if loaded {

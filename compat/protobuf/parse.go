@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
@@ -54,7 +54,7 @@ func compile(text string, refs []compat.Reference) (linker.Files, error) {
 					src, ok = builtinSources[path]
 				}
 				if !ok {
-					return nil, os.ErrNotExist
+					return nil, fs.ErrNotExist
 				}
 				return io.NopCloser(strings.NewReader(src)), nil
 			},
@@ -119,7 +119,7 @@ func toSchemaError(root string, errs []reporter.ErrorWithPos, err error) *compat
 	if u := first.Unwrap(); u != nil {
 		msg = u.Error()
 	}
-	if strings.HasSuffix(msg, "file does not exist") || errors.Is(first, os.ErrNotExist) {
+	if strings.HasSuffix(msg, "file does not exist") || errors.Is(first, fs.ErrNotExist) {
 		msg = strings.Replace(msg, "file does not exist", "not found: pass it as a reference named by its import path", 1)
 	}
 	if n := len(errs) - 1; n > 0 {

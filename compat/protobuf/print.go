@@ -50,8 +50,6 @@ func printFile(f linker.File, files linker.Files) string {
 		mod := ""
 		if imp.IsPublic {
 			mod = "public "
-		} else if imp.IsWeak {
-			mod = "weak "
 		}
 		lines = append(lines, fmt.Sprintf("import %s%s;\n", mod, quote(imp.Path())))
 	}
@@ -167,7 +165,7 @@ func (p *printer) messageBody(md protoreflect.MessageDescriptor, depth int) {
 		p.indent(depth)
 		fmt.Fprintf(&p.b, "extensions %s", rangeText(int64(r[0]), int64(r[1])-1))
 		var opts []option
-		if o, ok := md.ExtensionRangeOptions(i).(proto.Message); ok {
+		if o := md.ExtensionRangeOptions(i); o != nil {
 			opts = p.options(o)
 		}
 		p.compactOptions(opts)

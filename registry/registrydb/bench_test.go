@@ -53,7 +53,11 @@ func BenchmarkRegisterBackwardTransitive(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}, DefaultCompatibility: compat.BackwardTransitive})
 	if err != nil {
 		b.Fatal(err)
@@ -91,7 +95,11 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("registrydb: open %s: %w", path, err)
 	}
 	if err := migrate(ctx, db); err != nil {
-		sqlDB.Close()
+		_ = sqlDB.Close() // error path: the migration error is the one to report
 		return nil, fmt.Errorf("registrydb: migrate %s: %w", path, err)
 	}
 	return &Store{queries: queries{db: db}, sqlDB: sqlDB}, nil

@@ -35,7 +35,11 @@ func TestStoreRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
 	st := open(t, path)
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	now := time.UnixMilli(1700000000123).UTC()
 	money := record(".", 1, `"money"`)
 	order := record(".", 2, `"order"`)
@@ -115,7 +119,11 @@ func TestStoreConflicts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if err := st.Update(ctx, func(tx registry.Tx) error {
 		if err := tx.InsertSchema(ctx, record(".", 1, `"a"`)); err != nil {
 			return err
@@ -163,7 +171,11 @@ func TestConfigAndModeRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	l, p, tr := compat.FullTransitive, compat.Lenient, true
 	rs, group := "WIRE", "major"
 	cfg := registry.Config{Compatibility: &l, Normalize: &tr, Policy: &p, RuleSet: &rs, CompatibilityGroup: &group,
@@ -234,7 +246,11 @@ func TestRestartKeepsIDs(t *testing.T) {
 	}
 
 	st = open(t, path)
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	s = newService(st)
 	for _, want := range before {
 		got, err := s.SchemaByID(ctx, want.ID, "")

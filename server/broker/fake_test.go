@@ -132,8 +132,12 @@ func (e *env) open() {
 
 func (e *env) close() {
 	if e.b != nil {
-		e.b.Close()
-		e.store.Close()
+		if err := e.b.Close(); err != nil {
+			e.t.Error(err)
+		}
+		if err := e.store.Close(); err != nil {
+			e.t.Error(err)
+		}
 		e.b, e.store = nil, nil
 	}
 }

@@ -113,8 +113,10 @@ func Open(path string, opts Options) (*Store, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
+	// On the error paths below the open or migration error is the one to report;
+	// closing what was opened is cleanup only.
 	if err := w.Exec(schema).Error; err != nil {
-		wdb.Close()
+		_ = wdb.Close()
 		return nil, fmt.Errorf("brokerdb: migrate %s: %w", path, err)
 	}
 	rq := url.Values{}
@@ -124,12 +126,12 @@ func Open(path string, opts Options) (*Store, error) {
 	rq.Set("_query_only", "true")
 	r, err := gorm.Open(sqlite.Open("file:"+path+"?"+rq.Encode()), gcfg)
 	if err != nil {
-		wdb.Close()
+		_ = wdb.Close()
 		return nil, fmt.Errorf("brokerdb: open %s for reading: %w", path, err)
 	}
 	rdb, err := r.DB()
 	if err != nil {
-		wdb.Close()
+		_ = wdb.Close()
 		return nil, err
 	}
 	rdb.SetMaxOpenConns(opts.ReadConns)
@@ -141,7 +143,7 @@ func Open(path string, opts Options) (*Store, error) {
 	} {
 		st, err := wdb.PrepareContext(context.Background(), q)
 		if err != nil {
-			s.Close()
+			_ = s.Close()
 			return nil, fmt.Errorf("brokerdb: prepare: %w", err)
 		}
 		*dst = st
@@ -149,14 +151,14 @@ func Open(path string, opts Options) (*Store, error) {
 	for _, n := range []int{insertChunk, insertSmall, 1} {
 		st, err := wdb.PrepareContext(context.Background(), insertSQL(n))
 		if err != nil {
-			s.Close()
+			_ = s.Close()
 			return nil, fmt.Errorf("brokerdb: prepare: %w", err)
 		}
 		s.ins[n] = st
 	}
 	var rows []topicRow
 	if err := w.WithContext(context.Background()).Find(&rows).Error; err != nil {
-		s.Close()
+		_ = s.Close()
 		return nil, fmt.Errorf("brokerdb: load topics: %w", err)
 	}
 	for _, t := range rows {
@@ -175,6 +177,12 @@ func (s *Store) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// closeRows closes rows on a read path where Close has nothing to report: once
+// Next returns false the rows are already closed and iteration errors come from
+// rows.Err, which callers check; on an early return the caller is already
+// returning an error.
+func closeRows(rows *sql.Rows) { _ = rows.Close() }
 
 // schema is the migration: idempotent DDL run at every Open.
 const schema = `
@@ -601,7 +609,7 @@ func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) (
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	out := make([]broker.Record, 0, min(limit, 1024))
 	for rows.Next() {
 		r, err := scanRecord(rows)
@@ -664,12 +672,14 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 			for rows.Next() {
 				var c cand
 				if err := rows.Scan(&c.seq, &c.deliveries); err != nil {
-					rows.Close()
+					closeRows(rows)
 					return err
 				}
 				cands = append(cands, c)
 			}
-			rows.Close()
+			if err := rows.Close(); err != nil {
+				return err
+			}
 			if err := rows.Err(); err != nil {
 				return err
 			}
@@ -703,7 +713,7 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		defer closeRows(rows)
 		for rows.Next() {
 			var (
 				r        broker.Record
@@ -741,7 +751,7 @@ func (s *Store) moveDead(ctx context.Context, tx *gorm.DB, id, dlID int64, seqs 
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
-			rows.Close()
+			closeRows(rows)
 			return err
 		}
 		h := make(map[string]string, len(r.Headers)+3)
@@ -757,7 +767,9 @@ func (s *Store) moveDead(ctx context.Context, tx *gorm.DB, id, dlID int64, seqs 
 		}
 		recs = append(recs, r)
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return err
+	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
@@ -920,7 +932,7 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 		for rows.Next() {
 			var seq, size int64
 			if err := rows.Scan(&seq, &size); err != nil {
-				rows.Close()
+				closeRows(rows)
 				return 0, err
 			}
 			freed += size
@@ -929,7 +941,9 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 				break
 			}
 		}
-		rows.Close()
+		if err := rows.Close(); err != nil {
+			return 0, err
+		}
 	}
 	var total int64
 	for cut > lo {
@@ -977,7 +991,7 @@ func (s *Store) Offsets(ctx context.Context, group string) (map[string]int64, er
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	out := map[string]int64{}
 	for rows.Next() {
 		var name string
@@ -996,7 +1010,7 @@ func (s *Store) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupE
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	var out []broker.DedupEntry
 	for rows.Next() {
 		var e broker.DedupEntry
@@ -1037,7 +1051,7 @@ func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	out := []broker.Observation{}
 	for rows.Next() {
 		var o broker.Observation

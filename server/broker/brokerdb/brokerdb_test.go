@@ -36,13 +36,19 @@ func TestBrokerDBOpen(t *testing.T) {
 	if _, err := st.Append(ctx, []broker.Batch{{Topic: "t", Records: make([]broker.Record, 1)}, {Topic: "gone", Records: make([]broker.Record, 1)}}); !errors.Is(err, broker.ErrTopicNotFound) {
 		t.Errorf("Append to a missing topic = %v, want ErrTopicNotFound", err)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Reopened: the failed transaction left nothing, the rest is there.
 	st, err = brokerdb.Open(path, brokerdb.Options{Synchronous: "normal"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	s, err := st.Stats(ctx, "t")
 	if err != nil || s.Events != 71 || s.NextOffset != 71 || s.FirstOffset != 0 || s.LastOffset != 70 || s.Bytes != 1+2 {
 		t.Errorf("Stats = %+v, %v", s, err)
