@@ -48,6 +48,7 @@ var compatReportOperations = document(
 // registerCompatReportRoutes registers /v1/compat.
 func (s *Server) registerCompatReportRoutes() {
 	s.registerOperations(compatReportOperations)
+	s.registerRuleRoutes()
 }
 
 // compatibilityCheckResponse is Confluent's {"is_compatible", "messages"};
