@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -20,30 +21,120 @@ var catalogErrors = []errorEntry{
 	{target: errInvalidAsyncAPI, status: http.StatusUnprocessableEntity, code: 42261},
 }
 
-// registerCatalogRoutes registers /v1/catalog: apply and export of the whole
+// tagCatalog groups the catalog's operations in the spec.
+const tagCatalog = "Catalog"
+
+// catalogOperations are the /v1/catalog routes: apply and export of the whole
 // catalog, entity reads, the graph of a scope, search, and AsyncAPI export and
-// import. Without a catalog they are not registered (404).
+// import.
+var catalogOperations = document(slices.Concat([]operation{
+	{Method: http.MethodGet, Path: "/v1/catalog", ID: "getCatalog", Summary: "Export the whole catalog in the catalog-as-code format",
+		Description: "YAML by default; JSON with Accept: application/json or format=json.",
+		Tags:        []string{tagCatalog}, Params: catalogFormatParams{},
+		Responses: []response{
+			{Body: catalogDocumentJSON{}, Description: "The catalog, as one catalog-as-code file."},
+			{Body: "", ContentType: "application/yaml"},
+		},
+		handler: (*Server).getCatalog},
+	{Method: http.MethodPut, Path: "/v1/catalog", ID: "applyCatalog", Summary: "Replace the catalog with catalog-as-code files, idempotently",
+		Description: "The body is either {\"files\":[{\"name\",\"content\"}]} (application/json) or one YAML file (any other type, named by file). " +
+			"A catalog with problems is refused with 422, one detail per problem (file, line, message), and nothing changes.",
+		Tags: []string{tagCatalog}, Params: applyParams{}, Body: applyRequest{}, BodyTypes: []string{"application/yaml"},
+		Responses: []response{{Body: applyResponse{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		handler:   (*Server).putCatalog},
+	{Method: http.MethodGet, Path: "/v1/catalog/search", ID: "searchCatalog", Summary: "Search the catalog: hits grouped by kind",
+		Tags: []string{tagCatalog}, Params: searchParams{}, Responses: []response{{Body: []hitGroupJSON{}}},
+		handler: (*Server).searchCatalog},
+	{Method: http.MethodGet, Path: "/v1/catalog/graph", ID: "getCatalogGraph", Summary: "The graph of an event, service, domain or flow",
+		Description: "JSON gives the nodes with their laid-out boxes and the edges; mermaid, dot and svg render the same graph.",
+		Tags:        []string{tagCatalog}, Params: graphParams{},
+		Responses: []response{
+			{Body: graphResponse{}},
+			{Body: "", ContentType: "text/plain", Description: "format=mermaid: a Mermaid flowchart."},
+			{Body: "", ContentType: "text/vnd.graphviz", Description: "format=dot: a Graphviz DOT graph."},
+			{Body: "", ContentType: "image/svg+xml", Description: "format=svg: the SVG the catalog pages show."},
+		},
+		Errors:  []int{http.StatusBadRequest, http.StatusNotFound},
+		handler: (*Server).getCatalogGraph},
+	{Method: http.MethodGet, Path: "/v1/catalog/services/{id}/asyncapi.yaml", ID: "getServiceAsyncAPI", Summary: "A service as an AsyncAPI 3.0 document",
+		Description: "YAML, downloaded as a file; format=json gives JSON.",
+		Tags:        []string{tagCatalog}, Params: asyncAPIParams{},
+		Responses: []response{
+			{Body: "", ContentType: "application/yaml", Description: "The AsyncAPI document."},
+			{Body: map[string]any{}},
+		},
+		Errors:  []int{http.StatusNotFound},
+		handler: (*Server).getServiceAsyncAPI},
+	{Method: http.MethodPost, Path: "/v1/catalog/import/asyncapi", ID: "importAsyncAPI", Summary: "Import an AsyncAPI 3.0 document",
+		Description: "Its application becomes a service (replaced if it exists), each message an event and each operation an edge; " +
+			"each payload schema is registered under the event's subject. Everything else in the catalog is kept.",
+		Tags: []string{tagCatalog}, Body: map[string]any{}, BodyTypes: []string{"application/yaml"},
+		Responses: []response{{Body: importAsyncAPIResponse{}}},
+		Errors:    []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		handler:   (*Server).importAsyncAPI},
+},
+	catalogEntityOperations("teams", "Team", "team", catalogTeamJSON{}, []catalogTeamJSON{}),
+	catalogEntityOperations("domains", "Domain", "domain", catalogDomainJSON{}, []catalogDomainJSON{}),
+	catalogEntityOperations("services", "Service", "service", catalogServiceJSON{}, []catalogServiceJSON{}),
+	catalogEntityOperations("events", "Event", "event, command or query", catalogEventJSON{}, []catalogEventJSON{}),
+	catalogEntityOperations("flows", "Flow", "flow", catalogFlowJSON{}, []catalogFlowJSON{}),
+)...)
+
+// catalogEntityOperations are GET /v1/catalog/{kind} and /v1/catalog/{kind}/{id}
+// for one kind: one and list are values of the entity's response struct and of
+// a slice of it; what names the entity for people.
+func catalogEntityOperations(kind, name, what string, one, list any) []operation {
+	return []operation{
+		{Method: http.MethodGet, Path: "/v1/catalog/" + kind, ID: "listCatalog" + name + "s", Summary: "List every " + what,
+			Tags: []string{tagCatalog}, Responses: []response{{Body: list, Description: "Sorted by id, in the catalog-as-code shape."}},
+			handler: func(s *Server, c *gin.Context) error { return s.listCatalog(c, kind) }},
+		{Method: http.MethodGet, Path: "/v1/catalog/" + kind + "/{id}", ID: "getCatalog" + name, Summary: "Get one " + what,
+			Tags: []string{tagCatalog}, Params: entityParams{}, Responses: []response{{Body: one}},
+			Errors:  []int{http.StatusNotFound},
+			handler: func(s *Server, c *gin.Context) error { return s.getCatalogEntity(c, kind) }},
+	}
+}
+
+// registerCatalogRoutes registers /v1/catalog. Without a catalog they are not
+// registered (404).
 func (s *Server) registerCatalogRoutes() {
 	if s.cfg.Catalog == nil {
 		return
 	}
-	g := s.engine.Group("/v1/catalog")
-	g.GET("", s.handle(s.getCatalog))
-	g.PUT("", s.handle(s.putCatalog))
-	g.GET("/search", s.handle(s.searchCatalog))
-	g.GET("/graph", s.handle(s.getCatalogGraph))
-	g.GET("/teams", s.handle(s.listCatalog("teams")))
-	g.GET("/teams/:id", s.handle(s.getCatalogEntity("teams")))
-	g.GET("/domains", s.handle(s.listCatalog("domains")))
-	g.GET("/domains/:id", s.handle(s.getCatalogEntity("domains")))
-	g.GET("/services", s.handle(s.listCatalog("services")))
-	g.GET("/services/:id", s.handle(s.getCatalogEntity("services")))
-	g.GET("/services/:id/asyncapi.yaml", s.handle(s.getServiceAsyncAPI))
-	g.GET("/events", s.handle(s.listCatalog("events")))
-	g.GET("/events/:id", s.handle(s.getCatalogEntity("events")))
-	g.GET("/flows", s.handle(s.listCatalog("flows")))
-	g.GET("/flows/:id", s.handle(s.getCatalogEntity("flows")))
-	g.POST("/import/asyncapi", s.handle(s.importAsyncAPI))
+	s.registerOperations(catalogOperations)
+}
+
+// catalogFormatParams are the parameters of GET /v1/catalog.
+type catalogFormatParams struct {
+	Format string `query:"format" enum:"yaml,json" description:"yaml (default) or json; wins over Accept."`
+}
+
+// applyParams are the parameters of PUT /v1/catalog.
+type applyParams struct {
+	File string `query:"file" description:"The name of a YAML body in error messages. Default: catalog.yaml."`
+}
+
+// searchParams are the parameters of GET /v1/catalog/search.
+type searchParams struct {
+	Q string `query:"q" description:"Words to find in names, ids, tags, owners, descriptions and event fields."`
+}
+
+// graphParams are the parameters of GET /v1/catalog/graph.
+type graphParams struct {
+	Scope  string `query:"scope" required:"true" description:"KIND:ID, KIND being event, service, domain or flow (event:order-placed)."`
+	Format string `query:"format" enum:"json,mermaid,dot,svg" description:"Default: json."`
+}
+
+// entityParams name a catalog entity.
+type entityParams struct {
+	ID string `path:"id" description:"The entity id."`
+}
+
+// asyncAPIParams are the parameters of GET /v1/catalog/services/{id}/asyncapi.yaml.
+type asyncAPIParams struct {
+	entityParams
+	Format string `query:"format" enum:"yaml,json" description:"Default: yaml."`
 }
 
 // wantsJSON reports whether the client asked for JSON rather than YAML.
@@ -59,7 +150,7 @@ func wantsJSON(c *gin.Context) bool {
 func (s *Server) getCatalog(c *gin.Context) error {
 	doc := s.cfg.Catalog.Document()
 	if wantsJSON(c) {
-		return writeJSON(c, http.StatusOK, doc)
+		return writeJSON(c, http.StatusOK, toCatalogDocumentJSON(doc))
 	}
 	y, err := catalog.ExportYAML(doc)
 	if err != nil {
@@ -72,7 +163,7 @@ func (s *Server) getCatalog(c *gin.Context) error {
 // applyRequest is the JSON body of PUT /v1/catalog: the catalog files, each with
 // its name (used in error messages) and content.
 type applyRequest struct {
-	Files []catalog.File `json:"files"`
+	Files []catalogFileJSON `json:"files" required:"true"`
 }
 
 // putCatalog serves PUT /v1/catalog: it replaces the catalog with the files sent,
@@ -92,7 +183,7 @@ func (s *Server) putCatalog(c *gin.Context) error {
 		if err := json.Unmarshal(body, &req); err != nil {
 			return errorf(http.StatusBadRequest, 40060, "body must be {\"files\":[{\"name\":...,\"content\":...}]}: "+err.Error())
 		}
-		files = req.Files
+		files = convertAll(req.Files, func(f catalogFileJSON) catalog.File { return catalog.File(f) })
 	} else {
 		name := c.DefaultQuery("file", "catalog.yaml")
 		files = []catalog.File{{Name: name, Data: string(body)}}
@@ -101,38 +192,33 @@ func (s *Server) putCatalog(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, res)
+	return writeJSON(c, http.StatusOK, applyResponse(res))
 }
 
 // searchCatalog serves GET /v1/catalog/search?q=: hits grouped by kind.
 func (s *Server) searchCatalog(c *gin.Context) error {
 	groups := s.cfg.Catalog.Search(c.Request.Context(), c.Query("q"), 0)
-	if groups == nil {
-		groups = []catalog.HitGroup{}
-	}
-	return writeJSON(c, http.StatusOK, groups)
+	return writeJSON(c, http.StatusOK, toHitGroupsJSON(groups))
 }
 
 // listCatalog serves GET /v1/catalog/{kind}: every entity of a kind, in the
 // catalog-as-code shape.
-func (s *Server) listCatalog(kind string) handlerFunc {
-	return func(c *gin.Context) error {
-		doc := s.cfg.Catalog.Document()
-		var v any
-		switch kind {
-		case "teams":
-			v = catalogList(doc.Teams)
-		case "domains":
-			v = catalogList(doc.Domains)
-		case "services":
-			v = catalogList(doc.Services)
-		case "events":
-			v = catalogList(doc.Events)
-		case "flows":
-			v = catalogList(doc.Flows)
-		}
-		return writeJSON(c, http.StatusOK, v)
+func (s *Server) listCatalog(c *gin.Context, kind string) error {
+	doc := s.cfg.Catalog.Document()
+	var v any
+	switch kind {
+	case "teams":
+		v = catalogList(convertAll(doc.Teams, func(t catalog.Team) catalogTeamJSON { return catalogTeamJSON(t) }))
+	case "domains":
+		v = catalogList(convertAll(doc.Domains, func(d catalog.Domain) catalogDomainJSON { return catalogDomainJSON(d) }))
+	case "services":
+		v = catalogList(convertAll(doc.Services, func(a catalog.Application) catalogServiceJSON { return catalogServiceJSON(a) }))
+	case "events":
+		v = catalogList(convertAll(doc.Events, func(e catalog.Event) catalogEventJSON { return catalogEventJSON(e) }))
+	case "flows":
+		v = catalogList(convertAll(doc.Flows, func(f catalog.Flow) catalogFlowJSON { return catalogFlowJSON(f) }))
 	}
+	return writeJSON(c, http.StatusOK, v)
 }
 
 func catalogList[T any](s []T) []T {
@@ -143,28 +229,42 @@ func catalogList[T any](s []T) []T {
 }
 
 // getCatalogEntity serves GET /v1/catalog/{kind}/{id}. Errors: 404 40460.
-func (s *Server) getCatalogEntity(kind string) handlerFunc {
-	return func(c *gin.Context) error {
-		id := c.Param("id")
-		var v any
-		var err error
-		switch kind {
-		case "teams":
-			v, err = s.cfg.Catalog.Team(id)
-		case "domains":
-			v, err = s.cfg.Catalog.Domain(id)
-		case "services":
-			v, err = s.cfg.Catalog.Application(id)
-		case "events":
-			v, err = s.cfg.Catalog.Event(id)
-		case "flows":
-			v, err = s.cfg.Catalog.Flow(id)
-		}
+func (s *Server) getCatalogEntity(c *gin.Context, kind string) error {
+	id := c.Param("id")
+	var v any
+	switch kind {
+	case "teams":
+		t, err := s.cfg.Catalog.Team(id)
 		if err != nil {
 			return err
 		}
-		return writeJSON(c, http.StatusOK, v)
+		v = catalogTeamJSON(*t)
+	case "domains":
+		d, err := s.cfg.Catalog.Domain(id)
+		if err != nil {
+			return err
+		}
+		v = catalogDomainJSON(*d)
+	case "services":
+		a, err := s.cfg.Catalog.Application(id)
+		if err != nil {
+			return err
+		}
+		v = catalogServiceJSON(*a)
+	case "events":
+		e, err := s.cfg.Catalog.Event(id)
+		if err != nil {
+			return err
+		}
+		v = catalogEventJSON(*e)
+	case "flows":
+		f, err := s.cfg.Catalog.Flow(id)
+		if err != nil {
+			return err
+		}
+		v = catalogFlowJSON(*f)
 	}
+	return writeJSON(c, http.StatusOK, v)
 }
 
 // graphResponse is GET /v1/catalog/graph in JSON: nodes with their computed

@@ -47,5 +47,5 @@ func (s *Server) importAsyncAPI(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, res)
+	return writeJSON(c, http.StatusOK, importAsyncAPIResponse(res))
 }

@@ -13,18 +13,23 @@ import (
 	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
+
+	"github.com/heraldhq/herald/catalog"
 )
 
 // operation describes one HTTP operation for the OpenAPI spec and, when handler
 // is set, also wires it into the engine (registerOperations), so the route and
 // its documentation cannot drift apart. Route files declare their operations in
-// a package-level variable through document; areas that register their routes
-// themselves (broker, catalog) call document with handler left nil:
+// a package-level variable through document, and their register…Routes passes
+// that variable to registerOperations (conditionally, for the broker and the
+// catalog); a route registered any other way has no documentation, which
+// TestOpenAPIDescribesEveryRoute catches:
 //
 //	var topicOperations = document(operation{Method: http.MethodPost,
-//		Path: "/v1/topics/{topic}/events", ID: "publish", Summary: "…",
-//		Params: publishParams{}, Body: publishRequest{},
-//		Responses: []response{{Body: publishResponse{}}}, Errors: []int{400, 404}})
+//		Path: "/v1/topics/{topic}/events", ID: "publishEvents", Summary: "…",
+//		Params: publishParams{}, Body: envelopeJSON{},
+//		Responses: []response{{Body: publishJSON{}}}, Errors: []int{400, 404},
+//		handler: (*Server).publishEvents})
 //
 // Then `go test ./server/ -run TestOpenAPIGolden -update` refreshes
 // testdata/openapi.json.
@@ -42,6 +47,10 @@ type operation struct {
 	Params any
 	// Body is the JSON request body struct the handler decodes. Nil: none.
 	Body any
+	// BodyTypes lists the other request content types the handler takes, each
+	// documented as text (a YAML file, a CloudEvent, wire-format bytes); the
+	// Description says how they are read.
+	BodyTypes []string
 	// Responses lists the success responses.
 	Responses []response
 	// Errors lists the HTTP statuses of the error responses (errorBody).
@@ -104,6 +113,12 @@ func ginPath(p string) string {
 	return b.String()
 }
 
+// schemaStandIns document the types whose JSON is not their Go shape (they
+// implement json.Marshaler) with a struct of the shape they write.
+var schemaStandIns = []struct{ typ, standIn any }{
+	{catalog.Step{}, flowStepJSON{}},
+}
+
 // apiVersion is the version of the HTTP API the spec describes (not the build).
 const apiVersion = "1.0.0"
 
@@ -127,6 +142,9 @@ func OpenAPI() ([]byte, error) {
 		jsonschema.InterceptDefName(func(_ reflect.Type, name string) string {
 			return strings.TrimSuffix(strings.TrimPrefix(name, "Server"), "JSON")
 		}))
+	for _, m := range schemaStandIns {
+		r.JSONSchemaReflector().AddTypeMapping(m.typ, m.standIn)
+	}
 	r.Spec.Info.WithTitle("Herald").WithVersion(apiVersion).
 		WithDescription("Event catalog, Confluent-compatible schema registry and validating broker.")
 	for _, op := range ops {
@@ -145,6 +163,13 @@ func OpenAPI() ([]byte, error) {
 		}
 		if op.Body != nil {
 			oc.AddReqStructure(op.Body)
+		}
+		for _, bt := range op.BodyTypes {
+			opts := []openapi.ContentOption{openapi.WithContentType(bt)}
+			if bt == "application/octet-stream" {
+				opts = append(opts, func(cu *openapi.ContentUnit) { cu.Format = "binary" })
+			}
+			oc.AddReqStructure(nil, opts...)
 		}
 		ct := contentTypeFor(op.Path)
 		for _, resp := range op.Responses {

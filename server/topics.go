@@ -67,25 +67,149 @@ const (
 	headerClient = "Herald-Client"
 )
 
+// tagBroker groups the broker's operations in the spec.
+const tagBroker = "Broker"
+
+// Statuses of the broker operations' error responses. Every operation can
+// answer 503 (the broker is shutting down); one that names a topic 404; one
+// that takes parameters 400; one that reads a JSON body 400, 413 and 415; one
+// that needs a stream or a queue 409 on the other kind.
+var (
+	brokerTopicErrors = []int{http.StatusNotFound, http.StatusServiceUnavailable}
+	brokerReadErrors  = []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable}
+	brokerBodyErrors  = []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge,
+		http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}
+)
+
+// topicOperations are the /v1/topics and /v1/groups routes.
+var topicOperations = document(
+	operation{Method: http.MethodGet, Path: "/v1/topics", ID: "listTopics", Summary: "List topics with what they hold and who uses them",
+		Tags: []string{tagBroker}, Responses: []response{{Body: topicListJSON{}}},
+		Errors:  []int{http.StatusServiceUnavailable},
+		handler: (*Server).listTopics},
+	operation{Method: http.MethodGet, Path: "/v1/topics/{topic}", ID: "getTopic", Summary: "Get a topic with what it holds and who uses it",
+		Tags: []string{tagBroker}, Params: topicPathParams{}, Responses: []response{{Body: topicInfoJSON{}}},
+		Errors:  brokerTopicErrors,
+		handler: (*Server).getTopic},
+	operation{Method: http.MethodPut, Path: "/v1/topics/{topic}", ID: "putTopic", Summary: "Create or update a topic, idempotently",
+		Description: "The value subject (and key subject) must exist and some live version of the value subject must be in the allowed range; a dead-letter topic must exist. Changing the kind of a topic that holds events is refused.",
+		Tags:        []string{tagBroker}, Params: topicPathParams{}, Body: topicJSON{},
+		Responses: []response{{Body: topicJSON{}}},
+		Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		handler: (*Server).putTopic},
+	operation{Method: http.MethodDelete, Path: "/v1/topics/{topic}", ID: "deleteTopic", Summary: "Delete a topic and everything stored for it",
+		Description: "A topic that is another topic's dead-letter topic cannot be deleted (409).",
+		Tags:        []string{tagBroker}, Params: topicPathParams{},
+		Responses: []response{{Status: http.StatusNoContent, Description: "Deleted."}},
+		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		handler:   (*Server).deleteTopic},
+	operation{Method: http.MethodPost, Path: "/v1/topics/{topic}/events", ID: "publishEvents", Summary: "Publish one event or an atomic batch, validated against the topic's contract",
+		Description: "The body is, by Content-Type: application/json, the envelope (on binary topics key and value are base64 strings of the bytes, the value in the Confluent wire format); " +
+			"application/cloudevents+json, one structured CloudEvent; application/cloudevents-batch+json, an array of them; " +
+			"any type with ce-* headers, one CloudEvent in HTTP binary mode whose data is the body; application/octet-stream, one event of a binary topic in the Confluent wire format. " +
+			"The answer comes after the events are durably committed. Invalid events refuse the whole batch (422, one detail per problem) unless the topic dead-letters them.",
+		Tags: []string{tagBroker}, Params: publishParams{}, Body: envelopeJSON{},
+		BodyTypes: []string{mediaCloudEvent, mediaCloudEvents, mediaOctets},
+		Responses: []response{{Body: publishJSON{}}},
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		handler: (*Server).publishEvents},
+	operation{Method: http.MethodGet, Path: "/v1/topics/{topic}/events", ID: "readEvents", Summary: "Read a page of a stream's events, optionally waiting for the first (long poll)",
+		Tags: []string{tagBroker}, Params: readEventsParams{}, Responses: []response{{Body: eventsJSON{}}},
+		Errors:  brokerReadErrors,
+		handler: (*Server).readEvents},
+	operation{Method: http.MethodGet, Path: "/v1/topics/{topic}/stream", ID: "streamEvents", Summary: "Follow a topic as Server-Sent Events",
+		Description: "Each stored event is an SSE event named \"event\" whose id is its offset and whose data is the event as in readEvents; an idle stream sends a comment every 15 s. " +
+			"A reconnecting client resumes after the last event it saw with Last-Event-ID. The stream ends when the server shuts down.",
+		Tags: []string{tagBroker}, Params: streamParams{},
+		Responses: []response{{Body: "", ContentType: "text/event-stream", Description: "An endless stream of events."}},
+		Errors:    brokerReadErrors,
+		handler:   (*Server).streamEvents},
+	operation{Method: http.MethodPost, Path: "/v1/topics/{topic}/receive", ID: "receiveMessages", Summary: "Lease messages of a queue, optionally waiting for the first (long poll)",
+		Description: "Each message comes with an ackId: ack it before its lease ends, or it is delivered again; after the topic's maxDeliveries it goes to the dead-letter topic.",
+		Tags:        []string{tagBroker}, Params: receiveParams{}, Responses: []response{{Body: messagesJSON{}}},
+		Errors:  brokerReadErrors,
+		handler: (*Server).receiveMessages},
+	operation{Method: http.MethodPost, Path: "/v1/topics/{topic}/ack", ID: "ackMessages", Summary: "Acknowledge leased messages: they are deleted",
+		Description: "Stale or unknown ack ids are skipped (the lease ended and the message went to another consumer, or it was already acknowledged).",
+		Tags:        []string{tagBroker}, Params: topicPathParams{}, Body: ackJSON{},
+		Responses: []response{{Body: ackResultJSON{}, Description: "acked counts the messages deleted."}},
+		Errors:    brokerBodyErrors,
+		handler:   (*Server).ackMessages},
+	operation{Method: http.MethodPost, Path: "/v1/topics/{topic}/nack", ID: "nackMessages", Summary: "Give leased messages back, to be delivered again at once or after a delay",
+		Tags: []string{tagBroker}, Params: topicPathParams{}, Body: ackJSON{},
+		Responses: []response{{Body: ackResultJSON{}, Description: "nacked counts the messages given back."}},
+		Errors:    brokerBodyErrors,
+		handler:   (*Server).nackMessages},
+	operation{Method: http.MethodGet, Path: "/v1/groups/{group}/offsets", ID: "getGroupOffsets", Summary: "Get a consumer group's committed offsets",
+		Tags: []string{tagBroker}, Params: groupPathParams{}, Responses: []response{{Body: groupOffsetsJSON{}, Description: "Empty for an unknown group."}},
+		Errors:  []int{http.StatusBadRequest, http.StatusServiceUnavailable},
+		handler: (*Server).getGroupOffsets},
+	operation{Method: http.MethodPost, Path: "/v1/groups/{group}/offsets", ID: "commitGroupOffsets", Summary: "Commit a consumer group's offsets",
+		Description: "Each offset is the next one the group will read: the last processed plus one, between 0 and the topic's next offset. The answer is every offset of the group.",
+		Tags:        []string{tagBroker}, Params: groupPathParams{}, Body: groupOffsetsJSON{},
+		Responses: []response{{Body: groupOffsetsJSON{}}},
+		Errors:    brokerBodyErrors,
+		handler:   (*Server).commitGroupOffsets},
+)
+
 // registerTopicRoutes registers /v1/topics and /v1/groups when a broker is
 // configured; without one those paths answer 404.
 func (s *Server) registerTopicRoutes() {
 	if s.cfg.Broker == nil {
 		return
 	}
-	e := s.engine
-	e.GET("/v1/topics", s.handle(s.listTopics))
-	e.GET("/v1/topics/:topic", s.handle(s.getTopic))
-	e.PUT("/v1/topics/:topic", s.handle(s.putTopic))
-	e.DELETE("/v1/topics/:topic", s.handle(s.deleteTopic))
-	e.POST("/v1/topics/:topic/events", s.handle(s.publishEvents))
-	e.GET("/v1/topics/:topic/events", s.handle(s.readEvents))
-	e.GET("/v1/topics/:topic/stream", s.handle(s.streamEvents))
-	e.POST("/v1/topics/:topic/receive", s.handle(s.receiveMessages))
-	e.POST("/v1/topics/:topic/ack", s.handle(s.ackMessages))
-	e.POST("/v1/topics/:topic/nack", s.handle(s.nackMessages))
-	e.GET("/v1/groups/:group/offsets", s.handle(s.getGroupOffsets))
-	e.POST("/v1/groups/:group/offsets", s.handle(s.commitGroupOffsets))
+	s.registerOperations(topicOperations)
+}
+
+// topicPathParams names the topic of a /v1/topics/{topic} route.
+type topicPathParams struct {
+	Topic string `path:"topic" description:"The topic name."`
+}
+
+// groupPathParams names the consumer group of a /v1/groups/{group} route.
+type groupPathParams struct {
+	Group string `path:"group" description:"The consumer group: 1 to 255 printable characters."`
+}
+
+// publishParams are the parameters of POST /v1/topics/{topic}/events.
+type publishParams struct {
+	topicPathParams
+	Client         string `header:"Herald-Client" description:"Names the producing client: the catalog shows it as an observed producer."`
+	IdempotencyKey string `header:"Idempotency-Key" description:"Stands for the id of events that have none, for deduplication (in a batch: the key, a slash and the event's index)."`
+}
+
+// positionParams choose where a stream read starts; reads and event streams
+// share them (readParams reads them).
+type positionParams struct {
+	topicPathParams
+	From   string `query:"from" description:"earliest, latest, an offset or an RFC 3339 time. Default: the group's committed offset, else earliest."`
+	Group  string `query:"group" description:"A consumer group: start at its committed offset and record the read as observed consumption (streams only)."`
+	Client string `header:"Herald-Client" description:"Names the consuming client: with group, the catalog shows it as an observed consumer (else the group name)."`
+}
+
+// readEventsParams are the parameters of GET /v1/topics/{topic}/events.
+type readEventsParams struct {
+	positionParams
+	Limit int    `query:"limit" minimum:"0" maximum:"10000" description:"Most events returned. Default: 100."`
+	Wait  string `query:"wait" description:"Long poll: wait up to this long for a first event when there is none, as a duration (5s, 500ms) or whole seconds; at most 60s."`
+}
+
+// streamParams are the parameters of GET /v1/topics/{topic}/stream.
+type streamParams struct {
+	positionParams
+	Limit       int    `query:"limit" minimum:"0" maximum:"10000" description:"Most events per read of the log. Default: 500."`
+	LastEventID string `header:"Last-Event-ID" description:"The offset of the last event received: the stream resumes after it (wins over from and group)."`
+}
+
+// receiveParams are the parameters of POST /v1/topics/{topic}/receive.
+type receiveParams struct {
+	topicPathParams
+	Max        int    `query:"max" minimum:"0" maximum:"10000" description:"Most messages leased. Default: 10."`
+	Visibility string `query:"visibility" description:"The lease, as a duration or whole seconds; at most 12h. Default: the topic's visibility."`
+	Wait       string `query:"wait" description:"Long poll: wait up to this long for a first message when there is none, as a duration (5s, 500ms) or whole seconds; at most 60s."`
+	Client     string `header:"Herald-Client" description:"Names the consuming client: the catalog shows it as an observed consumer."`
 }
 
 // topicJSON is a topic's configuration, in requests and responses.
