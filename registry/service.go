@@ -81,6 +81,10 @@ func (s *Service) format(t compat.SchemaType) (compat.Format, error) {
 	return f, nil
 }
 
+// Ping checks that the store answers, for readiness probes: it reads nothing
+// and bypasses the caches. Errors: the store's, untranslated.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
 // Types lists the schema types the registry accepts, in compat.SchemaTypes order.
 func (s *Service) Types() []compat.SchemaType {
 	var out []compat.SchemaType

@@ -106,3 +106,25 @@ func TestSchemaByIDWithSubjectFollowsDeletes(t *testing.T) {
 		t.Fatalf("by id with another subject = %+v, %v", got, err)
 	}
 }
+
+func TestPingReportsTheStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := registrydb.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping on a live store = %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("Ping on a closed store = nil, want an error")
+	}
+}

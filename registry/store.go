@@ -154,4 +154,7 @@ type Store interface {
 	// Update runs fn in one transaction, committed when fn returns nil and rolled
 	// back otherwise; fn's error is returned unchanged.
 	Update(ctx context.Context, fn func(tx Tx) error) error
+	// Ping checks that the store answers (the database is reachable and open).
+	// Errors: the driver's, untranslated.
+	Ping(ctx context.Context) error
 }

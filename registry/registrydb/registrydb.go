@@ -6,6 +6,7 @@ package registrydb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -20,7 +21,7 @@ import (
 // Store is a registry.Store on a SQLite database.
 type Store struct {
 	queries
-	sqlDB interface{ Close() error }
+	sqlDB *sql.DB
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -69,6 +70,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping checks that the database answers; after Close it fails.
+func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
 
 // Update runs fn in one transaction (BEGIN IMMEDIATE: it holds SQLite's write lock
 // from the start).

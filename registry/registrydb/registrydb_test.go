@@ -284,3 +284,18 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatal("Open in a missing directory succeeded")
 	}
 }
+
+func TestPing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := open(t, filepath.Join(t.TempDir(), "r.db"))
+	if err := st.Ping(ctx); err != nil {
+		t.Fatalf("Ping on an open store = %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ping(ctx); err == nil {
+		t.Fatal("Ping on a closed store = nil, want an error")
+	}
+}
