@@ -13,6 +13,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -57,6 +58,10 @@ type Server struct {
 	specOnce sync.Once
 	spec     []byte
 	specErr  error
+
+	// drain is cancelled by Drain; handlers that wait for events watch it.
+	drain      context.Context
+	drainStart context.CancelFunc
 }
 
 // New validates cfg and builds the server with every route.
@@ -82,6 +87,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics()}
+	s.drain, s.drainStart = context.WithCancel(context.Background())
 
 	e := s.engine
 	// Subjects are percent-encoded path segments that may contain "/" (Protobuf
@@ -106,6 +112,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
+
+// Drain ends the requests that wait for events, so that a graceful shutdown
+// (http.Server.Shutdown) need not wait for them: open event streams end (SSE
+// clients resume elsewhere with Last-Event-ID), and long polls of reads and
+// receives stop waiting and answer at once with what there is. Streams opened
+// afterwards are refused (503, 50320) and long polls do not wait. Every other
+// request, publishes included, runs to its end. Pass it to
+// http.Server.RegisterOnShutdown; calling it again does nothing.
+func (s *Server) Drain() { s.drainStart() }
 
 // ServeHTTP implements http.Handler. Requests under /contexts/{ctx}/… are first
 // rewritten into their context-qualified form (see rewriteContextPath).

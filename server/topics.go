@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -404,6 +405,30 @@ func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Durat
 	return d, nil
 }
 
+// waitContext derives the context of a wait for events from parent: it also
+// ends when drain does (Server.Drain). stop releases it.
+func waitContext(parent, drain context.Context) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	unregister := context.AfterFunc(drain, cancel)
+	return ctx, func() { unregister(); cancel() }
+}
+
+// longPoll runs read, which may wait up to wait for something to return. drain
+// (Server.Drain) ends the wait: read then runs again without waiting, so the
+// client gets what there is now rather than an error; once drain has ended,
+// read never waits.
+func longPoll[T any](ctx, drain context.Context, wait time.Duration, read func(ctx context.Context, wait time.Duration) (T, error)) (T, error) {
+	if wait > 0 && drain.Err() == nil {
+		wctx, stop := waitContext(ctx, drain)
+		res, err := read(wctx, wait)
+		stop()
+		if err == nil || ctx.Err() != nil || drain.Err() == nil {
+			return res, err
+		}
+	}
+	return read(ctx, 0)
+}
+
 // listTopics handles GET /v1/topics.
 func (s *Server) listTopics(c *gin.Context) error {
 	infos, err := s.cfg.Broker.Topics(c.Request.Context())
@@ -561,7 +586,11 @@ func (s *Server) readEvents(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	rr, err := brk.Read(c.Request.Context(), broker.ReadRequest{Topic: t.Name, From: p.from, Limit: p.limit, Wait: p.wait, Group: p.group, Client: c.GetHeader(headerClient)})
+	req := broker.ReadRequest{Topic: t.Name, From: p.from, Limit: p.limit, Group: p.group, Client: c.GetHeader(headerClient)}
+	rr, err := longPoll(c.Request.Context(), s.drain, p.wait, func(ctx context.Context, wait time.Duration) (broker.ReadResult, error) {
+		req.Wait = wait
+		return brk.Read(ctx, req)
+	})
 	if err != nil {
 		return err
 	}
@@ -575,7 +604,8 @@ func (s *Server) readEvents(c *gin.Context) error {
 // streamEvents handles GET /v1/topics/{topic}/stream: Server-Sent Events, one
 // "event" per stored event with its offset as the SSE id, so a reconnecting
 // client resumes after the last one it saw (Last-Event-ID). from and group
-// choose the start as for reads; Last-Event-ID wins over both.
+// choose the start as for reads; Last-Event-ID wins over both. The stream ends
+// when the server drains (Drain).
 func (s *Server) streamEvents(c *gin.Context) error {
 	brk := s.cfg.Broker
 	t, err := brk.TopicConfig(c.Param("topic"))
@@ -593,17 +623,22 @@ func (s *Server) streamEvents(c *gin.Context) error {
 		}
 		p.from = broker.Position{Kind: broker.AtOffset, Offset: n + 1}
 	}
-	ctx := c.Request.Context()
+	if s.drain.Err() != nil {
+		return fmt.Errorf("%w: the server is shutting down", broker.ErrClosed)
+	}
 	client := c.GetHeader(headerClient)
 	limit := p.limit
 	if limit == 0 {
 		limit = 500
 	}
 	// Resolve the start (and any error) before committing to a 200 stream.
-	rr, err := brk.Read(ctx, broker.ReadRequest{Topic: t.Name, From: p.from, Limit: limit, Group: p.group, Client: client})
+	rr, err := brk.Read(c.Request.Context(), broker.ReadRequest{Topic: t.Name, From: p.from, Limit: limit, Group: p.group, Client: client})
 	if err != nil {
 		return err
 	}
+	// The stream ends when the client goes or the server drains.
+	ctx, stop := waitContext(c.Request.Context(), s.drain)
+	defer stop()
 	w := c.Writer
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -662,7 +697,11 @@ func (s *Server) receiveMessages(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	recs, err := brk.Receive(c.Request.Context(), broker.ReceiveRequest{Topic: t.Name, Max: max, Visibility: vis, Wait: wait, Client: c.GetHeader(headerClient)})
+	req := broker.ReceiveRequest{Topic: t.Name, Max: max, Visibility: vis, Client: c.GetHeader(headerClient)}
+	recs, err := longPoll(c.Request.Context(), s.drain, wait, func(ctx context.Context, wait time.Duration) ([]broker.Record, error) {
+		req.Wait = wait
+		return brk.Receive(ctx, req)
+	})
 	if err != nil {
 		return err
 	}

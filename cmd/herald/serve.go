@@ -147,6 +147,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for every request in flight. Event streams and long polls
+	// would hold it for the whole grace period, so they end as it starts;
+	// everything else (publishes waiting for their commit included) finishes.
+	m.srv.RegisterOnShutdown(srv.Drain)
 	go func() {
 		err := m.srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -189,8 +193,9 @@ func (m *Main) URL() string { return "http://" + m.Addr() }
 // Done reports the HTTP server's exit: nil after Close, an error if it failed.
 func (m *Main) Done() <-chan error { return m.errc }
 
-// Close stops accepting requests, lets in-flight ones finish (up to a grace
-// period), then closes the catalog, the broker and the database.
+// Close stops accepting requests, ends event streams and long polls, lets the
+// other requests in flight finish (up to a grace period), then closes the
+// catalog, the broker and the database.
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
 		var errs []error

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// ordersSchema is the JSON Schema of the events these tests publish.
+const ordersSchema = `{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}`
+
+// setupOrdersTopic registers orders-value and creates the stream topic orders.
+func setupOrdersTopic(t *testing.T, m *Main) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"schemaType": "JSON", "schema": ordersSchema})
+	call(t, http.MethodPost, m.URL()+"/subjects/orders-value/versions", "application/vnd.schemaregistry.v1+json", string(body))
+	call(t, http.MethodPut, m.URL()+"/v1/topics/orders", "application/json", `{"valueSubject":"orders-value"}`)
+}
+
+// call sends a request and fails unless it answers 200.
+func call(t *testing.T, method, url, contentType, body string) []byte {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %d %s %v", method, url, resp.StatusCode, b, err)
+	}
+	return b
+}
+
+// TestCloseEndsEventStreams: an open event stream does not hold shutdown for
+// its grace period (Close would then fail with the deadline), and it ends.
+func TestCloseEndsEventStreams(t *testing.T) {
+	t.Parallel()
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: discardLogger(), Version: "test"})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, m)
+	setupOrdersTopic(t, m)
+
+	resp, err := http.Get(m.URL() + "/v1/topics/orders/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: status %d", resp.StatusCode)
+	}
+	body := bufio.NewReader(resp.Body)
+	// The first batch (a keep-alive comment on an empty topic) has arrived: the
+	// stream is open and waiting for events.
+	if line, err := body.ReadString('\n'); err != nil || !strings.HasPrefix(line, ":") {
+		t.Fatalf("first line %q, %v; want a comment", line, err)
+	}
+
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	if rest, err := io.ReadAll(body); err != nil {
+		t.Errorf("the stream ended with %v after %q", err, rest)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if err := <-m.Done(); err != nil {
+		t.Errorf("Done = %v", err)
+	}
+}
+
+// TestCloseKeepsAcknowledgedPublishes closes a Main while publishers run and
+// finds every event it acknowledged after a restart.
+func TestCloseKeepsAcknowledgedPublishes(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "herald.db")
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: db, Logger: discardLogger(), Version: "test"})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, m)
+	setupOrdersTopic(t, m)
+	url := m.URL() + "/v1/topics/orders/events"
+
+	var (
+		mu    sync.Mutex
+		acked []string
+		wg    sync.WaitGroup
+	)
+	started := make(chan struct{}, 4)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				resp, err := http.Post(url, "application/json", strings.NewReader(`{"events":[{"id":"`+id+`","value":{"id":"`+id+`"}}]}`))
+				if err != nil {
+					return // the server is gone
+				}
+				_, _ = io.Copy(io.Discard, resp.Body) // only the status matters
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return // refused: not acknowledged
+				}
+				mu.Lock()
+				acked = append(acked, id)
+				mu.Unlock()
+				if i == 0 {
+					started <- struct{}{}
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-started
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	wg.Wait()
+
+	m2 := startMain(t, db)
+	var page struct {
+		Events []struct {
+			ID string `json:"id"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(call(t, http.MethodGet, m2.URL()+"/v1/topics/orders/events?from=earliest&limit=10000", "", ""), &page); err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, e := range page.Events {
+		stored[e.ID] = true
+	}
+	for _, id := range acked {
+		if !stored[id] {
+			t.Errorf("event %s was acknowledged but is not stored after the restart", id)
+		}
+	}
+	t.Logf("%d acknowledged, %d stored", len(acked), len(page.Events))
+}
