@@ -42,8 +42,9 @@ type operation struct {
 	Description string
 	// Tags group operations in the rendered docs.
 	Tags []string
-	// Params is a struct whose `path` and `query` tagged fields are the
-	// operation's parameters, the same struct the handler fills. Nil: none.
+	// Params is a struct whose `path`, `query` and `header` tagged fields are
+	// the operation's parameters: the struct the handler fills, or (broker
+	// routes, which parse as they read) one naming what it reads. Nil: none.
 	Params any
 	// Body is the JSON request body struct the handler decodes. Nil: none.
 	Body any
