@@ -21,7 +21,7 @@ import (
 
 // The memory budgets of DESIGN.md, in MB of resident memory.
 const (
-	idleBudgetMB = 60
+	idleBudgetMB    = 60
 	schemasBudgetMB = 500
 )
 
