@@ -3,7 +3,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOBIN := $(shell go env GOPATH)/bin
 GOLANGCI_LINT := $(GOBIN)/golangci-lint
 
-.PHONY: build run check fmt vet lint test race bench fuzz tools
+.PHONY: build run check fmt vet lint test race bench bench-rss tools
 
 build:
 	CGO_ENABLED=1 go build -o bin/herald ./cmd/herald
@@ -35,5 +35,10 @@ test:
 race:
 	go test -race -timeout 30m ./...
 
+# bench runs every benchmark except the memory ones, which start a real server
+# and register 100k schemas (bench-rss).
 bench:
-	go test -run '^$$' -bench . -benchmem ./...
+	go test -run '^$$' -bench . -skip RSS -benchmem ./...
+
+bench-rss:
+	go test -run '^$$' -bench RSS -benchtime 1x -timeout 60m ./cmd/herald/
