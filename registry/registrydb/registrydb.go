@@ -152,6 +152,15 @@ var migrations = []string{
 		mode    TEXT NOT NULL,
 		PRIMARY KEY (context, subject)
 	);`,
+	// SchemaByHash orders by id and VersionsByID by subject and version: with an
+	// index on the filter alone, SQLite preferred the primary key (which gives
+	// that order) and scanned every schema or version of the context, making
+	// each registration O(schemas). These indexes serve filter and order both;
+	// the old ones are their prefixes.
+	`CREATE INDEX schemas_by_hash_id ON schemas(context, hash, id);
+	DROP INDEX schemas_by_hash;
+	CREATE INDEX versions_by_schema_subject ON versions(context, schema_id, subject, version);
+	DROP INDEX versions_by_schema;`,
 }
 
 func migrate(ctx context.Context, db *gorm.DB) error {
