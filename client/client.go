@@ -1,3 +1,259 @@
 // Package client is Herald's Go SDK: a registry client with caches, serde in the
 // Confluent wire format, a validating producer and a consumer helper.
+//
+// A Client talks to one Herald server (or any Confluent-compatible registry for
+// the registry calls). Schemas fetched by id are cached forever, because a schema
+// id never changes meaning; registrations are cached per subject and schema text.
+//
+//	c, err := client.New("http://localhost:8081", client.ClientName("billing"))
+//	sch, err := c.SchemaByID(ctx, 17)
+//
+// Serde encodes and decodes payloads in the Confluent wire format (magic byte 0,
+// big-endian schema id, for Protobuf the message-index path, then the payload),
+// validating them against their schema. Producer validates events locally before
+// publishing them to a topic of Herald's broker, so a bad event costs no network
+// round trip; Consumer reads a stream with a consumer group or leases messages of
+// a queue.
+//
+// The package imports only the standard library and Herald's compat packages, so
+// other modules can depend on it cheaply. Every type is safe for concurrent use
+// unless its comment says otherwise.
 package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/compat/protobuf"
+)
+
+// Media types the client sends.
+const (
+	mediaRegistry = "application/vnd.schemaregistry.v1+json"
+	mediaJSON     = "application/json"
+	headerClient  = "Herald-Client"
+)
+
+// maxErrorBody bounds how much of an error response is read.
+const maxErrorBody = 1 << 20
+
+// Client is a connection to a Herald server. Create it with New; it is safe for
+// concurrent use.
+type Client struct {
+	base *url.URL
+	cfg  config
+
+	// byID holds fetched schemas by id, forever: ids are immutable.
+	byID flight[int, Schema]
+	// parsed holds parsed schemas by id, with their references resolved.
+	parsed flight[int, compat.Schema]
+	// refVersions holds referenced subject versions, fetched to resolve references.
+	refVersions flight[subjectVersion, SubjectSchema]
+	// registered holds ids returned by Register, by subject and schema.
+	registered flight[registerKey, int]
+}
+
+// subjectVersion names one version of a subject.
+type subjectVersion struct {
+	subject string
+	version int
+}
+
+// registerKey is what a registration is cached by.
+type registerKey struct {
+	subject   string
+	typ       compat.SchemaType
+	text      string
+	refs      string
+	normalize bool
+}
+
+// New returns a client for the server at baseURL (for example
+// "http://localhost:8081"; a path prefix is kept). It makes no request.
+func New(baseURL string, opts ...Opt) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("client: base URL %q: %w", baseURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("client: base URL %q: want an http or https URL", baseURL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("client: base URL %q: no host", baseURL)
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if cfg.timeout < 0 {
+		return nil, errors.New("client: Timeout must not be negative")
+	}
+	return &Client{base: u, cfg: cfg}, nil
+}
+
+// format returns the compat format for a schema type.
+func format(t compat.SchemaType) (compat.Format, error) {
+	switch t {
+	case compat.Avro:
+		return avro.New(), nil
+	case compat.JSON:
+		return jsonschema.New(), nil
+	case compat.Protobuf:
+		return protobuf.New(), nil
+	}
+	return nil, fmt.Errorf("%w %s", compat.ErrUnknownSchemaType, t)
+}
+
+// request is one HTTP exchange with the server.
+type request struct {
+	method string
+	path   string // already escaped
+	query  url.Values
+	body   any    // marshalled as JSON when not nil
+	native bool   // a /v1 endpoint: application/json rather than the registry type
+	wait   time.Duration
+}
+
+// do sends r and decodes a 2xx JSON answer into out (when not nil). Any other
+// status is an *APIError.
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	if c.cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout+r.wait)
+		defer cancel()
+	}
+	u := *c.base
+	u.Path = c.base.Path + r.path
+	u.RawPath = c.base.EscapedPath() + r.path
+	if len(r.query) > 0 {
+		u.RawQuery = r.query.Encode()
+	}
+	media := mediaRegistry
+	if r.native {
+		media = mediaJSON
+	}
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", media)
+	}
+	req.Header.Set("Accept", media)
+	for k, vs := range c.cfg.header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if c.cfg.name != "" {
+		req.Header.Set(headerClient, c.cfg.name)
+	}
+	if c.cfg.user != "" || c.cfg.password != "" {
+		req.SetBasicAuth(c.cfg.user, c.cfg.password)
+	}
+	resp, err := c.cfg.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return readAPIError(resp, r.method, r.path)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", r.method, r.path, err)
+	}
+	return nil
+}
+
+// flight caches values by key forever and makes concurrent misses for one key
+// share a single load. Failed loads are not cached.
+type flight[K comparable, V any] struct {
+	mu sync.Mutex // protects m
+	m  map[K]*flightCall[V]
+}
+
+// flightCall is one load: done is closed when val and err are set.
+type flightCall[V any] struct {
+	done chan struct{}
+	val  V
+	err  error
+}
+
+// get returns the cached value of k, or loads it. A caller whose ctx ends while
+// waiting for another caller's load returns ctx.Err().
+func (f *flight[K, V]) get(ctx context.Context, k K, load func() (V, error)) (V, error) {
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[K]*flightCall[V]{}
+	}
+	if c, ok := f.m[k]; ok {
+		f.mu.Unlock()
+		select {
+		case <-c.done:
+			if c.err != nil {
+				// The load failed: try again ourselves rather than share an
+				// error that may have been the other caller's context.
+				return f.get(ctx, k, load)
+			}
+			return c.val, nil
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
+	}
+	c := &flightCall[V]{done: make(chan struct{})}
+	f.m[k] = c
+	f.mu.Unlock()
+	c.val, c.err = load()
+	if c.err != nil {
+		f.mu.Lock()
+		if f.m[k] == c {
+			delete(f.m, k)
+		}
+		f.mu.Unlock()
+	}
+	close(c.done)
+	return c.val, c.err
+}
+
+// peek returns the cached value of k without loading it.
+func (f *flight[K, V]) peek(k K) (V, bool) {
+	f.mu.Lock()
+	c, ok := f.m[k]
+	f.mu.Unlock()
+	if ok {
+		select {
+		case <-c.done:
+			if c.err == nil {
+				return c.val, true
+			}
+		default:
+		}
+	}
+	var zero V
+	return zero, false
+}
