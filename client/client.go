@@ -121,8 +121,8 @@ type request struct {
 	method string
 	path   string // already escaped
 	query  url.Values
-	body   any    // marshalled as JSON when not nil
-	native bool   // a /v1 endpoint: application/json rather than the registry type
+	body   any  // marshalled as JSON when not nil
+	native bool // a /v1 endpoint: application/json rather than the registry type
 	wait   time.Duration
 }
 

@@ -57,9 +57,9 @@ func (e *APIError) EventProblems() []EventProblem {
 
 // errorBody is every error response of the server.
 type errorBody struct {
-	ErrorCode  int               `json:"error_code"`
-	Message    string            `json:"message"`
-	Details    json.RawMessage   `json:"details"`
+	ErrorCode  int                `json:"error_code"`
+	Message    string             `json:"message"`
+	Details    json.RawMessage    `json:"details"`
 	Violations []compat.Violation `json:"violations"`
 }
 
