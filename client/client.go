@@ -124,6 +124,8 @@ type request struct {
 	body   any  // marshalled as JSON when not nil
 	native bool // a /v1 endpoint: application/json rather than the registry type
 	wait   time.Duration
+	// contentType overrides the body's media type.
+	contentType string
 }
 
 // do sends r and decodes a 2xx JSON answer into out (when not nil). Any other
@@ -157,7 +159,11 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
 	}
 	if r.body != nil {
-		req.Header.Set("Content-Type", media)
+		ct := media
+		if r.contentType != "" {
+			ct = r.contentType
+		}
+		req.Header.Set("Content-Type", ct)
 	}
 	req.Header.Set("Accept", media)
 	for k, vs := range c.cfg.header {
