@@ -17,12 +17,20 @@ type idKey struct {
 // cache holds what never changes for a given (context, id): the stored content and
 // its parsed form. Only a hard delete that removes the content (and DeleteContext)
 // evicts; soft deletes keep it, because soft-deleted ids must still resolve.
+//
+// The content of every id read is kept (a few hundred bytes each: GET
+// /schemas/ids/{id} is the hottest path). Parsed schemas weigh kilobytes each
+// (a compiled JSON Schema far more than its text), so only the most recently
+// used ones are kept: a compatibility check touches its subject's versions on
+// every registration and the broker its topics' schemas on every publish, so
+// those stay while the long tail is parsed again on demand.
 type cache struct {
-	// mu protects records and parsed. It is taken after Service.writeMu, never
-	// before, and never held across a store call.
+	// mu protects records, parsed, holders and gen. It is taken after
+	// Service.writeMu, never before, and never held across a store call.
 	mu      sync.RWMutex
 	records map[idKey]SchemaRecord
-	parsed  map[idKey]compat.Schema
+	// parsed is bounded; a hit reorders it, so reads take mu for writing.
+	parsed *lru[idKey, compat.Schema]
 	// holders remembers, for GET /schemas/ids/{id}?subject=s (what
 	// confluent-kafka-go's deserializer calls), the latest version of s holding
 	// the id. Unlike the rest it can change, so every local write clears it; only
@@ -41,8 +49,9 @@ type holderKey struct {
 	id           int
 }
 
-func newCache() *cache {
-	return &cache{records: map[idKey]SchemaRecord{}, parsed: map[idKey]compat.Schema{}, holders: map[holderKey]VersionRecord{}}
+// newCache returns a cache keeping at most parsedLimit parsed schemas.
+func newCache(parsedLimit int) *cache {
+	return &cache{records: map[idKey]SchemaRecord{}, parsed: newLRU[idKey, compat.Schema](parsedLimit), holders: map[holderKey]VersionRecord{}}
 }
 
 // holder returns the cached holder of k, or the generation to pass to putHolder.
@@ -84,22 +93,22 @@ func (c *cache) putRecord(r SchemaRecord) {
 }
 
 func (c *cache) parsedSchema(k idKey) (compat.Schema, bool) {
-	c.mu.RLock()
-	p, ok := c.parsed[k]
-	c.mu.RUnlock()
+	c.mu.Lock()
+	p, ok := c.parsed.get(k)
+	c.mu.Unlock()
 	return p, ok
 }
 
 func (c *cache) putParsed(k idKey, p compat.Schema) {
 	c.mu.Lock()
-	c.parsed[k] = p
+	c.parsed.put(k, p)
 	c.mu.Unlock()
 }
 
 func (c *cache) evict(k idKey) {
 	c.mu.Lock()
 	delete(c.records, k)
-	delete(c.parsed, k)
+	c.parsed.remove(k)
 	c.mu.Unlock()
 }
 
@@ -110,11 +119,7 @@ func (c *cache) evictContext(ctx string) {
 			delete(c.records, k)
 		}
 	}
-	for k := range c.parsed {
-		if k.ctx == ctx {
-			delete(c.parsed, k)
-		}
-	}
+	c.parsed.removeIf(func(k idKey) bool { return k.ctx == ctx })
 	c.mu.Unlock()
 }
 

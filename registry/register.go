@@ -331,7 +331,7 @@ func (s *Service) check(ctx context.Context, r Reader, cfg Config, level compat.
 		group = *cfg.CompatibilityGroup
 	}
 	var used []oldSchema
-	var prevs []compat.Previous
+	var vs []VersionRecord
 	want := property(cand.rec.Metadata, group)
 	for _, v := range live {
 		rec, err := s.record(ctx, r, v.Context, v.ID)
@@ -341,12 +341,26 @@ func (s *Service) check(ctx context.Context, r Reader, cfg Config, level compat.
 		if group != "" && property(rec.Metadata, group) != want {
 			continue
 		}
+		used = append(used, oldSchema{version: v.Version, text: rec.Text})
+		vs = append(vs, v)
+	}
+	// Parse only what the level reads (compat.Check reads nothing under NONE and
+	// the latest version under a non-transitive level): parsed schemas are a
+	// bounded cache, and a subject with many versions would otherwise parse
+	// them all again on every registration once they fell out of it.
+	switch {
+	case level == compat.None:
+		used, vs = nil, nil
+	case !level.Transitive() && len(used) > 1:
+		used, vs = used[len(used)-1:], vs[len(vs)-1:]
+	}
+	prevs := make([]compat.Previous, len(vs))
+	for i, v := range vs {
 		p, err := s.parsed(ctx, r, v.Context, v.ID)
 		if err != nil {
 			return compat.Report{}, nil, storeErr("parse schema", err)
 		}
-		prevs = append(prevs, compat.Previous{Version: v.Version, Schema: p})
-		used = append(used, oldSchema{version: v.Version, text: rec.Text})
+		prevs[i] = compat.Previous{Version: v.Version, Schema: p}
 	}
 	return compat.Check(f, level, cand.parsed, prevs, optionsOf(cfg)), used, nil
 }

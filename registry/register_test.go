@@ -217,3 +217,24 @@ func TestRegisterIncompatible(t *testing.T) {
 		t.Fatalf("message = %s", err)
 	}
 }
+
+func TestRegisterChecksVersionsDroppedFromParsedCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Two parsed schemas fit: a transitive check over three versions parses
+	// the ones the cache dropped again from their stored text.
+	s := newService(t, registry.ServiceConfig{ParsedCacheSize: 2, DefaultCompatibility: compat.BackwardTransitive})
+	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
+	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
+	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt, fieldCOpt)))
+	// dropping a, which version 1 lacks a default for, breaks BACKWARD_TRANSITIVE
+	_, err := s.Register(ctx, avroReq("s", avroRecord("R", fieldBOpt, fieldCOpt)))
+	wantKind(t, err, nil)
+	_, err = s.Register(ctx, avroReq("s", avroRecord("R", fieldA, `{"name":"d","type":"int"}`)))
+	wantKind(t, err, registry.ErrIncompatible)
+	for id := 1; id <= 4; id++ {
+		if _, err := s.Parsed(ctx, id, ""); err != nil {
+			t.Errorf("Parsed(%d): %v", id, err)
+		}
+	}
+}

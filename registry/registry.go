@@ -9,7 +9,8 @@
 // Store.Update, under Service.writeMu; reads run without the mutex. Immutable
 // things are cached in memory: the content of an id (GET /schemas/ids/{id}) and its
 // parsed schema (compatibility checks, payload validation), keyed by (context, id)
-// and evicted only when a hard delete removes the content.
+// and evicted when a hard delete removes the content. Parsed schemas are also
+// bounded (ServiceConfig.ParsedCacheSize, least recently used out first).
 //
 // Lock order: Service.writeMu, then cache.mu. cache.mu is never held across a
 // store call.

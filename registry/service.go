@@ -18,6 +18,11 @@ const Latest = -1
 // DefaultMaxSchemaBytes is the default bound on schema text: 1 MiB.
 const DefaultMaxSchemaBytes = 1 << 20
 
+// DefaultParsedCacheSize is how many parsed schemas a Service keeps in memory by
+// default. A small compiled JSON Schema takes about 5 KB of heap, so 10,000 is
+// some 50 MB: room for every version of hundreds of busy subjects.
+const DefaultParsedCacheSize = 10000
+
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
 	// MaxSchemaBytes bounds the schema text; larger gives ErrSchemaTooLarge (42209).
@@ -28,6 +33,12 @@ type ServiceConfig struct {
 	// Formats are the schema formats the registry accepts, at most one per type.
 	// Zero: none, and every registration fails with "Invalid schema type".
 	Formats []compat.Format
+	// ParsedCacheSize bounds how many parsed schemas (what compatibility checks
+	// and payload validation use) stay in memory; the least recently used are
+	// dropped and parsed again from their text when next needed. It should
+	// exceed the versions a transitive check reads at once. The text of every
+	// schema read by id is cached regardless. Zero: DefaultParsedCacheSize.
+	ParsedCacheSize int
 }
 
 // Service implements the registry's rules over a Store. It is safe for concurrent
@@ -46,7 +57,8 @@ type Service struct {
 }
 
 // New returns a Service over store. It fails when cfg is invalid: a negative
-// MaxSchemaBytes, an unknown DefaultCompatibility, a nil or duplicate Format.
+// MaxSchemaBytes or ParsedCacheSize, an unknown DefaultCompatibility, a nil or
+// duplicate Format.
 func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("registry: nil store")
@@ -57,10 +69,16 @@ func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if cfg.MaxSchemaBytes == 0 {
 		cfg.MaxSchemaBytes = DefaultMaxSchemaBytes
 	}
+	if cfg.ParsedCacheSize < 0 {
+		return nil, fmt.Errorf("registry: ParsedCacheSize %d is negative", cfg.ParsedCacheSize)
+	}
+	if cfg.ParsedCacheSize == 0 {
+		cfg.ParsedCacheSize = DefaultParsedCacheSize
+	}
 	if cfg.DefaultCompatibility < compat.Backward || cfg.DefaultCompatibility > compat.None {
 		return nil, fmt.Errorf("registry: unknown default compatibility %v", cfg.DefaultCompatibility)
 	}
-	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache()}
+	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize)}
 	for _, f := range cfg.Formats {
 		if f == nil {
 			return nil, errors.New("registry: nil format")
