@@ -49,8 +49,17 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		_ = s.Canonical()
-		_ = s.Fingerprint()
+		c := s.Canonical()
+		fromCanonical, err := Parse(c, nil)
+		if err != nil {
+			t.Fatalf("canonical form %s does not parse: %v", c, err)
+		}
+		if fromCanonical.Canonical() != c {
+			t.Fatalf("Canonical is not idempotent:\n%s\n%s", c, fromCanonical.Canonical())
+		}
+		if Fingerprint([]byte(s.ParsingCanonicalForm())) != s.Fingerprint() {
+			t.Fatalf("Fingerprint is not the fingerprint of the Parsing Canonical Form %s", s.ParsingCanonicalForm())
+		}
 		n := s.Normalized()
 		again, err := Parse(n, nil)
 		if err != nil {
@@ -140,8 +149,14 @@ func FuzzCanRead(f *testing.F) {
 			return
 		}
 		fm := Format{}
-		_ = fm.CanRead(ra, rb, compat.Options{})
-		_ = fm.CanRead(rb, ra, compat.Options{})
+		for _, v := range append(fm.CanRead(ra, rb, compat.Options{}), fm.CanRead(rb, ra, compat.Options{})...) {
+			if _, ok := compat.LookupRule(v.Rule); !ok {
+				t.Fatalf("violation with unlisted rule %q: %+v", v.Rule, v)
+			}
+			if v.Path == "" || v.Path[0] != '/' || v.Message == "" {
+				t.Fatalf("violation without a JSON Pointer path or a message: %+v", v)
+			}
+		}
 		// Every schema reads its own data.
 		again, err := Parse(a, nil)
 		if err != nil {
