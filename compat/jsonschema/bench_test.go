@@ -72,8 +72,14 @@ func BenchmarkCanRead1000PropertiesFresh(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		w, _ := f.Parse(wt, nil)
-		r, _ := f.Parse(rt, nil)
+		w, err := f.Parse(wt, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := f.Parse(rt, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.StartTimer()
 		f.CanRead(r, w, compat.Options{})
 	}

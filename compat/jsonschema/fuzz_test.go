@@ -38,6 +38,9 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if _, err := jsonschema.New().Parse(s.Canonical(), nil); err != nil {
+			t.Fatalf("Canonical form %s does not parse: %v", s.Canonical(), err)
+		}
 		again, err := jsonschema.New().Parse(s.Normalized(), nil)
 		if err != nil {
 			t.Fatalf("Normalized form does not parse: %v", err)
