@@ -55,7 +55,10 @@ func BenchmarkParse500(b *testing.B) {
 func BenchmarkNormalized500(b *testing.B) {
 	text := bigSchema(500, false)
 	for b.Loop() {
-		s, _ := Parse(text, nil)
+		s, err := Parse(text, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		_ = s.Normalized()
 	}
 }

@@ -3,6 +3,9 @@ package protobuf
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/heraldhq/herald/compat"
 )
 
@@ -31,8 +34,17 @@ func FuzzParse(f *testing.F) {
 		if n2 := s2.Normalized(); n2 != n {
 			t.Fatalf("normalization not idempotent:\n%s\n----\n%s", n, n2)
 		}
-		_ = s.Canonical()
-		_ = s.MessageNames()
+		c := s.Canonical()
+		fromCanonical, err := Parse(c, nil)
+		if err != nil {
+			t.Fatalf("canonical form does not parse: %v\n%s", err, c)
+		}
+		if fromCanonical.Normalized() != n {
+			t.Fatalf("canonical form normalizes differently:\n%s\n----\n%s", n, fromCanonical.Normalized())
+		}
+		if diff := cmp.Diff(s.MessageNames(), s2.MessageNames()); diff != "" {
+			t.Fatalf("normalizing changed the messages (-original +normalized):\n%s", diff)
+		}
 	})
 }
 
@@ -57,6 +69,16 @@ func FuzzValidate(f *testing.F) {
 				}
 			}
 		}
-		_, _, _ = DecodeIndexes(payload)
+		path, n, err := DecodeIndexes(payload)
+		if err != nil {
+			return
+		}
+		if n <= 0 || n > len(payload) {
+			t.Fatalf("DecodeIndexes(% x) consumed %d bytes", payload, n)
+		}
+		again, m, err := DecodeIndexes(EncodeIndexes(path))
+		if err != nil || !cmp.Equal(again, path, cmpopts.EquateEmpty()) || m != len(EncodeIndexes(path)) {
+			t.Fatalf("indexes %v do not round-trip: %v, %d, %v", path, again, m, err)
+		}
 	})
 }
