@@ -43,6 +43,9 @@ func TestAsyncAPIExportValidates(t *testing.T) {
 	t.Parallel()
 	svc, _, _ := newDemo(t)
 	schema := asyncAPISchema(t)
+	if len(svc.Document().Services) == 0 {
+		t.Fatal("the demo has no services to export")
+	}
 	for _, a := range svc.Document().Services {
 		b, err := svc.AsyncAPIJSON(context.Background(), a.ID)
 		if err != nil {
@@ -91,11 +94,14 @@ func TestAsyncAPIRoundTrip(t *testing.T) {
 	if err != nil || sv.Type != compat.Protobuf {
 		t.Fatalf("schema = %+v, %v", sv, err)
 	}
-	ev, _ := dst.Event("order-placed")
-	if ev == nil || ev.Topic != "order-placed" || len(ev.Examples) != 2 {
-		t.Fatalf("event = %+v", ev)
+	ev, err := dst.Event("order-placed")
+	if err != nil || ev == nil || ev.Topic != "order-placed" || len(ev.Examples) != 2 {
+		t.Fatalf("event = %+v, %v", ev, err)
 	}
-	b, _ := json.Marshal(ev.Examples[0].Value)
+	b, err := json.Marshal(ev.Examples[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(b), "orderId") {
 		t.Fatalf("example lost: %s", b)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/testdata/demo"
@@ -108,6 +110,9 @@ flows:
 	}
 	bad = strings.Replace(strings.Replace(bad, "  - id: billing\nevents", "events", 1), "recieves", "receives", 1)
 	_, err = svc.Apply(context.Background(), []catalog.File{{Name: "bad.yaml", Data: bad}})
+	if !errors.Is(err, catalog.ErrInvalid) {
+		t.Fatalf("second apply: err = %v, want ErrInvalid", err)
+	}
 	got = err.Error()
 	for _, want := range []string{
 		`bad.yaml:3:13: unknown domain "nowhere"`,
@@ -179,7 +184,22 @@ func TestDiffMarksBreakingAndAffectedConsumers(t *testing.T) {
 	if removed == nil {
 		t.Fatalf("no removed shippingAddress change: %+v", d.Changes)
 	}
-	t.Logf("changes: %+v", d.Changes)
+	if !removed.Breaking {
+		t.Errorf("removing shippingAddress is not marked breaking: %+v", *removed)
+	}
+	// testdata/demo/catalog/services.yaml: fraud-service reads
+	// shippingAddress.country; inventory-service reads only orderId and lines.
+	if diff := cmp.Diff([]string{"fraud-service"}, removed.Affected); diff != "" {
+		t.Errorf("consumers affected by removing shippingAddress (-want +got):\n%s", diff)
+	}
+	for _, c := range d.Changes {
+		if c.Breaking && len(c.Violations) == 0 {
+			t.Errorf("change %+v is breaking without a violation", c)
+		}
+		if !c.Breaking && len(c.Affected) != 0 {
+			t.Errorf("compatible change %+v lists affected consumers", c)
+		}
+	}
 }
 
 func TestGraphDeterministic(t *testing.T) {
@@ -191,8 +211,14 @@ func TestGraphDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g2, _ := svc.Graph(ctx, scope)
+		g2, err := svc.Graph(ctx, scope)
+		if err != nil {
+			t.Fatal(err)
+		}
 		l1, l2 := catalog.LayoutGraph(g1), catalog.LayoutGraph(g2)
+		if len(l1.Nodes) == 0 {
+			t.Fatalf("%s: empty graph", scope)
+		}
 		if catalog.DOT(g1, nil) != catalog.DOT(g2, nil) || len(l1.Nodes) != len(l2.Nodes) {
 			t.Fatalf("%s: not deterministic", scope)
 		}
@@ -216,7 +242,7 @@ func TestObservedEdgesAndWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Producers[0].State() != "both" {
+	if len(d.Producers) == 0 || d.Producers[0].State() != "both" {
 		t.Fatalf("producer state = %s", d.Producers[0].State())
 	}
 	w := strings.Join(d.Warnings, "\n")
@@ -229,7 +255,7 @@ func TestSearchFindsFieldsAndGroups(t *testing.T) {
 	t.Parallel()
 	svc, _, _ := newDemo(t)
 	groups := svc.Search(context.Background(), "tracking_number", 0)
-	if len(groups) == 0 || groups[0].Hits[0].ID != "shipment-dispatched" {
+	if len(groups) == 0 || len(groups[0].Hits) == 0 || groups[0].Hits[0].ID != "shipment-dispatched" {
 		t.Fatalf("search field = %+v", groups)
 	}
 	groups = svc.Search(context.Background(), "payment", 0)
