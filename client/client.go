@@ -137,8 +137,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		defer cancel()
 	}
 	u := *c.base
-	u.Path = c.base.Path + r.path
 	u.RawPath = c.base.EscapedPath() + r.path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	u.Path = p
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}
