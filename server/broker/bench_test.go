@@ -47,6 +47,9 @@ func BenchmarkReplay(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(read)/time.Since(start).Seconds(), "events/s")
+	if read != b.N*total {
+		b.Fatalf("replayed %d events, want %d", read, b.N*total)
+	}
 }
 
 // BenchmarkPublishDirect publishes batches of 100 × 1 KB events through the

@@ -49,6 +49,13 @@ func (f *fakeRegistry) add(subject string, s compat.Schema) int {
 	return id
 }
 
+// versionCalls returns how many times Versions was called.
+func (f *fakeRegistry) versionCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
 func (f *fakeRegistry) Versions(ctx context.Context, subject string) ([]broker.SchemaVersion, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

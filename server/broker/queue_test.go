@@ -47,10 +47,13 @@ func TestQueueAckDeletes(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("Ack = %d, %v; want 2", n, err)
 	}
-	if n, _ := e.b.Ack(ctx, "q", []broker.AckID{recs[0].AckID}); n != 0 {
-		t.Errorf("second ack of the same id = %d, want 0", n)
+	if n, err := e.b.Ack(ctx, "q", []broker.AckID{recs[0].AckID}); err != nil || n != 0 {
+		t.Errorf("second ack of the same id = %d, want 0 (err %v)", n, err)
 	}
-	info, _ := e.b.Topic(ctx, "q")
+	info, err := e.b.Topic(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Events != 1 || info.FirstOffset != 2 {
 		t.Errorf("after ack: %+v", info.Stats)
 	}
@@ -61,8 +64,8 @@ func TestQueueAckDeletes(t *testing.T) {
 		t.Fatalf("after lease expiry = %v, want [2]", got)
 	}
 	// An emptied queue never reuses offsets, even after a restart.
-	if n, _ := e.b.Ack(ctx, "q", []broker.AckID{last[0].AckID}); n != 1 {
-		t.Fatalf("ack = %d", n)
+	if n, err := e.b.Ack(ctx, "q", []broker.AckID{last[0].AckID}); err != nil || n != 1 {
+		t.Fatalf("ack = %d (err %v)", n, err)
 	}
 	e.reopen()
 	if res := e.publish("q", "3"); res[0].Offset != 3 {
@@ -87,11 +90,11 @@ func TestQueueLeaseExpiry(t *testing.T) {
 	}
 	// The first consumer's ack is stale now: it must not delete the message the
 	// second consumer holds.
-	if n, _ := e.b.Ack(ctx, "q", []broker.AckID{first[0].AckID}); n != 0 {
-		t.Errorf("stale ack deleted %d", n)
+	if n, err := e.b.Ack(ctx, "q", []broker.AckID{first[0].AckID}); err != nil || n != 0 {
+		t.Errorf("stale ack deleted %d (err %v)", n, err)
 	}
-	if n, _ := e.b.Ack(ctx, "q", []broker.AckID{second[0].AckID}); n != 1 {
-		t.Errorf("current ack deleted %d", n)
+	if n, err := e.b.Ack(ctx, "q", []broker.AckID{second[0].AckID}); err != nil || n != 1 {
+		t.Errorf("current ack deleted %d (err %v)", n, err)
 	}
 }
 
@@ -147,7 +150,10 @@ func TestQueueMaxDeliveriesDeadLetter(t *testing.T) {
 	if string(r.Value) != `"poison"` || r.Headers[broker.HeaderSourceTopic] != "q" || r.Headers[broker.HeaderSourceOffset] != "0" || r.Headers[broker.HeaderDeadLetterReason] == "" {
 		t.Errorf("dead letter = %+v", r)
 	}
-	info, _ := e.b.Topic(ctx, "q")
+	info, err := e.b.Topic(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Events != 1 {
 		t.Errorf("queue still holds %d events, want 1", info.Events)
 	}
@@ -205,7 +211,10 @@ func TestQueueCompetingConsumers(t *testing.T) {
 			t.Errorf("message %s delivered %d times", v, n)
 		}
 	}
-	info, _ := e.b.Topic(ctx, "q")
+	info, err := e.b.Topic(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Events != 0 || info.Bytes != 0 {
 		t.Errorf("queue after acking everything: %+v", info.Stats)
 	}

@@ -66,7 +66,10 @@ func TestBrokerReadPositions(t *testing.T) {
 	if _, err := e.b.Read(ctx, broker.ReadRequest{Topic: "t", Limit: broker.MaxReadLimit + 1}); !errors.Is(err, broker.ErrInvalidRequest) {
 		t.Errorf("limit too large = %v", err)
 	}
-	rr, _ := e.b.Read(ctx, broker.ReadRequest{Topic: "t", Limit: 1})
+	rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "t", Limit: 1})
+	if err != nil || len(rr.Records) != 1 {
+		t.Fatalf("Read(limit 1) = %+v, %v", rr, err)
+	}
 	if string(rr.Records[0].Value) != "0" || rr.Records[0].SchemaID != 1 || rr.Records[0].Time.IsZero() {
 		t.Errorf("record = %+v", rr.Records[0])
 	}
@@ -151,16 +154,16 @@ func TestBrokerConsumerGroups(t *testing.T) {
 		t.Fatalf("group read after commit and restart = %v, %v", offsets(rr.Records), err)
 	}
 	// An explicit position wins over the committed offset.
-	rr, _ = e.b.Read(ctx, broker.ReadRequest{Topic: "t", Group: "g", From: broker.Position{Kind: broker.Earliest}, Limit: 1})
-	if !equal(offsets(rr.Records), []int64{0}) {
-		t.Errorf("explicit from with group = %v", offsets(rr.Records))
+	rr, err = e.b.Read(ctx, broker.ReadRequest{Topic: "t", Group: "g", From: broker.Position{Kind: broker.Earliest}, Limit: 1})
+	if err != nil || !equal(offsets(rr.Records), []int64{0}) {
+		t.Errorf("explicit from with group = %v, %v", offsets(rr.Records), err)
 	}
 	offs, err := e.b.GroupOffsets(ctx, "g")
 	if err != nil || offs["t"] != 2 || len(offs) != 1 {
 		t.Errorf("GroupOffsets = %v, %v", offs, err)
 	}
-	if offs, _ := e.b.GroupOffsets(ctx, "new"); len(offs) != 0 {
-		t.Errorf("unknown group offsets = %v", offs)
+	if offs, err := e.b.GroupOffsets(ctx, "new"); err != nil || len(offs) != 0 {
+		t.Errorf("unknown group offsets = %v, %v", offs, err)
 	}
 	for _, tc := range []struct {
 		name  string
@@ -212,7 +215,10 @@ func TestBrokerRetention(t *testing.T) {
 		if err != nil || !equal(offsets(rr.Records), want) {
 			t.Errorf("%s after retention = %v, %v; want %v", name, offsets(rr.Records), err, want)
 		}
-		info, _ := e.b.Topic(ctx, name)
+		info, err := e.b.Topic(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if info.Events != int64(len(want)) || info.Bytes != int64(10*len(want)) || info.FirstOffset != want[0] || info.NextOffset != 5 {
 			t.Errorf("%s stats = %+v", name, info.Stats)
 		}
