@@ -542,9 +542,9 @@ func TestOps(t *testing.T) {
 	wantJSON(t, e.must(200, "GET", "/healthz", ""), `{"status":"ok"}`)
 	wantJSON(t, e.must(200, "GET", "/readyz", ""), `{"status":"ok"}`)
 	e.register("s", schemaBody("", avroV1))
-	e.do("GET", "/schemas/ids/1", "")
-	e.do("GET", "/schemas/ids/42", "")
-	e.do("GET", "/nowhere", "")
+	e.must(200, "GET", "/schemas/ids/1", "")
+	e.must(404, "GET", "/schemas/ids/42", "")
+	e.must(404, "GET", "/nowhere", "")
 	r := e.must(200, "GET", "/metrics", "")
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Errorf("metrics Content-Type %q", ct)

@@ -262,10 +262,15 @@ func TestPageDiff(t *testing.T) {
 	expect(t, doc, `tr.change.breaking:has(code:contains("shippingAddress")) .rule code`, 1, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL")
 	expect(t, doc, `tr.change.breaking:has(code:contains("shippingAddress")) a[href="/ui/services/fraud-service"]`, 1, "")
 	expect(t, doc, ".textdiff .del", 1, "")
-	// Avro: a removed field with a default is compatible backward.
+	// Avro: v3 adds threeDSecure with a default, which is compatible (see
+	// testdata/demo/schemas/payment-authorized-value).
 	doc = e.page("/ui/events/payment-authorized/diff", http.StatusOK)
 	expect(t, doc, "h1", 1, "v2 → v3")
-	expect(t, doc, "#verdict", 1, "")
+	expect(t, doc, "#verdict.ok", 1, "Compatible")
+	expect(t, doc, `tr.change.compatible code`, 1, "threeDSecure")
+	if n := doc.Find("tr.change.breaking").Length(); n != 0 {
+		t.Errorf("%d breaking changes in a compatible Avro diff", n)
+	}
 	// A version that does not exist is a 404; a bad number a 400.
 	e.page("/ui/events/order-placed/diff?from=1&to=9", http.StatusNotFound)
 	e.page("/ui/events/order-placed/diff?from=x", http.StatusBadRequest)
@@ -385,22 +390,28 @@ func TestCatalogApplyExportRoundTrip(t *testing.T) {
 	files, _ := json.Marshal(map[string]any{"files": []catalog.File{{Name: "all.yaml", Data: string(y)}}})
 	r = e.do(http.MethodPut, "/v1/catalog", "application/json", string(files))
 	var res catalog.ApplyResult
-	_ = json.NewDecoder(r.Body).Decode(&res)
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+		t.Fatalf("PUT export back = %d: %v", r.StatusCode, err)
+	}
 	if r.StatusCode != http.StatusOK || res.Changed || res.Counts.Events != 19 {
 		t.Fatalf("PUT export back = %d %+v", r.StatusCode, res)
 	}
 	// Entity endpoints.
 	r = e.do(http.MethodGet, "/v1/catalog/events/order-placed", "", "")
 	var ev catalog.Event
-	_ = json.NewDecoder(r.Body).Decode(&ev)
+	if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+		t.Fatalf("GET event = %d: %v", r.StatusCode, err)
+	}
 	if r.StatusCode != http.StatusOK || ev.Subject != "order-placed-value" {
 		t.Fatalf("GET event = %d %+v", r.StatusCode, ev)
 	}
 	r = e.do(http.MethodGet, "/v1/catalog/services", "", "")
 	var svcs []catalog.Application
-	_ = json.NewDecoder(r.Body).Decode(&svcs)
-	if len(svcs) < 8 {
-		t.Fatalf("services = %d", len(svcs))
+	if err := json.NewDecoder(r.Body).Decode(&svcs); err != nil {
+		t.Fatalf("GET services = %d: %v", r.StatusCode, err)
+	}
+	if r.StatusCode != http.StatusOK || len(svcs) < 8 {
+		t.Fatalf("services = %d, %d", r.StatusCode, len(svcs))
 	}
 }
 
@@ -449,7 +460,9 @@ func TestCatalogAsyncAPIEndpoints(t *testing.T) {
 	doc := strings.Replace(string(y), "x-herald-service: payment-service", "x-herald-service: payment-service-v2", 1)
 	r = e.do(http.MethodPost, "/v1/catalog/import/asyncapi", "application/yaml", doc)
 	var res catalog.ImportResult
-	_ = json.NewDecoder(r.Body).Decode(&res)
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+		t.Fatalf("import = %d: %v", r.StatusCode, err)
+	}
 	if r.StatusCode != http.StatusOK || res.Service != "payment-service-v2" {
 		t.Fatalf("import = %d %+v", r.StatusCode, res)
 	}

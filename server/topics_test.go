@@ -238,7 +238,7 @@ func TestPublishAPI(t *testing.T) {
 func TestPublishVersionRangeAPI(t *testing.T) {
 	t.Parallel()
 	e, _ := newBrokerEnv(t, nil)
-	e.call("PUT", "/config/v-value", `{"compatibility":"NONE"}`)
+	e.must(http.StatusOK, "PUT", "/config/v-value", `{"compatibility":"NONE"}`)
 	e.register("v-value", schemaBody("JSON", `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`))
 	e.register("v-value", schemaBody("JSON", `{"type":"object","properties":{"b":{"type":"string"}},"required":["b"]}`))
 	e.must(http.StatusOK, "PUT", "/v1/topics/v", `{"valueSubject":"v-value","firstVersion":2}`, "Content-Type: application/json")
