@@ -249,21 +249,3 @@ func (f *flight[K, V]) get(ctx context.Context, k K, load func() (V, error)) (V,
 	close(c.done)
 	return c.val, c.err
 }
-
-// peek returns the cached value of k without loading it.
-func (f *flight[K, V]) peek(k K) (V, bool) {
-	f.mu.Lock()
-	c, ok := f.m[k]
-	f.mu.Unlock()
-	if ok {
-		select {
-		case <-c.done:
-			if c.err == nil {
-				return c.val, true
-			}
-		default:
-		}
-	}
-	var zero V
-	return zero, false
-}
