@@ -85,7 +85,8 @@ func TestConfigLevelsAndMerge(t *testing.T) {
 	if *old.Compatibility != compat.Full {
 		t.Fatalf("deleted global = %+v", old)
 	}
-	g, _ = s.Config(ctx, "", false)
+	g, err = s.Config(ctx, "", false)
+	wantKind(t, err, nil)
 	if diff := cmp.Diff(registry.Config{Compatibility: ptr(compat.Backward)}, g); diff != "" {
 		t.Fatalf("global after delete (-want +got):\n%s", diff)
 	}
@@ -176,14 +177,14 @@ func TestModes(t *testing.T) {
 	}
 	_, err = s.Register(ctx, avroReq(":.ctx:t", avroRecord("R", fieldA, fieldBOpt)))
 	wantMsg(t, err, registry.ErrOperationNotPermitted, "Subject ':.ctx:t' is in read-only mode")
-	if m, _ := s.Mode(ctx, ":.ctx:t", true); m != registry.ReadOnly {
-		t.Fatalf("effective mode in ctx = %v", m)
+	if m, err := s.Mode(ctx, ":.ctx:t", true); err != nil || m != registry.ReadOnly {
+		t.Fatalf("effective mode in ctx = %v (err %v)", m, err)
 	}
 	if _, err := s.SetMode(ctx, "", registry.ReadOnlyOverride, false); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := s.Mode(ctx, "s", true); m != registry.ReadOnlyOverride {
-		t.Fatalf("override = %v", m)
+	if m, err := s.Mode(ctx, "s", true); err != nil || m != registry.ReadOnlyOverride {
+		t.Fatalf("override = %v (err %v)", m, err)
 	}
 	_, err = s.SetMode(ctx, "s", registry.ReadOnlyOverride, false)
 	wantKind(t, err, registry.ErrOperationNotPermitted)

@@ -32,15 +32,18 @@ func TestSoftDeleteKeepsIDsAndVersionNumbers(t *testing.T) {
 	if !got.Deleted {
 		t.Fatalf("version 2 with deleted=true = %+v", got)
 	}
-	vs, _ := s.Versions(ctx, "s", registry.ListOptions{})
+	vs, err := s.Versions(ctx, "s", registry.ListOptions{})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]int{1}, vs); diff != "" {
 		t.Fatalf("live versions (-want +got):\n%s", diff)
 	}
-	vs, _ = s.Versions(ctx, "s", registry.ListOptions{Deleted: true, DeletedAsNegative: true})
+	vs, err = s.Versions(ctx, "s", registry.ListOptions{Deleted: true, DeletedAsNegative: true})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]int{1, -2}, vs); diff != "" {
 		t.Fatalf("versions deletedAsNegative (-want +got):\n%s", diff)
 	}
-	vs, _ = s.Versions(ctx, "s", registry.ListOptions{DeletedOnly: true})
+	vs, err = s.Versions(ctx, "s", registry.ListOptions{DeletedOnly: true})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]int{2}, vs); diff != "" {
 		t.Fatalf("deleted-only versions (-want +got):\n%s", diff)
 	}
@@ -52,7 +55,8 @@ func TestSoftDeleteKeepsIDsAndVersionNumbers(t *testing.T) {
 	// latest is the latest live one
 	_, err = s.DeleteVersion(ctx, "s", registry.Latest, false)
 	wantKind(t, err, nil)
-	latest, _ := s.Version(ctx, "s", registry.Latest, false)
+	latest, err := s.Version(ctx, "s", registry.Latest, false)
+	wantKind(t, err, nil)
 	if latest.Version != v1.Version {
 		t.Fatalf("latest = %d, want 1", latest.Version)
 	}
@@ -72,7 +76,8 @@ func TestReRegisterSoftDeletedSchemaKeepsID(t *testing.T) {
 		t.Fatalf("re-registered = id %d version %d, want id %d version 3", again.ID, again.Version, v2.ID)
 	}
 	// the old soft-deleted version was tombstoned
-	vs, _ := s.Versions(ctx, "s", registry.ListOptions{Deleted: true})
+	vs, err := s.Versions(ctx, "s", registry.ListOptions{Deleted: true})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]int{1, 3}, vs); diff != "" {
 		t.Fatalf("versions (-want +got):\n%s", diff)
 	}
@@ -102,15 +107,18 @@ func TestDeleteSubject(t *testing.T) {
 	}
 	_, err = s.DeleteSubject(ctx, "s", false)
 	wantMsg(t, err, registry.ErrSubjectSoftDeleted, "Subject 's' was soft deleted.Set permanent=true to delete permanently")
-	subs, _ := s.Subjects(ctx, registry.ListOptions{})
+	subs, err := s.Subjects(ctx, registry.ListOptions{})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]string{"other"}, subs); diff != "" {
 		t.Fatalf("subjects (-want +got):\n%s", diff)
 	}
-	subs, _ = s.Subjects(ctx, registry.ListOptions{Deleted: true})
+	subs, err = s.Subjects(ctx, registry.ListOptions{Deleted: true})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]string{"other", "s"}, subs); diff != "" {
 		t.Fatalf("subjects with deleted (-want +got):\n%s", diff)
 	}
-	subs, _ = s.Subjects(ctx, registry.ListOptions{DeletedOnly: true})
+	subs, err = s.Subjects(ctx, registry.ListOptions{DeletedOnly: true})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]string{"s"}, subs); diff != "" {
 		t.Fatalf("deleted-only subjects (-want +got):\n%s", diff)
 	}

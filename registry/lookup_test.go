@@ -97,7 +97,8 @@ func TestContexts(t *testing.T) {
 	if dq.Subject != "orders" || dq.Version != 1 {
 		t.Fatalf("qualified default = %+v", dq)
 	}
-	cs, _ = s.Contexts(ctx, registry.ListOptions{})
+	cs, err = s.Contexts(ctx, registry.ListOptions{})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]string{".", ".staging"}, cs); diff != "" {
 		t.Fatalf("contexts (-want +got):\n%s", diff)
 	}
@@ -162,7 +163,8 @@ func TestContexts(t *testing.T) {
 	if err := s.DeleteContext(ctx, ".staging"); err != nil {
 		t.Fatalf("delete empty context: %v", err)
 	}
-	cs, _ = s.Contexts(ctx, registry.ListOptions{})
+	cs, err = s.Contexts(ctx, registry.ListOptions{})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]string{"."}, cs); diff != "" {
 		t.Fatalf("contexts after delete (-want +got):\n%s", diff)
 	}
@@ -196,15 +198,18 @@ func TestListings(t *testing.T) {
 	if diff := cmp.Diff(want, sv); diff != "" {
 		t.Fatalf("latest schemas (-want +got):\n%s", diff)
 	}
-	schemas, _ = s.Schemas(ctx, registry.ListOptions{Prefix: "b", Deleted: true})
+	schemas, err = s.Schemas(ctx, registry.ListOptions{Prefix: "b", Deleted: true})
+	wantKind(t, err, nil)
 	if len(schemas) != 2 || !schemas[1].Deleted {
 		t.Fatalf("schemas of b with deleted = %+v", schemas)
 	}
-	svs, _ := s.SubjectVersionsByID(ctx, 2, "", registry.ListOptions{})
+	svs, err := s.SubjectVersionsByID(ctx, 2, "", registry.ListOptions{})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]registry.SubjectVersion{{Subject: "a", Version: 2}, {Subject: "c", Version: 2}}, svs); diff != "" {
 		t.Fatalf("versions of id 2 (-want +got):\n%s", diff)
 	}
-	svs, _ = s.SubjectVersionsByID(ctx, 2, "", registry.ListOptions{Deleted: true})
+	svs, err = s.SubjectVersionsByID(ctx, 2, "", registry.ListOptions{Deleted: true})
+	wantKind(t, err, nil)
 	if len(svs) != 3 {
 		t.Fatalf("versions of id 2 with deleted = %+v", svs)
 	}

@@ -62,7 +62,8 @@ func TestAvroReferences(t *testing.T) {
 	if _, err := s.Parsed(ctx, order.ID, ""); err != nil {
 		t.Fatalf("parse soft-deleted referrer: %v", err)
 	}
-	ids, _ = s.ReferencedBy(ctx, "money", 1, registry.ListOptions{Deleted: true})
+	ids, err = s.ReferencedBy(ctx, "money", 1, registry.ListOptions{Deleted: true})
+	wantKind(t, err, nil)
 	if diff := cmp.Diff([]int{order.ID}, ids); diff != "" {
 		t.Fatalf("referenced by, deleted (-want +got):\n%s", diff)
 	}
@@ -78,7 +79,9 @@ func TestAvroReferences(t *testing.T) {
 	if _, err := s.DeleteSubject(ctx, "money", true); err != nil {
 		t.Fatalf("hard delete once the referrer is gone: %v", err)
 	}
-	_ = money
+	// the hard delete took money's id, which no other subject used
+	_, err = s.SchemaByID(ctx, money.ID, "")
+	wantKind(t, err, registry.ErrSchemaNotFound)
 }
 
 func TestReferencesFromTheSameSubjectAreIgnoredOnSubjectDelete(t *testing.T) {

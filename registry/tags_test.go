@@ -78,10 +78,10 @@ func TestMaxID(t *testing.T) {
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	mustRegister(t, s, avroReq(":.c:s", avroRecord("R", fieldA)))
-	if n, _ := s.MaxID(ctx, ""); n != 2 {
-		t.Fatalf("default context max id = %d, want 2", n)
+	if n, err := s.MaxID(ctx, ""); err != nil || n != 2 {
+		t.Fatalf("default context max id = %d, want 2 (err %v)", n, err)
 	}
-	if n, _ := s.MaxID(ctx, ":.c:s"); n != 1 {
-		t.Fatalf(".c max id = %d, want 1", n)
+	if n, err := s.MaxID(ctx, ":.c:s"); err != nil || n != 1 {
+		t.Fatalf(".c max id = %d, want 1 (err %v)", n, err)
 	}
 }
