@@ -235,3 +235,31 @@ func TestConsumerQueueReceiveAck(t *testing.T) {
 		t.Error("Commit on a queue: no error")
 	}
 }
+
+func TestProducerCloudEventsTopic(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
+	e.putTopic(t, "orders-ce", `{"valueSubject":"orders-value","encoding":"cloudevents"}`)
+	p, err := e.c.NewProducer(ctx, "orders-ce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := map[string]string{"ce-source": "/orders", "ce-type": "order.created"}
+	if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"o1","amount":1}`)}); err == nil {
+		t.Error("a CloudEvent without ce-id, ce-source and ce-type was sent")
+	}
+	offs, err := p.Publish(ctx, client.Event{ID: "c1", Value: []byte(`{"id":"o1","amount":1}`), Headers: ce})
+	if err != nil || !slices.Equal(offs, []int64{0}) {
+		t.Fatalf("Publish = %v, %v", offs, err)
+	}
+	cs, err := e.c.NewConsumer(ctx, "orders-ce", client.Wait(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := cs.Poll(ctx)
+	if err != nil || len(msgs) != 1 || msgs[0].Headers["ce-type"] != "order.created" || msgs[0].ID != "c1" {
+		t.Errorf("Poll = %+v, %v", msgs, err)
+	}
+}

@@ -3,6 +3,8 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -161,5 +163,30 @@ func TestCheckCompatibility(t *testing.T) {
 	v := bad.Violations[0]
 	if v.Rule != "READER_FIELD_MISSING_DEFAULT_VALUE" || v.Path == "" || v.Message == "" || v.Direction != compat.DirBackward || v.Version != 1 {
 		t.Errorf("violation = %+v", v)
+	}
+}
+
+func TestOptionsSendHeaders(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<html>bad gateway</html>"))
+	}))
+	defer hs.Close()
+	c, err := client.New(hs.URL+"/", client.ClientName("billing"), client.BasicAuth("u", "p"), client.Header("X-Team", "a"), client.Timeout(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Latest(context.Background(), "orders-value")
+	var ae *client.APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadGateway || ae.Code != 50005 {
+		t.Fatalf("err = %v, want an APIError with code 50005", err)
+	}
+	user, pass, ok := (&http.Request{Header: got}).BasicAuth()
+	if got.Get("Herald-Client") != "billing" || !ok || user != "u" || pass != "p" || got.Get("X-Team") != "a" ||
+		got.Get("Accept") != "application/vnd.schemaregistry.v1+json" {
+		t.Errorf("headers = %v", got)
 	}
 }
