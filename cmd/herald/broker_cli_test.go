@@ -141,7 +141,9 @@ func TestBrokerCLI(t *testing.T) {
 	if code, _, errOut := brokerCLI("", "topic", "create", "jobs", "--kind", "queue", "--value-subject", "orders-value", srv); code != 0 {
 		t.Fatal(errOut)
 	}
-	brokerCLI("{\"id\":\"j1\"}\n{\"id\":\"j2\"}\n", "publish", "jobs", srv)
+	if code, out, errOut := brokerCLI("{\"id\":\"j1\"}\n{\"id\":\"j2\"}\n", "publish", "jobs", srv); code != 0 || out != "event 0: offset 0\nevent 1: offset 1\n" {
+		t.Fatalf("publish to the queue: %d %q %s", code, out, errOut)
+	}
 	if code, out, _ := brokerCLI("", "consume", "jobs", srv); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"ackId":"0-1"`) {
 		t.Errorf("consume queue: %d %s", code, out)
 	}

@@ -78,7 +78,7 @@ func startServe(t *testing.T, bin, db string) *serveProcess {
 // publisher's order.
 func TestBrokerCrash(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the herald binary")
+		t.Skip("-short: this test builds the herald binary and kills it; run without -short")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "herald")
@@ -156,6 +156,10 @@ func TestBrokerCrash(t *testing.T) {
 	wg.Wait()
 	mu.Lock()
 	t.Logf("%d events acknowledged before kill -9", total)
+	if total == 0 {
+		mu.Unlock()
+		t.Fatal("no event was acknowledged before kill -9: the crash checked nothing")
+	}
 	mu.Unlock()
 
 	p2 := startServe(t, bin, db)

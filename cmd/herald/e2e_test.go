@@ -455,7 +455,10 @@ func TestRestartDurability(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitReady(t, m1)
-	cl, _ := sr.NewClient(sr.URLs(m1.URL()))
+	cl, err := sr.NewClient(sr.URLs(m1.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := cl.CreateSchema(ctx, "a-value", sr.Schema{Schema: userV1})
 	if err != nil {
 		t.Fatal(err)
@@ -482,7 +485,10 @@ func TestRestartDurability(t *testing.T) {
 	}
 
 	m2 := startMain(t, db)
-	cl, _ = sr.NewClient(sr.URLs(m2.URL()))
+	cl, err = sr.NewClient(sr.URLs(m2.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []sr.SubjectSchema{b} {
 		got, err := cl.SchemaByVersion(ctx, want.Subject, want.Version)
 		if err != nil || got.ID != want.ID || got.Schema.Schema != want.Schema.Schema {

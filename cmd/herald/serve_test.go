@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // ordersSchema is the JSON Schema of the events these tests publish.
@@ -127,7 +128,11 @@ func TestCloseKeepsAcknowledgedPublishes(t *testing.T) {
 		}()
 	}
 	for range 4 {
-		<-started
+		select {
+		case <-started:
+		case <-time.After(time.Minute): // only so that a refused publisher does not hang the test
+			t.Fatal("a publisher never had an event acknowledged before Close")
+		}
 	}
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
