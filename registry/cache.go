@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -28,7 +29,7 @@ type cache struct {
 	// mu protects records, parsed, holders and gen. It is taken after
 	// Service.writeMu, never before, and never held across a store call.
 	mu      sync.RWMutex
-	records map[idKey]SchemaRecord
+	records map[idKey]cachedRecord
 	// parsed is bounded; a hit reorders it, so reads take mu for writing.
 	parsed *lru[idKey, compat.Schema]
 	// holders remembers, for GET /schemas/ids/{id}?subject=s (what
@@ -43,6 +44,40 @@ type cache struct {
 	gen uint64
 }
 
+// cachedRecord is a SchemaRecord as the by-id cache keeps it, one per schema
+// ever read: the context and id are in its key, and the fields most schemas
+// leave empty sit behind one pointer, which halves the entry.
+type cachedRecord struct {
+	guid, hash, text string
+	typ              compat.SchemaType
+	// extra is nil when the record has no references, metadata or rule set.
+	extra *recordExtra
+}
+
+// recordExtra holds the rarely set fields of a cachedRecord.
+type recordExtra struct {
+	references []Reference
+	targets    []VersionKey
+	metadata   json.RawMessage
+	ruleSet    json.RawMessage
+}
+
+func toCached(r SchemaRecord) cachedRecord {
+	c := cachedRecord{guid: r.GUID, hash: r.Hash, text: r.Text, typ: r.Type}
+	if r.References != nil || r.Targets != nil || r.Metadata != nil || r.RuleSet != nil {
+		c.extra = &recordExtra{references: r.References, targets: r.Targets, metadata: r.Metadata, ruleSet: r.RuleSet}
+	}
+	return c
+}
+
+func (c cachedRecord) record(k idKey) SchemaRecord {
+	r := SchemaRecord{Context: k.ctx, ID: k.id, GUID: c.guid, Hash: c.hash, Type: c.typ, Text: c.text}
+	if c.extra != nil {
+		r.References, r.Targets, r.Metadata, r.RuleSet = c.extra.references, c.extra.targets, c.extra.metadata, c.extra.ruleSet
+	}
+	return r
+}
+
 // holderKey is an id asked for through a subject.
 type holderKey struct {
 	ctx, subject string
@@ -51,7 +86,7 @@ type holderKey struct {
 
 // newCache returns a cache keeping at most parsedLimit parsed schemas.
 func newCache(parsedLimit int) *cache {
-	return &cache{records: map[idKey]SchemaRecord{}, parsed: newLRU[idKey, compat.Schema](parsedLimit), holders: map[holderKey]VersionRecord{}}
+	return &cache{records: map[idKey]cachedRecord{}, parsed: newLRU[idKey, compat.Schema](parsedLimit), holders: map[holderKey]VersionRecord{}}
 }
 
 // holder returns the cached holder of k, or the generation to pass to putHolder.
@@ -83,12 +118,15 @@ func (c *cache) record(k idKey) (SchemaRecord, bool) {
 	c.mu.RLock()
 	r, ok := c.records[k]
 	c.mu.RUnlock()
-	return r, ok
+	if !ok {
+		return SchemaRecord{}, false
+	}
+	return r.record(k), true
 }
 
 func (c *cache) putRecord(r SchemaRecord) {
 	c.mu.Lock()
-	c.records[idKey{r.Context, r.ID}] = r
+	c.records[idKey{r.Context, r.ID}] = toCached(r)
 	c.mu.Unlock()
 }
 
