@@ -41,6 +41,9 @@ type Config struct {
 	DB string
 	// MaxSchemaBytes bounds schema text (42209 beyond). Zero: the registry default.
 	MaxSchemaBytes int
+	// ParsedCacheSize bounds how many parsed schemas the registry keeps in
+	// memory. Zero: the registry default.
+	ParsedCacheSize int
 	// IncompatibleErrorCode is the error_code of a 409: 409 or 40901. Zero: 409.
 	IncompatibleErrorCode int
 	// Logger receives structured logs. Nil: slog.Default().
@@ -110,7 +113,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
 	}
 	m.addCloser(store)
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, Formats: Formats()})
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, Formats: Formats()})
 	if err != nil {
 		return err
 	}
@@ -255,6 +258,7 @@ func newServeCmd() *cobra.Command {
 	fs.StringVar(&cfg.Addr, "addr", defaultAddr, "listen address (port 0 picks a free port)")
 	fs.StringVar(&cfg.DB, "db", defaultDB, "registry SQLite database file")
 	fs.IntVar(&cfg.MaxSchemaBytes, "max-schema-bytes", registry.DefaultMaxSchemaBytes, "largest schema text accepted, in bytes (42209 beyond)")
+	fs.IntVar(&cfg.ParsedCacheSize, "parsed-cache-size", registry.DefaultParsedCacheSize, "how many parsed schemas to keep in memory for compatibility checks and validation (least recently used dropped first)")
 	fs.IntVar(&cfg.IncompatibleErrorCode, "incompatible-error-code", 409, "error_code sent with HTTP 409 for an incompatible schema: 409 or 40901")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
