@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/compat"
@@ -88,6 +89,10 @@ type Broker struct {
 	lastCommit time.Time
 	stop       chan struct{}
 	wg         sync.WaitGroup
+
+	// waiting counts the long polls (Read, Receive) blocked in await. Only
+	// tests read it: they publish once a poll waits, to prove it wakes.
+	waiting atomic.Int64
 }
 
 // topicState is a topic's cached configuration and its new-event signal.

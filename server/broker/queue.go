@@ -79,18 +79,9 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 			}
 			return res.Records, nil
 		}
-		timer := time.NewTimer(min(time.Until(deadline), queuePoll))
-		select {
-		case <-changed:
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, ctx.Err()
-		case <-b.stop:
-			timer.Stop()
-			return nil, ErrClosed
+		if err := b.await(ctx, changed, min(time.Until(deadline), queuePoll)); err != nil {
+			return nil, err
 		}
-		timer.Stop()
 		if t, err = b.topic(req.Topic); err != nil {
 			return nil, err
 		}

@@ -231,11 +231,14 @@ func TestQueueReceiveWaits(t *testing.T) {
 		}
 		done <- recs
 	}()
+	// Publish only once the receive waits: the message it returns arrived
+	// during the wait.
+	awaitWaiter(t, e.b)
 	e.publish("q", "1")
 	select {
 	case recs := <-done:
-		if len(recs) != 1 {
-			t.Errorf("receive = %+v", recs)
+		if len(recs) != 1 || recs[0].Offset != 0 || string(recs[0].Value) != "1" || recs[0].Deliveries != 1 {
+			t.Errorf("receive = %+v; want the message published while it waited", recs)
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("receive never woke")

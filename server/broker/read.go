@@ -162,22 +162,31 @@ func (b *Broker) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 			}
 			return res, nil
 		}
-		timer := time.NewTimer(time.Until(deadline))
-		select {
-		case <-changed:
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			return ReadResult{}, ctx.Err()
-		case <-b.stop:
-			timer.Stop()
-			return ReadResult{}, ErrClosed
+		if err := b.await(ctx, changed, time.Until(deadline)); err != nil {
+			return ReadResult{}, err
 		}
-		timer.Stop()
 		if t, err = b.topic(req.Topic); err != nil {
 			return ReadResult{}, err
 		}
 	}
+}
+
+// await blocks a long poll until changed is closed or d has passed. It returns
+// ctx.Err() when the context ends first and ErrClosed when the broker closes.
+func (b *Broker) await(ctx context.Context, changed <-chan struct{}, d time.Duration) error {
+	b.waiting.Add(1)
+	defer b.waiting.Add(-1)
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-changed:
+	case <-timer.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stop:
+		return ErrClosed
+	}
+	return nil
 }
 
 // resolve turns a read's position into an offset.

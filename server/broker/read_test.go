@@ -92,32 +92,38 @@ func TestBrokerReadLongPoll(t *testing.T) {
 	e := newEnv(t, nil)
 	e.reg.register(t, "s", `{}`)
 	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
-	ctx := context.Background()
 
 	done := make(chan broker.ReadResult, 1)
 	go func() {
-		rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "t", From: broker.Position{Kind: broker.Latest}, Wait: time.Minute})
+		rr, err := e.b.Read(context.Background(), broker.ReadRequest{Topic: "t", From: broker.Position{Kind: broker.Latest}, Wait: time.Minute})
 		if err != nil {
 			t.Error(err)
 		}
 		done <- rr
 	}()
-	// Publish until the waiting reader wakes: it may start waiting after the
-	// first publish, which it would then not see (it reads from latest).
-	deadline := time.Now().Add(time.Minute)
-	for {
-		e.publish("t", "1")
-		select {
-		case rr := <-done:
-			if len(rr.Records) == 0 {
-				t.Fatal("long poll returned nothing")
-			}
-			return
-		case <-time.After(20 * time.Millisecond):
+	// Publish only once the read waits: the event it returns arrived during
+	// the wait, so the read was woken by the publish.
+	awaitWaiter(t, e.b)
+	e.publish("t", `"late"`)
+	select {
+	case rr := <-done:
+		if len(rr.Records) != 1 || rr.Records[0].Offset != 0 || string(rr.Records[0].Value) != `"late"` || rr.Next != 1 {
+			t.Errorf("long poll = %+v; want the event published while it waited", rr)
 		}
+	case <-time.After(time.Minute):
+		t.Fatal("long poll never woke")
+	}
+}
+
+// awaitWaiter returns once a long poll of b is blocked waiting for events.
+func awaitWaiter(t *testing.T, b *broker.Broker) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute) // only to fail instead of hanging
+	for b.Waiting() == 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("long poll never woke")
+			t.Fatal("no long poll started waiting")
 		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
