@@ -170,9 +170,26 @@ func (q queries) withRefs(ctx context.Context, rows []schemaRow) ([]registry.Sch
 	return out, nil
 }
 
+// schemaByHashWhere and versionsByIDWhere are the filters of SchemaByHash and
+// VersionsByID; TestQueriesUseIndexes checks their plans.
+const (
+	schemaByHashWhere = "context = ? AND hash = ?"
+	versionsByIDWhere = "context = ? AND schema_id = ?"
+)
+
+// firstSchema selects the schema rows matching where, lowest id first, one at most.
+func firstSchema(db *gorm.DB, rows *[]schemaRow, where string, args ...any) *gorm.DB {
+	return db.Where(where, args...).Order("id").Limit(1).Find(rows)
+}
+
+// versionsByID selects the version rows using an id, by subject and version.
+func versionsByID(db *gorm.DB, rows *[]versionRow, c string, id int) *gorm.DB {
+	return db.Where(versionsByIDWhere, c, id).Order("subject, version").Find(rows)
+}
+
 func (q queries) oneSchema(ctx context.Context, where string, args ...any) (registry.SchemaRecord, error) {
 	var rows []schemaRow
-	if err := q.with(ctx).Where(where, args...).Order("id").Limit(1).Find(&rows).Error; err != nil {
+	if err := firstSchema(q.with(ctx), &rows, where, args...).Error; err != nil {
 		return registry.SchemaRecord{}, err
 	}
 	if len(rows) == 0 {
@@ -192,7 +209,7 @@ func (q queries) Schema(ctx context.Context, c string, id int) (registry.SchemaR
 
 // SchemaByHash implements registry.Reader.
 func (q queries) SchemaByHash(ctx context.Context, c, hash string) (registry.SchemaRecord, error) {
-	return q.oneSchema(ctx, "context = ? AND hash = ?", c, hash)
+	return q.oneSchema(ctx, schemaByHashWhere, c, hash)
 }
 
 // SchemasByGUID implements registry.Reader.
@@ -214,7 +231,7 @@ func (q queries) SubjectVersions(ctx context.Context, c, subject string) ([]regi
 // VersionsByID implements registry.Reader.
 func (q queries) VersionsByID(ctx context.Context, c string, id int) ([]registry.VersionRecord, error) {
 	var rows []versionRow
-	err := q.with(ctx).Where("context = ? AND schema_id = ?", c, id).Order("subject, version").Find(&rows).Error
+	err := versionsByID(q.with(ctx), &rows, c, id).Error
 	return toVersions(rows), err
 }
 
