@@ -164,15 +164,7 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 func writeCompatText(w io.Writer, out compatOutput) error {
 	var b strings.Builder
 	for _, v := range out.Violations {
-		path := v.Path
-		if path == "" {
-			path = "(root)"
-		}
-		dir := ""
-		if v.Direction != 0 {
-			dir = " [" + v.Direction.String() + "]"
-		}
-		b.WriteString(v.File + ": " + path + ": " + v.Rule + ": " + v.Message + dir + "\n")
+		b.WriteString(violationLine(v.File, v.Violation) + "\n")
 	}
 	if out.Compatible {
 		b.WriteString("compatible: " + out.New + " may follow " + strings.Join(out.Old, ", ") + " under " + out.Level + "\n")
@@ -181,6 +173,20 @@ func writeCompatText(w io.Writer, out compatOutput) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// violationLine is one violation as text, as `herald compat` and `herald check`
+// print it: "FILE: PATH: RULE: MESSAGE [DIRECTION]".
+func violationLine(file string, v compat.Violation) string {
+	path := v.Path
+	if path == "" {
+		path = "(root)"
+	}
+	dir := ""
+	if v.Direction != 0 {
+		dir = " [" + v.Direction.String() + "]"
+	}
+	return file + ": " + path + ": " + v.Rule + ": " + v.Message + dir
 }
 
 // pickFormat returns the format named by --format, or guessed from the file

@@ -99,7 +99,7 @@ on the command line wins over its twin.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newServeCmd(), newCompatCmd(), newVersionCmd(),
+	root.AddCommand(newServeCmd(), newCompatCmd(), newCheckCmd(), newVersionCmd(),
 		newTopicCommand(), newPublishCommand(), newConsumeCommand(), newCatalogCommand())
 	return root
 }
