@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,54 @@ func TestProducerPinnedVersion(t *testing.T) {
 	}
 	if _, err := pinned.Publish(ctx, client.Event{Value: []byte(`{"id":1}`)}); !client.IsInvalidEvent(err) {
 		t.Errorf("version 1 refuses a numeric id: %v", err)
+	}
+}
+
+func TestProducerAcceptsAnyAllowedVersion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	// Three unrelated versions; the topic allows 1 and 2.
+	e.put(t, "/config/orders-value", `{"compatibility":"NONE"}`)
+	v1 := e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}`})
+	v2 := e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"ref":{"type":"string"}},"required":["ref"]}`})
+	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"code":{"type":"integer"}},"required":["code"]}`})
+	e.putTopic(t, "orders", `{"valueSubject":"orders-value","lastVersion":2}`)
+	p, err := e.c.NewProducer(ctx, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := p.SchemaID(ctx); err != nil || id != v2 {
+		t.Errorf("SchemaID = %d, %v; want %d (the newest allowed version)", id, err, v2)
+	}
+
+	// Valid under version 1 only: accepted here and by the broker, which
+	// records version 1's schema.
+	offs, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"o1"}`)})
+	if err != nil || !slices.Equal(offs, []int64{0}) {
+		t.Fatalf("Publish of a version 1 event = %v, %v; want [0]", offs, err)
+	}
+	cs, err := e.c.NewConsumer(ctx, "orders", client.Wait(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := cs.Poll(ctx); err != nil || len(msgs) != 1 || msgs[0].SchemaID != v1 {
+		t.Errorf("Poll = %+v, %v; want one event validated by schema %d", msgs, err, v1)
+	}
+
+	// Valid under version 3 only, outside the range: refused locally, with the
+	// problems of the newest allowed version (2: "ref" is required).
+	sent := e.rt.count("POST", "/v1/topics/")
+	_, err = p.Publish(ctx, client.Event{Value: []byte(`{"code":1}`)})
+	var ip *compat.InvalidPayloadError
+	if !errors.As(err, &ip) {
+		t.Fatalf("Publish of an event no allowed version accepts: %v, want *compat.InvalidPayloadError", err)
+	}
+	if !slices.ContainsFunc(ip.Problems, func(p compat.Problem) bool { return strings.Contains(p.Message, "ref") }) {
+		t.Errorf("problems = %+v; want version 2's missing \"ref\"", ip.Problems)
+	}
+	if n := e.rt.count("POST", "/v1/topics/") - sent; n != 0 {
+		t.Errorf("a refused event sent %d publish requests, want none", n)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -89,9 +90,8 @@ func (e *EventError) Error() string {
 // Unwrap returns Err, so errors.As finds the *compat.InvalidPayloadError.
 func (e *EventError) Unwrap() error { return e.Err }
 
-// Producer publishes events to one topic, validating each locally against the
-// schema it will be checked with before anything is sent. Create it with
-// Client.NewProducer.
+// Producer publishes events to one topic, validating each locally as the broker
+// will before anything is sent. Create it with Client.NewProducer.
 type Producer struct {
 	c     *Client
 	topic Topic
@@ -102,10 +102,16 @@ type Producer struct {
 	fetched    time.Time
 }
 
-// boundSchema is the schema a part of the events is written with.
+// boundSchema is what a part of the events is validated and written with.
 type boundSchema struct {
+	// id and schema are the newest version allowed (or the pinned one): binary
+	// events are framed with it, and refusals are explained against it.
 	id     int
 	schema compat.Schema
+	// older are the other allowed versions, newest first, on json and
+	// cloudevents topics: the broker accepts an event that any allowed version
+	// accepts, so the producer does too.
+	older []compat.Schema
 }
 
 // producerConfig is what the ProducerOpts set.
@@ -123,7 +129,9 @@ type producerOptFunc func(*producerConfig)
 func (f producerOptFunc) applyProducer(c *producerConfig) { f(c) }
 
 // PinVersion makes the producer write with one version of the topic's value
-// subject, overriding the default of the latest version the topic allows.
+// subject and accept only values that version accepts, overriding the default
+// of the latest version the topic allows (on json and cloudevents topics, of
+// any version the topic allows).
 func PinVersion(v int) ProducerOpt {
 	return producerOptFunc(func(c *producerConfig) { c.version = v })
 }
@@ -164,8 +172,10 @@ func (c *Client) NewProducer(ctx context.Context, topic string, opts ...Producer
 // Topic returns the topic the producer publishes to, as fetched by NewProducer.
 func (p *Producer) Topic() Topic { return p.topic }
 
-// SchemaID returns the id of the schema event values are validated and written
-// with, fetching it if it is due for a refresh.
+// SchemaID returns the id of the newest schema event values may be written with
+// (the pinned one, if any), fetching it if it is due for a refresh. Binary
+// events are framed with it; on json and cloudevents topics the broker records
+// the newest allowed version that accepts each event.
 func (p *Producer) SchemaID(ctx context.Context) (int, error) {
 	v, _, err := p.schemas(ctx)
 	if err != nil {
@@ -198,28 +208,53 @@ func (p *Producer) schemas(ctx context.Context) (value, key *boundSchema, err er
 	return value, key, nil
 }
 
-// bind finds the version of subject to write with: the pinned one, else the
-// newest the topic's range allows (ranged), else the latest.
+// bind finds the versions of subject events are validated with: the pinned
+// one; else, newest first, those the topic's range allows (ranged; every live
+// version for a key), all of them on json and cloudevents topics but only the
+// newest on binary topics, which frame events with one schema id.
 func (p *Producer) bind(ctx context.Context, subject string, ranged bool) (*boundSchema, error) {
-	version := -1
-	switch {
-	case ranged && p.cfg.version > 0:
-		version = p.cfg.version
-	case ranged && (p.topic.FirstVersion > 0 || p.topic.LastVersion > 0):
-		vs, err := p.c.Versions(ctx, subject)
+	if ranged && p.cfg.version > 0 {
+		return p.fetch(ctx, subject, p.cfg.version)
+	}
+	hasRange := ranged && (p.topic.FirstVersion > 0 || p.topic.LastVersion > 0)
+	if p.topic.Encoding == EncodingBinary && !hasRange {
+		return p.fetch(ctx, subject, -1) // latest
+	}
+	vs, err := p.c.Versions(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(vs)
+	var b *boundSchema
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		if hasRange && (v < p.topic.FirstVersion || (p.topic.LastVersion > 0 && v > p.topic.LastVersion)) {
+			continue
+		}
+		o, err := p.fetch(ctx, subject, v)
 		if err != nil {
 			return nil, err
 		}
-		version = 0
-		for _, v := range vs {
-			if v >= p.topic.FirstVersion && (p.topic.LastVersion == 0 || v <= p.topic.LastVersion) {
-				version = v
+		if b == nil {
+			b = o
+			if p.topic.Encoding == EncodingBinary {
+				break
 			}
+			continue
 		}
-		if version == 0 {
+		b.older = append(b.older, o.schema)
+	}
+	if b == nil {
+		if hasRange {
 			return nil, fmt.Errorf("topic %s: subject %s has no live version in the allowed range %d..%d", p.topic.Name, subject, p.topic.FirstVersion, p.topic.LastVersion)
 		}
+		return nil, fmt.Errorf("topic %s: subject %s has no live version", p.topic.Name, subject)
 	}
+	return b, nil
+}
+
+// fetch returns one version of subject (-1: the latest) with its parsed schema.
+func (p *Producer) fetch(ctx context.Context, subject string, version int) (*boundSchema, error) {
 	v, err := p.c.Version(ctx, subject, version)
 	if err != nil {
 		return nil, err
@@ -231,15 +266,23 @@ func (p *Producer) bind(ctx context.Context, subject string, ranged bool) (*boun
 	return &boundSchema{id: v.ID, schema: sch}, nil
 }
 
-// prepare validates one part of an event and returns the bytes to send.
+// prepare validates one part of an event and returns the bytes to send. On
+// json and cloudevents topics a part is valid when any of b's versions accepts
+// it; when none does, the error is the newest version's.
 func (p *Producer) prepare(b *boundSchema, data []byte) ([]byte, error) {
 	if p.topic.Encoding == EncodingBinary {
 		return encodeWire(b.schema, b.id, data, p.cfg.message, true)
 	}
-	if err := b.schema.Validate(data, compat.EncodingJSON); err != nil {
-		return nil, err
+	err := b.schema.Validate(data, compat.EncodingJSON)
+	if err == nil {
+		return data, nil
 	}
-	return data, nil
+	for _, s := range b.older {
+		if s.Validate(data, compat.EncodingJSON) == nil {
+			return data, nil
+		}
+	}
+	return nil, err
 }
 
 // envelopeEvent is one event of the JSON publish envelope; Key and Value are
