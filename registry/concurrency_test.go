@@ -107,6 +107,15 @@ func TestConcurrentRegistrationAcrossServices(t *testing.T) {
 			t.Fatalf("shared schema got ids %d and %d", shared, ids[i])
 		}
 	}
+	// Different schemas never share an id: each distinct one has its own,
+	// none of them the shared schema's.
+	seen := map[int]int{shared: 0}
+	for i := 1; i < goroutines; i += 2 {
+		if j, dup := seen[ids[i]]; dup {
+			t.Fatalf("goroutines %d and %d registered different schemas and both got id %d", j, i, ids[i])
+		}
+		seen[ids[i]] = i
+	}
 	vs, err := services[0].Versions(ctx, "s", registry.ListOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -85,7 +85,10 @@ func TestRegisterIsIdempotent(t *testing.T) {
 	}
 	_, err = s.Register(ctx, avroReq("s", avroRecord("R", fieldA, fieldCOpt)))
 	wantKind(t, err, registry.ErrOperationNotPermitted)
-	vs, _ := s.Versions(ctx, "s", registry.ListOptions{})
+	vs, err := s.Versions(ctx, "s", registry.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if diff := cmp.Diff([]int{1, 2}, vs); diff != "" {
 		t.Fatalf("versions (-want +got):\n%s", diff)
 	}
