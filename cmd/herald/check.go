@@ -558,7 +558,7 @@ func writeCheckText(w io.Writer, results []checkResult) error {
 func writeCheckGitHub(w io.Writer, results []checkResult) error {
 	var b strings.Builder
 	for _, r := range results {
-		file := filepath.ToSlash(r.File)
+		file := annotationPath(r.File)
 		switch r.Status {
 		case statusNew:
 			b.WriteString(workflowCommand("notice", file, "new subject", r.Subject+" is a new subject") + "\n")
@@ -579,6 +579,25 @@ func writeCheckGitHub(w io.Writer, results []checkResult) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// annotationPath is file as a GitHub annotation names it: relative to
+// $GITHUB_WORKSPACE (the repository root in a workflow) when it lies inside it,
+// with forward slashes.
+func annotationPath(file string) string {
+	ws := os.Getenv("GITHUB_WORKSPACE")
+	if ws == "" {
+		return filepath.ToSlash(file)
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return filepath.ToSlash(file)
+	}
+	rel, err := filepath.Rel(ws, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(file)
+	}
+	return filepath.ToSlash(rel)
 }
 
 // workflowCommand is "::NAME file=FILE,title=TITLE::MESSAGE" with the values
