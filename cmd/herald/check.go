@@ -36,6 +36,9 @@ type checkFlags struct {
 	refsDir   string
 	output    string
 	junitFile string
+	// offline is set when --level, --policy or --rule-set was given: they apply
+	// with --against only.
+	offline bool
 }
 
 // newCheckCmd builds `herald check`: schema files in a working tree checked in CI
@@ -97,6 +100,7 @@ input (an unreadable or invalid file, an unreachable server, an unknown ref or l
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
 		}
+		f.offline = fl.Changed("level") || fl.Changed("policy") || fl.Changed("rule-set")
 		return runCheck(cmd.Context(), cmd.OutOrStdout(), f)
 	}
 	return cmd
@@ -169,6 +173,9 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 	} else {
 		if len(f.refs) > 0 || f.refsDir != "" {
 			return usageErrorf("--ref and --refs-dir apply with --against only; the registry resolves references")
+		}
+		if f.offline {
+			return usageErrorf("--level, --policy and --rule-set apply with --against only; the registry uses each subject's configuration")
 		}
 		cl, err := client.New(f.server, client.ClientName("herald-check"))
 		if err != nil {

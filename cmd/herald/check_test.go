@@ -329,6 +329,7 @@ func TestCheckBadInput(t *testing.T) {
 		{"BadServer", []string{"--server", "ftp://x", "--subject", "a-value=" + f("a.avsc")}, "--server"},
 		{"MissingConfig", []string{"--config", f("none.yaml")}, "--config"},
 		{"MissingDir", []string{"--dir", f("none")}, "--dir"},
+		{"LevelWithoutAgainst", []string{"--level", "FULL", "--subject", "a-value=" + f("a.avsc")}, "--against"},
 		{"RefsWithoutAgainst", []string{"--refs-dir", dir, "--subject", "a-value=" + f("a.avsc")}, "--against"},
 		{"Args", []string{"x"}, "unknown command"},
 	} {
