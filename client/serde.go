@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,19 +15,14 @@ import (
 var (
 	// ErrWireFormat: the data is too short to hold the magic byte, a schema id
 	// and a payload, the id is not a registry id, or the Protobuf message
-	// indexes are malformed.
+	// indexes are malformed. Errors wrapping it also wrap compat.ErrWireTooShort
+	// or compat.ErrWireSchemaID when those are the reason.
 	ErrWireFormat = errors.New("bad wire format")
 	// ErrUnknownMagicByte: the first byte is not 0, the only framing supported
 	// (magic byte 0 followed by a 4-byte schema id). The Confluent 8.0 GUID
-	// framing (magic byte 1) is not supported.
-	ErrUnknownMagicByte = errors.New("unknown magic byte")
+	// framing (magic byte 1) is not supported. It is compat.ErrUnknownMagicByte.
+	ErrUnknownMagicByte = compat.ErrUnknownMagicByte
 )
-
-// magicByte starts a Confluent wire-format payload that carries a schema id.
-const magicByte = 0
-
-// prefixLen is the magic byte and the 4-byte id.
-const prefixLen = 5
 
 // Serde encodes and decodes payloads in the Confluent wire format: magic byte 0,
 // the schema id as a big-endian int32, for Protobuf the message-index path, then
@@ -149,9 +143,7 @@ func (s *Serde) Encode(ctx context.Context, subject string, payload []byte, opts
 // encodeWire frames payload with id (and the Protobuf indexes of message) and,
 // when validate is set, checks it against sch.
 func encodeWire(sch compat.Schema, id int, payload []byte, message string, validate bool) ([]byte, error) {
-	out := make([]byte, 0, prefixLen+4+len(payload))
-	out = append(out, magicByte)
-	out = binary.BigEndian.AppendUint32(out, uint32(id))
+	out := compat.AppendWire(make([]byte, 0, compat.WirePrefixLen+4+len(payload)), id, nil)
 	if ps, ok := sch.(*protobuf.Schema); ok {
 		var path []int
 		if message != "" {
@@ -164,7 +156,7 @@ func encodeWire(sch compat.Schema, id int, payload []byte, message string, valid
 	}
 	out = append(out, payload...)
 	if validate {
-		if err := sch.Validate(out[prefixLen:], compat.EncodingBinary); err != nil {
+		if err := sch.Validate(out[compat.WirePrefixLen:], compat.EncodingBinary); err != nil {
 			return nil, err
 		}
 	}
@@ -228,7 +220,7 @@ func (s *Serde) Decode(ctx context.Context, data []byte) (schemaID int, payload 
 
 // DecodeFull is Decode returning the Protobuf message indexes too.
 func (s *Serde) DecodeFull(ctx context.Context, data []byte) (Decoded, error) {
-	id, err := parseWire(data)
+	id, body, err := parseWire(data)
 	if err != nil {
 		return Decoded{}, err
 	}
@@ -236,7 +228,7 @@ func (s *Serde) DecodeFull(ctx context.Context, data []byte) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, fmt.Errorf("decode: %w", err)
 	}
-	d := Decoded{ID: id, Schema: sch, Payload: data[prefixLen:]}
+	d := Decoded{ID: id, Schema: sch, Payload: body}
 	if sch.Type() == compat.Protobuf {
 		path, n, err := protobuf.DecodeIndexes(d.Payload)
 		if err != nil {
@@ -245,27 +237,21 @@ func (s *Serde) DecodeFull(ctx context.Context, data []byte) (Decoded, error) {
 		d.MessageIndexes, d.Payload = path, d.Payload[n:]
 	}
 	if s.cfg.validate {
-		if err := sch.Validate(data[prefixLen:], compat.EncodingBinary); err != nil {
+		if err := sch.Validate(body, compat.EncodingBinary); err != nil {
 			return Decoded{}, err
 		}
 	}
 	return d, nil
 }
 
-// parseWire reads the magic byte and schema id.
-func parseWire(data []byte) (int, error) {
-	if len(data) == 0 {
-		return 0, fmt.Errorf("decode: %w: empty data", ErrWireFormat)
+// parseWire reads the magic byte and schema id and returns the id and the rest.
+func parseWire(data []byte) (int, []byte, error) {
+	id, body, err := compat.ParseWire(data)
+	switch {
+	case errors.Is(err, compat.ErrUnknownMagicByte):
+		return 0, nil, fmt.Errorf("decode: %w", err)
+	case err != nil:
+		return 0, nil, fmt.Errorf("decode: %w: %w", ErrWireFormat, err)
 	}
-	if data[0] != magicByte {
-		return 0, fmt.Errorf("decode: %w %d: only magic byte 0 (a 4-byte schema id follows) is supported; is the data in the Confluent wire format?", ErrUnknownMagicByte, data[0])
-	}
-	if len(data) < prefixLen {
-		return 0, fmt.Errorf("decode: %w: %d bytes: want magic byte 0 and a 4-byte schema id before the payload", ErrWireFormat, len(data))
-	}
-	u := binary.BigEndian.Uint32(data[1:prefixLen])
-	if u == 0 || u > 1<<31-1 {
-		return 0, fmt.Errorf("decode: %w: schema id %d is not a registry id", ErrWireFormat, u)
-	}
-	return int(u), nil
+	return id, body, nil
 }

@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -102,26 +101,19 @@ var ErrBadWireFormat = errors.New("bad wire format")
 
 // ParseWire splits a Confluent wire-format payload into its schema id and the
 // rest (for Protobuf, the message indexes followed by the message). Only magic
-// byte 0 is supported. Errors wrap ErrBadWireFormat.
+// byte 0 is supported. Errors wrap ErrBadWireFormat and the compat.ParseWire
+// sentinel that says why.
 func ParseWire(b []byte) (id int, rest []byte, err error) {
-	if len(b) < 5 {
-		return 0, nil, fmt.Errorf("%w: %d bytes: want magic byte 0, a 4-byte schema id and the payload", ErrBadWireFormat, len(b))
+	id, rest, err = compat.ParseWire(b)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", ErrBadWireFormat, err)
 	}
-	if b[0] != 0 {
-		return 0, nil, fmt.Errorf("%w: magic byte %d: only 0 (schema id) is supported", ErrBadWireFormat, b[0])
-	}
-	u := binary.BigEndian.Uint32(b[1:5])
-	if u == 0 || u > 1<<31-1 {
-		return 0, nil, fmt.Errorf("%w: schema id %d is not a registry id", ErrBadWireFormat, u)
-	}
-	return int(u), b[5:], nil
+	return id, rest, nil
 }
 
 // AppendWire appends the Confluent wire-format prefix for id, then payload.
 func AppendWire(dst []byte, id int, payload []byte) []byte {
-	dst = append(dst, 0)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(id))
-	return append(dst, payload...)
+	return compat.AppendWire(dst, id, payload)
 }
 
 // part is what is validated: an event's value or key.
