@@ -112,25 +112,12 @@ func (s *Server) listVersions(c *gin.Context) error {
 	}
 	p := listVersionsParams{Subject: c.Param("subject"), Deleted: queryBool(c, "deleted"), DeletedOnly: queryBool(c, "deletedOnly"),
 		DeletedAsNegative: queryBool(c, "deletedAsNegative"), pageParams: pg}
-	opts := registry.ListOptions{Deleted: p.Deleted || p.DeletedAsNegative, DeletedOnly: p.DeletedOnly, Offset: p.Offset, Limit: p.Limit}
+	// deletedOnly lists soft-deleted versions as they are, negative or not.
+	opts := registry.ListOptions{Deleted: p.Deleted || p.DeletedAsNegative, DeletedOnly: p.DeletedOnly,
+		DeletedAsNegative: p.DeletedAsNegative && !p.DeletedOnly, Offset: p.Offset, Limit: p.Limit}
 	versions, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, opts)
 	if err != nil {
 		return err
-	}
-	if p.DeletedAsNegative && !p.DeletedOnly {
-		deleted, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, registry.ListOptions{DeletedOnly: true})
-		if err != nil {
-			return err
-		}
-		soft := make(map[int]bool, len(deleted))
-		for _, v := range deleted {
-			soft[v] = true
-		}
-		for i, v := range versions {
-			if soft[v] {
-				versions[i] = -v
-			}
-		}
 	}
 	return writeJSON(c, http.StatusOK, nonNil(versions))
 }
