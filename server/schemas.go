@@ -138,32 +138,31 @@ type idUsageParams struct {
 	pageParams
 }
 
-// readIDUsage fills idUsageParams and lists the subject versions holding the id.
-func (s *Server) readIDUsage(c *gin.Context) ([]registry.SubjectVersion, error) {
+// readIDUsage fills idUsageParams from the path and query.
+func readIDUsage(c *gin.Context) (idUsageParams, error) {
 	pg, err := readPage(c)
 	if err != nil {
-		return nil, err
+		return idUsageParams{}, err
 	}
 	bp, err := readSchemaByIDParams(c)
 	if err != nil {
-		return nil, err
+		return idUsageParams{}, err
 	}
-	p := idUsageParams{ID: bp.ID, Subject: bp.Subject, Deleted: queryBool(c, "deleted"), pageParams: pg}
-	return s.cfg.Registry.SubjectVersionsByID(c.Request.Context(), p.ID, p.Subject, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit})
+	return idUsageParams{ID: bp.ID, Subject: bp.Subject, Deleted: queryBool(c, "deleted"), pageParams: pg}, nil
+}
+
+// listOptions is the registry listing the parameters ask for.
+func (p idUsageParams) listOptions() registry.ListOptions {
+	return registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit}
 }
 
 // getSubjectsByID serves GET /schemas/ids/{id}/subjects.
 func (s *Server) getSubjectsByID(c *gin.Context) error {
-	pg, err := readPage(c)
+	p, err := readIDUsage(c)
 	if err != nil {
 		return err
 	}
-	bp, err := readSchemaByIDParams(c)
-	if err != nil {
-		return err
-	}
-	p := idUsageParams{ID: bp.ID, Subject: bp.Subject, Deleted: queryBool(c, "deleted"), pageParams: pg}
-	subjects, err := s.cfg.Registry.SubjectsByID(c.Request.Context(), p.ID, p.Subject, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit})
+	subjects, err := s.cfg.Registry.SubjectsByID(c.Request.Context(), p.ID, p.Subject, p.listOptions())
 	if err != nil {
 		return err
 	}
@@ -172,7 +171,11 @@ func (s *Server) getSubjectsByID(c *gin.Context) error {
 
 // getVersionsByID serves GET /schemas/ids/{id}/versions.
 func (s *Server) getVersionsByID(c *gin.Context) error {
-	svs, err := s.readIDUsage(c)
+	p, err := readIDUsage(c)
+	if err != nil {
+		return err
+	}
+	svs, err := s.cfg.Registry.SubjectVersionsByID(c.Request.Context(), p.ID, p.Subject, p.listOptions())
 	if err != nil {
 		return err
 	}
