@@ -236,13 +236,7 @@ func (s *Service) Subjects(ctx context.Context, opts ListOptions) ([]string, err
 // sortSubjects orders default-context subjects first, then by context and name,
 // matching the order listings come from the store.
 func sortSubjects(xs []string) {
-	sort.SliceStable(xs, func(i, j int) bool {
-		qi, qj := strings.HasPrefix(xs[i], ":"), strings.HasPrefix(xs[j], ":")
-		if qi != qj {
-			return !qi
-		}
-		return xs[i] < xs[j]
-	})
+	sort.SliceStable(xs, func(i, j int) bool { return lessSubject(xs[i], xs[j]) })
 }
 
 // subjectVersions returns every version of a subject; none gives
@@ -565,6 +559,7 @@ func (s *Service) Schemas(ctx context.Context, opts ListOptions) ([]Schema, erro
 	return out, nil
 }
 
+// lessSubject orders default-context subjects before qualified ones, then by name.
 func lessSubject(a, b string) bool {
 	qa, qb := strings.HasPrefix(a, ":"), strings.HasPrefix(b, ":")
 	if qa != qb {
