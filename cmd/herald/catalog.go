@@ -17,9 +17,6 @@ import (
 	"github.com/heraldhq/herald/catalog"
 )
 
-// defaultCatalogServer is the Herald server the catalog commands talk to.
-const defaultCatalogServer = "http://127.0.0.1:8081"
-
 // newCatalogCommand returns `herald catalog`: apply, export and import the
 // catalog of a running server (--server, env HERALD_SERVER).
 func newCatalogCommand() *cobra.Command {
@@ -34,7 +31,7 @@ func newCatalogCommand() *cobra.Command {
 			"asyncapi FILE` adds the services, events and edges of an AsyncAPI 3.0 document and\n" +
 			"registers its payload schemas.",
 	}
-	cmd.PersistentFlags().StringVar(&serverURL, "server", defaultCatalogServer, "Herald server URL (env HERALD_SERVER)")
+	cmd.PersistentFlags().StringVar(&serverURL, "server", defaultServer, "Herald server URL (env HERALD_SERVER)")
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return applyEnv(cmd.Flags())
 	}
