@@ -139,6 +139,19 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// pointerEscaper escapes a JSON Pointer reference token (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// EscapePointer escapes one JSON Pointer reference token (RFC 6901): "~" becomes
+// "~0" and "/" becomes "~1". The format packages build Problem and Violation
+// paths with it.
+func EscapePointer(token string) string {
+	if !strings.ContainsAny(token, "~/") {
+		return token
+	}
+	return pointerEscaper.Replace(token)
+}
+
 // InvalidPayloadError is returned by Schema.Validate when a payload breaks its schema.
 type InvalidPayloadError struct {
 	Problems []Problem

@@ -90,17 +90,9 @@ func ptr(path string, tok any) string {
 	case int:
 		return path + "/" + strconv.Itoa(t)
 	case string:
-		return path + "/" + escapePointer(t)
+		return path + "/" + compat.EscapePointer(t)
 	}
 	return path
-}
-
-func escapePointer(s string) string {
-	if strings.ContainsAny(s, "~/") {
-		s = strings.ReplaceAll(s, "~", "~0")
-		s = strings.ReplaceAll(s, "/", "~1")
-	}
-	return s
 }
 
 func jsonKind(v any) string {

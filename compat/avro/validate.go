@@ -81,7 +81,7 @@ func (p *pather) String() string {
 		if s.idx >= 0 {
 			b.WriteString(strconv.Itoa(s.idx))
 		} else {
-			b.WriteString(escapePointer(s.key))
+			b.WriteString(compat.EscapePointer(s.key))
 		}
 	}
 	return b.String()

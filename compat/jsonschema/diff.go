@@ -111,7 +111,7 @@ func seg(tokens ...string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(escapeToken(t))
+		b.WriteString(compat.EscapePointer(t))
 	}
 	return b.String()
 }

@@ -175,14 +175,10 @@ func jsonPointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(escapeToken(t))
+		b.WriteString(compat.EscapePointer(t))
 	}
 	return b.String()
 }
-
-var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-func escapeToken(t string) string { return tokenEscaper.Replace(t) }
 
 // relativeTo rewrites an absolute URL for people: the root document becomes its
 // fragment and references their names.

@@ -143,7 +143,7 @@ func missingRequired(m protoreflect.Message, path string, jsonNames bool, out *[
 		if jsonNames {
 			name = fd.JSONName()
 		}
-		fpath := path + "/" + escapePointer(name)
+		fpath := path + "/" + compat.EscapePointer(name)
 		if fd.Cardinality() == protoreflect.Required && !m.Has(fd) {
 			*out = append(*out, compat.Problem{Path: fpath, Message: fmt.Sprintf("required field %s (number %d) is missing", fd.Name(), fd.Number())})
 			continue
@@ -157,7 +157,7 @@ func missingRequired(m protoreflect.Message, path string, jsonNames bool, out *[
 				continue
 			}
 			m.Get(fd).Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-				missingRequired(v.Message(), fpath+"/"+escapePointer(k.String()), jsonNames, out)
+				missingRequired(v.Message(), fpath+"/"+compat.EscapePointer(k.String()), jsonNames, out)
 				return len(*out) < maxProblems
 			})
 		case fd.IsList():
@@ -172,13 +172,6 @@ func missingRequired(m protoreflect.Message, path string, jsonNames bool, out *[
 			missingRequired(m.Get(fd).Message(), fpath, jsonNames, out)
 		}
 	}
-}
-
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }
 
 // locateWireError scans malformed binary to say where decoding broke: the JSON
