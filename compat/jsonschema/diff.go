@@ -106,16 +106,6 @@ func prefix(p string, ds []diff) []diff {
 	return out
 }
 
-// seg renders one path segment: "/" and the escaped token.
-func seg(tokens ...string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(compat.EscapePointer(t))
-	}
-	return b.String()
-}
-
 var emptyNode = &node{kind: kEmpty}
 
 func orEmpty(n *node) *node {
@@ -813,11 +803,11 @@ func (c *checker) properties(o, u *node) []diff {
 		up, ok := u.props[name]
 		if ok {
 			if d := c.compare(op, up); len(d) > 0 {
-				out = append(out, prefix(seg("properties", name), d)...)
+				out = append(out, prefix(jsonPointer("properties", name), d)...)
 			}
 			continue
 		}
-		path := seg("properties", name)
+		path := jsonPointer("properties", name)
 		open, sch := coverage(u, name)
 		switch {
 		case open:
@@ -835,7 +825,7 @@ func (c *checker) properties(o, u *node) []diff {
 		if _, ok := o.props[name]; ok {
 			continue
 		}
-		path := seg("properties", name)
+		path := jsonPointer("properties", name)
 		up := u.props[name]
 		required := u.required[name] && !o.required[name]
 		open, sch := coverage(o, name)
@@ -877,10 +867,10 @@ func (c *checker) required(o, u *node) []diff {
 			// A new property: properties() reports it.
 		case inO:
 			if !hasDefault(up) {
-				out = c.add(out, "REQUIRED_ATTRIBUTE_ADDED", seg("required", name), "property %q became required: data written without it is rejected", name)
+				out = c.add(out, "REQUIRED_ATTRIBUTE_ADDED", jsonPointer("required", name), "property %q became required: data written without it is rejected", name)
 			}
 		case c.strictReq:
-			out = c.add(out, "REQUIRED_ATTRIBUTE_ADDED", seg("required", name), "property %q became required: data written without it is rejected", name)
+			out = c.add(out, "REQUIRED_ATTRIBUTE_ADDED", jsonPointer("required", name), "property %q became required: data written without it is rejected", name)
 		default:
 			// Confluent ignores required names that no properties declare.
 		}
@@ -899,7 +889,7 @@ func (c *checker) patternProperties(o, u *node) []diff {
 		return nil
 	}
 	for _, op := range o.patterns {
-		path := seg("patternProperties", op.source)
+		path := jsonPointer("patternProperties", op.source)
 		if up := find(u.patterns, op.source); up != nil {
 			out = append(out, prefix(path, c.compare(op.schema, up.schema))...)
 			continue
@@ -918,7 +908,7 @@ func (c *checker) patternProperties(o, u *node) []diff {
 		if find(o.patterns, up.source) != nil {
 			continue
 		}
-		path := seg("patternProperties", up.source)
+		path := jsonPointer("patternProperties", up.source)
 		switch {
 		case o.additional.schema != nil:
 			if d := c.compare(o.additional.schema, up.schema); len(d) > 0 {
@@ -936,7 +926,7 @@ func (c *checker) dependencies(o, u *node) []diff {
 	var out []diff
 	for _, key := range sortedDepKeys(u.propDeps) {
 		ud := u.propDeps[key]
-		path := seg(ud.keyword, key)
+		path := jsonPointer(ud.keyword, key)
 		od, ok := o.propDeps[key]
 		if !ok {
 			if len(ud.names) > 0 {
@@ -961,7 +951,7 @@ func (c *checker) dependencies(o, u *node) []diff {
 	}
 	for _, key := range sortedDepKeys(u.schemaDeps) {
 		ud := u.schemaDeps[key]
-		path := seg(ud.keyword, key)
+		path := jsonPointer(ud.keyword, key)
 		od, ok := o.schemaDeps[key]
 		if !ok {
 			if deref(ud.schema).kind != kEmpty {
@@ -1055,9 +1045,9 @@ func (c *checker) tuples(o, u *node) []diff {
 	for i := 0; i < max(len(o.tuple), len(u.tuple)); i++ {
 		switch {
 		case i < len(o.tuple) && i < len(u.tuple):
-			out = append(out, prefix(seg(u.tupleKeyword, strconv.Itoa(i)), c.compare(o.tuple[i], u.tuple[i]))...)
+			out = append(out, prefix(jsonPointer(u.tupleKeyword, strconv.Itoa(i)), c.compare(o.tuple[i], u.tuple[i]))...)
 		case i < len(u.tuple): // added by the reader
-			path := seg(u.tupleKeyword, strconv.Itoa(i))
+			path := jsonPointer(u.tupleKeyword, strconv.Itoa(i))
 			ui := u.tuple[i]
 			switch {
 			case o.rest.open():
@@ -1071,7 +1061,7 @@ func (c *checker) tuples(o, u *node) []diff {
 				}
 			}
 		default: // removed by the reader
-			path := seg(o.tupleKeyword, strconv.Itoa(i))
+			path := jsonPointer(o.tupleKeyword, strconv.Itoa(i))
 			oi := o.tuple[i]
 			switch {
 			case u.rest.open():

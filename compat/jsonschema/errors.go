@@ -167,17 +167,22 @@ func fragmentPath(ptr string) string {
 
 // pointerPath renders pointer tokens as a "#/..." path.
 func pointerPath(tokens []string) string {
-	return fragmentPath(jsonPointer(tokens))
+	return fragmentPath(jsonPointer(tokens...))
 }
 
 // jsonPointer joins tokens into a JSON pointer ("" for none), escaping ~ and /.
-func jsonPointer(tokens []string) string {
+func jsonPointer(tokens ...string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
 		b.WriteString(compat.EscapePointer(t))
 	}
 	return b.String()
+}
+
+// unescapeToken undoes JSON pointer escaping in one token.
+func unescapeToken(t string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 }
 
 // relativeTo rewrites an absolute URL for people: the root document becomes its
@@ -204,7 +209,7 @@ func findRef(doc any, target, base string) string {
 				abs := resolveURL(base, r)
 				_, rfrag, _ := strings.Cut(r, "#")
 				if abs == tbase && (!tHasFrag || rfrag == tfrag) {
-					found = fragmentPath(jsonPointer(append(path, "$ref")))
+					found = pointerPath(append(path, "$ref"))
 					return true
 				}
 			}

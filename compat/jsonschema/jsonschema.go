@@ -206,7 +206,7 @@ func (s *Schema) rawAt(loc string) any {
 		if t, err := url.PathUnescape(tok); err == nil {
 			tok = t
 		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = unescapeToken(tok)
 		switch x := v.(type) {
 		case map[string]any:
 			if v, ok = x[tok]; !ok {

@@ -15,7 +15,7 @@ func pathTokens(path string) []string {
 	}
 	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for i, t := range parts {
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+		parts[i] = unescapeToken(t)
 	}
 	return parts
 }

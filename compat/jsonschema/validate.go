@@ -60,7 +60,7 @@ func problems(ve *sjs.ValidationError) []compat.Problem {
 		if _, ok := l.ErrorKind.(*kind.Group); ok {
 			continue
 		}
-		p := compat.Problem{Path: jsonPointer(l.InstanceLocation), Message: l.ErrorKind.LocalizedString(printer)}
+		p := compat.Problem{Path: jsonPointer(l.InstanceLocation...), Message: l.ErrorKind.LocalizedString(printer)}
 		if !seen[p] {
 			seen[p] = true
 			out = append(out, p)
