@@ -178,12 +178,7 @@ func (w *normWriter) props(first *bool, props map[string]any) {
 	if len(props) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(props) {
 		w.key(first, k)
 		writeJSONValue(&w.b, props[k])
 	}
@@ -237,13 +232,8 @@ func writeJSONValue(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		b.WriteByte('{')
-		for i, k := range keys {
+		for i, k := range sortedKeys(t) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
