@@ -63,7 +63,7 @@ func writeString(b *bytes.Buffer, s string) {
 }
 
 // sortedKeys returns the keys of m in byte order.
-func sortedKeys(m map[string]any) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -924,7 +923,7 @@ func (c *checker) patternProperties(o, u *node) []diff {
 
 func (c *checker) dependencies(o, u *node) []diff {
 	var out []diff
-	for _, key := range sortedDepKeys(u.propDeps) {
+	for _, key := range sortedKeys(u.propDeps) {
 		ud := u.propDeps[key]
 		path := jsonPointer(ud.keyword, key)
 		od, ok := o.propDeps[key]
@@ -949,7 +948,7 @@ func (c *checker) dependencies(o, u *node) []diff {
 			out = c.add(out, "DEPENDENCY_ARRAY_CHANGED", path, "when %q is present, %v are now required", key, added)
 		}
 	}
-	for _, key := range sortedDepKeys(u.schemaDeps) {
+	for _, key := range sortedKeys(u.schemaDeps) {
 		ud := u.schemaDeps[key]
 		path := jsonPointer(ud.keyword, key)
 		od, ok := o.schemaDeps[key]
@@ -962,15 +961,6 @@ func (c *checker) dependencies(o, u *node) []diff {
 		out = append(out, prefix(path, c.compare(od.schema, ud.schema))...)
 	}
 	return out
-}
-
-func sortedDepKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func containsString(ss []string, s string) bool {
