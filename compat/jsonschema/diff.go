@@ -53,15 +53,12 @@ type checker struct {
 	depth        int
 	pairs        int
 	tooBig       bool
-
-	keys map[*node]string // memoized structural keys
 }
 
 func newChecker(policy compat.Policy) *checker {
 	return &checker{
 		policy: policy,
 		known:  map[pairKey][]diff{},
-		keys:   map[*node]string{},
 	}
 }
 
@@ -361,7 +358,7 @@ func (c *checker) partwise(o, u *node) []diff {
 // may only change towards a looser one, and the subschemas must pair up one to one
 // with each reader subschema accepting its writer subschema.
 func (c *checker) combined(o, u *node) []diff {
-	os, us := c.distinct(o), c.distinct(u)
+	os, us := distinct(o), distinct(u)
 	if o.crit != u.crit {
 		looser := u.crit == anyOf || o.crit == allOf || (len(os) == 1 && (u.crit == oneOf || len(us) == 1))
 		if !looser {
@@ -397,45 +394,16 @@ func clash(o, u *node) bool {
 }
 
 // distinct returns the indexes of n's subschemas without structural duplicates.
-func (c *checker) distinct(n *node) []int {
-	out := make([]int, 0, len(n.subs))
+func distinct(n *node) []int {
 	if n.synthetic {
 		// Parts of one schema object never repeat each other.
-		for i := range n.subs {
-			out = append(out, i)
+		out := make([]int, len(n.subs))
+		for i := range out {
+			out[i] = i
 		}
 		return out
 	}
-	seen := map[string]bool{}
-	for i, s := range n.subs {
-		k := c.key(s)
-		if k != "" && seen[k] {
-			continue
-		}
-		if k != "" {
-			seen[k] = true
-		}
-		out = append(out, i)
-	}
-	return out
-}
-
-// key is a structural identity for a node: its normalized JSON when it stands
-// for a whole schema, "" for synthetic parts.
-func (c *checker) key(n *node) string {
-	if k, ok := c.keys[n]; ok {
-		return k
-	}
-	k := ""
-	if n.src != nil {
-		if n.owner != nil {
-			if raw := n.owner.rawAt(n.src.Location); raw != nil {
-				k = normalize(raw)
-			}
-		}
-	}
-	c.keys[n] = k
-	return k
+	return n.distinctSubs
 }
 
 // maxMatching returns the size of a maximum bipartite matching; edges[i] lists

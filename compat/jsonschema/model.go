@@ -158,10 +158,11 @@ type node struct {
 	sub *node
 
 	// kCombined
-	crit      criterion
-	subs      []*node
-	segs      []string // path segment of each sub: "/allOf/0", or "" for synthetic parts
-	synthetic bool
+	crit         criterion
+	subs         []*node
+	segs         []string // path segment of each sub: "/allOf/0", or "" for synthetic parts
+	synthetic    bool
+	distinctSubs []int // indexes of subs without structural duplicates; unset when synthetic
 
 	// kCond
 	ifNode, thenNode, elseNode *node
@@ -289,6 +290,7 @@ func (b *builder) build(s *sjs.Schema) *node {
 			cn.subs = append(cn.subs, b.build(sub))
 			cn.segs = append(cn.segs, "/"+c.crit.String()+"/"+strconv.Itoa(i))
 		}
+		cn.distinctSubs = uniqueSubs(cn.subs)
 		add(cn, "")
 	}
 	if s.If != nil {
@@ -574,4 +576,34 @@ func children(s *sjs.Schema) []*sjs.Schema {
 		add(it...)
 	}
 	return out
+}
+
+// uniqueSubs returns the indexes of subs, leaving out each one whose normalized
+// JSON repeats an earlier one's. It runs once per model, not per comparison.
+func uniqueSubs(subs []*node) []int {
+	out := make([]int, 0, len(subs))
+	seen := map[string]bool{}
+	for i, s := range subs {
+		k := structuralKey(s)
+		if k != "" && seen[k] {
+			continue
+		}
+		if k != "" {
+			seen[k] = true
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// structuralKey is a structural identity for a node: its normalized JSON when it
+// stands for a whole schema, "" for synthetic parts.
+func structuralKey(n *node) string {
+	if n.src == nil || n.owner == nil {
+		return ""
+	}
+	if raw := n.owner.rawAt(n.src.Location); raw != nil {
+		return normalize(raw)
+	}
+	return ""
 }
