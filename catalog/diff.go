@@ -49,6 +49,7 @@ type DiffLine struct {
 
 // Diff compares versions from and to of an event's schema: field changes, each
 // marked compatible or breaking with its rule, and the consumers each would affect.
+// A from or to of 0 is the second-newest or the newest live version.
 // Errors: ErrNotFound (event or version), ErrBadRequest (different formats).
 func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, error) {
 	ev, err := s.Event(id)
@@ -57,8 +58,15 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	}
 	reg := s.cfg.Registry
 	versions, err := reg.Versions(ctx, ev.Subject)
-	if err != nil {
+	if err != nil || len(versions) == 0 {
 		return nil, fmt.Errorf("versions of %s: %w", ev.Subject, ErrNotFound)
+	}
+	n := len(versions)
+	if to == 0 {
+		to = versions[n-1].Version
+	}
+	if from == 0 {
+		from = versions[max(n-2, 0)].Version
 	}
 	fv, fp, err := reg.Schema(ctx, ev.Subject, from)
 	if err != nil {

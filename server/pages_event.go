@@ -129,27 +129,11 @@ func (p *pages) diff(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if from == 0 || to == 0 {
-		d, err := p.cat.EventDetail(ctx, ev.ID, catalog.Latest)
-		if err != nil {
-			return err
-		}
-		n := len(d.Versions)
-		if n == 0 {
-			return fmt.Errorf("versions of %s: %w", ev.Subject, catalog.ErrNotFound)
-		}
-		if to == 0 {
-			to = d.Versions[n-1].Version
-		}
-		if from == 0 {
-			from = d.Versions[max(n-2, 0)].Version
-		}
-	}
 	d, err := p.cat.Diff(ctx, ev.ID, from, to)
 	if err != nil {
 		return err
 	}
-	v := diffView{pageMeta: p.meta(fmt.Sprintf("%s v%d → v%d", catalog.DisplayName(ev.Name, ev.ID), from, to), "events"), D: d}
+	v := diffView{pageMeta: p.meta(fmt.Sprintf("%s v%d → v%d", catalog.DisplayName(ev.Name, ev.ID), d.From.Version, d.To.Version), "events"), D: d}
 	p.render(c, http.StatusOK, "diff", v)
 	return nil
 }
