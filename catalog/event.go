@@ -24,7 +24,9 @@ type EventDetail struct {
 	Examples    []ExampleResult
 	Producers   []Edge
 	Consumers   []Edge
-	Warnings    []string
+	// Graph is the event's graph (Graph("event:ID")), built from the same edges.
+	Graph    *Graph
+	Warnings []string
 	// ReplacedBy is the replacement event, when deprecated with one.
 	ReplacedBy *Event
 }
@@ -41,12 +43,13 @@ type ExampleResult struct {
 
 // EventDetail gathers the event page: the event, the selected schema version
 // (Latest or a version number), its field table, versions, validated examples,
-// and declared vs observed producers and consumers with warnings.
+// declared vs observed producers and consumers with warnings, and its graph.
 // Errors: ErrNotFound (event or version).
 func (s *Service) EventDetail(ctx context.Context, id string, version int) (*EventDetail, error) {
-	ev, err := s.Event(id)
-	if err != nil {
-		return nil, err
+	sn := s.snapshot()
+	ev, ok := sn.events[id]
+	if !ok {
+		return nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
 	}
 	d := &EventDetail{Event: ev}
 	if dep := ev.Deprecated; dep != nil && dep.Replacement != "" {
@@ -93,10 +96,11 @@ func (s *Service) EventDetail(ctx context.Context, id string, version int) (*Eve
 		}
 		d.Examples = append(d.Examples, r)
 	}
-	d.Producers, d.Consumers, err = s.EventEdges(ctx, id)
-	if err != nil {
-		return nil, err
-	}
+	// One read of the observed lineage serves the edge tables and the graph.
+	edges := s.edges(ctx, sn)[id]
+	d.Producers, d.Consumers = splitEdges(edges)
+	d.Graph = eventGraph(sn, id, edges)
+	collapse(d.Graph, MaxFanOut)
 	d.Warnings = lineageWarnings(d.Producers, d.Consumers, s.cfg.Lineage != nil)
 	return d, nil
 }

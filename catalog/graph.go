@@ -145,7 +145,7 @@ func (s *Service) Graph(ctx context.Context, scope string) (*Graph, error) {
 		if _, ok := sn.events[id]; !ok {
 			return nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
 		}
-		g = s.eventGraph(ctx, sn, id)
+		g = eventGraph(sn, id, s.edges(ctx, sn)[id])
 	case "service":
 		if _, ok := sn.services[id]; !ok {
 			return nil, fmt.Errorf("service %q: %w", id, ErrNotFound)
@@ -169,12 +169,13 @@ func (s *Service) Graph(ctx context.Context, scope string) (*Graph, error) {
 	return g, nil
 }
 
-func (s *Service) eventGraph(ctx context.Context, sn *snapshot, id string) *Graph {
+// eventGraph is the graph of event id with its edges (declared and observed).
+func eventGraph(sn *snapshot, id string, edges []Edge) *Graph {
 	b := newGraphBuilder("event:" + id)
 	ev := sn.eventNode(id, 1)
 	ev.Classes = append(ev.Classes, "focus")
 	b.node(ev)
-	for _, e := range s.edges(ctx, sn)[id] {
+	for _, e := range edges {
 		if e.Action == Sends {
 			from := b.node(sn.serviceNode(e.Service, 0))
 			b.edge(GraphEdge{From: from, To: ev.ID, Label: "sends", State: e.State()})

@@ -383,14 +383,20 @@ func (s *Service) EventEdges(ctx context.Context, id string) (producers, consume
 	if _, ok := sn.events[id]; !ok {
 		return nil, nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
 	}
-	for _, e := range s.edges(ctx, sn)[id] {
+	producers, consumers = splitEdges(s.edges(ctx, sn)[id])
+	return producers, consumers, nil
+}
+
+// splitEdges splits an event's edges into its producers and consumers.
+func splitEdges(edges []Edge) (producers, consumers []Edge) {
+	for _, e := range edges {
 		if e.Action == Sends {
 			producers = append(producers, e)
 		} else {
 			consumers = append(consumers, e)
 		}
 	}
-	return producers, consumers, nil
+	return producers, consumers
 }
 
 // ServiceEdges returns what a service sends and receives, declared and observed.

@@ -73,15 +73,11 @@ func (p *pages) event(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.cat.Graph(ctx, "event:"+d.Event.ID)
-	if err != nil {
-		return err
-	}
 	v := eventView{pageMeta: p.meta(catalog.DisplayName(d.Event.Name, d.Event.ID), "events"), D: d,
 		DiffURL:       "/ui/events/" + url.PathEscape(d.Event.ID) + "/diff",
 		ProducerTable: edgeTable{Who: "Producer", Edges: d.Producers},
 		ConsumerTable: edgeTable{Who: "Consumer", Edges: d.Consumers},
-		Graph:         toGraphView("Producers and consumers", g)}
+		Graph:         toGraphView("Producers and consumers", d.Graph)}
 	if d.Schema.Version > 0 {
 		v.Code = catalog.Highlight(d.Schema.Type, catalog.PrettySchema(d.Schema))
 	}
