@@ -3,9 +3,9 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 )
@@ -73,19 +73,32 @@ var methodOrder = map[string]int{"get": 0, "post": 1, "put": 2, "patch": 3, "del
 // by tag.
 func (p *pages) api(c *gin.Context) error {
 	v := apiView{pageMeta: p.meta("API", "api")}
-	// The spec comes from the server's own /openapi.json route, so the page always
-	// shows exactly what clients get.
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/openapi.json", nil).WithContext(c.Request.Context())
-	p.s.engine.ServeHTTP(rec, req)
-	var doc openAPIDoc
-	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+	spec, err := apiSpec()
+	if err != nil {
 		v.Error = "The OpenAPI document is not available."
 		v.Spec.Title = "Herald API"
 		p.render(c, http.StatusOK, "api", v)
 		return nil
 	}
-	v.Spec = apiSpecView{Title: doc.Info.Title, Version: doc.Info.Version, Description: doc.Info.Description, OpenAPI: doc.OpenAPI}
+	v.Spec = spec
+	p.render(c, http.StatusOK, "api", v)
+	return nil
+}
+
+// apiSpec is the API page's view of the OpenAPI document, built once per
+// process: operations are only documented during package initialization. The
+// document is OpenAPI(), the bytes /openapi.json serves, so the page shows
+// exactly what clients get.
+var apiSpec = sync.OnceValues(func() (apiSpecView, error) {
+	b, err := OpenAPI()
+	if err != nil {
+		return apiSpecView{}, err
+	}
+	var doc openAPIDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return apiSpecView{}, err
+	}
+	spec := apiSpecView{Title: doc.Info.Title, Version: doc.Info.Version, Description: doc.Info.Description, OpenAPI: doc.OpenAPI}
 	groups := map[string]*apiGroup{}
 	var order []string
 	for _, t := range doc.Tags {
@@ -139,8 +152,7 @@ func (p *pages) api(c *gin.Context) error {
 			continue
 		}
 		g.Anchor = strings.ToLower(strings.NewReplacer(" ", "-", "/", "-").Replace(name))
-		v.Spec.Groups = append(v.Spec.Groups, *g)
+		spec.Groups = append(spec.Groups, *g)
 	}
-	p.render(c, http.StatusOK, "api", v)
-	return nil
-}
+	return spec, nil
+})
