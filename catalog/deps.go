@@ -35,7 +35,8 @@ type Registry interface {
 	Compatibility(ctx context.Context, subject string) (compat.Level, compat.Options, error)
 	// CanRead reports what stops reader from reading data written with writer
 	// (both of the same format), as the format's compatibility primitive does.
-	CanRead(reader, writer compat.Schema, opts compat.Options) []compat.Violation
+	// The work is bounded by opts.Limits and ctx.
+	CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error)
 	// Register registers a schema under subject, idempotently (demo and AsyncAPI
 	// import). Errors are the registry's (invalid or incompatible schema).
 	Register(ctx context.Context, subject string, t compat.SchemaType, text string) (SchemaVersion, error)

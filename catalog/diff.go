@@ -85,11 +85,19 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 
 	var viols []compat.Violation
 	if fp != nil && tp != nil && fp.Type() == tp.Type() {
-		for _, v := range reg.CanRead(tp, fp, opts) {
+		back, err := reg.CanRead(ctx, tp, fp, opts)
+		if err != nil {
+			return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+		}
+		for _, v := range back {
 			v.Direction, v.Version = compat.DirBackward, fv.Version
 			viols = append(viols, v)
 		}
-		for _, v := range reg.CanRead(fp, tp, opts) {
+		fwd, err := reg.CanRead(ctx, fp, tp, opts)
+		if err != nil {
+			return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+		}
+		for _, v := range fwd {
 			v.Direction, v.Version = compat.DirForward, fv.Version
 			viols = append(viols, v)
 		}

@@ -8,6 +8,7 @@
 package compat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -104,8 +105,11 @@ type Format interface {
 	// CanRead returns the violations that stop reader from reading data written
 	// with writer; none means compatible. Both schemas come from this Format's
 	// Parse. Direction and Version of the returned violations are left zero; Check
-	// fills them in.
-	CanRead(reader, writer Schema, opts Options) []Violation
+	// fills them in. The work is bounded by opts.Limits and by ctx (use
+	// CheckBudget): it fails with a *LimitError or the context's error, never
+	// with a partial list taken as a verdict. A violation at a shared
+	// definition is reported once, however many paths reach it.
+	CanRead(ctx context.Context, reader, writer Schema, opts Options) ([]Violation, error)
 }
 
 // Encoding is how a payload is encoded for Schema.Validate.
@@ -257,4 +261,6 @@ type Options struct {
 	// RuleSet selects the Protobuf rule set: "" or "CONFLUENT" (default), "WIRE_JSON"
 	// or "WIRE" (buf's categories).
 	RuleSet string
+	// Limits bound the work of the check. Zero: the defaults.
+	Limits Limits
 }

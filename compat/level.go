@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -144,6 +145,9 @@ type Report struct {
 	Compatible bool        `json:"compatible"`
 	Level      Level       `json:"level"`
 	Violations []Violation `json:"violations"`
+	// Truncated is set when more violations were found than Limits.MaxViolations
+	// allows: Violations holds the first ones.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Previous is an earlier registered version of a subject.
@@ -159,41 +163,58 @@ const RuleSchemaTypeChanged = "SCHEMA_TYPE_CHANGED"
 // Check decides whether candidate may follow previous (ordered oldest first, live
 // versions only) under level. Non-transitive levels compare with the newest version
 // only; transitive levels with every version, newest first. Every violation found is
-// reported, each marked with its direction and the version it was found against.
-func Check(f Format, level Level, candidate Schema, previous []Previous, opts Options) Report {
+// reported, each marked with its direction and the version it was found against, up
+// to opts.Limits.MaxViolations. A comparison that exceeds its limits, or a ctx that
+// ends, fails the check with that error: no verdict is given on partial work.
+func Check(ctx context.Context, f Format, level Level, candidate Schema, previous []Previous, opts Options) (Report, error) {
 	r := Report{Compatible: true, Level: level, Violations: []Violation{}}
 	if level == None || len(previous) == 0 {
-		return r
+		return r, nil
 	}
 	start := 0
 	if !level.Transitive() {
 		start = len(previous) - 1
 	}
+	maxV := opts.Limits.violations()
+	add := func(vs []Violation, dir Direction, version int) {
+		for _, v := range vs {
+			if len(r.Violations) >= maxV {
+				r.Truncated = true
+				return
+			}
+			v.Direction, v.Version = dir, version
+			r.Violations = append(r.Violations, v)
+		}
+	}
 	for i := len(previous) - 1; i >= start; i-- {
+		if err := ctx.Err(); err != nil {
+			return Report{}, err
+		}
 		p := previous[i]
 		if p.Schema.Type() != candidate.Type() {
-			r.Violations = append(r.Violations, Violation{
+			add([]Violation{{
 				Rule:    RuleSchemaTypeChanged,
 				Message: fmt.Sprintf("Incompatible because of different schema type: %s was %s, new schema is %s", versionName(p.Version), p.Schema.Type(), candidate.Type()),
-				Version: p.Version,
-			})
+			}}, 0, p.Version)
 			continue
 		}
 		if level.Backward() {
-			for _, v := range f.CanRead(candidate, p.Schema, opts) {
-				v.Direction, v.Version = DirBackward, p.Version
-				r.Violations = append(r.Violations, v)
+			vs, err := f.CanRead(ctx, candidate, p.Schema, opts)
+			if err != nil {
+				return Report{}, err
 			}
+			add(vs, DirBackward, p.Version)
 		}
 		if level.Forward() {
-			for _, v := range f.CanRead(p.Schema, candidate, opts) {
-				v.Direction, v.Version = DirForward, p.Version
-				r.Violations = append(r.Violations, v)
+			vs, err := f.CanRead(ctx, p.Schema, candidate, opts)
+			if err != nil {
+				return Report{}, err
 			}
+			add(vs, DirForward, p.Version)
 		}
 	}
 	r.Compatible = len(r.Violations) == 0
-	return r
+	return r, nil
 }
 
 func versionName(v int) string {

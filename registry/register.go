@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -362,7 +363,11 @@ func (s *Service) check(ctx context.Context, r Reader, cfg Config, level compat.
 		}
 		prevs[i] = compat.Previous{Version: v.Version, Schema: p}
 	}
-	return compat.Check(f, level, cand.parsed, prevs, optionsOf(cfg)), used, nil
+	rep, err := compat.Check(ctx, f, level, cand.parsed, prevs, optionsOf(cfg))
+	if err != nil {
+		return compat.Report{}, nil, fmt.Errorf("check %s: %w", level, err)
+	}
+	return rep, used, nil
 }
 
 // property returns metadata.properties[key], or "" when absent.

@@ -90,12 +90,12 @@ func (a *catalogRegistry) Compatibility(ctx context.Context, subject string) (co
 	return level, opts, nil
 }
 
-func (a *catalogRegistry) CanRead(reader, writer compat.Schema, opts compat.Options) []compat.Violation {
+func (a *catalogRegistry) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
 	f, ok := a.formats[reader.Type()]
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return f.CanRead(reader, writer, opts)
+	return f.CanRead(ctx, reader, writer, opts)
 }
 
 func (a *catalogRegistry) Register(ctx context.Context, subject string, t compat.SchemaType, text string) (catalog.SchemaVersion, error) {

@@ -113,12 +113,12 @@ func (r *Registry) Compatibility(ctx context.Context, subject string) (compat.Le
 }
 
 // CanRead implements catalog.Registry.
-func (r *Registry) CanRead(reader, writer compat.Schema, opts compat.Options) []compat.Violation {
+func (r *Registry) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
 	f, ok := r.formats[reader.Type()]
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return f.CanRead(reader, writer, opts)
+	return f.CanRead(ctx, reader, writer, opts)
 }
 
 // Register implements catalog.Registry: an identical text registered again

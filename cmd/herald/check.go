@@ -426,7 +426,11 @@ func (g *gitChecker) check(ctx context.Context, e checkEntry) checkResult {
 	if err != nil {
 		return errorResult(fmt.Errorf("%s at %s: invalid %s schema: %w", e.File, g.ref, e.format.Type(), err))
 	}
-	return reportResult(compat.Check(e.format, g.level, candidate, []compat.Previous{{Version: 1, Schema: previous}}, g.opts))
+	rep, err := compat.Check(ctx, e.format, g.level, candidate, []compat.Previous{{Version: 1, Schema: previous}}, g.opts)
+	if err != nil {
+		return errorResult(fmt.Errorf("%s: %w", e.File, err))
+	}
+	return reportResult(rep)
 }
 
 // references returns the text of everything e imports, each after what it

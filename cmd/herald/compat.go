@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -134,7 +135,10 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 	if err != nil {
 		return err
 	}
-	report := compat.Check(format, level, candidate, previous, compat.Options{Policy: policy, RuleSet: strings.ToUpper(f.ruleSet)})
+	report, err := compat.Check(context.Background(), format, level, candidate, previous, compat.Options{Policy: policy, RuleSet: strings.ToUpper(f.ruleSet)})
+	if err != nil {
+		return err
+	}
 
 	out := compatOutput{Compatible: report.Compatible, Level: level.String(), New: newFile, Old: oldFiles, Violations: []compatViolation{}}
 	for _, v := range report.Violations {

@@ -21,6 +21,7 @@ package avro
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"sync"
 
@@ -53,13 +54,13 @@ func (Format) Parse(text string, refs []compat.Reference) (compat.Schema, error)
 // CanRead reports why reader cannot read data written with writer; see the package
 // comment for the rules. Both must be *Schema values from this package; a schema of
 // another kind gives one TYPE_MISMATCH violation.
-func (Format) CanRead(reader, writer compat.Schema, _ compat.Options) []compat.Violation {
+func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
 	r, ok1 := reader.(*Schema)
 	w, ok2 := writer.(*Schema)
 	if !ok1 || !ok2 || r == nil || w == nil {
-		return []compat.Violation{{Rule: RuleTypeMismatch, Path: "/", Message: "both schemas must be parsed Avro schemas"}}
+		return []compat.Violation{{Rule: RuleTypeMismatch, Path: "/", Message: "both schemas must be parsed Avro schemas"}}, nil
 	}
-	return canRead(r.root, w.root)
+	return canRead(r.root, w.root), nil
 }
 
 // Schema is a parsed, valid Avro schema. It is immutable and safe for concurrent use.

@@ -2,6 +2,7 @@ package avro
 
 import (
 	"errors"
+	"github.com/heraldhq/herald/compat/compattest"
 	"strings"
 	"testing"
 
@@ -241,7 +242,7 @@ func TestReferences(t *testing.T) {
 	newMoney := compat.Reference{Name: moneyRef.Name, Text: `{"type":"record","name":"Money","namespace":"com.acme","fields":[{"name":"units","type":"long"},{"name":"currency","type":{"type":"enum","name":"Currency","symbols":["EUR"]}}]}`}
 	old := mustParse(t, text, moneyRef)
 	cur := mustParse(t, text, newMoney)
-	vs := Format{}.CanRead(cur, old, compat.Options{})
+	vs := compattest.CanRead(t, Format{}, cur, old, compat.Options{})
 	if len(vs) == 0 || vs[0].Rule != RuleMissingEnumSymbols || vs[0].Path != "/fields/0/type/fields/1/type/symbols" {
 		t.Errorf("CanRead through references = %+v", vs)
 	}
@@ -262,7 +263,7 @@ func TestCanReadPathsAndMessages(t *testing.T) {
 		{"name":"tags","type":{"type":"array","items":{"type":"enum","name":"Tag","symbols":["A","B","C"]}}},
 		{"name":"v","type":["null","string","int"]},
 		{"name":"h","type":{"type":"fixed","name":"H2","size":8}}]}`)
-	got := Format{}.CanRead(reader, writer, compat.Options{})
+	got := compattest.CanRead(t, Format{}, reader, writer, compat.Options{})
 	type rp struct{ Rule, Path string }
 	var gotRP []rp
 	for _, v := range got {
@@ -295,7 +296,7 @@ func TestCanReadPathsAndMessages(t *testing.T) {
 			t.Errorf("%s message %q does not contain %q", rule, msgs[rule], part)
 		}
 	}
-	if v := (Format{}).CanRead(mustParse(t, `"int"`), mustParse(t, `"string"`), compat.Options{}); len(v) != 1 || v[0].Path != "/" {
+	if v := compattest.CanRead(t, Format{}, mustParse(t, `"int"`), mustParse(t, `"string"`), compat.Options{}); len(v) != 1 || v[0].Path != "/" {
 		t.Errorf("root mismatch = %+v", v)
 	}
 }
@@ -305,10 +306,10 @@ func TestCanReadRecursive(t *testing.T) {
 	tree := `{"type":"record","name":"Tree","fields":[{"name":"v","type":"%s"},{"name":"kids","type":{"type":"array","items":"Tree"}},{"name":"m","type":{"type":"map","values":["null","Tree"]}}]}`
 	r := mustParse(t, strings.Replace(tree, "%s", "long", 1))
 	w := mustParse(t, strings.Replace(tree, "%s", "int", 1))
-	if vs := (Format{}).CanRead(r, w, compat.Options{}); len(vs) != 0 {
+	if vs := compattest.CanRead(t, Format{}, r, w, compat.Options{}); len(vs) != 0 {
 		t.Errorf("long tree reads int tree: %+v", vs)
 	}
-	vs := Format{}.CanRead(w, r, compat.Options{})
+	vs := compattest.CanRead(t, Format{}, w, r, compat.Options{})
 	if len(vs) != 1 || vs[0].Rule != RuleTypeMismatch || vs[0].Path != "/fields/0/type" {
 		t.Errorf("int tree reads long tree: %+v", vs)
 	}
@@ -316,7 +317,7 @@ func TestCanReadRecursive(t *testing.T) {
 
 func TestCanReadForeignSchema(t *testing.T) {
 	t.Parallel()
-	vs := Format{}.CanRead(mustParse(t, `"int"`), nil, compat.Options{})
+	vs := compattest.CanRead(t, Format{}, mustParse(t, `"int"`), nil, compat.Options{})
 	if len(vs) != 1 {
 		t.Errorf("CanRead with a nil writer = %+v", vs)
 	}

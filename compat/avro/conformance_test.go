@@ -3,6 +3,7 @@ package avro
 import (
 	"encoding/json"
 	"errors"
+	"github.com/heraldhq/herald/compat/compattest"
 	"io/fs"
 	"os"
 	"testing"
@@ -59,8 +60,8 @@ func TestApicurioConformance(t *testing.T) {
 			continue
 		}
 		prev := []compat.Previous{{Version: 1, Schema: original}}
-		back := compat.Check(f, compat.Backward, updated, prev, compat.Options{}).Compatible
-		fwd := compat.Check(f, compat.Forward, updated, prev, compat.Options{}).Compatible
+		back := compattest.Check(t, f, compat.Backward, updated, prev, compat.Options{}).Compatible
+		fwd := compattest.Check(t, f, compat.Forward, updated, prev, compat.Options{}).Compatible
 		var wantBack, wantFwd bool
 		switch tc.Compatibility {
 		case "backward":

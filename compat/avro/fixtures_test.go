@@ -2,6 +2,7 @@ package avro
 
 import (
 	"encoding/json"
+	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -105,9 +106,9 @@ func TestFixtures(t *testing.T) {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
 			prev := []compat.Previous{{Version: 1, Schema: fx.previous}}
-			back := compat.Check(f, compat.Backward, fx.current, prev, compat.Options{})
-			fwd := compat.Check(f, compat.Forward, fx.current, prev, compat.Options{})
-			full := compat.Check(f, compat.Full, fx.current, prev, compat.Options{})
+			back := compattest.Check(t, f, compat.Backward, fx.current, prev, compat.Options{})
+			fwd := compattest.Check(t, f, compat.Forward, fx.current, prev, compat.Options{})
+			full := compattest.Check(t, f, compat.Full, fx.current, prev, compat.Options{})
 
 			if back.Compatible != fx.want.Backward.Compatible {
 				t.Errorf("backward compatible = %v, want %v: %+v", back.Compatible, fx.want.Backward.Compatible, back.Violations)

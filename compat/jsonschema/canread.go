@@ -1,6 +1,7 @@
 package jsonschema
 
 import (
+	"context"
 	"sort"
 
 	"github.com/heraldhq/herald/compat"
@@ -29,14 +30,14 @@ var lenientCompatible = map[string]bool{
 // writer: the changes from writer to reader that could make the reader reject a
 // document the writer accepted, judged by Confluent's content-model rules under
 // opts.Policy. Both schemas must come from Parse.
-func (Format) CanRead(reader, writer compat.Schema, opts compat.Options) []compat.Violation {
+func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
 	r, ok1 := reader.(*Schema)
 	w, ok2 := writer.(*Schema)
 	if !ok1 || !ok2 {
-		return []compat.Violation{{Rule: compat.RuleSchemaTypeChanged, Path: "#/", Message: "both schemas must be JSON Schemas"}}
+		return []compat.Violation{{Rule: compat.RuleSchemaTypeChanged, Path: "#/", Message: "both schemas must be JSON Schemas"}}, nil
 	}
 	if r == w {
-		return nil
+		return nil, nil
 	}
 	c := newChecker(opts.Policy)
 	ds := c.run(w.root(), r.root())
@@ -53,7 +54,7 @@ func (Format) CanRead(reader, writer compat.Schema, opts compat.Options) []compa
 		out = append(out, compat.Violation{Rule: RuleTooComplex, Path: "#/", Message: "the schemas are too large or too recursive to compare; simplify the change or split it"})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
+	return out, nil
 }
 
 // root returns the model of the schema, building it on first use.

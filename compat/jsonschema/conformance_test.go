@@ -3,6 +3,7 @@ package jsonschema_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -117,7 +118,7 @@ func TestConfluentConformance(t *testing.T) {
 					want   bool
 				}{{compat.Strict, c.Compatible}, {compat.Lenient, lenient}} {
 					checks++
-					vs := f.CanRead(u, o, compat.Options{Policy: p.policy})
+					vs := compattest.CanRead(t, f, u, o, compat.Options{Policy: p.policy})
 					if got := len(vs) == 0; got != p.want {
 						t.Errorf("case %d %q under %v: compatible = %v, want %v\n  original: %s\n  update:   %s\n  Confluent changes: %v\n  our violations: %v",
 							i, c.Description, p.policy, got, p.want, c.Original, c.Update, c.Changes, vs)
@@ -185,8 +186,8 @@ func TestApicurioConformance(t *testing.T) {
 			got[key] = "update does not parse: " + err.Error()
 			continue
 		}
-		back := f.CanRead(u, o, compat.Options{})
-		fwd := f.CanRead(o, u, compat.Options{})
+		back := compattest.CanRead(t, f, u, o, compat.Options{})
+		fwd := compattest.CanRead(t, f, o, u, compat.Options{})
 		verdict := "none"
 		switch {
 		case len(back) == 0 && len(fwd) == 0:

@@ -3,6 +3,7 @@ package jsonschema_test
 import (
 	"encoding/json"
 	"flag"
+	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,7 +77,7 @@ func TestFixtures(t *testing.T) {
 				level compat.Level
 				out   *verdict
 			}{{compat.Backward, &got.Backward}, {compat.Forward, &got.Forward}} {
-				r := compat.Check(f, dir.level, cur, history, opts)
+				r := compattest.Check(t, f, dir.level, cur, history, opts)
 				*dir.out = verdict{Compatible: r.Compatible, Rules: ruleSet(t, r.Violations)}
 			}
 			if *update {

@@ -1,6 +1,7 @@
 package protobuf
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -54,17 +55,17 @@ const RuleUnknownRuleSet = "PROTOBUF_UNKNOWN_RULE_SET"
 // writer, under the rule set opts.RuleSet selects. Both must come from Parse.
 // Paths are Confluent's ("#/Order/3": message names relative to the package, then
 // a field number).
-func (Format) CanRead(reader, writer compat.Schema, opts compat.Options) []compat.Violation {
+func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
 	r, ok1 := reader.(*Schema)
 	w, ok2 := writer.(*Schema)
 	if !ok1 || !ok2 {
-		return []compat.Violation{{Rule: compat.RuleSchemaTypeChanged, Message: "both schemas must be Protobuf schemas"}}
+		return []compat.Violation{{Rule: compat.RuleSchemaTypeChanged, Message: "both schemas must be Protobuf schemas"}}, nil
 	}
 	set, err := ParseRuleSet(opts.RuleSet)
 	if err != nil {
-		return []compat.Violation{{Rule: RuleUnknownRuleSet, Message: err.Error()}}
+		return []compat.Violation{{Rule: RuleUnknownRuleSet, Message: err.Error()}}, nil
 	}
-	return CanRead(r, w, set)
+	return CanRead(r, w, set), nil
 }
 
 // CanRead is Format.CanRead on concrete schemas with a parsed rule set.

@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"encoding/json"
+	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,7 +90,7 @@ func runConformance(t *testing.T, cases []confluentCase) {
 			orig := mustParse(t, c.OriginalSchema, refs(c.OriginalDependencies)...)
 			upd := mustParse(t, c.UpdateSchema, refs(c.UpdateDependencies)...)
 
-			got := Format{}.CanRead(upd, orig, compat.Options{})
+			got := compattest.CanRead(t, Format{}, upd, orig, compat.Options{})
 			if compatible := len(got) == 0; compatible != c.Compatible {
 				t.Errorf("compatible = %v, Confluent says %v; violations: %v", compatible, c.Compatible, got)
 			} else {

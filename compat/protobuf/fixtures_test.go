@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"encoding/json"
+	"github.com/heraldhq/herald/compat/compattest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -111,7 +112,7 @@ func TestFixtures(t *testing.T) {
 				{compat.Backward, want.Backward.Compatible, want.Backward.Rules},
 				{compat.Forward, want.Forward.Compatible, want.Forward.Rules},
 			} {
-				r := compat.Check(f, dir.level, cur, previous, opts)
+				r := compattest.Check(t, f, dir.level, cur, previous, opts)
 				if r.Compatible != dir.compatible {
 					t.Errorf("%s: compatible = %v, want %v (%s)", dir.level, r.Compatible, dir.compatible, want.Description)
 				}

@@ -1,0 +1,31 @@
+// Package compattest holds helpers for tests of compatibility checks: calls that
+// fail the test on an error, and generators of adversarial schemas whose naive
+// comparison or validation takes exponential work.
+package compattest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/heraldhq/herald/compat"
+)
+
+// CanRead calls f.CanRead with a background context and fails tb on an error.
+func CanRead(tb testing.TB, f compat.Format, reader, writer compat.Schema, opts compat.Options) []compat.Violation {
+	tb.Helper()
+	vs, err := f.CanRead(context.Background(), reader, writer, opts)
+	if err != nil {
+		tb.Fatalf("CanRead: %v", err)
+	}
+	return vs
+}
+
+// Check calls compat.Check with a background context and fails tb on an error.
+func Check(tb testing.TB, f compat.Format, level compat.Level, candidate compat.Schema, previous []compat.Previous, opts compat.Options) compat.Report {
+	tb.Helper()
+	r, err := compat.Check(context.Background(), f, level, candidate, previous, opts)
+	if err != nil {
+		tb.Fatalf("Check: %v", err)
+	}
+	return r
+}
