@@ -1,16 +1,19 @@
 package compattest_test
 
 import (
-	"testing"
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/compat/protobuf"
-	"github.com/heraldhq/herald/compat/compattest"
+	"testing"
 )
 
 func TestGeneratorsParse(t *testing.T) {
-	for _, c := range []struct{ f compat.Format; s string }{
+	for _, c := range []struct {
+		f compat.Format
+		s string
+	}{
 		{jsonschema.New(), compattest.JSONSchemaFanOut(60, "string")},
 		{jsonschema.New(), compattest.JSONSchemaAnyOf(60, "string")},
 		{avro.Format{}, compattest.AvroFanOut(60, "int")},
