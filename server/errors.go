@@ -152,7 +152,7 @@ var registryErrors = []errorEntry{
 	{registry.ErrSchemaTooLarge, http.StatusUnprocessableEntity, 42209},
 	{registry.ErrInvalidRuleSet, http.StatusUnprocessableEntity, 42210},
 	{registry.ErrContextNotEmpty, http.StatusUnprocessableEntity, 42211},
-	{compat.ErrTooComplex, http.StatusUnprocessableEntity, 42220},
+	{compat.ErrTooComplex, http.StatusUnprocessableEntity, 42240},
 	// The client went away: nobody reads the answer, and it is not a server fault.
 	{context.Canceled, 499, 49900},
 }
