@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,9 +46,30 @@ type histogram struct {
 
 func newMetrics() *metrics { return &metrics{} }
 
-// observe records one request.
+// methodLabel bounds the method label to the methods HTTP defines: a client may
+// send any token as a method, and each distinct one would otherwise add series
+// (and memory) without end.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// labelEscaper escapes a label value for the Prometheus text format, which
+// escapes only backslash, double quote and line feed (Go's %q would also
+// escape other bytes, in a syntax Prometheus does not read).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// label renders a label value, quoted and escaped.
+func label(v string) string { return `"` + labelEscaper.Replace(v) + `"` }
+
+// observe records one request. Its labels are bounded: method by methodLabel,
+// route by the route table (unmatched paths share one label), status by HTTP.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	rk := routeKey{method, route}
+	rk := routeKey{methodLabel(method), route}
 	k := requestKey{rk, status}
 	v, ok := m.requests.Load(k)
 	if !ok {
@@ -79,7 +102,7 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 	bw := &promWriter{w: bufio.NewWriter(w)}
 	bw.line("# HELP herald_build_info Build information; the value is always 1.")
 	bw.line("# TYPE herald_build_info gauge")
-	bw.printf("herald_build_info{version=%q,goversion=%q} 1\n", version, runtime.Version())
+	bw.printf("herald_build_info{version=%s,goversion=%s} 1\n", label(version), label(runtime.Version()))
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	bw.line("# HELP go_goroutines Number of goroutines that currently exist.")
@@ -111,7 +134,7 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 	bw.line("# TYPE herald_http_requests_total counter")
 	for _, k := range reqs {
 		v, _ := m.requests.Load(k)
-		bw.printf("herald_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, v.(*atomic.Uint64).Load())
+		bw.printf("herald_http_requests_total{method=%s,route=%s,status=\"%d\"} %d\n", label(k.method), label(k.route), k.status, v.(*atomic.Uint64).Load())
 	}
 
 	var routes []routeKey
@@ -130,12 +153,12 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 		var cum uint64
 		for i, le := range durationBuckets {
 			cum += h.counts[i].Load()
-			bw.printf("herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", k.method, k.route, formatFloat(le), cum)
+			bw.printf("herald_http_request_duration_seconds_bucket{method=%s,route=%s,le=\"%s\"} %d\n", label(k.method), label(k.route), formatFloat(le), cum)
 		}
 		cum += h.counts[len(durationBuckets)].Load()
-		bw.printf("herald_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, cum)
-		bw.printf("herald_http_request_duration_seconds_sum{method=%q,route=%q} %s\n", k.method, k.route, formatFloat(float64(h.sumNanos.Load())/1e9))
-		bw.printf("herald_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, h.count.Load())
+		bw.printf("herald_http_request_duration_seconds_bucket{method=%s,route=%s,le=\"+Inf\"} %d\n", label(k.method), label(k.route), cum)
+		bw.printf("herald_http_request_duration_seconds_sum{method=%s,route=%s} %s\n", label(k.method), label(k.route), formatFloat(float64(h.sumNanos.Load())/1e9))
+		bw.printf("herald_http_request_duration_seconds_count{method=%s,route=%s} %d\n", label(k.method), label(k.route), h.count.Load())
 	}
 	return bw.w.Flush()
 }
