@@ -10,7 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/testdata/demo"
+	"github.com/heraldhq/herald/catalog/demo"
 )
 
 // newDemo returns a catalog Service loaded with the demo over in-memory fakes.
@@ -187,7 +187,7 @@ func TestDiffMarksBreakingAndAffectedConsumers(t *testing.T) {
 	if !removed.Breaking {
 		t.Errorf("removing shippingAddress is not marked breaking: %+v", *removed)
 	}
-	// testdata/demo/catalog/services.yaml: fraud-service reads
+	// catalog/demo/catalog/services.yaml: fraud-service reads
 	// shippingAddress.country; inventory-service reads only orderId and lines.
 	if diff := cmp.Diff([]string{"fraud-service"}, removed.Affected); diff != "" {
 		t.Errorf("consumers affected by removing shippingAddress (-want +got):\n%s", diff)

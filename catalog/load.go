@@ -104,7 +104,7 @@ func (s *Service) RegisterSchemasFS(ctx context.Context, fsys fs.FS, dir string)
 	return n, errors.Join(errs...)
 }
 
-// LoadDemo loads a demo folder (schemas/ and catalog/, as in testdata/demo) into
+// LoadDemo loads a demo folder (schemas/ and catalog/, as in catalog/demo) into
 // an empty catalog: it registers the schemas, then applies the catalog files. A
 // catalog that already has entities is left alone (loaded reports false).
 func (s *Service) LoadDemo(ctx context.Context, fsys fs.FS) (loaded bool, err error) {

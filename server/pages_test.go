@@ -18,7 +18,7 @@ import (
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
-	"github.com/heraldhq/herald/testdata/demo"
+	"github.com/heraldhq/herald/catalog/demo"
 )
 
 // catalogEnv is a server whose catalog holds the demo, over in-memory fakes of the
@@ -263,7 +263,7 @@ func TestPageDiff(t *testing.T) {
 	expect(t, doc, `tr.change.breaking:has(code:contains("shippingAddress")) a[href="/ui/services/fraud-service"]`, 1, "")
 	expect(t, doc, ".textdiff .del", 1, "")
 	// Avro: v3 adds threeDSecure with a default, which is compatible (see
-	// testdata/demo/schemas/payment-authorized-value).
+	// catalog/demo/schemas/payment-authorized-value).
 	doc = e.page("/ui/events/payment-authorized/diff", http.StatusOK)
 	expect(t, doc, "h1", 1, "v2 → v3")
 	expect(t, doc, "#verdict.ok", 1, "Compatible")

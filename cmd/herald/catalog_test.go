@@ -74,7 +74,7 @@ func TestCatalogCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "id: order-placed") {
 		t.Fatalf("export: %v\n%.300s", err, out)
 	}
-	out, err = runCatalogCLI("apply", "../../testdata/demo/catalog", "--server", m.URL())
+	out, err = runCatalogCLI("apply", "../../catalog/demo/catalog", "--server", m.URL())
 	if err != nil || !strings.Contains(out, "catalog unchanged") {
 		t.Fatalf("apply demo again: %v\n%s", err, out)
 	}
