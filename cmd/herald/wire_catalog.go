@@ -12,10 +12,10 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogdb"
+	"github.com/heraldhq/herald/catalog/demo"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
-	"github.com/heraldhq/herald/catalog/demo"
 )
 
 // catalogFlags are the serve flags of the catalog (HERALD_* env twins). The zero

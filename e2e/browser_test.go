@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func TestCatalogBrowser(t *testing.T) {
 	if chrome == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser test")
 	}
-	m := startDemo(t)
+	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"), "--demo")
 	base := m.URL()
 	shots := screenshotDir(t)
 	t.Logf("screenshots in %s", shots)

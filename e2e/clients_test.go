@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -35,7 +35,7 @@ const (
 // TestFranzGo drives Herald with franz-go's pkg/sr client.
 func TestFranzGo(t *testing.T) {
 	t.Parallel()
-	m := startMain(t, filepath.Join(t.TempDir(), "herald.db"))
+	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"))
 	ctx := context.Background()
 	cl, err := sr.NewClient(sr.URLs(m.URL()))
 	if err != nil {
@@ -194,7 +194,7 @@ func TestFranzGo(t *testing.T) {
 // TestConfluentClient drives Herald with confluent-kafka-go's schemaregistry client.
 func TestConfluentClient(t *testing.T) {
 	t.Parallel()
-	m := startMain(t, filepath.Join(t.TempDir(), "herald.db"))
+	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"))
 	c, err := schemaregistry.NewClient(schemaregistry.NewConfig(m.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +288,7 @@ type jsonOrder struct {
 // and deserializes with a fresh client that knows nothing but the registry's URL.
 func TestConfluentSerdes(t *testing.T) {
 	t.Parallel()
-	m := startMain(t, filepath.Join(t.TempDir(), "herald.db"))
+	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"))
 	newClient := func() schemaregistry.Client {
 		c, err := schemaregistry.NewClient(schemaregistry.NewConfig(m.URL()))
 		if err != nil {
@@ -443,18 +443,14 @@ func protoMessages(t *testing.T) (order, cancelled protoreflect.MessageDescripto
 	return msgs.ByName("Order"), msgs.ByName("OrderCancelled")
 }
 
-// TestRestartDurability registers through one Main, stops it, starts another on
-// the same file, and finds everything with the same ids.
+// TestRestartDurability registers through one server, stops it gracefully,
+// starts another on the same file, and finds everything with the same ids.
 func TestRestartDurability(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "herald.db")
 	ctx := context.Background()
 
-	m1 := NewMain(Config{Addr: "127.0.0.1:0", DB: db, Logger: discardLogger()})
-	if err := m1.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	waitReady(t, m1)
+	m1 := startHerald(t, db)
 	cl, err := sr.NewClient(sr.URLs(m1.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -480,11 +476,9 @@ func TestRestartDurability(t *testing.T) {
 	if res := cl.SetMode(ctx, sr.ModeReadOnly, "a-value"); res[0].Err != nil {
 		t.Fatal(res[0].Err)
 	}
-	if err := m1.Close(); err != nil {
-		t.Fatal(err)
-	}
+	m1.stop()
 
-	m2 := startMain(t, db)
+	m2 := startHerald(t, db)
 	cl, err = sr.NewClient(sr.URLs(m2.URL()))
 	if err != nil {
 		t.Fatal(err)
