@@ -89,6 +89,12 @@ type Broker struct {
 	lastCommit time.Time
 	stop       chan struct{}
 	wg         sync.WaitGroup
+	// life is the broker's lifetime context: the background work (retention,
+	// lineage, deduplication pruning) runs under it, so Close can stop a long
+	// trim. Publishes commit under their own context: an acknowledged publish
+	// must reach the Log whatever Close does.
+	life    context.Context
+	endLife context.CancelFunc
 
 	// waiting counts the long polls (Read, Receive) blocked in await. Only
 	// tests read it: they publish once a poll waits, to prove it wakes.
@@ -170,8 +176,10 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 		dedup:         newDedupIndex(),
 		stop:          make(chan struct{}),
 	}
+	b.life, b.endLife = context.WithCancel(context.Background())
 	infos, err := b.log.Topics(ctx)
 	if err != nil {
+		b.endLife()
 		return nil, fmt.Errorf("broker: load topics: %w", err)
 	}
 	for _, ti := range infos {
@@ -180,6 +188,7 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.DedupWindow > 0 {
 		ids, err := b.log.RecentIDs(ctx, b.now().Add(-cfg.DedupWindow))
 		if err != nil {
+			b.endLife()
 			return nil, fmt.Errorf("broker: load deduplication ids: %w", err)
 		}
 		for _, e := range ids {
@@ -193,7 +202,9 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 }
 
 // Close stops the committer and the background loops after the publishes already
-// submitted are committed, and saves pending lineage. It does not close the Log.
+// submitted are committed, and saves pending lineage. Background work under way
+// (a long retention trim) is cancelled rather than waited for. It does not close
+// the Log.
 func (b *Broker) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -203,6 +214,7 @@ func (b *Broker) Close() error {
 	b.closed = true
 	b.mu.Unlock()
 	close(b.stop)
+	b.endLife()
 	b.wg.Wait()
 	return b.flushLineage(context.Background())
 }

@@ -416,7 +416,7 @@ func (b *Broker) pruneDedup() {
 	}
 	cut := b.now().Add(-b.cfg.DedupWindow)
 	b.dedup.prune(cut)
-	if err := b.log.PruneIDs(context.Background(), cut); err != nil {
+	if err := b.log.PruneIDs(b.life, cut); err != nil && b.life.Err() == nil {
 		b.logr.Error("broker: prune deduplication ids", "err", err)
 	}
 }

@@ -45,11 +45,11 @@ func (b *Broker) background() {
 	}
 	lin := time.NewTicker(b.cfg.LineageFlush)
 	defer lin.Stop()
-	ctx := context.Background()
+	ctx := b.life
 	for {
 		select {
 		case <-ret:
-			if _, err := b.EnforceRetention(ctx); err != nil {
+			if _, err := b.EnforceRetention(ctx); err != nil && ctx.Err() == nil {
 				b.logr.Error("broker: retention", "err", err)
 			}
 		case <-lin.C:
