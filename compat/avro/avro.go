@@ -53,14 +53,17 @@ func (Format) Parse(text string, refs []compat.Reference) (compat.Schema, error)
 
 // CanRead reports why reader cannot read data written with writer; see the package
 // comment for the rules. Both must be *Schema values from this package; a schema of
-// another kind gives one TYPE_MISMATCH violation.
+// another kind gives one TYPE_MISMATCH violation. Each pair of named types is
+// compared once, and a violation inside one is reported once, at the path by which
+// it was first reached. The walk counts node pairs against opts.Limits.MaxNodes and
+// stops with a *compat.LimitError past it, or with ctx's error once ctx is done.
 func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
 	r, ok1 := reader.(*Schema)
 	w, ok2 := writer.(*Schema)
 	if !ok1 || !ok2 || r == nil || w == nil {
 		return []compat.Violation{{Rule: RuleTypeMismatch, Path: "/", Message: "both schemas must be parsed Avro schemas"}}, nil
 	}
-	return canRead(r.root, w.root), nil
+	return canRead(r.root, w.root, compat.CheckBudget(ctx, opts))
 }
 
 // Schema is a parsed, valid Avro schema. It is immutable and safe for concurrent use.

@@ -32,29 +32,64 @@ const (
 // pairKey identifies a (reader, writer) node pair for memoization.
 type pairKey struct{ r, w *node }
 
-// pairResult is a memoized outcome. While a pair is being computed its entry is
-// inProgress, and meeting it again counts as compatible, so recursion terminates.
-type pairResult struct {
+// finding is one entry of what comparing a pair found: a violation at the pair
+// itself, or (sub set) the shared outcome of a named pair below it. Findings
+// refer to a named pair's outcome instead of copying its violations, so a
+// definition reached by many paths costs one entry per path, not one copy of
+// its whole subtree's violations per path (which doubles at every level of a
+// schema that uses a named type twice).
+type finding struct {
+	v   compat.Violation
+	sub *outcome
+}
+
+// outcome is the memoized result of a named pair. While a pair is being computed
+// it is inProgress, and meeting it again counts as compatible, so recursion
+// terminates, as in Java's checker.
+type outcome struct {
 	inProgress bool
-	violations []compat.Violation
+	findings   []finding
 }
 
 // checker ports Apache Avro's ReaderWriterCompatibilityChecker: it walks reader and
 // writer together, collects every incompatibility with a JSON Pointer into the reader
-// schema, and memoizes each node pair.
+// schema, and memoizes each named node pair. A list of findings is non-empty exactly
+// when its pair is incompatible; union matching relies on that.
 type checker struct {
-	memo map[pairKey]*pairResult
-	loc  []string
+	memo   map[pairKey]*outcome
+	loc    []string
+	budget *compat.Budget
 }
 
-func canRead(reader, writer *node) []compat.Violation {
-	c := &checker{memo: map[pairKey]*pairResult{}}
-	vs := c.compat(reader, writer)
-	return dedupe(vs)
+// canRead compares reader and writer within budget. A violation at a shared named
+// type is reported once, with the path by which the walk first reached it.
+func canRead(reader, writer *node, budget *compat.Budget) ([]compat.Violation, error) {
+	c := &checker{memo: map[pairKey]*outcome{}, budget: budget}
+	fs := c.compat(reader, writer)
+	if err := budget.Err(); err != nil {
+		return nil, err
+	}
+	return dedupe(flatten(fs, map[*outcome]bool{}, nil)), nil
 }
 
-// dedupe drops repeats: a memoized pair met again returns the violations found the
-// first time, as Java's checker does, and reporting them twice helps nobody.
+// flatten lists the violations of fs in the order the walk found them, each
+// shared outcome once: its first reference lists it, later ones add nothing new.
+func flatten(fs []finding, seen map[*outcome]bool, out []compat.Violation) []compat.Violation {
+	for _, f := range fs {
+		if f.sub == nil {
+			out = append(out, f.v)
+			continue
+		}
+		if !seen[f.sub] {
+			seen[f.sub] = true
+			out = flatten(f.sub.findings, seen, out)
+		}
+	}
+	return out
+}
+
+// dedupe drops repeats: different pairs can find the same violation at the same
+// path (two writer union branches, say), and reporting it twice helps nobody.
 func dedupe(vs []compat.Violation) []compat.Violation {
 	if len(vs) < 2 {
 		return vs
@@ -80,32 +115,38 @@ func (c *checker) path() string {
 func (c *checker) push(tok string) { c.loc = append(c.loc, tok) }
 func (c *checker) pop()            { c.loc = c.loc[:len(c.loc)-1] }
 
-func (c *checker) violation(rule, msg string) compat.Violation {
-	return compat.Violation{Rule: rule, Path: c.path(), Message: msg}
+func (c *checker) violation(rule, msg string) finding {
+	return finding{v: compat.Violation{Rule: rule, Path: c.path(), Message: msg}}
 }
 
-// compat returns the violations for reading writer with reader, memoized.
-func (c *checker) compat(r, w *node) []compat.Violation {
+// compat returns the findings for reading writer with reader, memoized for named
+// pairs. Each call is one step of the budget; once the budget is spent it
+// returns nothing and the caller (canRead) reports the budget's error.
+func (c *checker) compat(r, w *node) []finding {
+	if !c.budget.Step() {
+		return nil
+	}
 	if !r.named() || !w.named() {
-		// Only named types can recur, and a pair of anonymous nodes is met once per
-		// path, so memoizing named pairs is enough to terminate and to share work.
+		// Only named types can recur or be shared, and a pair of anonymous nodes
+		// is met once per visit of its enclosing named pair, so memoizing named
+		// pairs is enough to terminate and to share work.
 		return c.calculate(r, w)
 	}
 	k := pairKey{r, w}
-	if res, ok := c.memo[k]; ok {
-		if res.inProgress {
-			return nil
-		}
-		return res.violations
+	res, ok := c.memo[k]
+	if !ok {
+		res = &outcome{inProgress: true}
+		c.memo[k] = res
+		res.findings = c.calculate(r, w)
+		res.inProgress = false
 	}
-	res := &pairResult{inProgress: true}
-	c.memo[k] = res
-	vs := c.calculate(r, w)
-	res.inProgress, res.violations = false, vs
-	return vs
+	if res.inProgress || len(res.findings) == 0 {
+		return nil
+	}
+	return []finding{{sub: res}}
 }
 
-func (c *checker) calculate(r, w *node) []compat.Violation {
+func (c *checker) calculate(r, w *node) []finding {
 	if r.kind == w.kind {
 		switch r.kind {
 		case kNull, kBoolean, kInt, kLong, kFloat, kDouble, kBytes, kString:
@@ -132,7 +173,7 @@ func (c *checker) calculate(r, w *node) []compat.Violation {
 		case kRecord:
 			return append(c.checkNames(r, w), c.checkFields(r, w)...)
 		case kUnion:
-			var vs []compat.Violation
+			var vs []finding
 			for i, wb := range w.branches {
 				c.push(strconv.Itoa(i))
 				if len(c.compat(r, wb)) > 0 {
@@ -149,7 +190,7 @@ func (c *checker) calculate(r, w *node) []compat.Violation {
 
 	// Different kinds. A writer union is readable when every branch is.
 	if w.kind == kUnion {
-		var vs []compat.Violation
+		var vs []finding
 		for _, wb := range w.branches {
 			vs = append(vs, c.compat(r, wb)...)
 		}
@@ -182,10 +223,10 @@ func (c *checker) calculate(r, w *node) []compat.Violation {
 				return nil
 			}
 		}
-		return []compat.Violation{c.violation(RuleMissingUnionBranch, fmt.Sprintf(
+		return []finding{c.violation(RuleMissingUnionBranch, fmt.Sprintf(
 			"reader union %s has no branch that can read writer type %s", describe(r), describe(w)))}
 	}
-	return []compat.Violation{c.violation(RuleTypeMismatch, typeMismatchMessage(r, w))}
+	return []finding{c.violation(RuleTypeMismatch, typeMismatchMessage(r, w))}
 }
 
 func typeMismatchMessage(r, w *node) string {
@@ -201,7 +242,7 @@ func isNumeric(k kind) bool { return k == kInt || k == kLong || k == kFloat || k
 // checkNames compares named types: the unqualified names must be equal, or the
 // writer's full name must be one of the reader's aliases. Changing only the
 // namespace is therefore compatible, as in Avro 1.9 and later.
-func (c *checker) checkNames(r, w *node) []compat.Violation {
+func (c *checker) checkNames(r, w *node) []finding {
 	if r.shortName() == w.shortName() {
 		return nil
 	}
@@ -212,14 +253,14 @@ func (c *checker) checkNames(r, w *node) []compat.Violation {
 	}
 	c.push("name")
 	defer c.pop()
-	return []compat.Violation{c.violation(RuleNameMismatch, fmt.Sprintf(
+	return []finding{c.violation(RuleNameMismatch, fmt.Sprintf(
 		"reader %s %q does not match writer %s %q: the names differ and %q is not among the reader's aliases",
 		r.kind, r.full, w.kind, w.full, w.full))}
 }
 
 // checkSymbols: every writer symbol must be a reader symbol, unless the reader enum
 // has a default to read unknown symbols as.
-func (c *checker) checkSymbols(r, w *node) []compat.Violation {
+func (c *checker) checkSymbols(r, w *node) []finding {
 	var missing []string
 	for _, s := range w.symbols {
 		if _, ok := r.symbolIdx[s]; !ok {
@@ -236,7 +277,7 @@ func (c *checker) checkSymbols(r, w *node) []compat.Violation {
 	if len(missing) > 1 {
 		what = "symbols"
 	}
-	return []compat.Violation{c.violation(RuleMissingEnumSymbols, fmt.Sprintf(
+	return []finding{c.violation(RuleMissingEnumSymbols, fmt.Sprintf(
 		"writer enum %q has %s %s that reader enum %q lacks, and the reader has no enum default to fall back on",
 		w.full, what, strings.Join(missing, ", "), r.full))}
 }
@@ -244,8 +285,8 @@ func (c *checker) checkSymbols(r, w *node) []compat.Violation {
 // checkFields matches each reader field with a writer field by name or by one of the
 // reader field's aliases; a reader field the writer lacks needs a default. Writer
 // fields the reader lacks are skipped when reading, so they are fine.
-func (c *checker) checkFields(r, w *node) []compat.Violation {
-	var vs []compat.Violation
+func (c *checker) checkFields(r, w *node) []finding {
+	var vs []finding
 	c.push("fields")
 	defer c.pop()
 	for _, rf := range r.fields {

@@ -52,14 +52,19 @@ type bufChecker struct {
 	pRoot, cRoot string
 	out          []compat.Violation
 	memo         map[[2]protoreflect.FullName]bool
+	// budget counts the message, field and enum pairs compared.
+	budget *compat.Budget
 }
 
-func bufCheck(previous, current *Schema, set RuleSet) []compat.Violation {
+// bufCheck runs the rule set within budget, stopping with the budget's error once
+// it is spent.
+func bufCheck(previous, current *Schema, set RuleSet, budget *compat.Budget) ([]compat.Violation, error) {
 	c := &bufChecker{
-		json:  set == WireJSON,
-		pRoot: previous.file.Path(),
-		cRoot: current.file.Path(),
-		memo:  map[[2]protoreflect.FullName]bool{},
+		json:   set == WireJSON,
+		pRoot:  previous.file.Path(),
+		cRoot:  current.file.Path(),
+		memo:   map[[2]protoreflect.FullName]bool{},
+		budget: budget,
 	}
 	pf, cf := previous.file, current.file
 	if pf.Package() != cf.Package() {
@@ -68,7 +73,10 @@ func bufCheck(previous, current *Schema, set RuleSet) []compat.Violation {
 	c.messages("#/", pf.Messages(), cf.Messages())
 	c.enums("#/", pf.Enums(), cf.Enums())
 	c.services(pf.Services(), cf.Services())
-	return c.out
+	if err := budget.Err(); err != nil {
+		return nil, err
+	}
+	return c.out, nil
 }
 
 func (c *bufChecker) add(rule, path, msg string) {
@@ -95,6 +103,9 @@ func (c *bufChecker) enums(path string, pes, ces protoreflect.EnumDescriptors) {
 }
 
 func (c *bufChecker) message(path string, pm, cm protoreflect.MessageDescriptor) {
+	if !c.budget.Step() {
+		return
+	}
 	name := localName(cm)
 	c.messages(path, pm.Messages(), cm.Messages())
 	c.enums(path, pm.Enums(), cm.Enums())
@@ -199,6 +210,9 @@ func (c *bufChecker) typeGroup(k protoreflect.Kind) string {
 }
 
 func (c *bufChecker) field(path, msgName string, pf, cf protoreflect.FieldDescriptor) {
+	if !c.budget.Step() {
+		return
+	}
 	// Messages are only built for changes found: this runs for every field.
 	name := func() string { return fmt.Sprintf("field %d (%s) of %s", cf.Number(), cf.Name(), msgName) }
 	if po, co := realOneof(pf), realOneof(cf); oneofName(po) != oneofName(co) {
@@ -311,6 +325,9 @@ func valuesSubset(pe, ce protoreflect.EnumDescriptor) bool {
 }
 
 func (c *bufChecker) enum(path string, pe, ce protoreflect.EnumDescriptor) {
+	if !c.budget.Step() {
+		return
+	}
 	name := localName(ce)
 	pvs, cvs := pe.Values(), ce.Values()
 	for i := 0; i < pvs.Len(); i++ {

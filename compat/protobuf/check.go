@@ -53,6 +53,9 @@ const RuleUnknownRuleSet = "PROTOBUF_UNKNOWN_RULE_SET"
 
 // CanRead returns the violations that stop reader from reading data written with
 // writer, under the rule set opts.RuleSet selects. Both must come from Parse.
+// Every message, field and enum pair compared counts against
+// opts.Limits.MaxNodes; past it, or once ctx is done, CanRead fails with a
+// *compat.LimitError or ctx's error.
 // Paths are Confluent's ("#/Order/3": message names relative to the package, then
 // a field number).
 func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
@@ -65,19 +68,32 @@ func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts co
 	if err != nil {
 		return []compat.Violation{{Rule: RuleUnknownRuleSet, Message: err.Error()}}, nil
 	}
-	return CanRead(r, w, set), nil
+	return canRead(r, w, set, compat.CheckBudget(ctx, opts))
 }
 
-// CanRead is Format.CanRead on concrete schemas with a parsed rule set.
+// CanRead is Format.CanRead on concrete schemas with a parsed rule set, without a
+// context or a bound. Each message pair is compared once, so the work grows with
+// the schemas' size.
 func CanRead(reader, writer *Schema, set RuleSet) []compat.Violation {
-	if set == Confluent {
-		var out []compat.Violation
-		for _, c := range Diff(writer, reader) {
-			if !c.Compatible {
-				out = append(out, compat.Violation{Rule: c.Type, Path: c.Path, Message: c.Message})
-			}
-		}
-		return out
+	out, _ := canRead(reader, writer, set, compat.NewBudget(context.Background(), 0, ""))
+	return out
+}
+
+// canRead is CanRead within budget: it fails with the budget's error (a
+// *compat.LimitError or the context's error) once the budget is spent.
+func canRead(reader, writer *Schema, set RuleSet, budget *compat.Budget) ([]compat.Violation, error) {
+	if set != Confluent {
+		return bufCheck(writer, reader, set, budget)
 	}
-	return bufCheck(writer, reader, set)
+	changes, err := diff(writer, reader, budget)
+	if err != nil {
+		return nil, err
+	}
+	var out []compat.Violation
+	for _, c := range changes {
+		if !c.Compatible {
+			out = append(out, compat.Violation{Rule: c.Type, Path: c.Path, Message: c.Message})
+		}
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 func TestCanReadPaths(t *testing.T) {
@@ -113,6 +114,11 @@ func FuzzCanRead(f *testing.F) {
 		f.Add(a, seeds[(i+1)%len(seeds)], uint8(i))
 	}
 	f.Add(`syntax = "proto3"; message A { oneof o { int32 x = 1; } }`, `syntax = "proto3"; message A { int32 x = 1; int32 y = 2; }`, uint8(0))
+	// Message types reached by many paths, small enough for the mutator.
+	for i, gen := range []func(int, string) string{compattest.ProtobufFanOut, compattest.ProtobufMapFanOut} {
+		f.Add(gen(4, "string"), gen(4, "int32"), uint8(i))
+		f.Add(gen(3, "sint64"), gen(3, "int64"), uint8(i+1))
+	}
 	f.Fuzz(func(t *testing.T, a, b string, set uint8) {
 		sa, err := Parse(a, nil)
 		if err != nil {
@@ -123,10 +129,16 @@ func FuzzCanRead(f *testing.F) {
 			return
 		}
 		rs := RuleSet(set % 3)
-		for _, v := range append(CanRead(sa, sb, rs), CanRead(sb, sa, rs)...) {
+		vs := CanRead(sa, sb, rs)
+		for _, v := range append(vs, CanRead(sb, sa, rs)...) {
 			if _, ok := compat.LookupRule(v.Rule); !ok {
 				t.Fatalf("unlisted rule %s", v.Rule)
 			}
+		}
+		// The bounded walk behind Format.CanRead agrees with the unbounded one.
+		bounded := compattest.CanRead(t, Format{}, sa, sb, compat.Options{RuleSet: rs.String()})
+		if !cmp.Equal(vs, bounded, cmpopts.EquateEmpty()) {
+			t.Fatalf("Format.CanRead differs from CanRead:\n%s", cmp.Diff(vs, bounded, cmpopts.EquateEmpty()))
 		}
 		again, err := Parse(a, nil)
 		if err != nil {

@@ -1,12 +1,15 @@
 package protobuf
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/heraldhq/herald/compat"
 )
 
 // Change is one difference between two versions of a schema, named as Confluent's
@@ -77,15 +80,30 @@ var compatibleChanges = map[string]bool{
 // compared, as in Confluent. One deliberate difference: a label change to or from
 // proto2 required is REQUIRED_FIELD_ADDED or REQUIRED_FIELD_REMOVED, where
 // Confluent only looks at additions and removals of required fields.
+//
+// Diff compares each pair of messages once, so its work grows with the size of
+// the two schemas, not with the number of paths to a message; it has no bound
+// and no context. CanRead through Format runs the same comparison under the
+// check's budget.
 func Diff(original, update *Schema) []Change {
+	out, _ := diff(original, update, compat.NewBudget(context.Background(), 0, ""))
+	return out
+}
+
+// diff is Diff within budget: every message, field and enum pair compared is one
+// step, and the comparison stops with the budget's error once it is spent.
+func diff(original, update *Schema, budget *compat.Budget) ([]Change, error) {
 	of, uf := original.file, update.file
-	d := &differ{memo: map[[2]protoreflect.FullName]bool{}, oRoot: of.Path(), uRoot: uf.Path()}
+	d := &differ{memo: map[[2]protoreflect.FullName]bool{}, oRoot: of.Path(), uRoot: uf.Path(), budget: budget}
 	if of.Package() != uf.Package() {
 		d.add(PackageChanged, "#/", fmt.Sprintf("package changed from %q to %q", of.Package(), uf.Package()))
 	}
 	d.messages("#/", of.Messages(), uf.Messages())
 	d.enums("#/", of.Enums(), uf.Enums())
-	return d.out
+	if err := budget.Err(); err != nil {
+		return nil, err
+	}
+	return d.out, nil
 }
 
 type differ struct {
@@ -97,6 +115,8 @@ type differ struct {
 	// whether they were incompatible; a pair in progress counts as compatible,
 	// which ends recursion through cyclic types.
 	memo map[[2]protoreflect.FullName]bool
+	// budget counts the message, field and enum pairs compared.
+	budget *compat.Budget
 }
 
 func (d *differ) add(typ, path, msg string) {
@@ -186,6 +206,9 @@ func (d *differ) enums(path string, oes, ues protoreflect.EnumDescriptors) {
 }
 
 func (d *differ) enumValues(path string, oe, ue protoreflect.EnumDescriptor) {
+	if !d.budget.Step() {
+		return
+	}
 	ovs, uvs := oe.Values(), ue.Values()
 	for i := 0; i < ovs.Len(); i++ {
 		ov := ovs.Get(i)
@@ -226,6 +249,9 @@ func fieldPath(msgPath string, fd protoreflect.FieldDescriptor) string {
 }
 
 func (d *differ) message(path string, om, um protoreflect.MessageDescriptor) {
+	if !d.budget.Step() {
+		return
+	}
 	d.messages(path, om.Messages(), um.Messages())
 	d.enums(path, om.Enums(), um.Enums())
 
@@ -425,6 +451,9 @@ func describeType(fd protoreflect.FieldDescriptor) string {
 }
 
 func (d *differ) field(path, msgName string, of, uf protoreflect.FieldDescriptor) {
+	if !d.budget.Step() {
+		return
+	}
 	// Messages are only built for changes found: this runs for every field.
 	name := func() string { return fmt.Sprintf("field %s (number %d) of %s", uf.Name(), uf.Number(), msgName) }
 	mapKey := func() string { return name() + " (map key)" }
@@ -501,7 +530,7 @@ func (d *differ) importedIncompatible(om, um protoreflect.MessageDescriptor) boo
 		return bad
 	}
 	d.memo[key] = false
-	sub := &differ{memo: d.memo, oRoot: d.oRoot, uRoot: d.uRoot}
+	sub := &differ{memo: d.memo, oRoot: d.oRoot, uRoot: d.uRoot, budget: d.budget}
 	sub.message("#/"+strings.ReplaceAll(localName(um), ".", "/"), om, um)
 	bad := false
 	for _, c := range sub.out {
