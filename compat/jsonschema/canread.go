@@ -48,6 +48,9 @@ func canRead(ctx context.Context, reader, writer compat.Schema, opts compat.Opti
 	if r == w {
 		return nil, 0, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err // the client has gone: no work at all
+	}
 	budget := compat.CheckBudget(ctx, opts)
 	c := newChecker(opts.Policy, budget)
 	ds, err := c.run(w.root(), r.root())

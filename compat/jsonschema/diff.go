@@ -227,7 +227,7 @@ func (c *checker) compatible(o, u *node) bool { return len(c.compare(o, u)) == 0
 
 func (c *checker) compareNodes(o, u *node) []diff {
 	// A writer enum is read exactly: every value must pass the reader.
-	if o.kind == kEnum && u.kind != kEnum && u.src != nil && acceptsAll(u, o.values) {
+	if o.kind == kEnum && u.kind != kEnum && u.src != nil && c.acceptsAll(u, o.values) {
 		return nil
 	}
 	oc, uc := o.kind == kCombined, u.kind == kCombined
@@ -266,14 +266,26 @@ func (c *checker) compareNodes(o, u *node) []diff {
 	return nil
 }
 
-func acceptsAll(u *node, values []any) bool {
+// acceptsAll reports whether reader u accepts every value of a writer enum.
+// Each value is one step of the budget, and one whose validation could take
+// long (see cost.go) counts as rejected: the structural comparison then judges
+// the pair instead.
+func (c *checker) acceptsAll(u *node, values []any) bool {
 	for _, v := range values {
-		if u.src.Validate(v) != nil {
+		if !c.budget.Step() {
+			c.err = c.budget.Err()
+			return false
+		}
+		if !estimateWithin(u.src, v, enumEstimateBudget) || u.src.Validate(v) != nil {
 			return false
 		}
 	}
 	return true
 }
+
+// enumEstimateBudget bounds the work of validating one enum value against a
+// reader subschema during a compatibility check.
+const enumEstimateBudget = 4096
 
 // describe names what a node accepts, for messages.
 func describe(n *node) string {
