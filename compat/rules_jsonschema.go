@@ -81,7 +81,4 @@ var jsonSchemaRules = []RuleInfo{
 	{ID: "ADDITIONAL_ITEMS_NARROWED", Format: "JSON", Purpose: "additionalItems (or items after prefixItems) gained a schema"},
 	{ID: "UNEVALUATED_ITEMS_REMOVED", Format: "JSON", Purpose: "unevaluatedItems became false"},
 	{ID: "UNEVALUATED_ITEMS_NARROWED", Format: "JSON", Purpose: "unevaluatedItems gained a schema"},
-
-	// Limits.
-	{ID: "SCHEMA_TOO_COMPLEX", Format: "JSON", Purpose: "the comparison exceeded Herald's work limits (pathological recursion); the change is refused rather than guessed"},
 }

@@ -10,23 +10,64 @@ import (
 	"github.com/heraldhq/herald/compat"
 )
 
-// Limits on the work one CanRead may do. Recursive schemas with many oneOf
-// branches can make pairwise comparison explode; past these limits the check
-// stops and reports RuleTooComplex.
+// Limits on the work one CanRead may do besides its compat.Budget of node pairs:
+// the nesting of comparisons (each level is a Go stack frame or two) and the
+// re-runs caused by contradicted assumptions. Past either, CanRead fails with a
+// *compat.LimitError.
 const (
-	maxPairs = 200000
-	maxDepth = 2000
+	maxDepth  = 2000
+	maxRounds = 50
 )
 
 // diff is one incompatible change, with a path relative to the pair of nodes
-// being compared.
+// being compared; or, when sub is set, a reference to all the differences of a
+// compared pair, found under path.
+//
+// A pair reached along many paths (a definition referred to from two places at
+// every level) is compared once, and every path shares its one result through
+// such references instead of copying its differences with each path prefixed:
+// copies would make the result, not the comparison, exponential. CanRead
+// expands the references at the end, each pair once.
 type diff struct {
 	rule string
 	path string
 	msg  string
+	sub  *pairResult
 }
 
-// pairKey identifies a comparison for memoization.
+// pairResult is the outcome of comparing one pair: its differences, and the
+// one-entry list that refers to it, shared by every path that reaches the pair.
+type pairResult struct {
+	diffs []diff
+	self  []diff
+	// total counts the differences on every path through the pair, as the
+	// copying walk would have listed them (saturating): fromCombined picks
+	// the branch with the fewest.
+	total int
+}
+
+// maxTotal is where pairResult.total saturates.
+const maxTotal = 1 << 40
+
+// count returns how many differences ds stands for on every path, saturating.
+func count(ds []diff) int {
+	n := 0
+	for _, d := range ds {
+		if d.sub != nil {
+			n += d.sub.total
+		} else {
+			n++
+		}
+		if n > maxTotal {
+			return maxTotal
+		}
+	}
+	return n
+}
+
+// pairKey identifies a comparison for memoization: the two nodes and the one
+// piece of context that changes a verdict, the strictness about required names.
+// The policy is fixed for a checker.
 type pairKey struct {
 	o, u      *node
 	strictReq bool
@@ -41,6 +82,10 @@ type pairKey struct {
 // the assumption may be wrong, so the whole comparison runs again with that pair
 // known to be incompatible; incompatibilities are always real, so each round
 // learns more and the loop ends.
+//
+// Every pair compared takes a step of budget; when the budget or the context
+// ends, or maxDepth or maxRounds is passed, err is set and the walk unwinds
+// without comparing anything more.
 type checker struct {
 	policy compat.Policy
 	// strictReq turns off Confluent's leniency for required names that no
@@ -51,32 +96,33 @@ type checker struct {
 	memo         map[pairKey]entry  // pairs of this round: done or being compared
 	contradicted bool               // an assumed pair turned out incompatible
 	depth        int
-	pairs        int
-	tooBig       bool
+	budget       *compat.Budget
+	err          error // why the walk stopped; nil while it runs
 }
 
-func newChecker(policy compat.Policy) *checker {
+func newChecker(policy compat.Policy, budget *compat.Budget) *checker {
 	return &checker{
 		policy: policy,
 		known:  map[pairKey][]diff{},
+		budget: budget,
 	}
 }
 
-// maxRounds bounds the re-runs caused by contradicted assumptions.
-const maxRounds = 50
-
-// run compares writer o with reader u until no assumption is contradicted.
-func (c *checker) run(o, u *node) []diff {
+// run compares writer o with reader u until no assumption is contradicted. It
+// returns c.err when the walk stopped early: no verdict is given on part of it.
+func (c *checker) run(o, u *node) ([]diff, error) {
 	for round := 0; ; round++ {
 		c.memo = make(map[pairKey]entry, 64)
 		c.contradicted = false
 		d := c.compare(o, u)
-		if !c.contradicted || c.tooBig {
-			return d
+		if c.err != nil {
+			return nil, c.err
+		}
+		if !c.contradicted {
+			return d, nil
 		}
 		if round == maxRounds {
-			c.tooBig = true
-			return d
+			return nil, &compat.LimitError{What: "comparison rounds of a recursive schema", Limit: maxRounds}
 		}
 	}
 }
@@ -89,7 +135,8 @@ func (c *checker) add(out []diff, rule, path, format string, args ...any) []diff
 	return append(out, diff{rule: rule, path: path, msg: fmt.Sprintf(format, args...)})
 }
 
-// prefix returns ds with p prepended to every path, without touching ds.
+// prefix returns ds with p prepended to every path, without touching ds. A
+// reference entry is prefixed like any other: its pair's own result is shared.
 func prefix(p string, ds []diff) []diff {
 	if len(ds) == 0 || p == "" {
 		return ds
@@ -124,7 +171,7 @@ func (c *checker) compare(o, u *node) []diff {
 		return nil
 	}
 	o, u = deref(o), deref(u)
-	if o == u || o.kind == kFalse || u.kind == kEmpty || c.tooBig {
+	if o == u || o.kind == kFalse || u.kind == kEmpty || c.err != nil {
 		return nil
 	}
 	k := pairKey{o, u, c.strictReq}
@@ -141,15 +188,23 @@ func (c *checker) compare(o, u *node) []diff {
 		}
 		return e.diffs
 	}
-	c.pairs++
-	if c.pairs > maxPairs || c.depth >= maxDepth {
-		c.tooBig = true
+	if !c.budget.Step() {
+		c.err = c.budget.Err()
+		return nil
+	}
+	if c.depth >= maxDepth {
+		c.err = &compat.LimitError{What: "levels of nested subschemas compared", Limit: maxDepth}
 		return nil
 	}
 	c.depth++
 	c.memo[k] = entry{active: true}
 	d := c.compareNodes(o, u)
 	assumed := c.memo[k].assumed
+	if len(d) > 0 {
+		r := &pairResult{diffs: d, total: count(d)}
+		r.self = []diff{{sub: r}}
+		d = r.self
+	}
 	c.memo[k] = entry{diffs: d}
 	c.depth--
 	if len(d) > 0 {
@@ -172,7 +227,7 @@ func (c *checker) compatible(o, u *node) bool { return len(c.compare(o, u)) == 0
 
 func (c *checker) compareNodes(o, u *node) []diff {
 	// A writer enum is read exactly: every value must pass the reader.
-	if o.kind == kEnum && u.kind != kEnum && u.src != nil && acceptsAll(u, o.values) {
+	if o.kind == kEnum && u.kind != kEnum && u.src != nil && c.acceptsAll(u, o.values) {
 		return nil
 	}
 	oc, uc := o.kind == kCombined, u.kind == kCombined
@@ -211,14 +266,26 @@ func (c *checker) compareNodes(o, u *node) []diff {
 	return nil
 }
 
-func acceptsAll(u *node, values []any) bool {
+// acceptsAll reports whether reader u accepts every value of a writer enum.
+// Each value is one step of the budget, and one whose validation could take
+// long (see cost.go) counts as rejected: the structural comparison then judges
+// the pair instead.
+func (c *checker) acceptsAll(u *node, values []any) bool {
 	for _, v := range values {
-		if u.src.Validate(v) != nil {
+		if !c.budget.Step() {
+			c.err = c.budget.Err()
+			return false
+		}
+		if !estimateWithin(u.src, v, enumEstimateBudget) || u.src.Validate(v) != nil {
 			return false
 		}
 	}
 	return true
 }
+
+// enumEstimateBudget bounds the work of validating one enum value against a
+// reader subschema during a compatibility check.
+const enumEstimateBudget = 4096
 
 // describe names what a node accepts, for messages.
 func describe(n *node) string {
@@ -308,7 +375,7 @@ func (c *checker) fromCombined(o, u *node) []diff {
 			if len(d) == 0 {
 				return nil
 			}
-			if best == nil || len(d) < len(best) {
+			if best == nil || count(d) < count(best) {
 				best = prefix(o.segs[i], d)
 			}
 		}

@@ -81,6 +81,10 @@ type Schema struct {
 
 	modelOnce sync.Once
 	model     *node // built on first use by CanRead
+
+	// meters holds metered copies of compiled, for payloads whose
+	// validation could take too long (see cost.go).
+	meters meters
 }
 
 var _ compat.Schema = (*Schema)(nil)

@@ -40,9 +40,12 @@ func (s *Schema) Validate(payload []byte, enc compat.Encoding) (err error) {
 
 // validateValue validates an already decoded value (numbers as json.Number).
 func (s *Schema) validateValue(v any) error {
-	err := s.compiled.Validate(v)
+	err := s.validate(v)
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errValidationTooComplex) {
+		return &compat.InvalidPayloadError{Problems: []compat.Problem{{Message: problemTooComplex}}}
 	}
 	var ve *sjs.ValidationError
 	if !errors.As(err, &ve) {
@@ -50,6 +53,20 @@ func (s *Schema) validateValue(v any) error {
 	}
 	return &compat.InvalidPayloadError{Problems: problems(ve)}
 }
+
+// validate validates v against the schema with bounded work: unmetered when
+// the estimate allows, else with a metered copy (see cost.go), which may give
+// errValidationTooComplex.
+func (s *Schema) validate(v any) error {
+	if estimateWithin(s.compiled, v, estimateBudget) {
+		return s.compiled.Validate(v)
+	}
+	return s.validateMetered(v)
+}
+
+// maxProblems bounds the problems one payload reports; the rest are counted in
+// a last problem.
+const maxProblems = 100
 
 // problems flattens a validation error tree to its leaf causes, in instance order,
 // without duplicates.
@@ -70,5 +87,9 @@ func problems(ve *sjs.ValidationError) []compat.Problem {
 		out = append(out, compat.Problem{Message: ve.ErrorKind.LocalizedString(printer)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	if len(out) > maxProblems {
+		more := len(out) - maxProblems
+		out = append(out[:maxProblems], compat.Problem{Message: fmt.Sprintf("and %d more problems", more)})
+	}
 	return out
 }
