@@ -94,8 +94,8 @@ var requestContentTypes = map[string]bool{
 // origins of Config.CORSOrigins. That holds with or without a body: a bodyless
 // POST (receive) leases messages away. Exceptions: DELETE (never sent
 // cross-site without a preflight, and its body is ignored), POST / (a liveness
-// probe that changes nothing), and CloudEvents binary mode, whose ce-* headers
-// already force a preflight.
+// probe that changes nothing), and a publish in CloudEvents binary mode, whose
+// ce-* headers already force a preflight.
 //
 // The Confluent API and /v1/compat then accept only requestContentTypes; the
 // broker and the catalog narrow the type further themselves. Unlike Confluent,
@@ -114,14 +114,17 @@ func (s *Server) contentTypeMiddleware(c *gin.Context) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	native := isNativePath(r.URL.Path)
+	compatReport := strings.HasPrefix(r.URL.Path, "/v1/compat/")
+	ceBinary := route == publishRoute && r.Header.Get("ce-specversion") != ""
 	switch {
-	case r.Header.Get("ce-specversion") == "" && (err != nil || !forgeryProof(mt)):
-	case native && !strings.HasPrefix(r.URL.Path, "/v1/compat/"):
-		return
+	case !ceBinary && (err != nil || !forgeryProof(mt)):
+		// Refused below.
+	case native && !compatReport:
+		return // the broker and the catalog check the type themselves
 	case requestContentTypes[mt]:
 		return
 	}
-	if !native || strings.HasPrefix(r.URL.Path, "/v1/compat/") {
+	if !native || compatReport {
 		// The Confluent body, as Confluent's Jersey answers; /v1/compat has
 		// always answered it too.
 		s.writeErrorBody(c, http.StatusUnsupportedMediaType, errorBody{ErrorCode: http.StatusUnsupportedMediaType, Message: "HTTP 415 Unsupported Media Type"})
@@ -134,6 +137,10 @@ func (s *Server) contentTypeMiddleware(c *gin.Context) {
 	s.writeErrorBody(c, http.StatusUnsupportedMediaType, errorBody{ErrorCode: codeUnsupportedMedia,
 		Message: msg + ": send application/json (or, where the endpoint reads them, YAML, CloudEvents or application/octet-stream)"})
 }
+
+// publishRoute is the publish route's pattern: the one route that takes
+// CloudEvents in HTTP binary mode, with any Content-Type.
+var publishRoute = ginPath("/v1/topics/{topic}/events")
 
 // forgeryProof reports whether a request media type is one a web page cannot
 // send cross-site without a CORS preflight, and that some Herald endpoint

@@ -226,6 +226,7 @@ func TestAcceptedContentTypes(t *testing.T) {
 		{"CloudEventBinaryMode", "POST", "/v1/topics/orders/events", ctJSON, `{"id":"o","amount":1}`, []string{"ce-specversion: 1.0", "ce-id: 3", "ce-source: t", "ce-type: t"}, 200},
 		// ce-* headers force a preflight, so binary mode needs no Content-Type check.
 		{"CloudEventBinaryModeNoType", "POST", "/v1/topics/orders/events", "", `{"id":"o","amount":1}`, []string{"ce-specversion: 1.0", "ce-id: 4", "ce-source: t", "ce-type: t"}, 200},
+		{"CEHeaderElsewhereRefused", "PUT", "/v1/catalog", "text/plain", "", []string{"ce-specversion: 1.0"}, 415},
 		{"DeleteWithoutType", "DELETE", "/v1/topics/orders", "", "", nil, 204},
 		{"DeleteSubjectWithoutType", "DELETE", "/subjects/a-value", "", "", nil, 200},
 		{"RootLivenessWithoutType", "POST", "/", "", "", nil, 200},
