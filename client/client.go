@@ -162,7 +162,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
 	}
-	if r.body != nil {
+	// Every POST and PUT names its type, with or without a body: Herald
+	// refuses one that does not, as a web page could forge it.
+	if r.body != nil || r.method == http.MethodPost || r.method == http.MethodPut {
 		ct := media
 		if r.contentType != "" {
 			ct = r.contentType

@@ -173,7 +173,7 @@ func TestBadInput(t *testing.T) {
 		{"MalformedJSON", "POST", "/subjects/s/versions", `{"schema": `, nil, 400, 400, ""},
 		{"NotAnObject", "POST", "/subjects/s/versions", `[1,2`, nil, 400, 400, ""},
 		{"WrongFieldType", "POST", "/subjects/s/versions", `{"schema": {"a":1}}`, nil, 422, 422, ""},
-		{"EmptyBody", "POST", "/subjects/s/versions", ``, nil, 422, 422, ""},
+		{"EmptyBody", "POST", "/subjects/s/versions", ``, []string{"Content-Type: application/vnd.schemaregistry.v1+json"}, 422, 422, ""},
 		{"UnknownSchemaType", "POST", "/subjects/s/versions", schemaBody("XML", "<a/>"), nil, 422, 42201, "Invalid schema type XML"},
 		{"LowercaseSchemaType", "POST", "/subjects/s/versions", schemaBody("avro", avroV1), nil, 422, 42201, "Invalid schema type avro"},
 		{"InvalidAvro", "POST", "/subjects/t/versions", schemaBody("", `{"type":"record","name":"X","fields":[{"name":"a","type":"nosuch"}]}`), nil, 422, 42201, "nosuch"},
@@ -224,7 +224,6 @@ func TestContentTypes(t *testing.T) {
 		"application/json",
 		"application/json; charset=utf-8",
 		"application/octet-stream",
-		"", // no Content-Type at all
 	} {
 		t.Run(strconv.Quote(ct), func(t *testing.T) {
 			subject := "ct-" + strconv.Itoa(i)
@@ -234,6 +233,11 @@ func TestContentTypes(t *testing.T) {
 			}
 		})
 	}
+	// Unlike Confluent, a body without Content-Type is refused: a web page on
+	// any site could send it to a local Herald without a CORS preflight.
+	t.Run("NoContentTypeRefused", func(t *testing.T) {
+		wantError(t, e.do("POST", "/subjects/ct-none/versions", schemaBody("", avroV1), "Content-Type:"), 415, 415, "")
+	})
 	t.Run("AcceptIgnored", func(t *testing.T) {
 		r := e.must(200, "GET", "/subjects", "", "Accept: application/json")
 		if got := r.header.Get("Content-Type"); got != "application/vnd.schemaregistry.v1+json" {

@@ -74,9 +74,8 @@ func (s *Server) bodyLimitMiddleware(c *gin.Context) {
 	r.Body = http.MaxBytesReader(c.Writer, r.Body, s.cfg.MaxBodyBytes)
 }
 
-// requestContentTypes are the request media types the Confluent API accepts. A
-// request without Content-Type is read as JSON too (Confluent treats it as
-// application/octet-stream and parses it anyway).
+// requestContentTypes are the request media types the Confluent API accepts
+// (Confluent's own list; franz-go and confluent-kafka-go send the first).
 var requestContentTypes = map[string]bool{
 	"application/vnd.schemaregistry.v1+json": true,
 	"application/vnd.schemaregistry+json":    true,
@@ -84,24 +83,78 @@ var requestContentTypes = map[string]bool{
 	"application/octet-stream":               true,
 }
 
-// contentTypeMiddleware refuses request bodies of another media type with 415, on
-// the Confluent API and /v1/compat (the broker and catalog check their own).
+// contentTypeMiddleware refuses, with 415, the bodies a web page on another site
+// could send to a Herald on a developer's machine without asking first.
+//
+// A browser sends a cross-site POST without a CORS preflight only when its
+// Content-Type is absent, text/plain, application/x-www-form-urlencoded or
+// multipart/form-data. So every POST, PUT and PATCH must name one of the types
+// in forgeryProof (JSON, YAML, the Confluent types, the broker's wire format):
+// a page can send those only after a preflight, which Herald grants only to the
+// origins of Config.CORSOrigins. That holds with or without a body: a bodyless
+// POST (receive) leases messages away. Exceptions: DELETE (never sent
+// cross-site without a preflight, and its body is ignored), POST / (a liveness
+// probe that changes nothing), and a publish in CloudEvents binary mode, whose
+// ce-* headers already force a preflight.
+//
+// The Confluent API and /v1/compat then accept only requestContentTypes; the
+// broker and the catalog narrow the type further themselves. Unlike Confluent,
+// which reads a body without Content-Type as JSON, Herald refuses it: every
+// registry client we know of (franz-go's pkg/sr, confluent-kafka-go, the Java
+// serdes) names its type.
 func (s *Server) contentTypeMiddleware(c *gin.Context) {
 	r := c.Request
-	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
 		return
 	}
-	if c.FullPath() == "" || (isNativePath(r.URL.Path) && !strings.HasPrefix(r.URL.Path, "/v1/compat/")) {
+	route := c.FullPath()
+	if route == "" || route == "/" {
 		return
 	}
 	ct := r.Header.Get("Content-Type")
-	if ct == "" {
+	mt, _, err := mime.ParseMediaType(ct)
+	native := isNativePath(r.URL.Path)
+	compatReport := strings.HasPrefix(r.URL.Path, "/v1/compat/")
+	ceBinary := route == publishRoute && r.Header.Get("ce-specversion") != ""
+	switch {
+	case !ceBinary && (err != nil || !forgeryProof(mt)):
+		// Refused below.
+	case native && !compatReport:
+		return // the broker and the catalog check the type themselves
+	case requestContentTypes[mt]:
 		return
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || !requestContentTypes[mt] {
+	if !native || compatReport {
+		// The Confluent body, as Confluent's Jersey answers; /v1/compat has
+		// always answered it too.
 		s.writeErrorBody(c, http.StatusUnsupportedMediaType, errorBody{ErrorCode: http.StatusUnsupportedMediaType, Message: "HTTP 415 Unsupported Media Type"})
+		return
 	}
+	msg := fmt.Sprintf("%s %s needs a Content-Type", r.Method, r.URL.Path)
+	if ct != "" {
+		msg = fmt.Sprintf("%s %s does not take %s", r.Method, r.URL.Path, ct)
+	}
+	s.writeErrorBody(c, http.StatusUnsupportedMediaType, errorBody{ErrorCode: codeUnsupportedMedia,
+		Message: msg + ": send application/json (or, where the endpoint reads them, YAML, CloudEvents or application/octet-stream)"})
+}
+
+// publishRoute is the publish route's pattern: the one route that takes
+// CloudEvents in HTTP binary mode, with any Content-Type.
+var publishRoute = ginPath("/v1/topics/{topic}/events")
+
+// forgeryProof reports whether a request media type is one a web page cannot
+// send cross-site without a CORS preflight, and that some Herald endpoint
+// reads: JSON (application/json and every application/*+json, which covers the
+// Confluent and CloudEvents types), YAML, and application/octet-stream (the
+// Confluent API and the broker's wire format). text/plain,
+// application/x-www-form-urlencoded and multipart/form-data are never in it.
+func forgeryProof(mt string) bool {
+	switch mt {
+	case "application/json", "application/octet-stream",
+		"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
+		return true
+	}
+	return strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }
 
 // routeLabel is the route pattern a request matched, or "unmatched".

@@ -45,6 +45,19 @@ type Config struct {
 	IncompatibleErrorCode int
 	// Version is reported by /v1/metadata/version and herald version.
 	Version string
+	// AllowedHosts are the names the server answers to, against DNS rebinding
+	// (a page on another site reaching a local Herald under a name its author
+	// re-points at 127.0.0.1): "herald.example.com" allows that name,
+	// ".example.com" that domain and its subdomains, "*" any Host. IP addresses,
+	// localhost and *.localhost are always allowed, and /healthz and /readyz
+	// answer any Host. Other hosts get 403 (40310). Empty: any Host (herald
+	// serve always sets a list).
+	AllowedHosts []string
+	// CORSOrigins are the origins (https://app.example.com, or "*" for any)
+	// whose pages may call the API from a browser: their preflights are
+	// granted and responses carry Access-Control-Allow-Origin. Empty: none, and
+	// no CORS header is ever sent.
+	CORSOrigins []string
 }
 
 // Server is Herald's HTTP handler.
@@ -62,6 +75,10 @@ type Server struct {
 	// drain is cancelled by Drain; handlers that wait for events watch it.
 	drain      context.Context
 	drainStart context.CancelFunc
+
+	// hosts and cors are Config.AllowedHosts and Config.CORSOrigins, parsed.
+	hosts hostPolicy
+	cors  corsPolicy
 }
 
 // New validates cfg and builds the server with every route.
@@ -85,8 +102,16 @@ func New(cfg Config) (*Server, error) {
 	default:
 		return nil, errors.New("server: Config.IncompatibleErrorCode must be 409 or 40901")
 	}
+	hosts, err := newHostPolicy(cfg.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	cors, err := newCORSPolicy(cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors}
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
 	e := s.engine
@@ -99,8 +124,10 @@ func New(cfg Config) (*Server, error) {
 	e.RedirectTrailingSlash = false
 	e.ContextWithFallback = true
 	// Middleware, outermost first: metrics and logging see every response,
-	// including the 500 written by recovery.
-	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
+	// including the 500 written by recovery. The Host check comes before
+	// anything reads the request; CORS headers are set before any handler or
+	// later middleware writes, so errors are readable by allowed origins too.
+	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
 	e.NoRoute(s.handle(func(*gin.Context) error {
 		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
 	}))

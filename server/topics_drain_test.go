@@ -52,7 +52,7 @@ func TestDrainEndsStreamsAndLongPolls(t *testing.T) {
 	// refused.
 	e.must(http.StatusOK, "POST", "/v1/topics/orders/events", `{"events":[{"value":{"id":"o-1","amount":1}}]}`, "Content-Type: application/json")
 	wantJSON(t, e.must(http.StatusOK, "GET", "/v1/topics/orders/events?wait=60s", ""), `{"nextOffset":1}`, "events")
-	wantJSON(t, e.must(http.StatusOK, "POST", "/v1/topics/jobs/receive?wait=60s", ""), `{"messages":[]}`)
+	wantJSON(t, e.must(http.StatusOK, "POST", "/v1/topics/jobs/receive?wait=60s", "", "Content-Type: application/json"), `{"messages":[]}`)
 	wantError(t, e.call("GET", "/v1/topics/orders/stream", ""), http.StatusServiceUnavailable, 50320, "shutting down")
 	srv.Drain() // again: nothing happens
 }

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +55,14 @@ type Config struct {
 	// means their defaults.
 	broker  *brokerFlags
 	catalog *catalogFlags
+
+	// AllowedHosts are the host names the server answers to besides IP
+	// addresses and localhost (server.Config.AllowedHosts). Empty:
+	// defaultAllowedHosts of Addr.
+	AllowedHosts []string
+	// CORSOrigins are the origins whose web pages may call the API
+	// (server.Config.CORSOrigins). Empty: none.
+	CORSOrigins []string
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -128,6 +136,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.addCloser(catCloser)
 
+	allowedHosts := m.cfg.AllowedHosts
+	if len(allowedHosts) == 0 {
+		allowedHosts = defaultAllowedHosts(m.cfg.Addr)
+	}
 	srv, err := server.New(server.Config{
 		Registry:              reg,
 		Broker:                brk,
@@ -136,6 +148,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MaxBodyBytes:          maxBodyBytes(m.cfg.MaxSchemaBytes),
 		IncompatibleErrorCode: m.cfg.IncompatibleErrorCode,
 		Version:               m.cfg.Version,
+		AllowedHosts:          allowedHosts,
+		CORSOrigins:           m.cfg.CORSOrigins,
 	})
 	if err != nil {
 		return err
@@ -161,8 +175,32 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.errc <- err
 	}()
-	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version)
+	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
+		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins)
 	return nil
+}
+
+// defaultAllowedHosts is the Host allowlist when --allowed-hosts is not given:
+// localhost, the host of the listen address when it is a name, and this
+// machine's host name when it listens on all interfaces (so that other machines
+// may reach it by that name). IP addresses are always allowed by the server;
+// any other name (a proxy's, a container's service name) must be listed.
+func defaultAllowedHosts(addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	hosts := []string{"localhost"}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || (ip != nil && ip.IsUnspecified()):
+		if name, err := os.Hostname(); err == nil && name != "" {
+			hosts = append(hosts, name)
+		}
+	case ip == nil && !strings.EqualFold(host, "localhost"):
+		hosts = append(hosts, host)
+	}
+	return hosts
 }
 
 // maxBodyBytes leaves room for a maximal schema plus JSON escaping, never below
@@ -262,6 +300,9 @@ func newServeCmd() *cobra.Command {
 	fs.IntVar(&cfg.IncompatibleErrorCode, "incompatible-error-code", 409, "error_code sent with HTTP 409 for an incompatible schema: 409 or 40901")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringSliceVar(&cfg.AllowedHosts, "allowed-hosts", nil, "host names the server answers to, against DNS rebinding: NAME, .DOMAIN (it and its subdomains) or * (any host); "+
+		"IP addresses and localhost are always answered, other hosts get 403 (default: localhost, the --addr host name, and this machine's host name when --addr listens on all interfaces)")
+	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, "origins whose web pages may call the API from a browser (https://app.example.com, or * for any); default: none, no CORS headers are sent")
 	cfg.broker = addBrokerFlags(fs)
 	cfg.catalog = addCatalogFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {

@@ -84,8 +84,13 @@ func (c *brokerClient) do(ctx context.Context, method, path string, body []byte,
 	if err != nil {
 		return err
 	}
-	if body != nil {
+	// Every POST and PUT names its type, with or without a body (a receive has
+	// none): the server refuses one that does not, as a web page could forge it.
+	switch {
+	case contentType != "":
 		req.Header.Set("Content-Type", contentType)
+	case body != nil || method == http.MethodPost || method == http.MethodPut:
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.client != "" {
 		req.Header.Set("Herald-Client", c.client)
