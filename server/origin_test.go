@@ -13,12 +13,12 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
+	"github.com/heraldhq/herald/catalog/demo"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
-	"github.com/heraldhq/herald/testdata/demo"
 )
 
 // originEnv is a server with every part: a real registry and broker over SQLite

@@ -15,10 +15,10 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
+	"github.com/heraldhq/herald/catalog/demo"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
-	"github.com/heraldhq/herald/catalog/demo"
 )
 
 // catalogEnv is a server whose catalog holds the demo, over in-memory fakes of the
