@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -128,20 +129,42 @@ func infoOf(t reflect.Type) *typeInfo {
 				panic(fmt.Sprintf("catalog: %s.%s: unknown yaml tag option %q", t.Name(), sf.Name, o))
 			}
 		}
-		checkFieldType(t, sf, f)
+		checkFieldType(t, sf)
 		ti.fields = append(ti.fields, f)
 		for _, k := range append([]string{f.key}, f.also...) {
 			ti.byKey[k] = f
 			ti.allowed = append(ti.allowed, k)
 		}
 	}
-	got, _ := typeInfos.LoadOrStore(t, ti)
+	got, loaded := typeInfos.LoadOrStore(t, ti)
+	if !loaded {
+		// Plan the struct types it holds now, so that a bad field among them
+		// is found as early; t is stored first, as it may hold itself.
+		for _, f := range ti.fields {
+			if st := structIn(f.typ); st != nil {
+				infoOf(st)
+			}
+		}
+	}
 	return got.(*typeInfo)
 }
 
-// checkFieldType panics on a field the decoder cannot fill, and walks into the
-// struct types it holds so that a bad nested field is found as early.
-func checkFieldType(t reflect.Type, sf reflect.StructField, f *fieldInfo) {
+// structIn returns the struct type a field of type t is decoded into, if any.
+func structIn(t reflect.Type) reflect.Type {
+	if t == rawMessageType || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return nil
+	}
+	if t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct {
+		return t
+	}
+	return nil
+}
+
+// checkFieldType panics on a field the decoder cannot fill.
+func checkFieldType(t reflect.Type, sf reflect.StructField) {
 	ft := sf.Type
 	bad := func() {
 		panic(fmt.Sprintf("catalog: %s.%s: the YAML decoder cannot fill a %s", t.Name(), sf.Name, ft))
@@ -150,21 +173,14 @@ func checkFieldType(t reflect.Type, sf reflect.StructField, f *fieldInfo) {
 	case ft == rawMessageType, reflect.PointerTo(ft).Implements(textUnmarshalerType):
 		return
 	case ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct:
-		infoOf(ft.Elem())
 		return
-	case f.boolean:
-		bad()
+	case strings.Contains(sf.Tag.Get("yaml"), ",bool"):
+		bad() // true or false stands for a mapping only on a pointer to a struct
 	}
 	switch ft.Kind() {
-	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Int32:
-	case reflect.Struct:
-		infoOf(ft)
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Int32, reflect.Struct:
 	case reflect.Slice:
-		switch ft.Elem().Kind() {
-		case reflect.String:
-		case reflect.Struct:
-			infoOf(ft.Elem())
-		default:
+		if k := ft.Elem().Kind(); k != reflect.String && k != reflect.Struct {
 			bad()
 		}
 	default:
@@ -302,7 +318,7 @@ func (d *decoder) decodeStruct(v reflect.Value, ti *typeInfo, n *node, c dctx, w
 			continue
 		}
 		seen[key] = true
-		if !contains(allowed, key) {
+		if !slices.Contains(allowed, key) {
 			msg := fmt.Sprintf("%s: unknown field %q", whole, key)
 			if s := suggest(key, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)

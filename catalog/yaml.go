@@ -231,11 +231,19 @@ func (d *decoder) errorf(p Pos, format string, args ...any) {
 }
 
 func (d *decoder) parse(data []byte, doc *Document) {
+	for _, root := range d.roots(data) {
+		d.decodeValue(reflect.ValueOf(doc).Elem(), root, dctx{index: -1})
+	}
+}
+
+// roots parses data, within the token budget and the nesting limit, and returns
+// the root node of each document in it that is not empty.
+func (d *decoder) roots(data []byte) []*node {
 	tokens := lexer.Tokenize(string(data))
 	if len(tokens) > *d.budget {
 		d.errorf(Pos{Line: 1, Column: 1}, "catalog too large: over %d YAML tokens in all; split it and apply the parts one by one", maxTokens)
 		*d.budget = 0
-		return
+		return nil
 	}
 	*d.budget -= len(tokens)
 	depth := 0
@@ -245,7 +253,7 @@ func (d *decoder) parse(data []byte, doc *Document) {
 			depth++
 			if depth > maxFlowDepth {
 				d.errorf(Pos{Line: tk.Position.Line, Column: tk.Position.Column}, "document nested too deeply")
-				return
+				return nil
 			}
 		case token.SequenceEndType, token.MappingEndType:
 			depth--
@@ -256,21 +264,21 @@ func (d *decoder) parse(data []byte, doc *Document) {
 		var se *yaml.SyntaxError
 		if errors.As(err, &se) && se.Token != nil {
 			d.errorf(Pos{Line: se.Token.Position.Line, Column: se.Token.Position.Column}, "YAML syntax error: %s", se.Message)
-			return
+			return nil
 		}
 		d.errorf(Pos{Line: 1, Column: 1}, "YAML syntax error: %v", err)
-		return
+		return nil
 	}
+	var roots []*node
 	for _, dn := range f.Docs {
 		if dn == nil || dn.Body == nil {
 			continue
 		}
-		root := d.convert(dn.Body, 0)
-		if root == nil || root.kind == nNull {
-			continue
+		if root := d.convert(dn.Body, 0); root != nil && root.kind != nNull {
+			roots = append(roots, root)
 		}
-		d.decodeValue(reflect.ValueOf(doc).Elem(), root, dctx{index: -1})
 	}
+	return roots
 }
 
 // convert turns a goccy AST node into a node, resolving anchors, aliases and tags.
