@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -68,11 +69,13 @@ type fieldInfo struct {
 
 // typeInfo is what the decoder knows of one struct type, computed once.
 type typeInfo struct {
-	fields       []*fieldInfo
-	byKey        map[string]*fieldInfo
-	allowed      []string // every key in field order, each alias after its field
-	short        *fieldInfo
-	hasUnder     bool
+	fields  []*fieldInfo
+	byKey   map[string]*fieldInfo
+	allowed []string // every key in field order, each alias after its field
+	short   *fieldInfo
+	// allowedUnder is set when some keys are allowed only under some list
+	// keys: the keys allowed under each of those, and under "" elsewhere.
+	allowedUnder map[string][]string
 	whole, field string
 	named        bool
 }
@@ -118,7 +121,10 @@ func infoOf(t reflect.Type) *typeInfo {
 				f.also = append(f.also, arg)
 			case "under":
 				f.under = arg
-				ti.hasUnder = true
+				if ti.allowedUnder == nil {
+					ti.allowedUnder = map[string][]string{"": nil}
+				}
+				ti.allowedUnder[arg] = nil
 			case "bool":
 				f.boolean = true
 			case "entities":
@@ -134,6 +140,13 @@ func infoOf(t reflect.Type) *typeInfo {
 		for _, k := range append([]string{f.key}, f.also...) {
 			ti.byKey[k] = f
 			ti.allowed = append(ti.allowed, k)
+		}
+	}
+	for under := range ti.allowedUnder {
+		for _, k := range ti.allowed {
+			if f := ti.byKey[k]; f.under == "" || f.under == under {
+				ti.allowedUnder[under] = append(ti.allowedUnder[under], k)
+			}
 		}
 	}
 	got, loaded := typeInfos.LoadOrStore(t, ti)
@@ -258,7 +271,6 @@ func (d *decoder) decodeValue(v reflect.Value, n *node, c dctx) bool {
 		return true
 	}
 	whole, field := names(ti, c.key)
-	m := &mapping{d: d, n: n, index: c.index, path: c.path}
 	target, tti := v, ti
 	var done func(*mapping)
 	if f, ok := v.Addr().Interface().(yamlFormer); ok {
@@ -276,10 +288,10 @@ func (d *decoder) decodeValue(v reflect.Value, n *node, c dctx) bool {
 		}
 	}
 	if done != nil {
-		done(m)
+		done(&mapping{d: d, n: n, index: c.index, path: c.path})
 	}
 	if ch, isChecker := v.Addr().Interface().(yamlChecker); isChecker {
-		ch.checkYAML(m)
+		ch.checkYAML(&mapping{d: d, n: n, index: c.index, path: c.path})
 	}
 	return ok
 }
@@ -292,15 +304,15 @@ func (d *decoder) decodeStruct(v reflect.Value, ti *typeInfo, n *node, c dctx, w
 		return false
 	}
 	allowed := ti.allowed
-	if ti.hasUnder {
-		allowed = nil
-		for _, k := range ti.allowed {
-			if f := ti.byKey[k]; f.under == "" || f.under == c.key {
-				allowed = append(allowed, k)
-			}
+	if ti.allowedUnder != nil {
+		var ok bool
+		if allowed, ok = ti.allowedUnder[c.key]; !ok {
+			allowed = ti.allowedUnder[""]
 		}
 	}
-	allowed = append(allowed[:len(allowed):len(allowed)], c.extra...)
+	if len(c.extra) > 0 {
+		allowed = append(allowed[:len(allowed):len(allowed)], c.extra...)
+	}
 	if c.path != "" {
 		for i, k := range n.keys {
 			d.src.set(c.path+"."+k.text, n.vals[i].pos)
@@ -332,21 +344,20 @@ func (d *decoder) decodeStruct(v reflect.Value, ti *typeInfo, n *node, c dctx, w
 		if f == nil {
 			continue // an extra key: the caller reads it
 		}
-		what := key
-		if field != "" {
-			what = field + " " + key
-		}
-		d.decodeField(v.FieldByIndex(f.index), n.vals[i], f, key, what, c.path)
+		d.decodeField(v.FieldByIndex(f.index), n.vals[i], f, name{field, key}, c.path)
 	}
 	return true
 }
 
-// decodeField decodes n into one field. key is the key as written, what names
-// the value in errors, path is the Source key of the struct holding it.
-func (d *decoder) decodeField(fv reflect.Value, n *node, f *fieldInfo, key, what, path string) {
-	sub := ""
-	if path != "" {
-		sub = path + "." + key
+// decodeField decodes n into one field. what names the value in errors (its key
+// as written), path is the Source key of the struct holding it.
+func (d *decoder) decodeField(fv reflect.Value, n *node, f *fieldInfo, what name, path string) {
+	key := what.key
+	sub := func() string {
+		if path == "" {
+			return ""
+		}
+		return path + "." + key
 	}
 	switch t := fv.Type(); {
 	case t == rawMessageType:
@@ -358,16 +369,16 @@ func (d *decoder) decodeField(fv reflect.Value, n *node, f *fieldInfo, key, what
 	case t.Kind() == reflect.Pointer:
 		if f.boolean && n.kind == nScalar {
 			whole, _ := names(infoOf(t.Elem()), key)
-			if d.boolean(n, whole) {
+			if d.boolean(n, name{key: whole}) {
 				fv.Set(reflect.New(t.Elem()))
 			}
 			return
 		}
 		p := reflect.New(t.Elem())
-		d.decodeValue(p.Elem(), n, dctx{key: key, path: sub, index: -1})
+		d.decodeValue(p.Elem(), n, dctx{key: key, path: sub(), index: -1})
 		fv.Set(p)
 	case t.Kind() == reflect.Struct:
-		d.decodeValue(fv, n, dctx{key: key, path: sub, index: -1})
+		d.decodeValue(fv, n, dctx{key: key, path: sub(), index: -1})
 	case t.Kind() == reflect.String:
 		fv.SetString(d.str(n, what))
 	case t.Kind() == reflect.Bool:
@@ -377,14 +388,16 @@ func (d *decoder) decodeField(fv reflect.Value, n *node, f *fieldInfo, key, what
 			fv.Set(reflect.ValueOf(s).Convert(t))
 		}
 	case t.Kind() == reflect.Slice:
-		for i, it := range d.list(n, key) {
+		items := d.list(n, key)
+		list := sub()
+		for i, it := range items {
 			if f.entities {
 				d.entity(fv, it, f, "", 0)
 				continue
 			}
 			ip := ""
 			if path != "" {
-				ip = fmt.Sprintf("%s[%d]", sub, i)
+				ip = list + "[" + strconv.Itoa(i) + "]"
 				d.src.set(ip, it.pos)
 			}
 			elem := reflect.New(t.Elem()).Elem()

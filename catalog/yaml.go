@@ -406,7 +406,18 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-func (d *decoder) str(n *node, what string) string {
+// name names a value in errors: field (the prefix of its struct's fields, may
+// be empty) and key. It is joined only when a message is written.
+type name struct{ field, key string }
+
+func (w name) String() string {
+	if w.field == "" {
+		return w.key
+	}
+	return w.field + " " + w.key
+}
+
+func (d *decoder) str(n *node, what name) string {
 	switch n.kind {
 	case nNull:
 		return ""
@@ -418,7 +429,7 @@ func (d *decoder) str(n *node, what string) string {
 }
 
 // strs reads a list of strings; a single string is accepted as a list of one.
-func (d *decoder) strs(n *node, what string) []string {
+func (d *decoder) strs(n *node, what name) []string {
 	switch n.kind {
 	case nNull:
 		return nil
@@ -439,7 +450,7 @@ func (d *decoder) strs(n *node, what string) []string {
 	return nil
 }
 
-func (d *decoder) boolean(n *node, what string) bool {
+func (d *decoder) boolean(n *node, what name) bool {
 	if n.kind == nNull {
 		return false
 	}
@@ -451,7 +462,7 @@ func (d *decoder) boolean(n *node, what string) bool {
 }
 
 // integer reads a whole number.
-func (d *decoder) integer(n *node, what string) int64 {
+func (d *decoder) integer(n *node, what name) int64 {
 	switch n.kind {
 	case nNull:
 		return 0
