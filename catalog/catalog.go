@@ -114,11 +114,11 @@ func (a *Action) UnmarshalText(b []byte) error {
 // Document is a whole catalog, as written in catalog-as-code files and returned by
 // GET /v1/catalog. Entities are kept sorted by id.
 type Document struct {
-	Teams    []Team        `json:"teams,omitempty" yaml:"teams,omitempty"`
-	Domains  []Domain      `json:"domains,omitempty" yaml:"domains,omitempty"`
-	Services []Application `json:"services,omitempty" yaml:"services,omitempty"`
-	Events   []Event       `json:"events,omitempty" yaml:"events,omitempty"`
-	Flows    []Flow        `json:"flows,omitempty" yaml:"flows,omitempty"`
+	Teams    []Team        `json:"teams,omitempty" yaml:"teams,omitempty,entities"`
+	Domains  []Domain      `json:"domains,omitempty" yaml:"domains,omitempty,entities,nest=parent"`
+	Services []Application `json:"services,omitempty" yaml:"services,omitempty,entities"`
+	Events   []Event       `json:"events,omitempty" yaml:"events,omitempty,entities"`
+	Flows    []Flow        `json:"flows,omitempty" yaml:"flows,omitempty,entities"`
 }
 
 // Team is a group of people that owns domains, services and events.
@@ -158,10 +158,10 @@ type Application struct {
 
 // Message is one declared edge of a service: the event it sends or receives.
 type Message struct {
-	Event string `json:"event" yaml:"event"`
+	Event string `json:"event" yaml:"event,required,short"`
 	// Fields are the field paths a consumer reads (dotted, as in the field table).
 	// Empty means the whole event: every breaking change affects the consumer.
-	Fields []string `json:"fields,omitempty" yaml:"fields,omitempty"`
+	Fields []string `json:"fields,omitempty" yaml:"fields,omitempty,under=receives"`
 }
 
 // Event is a message contract: an event, command or query tied to a registry
@@ -177,7 +177,7 @@ type Event struct {
 	Owners      []string     `json:"owners,omitempty" yaml:"owners,omitempty"`
 	Tags        []string     `json:"tags,omitempty" yaml:"tags,omitempty"`
 	Examples    []Example    `json:"examples,omitempty" yaml:"examples,omitempty"`
-	Deprecated  *Deprecation `json:"deprecated,omitempty" yaml:"deprecated,omitempty"`
+	Deprecated  *Deprecation `json:"deprecated,omitempty" yaml:"deprecated,omitempty,bool"`
 }
 
 // Example is a sample payload of an event, in the JSON encoding of its schema.
@@ -224,15 +224,16 @@ type Step struct {
 	End bool `json:"end,omitempty" yaml:"end,omitempty"`
 }
 
-// stepJSON is the file form of a Step: the action is the key of the event.
+// stepJSON is the file form of a Step, in JSON and in YAML: the action is the
+// key of the event.
 type stepJSON struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title,omitempty"`
-	Service  string   `json:"service"`
-	Sends    string   `json:"sends,omitempty"`
-	Receives string   `json:"receives,omitempty"`
-	Next     []Branch `json:"next,omitempty"`
-	End      bool     `json:"end,omitempty"`
+	ID       string   `json:"id" yaml:"id"`
+	Title    string   `json:"title,omitempty" yaml:"title,omitempty"`
+	Service  string   `json:"service" yaml:"service"`
+	Sends    string   `json:"sends,omitempty" yaml:"sends,omitempty"`
+	Receives string   `json:"receives,omitempty" yaml:"receives,omitempty"`
+	Next     []Branch `json:"next,omitempty" yaml:"next,omitempty"`
+	End      bool     `json:"end,omitempty" yaml:"end,omitempty"`
 }
 
 // MarshalJSON writes the step as in catalog files: sends: EVENT or receives: EVENT.
@@ -261,8 +262,8 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 
 // Branch is a transition to another step, with an optional condition label.
 type Branch struct {
-	Step  string `json:"step" yaml:"step"`
-	Label string `json:"label,omitempty" yaml:"label,omitempty"`
+	Step  string `json:"step" yaml:"step,short"`
+	Label string `json:"label,omitempty" yaml:"label,omitempty,also=when"`
 }
 
 // Successors returns the steps that follow step i of f, resolving the implicit

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // File is one catalog-as-code file: its name (a path relative to the applied
@@ -86,11 +90,11 @@ func (e *ApplyError) ErrorDetails() any { return e.Problems }
 // "services/order-service", "services/order-service.domain",
 // "services/order-service.sends[1]" and "flows/checkout.steps[2].service".
 type Source struct {
-	pos       map[string]Pos
-	entityPos map[tkey]Pos
+	pos map[string]Pos
+	// defined holds where each entity ("services/order-service") was first
+	// defined, to report the ones defined again.
+	defined map[string]Pos
 }
-
-func (s *Source) entityPosSet(k tkey, p Pos) { s.entityPos[k] = p }
 
 // at returns the best known position for key: the key itself, else the closest
 // enclosing key, else nothing.
@@ -122,14 +126,14 @@ func (s *Source) set(key string, p Pos) {
 // Semantic checks (references between entities, subjects) are done by Validate.
 func ParseFiles(files []File) (*Document, *Source, error) {
 	doc := &Document{}
-	src := &Source{pos: map[string]Pos{}, entityPos: map[tkey]Pos{}}
+	src := &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}
 	var probs []Problem
+	budget := maxTokens
 	for _, f := range files {
-		d := &decoder{file: f.Name, src: src}
+		d := &decoder{file: f.Name, src: src, budget: &budget}
 		d.parse([]byte(f.Data), doc)
 		probs = append(probs, d.probs...)
 	}
-	probs = append(probs, duplicates(doc, src)...)
 	if len(probs) > 0 {
 		sortProblems(probs)
 		return nil, nil, &ApplyError{Problems: probs}
@@ -145,44 +149,6 @@ func sortProblems(p []Problem) {
 		}
 		return p[i].Line < p[j].Line
 	})
-}
-
-// duplicates reports ids defined more than once per kind. ParseFiles keeps entities
-// in file order, so the second definition is the one reported.
-func duplicates(doc *Document, src *Source) []Problem {
-	var probs []Problem
-	check := func(kind string, ids []string, poss []Pos) {
-		first := map[string]Pos{}
-		for i, id := range ids {
-			if id == "" {
-				continue
-			}
-			if p, ok := first[id]; ok {
-				probs = append(probs, Problem{File: poss[i].File, Line: poss[i].Line, Column: poss[i].Column,
-					Message: fmt.Sprintf("duplicate %s id %q: already defined at %s:%d", kind, id, p.File, p.Line)})
-				continue
-			}
-			first[id] = poss[i]
-		}
-	}
-	collect := func(n int, id func(int) string, pos func(int) Pos) ([]string, []Pos) {
-		ids, ps := make([]string, n), make([]Pos, n)
-		for i := range n {
-			ids[i], ps[i] = id(i), pos(i)
-		}
-		return ids, ps
-	}
-	ids, ps := collect(len(doc.Teams), func(i int) string { return doc.Teams[i].ID }, func(i int) Pos { return src.entityPos[tkey{"teams", i}] })
-	check("team", ids, ps)
-	ids, ps = collect(len(doc.Domains), func(i int) string { return doc.Domains[i].ID }, func(i int) Pos { return src.entityPos[tkey{"domains", i}] })
-	check("domain", ids, ps)
-	ids, ps = collect(len(doc.Services), func(i int) string { return doc.Services[i].ID }, func(i int) Pos { return src.entityPos[tkey{"services", i}] })
-	check("service", ids, ps)
-	ids, ps = collect(len(doc.Events), func(i int) string { return doc.Events[i].ID }, func(i int) Pos { return src.entityPos[tkey{"events", i}] })
-	check("event", ids, ps)
-	ids, ps = collect(len(doc.Flows), func(i int) string { return doc.Flows[i].ID }, func(i int) Pos { return src.entityPos[tkey{"flows", i}] })
-	check("flow", ids, ps)
-	return probs
 }
 
 // sort orders every entity list by id, so that exports and storage are stable.
@@ -240,44 +206,79 @@ func (k nodeKind) String() string {
 	return "a scalar"
 }
 
-// tkey identifies the i-th entity of a kind in parse order (before sorting).
-type tkey struct {
-	kind string
-	i    int
-}
-
 // decoder decodes one file's AST into a Document, collecting problems.
 type decoder struct {
 	file  string
 	src   *Source
 	probs []Problem
+	// budget is the number of YAML tokens the files of one ParseFiles may still
+	// hold, shared by their decoders.
+	budget *int
 }
+
+// Bounds on a catalog. maxTokens bounds the parser's work and memory over all
+// the files of one apply (the demo catalog is about 3,000 tokens); maxFlowDepth
+// bounds the parser's recursion on [[[...]]] before convert's own limit
+// (maxDepth, counted in nodes) applies.
+const (
+	maxTokens    = 500_000
+	maxFlowDepth = 1_000
+	maxDepth     = 64
+)
 
 func (d *decoder) errorf(p Pos, format string, args ...any) {
 	d.probs = append(d.probs, Problem{File: d.file, Line: p.Line, Column: p.Column, Message: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) parse(data []byte, doc *Document) {
-	f, err := parser.ParseBytes(data, 0)
+	for _, root := range d.roots(data) {
+		d.decodeValue(reflect.ValueOf(doc).Elem(), root, dctx{index: -1})
+	}
+}
+
+// roots parses data, within the token budget and the nesting limit, and returns
+// the root node of each document in it that is not empty.
+func (d *decoder) roots(data []byte) []*node {
+	tokens := lexer.Tokenize(string(data))
+	if len(tokens) > *d.budget {
+		d.errorf(Pos{Line: 1, Column: 1}, "catalog too large: over %d YAML tokens in all; split it and apply the parts one by one", maxTokens)
+		*d.budget = 0
+		return nil
+	}
+	*d.budget -= len(tokens)
+	depth := 0
+	for _, tk := range tokens {
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			depth++
+			if depth > maxFlowDepth {
+				d.errorf(Pos{Line: tk.Position.Line, Column: tk.Position.Column}, "document nested too deeply")
+				return nil
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			depth--
+		}
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		var se *yaml.SyntaxError
 		if errors.As(err, &se) && se.Token != nil {
 			d.errorf(Pos{Line: se.Token.Position.Line, Column: se.Token.Position.Column}, "YAML syntax error: %s", se.Message)
-			return
+			return nil
 		}
 		d.errorf(Pos{Line: 1, Column: 1}, "YAML syntax error: %v", err)
-		return
+		return nil
 	}
+	var roots []*node
 	for _, dn := range f.Docs {
 		if dn == nil || dn.Body == nil {
 			continue
 		}
-		root := d.convert(dn.Body, 0)
-		if root == nil || root.kind == nNull {
-			continue
+		if root := d.convert(dn.Body, 0); root != nil && root.kind != nNull {
+			roots = append(roots, root)
 		}
-		d.top(root, doc)
 	}
+	return roots
 }
 
 // convert turns a goccy AST node into a node, resolving anchors, aliases and tags.
@@ -285,7 +286,7 @@ func (d *decoder) convert(n ast.Node, depth int) *node {
 	if n == nil {
 		return &node{kind: nNull}
 	}
-	if depth > 64 {
+	if depth > maxDepth {
 		d.errorf(d.posOf(n), "document nested too deeply")
 		return &node{kind: nNull}
 	}
@@ -365,40 +366,6 @@ func (d *decoder) posOf(n ast.Node) Pos {
 	return Pos{File: d.file, Line: tok.Position.Line, Column: tok.Position.Column}
 }
 
-// fields walks a mapping, checking that every key is allowed (and not repeated),
-// and calls fn for each. A non-mapping is reported with what.
-func (d *decoder) fields(n *node, what string, allowed []string, fn func(key string, v *node)) bool {
-	if n.kind != nMap {
-		d.errorf(n.pos, "%s must be a mapping, got %s", what, n.kind)
-		return false
-	}
-	seen := map[string]bool{}
-	for i, k := range n.keys {
-		key := k.text
-		if k.kind != nScalar {
-			d.errorf(k.pos, "%s: keys must be plain words", what)
-			continue
-		}
-		if seen[key] {
-			d.errorf(k.pos, "%s: key %q appears twice", what, key)
-			continue
-		}
-		seen[key] = true
-		if !contains(allowed, key) {
-			msg := fmt.Sprintf("%s: unknown field %q", what, key)
-			if s := suggest(key, allowed); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			} else {
-				msg += fmt.Sprintf(" (allowed: %s)", strings.Join(allowed, ", "))
-			}
-			d.errorf(k.pos, "%s", msg)
-			continue
-		}
-		fn(key, n.vals[i])
-	}
-	return true
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -439,7 +406,18 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-func (d *decoder) str(n *node, what string) string {
+// name names a value in errors: field (the prefix of its struct's fields, may
+// be empty) and key. It is joined only when a message is written.
+type name struct{ field, key string }
+
+func (w name) String() string {
+	if w.field == "" {
+		return w.key
+	}
+	return w.field + " " + w.key
+}
+
+func (d *decoder) str(n *node, what name) string {
 	switch n.kind {
 	case nNull:
 		return ""
@@ -451,7 +429,7 @@ func (d *decoder) str(n *node, what string) string {
 }
 
 // strs reads a list of strings; a single string is accepted as a list of one.
-func (d *decoder) strs(n *node, what string) []string {
+func (d *decoder) strs(n *node, what name) []string {
 	switch n.kind {
 	case nNull:
 		return nil
@@ -472,7 +450,7 @@ func (d *decoder) strs(n *node, what string) []string {
 	return nil
 }
 
-func (d *decoder) boolean(n *node, what string) bool {
+func (d *decoder) boolean(n *node, what name) bool {
 	if n.kind == nNull {
 		return false
 	}
@@ -481,6 +459,36 @@ func (d *decoder) boolean(n *node, what string) bool {
 	}
 	d.errorf(n.pos, "%s must be true or false, got %q", what, n.text)
 	return false
+}
+
+// integer reads a whole number.
+func (d *decoder) integer(n *node, what name) int64 {
+	switch n.kind {
+	case nNull:
+		return 0
+	case nScalar:
+		switch v := n.value.(type) {
+		case int:
+			return int64(v)
+		case int64:
+			return v
+		case uint64:
+			if v <= math.MaxInt64 {
+				return int64(v)
+			}
+		}
+	}
+	d.errorf(n.pos, "%s must be a whole number, got %s", what, describe(n))
+	return 0
+}
+
+// describe is a node as an error message quotes it: a scalar as written, else
+// its kind.
+func describe(n *node) string {
+	if n.kind == nScalar {
+		return strconv.Quote(n.text)
+	}
+	return n.kind.String()
 }
 
 func (d *decoder) list(n *node, what string) []*node {
@@ -494,26 +502,6 @@ func (d *decoder) list(n *node, what string) []*node {
 	return nil
 }
 
-// top decodes the root mapping of a document.
-func (d *decoder) top(root *node, doc *Document) {
-	d.fields(root, "catalog file", []string{"teams", "domains", "services", "events", "flows"}, func(key string, v *node) {
-		for _, it := range d.list(v, key) {
-			switch key {
-			case "teams":
-				d.team(it, doc)
-			case "domains":
-				d.domain(it, "", doc, 0)
-			case "services":
-				d.service(it, doc)
-			case "events":
-				d.event(it, doc)
-			case "flows":
-				d.flow(it, doc)
-			}
-		}
-	})
-}
-
 // idOf reads the id field of an entity mapping early, so that field positions can
 // be keyed by it.
 func idOf(n *node) string {
@@ -523,323 +511,6 @@ func idOf(n *node) string {
 		}
 	}
 	return ""
-}
-
-// entity records the position of a new entity and returns the key prefix of its
-// fields.
-func (d *decoder) entity(kind string, n *node, index int) string {
-	id := idOf(n)
-	d.src.entityPosSet(tkey{kind, index}, n.pos)
-	prefix := kind + "/" + id
-	d.src.set(prefix, n.pos)
-	for i, k := range n.keys {
-		d.src.set(prefix+"."+k.text, n.vals[i].pos)
-	}
-	if id == "" && n.kind == nMap {
-		d.errorf(n.pos, "%s entry has no id", strings.TrimSuffix(kind, "s"))
-	}
-	return prefix
-}
-
-func (d *decoder) team(n *node, doc *Document) {
-	var t Team
-	if n.kind == nMap {
-		d.entity("teams", n, len(doc.Teams))
-	}
-	ok := d.fields(n, "team", []string{"id", "name", "description", "email", "chat", "members"}, func(k string, v *node) {
-		switch k {
-		case "id":
-			t.ID = d.str(v, "team id")
-		case "name":
-			t.Name = d.str(v, "team name")
-		case "description":
-			t.Description = d.str(v, "team description")
-		case "email":
-			t.Email = d.str(v, "team email")
-		case "chat":
-			t.Chat = d.str(v, "team chat")
-		case "members":
-			t.Members = d.strs(v, "team members")
-		}
-	})
-	if ok {
-		doc.Teams = append(doc.Teams, t)
-	}
-}
-
-func (d *decoder) domain(n *node, parent string, doc *Document, depth int) {
-	var dm Domain
-	var children []*node
-	if n.kind == nMap {
-		d.entity("domains", n, len(doc.Domains))
-	}
-	ok := d.fields(n, "domain", []string{"id", "name", "description", "parent", "owners", "tags", "domains"}, func(k string, v *node) {
-		switch k {
-		case "id":
-			dm.ID = d.str(v, "domain id")
-		case "name":
-			dm.Name = d.str(v, "domain name")
-		case "description":
-			dm.Description = d.str(v, "domain description")
-		case "parent":
-			dm.Parent = d.str(v, "domain parent")
-			if parent != "" {
-				d.errorf(v.pos, "domain %q is nested under %q and also names a parent: use one or the other", idOf(n), parent)
-			}
-		case "owners":
-			dm.Owners = d.strs(v, "domain owners")
-		case "tags":
-			dm.Tags = d.strs(v, "domain tags")
-		case "domains":
-			children = d.list(v, "domains")
-		}
-	})
-	if !ok {
-		return
-	}
-	if parent != "" {
-		dm.Parent = parent
-	}
-	doc.Domains = append(doc.Domains, dm)
-	if depth > 16 {
-		d.errorf(n.pos, "domains nested too deeply")
-		return
-	}
-	for _, c := range children {
-		d.domain(c, dm.ID, doc, depth+1)
-	}
-}
-
-func (d *decoder) service(n *node, doc *Document) {
-	var s Application
-	prefix := ""
-	if n.kind == nMap {
-		prefix = d.entity("services", n, len(doc.Services))
-	}
-	ok := d.fields(n, "service", []string{"id", "name", "description", "domain", "owners", "tags", "repository", "external", "sends", "receives"}, func(k string, v *node) {
-		switch k {
-		case "id":
-			s.ID = d.str(v, "service id")
-		case "name":
-			s.Name = d.str(v, "service name")
-		case "description":
-			s.Description = d.str(v, "service description")
-		case "domain":
-			s.Domain = d.str(v, "service domain")
-		case "owners":
-			s.Owners = d.strs(v, "service owners")
-		case "tags":
-			s.Tags = d.strs(v, "service tags")
-		case "repository":
-			s.Repository = d.str(v, "service repository")
-		case "external":
-			s.External = d.boolean(v, "service external")
-		case "sends":
-			s.Sends = d.messages(v, prefix+".sends", "sends")
-		case "receives":
-			s.Receives = d.messages(v, prefix+".receives", "receives")
-		}
-	})
-	if ok {
-		doc.Services = append(doc.Services, s)
-	}
-}
-
-// messages reads a sends or receives list: each entry is an event id, or a mapping
-// {event, fields}.
-func (d *decoder) messages(n *node, prefix, what string) []Message {
-	var out []Message
-	for i, it := range d.list(n, what) {
-		key := fmt.Sprintf("%s[%d]", prefix, i)
-		d.src.set(key, it.pos)
-		if it.kind == nScalar {
-			out = append(out, Message{Event: it.text})
-			continue
-		}
-		var m Message
-		allowed := []string{"event"}
-		if what == "receives" {
-			allowed = append(allowed, "fields")
-		}
-		if d.fields(it, what+" entry", allowed, func(k string, v *node) {
-			switch k {
-			case "event":
-				m.Event = d.str(v, what+" event")
-			case "fields":
-				m.Fields = d.strs(v, "fields")
-			}
-		}) {
-			if m.Event == "" {
-				d.errorf(it.pos, "%s entry has no event", what)
-			}
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func (d *decoder) event(n *node, doc *Document) {
-	var e Event
-	prefix := ""
-	if n.kind == nMap {
-		prefix = d.entity("events", n, len(doc.Events))
-	}
-	ok := d.fields(n, "event", []string{"id", "name", "kind", "domain", "subject", "topic", "description", "owners", "tags", "examples", "deprecated"}, func(k string, v *node) {
-		switch k {
-		case "id":
-			e.ID = d.str(v, "event id")
-		case "name":
-			e.Name = d.str(v, "event name")
-		case "kind":
-			kind, err := ParseKind(d.str(v, "event kind"))
-			if err != nil {
-				d.errorf(v.pos, "%v", err)
-			}
-			e.Kind = kind
-		case "domain":
-			e.Domain = d.str(v, "event domain")
-		case "subject":
-			e.Subject = d.str(v, "event subject")
-		case "topic":
-			e.Topic = d.str(v, "event topic")
-		case "description":
-			e.Description = d.str(v, "event description")
-		case "owners":
-			e.Owners = d.strs(v, "event owners")
-		case "tags":
-			e.Tags = d.strs(v, "event tags")
-		case "examples":
-			for i, it := range d.list(v, "examples") {
-				d.src.set(fmt.Sprintf("%s.examples[%d]", prefix, i), it.pos)
-				var ex Example
-				d.fields(it, "example", []string{"name", "description", "value"}, func(k string, v *node) {
-					switch k {
-					case "name":
-						ex.Name = d.str(v, "example name")
-					case "description":
-						ex.Description = d.str(v, "example description")
-					case "value":
-						ex.Value = toJSON(v)
-					}
-				})
-				if ex.Value == nil {
-					d.errorf(it.pos, "example %q has no value", ex.Name)
-				}
-				if ex.Name == "" {
-					ex.Name = fmt.Sprintf("example %d", i+1)
-				}
-				e.Examples = append(e.Examples, ex)
-			}
-		case "deprecated":
-			if v.kind == nScalar {
-				if d.boolean(v, "deprecated") {
-					e.Deprecated = &Deprecation{}
-				}
-				return
-			}
-			dep := &Deprecation{}
-			d.fields(v, "deprecated", []string{"date", "message", "replacement"}, func(k string, v *node) {
-				switch k {
-				case "date":
-					dep.Date = d.str(v, "deprecation date")
-				case "message":
-					dep.Message = d.str(v, "deprecation message")
-				case "replacement":
-					dep.Replacement = d.str(v, "deprecation replacement")
-				}
-			})
-			e.Deprecated = dep
-		}
-	})
-	if ok {
-		doc.Events = append(doc.Events, e)
-	}
-}
-
-func (d *decoder) flow(n *node, doc *Document) {
-	var f Flow
-	prefix := ""
-	if n.kind == nMap {
-		prefix = d.entity("flows", n, len(doc.Flows))
-	}
-	ok := d.fields(n, "flow", []string{"id", "name", "description", "domain", "owners", "tags", "steps"}, func(k string, v *node) {
-		switch k {
-		case "id":
-			f.ID = d.str(v, "flow id")
-		case "name":
-			f.Name = d.str(v, "flow name")
-		case "description":
-			f.Description = d.str(v, "flow description")
-		case "domain":
-			f.Domain = d.str(v, "flow domain")
-		case "owners":
-			f.Owners = d.strs(v, "flow owners")
-		case "tags":
-			f.Tags = d.strs(v, "flow tags")
-		case "steps":
-			for i, it := range d.list(v, "steps") {
-				f.Steps = append(f.Steps, d.step(it, fmt.Sprintf("%s.steps[%d]", prefix, i), i))
-			}
-		}
-	})
-	if ok {
-		doc.Flows = append(doc.Flows, f)
-	}
-}
-
-func (d *decoder) step(n *node, key string, i int) Step {
-	st := Step{ID: strconv.Itoa(i + 1)}
-	d.src.set(key, n.pos)
-	if n.kind == nMap {
-		for j, k := range n.keys {
-			d.src.set(key+"."+k.text, n.vals[j].pos)
-		}
-	}
-	hasAction := false
-	d.fields(n, "flow step", []string{"id", "title", "service", "sends", "receives", "next", "end"}, func(k string, v *node) {
-		switch k {
-		case "end":
-			st.End = d.boolean(v, "step end")
-		case "id":
-			st.ID = d.str(v, "step id")
-		case "title":
-			st.Title = d.str(v, "step title")
-		case "service":
-			st.Service = d.str(v, "step service")
-		case "sends", "receives":
-			if hasAction {
-				d.errorf(v.pos, "flow step has both sends and receives: split it into two steps")
-			}
-			hasAction = true
-			st.Event = d.str(v, "step "+k)
-			d.src.set(key+".event", v.pos)
-			if k == "receives" {
-				st.Action = Receives
-			}
-		case "next":
-			for j, it := range d.list(v, "next") {
-				d.src.set(fmt.Sprintf("%s.next[%d]", key, j), it.pos)
-				if it.kind == nScalar {
-					st.Next = append(st.Next, Branch{Step: it.text})
-					continue
-				}
-				var b Branch
-				d.fields(it, "next entry", []string{"step", "label", "when"}, func(k string, v *node) {
-					switch k {
-					case "step":
-						b.Step = d.str(v, "next step")
-					case "label", "when":
-						b.Label = d.str(v, "next "+k)
-					}
-				})
-				st.Next = append(st.Next, b)
-			}
-		}
-	})
-	if n.kind == nMap && !hasAction {
-		d.errorf(n.pos, "flow step %q needs sends: EVENT or receives: EVENT", st.ID)
-	}
-	return st
 }
 
 // toJSON encodes a node as JSON, keeping the key order as written.
