@@ -200,3 +200,84 @@ func TestSubjectNames(t *testing.T) {
 	}
 	wantError(t, e.do("DELETE", "/contexts/"+url.PathEscape(".bad\xff"), ""), 422, 42208, "")
 }
+
+func TestBrokerParamRanges(t *testing.T) {
+	t.Parallel()
+	e, _ := newBrokerEnv(t, nil)
+	e.register("orders-value", schemaBody("JSON", brokerOrderJSON))
+	e.must(http.StatusOK, "PUT", "/v1/topics/orders", `{"valueSubject":"orders-value"}`, "Content-Type: application/json")
+	e.must(http.StatusOK, "PUT", "/v1/topics/jobs", `{"kind":"queue","valueSubject":"orders-value"}`, "Content-Type: application/json")
+	ev := `{"events":[{"value":{"id":"o-1","amount":1}},{"value":{"id":"o-2","amount":2}}]}`
+	e.must(http.StatusOK, "POST", "/v1/topics/orders/events", ev, "Content-Type: application/json")
+	e.must(http.StatusOK, "POST", "/v1/topics/jobs/events", ev, "Content-Type: application/json")
+
+	for _, tc := range []struct {
+		name, method, path, body string
+		headers                  []string
+		status, code             int
+		msg                      string
+	}{
+		// 9223372037 s is just over 2^63 ns: multiplied out it wrapped to a
+		// negative wait that passed the 60 s check and returned at once.
+		{"WaitSecondsOverflowRefused", "GET", "/v1/topics/orders/events?from=latest&wait=9223372037", "", nil, 400, 40002, "at most 1m0s"},
+		{"WaitMaxInt64SecondsRefused", "GET", "/v1/topics/orders/events?from=latest&wait=9223372036854775807", "", nil, 400, 40002, "at most 1m0s"},
+		{"WaitOverLimitRefused", "GET", "/v1/topics/orders/events?wait=61", "", nil, 400, 40002, "at most 1m0s"},
+		{"WaitDurationOverflowRefused", "GET", "/v1/topics/orders/events?wait=9999999999h", "", nil, 400, 40002, "wait"},
+		{"WaitDaysOverLimitRefused", "GET", "/v1/topics/orders/events?wait=100000d", "", nil, 400, 40002, "at most 1m0s"},
+		{"LimitOverMaxRefused", "GET", "/v1/topics/orders/events?limit=10001", "", nil, 400, 40020, "limit"},
+		{"LimitOverflowRefused", "GET", "/v1/topics/orders/events?limit=99999999999999999999", "", nil, 400, 40002, "limit"},
+		{"OffsetOverflowRefused", "GET", "/v1/topics/orders/events?from=99999999999999999999", "", nil, 400, 40020, "from"},
+		{"LastEventIDMaxInt64Refused", "GET", "/v1/topics/orders/stream", "", []string{"Last-Event-ID: 9223372036854775807"}, 400, 40002, "Last-Event-ID"},
+		{"GroupInvalidUTF8Refused", "GET", "/v1/topics/orders/events?group=" + url.QueryEscape("g\xff"), "", nil, 400, 40020, "group"},
+		{"GroupOverLongRefused", "GET", "/v1/topics/orders/events?group=" + strings.Repeat("g", 256), "", nil, 400, 40020, "group"},
+		{"VisibilitySecondsOverflowRefused", "POST", "/v1/topics/jobs/receive?visibility=9223372037", "", nil, 400, 40002, "at most 12h0m0s"},
+		{"VisibilityOverLeaseCapRefused", "POST", "/v1/topics/jobs/receive?visibility=13h", "", nil, 400, 40002, "at most 12h0m0s"},
+		{"MaxOverflowRefused", "POST", "/v1/topics/jobs/receive?max=99999999999999999999", "", nil, 400, 40002, "max"},
+		{"TopicVisibilityOverLeaseCapRefused", "PUT", "/v1/topics/q2", `{"kind":"queue","valueSubject":"orders-value","visibility":"999999h"}`, nil, 422, 42221, "at most 12h0m0s"},
+		{"TopicVisibilityDaysRefused", "PUT", "/v1/topics/q2", `{"kind":"queue","valueSubject":"orders-value","visibility":"1d"}`, nil, 422, 42221, "at most 12h0m0s"},
+		{"TopicFirstVersionOverInt32Refused", "PUT", "/v1/topics/q2", `{"valueSubject":"orders-value","firstVersion":4294967297}`, nil, 422, 42221, "2147483647"},
+		{"TopicLastVersionOverInt32Refused", "PUT", "/v1/topics/q2", `{"valueSubject":"orders-value","lastVersion":4294967297}`, nil, 422, 42221, "2147483647"},
+		{"TopicMaxDeliveriesOverInt32Refused", "PUT", "/v1/topics/q2", `{"kind":"queue","valueSubject":"orders-value","deadLetterTopic":"orders","maxDeliveries":4294967297}`, nil, 422, 42221, "maxDeliveries"},
+		{"TopicRetentionOverflowRefused", "PUT", "/v1/topics/q2", `{"valueSubject":"orders-value","retention":{"maxEvents":9223372036854775808}}`, nil, 400, 40001, "maxEvents"},
+		{"NackDelayOverLeaseCapRefused", "POST", "/v1/topics/jobs/nack", `{"ackIds":["0-1"],"delay":"999999h"}`, nil, 400, 40020, "at most 12h0m0s"},
+		{"CommitOffsetOverflowRefused", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"orders","offset":9223372036854775808}]}`, nil, 400, 40001, "offset"},
+		{"CommitOffsetPastEndRefused", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"orders","offset":9223372036854775807}]}`, nil, 400, 40020, "want 0 to 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := append([]string{"Content-Type: application/json"}, tc.headers...)
+			wantError(t, e.do(tc.method, tc.path, tc.body, h...), tc.status, tc.code, tc.msg)
+		})
+	}
+
+	for _, tc := range []struct {
+		name, from string
+		want       string
+	}{
+		// 9999 is past what UnixNano holds (2262): it used to wrap and replay
+		// from offset 0.
+		{"FarFutureReturnsNothing", "9999-12-31T23:59:59Z", `{"events":[],"nextOffset":2}`},
+		{"FutureInRangeReturnsNothing", "2200-01-01T00:00:00Z", `{"events":[],"nextOffset":2}`},
+		{"FarPastReturnsAll", "0001-01-01T00:00:00Z", `{"events":[{"offset":0},{"offset":1}],"nextOffset":2}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.must(http.StatusOK, "GET", "/v1/topics/orders/events?from="+url.QueryEscape(tc.from), "")
+			var got struct {
+				Events []struct {
+					Offset int64 `json:"offset"`
+				} `json:"events"`
+				NextOffset int64 `json:"nextOffset"`
+			}
+			mustUnmarshal(t, r.body, &got)
+			var want struct {
+				Events []struct {
+					Offset int64 `json:"offset"`
+				} `json:"events"`
+				NextOffset int64 `json:"nextOffset"`
+			}
+			mustUnmarshal(t, []byte(tc.want), &want)
+			if len(got.Events) != len(want.Events) || got.NextOffset != want.NextOffset {
+				t.Errorf("from=%s: %s, want %s", tc.from, r.body, tc.want)
+			}
+		})
+	}
+}
