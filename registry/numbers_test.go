@@ -50,6 +50,17 @@ func TestRegisterIDAndVersionBounds(t *testing.T) {
 	}
 }
 
+func TestReferenceVersionOverMaxVersionIsInvalid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t, registry.ServiceConfig{})
+	mustRegister(t, s, avroReq("dep", avroRecord("D", fieldA)))
+	req := avroReq("s", avroRecord("R", `{"name":"d","type":"D"}`))
+	req.References = []registry.Reference{{Name: "D", Subject: "dep", Version: registry.MaxVersion + 1}}
+	_, err := s.Register(ctx, req)
+	wantKind(t, err, registry.ErrInvalidSchema)
+}
+
 func TestSubjectNameRules(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -275,8 +275,9 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		}
 	}
 
+	// An import that names its version needs no next one.
 	version, err := nextVersion(sn, maxVersion)
-	if err != nil && !(mode == Import && req.Version > 0) {
+	if err != nil && (mode != Import || req.Version <= 0) {
 		return out, err
 	}
 	if req.Version > 0 {
