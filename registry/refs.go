@@ -111,7 +111,7 @@ func (s *Service) resolveNew(ctx context.Context, r Reader, c string, refs []Ref
 			return out, newError(ErrInvalidSchema, "Invalid reference: the name '%s' is used twice.", ref.Name)
 		}
 		names[ref.Name] = true
-		if ref.Version == 0 || ref.Version < Latest {
+		if ref.Version == 0 || ref.Version < Latest || ref.Version > MaxVersion {
 			return out, newError(ErrInvalidSchema, "Invalid reference '%s': version %d is not a valid version.", ref.Name, ref.Version)
 		}
 		tn, err := referenceTarget(c, ref.Subject)

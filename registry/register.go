@@ -114,6 +114,9 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 	if len(req.Text) > s.cfg.MaxSchemaBytes {
 		return Schema{}, newError(ErrSchemaTooLarge, "Schema too large: %d bytes, the limit is %d bytes", len(req.Text), s.cfg.MaxSchemaBytes)
 	}
+	if err := checkImportRange(req); err != nil {
+		return Schema{}, err
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	defer s.cache.versionsChanged()
@@ -139,6 +142,48 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 		}
 		return res.schema, nil
 	}
+}
+
+// checkImportRange refuses an id or version above MaxID or MaxVersion: stored,
+// it could never be read back by a client, and the next one allocated after it
+// would not fit either.
+func checkImportRange(req RegisterRequest) error {
+	if req.ID > MaxID {
+		return newError(ErrInvalidSchema, "Invalid schema id %d: schema ids are between 1 and %d (4 signed bytes in the wire format)", req.ID, MaxID)
+	}
+	if req.Version > MaxVersion {
+		return invalidVersion(itoa(req.Version))
+	}
+	return nil
+}
+
+// nextVersion is the version after highest, the highest version a subject has
+// (soft-deleted ones included). Errors: ErrOperationNotPermitted when highest
+// is already MaxVersion (or, stored before versions were bounded, above it).
+func nextVersion(sn subjectName, highest int) (int, error) {
+	if highest >= MaxVersion {
+		return 0, newError(ErrOperationNotPermitted, "Subject '%s' has version %d and versions end at %d: no version can follow it. Delete the subject to start it again.", sn.raw, highest, MaxVersion)
+	}
+	return highest + 1, nil
+}
+
+// allocateID hands out the next schema id of context c. Errors:
+// ErrOperationNotPermitted when MaxID (or, stored before ids were bounded, an
+// id above it) has been handed out: ids are never reused or wrapped, since
+// data written with an old id must keep decoding with its schema.
+func allocateID(ctx context.Context, tx Tx, c string) (int, error) {
+	top, err := tx.MaxID(ctx, c)
+	if err != nil {
+		return 0, storeErr("read max id", err)
+	}
+	if top >= MaxID {
+		return 0, newError(ErrOperationNotPermitted, "There is no schema id left in context '%s': id %d has been handed out and ids end at %d. Register in another context.", c, top, MaxID)
+	}
+	id, err := tx.NextID(ctx, c)
+	if err != nil {
+		return 0, storeErr("allocate id", err)
+	}
+	return id, nil
 }
 
 // registered is what one registration attempt did.
@@ -230,7 +275,11 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		}
 	}
 
-	version := maxVersion + 1
+	// An import that names its version needs no next one.
+	version, err := nextVersion(sn, maxVersion)
+	if err != nil && (mode != Import || req.Version <= 0) {
+		return out, err
+	}
 	if req.Version > 0 {
 		if mode == Import {
 			for _, v := range vs {
@@ -287,9 +336,9 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		case err == nil:
 			rec = existing
 		case errors.Is(err, ErrSchemaNotFound):
-			id, err := tx.NextID(ctx, sn.ctx)
+			id, err := allocateID(ctx, tx, sn.ctx)
 			if err != nil {
-				return out, storeErr("allocate id", err)
+				return out, err
 			}
 			rec.ID = id
 			if err := tx.InsertSchema(ctx, rec); err != nil {

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/heraldhq/herald/compat"
@@ -30,6 +31,22 @@ const DefaultContext = "."
 
 // GlobalContext is the pseudo-context that holds global config and mode.
 const GlobalContext = ".__GLOBAL"
+
+// MaxID and MaxVersion are the highest schema id and subject version, 2^31-1.
+// Confluent's wire format carries the id in 4 signed bytes and its API reads
+// ids and versions as Java ints, so nothing above can ever be addressed by a
+// client; ids and versions are allocated and accepted up to these and no
+// further (never wrapping).
+const (
+	MaxID      = math.MaxInt32
+	MaxVersion = math.MaxInt32
+)
+
+// MaxSubjectBytes bounds a subject name, and separately a context name, in
+// bytes. Confluent documents no limit; 255 is the longest Kafka topic name
+// (249) plus "-value", the longest name the default TopicNameStrategy makes,
+// and keeps every name a key a browser, a log line and an index take whole.
+const MaxSubjectBytes = 255
 
 // Reference is a dependency of a schema, as registered: the name the schema uses
 // for it (a Protobuf import path, a JSON Schema $ref, an Avro full name) and the

@@ -3,6 +3,7 @@ package registry
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // AllContexts is the subject prefix meaning "every context" (the default prefix of
@@ -52,12 +53,13 @@ func splitSubject(raw string) (ctx, name string, ok bool) {
 }
 
 // validContextName reports whether c is a context name: "." or "." followed by
-// printable characters other than ':' and '*' .
+// printable characters other than ':' and '*', in valid UTF-8, at most
+// MaxSubjectBytes long.
 func validContextName(c string) bool {
 	if c == DefaultContext {
 		return true
 	}
-	if len(c) < 2 || c[0] != '.' {
+	if len(c) < 2 || c[0] != '.' || len(c) > MaxSubjectBytes || !utf8.ValidString(c) {
 		return false
 	}
 	for _, r := range c {
@@ -68,7 +70,14 @@ func validContextName(c string) bool {
 	return true
 }
 
-func hasControl(s string) bool {
+// badName reports whether a subject name (unqualified) cannot be stored: it is
+// not valid UTF-8, is longer than MaxSubjectBytes, or has a control character.
+// Invalid UTF-8 would be stored as given and listed with U+FFFD in its place
+// (JSON cannot carry it), a name no request can then address.
+func badName(s string) bool {
+	if len(s) > MaxSubjectBytes || !utf8.ValidString(s) {
+		return true
+	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			return true
@@ -78,10 +87,11 @@ func hasControl(s string) bool {
 }
 
 // parseSubject parses a subject that names schemas: it must have a non-empty name,
-// no control characters, not be a reserved name, and not live in the global context.
+// in valid UTF-8, at most MaxSubjectBytes long, with no control characters, not
+// be a reserved name, and not live in the global context.
 func parseSubject(raw string) (subjectName, error) {
 	ctx, name, ok := splitSubject(raw)
-	if !ok || name == "" || hasControl(name) || name == "__GLOBAL" || name == "__EMPTY" || ctx == GlobalContext {
+	if !ok || name == "" || badName(name) || name == "__GLOBAL" || name == "__EMPTY" || ctx == GlobalContext {
 		return subjectName{}, invalidSubject(raw)
 	}
 	return subjectName{raw: raw, ctx: ctx, name: name}, nil
@@ -94,7 +104,7 @@ func parseScope(raw string) (subjectName, error) {
 		return subjectName{raw: raw, ctx: GlobalContext}, nil
 	}
 	ctx, name, ok := splitSubject(raw)
-	if !ok || hasControl(name) {
+	if !ok || badName(name) {
 		return subjectName{}, invalidSubject(raw)
 	}
 	if name == "" {

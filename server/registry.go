@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -220,11 +222,34 @@ func parseSchemaType(t string) (compat.SchemaType, error) {
 	return st, nil
 }
 
+// checkJavaInt refuses a number that does not fit a Java int, 422 with
+// error_code 422, as Confluent's JSON binding (Jackson) refuses one in its
+// Integer fields (ids, versions). Go's int would take it, and an id or version
+// above 2^31-1 cannot be carried by the wire format or read back by a client.
+func checkJavaInt(field string, v int) error {
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return errorf(http.StatusUnprocessableEntity, http.StatusUnprocessableEntity,
+			fmt.Sprintf("Unprocessable entity: Numeric value (%d) out of range of int (field %q): schema ids and versions go up to %d", v, field, math.MaxInt32))
+	}
+	return nil
+}
+
 // toRegisterRequest converts a request body for subject into a registry request.
 func toRegisterRequest(subject string, body registerSchemaRequest, normalize bool) (registry.RegisterRequest, error) {
 	st, err := parseSchemaType(body.SchemaType)
 	if err != nil {
 		return registry.RegisterRequest{}, err
+	}
+	if err := checkJavaInt("id", body.ID); err != nil {
+		return registry.RegisterRequest{}, err
+	}
+	if err := checkJavaInt("version", body.Version); err != nil {
+		return registry.RegisterRequest{}, err
+	}
+	for _, r := range body.References {
+		if err := checkJavaInt("version", r.Version); err != nil {
+			return registry.RegisterRequest{}, err
+		}
 	}
 	return registry.RegisterRequest{
 		Subject:    subject,

@@ -87,12 +87,12 @@ type schemaByIDParams struct {
 	FetchMaxID bool   `query:"fetchMaxId" description:"Also report the highest id in the context (maxId)."`
 }
 
-// readSchemaByIDParams fills schemaByIDParams; an id that is not a number is
-// simply not found.
+// readSchemaByIDParams fills schemaByIDParams; an id that is not a number, or
+// not one an id can be (1 to registry.MaxID), is simply not found.
 func readSchemaByIDParams(c *gin.Context) (schemaByIDParams, error) {
 	raw := c.Param("id")
 	id, err := strconv.Atoi(raw)
-	if err != nil {
+	if err != nil || id < 1 || id > registry.MaxID {
 		return schemaByIDParams{}, &registry.Error{Kind: registry.ErrSchemaNotFound, Msg: "Schema " + raw + " not found"}
 	}
 	return schemaByIDParams{ID: id, Subject: c.Query("subject"), FetchMaxID: queryBool(c, "fetchMaxId")}, nil

@@ -345,6 +345,9 @@ func (s *Server) tagVersion(c *gin.Context) error {
 	if err := decodeBody(c, &body); err != nil {
 		return err
 	}
+	if err := checkJavaInt("newVersion", body.NewVersion); err != nil {
+		return err
+	}
 	sch, err := s.cfg.Registry.TagVersion(c.Request.Context(), p.Subject, v, toTagRequest(body))
 	if err != nil {
 		return err

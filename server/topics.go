@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"sort"
@@ -386,21 +387,28 @@ func queryCount(c *gin.Context, name string) (int, error) {
 	return n, nil
 }
 
-// queryDuration reads an optional duration query parameter ("5s", or seconds).
+// queryDuration reads an optional duration query parameter ("5s", or whole
+// seconds) of at most limit.
 func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Duration, error) {
 	v := c.Query(name)
 	if v == "" {
 		return 0, nil
 	}
+	tooLong := errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
 	d, err := parseDuration(v)
-	if n, nerr := strconv.Atoi(v); nerr == nil && n >= 0 {
+	if n, nerr := strconv.ParseInt(v, 10, 64); nerr == nil && n >= 0 {
+		// Compare before multiplying: n seconds past 2^63 ns wrapped to a
+		// negative wait, which passed the limit and returned at once.
+		if n > int64(limit/time.Second) {
+			return 0, tooLong
+		}
 		d, err = time.Duration(n)*time.Second, nil
 	}
 	if err != nil {
 		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: want a duration such as 5s or 500ms (or whole seconds)", name, v))
 	}
-	if limit > 0 && d > limit {
-		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
+	if d > limit {
+		return 0, tooLong
 	}
 	return d, nil
 }
@@ -618,7 +626,7 @@ func (s *Server) streamEvents(c *gin.Context) error {
 	}
 	if last := c.GetHeader("Last-Event-ID"); last != "" {
 		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n == math.MaxInt64 { // the offset after it would wrap
 			return errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("Last-Event-ID %q: want the offset of the last event received", last))
 		}
 		p.from = broker.Position{Kind: broker.AtOffset, Offset: n + 1}
@@ -689,7 +697,7 @@ func (s *Server) receiveMessages(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	vis, err := queryDuration(c, "visibility", 12*time.Hour)
+	vis, err := queryDuration(c, "visibility", broker.MaxVisibility)
 	if err != nil {
 		return err
 	}
@@ -752,6 +760,9 @@ func (s *Server) ackIDs(c *gin.Context, allowDelay bool) ([]broker.AckID, time.D
 		d, err := parseDuration(in.Delay)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: delay: %v", broker.ErrInvalidRequest, err)
+		}
+		if d > broker.MaxVisibility {
+			return nil, 0, fmt.Errorf("%w: delay %s: at most %s, the longest lease", broker.ErrInvalidRequest, in.Delay, broker.MaxVisibility)
 		}
 		delay = d
 	}

@@ -312,13 +312,22 @@ func (q queries) ensureContext(ctx context.Context, c string) error {
 	return q.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&contextRow{Name: c}).Error
 }
 
-// NextID implements registry.Tx.
+// errIDsExhausted backs up the registry's own check: SQLite would turn
+// max_id + 1 past 2^63-1 into a float, and past registry.MaxID the id no
+// longer fits the wire format.
+var errIDsExhausted = errors.New("registrydb: no schema id left in the context")
+
+// NextID implements registry.Tx. It never goes past registry.MaxID.
 func (q queries) NextID(ctx context.Context, c string) (int, error) {
 	if err := q.ensureContext(ctx, c); err != nil {
 		return 0, err
 	}
-	if err := q.with(ctx).Model(&contextRow{}).Where("name = ?", c).Update("max_id", gorm.Expr("max_id + 1")).Error; err != nil {
-		return 0, err
+	res := q.with(ctx).Model(&contextRow{}).Where("name = ? AND max_id < ?", c, registry.MaxID).Update("max_id", gorm.Expr("max_id + 1"))
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return 0, fmt.Errorf("%w: context %q", errIDsExhausted, c)
 	}
 	var id int
 	err := q.with(ctx).Model(&contextRow{}).Where("name = ?", c).Select("max_id").Scan(&id).Error

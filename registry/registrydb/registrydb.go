@@ -161,6 +161,17 @@ var migrations = []string{
 	DROP INDEX schemas_by_hash;
 	CREATE INDEX versions_by_schema_subject ON versions(context, schema_id, subject, version);
 	DROP INDEX versions_by_schema;`,
+	// Ids were once accepted on import up to 2^63-1, and the id counter then
+	// stood at the imported id: the next id (max_id + 1) overflowed and every
+	// registration in the context failed, across restarts. Ids are now bounded
+	// by 2^31-1 (registry.MaxID); a counter above that goes back to the highest
+	// stored id within the bound, so registrations work again. An id above that
+	// one which was hard-deleted may be handed out again: the counter that
+	// remembered it was overwritten by the import. The rows above the bound
+	// stay: they are the user's, and deleting their subjects removes them.
+	`UPDATE contexts SET max_id = (
+		SELECT COALESCE(MAX(s.id), 0) FROM schemas s WHERE s.context = contexts.name AND s.id <= 2147483647
+	) WHERE max_id > 2147483647;`,
 }
 
 func migrate(ctx context.Context, db *gorm.DB) error {

@@ -3,9 +3,11 @@ package broker
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // PositionKind says how a Position picks the first event of a read.
@@ -101,9 +103,11 @@ type ReadResult struct {
 }
 
 // ValidGroupName reports whether name is an acceptable consumer group name:
-// 1 to 255 printable characters.
+// 1 to 255 bytes of printable characters in valid UTF-8. Invalid UTF-8 would
+// be stored as given and come back with U+FFFD in its place, a group no
+// request could then name.
 func ValidGroupName(name string) bool {
-	if name == "" || len(name) > 255 {
+	if name == "" || len(name) > 255 || !utf8.ValidString(name) {
 		return false
 	}
 	for _, r := range name {
@@ -148,6 +152,21 @@ func (b *Broker) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 		if err != nil {
 			return ReadResult{}, err
 		}
+		if req.From.Kind == AtTime {
+			// Events committed after the position was resolved, but before the
+			// time asked for, are not part of the answer: a read from a time
+			// to come returns nothing (and waits) until that time.
+			n := 0
+			for n < len(recs) && recs[n].Time.Before(req.From.Time) {
+				n++
+			}
+			if n > 0 {
+				from, recs = recs[n-1].Offset+1, recs[n:]
+				if len(recs) == 0 {
+					continue // read on past them before waiting
+				}
+			}
+		}
 		if len(recs) > 0 || req.Wait <= 0 || !time.Now().Before(deadline) {
 			res := ReadResult{Records: recs, Next: from}
 			if len(recs) > 0 {
@@ -189,6 +208,15 @@ func (b *Broker) await(ctx context.Context, changed <-chan struct{}, d time.Dura
 	return nil
 }
 
+// minLogTime and maxLogTime bound the times a Log is asked about: logs store
+// times as Unix nanoseconds, which wrap outside them (years 1677 and 2262). A
+// time outside once wrapped, and from=9999-12-31T23:59:59Z replayed from
+// offset 0.
+var (
+	minLogTime = time.Unix(0, math.MinInt64)
+	maxLogTime = time.Unix(0, math.MaxInt64)
+)
+
 // resolve turns a read's position into an offset.
 func (b *Broker) resolve(ctx context.Context, t *topicState, req ReadRequest) (int64, error) {
 	p := req.From
@@ -216,6 +244,14 @@ func (b *Broker) resolve(ctx context.Context, t *topicState, req ReadRequest) (i
 		}
 		return p.Offset, nil
 	case AtTime:
+		switch {
+		case p.Time.Before(minLogTime):
+			return 0, nil // before every event
+		case p.Time.After(maxLogTime):
+			// After every event there can be: the log finds none at or
+			// after maxLogTime and answers its next offset.
+			return b.log.OffsetAt(ctx, t.Name, maxLogTime)
+		}
 		return b.log.OffsetAt(ctx, t.Name, p.Time)
 	}
 	return 0, fmt.Errorf("%w: unknown position", ErrInvalidRequest)

@@ -204,6 +204,22 @@ type Topic struct {
 // topic nor the receive call says otherwise.
 const DefaultVisibility = 30 * time.Second
 
+// MaxVisibility bounds every lease: a topic's Visibility, a receive's and a
+// nack's delay. A message leased for longer is as good as lost to every other
+// consumer, and a lease end past year 2262 no longer fits the nanoseconds a
+// log stores times in.
+const MaxVisibility = 12 * time.Hour
+
+// maxVersion is the highest subject version (the registry's MaxVersion,
+// 2^31-1: Confluent's API reads versions as Java ints). The broker does not
+// import the registry, so it repeats the number.
+const maxVersion = 1<<31 - 1
+
+// maxDeliveries bounds Topic.MaxDeliveries at 2^31-1: a message delivered more
+// often than that is never dead-lettered in practice, and the bound keeps the
+// count within what every log and client stores it in.
+const maxDeliveries = 1<<31 - 1
+
 var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
 
 // ValidTopicName reports whether name is an acceptable topic name.
@@ -232,6 +248,9 @@ func (t *Topic) check() error {
 	if t.FirstVersion < 0 || t.LastVersion < 0 {
 		probs = append(probs, "firstVersion and lastVersion must be positive (0 leaves the end open)")
 	}
+	if t.FirstVersion > maxVersion || t.LastVersion > maxVersion {
+		probs = append(probs, fmt.Sprintf("firstVersion and lastVersion must be at most %d", maxVersion))
+	}
 	if t.FirstVersion > 0 && t.LastVersion > 0 && t.FirstVersion > t.LastVersion {
 		probs = append(probs, fmt.Sprintf("firstVersion %d is after lastVersion %d", t.FirstVersion, t.LastVersion))
 	}
@@ -241,8 +260,8 @@ func (t *Topic) check() error {
 	if t.OnInvalid == DeadLetter && t.DeadLetterTopic == "" {
 		probs = append(probs, "onInvalid deadletter needs deadLetterTopic")
 	}
-	if t.MaxDeliveries < 0 {
-		probs = append(probs, "maxDeliveries must not be negative")
+	if t.MaxDeliveries < 0 || t.MaxDeliveries > maxDeliveries {
+		probs = append(probs, fmt.Sprintf("maxDeliveries must be between 0 and %d", maxDeliveries))
 	}
 	if t.MaxDeliveries > 0 && t.DeadLetterTopic == "" {
 		probs = append(probs, "maxDeliveries needs deadLetterTopic")
@@ -252,6 +271,9 @@ func (t *Topic) check() error {
 	}
 	if t.Visibility < 0 {
 		probs = append(probs, "visibility must not be negative")
+	}
+	if t.Visibility > MaxVisibility {
+		probs = append(probs, fmt.Sprintf("visibility %s: at most %s, the longest lease a receive may take", t.Visibility, MaxVisibility))
 	}
 	if t.DeadLetterTopic != "" && t.DeadLetterTopic == t.Name {
 		probs = append(probs, "deadLetterTopic must be another topic")
