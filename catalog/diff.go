@@ -170,8 +170,8 @@ func fieldChanges(before, after []Field) []Change {
 		case !ok:
 			out = append(out, Change{Kind: "removed", Path: f.Path, Before: describeField(f)})
 		case a.Type != f.Type && (a.RefTo == "" || a.RefTo != f.RefTo):
-			// Two later uses of the same shared type: a change to that type
-			// shows once, at its first use.
+			// (Two later uses of one shared type are skipped: a change to
+			// that type shows once, at its first use.)
 			out = append(out, Change{Kind: "type", Path: f.Path, Before: f.Type, After: a.Type})
 		case a.Required != f.Required:
 			out = append(out, Change{Kind: "required", Path: f.Path, Before: requiredWord(f.Required), After: requiredWord(a.Required)})
@@ -383,17 +383,35 @@ func addViolation(c *Change, v compat.Violation) {
 	c.Violations = append(c.Violations, v)
 }
 
-// containsSeg reports whether msg mentions name as a quoted or whole word.
+// containsSeg reports whether msg mentions name as a quoted or whole word. It
+// allocates nothing: the fallback matching calls it once per change.
 func containsSeg(msg, name string) bool {
 	if name == "" {
 		return false
 	}
-	for _, q := range []string{"'" + name + "'", `"` + name + `"`, "`" + name + "`", " " + name + " "} {
-		if strings.Contains(msg, q) {
+	for i := 0; i < len(msg); {
+		j := strings.Index(msg[i:], name)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(name)
+		var before, after byte
+		if j > 0 {
+			before = msg[j-1]
+		}
+		if end < len(msg) {
+			after = msg[end]
+		}
+		switch {
+		case (before == '\'' || before == '"' || before == '`') && after == before:
+			return true
+		case before == ' ' && (after == ' ' || end == len(msg)):
 			return true
 		}
+		i = j + 1
 	}
-	return strings.HasSuffix(msg, " "+name)
+	return false
 }
 
 // affected returns the consumers a breaking change at path would affect.

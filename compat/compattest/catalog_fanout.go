@@ -78,3 +78,32 @@ func ProtobufWide(levels, width int, leaf string) string {
 	fmt.Fprintf(&b, "message L0 {\n  %s v = 1;\n}\n", leaf)
 	return b.String()
 }
+
+// FanOutPaths returns n distinct JSON Pointer paths of the kind a JSON Schema
+// comparison reports for JSONSchemaFanOut(levels, ...) or JSONSchemaWide(levels+1,
+// width, ...): levels steps "/properties/<name>", each name one of names, from
+// the root to L0. They stand for the violations a checker reports at the shared
+// L0 once per path, so a test can feed a consumer of violations more paths than
+// it could walk, without running the walk.
+func FanOutPaths(levels int, names []string, n int) []string {
+	out := make([]string, 0, n)
+	digits := make([]int, levels)
+	for range n {
+		var b strings.Builder
+		b.WriteString("#")
+		for _, d := range digits {
+			b.WriteString("/properties/")
+			b.WriteString(names[d])
+		}
+		out = append(out, b.String())
+		// The next path: count in base len(names) from the deepest step.
+		for i := levels - 1; i >= 0; i-- {
+			digits[i]++
+			if digits[i] < len(names) {
+				break
+			}
+			digits[i] = 0
+		}
+	}
+	return out
+}
