@@ -120,10 +120,12 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		viols = append(viols, compat.Violation{Rule: compat.RuleSchemaTypeChanged, Message: fmt.Sprintf("the format changed from %s to %s", fv.Type, tv.Type), Direction: compat.DirBackward})
 	}
 	d.Changes = fieldChanges(before, after)
-	if err := attachViolations(ctx, d, viols, before, after, lim.rows()); err != nil {
+	canons := [2]canon{newCanon(before), newCanon(after)}
+	if err := attachViolations(ctx, d, viols, canons, lim.rows()); err != nil {
 		return nil, fmt.Errorf("diff versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
 	}
 	d.Compatible = true
+	readers := consumerPaths(consumers, canons)
 	for i := range d.Changes {
 		c := &d.Changes[i]
 		for _, v := range c.Violations {
@@ -133,7 +135,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		}
 		if c.Breaking {
 			d.Compatible = false
-			c.Affected = affected(consumers, c.Path)
+			c.Affected = affected(consumers, readers, c.Path)
 		}
 	}
 	d.Lines, err = lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
@@ -278,16 +280,16 @@ const maxListed = 20
 
 // attachViolations attaches each violation to the change it explains best; those
 // that explain no change become changes of kind "rule". A violation's path is
-// first mapped through the reader's field table (after for backward, before for
-// forward), so that the paths through later uses of a shared type land on the
+// first mapped through the reader's field table (canons holds before's and
+// after's; after reads backward, before forward), so that the paths through later uses of a shared type land on the
 // change at its first use, where repeats of a rule are counted, not listed.
 // Errors: a *compat.LimitError when the changes would pass maxChanges, and ctx's
 // error.
-func attachViolations(ctx context.Context, d *Diff, viols []compat.Violation, before, after []Field, maxChanges int) error {
+func attachViolations(ctx context.Context, d *Diff, viols []compat.Violation, canons [2]canon, maxChanges int) error {
 	if len(d.Changes) > maxChanges {
 		return &compat.LimitError{What: "changes in a diff", Limit: maxChanges}
 	}
-	canonBefore, canonAfter := newCanon(before), newCanon(after)
+	canonBefore, canonAfter := canons[0], canons[1]
 	segs := make([][]string, len(d.Changes), len(d.Changes)+1)
 	// byPath indexes changes by normalized path (the first of each path).
 	byPath := make(map[string]int, len(d.Changes))
@@ -414,18 +416,44 @@ func containsSeg(msg, name string) bool {
 	return false
 }
 
-// affected returns the consumers a breaking change at path would affect.
-func affected(consumers []Edge, path string) []string {
+// consumerPaths maps each field path a consumer declares to the normalized paths
+// it has in either version's table, through first uses of shared types: a
+// consumer reading shippingAddress.country is affected by a change listed at
+// billingAddress.country when both addresses are one shared type.
+func consumerPaths(consumers []Edge, canons [2]canon) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range consumers {
+		for _, f := range c.Fields {
+			if _, ok := out[f]; ok {
+				continue
+			}
+			segs := pathSegments(f)
+			a, b := canons[0].canonical(segs), canons[1].canonical(segs)
+			out[f] = []string{a}
+			if b != a {
+				out[f] = append(out[f], b)
+			}
+		}
+	}
+	return out
+}
+
+// affected returns the consumers a breaking change at path would affect; readers
+// is consumerPaths of the consumers.
+func affected(consumers []Edge, readers map[string][]string, path string) []string {
 	var out []string
 	seen := map[string]bool{}
+	p := normPath(path)
 	for _, c := range consumers {
 		if seen[c.Service] {
 			continue
 		}
 		hit := len(c.Fields) == 0 || path == ""
 		for _, f := range c.Fields {
-			if f == path || strings.HasPrefix(f, path+".") || strings.HasPrefix(path, f+".") || strings.HasPrefix(f, path+"[]") {
-				hit = true
+			for _, r := range readers[f] {
+				if r == p || strings.HasPrefix(r, p+".") || strings.HasPrefix(p, r+".") {
+					hit = true
+				}
 			}
 		}
 		if hit {

@@ -329,3 +329,49 @@ func TestEventDetailFieldLimit(t *testing.T) {
 		t.Fatalf("%d fields, FieldsError %q; want 25 and the limit named", len(d.Fields), d.FieldsError)
 	}
 }
+
+func TestDiffAffectsConsumersThroughSharedTypes(t *testing.T) {
+	t.Parallel()
+	schema := func(country string) string {
+		return `{"type":"object","properties":{"billing":{"$ref":"#/$defs/Address"},"shipping":{"$ref":"#/$defs/Address"},"name":{"type":"string"}},` +
+			`"$defs":{"Address":{"type":"object","properties":{"country":{"type":"` + country + `"}}}}}`
+	}
+	svc, _ := newFanOut(t, compat.JSON, schema("string"), schema("integer"), catalog.FieldLimits{})
+	ctx := context.Background()
+	doc := &catalog.Document{
+		Events: []catalog.Event{{ID: "e", Subject: "s"}},
+		Services: []catalog.Application{
+			{ID: "shipper", Receives: []catalog.Message{{Event: "e", Fields: []string{"shipping.country"}}}},
+			{ID: "greeter", Receives: []catalog.Message{{Event: "e", Fields: []string{"name"}}}},
+		},
+	}
+	if _, err := svc.ApplyDocument(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := catalog.Fields(ctx, compat.JSON, schema("string"), catalog.FieldLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shipping *catalog.Field
+	for i := range fs {
+		if fs[i].Path == "shipping" {
+			shipping = &fs[i]
+		}
+		if fs[i].Path == "shipping.country" {
+			t.Errorf("shipping.country is listed again: %+v", fs)
+		}
+	}
+	if shipping == nil || shipping.RefTo != "Address" || shipping.Ref != "billing" {
+		t.Fatalf("shipping row = %+v, want a reference to Address at billing", shipping)
+	}
+	d, err := svc.Diff(ctx, "e", 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Changes) != 1 || d.Changes[0].Path != "billing.country" || !d.Changes[0].Breaking {
+		t.Fatalf("changes = %+v, want one breaking change at billing.country", d.Changes)
+	}
+	if got := d.Changes[0].Affected; len(got) != 1 || got[0] != "shipper" {
+		t.Fatalf("affected = %v, want [shipper]: it reads shipping.country, the same Address", got)
+	}
+}
