@@ -24,6 +24,10 @@ type Change struct {
 	// Affected lists the consumers (service ids) this change would break: every
 	// consumer, or only those whose declared fields touch Path.
 	Affected []string
+	// Repeats counts the violations not listed in Violations because they repeat
+	// one of them (same rule and direction) on another path to the same shared
+	// type: a change to a shared definition is shown once, not once per path.
+	Repeats int
 }
 
 // Diff compares two versions of an event's schema.
@@ -83,6 +87,17 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	}
 	_, consumers, _ := s.EventEdges(ctx, id)
 
+	// The field tables come first: they are the cheaper walk, and a schema too
+	// large to list is refused before the comparison runs.
+	lim := s.cfg.FieldLimits
+	before, err := Fields(ctx, fv.Type, fv.Text, lim)
+	if err != nil {
+		return nil, fmt.Errorf("fields of version %d of %s: %w", fv.Version, ev.Subject, err)
+	}
+	after, err := Fields(ctx, tv.Type, tv.Text, lim)
+	if err != nil {
+		return nil, fmt.Errorf("fields of version %d of %s: %w", tv.Version, ev.Subject, err)
+	}
 	var viols []compat.Violation
 	if fp != nil && tp != nil && fp.Type() == tp.Type() {
 		back, err := reg.CanRead(ctx, tp, fp, opts)
@@ -104,9 +119,13 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	} else if fv.Type != tv.Type {
 		viols = append(viols, compat.Violation{Rule: compat.RuleSchemaTypeChanged, Message: fmt.Sprintf("the format changed from %s to %s", fv.Type, tv.Type), Direction: compat.DirBackward})
 	}
-	d.Changes = fieldChanges(Fields(fv.Type, fv.Text), Fields(tv.Type, tv.Text))
-	attachViolations(d, viols)
+	d.Changes = fieldChanges(before, after)
+	canons := [2]canon{newCanon(before), newCanon(after)}
+	if err := attachViolations(ctx, d, viols, canons, lim.rows()); err != nil {
+		return nil, fmt.Errorf("diff versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+	}
 	d.Compatible = true
+	readers := consumerPaths(consumers, canons)
 	for i := range d.Changes {
 		c := &d.Changes[i]
 		for _, v := range c.Violations {
@@ -116,10 +135,13 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		}
 		if c.Breaking {
 			d.Compatible = false
-			c.Affected = affected(consumers, c.Path)
+			c.Affected = affected(consumers, readers, c.Path)
 		}
 	}
-	d.Lines = lineDiff(PrettySchema(fv), PrettySchema(tv))
+	d.Lines, err = lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
+	if err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -149,7 +171,9 @@ func fieldChanges(before, after []Field) []Change {
 		case !ok && parentGone(f.Path, am):
 		case !ok:
 			out = append(out, Change{Kind: "removed", Path: f.Path, Before: describeField(f)})
-		case a.Type != f.Type:
+		case a.Type != f.Type && (a.RefTo == "" || a.RefTo != f.RefTo):
+			// (Two later uses of one shared type are skipped: a change to
+			// that type shows once, at its first use.)
 			out = append(out, Change{Kind: "type", Path: f.Path, Before: f.Type, After: a.Type})
 		case a.Required != f.Required:
 			out = append(out, Change{Kind: "required", Path: f.Path, Before: requiredWord(f.Required), After: requiredWord(a.Required)})
@@ -205,71 +229,231 @@ func matchLen(change, viol []string) int {
 	return len(change)
 }
 
-// attachViolations attaches each violation to the change it explains best; those
-// that explain no change become changes of kind "rule".
-func attachViolations(d *Diff, viols []compat.Violation) {
-	for _, v := range viols {
-		vs := pathSegments(v.Path)
-		best, bestN := -1, 0
-		for i, c := range d.Changes {
-			if n := matchLen(pathSegments(c.Path), vs); n > bestN {
-				best, bestN = i, n
-			}
+// normPath is the form paths are matched in: segments joined by dots.
+func normPath(p string) string { return strings.Join(pathSegments(p), ".") }
+
+// canon maps the normalized path of each later use of a shared type to the
+// normalized path of its first use, from one field table.
+type canon map[string]string
+
+func newCanon(fs []Field) canon {
+	m := canon{}
+	for _, f := range fs {
+		if f.RefTo != "" {
+			m[normPath(f.Path)] = normPath(f.Ref)
 		}
-		// A violation on a field's parent (a required property added to a parent,
-		// for instance) may name the parent only: try matching changes whose path
-		// extends the violation path and whose kind explains it.
-		if best < 0 && len(vs) > 0 {
+	}
+	return m
+}
+
+// canonical joins segs into a normalized path, replacing every prefix that is a
+// later use of a shared type with its first use: the many paths to one shared
+// definition become one. First uses are reached through first uses only, so one
+// pass suffices.
+func (m canon) canonical(segs []string) string {
+	if len(m) == 0 {
+		return strings.Join(segs, ".")
+	}
+	var b strings.Builder
+	for _, s := range segs {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+		if to, ok := m[b.String()]; ok {
+			b.Reset()
+			b.WriteString(to)
+		}
+	}
+	return b.String()
+}
+
+// maxScans bounds the change-by-change comparisons of one diff's fallback
+// matching (a violation no path lookup places): past it, such violations become
+// changes of their own. Path lookups are not counted; they cost a map lookup per
+// path segment.
+const maxScans = 1_000_000
+
+// maxListed bounds the violations listed on one change; the rest are counted in
+// Repeats.
+const maxListed = 20
+
+// attachViolations attaches each violation to the change it explains best; those
+// that explain no change become changes of kind "rule". A violation's path is
+// first mapped through the reader's field table (canons holds before's and
+// after's; after reads backward, before forward), so that the paths through later uses of a shared type land on the
+// change at its first use, where repeats of a rule are counted, not listed.
+// Errors: a *compat.LimitError when the changes would pass maxChanges, and ctx's
+// error.
+func attachViolations(ctx context.Context, d *Diff, viols []compat.Violation, canons [2]canon, maxChanges int) error {
+	if len(d.Changes) > maxChanges {
+		return &compat.LimitError{What: "changes in a diff", Limit: maxChanges}
+	}
+	canonBefore, canonAfter := canons[0], canons[1]
+	segs := make([][]string, len(d.Changes), len(d.Changes)+1)
+	// byPath indexes changes by normalized path (the first of each path).
+	byPath := make(map[string]int, len(d.Changes))
+	index := func(i int, s []string, key string) {
+		segs[i] = s
+		if _, ok := byPath[key]; !ok {
+			byPath[key] = i
+		}
+	}
+	for i, c := range d.Changes {
+		s := pathSegments(c.Path)
+		index(i, s, strings.Join(s, "."))
+	}
+	scans := 0
+	budget := compat.NewBudget(ctx, 0, "")
+	for _, v := range viols {
+		if !budget.Step() {
+			return budget.Err()
+		}
+		cz := canonAfter
+		if v.Direction == compat.DirForward {
+			cz = canonBefore
+		}
+		vs := pathSegments(v.Path)
+		key := cz.canonical(vs)
+		best := longestSuffix(byPath, key)
+		if best < 0 && scans < maxScans {
+			// A violation on a field's parent (a required property added to a
+			// parent, for instance) may name the parent only: try matching
+			// changes whose path extends the violation path and whose kind
+			// explains it.
+			cvs := strings.Split(key, ".")
+			if key == "" {
+				cvs = nil
+			}
+			scans += len(d.Changes)
 			for i, c := range d.Changes {
-				cs := pathSegments(c.Path)
-				if len(cs) > 0 && containsSeg(v.Message, cs[len(cs)-1]) && matchLen(vs, cs[:len(cs)-1]) > 0 {
+				cs := segs[i]
+				if len(cvs) > 0 && len(cs) > 0 && containsSeg(v.Message, cs[len(cs)-1]) && matchLen(cvs, cs[:len(cs)-1]) > 0 {
 					best = i
 					break
 				}
-			}
-		}
-		if best < 0 && len(vs) == 0 {
-			for i, c := range d.Changes {
-				cs := pathSegments(c.Path)
-				if len(cs) == 1 && containsSeg(v.Message, cs[0]) && c.Kind != "description" {
+				if len(cvs) == 0 && len(cs) == 1 && containsSeg(v.Message, cs[0]) && c.Kind != "description" {
 					best = i
 					break
 				}
 			}
 		}
 		if best < 0 {
-			d.Changes = append(d.Changes, Change{Kind: "rule", Path: strings.Join(vs, "."), Violations: []compat.Violation{v}})
-			continue
+			if len(d.Changes) >= maxChanges {
+				return &compat.LimitError{What: "changes in a diff", Limit: maxChanges}
+			}
+			d.Changes = append(d.Changes, Change{Kind: "rule", Path: key})
+			best = len(d.Changes) - 1
+			segs = append(segs, nil)
+			index(best, strings.Split(key, "."), key)
 		}
-		d.Changes[best].Violations = append(d.Changes[best].Violations, v)
+		addViolation(&d.Changes[best], v)
+	}
+	return nil
+}
+
+// longestSuffix returns the change whose normalized path is the longest suffix
+// of key (whole segments), or -1; the empty key finds the change of kind "rule"
+// at the top, if there is one. Suffixes are substrings of key, so the search
+// allocates nothing.
+func longestSuffix(byPath map[string]int, key string) int {
+	for s := key; ; {
+		if i, ok := byPath[s]; ok {
+			return i
+		}
+		dot := strings.IndexByte(s, '.')
+		if dot < 0 {
+			return -1
+		}
+		s = s[dot+1:]
 	}
 }
 
-// containsSeg reports whether msg mentions name as a quoted or whole word.
+// addViolation lists v on c, unless it repeats a listed violation (same rule and
+// direction) from another path, or c already lists maxListed: then it is counted.
+func addViolation(c *Change, v compat.Violation) {
+	if len(c.Violations) >= maxListed {
+		c.Repeats++
+		return
+	}
+	for _, x := range c.Violations {
+		if x.Rule == v.Rule && x.Direction == v.Direction && x.Path != v.Path {
+			c.Repeats++
+			return
+		}
+	}
+	c.Violations = append(c.Violations, v)
+}
+
+// containsSeg reports whether msg mentions name as a quoted or whole word. It
+// allocates nothing: the fallback matching calls it once per change.
 func containsSeg(msg, name string) bool {
 	if name == "" {
 		return false
 	}
-	for _, q := range []string{"'" + name + "'", `"` + name + `"`, "`" + name + "`", " " + name + " "} {
-		if strings.Contains(msg, q) {
+	for i := 0; i < len(msg); {
+		j := strings.Index(msg[i:], name)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(name)
+		var before, after byte
+		if j > 0 {
+			before = msg[j-1]
+		}
+		if end < len(msg) {
+			after = msg[end]
+		}
+		switch {
+		case (before == '\'' || before == '"' || before == '`') && after == before:
+			return true
+		case before == ' ' && (after == ' ' || end == len(msg)):
 			return true
 		}
+		i = j + 1
 	}
-	return strings.HasSuffix(msg, " "+name)
+	return false
 }
 
-// affected returns the consumers a breaking change at path would affect.
-func affected(consumers []Edge, path string) []string {
+// consumerPaths maps each field path a consumer declares to the normalized paths
+// it has in either version's table, through first uses of shared types: a
+// consumer reading shippingAddress.country is affected by a change listed at
+// billingAddress.country when both addresses are one shared type.
+func consumerPaths(consumers []Edge, canons [2]canon) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range consumers {
+		for _, f := range c.Fields {
+			if _, ok := out[f]; ok {
+				continue
+			}
+			segs := pathSegments(f)
+			a, b := canons[0].canonical(segs), canons[1].canonical(segs)
+			out[f] = []string{a}
+			if b != a {
+				out[f] = append(out[f], b)
+			}
+		}
+	}
+	return out
+}
+
+// affected returns the consumers a breaking change at path would affect; readers
+// is consumerPaths of the consumers.
+func affected(consumers []Edge, readers map[string][]string, path string) []string {
 	var out []string
 	seen := map[string]bool{}
+	p := normPath(path)
 	for _, c := range consumers {
 		if seen[c.Service] {
 			continue
 		}
 		hit := len(c.Fields) == 0 || path == ""
 		for _, f := range c.Fields {
-			if f == path || strings.HasPrefix(f, path+".") || strings.HasPrefix(path, f+".") || strings.HasPrefix(f, path+"[]") {
-				hit = true
+			for _, r := range readers[f] {
+				if r == p || strings.HasPrefix(r, p+".") || strings.HasPrefix(p, r+".") {
+					hit = true
+				}
 			}
 		}
 		if hit {
@@ -280,18 +464,20 @@ func affected(consumers []Edge, path string) []string {
 	return out
 }
 
-// lineDiff is a longest-common-subsequence line diff; schemas are small.
-func lineDiff(a, b string) []DiffLine {
+// lineDiff is a longest-common-subsequence line diff; schemas are small, and
+// past 4M cells of table it lists one text removed and the other added. It stops
+// with ctx's error when ctx ends.
+func lineDiff(ctx context.Context, a, b string) ([]DiffLine, error) {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
 	if len(al)*len(bl) > 4_000_000 {
-		var out []DiffLine
+		out := make([]DiffLine, 0, len(al)+len(bl))
 		for _, l := range al {
 			out = append(out, DiffLine{Op: "-", Text: l})
 		}
 		for _, l := range bl {
 			out = append(out, DiffLine{Op: "+", Text: l})
 		}
-		return out
+		return out, nil
 	}
 	n, m := len(al), len(bl)
 	lcs := make([][]int32, n+1)
@@ -299,6 +485,11 @@ func lineDiff(a, b string) []DiffLine {
 		lcs[i] = make([]int32, m+1)
 	}
 	for i := n - 1; i >= 0; i-- {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		for j := m - 1; j >= 0; j-- {
 			if al[i] == bl[j] {
 				lcs[i][j] = lcs[i+1][j+1] + 1
@@ -329,5 +520,5 @@ func lineDiff(a, b string) []DiffLine {
 	for ; j < m; j++ {
 		out = append(out, DiffLine{Op: "+", Text: bl[j]})
 	}
-	return out
+	return out, nil
 }

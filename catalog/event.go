@@ -21,6 +21,8 @@ type EventDetail struct {
 	Level       compat.Level
 	Versions    []SchemaVersion
 	Fields      []Field
+	// FieldsError says why Fields stops short (a limit was reached), if it does.
+	FieldsError string
 	Examples    []ExampleResult
 	Producers   []Edge
 	Consumers   []Edge
@@ -76,7 +78,15 @@ func (s *Service) EventDetail(ctx context.Context, id string, version int) (*Eve
 			d.SchemaError = err.Error()
 		default:
 			d.Schema, parsed = sv, ps
-			d.Fields = Fields(sv.Type, sv.Text)
+			d.Fields, err = Fields(ctx, sv.Type, sv.Text, s.cfg.FieldLimits)
+			switch {
+			case errors.Is(err, compat.ErrTooComplex):
+				// The page still shows the schema and all else; the table
+				// says why it stops.
+				d.FieldsError = err.Error()
+			case err != nil:
+				return nil, err
+			}
 		}
 	}
 	for _, ex := range ev.Examples {

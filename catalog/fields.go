@@ -2,7 +2,10 @@ package catalog
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"sort"
 	"strings"
 
@@ -22,194 +25,402 @@ type Field struct {
 	Type        string `json:"type"`
 	Required    bool   `json:"required"`
 	Description string `json:"description,omitempty"`
+	// RefTo is set on a later use of a shared type (a JSON Schema $ref target, an
+	// Avro named type, a Protobuf message) and names it; Ref is then the path of
+	// the row where that type was first used, under which its fields are listed
+	// ("" for the top level). The fields are not repeated under this row: listing
+	// them at every use takes work exponential in the nesting of shared types.
+	RefTo string `json:"refTo,omitempty"`
+	Ref   string `json:"ref,omitempty"`
 }
 
-// maxFieldDepth bounds nesting in field tables (recursive types stop there).
-const maxFieldDepth = 8
+// FieldLimits bound the work of one field extraction, so that no schema, however
+// it is shaped, makes a field table (or a diff built from two) unbounded. The zero
+// value means the defaults.
+type FieldLimits struct {
+	// MaxRows bounds the rows of one field table and the changes of one diff.
+	// Zero: DefaultMaxFieldRows.
+	MaxRows int
+	// MaxNodes bounds the schema nodes one extraction visits. Zero:
+	// DefaultMaxFieldNodes.
+	MaxNodes int
+}
+
+// Default field limits. A large real schema has a few hundred fields; a table of
+// thousands is no longer read by anyone.
+const (
+	DefaultMaxFieldRows  = 5000
+	DefaultMaxFieldNodes = 200_000
+)
+
+func (l FieldLimits) rows() int {
+	if l.MaxRows > 0 {
+		return l.MaxRows
+	}
+	return DefaultMaxFieldRows
+}
+
+func (l FieldLimits) nodes() int {
+	if l.MaxNodes > 0 {
+		return l.MaxNodes
+	}
+	return DefaultMaxFieldNodes
+}
+
+// maxFieldDepth bounds nesting in field tables. Shared types are listed once, so
+// the bound is not what keeps the table small; it keeps the walk's stack small on
+// deeply nested inline types, and it is deep enough that a change at the bottom
+// of a realistic (or adversarial, 60-level) schema still shows.
+const maxFieldDepth = 128
+
+// maxJSONNesting bounds the nesting of a JSON document the field walker decodes.
+const maxJSONNesting = 512
 
 // Fields extracts the field table of a schema from its text, for any format.
-// A schema that cannot be read gives no fields.
-func Fields(t compat.SchemaType, text string) []Field {
+// Each shared type is listed once, under its first use; later uses are one row
+// with RefTo and Ref set. A schema that cannot be read gives no fields.
+//
+// Errors: a *compat.LimitError when the table would pass lim.MaxRows rows or the
+// walk lim.MaxNodes nodes, and ctx's error when ctx ends; the rows found until
+// then are returned with the error.
+func Fields(ctx context.Context, t compat.SchemaType, text string, lim FieldLimits) ([]Field, error) {
+	ft := &fieldTable{budget: compat.NewBudget(ctx, lim.nodes(), "schema nodes visited"), maxRows: lim.rows()}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	switch t {
 	case compat.JSON:
-		return jsonFields(text)
+		jsonFields(ft, text)
 	case compat.Avro:
-		return avroFields(text)
+		avroFields(ft, text)
 	case compat.Protobuf:
-		return protoFields(text)
+		protoFields(ft, text)
 	}
-	return nil
+	return ft.out, ft.err
+}
+
+// fieldTable collects the rows of one extraction against its limits.
+type fieldTable struct {
+	budget  *compat.Budget
+	maxRows int
+	out     []Field
+	// err is the first limit reached; once set, the walk stops.
+	err error
+}
+
+// step counts one visited node; false once a limit is reached.
+func (ft *fieldTable) step() bool {
+	if ft.err != nil {
+		return false
+	}
+	if !ft.budget.Step() {
+		ft.err = ft.budget.Err()
+		return false
+	}
+	return true
+}
+
+// add appends a row and returns its index, or -1 once a limit is reached.
+func (ft *fieldTable) add(f Field) int {
+	if !ft.step() {
+		return -1
+	}
+	if len(ft.out) >= ft.maxRows {
+		ft.err = &compat.LimitError{What: "rows in a field table", Limit: ft.maxRows}
+		return -1
+	}
+	ft.out = append(ft.out, f)
+	return len(ft.out) - 1
+}
+
+// ref marks row i as a later use of the shared type named name, listed under path.
+func (ft *fieldTable) ref(i int, name, path string) {
+	if ft.out[i].RefTo == "" {
+		ft.out[i].RefTo, ft.out[i].Ref = name, path
+	}
 }
 
 // ---- JSON Schema ----
 
-func decodeOrdered(text string) (any, bool) {
+// jnode is a decoded JSON value that keeps object members in document order,
+// which a field table follows. The document is decoded once; the walk then
+// follows pointers, so nothing is decoded twice however often it is reached.
+type jnode struct {
+	// kind is '{', '[', 's' (string), or 'v' (number, bool, null).
+	kind byte
+	// keys and vals are an object's members, or (vals only) an array's elements.
+	keys []string
+	vals []*jnode
+	// index maps keys to positions, built for large objects only.
+	index map[string]int
+	// str is a string's value; scalar a number's, bool's or null's.
+	str    string
+	scalar any
+}
+
+// indexFrom is the member count from which an object gets a map index: smaller
+// objects are searched in order, which is faster and allocates nothing.
+const indexFrom = 16
+
+// get returns the member k of an object, or nil.
+func (n *jnode) get(k string) *jnode {
+	if n == nil || n.kind != '{' {
+		return nil
+	}
+	if n.index != nil {
+		if i, ok := n.index[k]; ok {
+			return n.vals[i]
+		}
+		return nil
+	}
+	for i, key := range n.keys {
+		if key == k {
+			return n.vals[i]
+		}
+	}
+	return nil
+}
+
+// text returns a string member's value, or "".
+func (n *jnode) text(k string) string {
+	if v := n.get(k); v != nil && v.kind == 's' {
+		return v.str
+	}
+	return ""
+}
+
+// errTooDeep stops decoding a document nested past maxJSONNesting.
+var errTooDeep = errors.New("too deeply nested")
+
+// decodeJSON decodes text into a jnode tree.
+func decodeJSON(text string) (*jnode, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, false
+	n, err := decodeNode(dec, 0)
+	if err != nil {
+		return nil, err
 	}
-	return v, true
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after the schema")
+	}
+	return n, nil
 }
 
-// orderedKeys returns the keys of a JSON object in document order, found by
-// re-scanning the raw text; falls back to sorted order.
-func orderedKeys(raw json.RawMessage) []string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
+func decodeNode(dec *json.Decoder, depth int) (*jnode, error) {
+	if depth > maxJSONNesting {
+		return nil, errTooDeep
+	}
 	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return nil
+	if err != nil {
+		return nil, err
 	}
-	var keys []string
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return keys
-		}
-		ks, _ := k.(string)
-		keys = append(keys, ks)
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return keys
-		}
-	}
-	return keys
-}
-
-type jsonWalker struct {
-	root map[string]json.RawMessage
-	out  []Field
-}
-
-func jsonFields(text string) []Field {
-	var root map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &root); err != nil {
-		return nil
-	}
-	w := &jsonWalker{root: root}
-	w.object(root, "", 0, map[string]bool{})
-	return w.out
-}
-
-// resolve follows a local $ref ("#/definitions/x", "#/$defs/x").
-func (w *jsonWalker) resolve(m map[string]json.RawMessage, seen map[string]bool) (map[string]json.RawMessage, string) {
-	for range 8 {
-		r, ok := m["$ref"]
-		if !ok {
-			return m, ""
-		}
-		var ref string
-		_ = json.Unmarshal(r, &ref)
-		if !strings.HasPrefix(ref, "#/") || seen[ref] {
-			return m, ref
-		}
-		cur := w.root
-		for _, part := range strings.Split(ref[2:], "/") {
-			part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
-			raw, ok := cur[part]
-			if !ok {
-				return m, ref
+	switch t := tok.(type) {
+	case json.Delim:
+		n := &jnode{kind: byte(t)}
+		for dec.More() {
+			if t == '{' {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				ks, _ := k.(string)
+				n.keys = append(n.keys, ks)
 			}
-			var next map[string]json.RawMessage
-			if json.Unmarshal(raw, &next) != nil {
-				return m, ref
+			v, err := decodeNode(dec, depth+1)
+			if err != nil {
+				return nil, err
 			}
-			cur = next
+			n.vals = append(n.vals, v)
 		}
-		m = cur
-	}
-	return m, ""
-}
-
-func (w *jsonWalker) object(m map[string]json.RawMessage, prefix string, depth int, seen map[string]bool) {
-	if depth > maxFieldDepth {
-		return
-	}
-	props, ok := m["properties"]
-	if !ok {
-		return
-	}
-	var req []string
-	_ = json.Unmarshal(m["required"], &req)
-	var pm map[string]json.RawMessage
-	if json.Unmarshal(props, &pm) != nil {
-		return
-	}
-	for _, name := range orderedKeys(props) {
-		var sub map[string]json.RawMessage
-		if json.Unmarshal(pm[name], &sub) != nil {
-			sub = map[string]json.RawMessage{}
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return nil, err
 		}
-		target, ref := w.resolve(sub, seen)
-		path := joinPath(prefix, name)
-		f := Field{Path: path, Name: name, Depth: depth, Type: jsonType(target, ref), Required: contains(req, name)}
-		f.Description = jsonString(sub["description"])
-		if f.Description == "" {
-			f.Description = jsonString(target["description"])
-		}
-		w.out = append(w.out, f)
-		if ref != "" && seen[ref] {
-			continue
-		}
-		next := seen
-		if ref != "" {
-			next = copySet(seen, ref)
-		}
-		if _, ok := target["properties"]; ok {
-			w.object(target, path, depth+1, next)
-		} else if items, ok := target["items"]; ok {
-			var im map[string]json.RawMessage
-			if json.Unmarshal(items, &im) == nil {
-				it, iref := w.resolve(im, next)
-				if iref == "" || !next[iref] {
-					if iref != "" {
-						next = copySet(next, iref)
-					}
-					w.object(it, path+"[]", depth+1, next)
+		if len(n.keys) >= indexFrom {
+			n.index = make(map[string]int, len(n.keys))
+			for i, k := range n.keys {
+				if _, dup := n.index[k]; !dup {
+					n.index[k] = i
 				}
 			}
 		}
+		return n, nil
+	case string:
+		return &jnode{kind: 's', str: t}, nil
+	default:
+		return &jnode{kind: 'v', scalar: t}, nil
 	}
 }
 
-func copySet(m map[string]bool, k string) map[string]bool {
-	n := make(map[string]bool, len(m)+1)
-	for x := range m {
-		n[x] = true
+// compact writes n as compact JSON.
+func (n *jnode) compact(b *bytes.Buffer) {
+	switch n.kind {
+	case 's':
+		q, _ := json.Marshal(n.str)
+		b.Write(q)
+	case 'v':
+		q, _ := json.Marshal(n.scalar)
+		b.Write(q)
+	default:
+		open, closing := byte('['), byte(']')
+		if n.kind == '{' {
+			open, closing = '{', '}'
+		}
+		b.WriteByte(open)
+		for i, v := range n.vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if n.kind == '{' {
+				q, _ := json.Marshal(n.keys[i])
+				b.Write(q)
+				b.WriteByte(':')
+			}
+			v.compact(b)
+		}
+		b.WriteByte(closing)
 	}
-	n[k] = true
-	return n
 }
 
-func jsonString(raw json.RawMessage) string {
-	var s string
-	if raw == nil || json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
-	return s
+type jsonWalker struct {
+	ft   *fieldTable
+	root *jnode
+	// first maps each $ref target already used to the path under which its
+	// fields are listed: the memo that keeps a shared definition to one listing.
+	first map[*jnode]string
 }
 
-func jsonType(m map[string]json.RawMessage, ref string) string {
+func jsonFields(ft *fieldTable, text string) {
+	root, err := decodeJSON(text)
+	if err != nil || root.kind != '{' {
+		return
+	}
+	w := &jsonWalker{ft: ft, root: root, first: map[*jnode]string{}}
+	// A root that is only a $ref ({"$ref": "#/$defs/Order", "$defs": ...}) lists
+	// the fields of its target.
+	top, _ := w.resolve(root)
+	w.first[top] = ""
+	w.first[root] = ""
+	w.object(top, "", 0)
+}
+
+// resolve follows local $refs ("#", "#/definitions/x", "#/$defs/x") from m and
+// returns the target and the last $ref followed ("" when m has none). A $ref it
+// cannot follow leaves m as the target.
+func (w *jsonWalker) resolve(m *jnode) (*jnode, string) {
+	last := ""
+	for range 8 {
+		ref := m.text("$ref")
+		if ref == "" || !w.ft.step() {
+			return m, last
+		}
+		last = ref
+		if ref != "#" && !strings.HasPrefix(ref, "#/") {
+			return m, ref
+		}
+		cur := w.root
+		if ref != "#" {
+			for _, part := range strings.Split(ref[2:], "/") {
+				part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+				next := cur.get(part)
+				if next == nil || next.kind != '{' {
+					return m, ref
+				}
+				cur = next
+			}
+		}
+		m = cur
+	}
+	return m, last
+}
+
+func (w *jsonWalker) object(m *jnode, prefix string, depth int) {
+	if depth > maxFieldDepth {
+		return
+	}
+	props := m.get("properties")
+	if props == nil || props.kind != '{' {
+		return
+	}
+	required := map[string]bool{}
+	if req := m.get("required"); req != nil && req.kind == '[' {
+		for _, r := range req.vals {
+			if r.kind == 's' {
+				required[r.str] = true
+			}
+		}
+	}
+	for i, name := range props.keys {
+		sub := props.vals[i]
+		target, ref := w.resolve(sub)
+		path := joinPath(prefix, name)
+		f := Field{Path: path, Name: name, Depth: depth, Type: jsonType(target, ref), Required: required[name]}
+		f.Description = sub.text("description")
+		if f.Description == "" {
+			f.Description = target.text("description")
+		}
+		row := w.ft.add(f)
+		if row < 0 {
+			return
+		}
+		// The node whose fields nest under this row: the target, or for an
+		// array its items.
+		nest, nestPath, nestRef := target, path, ref
+		if target.get("properties") == nil {
+			items := target.get("items")
+			if items == nil || items.kind != '{' {
+				// A leaf. A shared one is still marked, so that a change to
+				// it shows once, at its first use.
+				if ref != "" {
+					w.share(row, target, ref, path)
+				}
+				continue
+			}
+			nest, nestRef = w.resolve(items)
+			nestPath = path + "[]"
+		}
+		if nestRef != "" && !w.share(row, nest, nestRef, nestPath) {
+			continue
+		}
+		w.object(nest, nestPath, depth+1)
+	}
+}
+
+// share records the first use of the $ref target n at path, and reports whether
+// its fields should be listed there; a later use marks row as a reference.
+func (w *jsonWalker) share(row int, n *jnode, ref, path string) bool {
+	if at, ok := w.first[n]; ok {
+		w.ft.ref(row, refName(ref), at)
+		return false
+	}
+	w.first[n] = path
+	return true
+}
+
+func jsonType(m *jnode, ref string) string {
 	var t string
-	if raw, ok := m["type"]; ok {
-		var one string
-		var many []string
-		if json.Unmarshal(raw, &one) == nil {
-			t = one
-		} else if json.Unmarshal(raw, &many) == nil {
-			t = strings.Join(many, " | ")
+	if v := m.get("type"); v != nil {
+		switch v.kind {
+		case 's':
+			t = v.str
+		case '[':
+			parts := make([]string, 0, len(v.vals))
+			for _, x := range v.vals {
+				if x.kind == 's' {
+					parts = append(parts, x.str)
+				}
+			}
+			t = strings.Join(parts, " | ")
 		}
 	}
 	if t == "" {
 		switch {
-		case m["oneOf"] != nil:
+		case m.get("oneOf") != nil:
 			t = "oneOf"
-		case m["anyOf"] != nil:
+		case m.get("anyOf") != nil:
 			t = "anyOf"
-		case m["enum"] != nil:
+		case m.get("enum") != nil:
 			t = "enum"
-		case m["const"] != nil:
+		case m.get("const") != nil:
 			t = "const"
 		case ref != "":
 			t = refName(ref)
@@ -218,26 +429,26 @@ func jsonType(m map[string]json.RawMessage, ref string) string {
 		}
 	}
 	if t == "array" {
-		var im map[string]json.RawMessage
-		if json.Unmarshal(m["items"], &im) == nil {
-			var r string
-			_ = json.Unmarshal(im["$ref"], &r)
-			t = "array<" + jsonType(im, r) + ">"
+		if im := m.get("items"); im != nil && im.kind == '{' {
+			// Items are named, not expanded: their $ref's name, or their own
+			// type one level down (an array of arrays shows as such).
+			t = "array<" + jsonType(im, im.text("$ref")) + ">"
 		}
 	}
-	if f := jsonString(m["format"]); f != "" {
+	if f := m.text("format"); f != "" {
 		t += " (" + f + ")"
 	}
-	if m["enum"] != nil {
-		var vals []any
-		if json.Unmarshal(m["enum"], &vals) == nil && len(vals) <= 8 {
-			parts := make([]string, len(vals))
-			for i, v := range vals {
-				b, _ := json.Marshal(v)
-				parts[i] = string(b)
+	if e := m.get("enum"); e != nil && e.kind == '[' && len(e.vals) <= 8 {
+		var b bytes.Buffer
+		b.WriteString(" {")
+		for i, v := range e.vals {
+			if i > 0 {
+				b.WriteString(", ")
 			}
-			t += " {" + strings.Join(parts, ", ") + "}"
+			v.compact(&b)
 		}
+		b.WriteString("}")
+		t += b.String()
 	}
 	return t
 }
@@ -258,30 +469,49 @@ func joinPath(prefix, name string) string {
 
 // ---- Avro ----
 
-type avroWalker struct {
-	named map[string]any
-	out   []Field
+// avroDef is a named Avro type (record, error, enum or fixed).
+type avroDef struct {
+	name string
+	m    map[string]any
 }
 
-func avroFields(text string) []Field {
-	v, ok := decodeOrdered(text)
-	if !ok {
-		return nil
+type avroWalker struct {
+	ft *fieldTable
+	// named maps full and short names to their definitions.
+	named map[string]*avroDef
+	// first maps each named type already used to the path under which its
+	// fields are listed: the memo Avro's own resolution keeps for named types.
+	first map[*avroDef]string
+}
+
+func avroFields(ft *fieldTable, text string) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return
 	}
-	w := &avroWalker{named: map[string]any{}}
-	w.collect(v, "")
-	if m, ok := v.(map[string]any); ok && m["type"] == "record" {
-		w.record(m, "", 0, map[string]bool{})
+	w := &avroWalker{ft: ft, named: map[string]*avroDef{}, first: map[*avroDef]string{}}
+	w.collect(v, "", 0)
+	m, ok := v.(map[string]any)
+	if !ok || (m["type"] != "record" && m["type"] != "error") {
+		return
 	}
-	return w.out
+	if d := w.def(m); d != nil {
+		w.first[d] = ""
+	}
+	w.record(m, "", 0)
 }
 
 // collect indexes named types by full and short name.
-func (w *avroWalker) collect(v any, ns string) {
+func (w *avroWalker) collect(v any, ns string, depth int) {
+	if depth > maxJSONNesting || !w.ft.step() {
+		return
+	}
 	switch t := v.(type) {
 	case []any:
 		for _, x := range t {
-			w.collect(x, ns)
+			w.collect(x, ns, depth+1)
 		}
 	case map[string]any:
 		name, _ := t["name"].(string)
@@ -291,28 +521,35 @@ func (w *avroWalker) collect(v any, ns string) {
 		switch t["type"] {
 		case "record", "error", "enum", "fixed":
 			if name != "" {
-				w.named[name] = t
+				d := &avroDef{name: name, m: t}
+				w.named[name] = d
 				if ns != "" && !strings.Contains(name, ".") {
-					w.named[ns+"."+name] = t
+					w.named[ns+"."+name] = d
 				}
 				if i := strings.LastIndex(name, "."); i >= 0 {
-					w.named[name[i+1:]] = t
+					w.named[name[i+1:]] = d
 				}
 			}
 		}
 		if fs, ok := t["fields"].([]any); ok {
 			for _, f := range fs {
 				if fm, ok := f.(map[string]any); ok {
-					w.collect(fm["type"], ns)
+					w.collect(fm["type"], ns, depth+1)
 				}
 			}
 		}
-		w.collect(t["items"], ns)
-		w.collect(t["values"], ns)
+		w.collect(t["items"], ns, depth+1)
+		w.collect(t["values"], ns, depth+1)
 	}
 }
 
-func (w *avroWalker) record(m map[string]any, prefix string, depth int, seen map[string]bool) {
+// def returns the definition of an inline named type.
+func (w *avroWalker) def(m map[string]any) *avroDef {
+	name, _ := m["name"].(string)
+	return w.named[name]
+}
+
+func (w *avroWalker) record(m map[string]any, prefix string, depth int) {
 	if depth > maxFieldDepth {
 		return
 	}
@@ -335,47 +572,72 @@ func (w *avroWalker) record(m map[string]any, prefix string, depth int, seen map
 			}
 		}
 		doc, _ := fm["doc"].(string)
-		w.out = append(w.out, Field{Path: path, Name: name, Depth: depth, Type: w.typeName(typ), Required: !hasDefault && !nullable, Description: doc})
-		w.nested(typ, path, depth+1, seen)
+		row := w.ft.add(Field{Path: path, Name: name, Depth: depth, Type: w.typeName(typ, 0), Required: !hasDefault && !nullable, Description: doc})
+		if row < 0 {
+			return
+		}
+		w.nested(row, typ, path, depth+1)
 	}
 }
 
-// nested descends into the records a field type contains.
-func (w *avroWalker) nested(typ any, path string, depth int, seen map[string]bool) {
+// nested descends into the named types a field type contains: a record's fields
+// are listed at its first use, and every later use of a named type marks row as
+// a reference to it.
+func (w *avroWalker) nested(row int, typ any, path string, depth int) {
+	if depth > maxFieldDepth || !w.ft.step() {
+		return
+	}
+	var d *avroDef
 	switch t := typ.(type) {
 	case string:
-		if r, ok := w.named[t].(map[string]any); ok && r["type"] == "record" && !seen[t] {
-			w.record(r, path, depth, copySet(seen, t))
-		}
+		d = w.named[t]
 	case []any:
 		for _, b := range t {
 			if b != "null" {
-				w.nested(b, path, depth, seen)
+				w.nested(row, b, path, depth)
 			}
 		}
+		return
 	case map[string]any:
 		switch t["type"] {
-		case "record", "error":
-			name, _ := t["name"].(string)
-			if !seen[name] {
-				w.record(t, path, depth, copySet(seen, name))
-			}
+		case "record", "error", "enum", "fixed":
+			d = w.def(t)
 		case "array":
-			w.nested(t["items"], path+"[]", depth, seen)
+			w.nested(row, t["items"], path+"[]", depth)
+			return
 		case "map":
-			w.nested(t["values"], path+"{}", depth, seen)
+			w.nested(row, t["values"], path+"{}", depth)
+			return
+		default:
+			return
 		}
+	}
+	if d == nil {
+		return
+	}
+	if at, ok := w.first[d]; ok {
+		w.ft.ref(row, d.name, at)
+		return
+	}
+	w.first[d] = path
+	if d.m["type"] == "record" || d.m["type"] == "error" {
+		w.record(d.m, path, depth)
 	}
 }
 
-func (w *avroWalker) typeName(typ any) string {
+// typeName spells a field type; nested named types are spelled by name, so the
+// work is bounded by the field's own declaration.
+func (w *avroWalker) typeName(typ any, depth int) string {
+	if depth > maxJSONNesting || !w.ft.step() {
+		return "?"
+	}
 	switch t := typ.(type) {
 	case string:
 		return t
 	case []any:
 		parts := make([]string, len(t))
 		for i, b := range t {
-			parts[i] = w.typeName(b)
+			parts[i] = w.typeName(b, depth+1)
 		}
 		return strings.Join(parts, " | ")
 	case map[string]any:
@@ -385,9 +647,9 @@ func (w *avroWalker) typeName(typ any) string {
 		}
 		switch kind {
 		case "array":
-			return "array<" + w.typeName(t["items"]) + ">"
+			return "array<" + w.typeName(t["items"], depth+1) + ">"
 		case "map":
-			return "map<" + w.typeName(t["values"]) + ">"
+			return "map<" + w.typeName(t["values"], depth+1) + ">"
 		case "record", "error", "fixed":
 			n, _ := t["name"].(string)
 			return n
@@ -402,7 +664,7 @@ func (w *avroWalker) typeName(typ any) string {
 			}
 			return "enum " + n
 		}
-		return w.typeName(t["type"])
+		return w.typeName(t["type"], depth+1)
 	}
 	return "?"
 }
@@ -422,9 +684,10 @@ type protoField struct {
 
 // protoFields scans Protobuf text: the field table is the first top-level message's
 // (the one Confluent serializers use by default). Nested and same-file message
-// types are expanded. The scanner only needs to be good enough for documentation:
-// the registry's parser has already validated the schema.
-func protoFields(text string) []Field {
+// types are expanded at their first use; later uses refer to it. The scanner only
+// needs to be good enough for documentation: the registry's parser has already
+// validated the schema.
+func protoFields(ft *fieldTable, text string) {
 	toks := protoTokens(text)
 	top := map[string]*protoMsg{}
 	var order []string
@@ -442,10 +705,8 @@ func protoFields(text string) []Field {
 		p.i++
 	}
 	if len(order) == 0 {
-		return nil
+		return
 	}
-	var out []Field
-	var walk func(m *protoMsg, scope []*protoMsg, prefix string, depth int, seen map[string]bool)
 	lookup := func(name string, scope []*protoMsg) *protoMsg {
 		name = strings.TrimPrefix(name, ".")
 		if i := strings.LastIndex(name, "."); i >= 0 {
@@ -458,30 +719,44 @@ func protoFields(text string) []Field {
 		}
 		return top[name]
 	}
-	walk = func(m *protoMsg, scope []*protoMsg, prefix string, depth int, seen map[string]bool) {
+	// first maps each message already used to the path under which its fields
+	// are listed.
+	first := map[*protoMsg]string{}
+	var walk func(m *protoMsg, scope []*protoMsg, prefix string, depth int)
+	walk = func(m *protoMsg, scope []*protoMsg, prefix string, depth int) {
 		if depth > maxFieldDepth {
 			return
 		}
-		scope = append(scope, m)
+		scope = append(scope[:len(scope):len(scope)], m)
 		for _, f := range m.fields {
 			path := joinPath(prefix, f.name)
 			typ := f.typ
 			if f.label == "repeated" {
 				typ = "repeated " + typ
 			}
-			out = append(out, Field{Path: path, Name: f.name, Depth: depth, Type: typ, Required: f.label == "required", Description: f.comment})
-			if n := lookup(f.typ, scope); n != nil && !seen[n.name] {
-				sub := path
-				if f.label == "repeated" {
-					sub += "[]"
-				}
-				walk(n, scope, sub, depth+1, copySet(seen, n.name))
+			row := ft.add(Field{Path: path, Name: f.name, Depth: depth, Type: typ, Required: f.label == "required", Description: f.comment})
+			if row < 0 {
+				return
 			}
+			n := lookup(f.typ, scope)
+			if n == nil {
+				continue
+			}
+			sub := path
+			if f.label == "repeated" {
+				sub += "[]"
+			}
+			if at, ok := first[n]; ok {
+				ft.ref(row, n.name, at)
+				continue
+			}
+			first[n] = sub
+			walk(n, scope, sub, depth+1)
 		}
 	}
-	first := top[order[0]]
-	walk(first, nil, "", 0, map[string]bool{first.name: true})
-	return out
+	root := top[order[0]]
+	first[root] = ""
+	walk(root, nil, "", 0)
 }
 
 type protoTok struct {

@@ -52,11 +52,16 @@ func (s *Service) fields(ctx context.Context, sn *snapshot) map[string][]string 
 				bySubject[e.Subject] = nil
 				continue
 			}
-			bySubject[e.Subject] = FieldNames(Fields(sv.Type, sv.Text))
+			// A table cut at a limit still indexes the names it found.
+			fs, _ := Fields(ctx, sv.Type, sv.Text, s.cfg.FieldLimits)
+			bySubject[e.Subject] = FieldNames(fs)
 		}
 		idx.fields[e.ID] = bySubject[e.Subject]
 	}
-	s.fieldsIdx = idx
+	// An index cut short by a request that ended is used once, not kept.
+	if ctx.Err() == nil {
+		s.fieldsIdx = idx
+	}
 	return idx.fields
 }
 

@@ -25,6 +25,9 @@ type Config struct {
 	Logger *slog.Logger
 	// FieldIndexTTL bounds how stale the schema-field search index may be. Zero: 10s.
 	FieldIndexTTL time.Duration
+	// FieldLimits bound the field tables of the event page and the search index,
+	// and the changes of the diff page. Zero: the defaults of FieldLimits.
+	FieldLimits FieldLimits
 }
 
 // Service is the catalog: an immutable in-memory snapshot of the stored Document,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/web"
 )
 
@@ -22,6 +24,10 @@ var pageTemplates = sync.OnceValues(web.Templates)
 // contentSecurityPolicy allows only this origin's stylesheet and script (the live
 // tail), inline SVG, and connections back to this origin (the SSE stream).
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// statusClientClosed is the status recorded for a page whose client went away
+// before it was built (nginx's 499; nobody receives it).
+const statusClientClosed = 499
 
 // pages renders the catalog pages of a server.
 type pages struct {
@@ -51,7 +57,8 @@ func (p *pages) meta(title, section string) pageMeta {
 type pageFunc func(c *gin.Context) error
 
 // handle adapts a pageFunc: errors become HTML error pages (404 for a missing
-// entity, 400 for a bad query, 500 otherwise with the error logged).
+// entity, 400 for a bad query, 422 for a schema past a limit, 500 otherwise with
+// the error logged). A client that went away gets nothing.
 func (p *pages) handle(h pageFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := h(c); err != nil {
@@ -72,6 +79,13 @@ func (p *pages) fail(c *gin.Context, err error) {
 		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "There is no " + err.Error() + " in the catalog."})
 	case errors.Is(err, catalog.ErrBadRequest):
 		p.render(c, http.StatusBadRequest, "error", errorView{pageMeta: p.meta("Bad request", ""), Heading: "Bad request", Message: err.Error()})
+	case errors.Is(err, compat.ErrTooComplex):
+		// A schema past a field, node or change limit: the input's fault, and
+		// the message says which limit.
+		p.render(c, http.StatusUnprocessableEntity, "error", errorView{pageMeta: p.meta("Too complex", ""), Heading: "Too complex to show", Message: err.Error()})
+	case errors.Is(err, context.Canceled):
+		// The client went away: nobody reads the page, and it is not a fault.
+		c.Status(statusClientClosed)
 	default:
 		p.s.log.ErrorContext(c.Request.Context(), "page error", "path", c.Request.URL.Path, "err", err)
 		p.render(c, http.StatusInternalServerError, "error", errorView{pageMeta: p.meta("Error", ""), Heading: "Something went wrong", Message: "The page could not be built; the error is in the server log."})
@@ -98,6 +112,12 @@ func setPageHeaders(h http.Header) {
 // render executes a page template into a buffer and writes it; a template error
 // gives a plain 500 (the page is never half-written).
 func (p *pages) render(c *gin.Context, status int, name string, view any) {
+	if c.Request.Context().Err() != nil {
+		// The client went away while the view was built: rendering would be
+		// work for nobody.
+		c.Status(statusClientClosed)
+		return
+	}
 	var buf bytes.Buffer
 	t, ok := p.tmpl[name]
 	if !ok {
