@@ -62,9 +62,7 @@ func newFanOut(t testing.TB, typ compat.SchemaType, before, after string, lim ca
 
 // fanOutCase is an adversarial schema pair that differs only in its shared leaf.
 type fanOutCase struct {
-	name string
-	// realLevels is a depth at which an unmemoized comparison still finishes.
-	realLevels    int
+	name          string
 	typ           compat.SchemaType
 	before, after func(levels int) string
 	// leafPath is the path of the leaf's first use at the given depth.
@@ -73,27 +71,27 @@ type fanOutCase struct {
 
 func fanOutCases() []fanOutCase {
 	return []fanOutCase{
-		{"JSONSchemaFanOut", 10, compat.JSON,
+		{"JSONSchemaFanOut", compat.JSON,
 			func(l int) string { return compattest.JSONSchemaFanOut(l, "string") },
 			func(l int) string { return compattest.JSONSchemaFanOut(l, "integer") },
 			func(l int) string { return strings.TrimSuffix(strings.Repeat("a.", l), ".") }},
-		{"JSONSchemaWide", 5, compat.JSON,
+		{"JSONSchemaWide", compat.JSON,
 			func(l int) string { return compattest.JSONSchemaWide(l, 4, "string") },
 			func(l int) string { return compattest.JSONSchemaWide(l, 4, "integer") },
 			func(l int) string { return strings.TrimSuffix(strings.Repeat("f0.", l), ".") }},
-		{"AvroFanOut", 10, compat.Avro,
+		{"AvroFanOut", compat.Avro,
 			func(l int) string { return compattest.AvroFanOut(l, "string") },
 			func(l int) string { return compattest.AvroFanOut(l, "int") },
 			func(l int) string { return strings.Repeat("a.", l) + "v" }},
-		{"AvroWide", 5, compat.Avro,
+		{"AvroWide", compat.Avro,
 			func(l int) string { return compattest.AvroWide(l, 4, "string") },
 			func(l int) string { return compattest.AvroWide(l, 4, "int") },
 			func(l int) string { return strings.Repeat("f0.", l) + "v" }},
-		{"ProtobufWide", 5, compat.Protobuf,
+		{"ProtobufWide", compat.Protobuf,
 			func(l int) string { return compattest.ProtobufWide(l, 4, "string") },
 			func(l int) string { return compattest.ProtobufWide(l, 4, "int32") },
 			func(l int) string { return strings.Repeat("f0.", l) + "v" }},
-		{"ProtobufFanOut", 10, compat.Protobuf,
+		{"ProtobufFanOut", compat.Protobuf,
 			func(l int) string { return compattest.ProtobufFanOut(l, "string") },
 			func(l int) string { return compattest.ProtobufFanOut(l, "int32") },
 			// The first message, the one a table shows, is L0.
@@ -213,13 +211,13 @@ func TestDiffShowsSharedChangeOnce(t *testing.T) {
 }
 
 // TestDiffShowsSharedChangeOnceWithRealComparison runs the formats' own
-// comparisons, at a depth where an unbounded one still finishes.
+// bounded comparisons at full depth.
 func TestDiffShowsSharedChangeOnceWithRealComparison(t *testing.T) {
 	t.Parallel()
 	for _, c := range fanOutCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			levels := c.realLevels
+			levels := fanOutLevels
 			svc, reg := newFanOut(t, c.typ, c.before(levels), c.after(levels), catalog.FieldLimits{})
 			d, err := svc.Diff(context.Background(), "e", 1, 2)
 			if err != nil {
