@@ -309,7 +309,7 @@ func TestQueueAckListCapped(t *testing.T) {
 			ids = append(ids, r.AckID)
 		}
 		for len(ids) < broker.MaxAckIDs { // unknown ids are skipped
-			ids = append(ids, broker.AckID{Offset: int64(len(ids)) + 1 << 20, Delivery: 1})
+			ids = append(ids, broker.AckID{Offset: int64(len(ids)) + 1<<20, Delivery: 1})
 		}
 		n, err := e.b.Ack(ctx, "q", ids)
 		if err != nil || n != len(vals) {
