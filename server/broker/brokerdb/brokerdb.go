@@ -250,6 +250,7 @@ CREATE TABLE IF NOT EXISTS broker_lineage (
 	count INTEGER NOT NULL,
 	PRIMARY KEY (topic, role, client)
 );
+CREATE INDEX IF NOT EXISTS broker_lineage_last_seen ON broker_lineage(last_seen);
 `
 
 // topicRow is a broker_topics row.
@@ -1125,4 +1126,37 @@ func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) 
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// PruneObservations implements broker.Log.
+func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune) (int64, error) {
+	var n int64
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if !p.Before.IsZero() {
+			res := tx.Exec("DELETE FROM broker_lineage WHERE last_seen < ?", p.Before.UnixNano())
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		if p.Keep <= 0 {
+			return nil
+		}
+		for _, topic := range p.Topics {
+			res := tx.Exec(`DELETE FROM broker_lineage WHERE rowid IN (
+	SELECT rowid FROM (
+		SELECT rowid, row_number() OVER (PARTITION BY role ORDER BY last_seen DESC, client) AS rn
+		FROM broker_lineage WHERE topic = ?)
+	WHERE rn > ?)`, topic, p.Keep)
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
