@@ -22,9 +22,10 @@ type idKey struct {
 // The content of every id read is kept (a few hundred bytes each: GET
 // /schemas/ids/{id} is the hottest path). Parsed schemas weigh kilobytes each
 // (a compiled JSON Schema far more than its text), so only the most recently
-// used ones are kept: a compatibility check touches its subject's versions on
-// every registration and the broker its topics' schemas on every publish, so
-// those stay while the long tail is parsed again on demand.
+// used ones are kept, bounded by count and by estimated bytes (parsedCost): a
+// compatibility check touches its subject's versions on every registration and
+// the broker its topics' schemas on every publish, so those stay while the long
+// tail is parsed again on demand.
 type cache struct {
 	// mu protects records, parsed, holders and gen. It is taken after
 	// Service.writeMu, never before, and never held across a store call.
@@ -84,9 +85,38 @@ type holderKey struct {
 	id           int
 }
 
-// newCache returns a cache keeping at most parsedLimit parsed schemas.
-func newCache(parsedLimit int) *cache {
-	return &cache{records: map[idKey]cachedRecord{}, parsed: newLRU[idKey, compat.Schema](parsedLimit), holders: map[holderKey]VersionRecord{}}
+// newCache returns a cache keeping at most parsedLimit parsed schemas, of at
+// most parsedBytes estimated bytes in all.
+func newCache(parsedLimit int, parsedBytes int64) *cache {
+	return &cache{records: map[idKey]cachedRecord{}, parsed: newLRU[idKey, compat.Schema](parsedLimit, parsedBytes), holders: map[holderKey]VersionRecord{}}
+}
+
+// Parsed-schema cost model: a parsed schema holds about perByte times its text
+// (references included) plus parsedBase, per format. The factors were measured
+// (TestParsedCostEstimate re-measures them and fails when the estimate is off by
+// more than a factor of two): a compiled JSON Schema keeps ~32-51 bytes per byte
+// of text, a Protobuf file descriptor ~25-32, an Avro schema ~49.
+const parsedBase = 1 << 10
+
+// parsedPerByte is the bytes a parsed schema keeps per byte of text, by format.
+var parsedPerByte = map[compat.SchemaType]int64{
+	compat.Avro:     50,
+	compat.JSON:     40,
+	compat.Protobuf: 32,
+}
+
+// parsedCost estimates the heap bytes a parsed schema of type typ keeps, from
+// the length of its text and of its references' texts.
+func parsedCost(typ compat.SchemaType, text string, refs []compat.Reference) int64 {
+	n := int64(len(text))
+	for _, r := range refs {
+		n += int64(len(r.Text))
+	}
+	per, ok := parsedPerByte[typ]
+	if !ok {
+		per = 50 // the largest known: overestimating only evicts sooner
+	}
+	return parsedBase + per*n
 }
 
 // holder returns the cached holder of k, or the generation to pass to putHolder.
@@ -137,9 +167,10 @@ func (c *cache) parsedSchema(k idKey) (compat.Schema, bool) {
 	return p, ok
 }
 
-func (c *cache) putParsed(k idKey, p compat.Schema) {
+// putParsed keeps p with its estimated cost in bytes (parsedCost).
+func (c *cache) putParsed(k idKey, p compat.Schema, cost int64) {
 	c.mu.Lock()
-	c.parsed.put(k, p)
+	c.parsed.put(k, p, cost)
 	c.mu.Unlock()
 }
 
@@ -200,6 +231,6 @@ func (s *Service) parsed(ctx context.Context, r Reader, c string, id int) (compa
 	if err != nil {
 		return nil, fmt.Errorf("registry: stored schema %d in context %s no longer parses: %w", id, c, err)
 	}
-	s.cache.putParsed(k, p)
+	s.cache.putParsed(k, p, parsedCost(rec.Type, rec.Text, refs))
 	return p, nil
 }

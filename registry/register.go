@@ -15,6 +15,8 @@ import (
 type candidate struct {
 	rec    SchemaRecord
 	parsed compat.Schema
+	// cost is parsed's estimated bytes (parsedCost), for the parsed cache.
+	cost int64
 }
 
 // prepare parses a schema in context c: size, type, references (live targets only
@@ -54,7 +56,7 @@ func (s *Service) prepare(ctx context.Context, r Reader, c string, typ compat.Sc
 	rec := SchemaRecord{Context: c, Type: typ, Text: stored, References: res.concrete, Targets: res.targets, Metadata: md, RuleSet: rs}
 	rec.Hash = contentHash(rec)
 	rec.GUID = contentGUID(rec)
-	return candidate{rec: rec, parsed: p}, nil
+	return candidate{rec: rec, parsed: p, cost: parsedCost(typ, text, res.parse)}, nil
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
@@ -138,7 +140,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 		}
 		if res.created != nil {
 			s.cache.putRecord(*res.created)
-			s.cache.putParsed(idKey{res.created.Context, res.created.ID}, res.parsed)
+			s.cache.putParsed(idKey{res.created.Context, res.created.ID}, res.parsed, res.cost)
 		}
 		return res.schema, nil
 	}
@@ -192,6 +194,7 @@ type registered struct {
 	// created is new content, cached once committed, with its parsed form.
 	created *SchemaRecord
 	parsed  compat.Schema
+	cost    int64 // parsed's estimated bytes
 	evict   []idKey
 }
 
@@ -326,7 +329,7 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 			if err := tx.InsertSchema(ctx, rec); err != nil {
 				return out, storeErr("insert schema", err)
 			}
-			out.created, out.parsed = &rec, cand.parsed
+			out.created, out.parsed, out.cost = &rec, cand.parsed, cand.cost
 		default:
 			return out, storeErr("read schema", err)
 		}
@@ -344,7 +347,7 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 			if err := tx.InsertSchema(ctx, rec); err != nil {
 				return out, storeErr("insert schema", err)
 			}
-			out.created, out.parsed = &rec, cand.parsed
+			out.created, out.parsed, out.cost = &rec, cand.parsed, cand.cost
 		default:
 			return out, storeErr("read schema", err)
 		}

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -236,6 +237,40 @@ func TestRegisterChecksVersionsDroppedFromParsedCache(t *testing.T) {
 	_, err = s.Register(ctx, avroReq("s", avroRecord("R", fieldA, `{"name":"d","type":"int"}`)))
 	wantKind(t, err, registry.ErrIncompatible)
 	for id := 1; id <= 4; id++ {
+		if _, err := s.Parsed(ctx, id, ""); err != nil {
+			t.Errorf("Parsed(%d): %v", id, err)
+		}
+	}
+}
+
+func TestParsedCacheBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const bound = 64 << 10
+	s := newService(t, registry.ServiceConfig{ParsedCacheBytes: bound})
+	// Each schema is estimated at ~30 KB parsed: the bound holds two, not all
+	// ten, though the count bound (10000) would keep every one.
+	fields := make([]string, 0, 10)
+	for i := range cap(fields) {
+		fields = append(fields, fmt.Sprintf(`{"name":"field_%02d","type":"string","doc":"a field"}`, i))
+	}
+	for k := range 10 {
+		mustRegister(t, s, avroReq(fmt.Sprint("s", k), avroRecord(fmt.Sprint("R", k), fields...)))
+	}
+	n, bytes := s.ParsedCacheUsage()
+	if bytes > bound || n >= 10 || n == 0 {
+		t.Errorf("parsed cache holds %d schemas, %d estimated bytes; want 1 to 9 within %d bytes", n, bytes, bound)
+	}
+	// A schema estimated above the whole bound is not cached, and still served.
+	big := make([]string, 0, 200)
+	for i := range cap(big) {
+		big = append(big, fmt.Sprintf(`{"name":"big_%03d","type":"string","doc":"a field of a big record"}`, i))
+	}
+	id := mustRegister(t, s, avroReq("big", avroRecord("Big", big...))).ID
+	if _, bytes := s.ParsedCacheUsage(); bytes > bound {
+		t.Errorf("after a schema larger than the bound: %d estimated bytes, want at most %d", bytes, bound)
+	}
+	for _, id := range []int{1, id} { // evicted and never cached: parsed again
 		if _, err := s.Parsed(ctx, id, ""); err != nil {
 			t.Errorf("Parsed(%d): %v", id, err)
 		}

@@ -10,7 +10,8 @@
 // things are cached in memory: the content of an id (GET /schemas/ids/{id}) and its
 // parsed schema (compatibility checks, payload validation), keyed by (context, id)
 // and evicted when a hard delete removes the content. Parsed schemas are also
-// bounded (ServiceConfig.ParsedCacheSize, least recently used out first).
+// bounded, by count and by estimated bytes (ServiceConfig.ParsedCacheSize and
+// ParsedCacheBytes, least recently used out first).
 //
 // Lock order: Service.writeMu, then cache.mu. cache.mu is never held across a
 // store call.

@@ -23,6 +23,10 @@ const DefaultMaxSchemaBytes = 1 << 20
 // some 50 MB: room for every version of hundreds of busy subjects.
 const DefaultParsedCacheSize = 10000
 
+// DefaultParsedCacheBytes is how many estimated bytes of parsed schemas a
+// Service keeps in memory by default (see ServiceConfig.ParsedCacheBytes).
+const DefaultParsedCacheBytes = 256 << 20
+
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
 	// MaxSchemaBytes bounds the schema text; larger gives ErrSchemaTooLarge (42209).
@@ -39,6 +43,12 @@ type ServiceConfig struct {
 	// exceed the versions a transitive check reads at once. The text of every
 	// schema read by id is cached regardless. Zero: DefaultParsedCacheSize.
 	ParsedCacheSize int
+	// ParsedCacheBytes bounds the same cache by estimated bytes: a parsed schema
+	// weighs tens of times its text (a 1 MiB Protobuf file ~32 MiB), so a count
+	// alone lets a few hundred large schemas exhaust memory. A schema estimated
+	// above the whole bound is parsed on every use, never kept. Zero:
+	// DefaultParsedCacheBytes.
+	ParsedCacheBytes int64
 }
 
 // Service implements the registry's rules over a Store. It is safe for concurrent
@@ -57,8 +67,8 @@ type Service struct {
 }
 
 // New returns a Service over store. It fails when cfg is invalid: a negative
-// MaxSchemaBytes or ParsedCacheSize, an unknown DefaultCompatibility, a nil or
-// duplicate Format.
+// MaxSchemaBytes, ParsedCacheSize or ParsedCacheBytes, an unknown
+// DefaultCompatibility, a nil or duplicate Format.
 func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("registry: nil store")
@@ -75,10 +85,16 @@ func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if cfg.ParsedCacheSize == 0 {
 		cfg.ParsedCacheSize = DefaultParsedCacheSize
 	}
+	if cfg.ParsedCacheBytes < 0 {
+		return nil, fmt.Errorf("registry: ParsedCacheBytes %d is negative", cfg.ParsedCacheBytes)
+	}
+	if cfg.ParsedCacheBytes == 0 {
+		cfg.ParsedCacheBytes = DefaultParsedCacheBytes
+	}
 	if cfg.DefaultCompatibility < compat.Backward || cfg.DefaultCompatibility > compat.None {
 		return nil, fmt.Errorf("registry: unknown default compatibility %v", cfg.DefaultCompatibility)
 	}
-	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize)}
+	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize, cfg.ParsedCacheBytes)}
 	for _, f := range cfg.Formats {
 		if f == nil {
 			return nil, errors.New("registry: nil format")

@@ -26,12 +26,13 @@ func TestNewValidatesConfig(t *testing.T) {
 		store registry.Store
 		cfg   registry.ServiceConfig
 	}{
-		"NilStore":                {nil, registry.ServiceConfig{}},
-		"NegativeMaxBytes":        {st, registry.ServiceConfig{MaxSchemaBytes: -1}},
-		"NegativeParsedCacheSize": {st, registry.ServiceConfig{ParsedCacheSize: -1}},
-		"UnknownLevel":            {st, registry.ServiceConfig{DefaultCompatibility: compat.Level(99)}},
-		"NilFormat":               {st, registry.ServiceConfig{Formats: []compat.Format{nil}}},
-		"DuplicateFormat":         {st, registry.ServiceConfig{Formats: []compat.Format{avro.New(), avro.New()}}},
+		"NilStore":                 {nil, registry.ServiceConfig{}},
+		"NegativeMaxBytes":         {st, registry.ServiceConfig{MaxSchemaBytes: -1}},
+		"NegativeParsedCacheSize":  {st, registry.ServiceConfig{ParsedCacheSize: -1}},
+		"NegativeParsedCacheBytes": {st, registry.ServiceConfig{ParsedCacheBytes: -1}},
+		"UnknownLevel":             {st, registry.ServiceConfig{DefaultCompatibility: compat.Level(99)}},
+		"NilFormat":                {st, registry.ServiceConfig{Formats: []compat.Format{nil}}},
+		"DuplicateFormat":          {st, registry.ServiceConfig{Formats: []compat.Format{avro.New(), avro.New()}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := registry.New(tc.store, tc.cfg); err == nil {

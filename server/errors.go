@@ -76,6 +76,13 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		s.writeErrorBody(c, http.StatusRequestEntityTooLarge, errorBody{ErrorCode: http.StatusRequestEntityTooLarge, Message: "HTTP 413 Request Entity Too Large"})
 		return
 	}
+	var bre *bodyReadError
+	if errors.As(err, &bre) {
+		// A truncated, abandoned or too slow body (see BodyReadDeadline): the
+		// client's doing, answered 400 and logged as a client error, not an ERROR.
+		s.writeErrorBody(c, http.StatusBadRequest, errorBody{ErrorCode: http.StatusBadRequest, Message: bre.Error()})
+		return
+	}
 	s.log.ErrorContext(c.Request.Context(), "internal error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 	s.writeErrorBody(c, http.StatusInternalServerError, errorBody{ErrorCode: 50001, Message: "internal error"})
 }

@@ -30,6 +30,15 @@ const (
 	defaultDB   = "./herald.db"
 	// shutdownGrace bounds how long in-flight requests may finish on shutdown.
 	shutdownGrace = 15 * time.Second
+	// readHeaderTimeout bounds reading a request's headers.
+	readHeaderTimeout = 10 * time.Second
+	// defaultBodyReadTimeout bounds reading a request body (server.BodyReadDeadline):
+	// ample for the largest body at modem speed, far below "never".
+	defaultBodyReadTimeout = time.Minute
+	// defaultIdleTimeout closes keep-alive connections idle this long.
+	defaultIdleTimeout = 2 * time.Minute
+	// defaultMaxConnections caps open connections, below common file limits.
+	defaultMaxConnections = 4096
 )
 
 // Config configures Main. Zero fields take the serve flags' defaults.
@@ -63,6 +72,19 @@ type Config struct {
 	// CORSOrigins are the origins whose web pages may call the API
 	// (server.Config.CORSOrigins). Empty: none.
 	CORSOrigins []string
+	// ParsedCacheBytes bounds the estimated bytes of the parsed schemas the
+	// registry keeps in memory. Zero: the registry default.
+	ParsedCacheBytes int64
+	// BodyReadTimeout bounds reading one request body (requests without a
+	// body, such as event streams and long polls, are not bounded). Zero: one
+	// minute; negative: no bound.
+	BodyReadTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long. Zero: two
+	// minutes; negative: never.
+	IdleTimeout time.Duration
+	// MaxConnections caps the connections open at once; more are answered 503
+	// (error_code 50310) and closed. Zero: 4096; negative: no cap.
+	MaxConnections int
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -100,6 +122,15 @@ func NewMain(cfg Config) *Main {
 	if cfg.catalog == nil {
 		cfg.catalog = &catalogFlags{}
 	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = defaultBodyReadTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = defaultMaxConnections
+	}
 	return &Main{cfg: cfg, log: cfg.Logger, errc: make(chan error, 1)}
 }
 
@@ -121,7 +152,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
 	}
 	m.addCloser(store)
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, Formats: Formats()})
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, Formats: Formats()})
 	if err != nil {
 		return err
 	}
@@ -158,10 +189,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if m.cfg.MaxConnections > 0 {
+		ln = newLimitListener(ln, m.cfg.MaxConnections, m.log)
+	}
 	m.ln = ln
+	// No ReadTimeout or WriteTimeout: either would end event streams and long
+	// polls. Headers have their own timeout, bodies BodyReadDeadline's, and idle
+	// keep-alive connections IdleTimeout.
 	m.srv = &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           server.BodyReadDeadline(srv, m.cfg.BodyReadTimeout),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       max(m.cfg.IdleTimeout, 0),
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
 	// Shutdown waits for every request in flight. Event streams and long polls
@@ -305,6 +343,10 @@ func newServeCmd() *cobra.Command {
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, "origins whose web pages may call the API from a browser (https://app.example.com, or * for any); default: none, no CORS headers are sent")
 	cfg.broker = addBrokerFlags(fs)
 	cfg.catalog = addCatalogFlags(fs)
+	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema weighs 30-50 times its text; least recently used dropped first)")
+	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
+	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err

@@ -58,6 +58,13 @@ type Config struct {
 	MaxGroupEvents int
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
+	// MaxObservations bounds the observed clients kept per topic and role (the
+	// least recently seen are dropped): client names come from request headers,
+	// so without a bound every read could add a row. Zero: 1000.
+	MaxObservations int
+	// ObservationTTL drops observed clients not seen for this long. Zero: 30
+	// days; negative: kept forever.
+	ObservationTTL time.Duration
 }
 
 // Broker is the built-in broker. It is safe for concurrent use.
@@ -78,9 +85,13 @@ type Broker struct {
 	subjects map[string]*subjectCache
 	schemas  map[schemaKey]compat.Schema
 
-	// lineageMu protects pending, the observations not yet saved.
-	lineageMu sync.Mutex
-	pending   map[obsKey]*Observation
+	// lineageMu protects pending (the observations not yet saved), pendingPer
+	// (how many clients pending holds per topic and role) and lastExpire (when
+	// old observations were last dropped).
+	lineageMu  sync.Mutex
+	pending    map[obsKey]*Observation
+	pendingPer map[topicRole]int
+	lastExpire time.Time
 
 	commits       chan *commitReq
 	committerDone chan struct{} // closed when the committer returns
@@ -161,6 +172,12 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxObservations <= 0 {
+		cfg.MaxObservations = 1000
+	}
+	if cfg.ObservationTTL == 0 {
+		cfg.ObservationTTL = 30 * 24 * time.Hour
+	}
 	b := &Broker{
 		cfg:           cfg,
 		log:           cfg.Log,
@@ -171,6 +188,7 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 		subjects:      map[string]*subjectCache{},
 		schemas:       map[schemaKey]compat.Schema{},
 		pending:       map[obsKey]*Observation{},
+		pendingPer:    map[topicRole]int{},
 		commits:       make(chan *commitReq, 4096),
 		committerDone: make(chan struct{}),
 		dedup:         newDedupIndex(),

@@ -68,13 +68,31 @@ type obsKey struct {
 	client string
 }
 
-// observe records activity in memory; it is saved by the background loop.
+// topicRole is what Config.MaxObservations counts per.
+type topicRole struct {
+	topic string
+	role  Role
+}
+
+// expireEvery is how often, at most, observations older than
+// Config.ObservationTTL are dropped.
+const expireEvery = time.Hour
+
+// observe records activity in memory; it is saved by the background loop. A
+// topic and role already holding Config.MaxObservations pending clients takes
+// no new ones until the next flush: the stored rows are capped to that many
+// anyway, so memory between flushes stays bounded too.
 func (b *Broker) observe(topic string, role Role, client string, n int64, at time.Time) {
 	k := obsKey{topic, role, client}
 	b.lineageMu.Lock()
 	defer b.lineageMu.Unlock()
 	o := b.pending[k]
 	if o == nil {
+		tr := topicRole{topic, role}
+		if b.pendingPer[tr] >= b.cfg.MaxObservations {
+			return
+		}
+		b.pendingPer[tr]++
 		b.pending[k] = &Observation{Topic: topic, Role: role, Client: client, FirstSeen: at, LastSeen: at, Count: n}
 		return
 	}
@@ -84,35 +102,61 @@ func (b *Broker) observe(topic string, role Role, client string, n int64, at tim
 	}
 }
 
-// flushLineage saves pending observations. On failure they are kept for the
+// flushLineage saves pending observations, then keeps only the
+// Config.MaxObservations most recently seen clients of each topic and role it
+// saved, and (at most every expireEvery) drops those not seen for
+// Config.ObservationTTL. On failure to save, the observations are kept for the
 // next flush.
 func (b *Broker) flushLineage(ctx context.Context) error {
+	now := b.now().UTC()
 	b.lineageMu.Lock()
-	if len(b.pending) == 0 {
-		b.lineageMu.Unlock()
-		return nil
+	expire := b.cfg.ObservationTTL > 0 && now.Sub(b.lastExpire) >= expireEvery
+	if expire {
+		b.lastExpire = now
 	}
 	batch := make([]Observation, 0, len(b.pending))
+	topics := map[string]bool{}
 	for _, o := range b.pending {
 		batch = append(batch, *o)
+		topics[o.Topic] = true
 	}
 	b.pending = map[obsKey]*Observation{}
+	clear(b.pendingPer)
 	b.lineageMu.Unlock()
-	if err := b.log.SaveObservations(ctx, batch); err != nil {
-		for _, o := range batch {
-			b.observeMerge(o)
+	prune := ObservationPrune{Keep: b.cfg.MaxObservations}
+	if len(batch) > 0 {
+		if err := b.log.SaveObservations(ctx, batch); err != nil {
+			for _, o := range batch {
+				b.observeMerge(o)
+			}
+			return fmt.Errorf("save lineage: %w", err)
 		}
-		return fmt.Errorf("save lineage: %w", err)
+		prune.Topics = make([]string, 0, len(topics))
+		for t := range topics {
+			prune.Topics = append(prune.Topics, t)
+		}
+		sort.Strings(prune.Topics)
+	}
+	if expire {
+		prune.Before = now.Add(-b.cfg.ObservationTTL)
+	}
+	if len(prune.Topics) == 0 && prune.Before.IsZero() {
+		return nil
+	}
+	if _, err := b.log.PruneObservations(ctx, prune); err != nil {
+		return fmt.Errorf("prune lineage: %w", err)
 	}
 	return nil
 }
 
+// observeMerge puts back an observation that failed to save.
 func (b *Broker) observeMerge(o Observation) {
 	k := obsKey{o.Topic, o.Role, o.Client}
 	b.lineageMu.Lock()
 	defer b.lineageMu.Unlock()
 	p := b.pending[k]
 	if p == nil {
+		b.pendingPer[topicRole{o.Topic, o.Role}]++
 		b.pending[k] = &o
 		return
 	}
@@ -132,7 +176,9 @@ func (b *Broker) observeMerge(o Observation) {
 // (Herald-Client, else the group name) or queue receive (Herald-Client; count:
 // events delivered). Observations are kept in memory and saved every
 // Config.LineageFlush, so a crash may lose the last few seconds of counts, never
-// events. Observations of deleted topics are kept as history.
+// events. Observations of deleted topics are kept as history. Each topic keeps
+// at most Config.MaxObservations clients per role, the most recently seen, and
+// clients not seen for Config.ObservationTTL are dropped.
 func (b *Broker) Lineage(ctx context.Context) ([]Observation, error) {
 	if err := b.flushLineage(ctx); err != nil {
 		return nil, err

@@ -64,6 +64,20 @@ type Log interface {
 	SaveObservations(ctx context.Context, obs []Observation) error
 	// Observations returns every stored observation.
 	Observations(ctx context.Context) ([]Observation, error)
+	// PruneObservations drops stored observations as ObservationPrune says and
+	// returns how many it dropped.
+	PruneObservations(ctx context.Context, p ObservationPrune) (int64, error)
+}
+
+// ObservationPrune says which stored observations Log.PruneObservations drops.
+type ObservationPrune struct {
+	// Before, when set, drops every observation last seen before it.
+	Before time.Time
+	// Topics are the topics whose observations are capped to Keep per role.
+	Topics []string
+	// Keep is how many observations per topic and role Topics keep: the most
+	// recently seen. Zero or negative: Topics are not capped.
+	Keep int
 }
 
 // Record is one stored event or queue message.

@@ -88,12 +88,28 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 	}
 }
 
+// MaxAckIDs bounds the ack ids of one Ack or Nack: as many as one receive can
+// lease (MaxReadLimit). The Log applies them in short transactions, so a long
+// list never holds up publishes to other topics.
+const MaxAckIDs = MaxReadLimit
+
+// checkAckIDs refuses a list longer than MaxAckIDs.
+func checkAckIDs(ids []AckID) error {
+	if len(ids) > MaxAckIDs {
+		return fmt.Errorf("%w: %d ack ids: at most %d per request (send the rest in another request)", ErrInvalidRequest, len(ids), MaxAckIDs)
+	}
+	return nil
+}
+
 // Ack deletes acknowledged messages and returns how many it deleted; ack ids
 // that are stale (the lease expired and the message was delivered again) or
 // unknown (already acknowledged) are skipped. Errors: ErrTopicNotFound,
-// ErrWrongKind.
+// ErrWrongKind, ErrInvalidRequest (more than MaxAckIDs ids).
 func (b *Broker) Ack(ctx context.Context, topic string, ids []AckID) (int, error) {
 	if _, err := b.queue(topic); err != nil {
+		return 0, err
+	}
+	if err := checkAckIDs(ids); err != nil {
 		return 0, err
 	}
 	if len(ids) == 0 {
@@ -104,7 +120,8 @@ func (b *Broker) Ack(ctx context.Context, topic string, ids []AckID) (int, error
 
 // Nack gives leased messages back: they become visible again after delay (zero:
 // at once) and returns how many it changed; stale or unknown ids are skipped.
-// Errors: ErrTopicNotFound, ErrWrongKind, ErrInvalidRequest.
+// Errors: ErrTopicNotFound, ErrWrongKind, ErrInvalidRequest (a negative delay,
+// more than MaxAckIDs ids).
 func (b *Broker) Nack(ctx context.Context, topic string, ids []AckID, delay time.Duration) (int, error) {
 	t, err := b.queue(topic)
 	if err != nil {
@@ -112,6 +129,9 @@ func (b *Broker) Nack(ctx context.Context, topic string, ids []AckID, delay time
 	}
 	if delay < 0 {
 		return 0, fmt.Errorf("%w: delay must not be negative", ErrInvalidRequest)
+	}
+	if err := checkAckIDs(ids); err != nil {
+		return 0, err
 	}
 	if len(ids) == 0 {
 		return 0, nil

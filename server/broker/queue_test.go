@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -272,4 +273,51 @@ func TestBrokerAckIDText(t *testing.T) {
 			t.Errorf("ParseAckID(%q) = %v", bad, err)
 		}
 	}
+}
+
+func TestQueueAckListCapped(t *testing.T) {
+	t.Parallel()
+	e := newQueueEnv(t, broker.Topic{})
+	ctx := context.Background()
+	tooMany := make([]broker.AckID, broker.MaxAckIDs+1)
+	for i := range tooMany {
+		tooMany[i] = broker.AckID{Offset: int64(i), Delivery: 1}
+	}
+	for name, call := range map[string]func() (int, error){
+		"AckOverLimitIsErrInvalidRequest":  func() (int, error) { return e.b.Ack(ctx, "q", tooMany) },
+		"NackOverLimitIsErrInvalidRequest": func() (int, error) { return e.b.Nack(ctx, "q", tooMany, 0) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			n, err := call()
+			if !errors.Is(err, broker.ErrInvalidRequest) || n != 0 {
+				t.Fatalf("= %d, %v; want 0, ErrInvalidRequest", n, err)
+			}
+			if want := strconv.Itoa(broker.MaxAckIDs); !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not name the limit %s", err, want)
+			}
+		})
+	}
+	t.Run("AckAtLimitSpanningChunksDeletesEveryMessage", func(t *testing.T) {
+		vals := make([]string, 1234) // more than two of the log's ack chunks
+		for i := range vals {
+			vals[i] = strconv.Itoa(i)
+		}
+		e.publish("q", vals...)
+		recs := e.receive(broker.MaxReadLimit, 0)
+		ids := make([]broker.AckID, 0, broker.MaxAckIDs)
+		for _, r := range recs {
+			ids = append(ids, r.AckID)
+		}
+		for len(ids) < broker.MaxAckIDs { // unknown ids are skipped
+			ids = append(ids, broker.AckID{Offset: int64(len(ids)) + 1<<20, Delivery: 1})
+		}
+		n, err := e.b.Ack(ctx, "q", ids)
+		if err != nil || n != len(vals) {
+			t.Fatalf("Ack = %d, %v; want %d", n, err, len(vals))
+		}
+		info, err := e.b.Topic(ctx, "q")
+		if err != nil || info.Events != 0 {
+			t.Errorf("after ack: %+v, %v; want no events", info.Stats, err)
+		}
+	})
 }

@@ -250,6 +250,7 @@ CREATE TABLE IF NOT EXISTS broker_lineage (
 	count INTEGER NOT NULL,
 	PRIMARY KEY (topic, role, client)
 );
+CREATE INDEX IF NOT EXISTS broker_lineage_last_seen ON broker_lineage(last_seen);
 `
 
 // topicRow is a broker_topics row.
@@ -828,62 +829,120 @@ func inList(seqs []int64) (string, []any) {
 	return strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ","), args
 }
 
-// current selects, of the ack ids, the seqs whose delivery number is current.
-func current(tx *gorm.DB, id int64, ids []broker.AckID) ([]int64, error) {
-	var out []int64
-	seen := map[int64]bool{}
+// ackChunk bounds the ack ids one ack or nack transaction handles: a long list
+// is applied in several short transactions, so publishes to every topic (which
+// need the one writer connection) wait at most one chunk, never the whole list.
+const ackChunk = 500
+
+// ackChunkHook, when set (by tests only), runs after each ack or nack chunk has
+// committed and released the writer.
+var ackChunkHook func()
+
+// ackChunks splits ack ids into chunks of at most ackChunk distinct, in-range
+// offsets, dropping ids that repeat an offset (only one delivery is current).
+func ackChunks(ids []broker.AckID) [][]broker.AckID {
+	seen := make(map[int64]bool, len(ids))
+	var chunks [][]broker.AckID
+	var cur []broker.AckID
 	for _, a := range ids {
 		if a.Offset < 0 || a.Offset >= 1<<seqBits || seen[a.Offset] {
 			continue
 		}
 		seen[a.Offset] = true
-		var n int64
-		if err := tx.Raw("SELECT count(*) FROM broker_queue WHERE seq = ? AND deliveries = ?", seqOf(id, a.Offset), a.Delivery).Row().Scan(&n); err != nil {
-			return nil, err
+		if cur == nil {
+			cur = make([]broker.AckID, 0, min(ackChunk, len(ids)))
 		}
-		if n > 0 {
-			out = append(out, seqOf(id, a.Offset))
+		cur = append(cur, a)
+		if len(cur) == ackChunk {
+			chunks = append(chunks, cur)
+			cur = nil
 		}
 	}
-	return out, nil
+	if cur != nil {
+		chunks = append(chunks, cur)
+	}
+	return chunks
 }
 
-// Ack implements broker.Log.
-func (s *Store) Ack(ctx context.Context, topic string, ids []broker.AckID) (int, error) {
+// current selects, of one chunk of ack ids, the seqs whose delivery number is
+// current, with one query.
+func current(tx *gorm.DB, id int64, ids []broker.AckID) ([]int64, error) {
+	want := make(map[int64]int, len(ids))
+	seqs := make([]int64, len(ids))
+	for i, a := range ids {
+		seqs[i] = seqOf(id, a.Offset)
+		want[seqs[i]] = a.Delivery
+	}
+	in, args := inList(seqs)
+	rows, err := tx.Raw("SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq", args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows)
+	var out []int64
+	for rows.Next() {
+		var seq int64
+		var deliveries int
+		if err := rows.Scan(&seq, &deliveries); err != nil {
+			return nil, err
+		}
+		if want[seq] == deliveries {
+			out = append(out, seq)
+		}
+	}
+	return out, rows.Err()
+}
+
+// eachAckChunk runs apply on the current seqs of each chunk of ids, one
+// transaction per chunk, and returns how many seqs were applied. It stops at
+// the first error or when ctx ends; chunks already committed stay applied (an
+// ack or nack is idempotent, so the client retries the whole list).
+func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.AckID, apply func(tx *gorm.DB, id int64, seqs []int64) error) (int, error) {
 	id, err := s.id(topic)
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		seqs, err := current(tx, id, ids)
-		if err != nil || len(seqs) == 0 {
-			return err
+	total := 0
+	for _, chunk := range ackChunks(ids) {
+		if err := ctx.Err(); err != nil {
+			return total, err
 		}
-		n = len(seqs)
+		var n int
+		err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			seqs, err := current(tx, id, chunk)
+			if err != nil || len(seqs) == 0 {
+				return err
+			}
+			n = len(seqs)
+			return apply(tx, id, seqs)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if ackChunkHook != nil {
+			ackChunkHook()
+		}
+	}
+	return total, nil
+}
+
+// Ack implements broker.Log. Long lists are applied in chunks of ackChunk ids,
+// each in its own transaction.
+func (s *Store) Ack(ctx context.Context, topic string, ids []broker.AckID) (int, error) {
+	return s.eachAckChunk(ctx, topic, ids, func(tx *gorm.DB, id int64, seqs []int64) error {
 		in, args := inList(seqs)
 		return s.removeQueued(tx, id, in, args)
 	})
-	return n, err
 }
 
-// Nack implements broker.Log.
+// Nack implements broker.Log. Long lists are applied in chunks of ackChunk ids,
+// each in its own transaction.
 func (s *Store) Nack(ctx context.Context, topic string, ids []broker.AckID, visibleAt time.Time) (int, error) {
-	id, err := s.id(topic)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		seqs, err := current(tx, id, ids)
-		if err != nil || len(seqs) == 0 {
-			return err
-		}
-		n = len(seqs)
+	return s.eachAckChunk(ctx, topic, ids, func(tx *gorm.DB, _ int64, seqs []int64) error {
 		in, args := inList(seqs)
 		return tx.Exec("UPDATE broker_queue SET visible_at = ? WHERE seq IN ("+in+")", append([]any{visibleAt.UnixNano()}, args...)...).Error
 	})
-	return n, err
 }
 
 // trimChunk bounds the events one retention transaction deletes, so publishes
@@ -1067,4 +1126,37 @@ func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) 
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// PruneObservations implements broker.Log.
+func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune) (int64, error) {
+	var n int64
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if !p.Before.IsZero() {
+			res := tx.Exec("DELETE FROM broker_lineage WHERE last_seen < ?", p.Before.UnixNano())
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		if p.Keep <= 0 {
+			return nil
+		}
+		for _, topic := range p.Topics {
+			res := tx.Exec(`DELETE FROM broker_lineage WHERE rowid IN (
+	SELECT rowid FROM (
+		SELECT rowid, row_number() OVER (PARTITION BY role ORDER BY last_seen DESC, client) AS rn
+		FROM broker_lineage WHERE topic = ?)
+	WHERE rn > ?)`, topic, p.Keep)
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }

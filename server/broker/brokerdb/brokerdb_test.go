@@ -58,3 +58,60 @@ func TestBrokerDBOpen(t *testing.T) {
 		t.Errorf("Read = %+v, %v", recs, err)
 	}
 }
+
+// TestAckLongListLetsOtherTopicsPublish acks a list spanning many chunks and,
+// between two chunks, appends to another topic: the append must complete while
+// the ack is still running, so a long ack never holds the writer for its whole
+// list.
+func TestAckLongListLetsOtherTopicsPublish(t *testing.T) {
+	st, err := brokerdb.Open(filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for _, name := range []string{"q", "other"} {
+		if err := st.PutTopic(ctx, broker.Topic{Name: name, Kind: broker.Queue, ValueSubject: "s", CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 3000
+	if _, err := st.Append(ctx, []broker.Batch{{Topic: "q", Records: make([]broker.Record, n), Queue: true}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Lease(ctx, broker.LeaseRequest{Topic: "q", Max: n, Now: now, Visibility: time.Hour})
+	if err != nil || len(res.Records) != n {
+		t.Fatalf("Lease = %d records, %v", len(res.Records), err)
+	}
+	ids := make([]broker.AckID, n)
+	for i, r := range res.Records {
+		ids[i] = r.AckID
+	}
+	var chunks, chunksAtAppend int
+	appended := false
+	defer brokerdb.SetAckChunkHook(func() {
+		chunks++
+		if appended {
+			return
+		}
+		// The ack's goroutine is here, between two chunks: the writer is free.
+		if _, err := st.Append(ctx, []broker.Batch{{Topic: "other", Records: make([]broker.Record, 1)}}); err != nil {
+			t.Errorf("append to another topic during the ack: %v", err)
+		}
+		appended, chunksAtAppend = true, chunks
+	})()
+	acked, err := st.Ack(ctx, "q", ids)
+	if err != nil || acked != n {
+		t.Fatalf("Ack = %d, %v; want %d", acked, err, n)
+	}
+	if !appended || chunksAtAppend != 1 || chunks < 2 {
+		t.Errorf("append ran after chunk %d of %d (appended %v); want it between the first and the last chunk", chunksAtAppend, chunks, appended)
+	}
+	if s, err := st.Stats(ctx, "other"); err != nil || s.Events != 1 {
+		t.Errorf("other topic: %+v, %v; want 1 event", s, err)
+	}
+	if s, err := st.Stats(ctx, "q"); err != nil || s.Events != 0 {
+		t.Errorf("queue after ack: %+v, %v; want empty", s, err)
+	}
+}
