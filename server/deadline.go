@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// BodyReadDeadline wraps h (the Server) so that reading a request body is
-// bounded by timeout, counted from when the handler starts: a client that
+// withBodyDeadline makes reading r's body bounded by timeout, counted from when
+// the request starts: a client that
 // sends its body a byte at a time cannot hold a connection and a goroutine
 // for ever. Requests without a body (event streams, long-polled reads, every
 // GET) get no deadline at all, and the deadline is lifted as soon as the body
@@ -20,24 +20,21 @@ import (
 // Whatever the timeout, a body that cannot be read to its end (the client
 // stopped sending, closed the connection early, or ran out of time) makes the
 // handler's error a 400, logged as a client error rather than an internal one.
-func BodyReadDeadline(h http.Handler, timeout time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody {
-			h.ServeHTTP(w, r)
-			return
+func withBodyDeadline(w http.ResponseWriter, r *http.Request, timeout time.Duration) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	b := &deadlineBody{body: r.Body}
+	if timeout > 0 {
+		rc := http.NewResponseController(w)
+		// ErrNotSupported (a ResponseWriter without deadlines, such as
+		// httptest's recorder) leaves the body unbounded in time but still
+		// classified.
+		if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
+			b.rc = rc
 		}
-		b := &deadlineBody{body: r.Body}
-		if timeout > 0 {
-			rc := http.NewResponseController(w)
-			// ErrNotSupported (a ResponseWriter without deadlines) leaves the body
-			// unbounded in time but still classified.
-			if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
-				b.rc = rc
-			}
-		}
-		r.Body = b
-		h.ServeHTTP(w, r)
-	})
+	}
+	r.Body = b
 }
 
 // deadlineBody is a request body whose read errors are marked as the client's

@@ -78,7 +78,7 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	}
 	var bre *bodyReadError
 	if errors.As(err, &bre) {
-		// A truncated, abandoned or too slow body (see BodyReadDeadline): the
+		// A truncated, abandoned or too slow body (see withBodyDeadline): the
 		// client's doing, answered 400 and logged as a client error, not an ERROR.
 		s.writeErrorBody(c, http.StatusBadRequest, errorBody{ErrorCode: http.StatusBadRequest, Message: bre.Error()})
 		return

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -58,6 +59,13 @@ type Config struct {
 	// granted and responses carry Access-Control-Allow-Origin. Empty: none, and
 	// no CORS header is ever sent.
 	CORSOrigins []string
+	// BodyReadTimeout bounds reading one request body, counted from the start
+	// of the request, so a client that sends its body a byte at a time cannot
+	// hold a connection for ever. Requests without a body (event streams, long
+	// polls, every GET) are not bounded, and the bound is lifted once the body
+	// is read. Whatever the bound, a body that stops short answers 400, not
+	// 500. Zero or negative: no time bound.
+	BodyReadTimeout time.Duration
 }
 
 // Server is Herald's HTTP handler.
@@ -152,6 +160,7 @@ func (s *Server) Drain() { s.drainStart() }
 // ServeHTTP implements http.Handler. Requests under /contexts/{ctx}/… are first
 // rewritten into their context-qualified form (see rewriteContextPath).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	withBodyDeadline(w, r, s.cfg.BodyReadTimeout)
 	trimTrailingSlash(r)
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
 		if err := rewriteContextPath(r); err != nil {

@@ -32,7 +32,7 @@ const (
 	shutdownGrace = 15 * time.Second
 	// readHeaderTimeout bounds reading a request's headers.
 	readHeaderTimeout = 10 * time.Second
-	// defaultBodyReadTimeout bounds reading a request body (server.BodyReadDeadline):
+	// defaultBodyReadTimeout bounds reading a request body (server.Config.BodyReadTimeout):
 	// ample for the largest body at modem speed, far below "never".
 	defaultBodyReadTimeout = time.Minute
 	// defaultIdleTimeout closes keep-alive connections idle this long.
@@ -181,6 +181,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:               m.cfg.Version,
 		AllowedHosts:          allowedHosts,
 		CORSOrigins:           m.cfg.CORSOrigins,
+		BodyReadTimeout:       m.cfg.BodyReadTimeout,
 	})
 	if err != nil {
 		return err
@@ -194,10 +195,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.ln = ln
 	// No ReadTimeout or WriteTimeout: either would end event streams and long
-	// polls. Headers have their own timeout, bodies BodyReadDeadline's, and idle
+	// polls. Headers have their own timeout, bodies server.Config.BodyReadTimeout's, and idle
 	// keep-alive connections IdleTimeout.
 	m.srv = &http.Server{
-		Handler:           server.BodyReadDeadline(srv, m.cfg.BodyReadTimeout),
+		Handler:           srv,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       max(m.cfg.IdleTimeout, 0),
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
