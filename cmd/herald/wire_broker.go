@@ -34,6 +34,15 @@ type brokerFlags struct {
 	DedupWindow time.Duration
 	// RetentionInterval is how often retention runs. Zero: 1 minute.
 	RetentionInterval time.Duration
+	// MaxObservations caps the observed clients kept per topic and role.
+	// Zero: the broker's default.
+	MaxObservations int
+	// ObservationTTL expires observed clients not seen for this long. Zero:
+	// the broker's default.
+	ObservationTTL time.Duration
+	// SchemaCacheBytes bounds the broker's parsed-schema cache. Zero: the
+	// broker's default.
+	SchemaCacheBytes int64
 }
 
 // addBrokerFlags registers the broker's serve flags on fs.
@@ -45,6 +54,9 @@ func addBrokerFlags(fs *pflag.FlagSet) *brokerFlags {
 	fs.IntVar(&f.MaxEventBytes, "max-event-bytes", 1<<20, "largest event accepted by the broker, in bytes (key, value, id and headers)")
 	fs.DurationVar(&f.DedupWindow, "dedup-window", 2*time.Minute, "how long the broker remembers event ids to drop duplicates")
 	fs.DurationVar(&f.RetentionInterval, "retention-interval", time.Minute, "how often topic retention (maxAge, maxBytes, maxEvents) is enforced")
+	fs.IntVar(&f.MaxObservations, "max-observed-clients", broker.DefaultMaxObservations, "observed producers and consumers kept per topic and role (the least recently seen are dropped)")
+	fs.DurationVar(&f.ObservationTTL, "observed-client-ttl", broker.DefaultObservationTTL, "forget observed producers and consumers not seen for this long")
+	fs.Int64Var(&f.SchemaCacheBytes, "broker-schema-cache-bytes", broker.DefaultSchemaCacheBytes, "estimated memory of the parsed schemas the broker keeps for validation")
 	return f
 }
 
@@ -72,8 +84,8 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 	if f.Off {
 		return nil, nil, nil
 	}
-	if f.MaxEventBytes < 0 || f.DedupWindow < 0 || f.RetentionInterval < 0 {
-		return nil, nil, usageErrorf("--max-event-bytes, --dedup-window and --retention-interval must not be negative")
+	if f.MaxEventBytes < 0 || f.DedupWindow < 0 || f.RetentionInterval < 0 || f.MaxObservations < 0 || f.ObservationTTL < 0 || f.SchemaCacheBytes < 0 {
+		return nil, nil, usageErrorf("--max-event-bytes, --dedup-window, --retention-interval, --max-observed-clients, --observed-client-ttl and --broker-schema-cache-bytes must not be negative")
 	}
 	path := brokerDBPath(f, registryDB)
 	store, err := brokerdb.Open(path, brokerdb.Options{Synchronous: f.Sync})
@@ -87,6 +99,9 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		MaxEventBytes:     f.MaxEventBytes,
 		DedupWindow:       f.DedupWindow,
 		RetentionInterval: f.RetentionInterval,
+		MaxObservations:   f.MaxObservations,
+		ObservationTTL:    f.ObservationTTL,
+		SchemaCacheBytes:  f.SchemaCacheBytes,
 	})
 	if err != nil {
 		_ = store.Close() // error path: the broker error is the one to report

@@ -29,7 +29,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/heraldhq/herald/compat"
 )
 
 // Config configures a Broker. Zero values are documented per field.
@@ -56,6 +55,10 @@ type Config struct {
 	LineageFlush time.Duration
 	// MaxGroupEvents bounds the events of one group commit. Zero: 20000.
 	MaxGroupEvents int
+	// SchemaCacheBytes bounds the estimated memory of the parsed schemas the
+	// broker keeps for validation. Zero: DefaultSchemaCacheBytes (128 MiB);
+	// negative: no bound.
+	SchemaCacheBytes int64
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
 	// MaxObservations bounds the observed clients kept per topic and role (the
@@ -66,6 +69,12 @@ type Config struct {
 	// days; negative: kept forever.
 	ObservationTTL time.Duration
 }
+
+// Defaults of Config.MaxObservations and Config.ObservationTTL.
+const (
+	DefaultMaxObservations = 1000
+	DefaultObservationTTL  = 30 * 24 * time.Hour
+)
 
 // Broker is the built-in broker. It is safe for concurrent use.
 type Broker struct {
@@ -80,10 +89,13 @@ type Broker struct {
 	topics map[string]*topicState
 	closed bool
 
-	// schemaMu protects subjects and schemas, the validation caches.
-	schemaMu sync.Mutex
-	subjects map[string]*subjectCache
-	schemas  map[schemaKey]compat.Schema
+	// schemaMu protects subjects, schemas and schemaBytes, the validation
+	// caches. schemas is bounded by Config.SchemaCacheBytes of estimated size
+	// (schemaBytes is the sum).
+	schemaMu    sync.Mutex
+	subjects    map[string]*subjectCache
+	schemas     map[schemaKey]cachedSchema
+	schemaBytes int64
 
 	// lineageMu protects pending (the observations not yet saved), pendingPer
 	// (how many clients pending holds per topic and role) and lastExpire (when
@@ -166,6 +178,9 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.LineageFlush <= 0 {
 		cfg.LineageFlush = 5 * time.Second
 	}
+	if cfg.SchemaCacheBytes == 0 {
+		cfg.SchemaCacheBytes = DefaultSchemaCacheBytes
+	}
 	if cfg.MaxGroupEvents <= 0 {
 		cfg.MaxGroupEvents = 20000
 	}
@@ -173,10 +188,10 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.MaxObservations <= 0 {
-		cfg.MaxObservations = 1000
+		cfg.MaxObservations = DefaultMaxObservations
 	}
 	if cfg.ObservationTTL == 0 {
-		cfg.ObservationTTL = 30 * 24 * time.Hour
+		cfg.ObservationTTL = DefaultObservationTTL
 	}
 	b := &Broker{
 		cfg:           cfg,
@@ -186,7 +201,7 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 		now:           cfg.Now,
 		topics:        map[string]*topicState{},
 		subjects:      map[string]*subjectCache{},
-		schemas:       map[schemaKey]compat.Schema{},
+		schemas:       map[schemaKey]cachedSchema{},
 		pending:       map[obsKey]*Observation{},
 		pendingPer:    map[topicRole]int{},
 		commits:       make(chan *commitReq, 4096),

@@ -44,6 +44,9 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 	if req.Visibility < 0 {
 		return nil, fmt.Errorf("%w: visibility must not be negative", ErrInvalidRequest)
 	}
+	if req.Visibility > MaxVisibility {
+		return nil, fmt.Errorf("%w: visibility %s is over the limit: at most %s", ErrInvalidRequest, req.Visibility, MaxVisibility)
+	}
 	var deadline time.Time
 	if req.Wait > 0 {
 		deadline = time.Now().Add(req.Wait)
@@ -56,6 +59,8 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 		if vis == 0 {
 			vis = DefaultVisibility
 		}
+		// A topic stored before MaxVisibility existed may hold a longer one.
+		vis = min(vis, MaxVisibility)
 		changed := t.changed()
 		lr := LeaseRequest{Topic: t.Name, Max: max, Now: b.now().UTC(), Visibility: vis}
 		if t.MaxDeliveries > 0 && t.DeadLetterTopic != "" {

@@ -321,3 +321,18 @@ func TestQueueAckListCapped(t *testing.T) {
 		}
 	})
 }
+
+// TestReceiveVisibilityOverMaxRefused: a receive called on the broker directly
+// (not only over HTTP) cannot lease past MaxVisibility.
+func TestReceiveVisibilityOverMaxRefused(t *testing.T) {
+	t.Parallel()
+	e := newQueueEnv(t, broker.Topic{})
+	e.publish("q", "0")
+	_, err := e.b.Receive(context.Background(), broker.ReceiveRequest{Topic: "q", Max: 1, Visibility: broker.MaxVisibility + time.Second})
+	if !errors.Is(err, broker.ErrInvalidRequest) || !strings.Contains(err.Error(), "at most 12h0m0s") {
+		t.Fatalf("Receive over MaxVisibility = %v, want ErrInvalidRequest naming the limit", err)
+	}
+	if recs := e.receive(1, broker.MaxVisibility); len(recs) != 1 {
+		t.Fatalf("Receive at MaxVisibility leased %d messages, want 1 (the refused one leased nothing)", len(recs))
+	}
+}

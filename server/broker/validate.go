@@ -77,23 +77,62 @@ func (b *Broker) versions(ctx context.Context, subject string, fresh bool) ([]Sc
 	return vs, nil
 }
 
-// schema returns the parsed schema of id, compiled once and cached.
+// DefaultSchemaCacheBytes is the default of Config.SchemaCacheBytes.
+const DefaultSchemaCacheBytes = 128 << 20
+
+// schemaCostPerByte estimates the memory of a parsed schema from its canonical
+// text: parsed forms measure 25 to 50 bytes per byte of text (the registry's
+// parsed cache estimates the same way).
+const schemaCostPerByte = 50
+
+// cachedSchema is a parsed schema and its estimated size.
+type cachedSchema struct {
+	schema compat.Schema
+	cost   int64
+}
+
+// schema returns the parsed schema of id, compiled once and cached within
+// Config.SchemaCacheBytes: ids are immutable, so a cached schema is never stale,
+// and an evicted one is fetched again (from the registry's own cache).
 func (b *Broker) schema(ctx context.Context, subject string, id int) (compat.Schema, error) {
 	k := schemaKey{contextOf(subject), id}
 	b.schemaMu.Lock()
-	s := b.schemas[k]
+	c, ok := b.schemas[k]
 	b.schemaMu.Unlock()
-	if s != nil {
-		return s, nil
+	if ok {
+		return c.schema, nil
 	}
 	s, err := b.val.Schema(ctx, subject, id)
 	if err != nil {
 		return nil, err
 	}
-	b.schemaMu.Lock()
-	b.schemas[k] = s
-	b.schemaMu.Unlock()
+	b.cacheSchema(k, s)
 	return s, nil
+}
+
+// cacheSchema keeps s unless it alone is over the bound, evicting other entries
+// (in map order, which is as good as any for immutable entries) until the
+// estimated total fits.
+func (b *Broker) cacheSchema(k schemaKey, s compat.Schema) {
+	limit := b.cfg.SchemaCacheBytes
+	cost := int64(1024 + schemaCostPerByte*len(s.Canonical()))
+	if limit > 0 && cost > limit {
+		return
+	}
+	b.schemaMu.Lock()
+	defer b.schemaMu.Unlock()
+	if _, ok := b.schemas[k]; ok {
+		return
+	}
+	for ek, e := range b.schemas {
+		if limit <= 0 || b.schemaBytes+cost <= limit {
+			break
+		}
+		delete(b.schemas, ek)
+		b.schemaBytes -= e.cost
+	}
+	b.schemas[k] = cachedSchema{schema: s, cost: cost}
+	b.schemaBytes += cost
 }
 
 // ErrBadWireFormat is wrapped by ParseWire's errors.
