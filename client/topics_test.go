@@ -17,11 +17,35 @@ import (
 	"github.com/heraldhq/herald/compat"
 )
 
+// ordersEnv is an env with orderJSON registered as orders-value and topics
+// created, in order, from name and configuration pairs.
+func ordersEnv(t testing.TB, topics ...[2]string) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
+	for _, tp := range topics {
+		e.putTopic(t, tp[0], tp[1])
+	}
+	return e
+}
+
+// twoOrders is a publish envelope of two valid orders.
+const twoOrders = `{"events":[{"value":{"id":"o1","amount":1}},{"value":{"id":"o2","amount":2}}]}`
+
+// publish sends a raw envelope and fails the test on error.
+func (e *env) publish(t testing.TB, topic, envelope string) client.PublishResult {
+	t.Helper()
+	res, err := e.c.PublishRaw(context.Background(), topic, "application/json", []byte(envelope))
+	if err != nil {
+		t.Fatalf("publish to %s: %v", topic, err)
+	}
+	return res
+}
+
 func TestTopicAdmin(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := ordersEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
 	cfg := client.TopicConfig{ValueSubject: "orders-value", Retention: &client.Retention{MaxAge: "7d", MaxEvents: 10}}
 	got, err := e.c.PutTopic(ctx, "orders", cfg)
 	if err != nil {
@@ -63,16 +87,9 @@ func TestTopicAdmin(t *testing.T) {
 
 func TestPublishRawResults(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "dead", `{"valueSubject":"orders-value"}`)
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value","onInvalid":"deadletter","deadLetterTopic":"dead"}`)
-	body := `{"events":[{"id":"a","value":{"id":"o1","amount":1}},{"id":"a","value":{"id":"o1","amount":1}},{"value":{"id":"o2"}}]}`
-	res, err := e.c.PublishRaw(ctx, "orders", "application/json", []byte(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := ordersEnv(t, [2]string{"dead", `{"valueSubject":"orders-value"}`},
+		[2]string{"orders", `{"valueSubject":"orders-value","onInvalid":"deadletter","deadLetterTopic":"dead"}`})
+	res := e.publish(t, "orders", `{"events":[{"id":"a","value":{"id":"o1","amount":1}},{"id":"a","value":{"id":"o1","amount":1}},{"value":{"id":"o2"}}]}`)
 	if res.Stored != 1 || res.Duplicates != 1 || res.DeadLettered != 1 || len(res.Results) != 3 {
 		t.Fatalf("PublishRaw = %+v, want 1 stored, 1 duplicate, 1 dead-lettered", res)
 	}
@@ -85,7 +102,7 @@ func TestPublishRawResults(t *testing.T) {
 	if r := res.Results[2]; r.Offset != -1 || r.DeadLetter == nil || r.DeadLetter.Topic != "dead" || len(r.DeadLetter.Problems) == 0 {
 		t.Errorf("result 2 = %+v, want dead-lettered to dead with its problems", r)
 	}
-	_, err = e.c.PublishRaw(ctx, "orders", "application/json", []byte(`{"events":[{"value":`))
+	_, err := e.c.PublishRaw(context.Background(), "orders", "application/json", []byte(`{"events":[{"value":`))
 	if ae := apiErr(err); ae == nil || ae.Status != http.StatusBadRequest || ae.Code != 40001 {
 		t.Errorf("PublishRaw of a truncated body: %v, want 400 40001", err)
 	}
@@ -93,16 +110,10 @@ func TestPublishRawResults(t *testing.T) {
 
 func TestReadAndReceiveKeepRawJSON(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := ordersEnv(t, [2]string{"orders", `{"valueSubject":"orders-value"}`}, [2]string{"jobs", `{"kind":"queue","valueSubject":"orders-value"}`})
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	e.putTopic(t, "jobs", `{"kind":"queue","valueSubject":"orders-value"}`)
-	for _, topic := range []string{"orders", "jobs"} {
-		if _, err := e.c.PublishRaw(ctx, topic, "application/json", []byte(`{"events":[{"value":{"id":"o1","amount":1}},{"value":{"id":"o2","amount":2}}]}`)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.publish(t, "orders", twoOrders)
+	e.publish(t, "jobs", twoOrders)
 	page, err := e.c.Read(ctx, "orders", client.ReadRequest{From: "1", Raw: true})
 	if err != nil || len(page.Messages) != 1 || page.NextOffset != 2 {
 		t.Fatalf("Read from 1 = %+v, %v; want one event, next offset 2", page, err)
@@ -135,13 +146,9 @@ func TestReadAndReceiveKeepRawJSON(t *testing.T) {
 
 func TestCommitOffsets(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := ordersEnv(t, [2]string{"orders", `{"valueSubject":"orders-value"}`})
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	if _, err := e.c.PublishRaw(ctx, "orders", "application/json", []byte(`{"events":[{"value":{"id":"o1","amount":1}},{"value":{"id":"o2","amount":2}}]}`)); err != nil {
-		t.Fatal(err)
-	}
+	e.publish(t, "orders", twoOrders)
 	if err := e.c.CommitOffsets(ctx, "g", client.Offset{Topic: "orders", Offset: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -156,9 +163,8 @@ func TestCommitOffsets(t *testing.T) {
 
 func TestDo(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := ordersEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
 	put := client.Request{Method: http.MethodPut, Path: "/v1/topics/" + url.PathEscape("a.b"), Body: []byte(`{"valueSubject":"orders-value"}`)}
 	var answer json.RawMessage
 	if err := e.c.Do(ctx, put, &answer); err != nil {

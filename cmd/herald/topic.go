@@ -210,39 +210,34 @@ func newTopicListCommand() *cobra.Command {
 }
 
 func newTopicShowCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "show TOPIC",
-		Short: "Show a topic: configuration, counts, offsets, producers and consumers seen",
-		Args:  cobra.ExactArgs(1),
-	}
-	cf := addClientFlags(cmd.Flags())
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.newClient(cmd)
-		if err != nil {
-			return err
-		}
-		return printRaw(cmd, c, client.Request{Path: topicPath(args[0])})
-	}
-	return cmd
+	return newTopicNameCommand("show TOPIC", "Show a topic: configuration, counts, offsets, producers and consumers seen",
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			return printRaw(cmd, c, client.Request{Path: topicPath(name)})
+		})
 }
 
 func newTopicDeleteCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "delete TOPIC",
-		Short: "Delete a topic and every event it holds",
-		Args:  cobra.ExactArgs(1),
-	}
+	return newTopicNameCommand("delete TOPIC", "Delete a topic and every event it holds",
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			if err := c.DeleteTopic(cmd.Context(), name); err != nil {
+				return brokerFailure(err)
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "deleted topic %s\n", name)
+			return err
+		})
+}
+
+// newTopicNameCommand builds a topic command whose one argument is a topic
+// name and whose flags are the client flags.
+func newTopicNameCommand(use, short string, run func(cmd *cobra.Command, c *client.Client, name string) error) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1)}
 	cf := addClientFlags(cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := cf.newClient(cmd)
 		if err != nil {
 			return err
 		}
-		if err := c.DeleteTopic(cmd.Context(), args[0]); err != nil {
-			return brokerFailure(err)
-		}
-		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted topic %s\n", args[0])
-		return err
+		return run(cmd, c, args[0])
 	}
 	return cmd
 }
