@@ -22,6 +22,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -121,11 +122,53 @@ type request struct {
 	method string
 	path   string // already escaped
 	query  url.Values
-	body   any  // marshalled as JSON when not nil
-	native bool // a /v1 endpoint: application/json rather than the registry type
+	body   any    // marshalled as JSON when not nil
+	raw    []byte // sent as it is when not nil (body is then unused)
+	native bool   // a /v1 endpoint: application/json rather than the registry type
 	wait   time.Duration
-	// contentType overrides the body's media type.
-	contentType string
+	// contentType overrides the body's media type, and accept the Accept header.
+	contentType, accept string
+}
+
+// Request is a request for Do: one the typed methods do not cover.
+type Request struct {
+	// Method is the HTTP method. Empty is GET.
+	Method string
+	// Path is the path below the base URL, escaped, starting with a slash:
+	// "/v1/topics/" + url.PathEscape(name).
+	Path string
+	// Query is the query string. Nil is none.
+	Query url.Values
+	// Body is sent as it is. Nil sends no body.
+	Body []byte
+	// ContentType is Body's media type. Empty is application/json.
+	ContentType string
+	// Accept is the media type asked for. Empty is application/json.
+	Accept string
+	// Wait is how long the server may hold the request before answering (a
+	// long poll's wait): the Timeout is extended by it.
+	Wait time.Duration
+}
+
+// Do sends a request with the client's headers, credentials and Timeout, for
+// the endpoints and uses the typed methods do not cover (as franz-go's
+// sr.Client.Do does). A status outside 2xx is an *APIError. A 2xx answer is
+// decoded as JSON into out, unless out is nil (the answer is discarded) or a
+// *[]byte, which gets the body as it is, whatever its media type. A
+// *json.RawMessage gets the JSON answer byte for byte, to print or forward.
+func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	if !strings.HasPrefix(r.Path, "/") {
+		return fmt.Errorf("client: Do: path %q must start with a slash", r.Path)
+	}
+	if r.Wait < 0 {
+		return fmt.Errorf("client: Do %s: Wait must not be negative", r.Path)
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	return c.do(ctx, request{method: method, path: r.Path, query: r.Query, raw: r.Body, native: true,
+		wait: r.Wait, contentType: r.ContentType, accept: r.Accept}, out)
 }
 
 // do sends r and decodes a 2xx JSON answer into out (when not nil). Any other
@@ -150,13 +193,17 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if r.native {
 		media = mediaJSON
 	}
-	var body io.Reader
-	if r.body != nil {
+	raw := r.raw
+	if raw == nil && r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", r.method, r.path, err)
 		}
-		body = bytes.NewReader(b)
+		raw = b
+	}
+	var body io.Reader
+	if raw != nil {
+		body = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
 	if err != nil {
@@ -164,14 +211,10 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	// Every POST and PUT names its type, with or without a body: Herald
 	// refuses one that does not, as a web page could forge it.
-	if r.body != nil || r.method == http.MethodPost || r.method == http.MethodPut {
-		ct := media
-		if r.contentType != "" {
-			ct = r.contentType
-		}
-		req.Header.Set("Content-Type", ct)
+	if raw != nil || r.method == http.MethodPost || r.method == http.MethodPut {
+		req.Header.Set("Content-Type", cmp.Or(r.contentType, media))
 	}
-	req.Header.Set("Accept", media)
+	req.Header.Set("Accept", cmp.Or(r.accept, media))
 	for k, vs := range c.cfg.header {
 		for _, v := range vs {
 			req.Header.Add(k, v)
@@ -190,6 +233,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return readAPIError(resp, r.method, r.path)
+	}
+	if b, ok := out.(*[]byte); ok {
+		if *b, err = io.ReadAll(resp.Body); err != nil {
+			return fmt.Errorf("%s %s: reading the answer: %w", r.method, r.path, err)
+		}
+		return nil
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, resp.Body)

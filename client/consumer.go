@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -36,6 +35,9 @@ type Message struct {
 	AckID string
 	// Deliveries counts how many times a queue message was delivered.
 	Deliveries int
+	// Raw is the event as the broker answered it (JSON), to print or forward
+	// as it is. Only Read and Receive with their Raw field set fill it.
+	Raw json.RawMessage
 }
 
 // eventJSON is one event as the broker answers reads and receives.
@@ -52,12 +54,54 @@ type eventJSON struct {
 	KeySchemaID int               `json:"keySchemaId"`
 	AckID       string            `json:"ackId"`
 	Deliveries  int               `json:"deliveries"`
+	// raw is the event's JSON as the broker sent it.
+	raw json.RawMessage
+}
+
+// eventList is the events of a page. Set raw before decoding to keep each
+// event's JSON for Message.Raw: the events are then decoded one by one, which
+// costs about seven allocations an event more, so only callers that ask pay.
+type eventList struct {
+	raw bool
+	evs []eventJSON
+}
+
+// UnmarshalJSON decodes the events, keeping their JSON when l.raw is set.
+func (l *eventList) UnmarshalJSON(b []byte) error {
+	if !l.raw {
+		return json.Unmarshal(b, &l.evs)
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	l.evs = make([]eventJSON, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &l.evs[i]); err != nil {
+			return fmt.Errorf("event %d: %w", i, err)
+		}
+		l.evs[i].raw = raw
+	}
+	return nil
+}
+
+// messages converts the events of a page of topic.
+func (l *eventList) messages(topic string) ([]Message, error) {
+	msgs := make([]Message, len(l.evs))
+	for i := range l.evs {
+		m, err := l.evs[i].message(topic)
+		if err != nil {
+			return nil, err
+		}
+		msgs[i] = m
+	}
+	return msgs, nil
 }
 
 // message converts an event of topic.
 func (e *eventJSON) message(topic string) (Message, error) {
 	m := Message{Topic: topic, Offset: e.Offset, Time: e.Time, ID: e.ID, Headers: e.Headers,
-		SchemaID: e.SchemaID, KeySchemaID: e.KeySchemaID, AckID: e.AckID, Deliveries: e.Deliveries}
+		SchemaID: e.SchemaID, KeySchemaID: e.KeySchemaID, AckID: e.AckID, Deliveries: e.Deliveries, Raw: e.raw}
 	var err error
 	switch {
 	case e.ValueBase64 != "":
@@ -171,75 +215,28 @@ func (cs *Consumer) Poll(ctx context.Context) ([]Message, error) {
 	if cs.topic.Kind == KindQueue {
 		return cs.receive(ctx)
 	}
-	q := url.Values{}
-	if cs.cfg.group != "" {
-		q.Set("group", cs.cfg.group)
-	}
+	r := ReadRequest{Group: cs.cfg.group, Limit: cs.cfg.max, Wait: cs.cfg.wait}
 	cs.mu.Lock()
 	switch {
 	case cs.havePos:
-		q.Set("from", strconv.FormatInt(cs.next, 10))
+		r.From = strconv.FormatInt(cs.next, 10)
 	case cs.cfg.from != "":
-		q.Set("from", cs.cfg.from)
+		r.From = cs.cfg.from
 	}
 	cs.mu.Unlock()
-	cs.setCommon(q, "limit")
-	var out struct {
-		Events     []eventJSON `json:"events"`
-		NextOffset int64       `json:"nextOffset"`
-	}
-	r := request{method: "GET", path: topicPath(cs.topic.Name) + "/events", query: q, native: true, wait: cs.cfg.wait}
-	if err := cs.c.do(ctx, r, &out); err != nil {
-		return nil, fmt.Errorf("poll %s: %w", cs.topic.Name, err)
-	}
-	msgs, err := cs.messages(out.Events)
+	page, err := cs.c.Read(ctx, cs.topic.Name, r)
 	if err != nil {
 		return nil, err
 	}
 	cs.mu.Lock()
-	cs.next, cs.havePos = out.NextOffset, true
+	cs.next, cs.havePos = page.NextOffset, true
 	cs.mu.Unlock()
-	return msgs, nil
-}
-
-// setCommon sets the count (named countParam) and wait parameters.
-func (cs *Consumer) setCommon(q url.Values, countParam string) {
-	if cs.cfg.max > 0 {
-		q.Set(countParam, strconv.Itoa(cs.cfg.max))
-	}
-	if cs.cfg.wait > 0 {
-		q.Set("wait", cs.cfg.wait.String())
-	}
-}
-
-// messages converts a page of events.
-func (cs *Consumer) messages(evs []eventJSON) ([]Message, error) {
-	msgs := make([]Message, len(evs))
-	for i := range evs {
-		m, err := evs[i].message(cs.topic.Name)
-		if err != nil {
-			return nil, fmt.Errorf("poll %s: %w", cs.topic.Name, err)
-		}
-		msgs[i] = m
-	}
-	return msgs, nil
+	return page.Messages, nil
 }
 
 // receive leases messages of a queue.
 func (cs *Consumer) receive(ctx context.Context) ([]Message, error) {
-	q := url.Values{}
-	cs.setCommon(q, "max")
-	if cs.cfg.visibility > 0 {
-		q.Set("visibility", cs.cfg.visibility.String())
-	}
-	var out struct {
-		Messages []eventJSON `json:"messages"`
-	}
-	r := request{method: "POST", path: topicPath(cs.topic.Name) + "/receive", query: q, native: true, wait: cs.cfg.wait}
-	if err := cs.c.do(ctx, r, &out); err != nil {
-		return nil, fmt.Errorf("receive from %s: %w", cs.topic.Name, err)
-	}
-	return cs.messages(out.Messages)
+	return cs.c.Receive(ctx, cs.topic.Name, ReceiveRequest{Max: cs.cfg.max, Wait: cs.cfg.wait, Visibility: cs.cfg.visibility})
 }
 
 // Position returns the offset the next Poll of a stream reads from, and false
@@ -272,15 +269,7 @@ func (cs *Consumer) CommitOffset(ctx context.Context, offset int64) error {
 	if err := cs.needGroup(); err != nil {
 		return err
 	}
-	type offsetJSON struct {
-		Topic  string `json:"topic"`
-		Offset int64  `json:"offset"`
-	}
-	body := struct {
-		Offsets []offsetJSON `json:"offsets"`
-	}{[]offsetJSON{{cs.topic.Name, offset}}}
-	r := request{method: "POST", path: "/v1/groups/" + url.PathEscape(cs.cfg.group) + "/offsets", body: body, native: true}
-	if err := cs.c.do(ctx, r, nil); err != nil {
+	if err := cs.c.CommitOffsets(ctx, cs.cfg.group, Offset{Topic: cs.topic.Name, Offset: offset}); err != nil {
 		return fmt.Errorf("commit %s offset %d for group %s: %w", cs.topic.Name, offset, cs.cfg.group, err)
 	}
 	return nil
@@ -319,26 +308,12 @@ func (cs *Consumer) settle(ctx context.Context, op string, delay time.Duration, 
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	body := struct {
-		AckIDs []string `json:"ackIds"`
-		Delay  string   `json:"delay,omitempty"`
-	}{AckIDs: make([]string, len(msgs))}
+	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		if m.AckID == "" {
 			return 0, fmt.Errorf("%s: message %d (offset %d) has no ack id: it was not leased by Poll", op, i, m.Offset)
 		}
-		body.AckIDs[i] = m.AckID
+		ids[i] = m.AckID
 	}
-	if delay > 0 {
-		body.Delay = delay.String()
-	}
-	var out struct {
-		Acked  int `json:"acked"`
-		Nacked int `json:"nacked"`
-	}
-	r := request{method: "POST", path: topicPath(cs.topic.Name) + "/" + op, body: body, native: true}
-	if err := cs.c.do(ctx, r, &out); err != nil {
-		return 0, fmt.Errorf("%s on %s: %w", op, cs.topic.Name, err)
-	}
-	return out.Acked + out.Nacked, nil
+	return cs.c.settle(ctx, cs.topic.Name, op, delay, ids)
 }

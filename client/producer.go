@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -13,48 +12,6 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 )
-
-// Topic is a topic of Herald's broker, as GET /v1/topics/{topic} describes it.
-type Topic struct {
-	Name string `json:"name"`
-	// Kind is "stream" or "queue".
-	Kind string `json:"kind"`
-	// ValueSubject is the registry subject event values are validated against;
-	// KeySubject, when set, validates keys.
-	ValueSubject string `json:"valueSubject"`
-	KeySubject   string `json:"keySubject,omitempty"`
-	// Encoding is "json", "binary" (the Confluent wire format) or "cloudevents".
-	Encoding string `json:"encoding"`
-	// FirstVersion and LastVersion bound the value subject's versions events may
-	// be written with; zero is open.
-	FirstVersion int `json:"firstVersion,omitempty"`
-	LastVersion  int `json:"lastVersion,omitempty"`
-	// NextOffset is the offset the next event published will get.
-	NextOffset int64 `json:"nextOffset"`
-}
-
-// Topic kinds and encodings.
-const (
-	KindStream          = "stream"
-	KindQueue           = "queue"
-	EncodingJSON        = "json"
-	EncodingBinary      = "binary"
-	EncodingCloudEvents = "cloudevents"
-)
-
-// topicPath is "/v1/topics/{topic}" with the topic escaped.
-func topicPath(topic string) string {
-	return "/v1/topics/" + url.PathEscape(topic)
-}
-
-// Topic describes a topic of the broker (GET /v1/topics/{topic}).
-func (c *Client) Topic(ctx context.Context, name string) (Topic, error) {
-	var out Topic
-	if err := c.do(ctx, request{method: "GET", path: topicPath(name), native: true}, &out); err != nil {
-		return Topic{}, fmt.Errorf("topic %s: %w", name, err)
-	}
-	return out, nil
-}
 
 // Event is one event to publish.
 type Event struct {
@@ -294,14 +251,6 @@ type envelopeEvent struct {
 	Headers map[string]string `json:"headers,omitempty"`
 }
 
-// publishAnswer is the broker's answer to a publish.
-type publishAnswer struct {
-	Results []struct {
-		Offset     *int64          `json:"offset"`
-		DeadLetter json.RawMessage `json:"deadLetter"`
-	} `json:"results"`
-}
-
 // Publish validates the events and publishes them as one atomic batch. It
 // returns each event's offset, in order; an event the topic dead-lettered has
 // offset -1, and a duplicate (same ID within the broker's window) the first
@@ -348,7 +297,7 @@ func (p *Producer) Publish(ctx context.Context, events ...Event) ([]int64, error
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	r := request{method: "POST", path: topicPath(p.topic.Name) + "/events", native: true}
+	var r request
 	if p.topic.Encoding == EncodingCloudEvents {
 		r.body, r.contentType = body, "application/cloudevents-batch+json"
 	} else {
@@ -356,15 +305,15 @@ func (p *Producer) Publish(ctx context.Context, events ...Event) ([]int64, error
 			Events []any `json:"events"`
 		}{body}
 	}
-	var ans publishAnswer
-	if err := p.c.do(ctx, r, &ans); err != nil {
-		return nil, fmt.Errorf("publish to %s: %w", p.topic.Name, err)
+	ans, err := p.c.publish(ctx, p.topic.Name, r)
+	if err != nil {
+		return nil, err
 	}
 	offs := make([]int64, len(events))
 	for i := range offs {
 		offs[i] = -1
-		if i < len(ans.Results) && ans.Results[i].Offset != nil {
-			offs[i] = *ans.Results[i].Offset
+		if i < len(ans.Results) {
+			offs[i] = ans.Results[i].Offset
 		}
 	}
 	return offs, nil

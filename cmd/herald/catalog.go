@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/client"
 )
 
 // newCatalogCommand returns `herald catalog`: apply, export and import the
@@ -35,8 +35,14 @@ func newCatalogCommand() *cobra.Command {
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return applyEnv(cmd.Flags())
 	}
-	client := func() *catalogClient {
-		return &catalogClient{base: strings.TrimRight(serverURL, "/"), http: &http.Client{Timeout: 2 * time.Minute}}
+	// do sends one request to the server; the catalog commands send no client
+	// name and allow a large catalog two minutes.
+	do := func(cmd *cobra.Command, r client.Request, out any) error {
+		c, err := client.New(serverURL, client.Timeout(catalogTimeout))
+		if err != nil {
+			return usageErrorf("--server %q: want a URL such as %s", serverURL, defaultServer)
+		}
+		return catalogFailure(c.Do(cmd.Context(), r, out), serverURL)
 	}
 
 	apply := &cobra.Command{
@@ -48,9 +54,12 @@ func newCatalogCommand() *cobra.Command {
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
-			body, _ := json.Marshal(map[string]any{"files": files})
+			body, err := json.Marshal(map[string]any{"files": files})
+			if err != nil {
+				return err
+			}
 			var res catalog.ApplyResult
-			if err := client().do(cmd.Context(), http.MethodPut, "/v1/catalog", "application/json", body, &res); err != nil {
+			if err := do(cmd, client.Request{Method: http.MethodPut, Path: "/v1/catalog", Body: body}, &res); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -77,15 +86,17 @@ func newCatalogCommand() *cobra.Command {
 		Short: "Print the server's catalog (YAML, or JSON with --format json)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var buf bytes.Buffer
-			if err := client().raw(cmd.Context(), http.MethodGet, "/v1/catalog?format="+format, &buf); err != nil {
+			// Any media type: the format parameter chooses.
+			var doc []byte
+			r := client.Request{Path: "/v1/catalog", Query: url.Values{"format": {format}}, Accept: "*/*"}
+			if err := do(cmd, r, &doc); err != nil {
 				return err
 			}
 			if output == "" || output == "-" {
-				_, err := cmd.OutOrStdout().Write(buf.Bytes())
+				_, err := cmd.OutOrStdout().Write(doc)
 				return err
 			}
-			return os.WriteFile(output, buf.Bytes(), 0o644)
+			return os.WriteFile(output, doc, 0o644)
 		},
 	}
 	export.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
@@ -104,7 +115,8 @@ func newCatalogCommand() *cobra.Command {
 				return usageErrorf("%v", err)
 			}
 			var res catalog.ImportResult
-			if err := client().do(cmd.Context(), http.MethodPost, "/v1/catalog/import/asyncapi", "application/yaml", b, &res); err != nil {
+			r := client.Request{Method: http.MethodPost, Path: "/v1/catalog/import/asyncapi", Body: b, ContentType: "application/yaml"}
+			if err := do(cmd, r, &res); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %d events, %d schemas registered\n", res.Service, len(res.Events), res.Schemas)
@@ -138,27 +150,41 @@ func readCatalogFiles(path string) ([]catalog.File, error) {
 	return files, nil
 }
 
-// catalogClient calls a Herald server's /v1/catalog API.
-type catalogClient struct {
-	base string
-	http *http.Client
+// catalogTimeout bounds each request of the catalog commands.
+const catalogTimeout = 2 * time.Minute
+
+// catalogFailure is how the catalog commands end on an SDK error: a refusal
+// lists the catalog's problems, an unreachable server names the server, and
+// anything else is returned as it is. None carries an exit code, so they exit
+// 2, as they always have.
+func catalogFailure(err error, server string) error {
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return catalogRefusal{ae}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("cannot reach %s: %w", strings.TrimRight(server, "/"), ue)
+	}
+	return err
 }
 
-// catalogAPIError is an error body from the server, printed with its details.
-type catalogAPIError struct {
-	Status    int
-	ErrorCode int               `json:"error_code"`
-	Message   string            `json:"message"`
-	Details   []catalog.Problem `json:"details"`
-}
+// catalogRefusal prints a refusal of the catalog API: one line per problem of
+// a catalog that was not applied, each with its file:line:col, or else the
+// message with its status and code.
+type catalogRefusal struct{ e *client.APIError }
 
-func (e *catalogAPIError) Error() string {
-	if len(e.Details) == 0 {
-		return fmt.Sprintf("%s (HTTP %d, error %d)", e.Message, e.Status, e.ErrorCode)
+func (r catalogRefusal) Error() string {
+	var problems []catalog.Problem
+	if len(r.e.Details) > 0 && json.Unmarshal(r.e.Details, &problems) != nil {
+		problems = nil
+	}
+	if len(problems) == 0 {
+		return fmt.Sprintf("%s (HTTP %d, error %d)", r.e.Message, r.e.Status, r.e.Code)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "the catalog was not applied: %d %s\n", len(e.Details), map[bool]string{true: "error", false: "errors"}[len(e.Details) == 1])
-	for _, p := range e.Details {
+	fmt.Fprintf(&b, "the catalog was not applied: %d %s\n", len(problems), map[bool]string{true: "error", false: "errors"}[len(problems) == 1])
+	for _, p := range problems {
 		b.WriteString("  ")
 		b.WriteString(p.String())
 		b.WriteString("\n")
@@ -166,49 +192,4 @@ func (e *catalogAPIError) Error() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func (c *catalogClient) request(ctx context.Context, method, path, contentType string, body []byte) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach %s: %w", c.base, err)
-	}
-	if resp.StatusCode >= 300 {
-		defer resp.Body.Close()
-		e := &catalogAPIError{Status: resp.StatusCode}
-		b, _ := io.ReadAll(resp.Body)
-		if json.Unmarshal(b, e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(string(b))
-		}
-		return nil, e
-	}
-	return resp, nil
-}
-
-func (c *catalogClient) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
-	resp, err := c.request(ctx, method, path, contentType, body)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-func (c *catalogClient) raw(ctx context.Context, method, path string, w io.Writer) error {
-	resp, err := c.request(ctx, method, path, "", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, err = io.Copy(w, resp.Body)
-	return err
-}
+func (r catalogRefusal) Unwrap() error { return r.e }

@@ -2,12 +2,17 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/client"
 )
+
+// followWait is how long each read of consume --follow waits for a first event:
+// under the server's 60s bound, so an idle follow keeps asking.
+const followWait = 25 * time.Second
 
 // newConsumeCommand builds `herald consume TOPIC`: prints events as JSON lines.
 // On a stream it reads from --from (or the group's committed offset) and, with
@@ -37,18 +42,17 @@ func newConsumeCommand() *cobra.Command {
 			return err
 		}
 		ctx := cmd.Context()
-		topic := url.PathEscape(args[0])
-		var info struct{ Kind string }
-		if err := c.do(ctx, "GET", "/v1/topics/"+topic, nil, "", &info); err != nil {
-			return err
+		topic, err := c.Topic(ctx, args[0])
+		if err != nil {
+			return brokerFailure(err)
 		}
 		out := json.NewEncoder(cmd.OutOrStdout())
 		printed := 0
-		wait := ""
+		var wait time.Duration
 		if follow {
-			wait = "&wait=25s"
+			wait = followWait
 		}
-		if info.Kind == "queue" {
+		if topic.Kind == client.KindQueue {
 			if group != "" || from != "" {
 				return usageErrorf("topic %s is a queue: --group and --from apply to streams", args[0])
 			}
@@ -57,68 +61,56 @@ func newConsumeCommand() *cobra.Command {
 				if max > 0 {
 					n = min(n, max-printed)
 				}
-				var page struct {
-					Messages []map[string]any `json:"messages"`
-				}
-				if err := c.do(ctx, "POST", "/v1/topics/"+topic+"/receive?max="+strconv.Itoa(n)+wait, nil, "", &page); err != nil {
-					return err
+				msgs, err := c.Receive(ctx, args[0], client.ReceiveRequest{Max: n, Wait: wait, Raw: true})
+				if err != nil {
+					return brokerFailure(err)
 				}
 				ids := []string{}
-				for _, m := range page.Messages {
-					if err := out.Encode(m); err != nil {
+				for _, m := range msgs {
+					// Printed through a map, as it always was: keys sorted.
+					var v map[string]any
+					if err := json.Unmarshal(m.Raw, &v); err != nil {
 						return err
 					}
-					if id, ok := m["ackId"].(string); ok {
-						ids = append(ids, id)
-					}
-				}
-				if len(ids) > 0 {
-					body, _ := json.Marshal(map[string]any{"ackIds": ids})
-					if err := c.do(ctx, "POST", "/v1/topics/"+topic+"/ack", body, "application/json", nil); err != nil {
+					if err := out.Encode(v); err != nil {
 						return err
 					}
+					if m.AckID != "" {
+						ids = append(ids, m.AckID)
+					}
 				}
-				printed += len(page.Messages)
-				if (max > 0 && printed >= max) || (!follow && len(page.Messages) == 0) {
+				if _, err := c.Ack(ctx, args[0], ids...); err != nil {
+					return brokerFailure(err)
+				}
+				printed += len(msgs)
+				if (max > 0 && printed >= max) || (!follow && len(msgs) == 0) {
 					return nil
 				}
 			}
 		}
 		next := from
 		for {
-			q := url.Values{}
-			if next != "" {
-				q.Set("from", next)
-			}
-			if group != "" {
-				q.Set("group", group)
-			}
 			n := limit
 			if max > 0 {
 				n = min(n, max-printed)
 			}
-			q.Set("limit", strconv.Itoa(n))
-			var page struct {
-				Events     []json.RawMessage `json:"events"`
-				NextOffset int64             `json:"nextOffset"`
+			page, err := c.Read(ctx, args[0], client.ReadRequest{From: next, Group: group, Limit: n, Wait: wait, Raw: true})
+			if err != nil {
+				return brokerFailure(err)
 			}
-			if err := c.do(ctx, "GET", "/v1/topics/"+topic+"/events?"+q.Encode()+wait, nil, "", &page); err != nil {
-				return err
-			}
-			for _, e := range page.Events {
-				if err := out.Encode(e); err != nil {
+			for _, m := range page.Messages {
+				if err := out.Encode(m.Raw); err != nil {
 					return err
 				}
 			}
-			if group != "" && len(page.Events) > 0 {
-				body := fmt.Appendf(nil, `{"offsets":[{"topic":%q,"offset":%d}]}`, args[0], page.NextOffset)
-				if err := c.do(ctx, "POST", "/v1/groups/"+url.PathEscape(group)+"/offsets", body, "application/json", nil); err != nil {
-					return err
+			if group != "" && len(page.Messages) > 0 {
+				if err := c.CommitOffsets(ctx, group, client.Offset{Topic: args[0], Offset: page.NextOffset}); err != nil {
+					return brokerFailure(err)
 				}
 			}
-			printed += len(page.Events)
+			printed += len(page.Messages)
 			next = strconv.FormatInt(page.NextOffset, 10)
-			if (max > 0 && printed >= max) || (!follow && len(page.Events) == 0) {
+			if (max > 0 && printed >= max) || (!follow && len(page.Messages) == 0) {
 				return nil
 			}
 		}

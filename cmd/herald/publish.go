@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/client"
 )
 
 // newPublishCommand builds `herald publish TOPIC [FILE|-]`: every JSON value in
@@ -58,17 +59,19 @@ func newPublishCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		path := "/v1/topics/" + url.PathEscape(args[0]) + "/events"
 		out := cmd.OutOrStdout()
-		var res publishAnswer
+		publish := func(ct string, body []byte, base int) error {
+			res, err := c.PublishRaw(cmd.Context(), args[0], ct, body)
+			if err != nil {
+				return brokerFailure(err)
+			}
+			return printPublished(out, res, base)
+		}
 		if raw || ct != "" {
 			if ct == "" {
 				ct = "application/octet-stream"
 			}
-			if err := c.do(cmd.Context(), "POST", path, data, ct, &res); err != nil {
-				return err
-			}
-			return res.print(out, 0)
+			return publish(ct, data, 0)
 		}
 		hdrs := map[string]string{}
 		for _, h := range headers {
@@ -91,10 +94,7 @@ func newPublishCommand() *cobra.Command {
 			return usageErrorf("%v", err)
 		}
 		if envelope != nil {
-			if err := c.do(cmd.Context(), "POST", path, envelope, "application/json", &res); err != nil {
-				return err
-			}
-			return res.print(out, 0)
+			return publish(mediaJSON, envelope, 0)
 		}
 		if len(values) == 0 {
 			return usageErrorf("no events in the input")
@@ -123,16 +123,19 @@ func newPublishCommand() *cobra.Command {
 				}
 				env.Events = append(env.Events, e)
 			}
-			body, _ := json.Marshal(env)
-			var res publishAnswer
-			if err := c.do(cmd.Context(), "POST", path, body, "application/json", &res); err != nil {
+			body, err := json.Marshal(env)
+			if err != nil {
+				return err
+			}
+			res, err := c.PublishRaw(cmd.Context(), args[0], mediaJSON, body)
+			if err != nil {
 				if start > 0 {
 					// Best effort, as in main: the publish error is what is returned.
 					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0..%d were published; event %d and later were not\n", start-1, start)
 				}
-				return err
+				return brokerFailure(err)
 			}
-			if err := res.print(out, start); err != nil {
+			if err := printPublished(out, res, start); err != nil {
 				return err
 			}
 		}
@@ -167,30 +170,21 @@ func readValues(data []byte) (values []json.RawMessage, envelope []byte, err err
 	return values, nil, nil
 }
 
-// publishAnswer is the server's answer to a publish.
-type publishAnswer struct {
-	Stored, Duplicates, DeadLettered int
-	Results                          []struct {
-		Offset     *int64 `json:"offset"`
-		Duplicate  bool   `json:"duplicate"`
-		DeadLetter *struct {
-			Topic  string `json:"topic"`
-			Offset int64  `json:"offset"`
-		} `json:"deadLetter"`
-	}
-}
+// mediaJSON is the media type of the publish envelope.
+const mediaJSON = "application/json"
 
-// print writes one line per event: its input index and what happened.
-func (p *publishAnswer) print(w io.Writer, base int) error {
-	for i, r := range p.Results {
+// printPublished writes one line per event: its input index (from base) and
+// what happened to it.
+func printPublished(w io.Writer, res client.PublishResult, base int) error {
+	for i, r := range res.Results {
 		var err error
 		switch {
 		case r.DeadLetter != nil:
 			_, err = fmt.Fprintf(w, "event %d: invalid, dead-lettered to %s at offset %d\n", base+i, r.DeadLetter.Topic, r.DeadLetter.Offset)
-		case r.Duplicate && r.Offset != nil:
-			_, err = fmt.Fprintf(w, "event %d: duplicate of offset %d\n", base+i, *r.Offset)
-		case r.Offset != nil:
-			_, err = fmt.Fprintf(w, "event %d: offset %d\n", base+i, *r.Offset)
+		case r.Duplicate && r.Offset >= 0:
+			_, err = fmt.Fprintf(w, "event %d: duplicate of offset %d\n", base+i, r.Offset)
+		case r.Offset >= 0:
+			_, err = fmt.Fprintf(w, "event %d: offset %d\n", base+i, r.Offset)
 		}
 		if err != nil {
 			return err

@@ -2,18 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/heraldhq/herald/client"
 )
 
 // defaultServer is where the broker CLI commands find Herald.
@@ -37,86 +38,66 @@ func addClientFlags(fs *pflag.FlagSet) *clientFlags {
 	return f
 }
 
-// brokerClient talks to Herald's /v1 broker API.
-type brokerClient struct {
-	base   string
-	client string
-	http   *http.Client
-}
-
-func (f *clientFlags) newClient(cmd *cobra.Command) (*brokerClient, error) {
+// newClient returns an SDK client for the flags, after applying their HERALD_*
+// environment twins.
+func (f *clientFlags) newClient(cmd *cobra.Command) (*client.Client, error) {
 	if err := applyEnv(cmd.Flags()); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(f.Server)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if f.Timeout < 0 {
+		return nil, usageErrorf("--timeout %s: want zero (no limit) or more", f.Timeout)
+	}
+	c, err := client.New(f.Server, client.ClientName(f.Client), client.Timeout(f.Timeout))
+	if err != nil {
 		return nil, usageErrorf("--server %q: want a URL such as %s", f.Server, defaultServer)
 	}
-	return &brokerClient{base: strings.TrimSuffix(f.Server, "/"), client: f.Client, http: &http.Client{Timeout: f.Timeout}}, nil
+	return c, nil
 }
 
-// apiError is an error answer of the server.
-type apiError struct {
-	Status    int             `json:"-"`
-	ErrorCode int             `json:"error_code"`
-	Message   string          `json:"message"`
-	Details   json.RawMessage `json:"details,omitempty"`
+// brokerFailure is how the broker commands end on an SDK error: a refusal of
+// the server or an unreachable server exits 1; anything else (an answer that
+// cannot be read) is returned as it is.
+func brokerFailure(err error) error {
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return &exitError{code: exitFailure, err: brokerRefusal{ae}}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// The transport's own words, without the SDK's prefix.
+		return &exitError{code: exitFailure, err: ue}
+	}
+	return err
 }
 
-func (e *apiError) Error() string {
-	msg := fmt.Sprintf("%s (HTTP %d, error_code %d)", e.Message, e.Status, e.ErrorCode)
-	if len(e.Details) > 0 && string(e.Details) != "null" {
+// brokerRefusal prints a refusal of the broker: its message, HTTP status and
+// error_code, then its details (such as one entry per invalid event) indented.
+type brokerRefusal struct{ e *client.APIError }
+
+func (r brokerRefusal) Error() string {
+	msg := fmt.Sprintf("%s (HTTP %d, error_code %d)", r.e.Message, r.e.Status, r.e.Code)
+	if len(r.e.Details) > 0 {
 		var pretty bytes.Buffer
-		if json.Indent(&pretty, e.Details, "  ", "  ") == nil {
+		if json.Indent(&pretty, r.e.Details, "  ", "  ") == nil {
 			msg += "\n  details: " + pretty.String()
 		}
 	}
 	return msg
 }
 
-// do sends a request and decodes a JSON answer into out (when not nil).
-func (c *brokerClient) do(ctx context.Context, method, path string, body []byte, contentType string, out any) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+func (r brokerRefusal) Unwrap() error { return r.e }
+
+// topicPath is the escaped path of a topic, for the requests that print the
+// server's answer as it is.
+func topicPath(name string) string { return "/v1/topics/" + url.PathEscape(name) }
+
+// printRaw asks the server and prints its JSON answer indented, as it is.
+func printRaw(cmd *cobra.Command, c *client.Client, r client.Request) error {
+	var raw json.RawMessage
+	if err := c.Do(cmd.Context(), r, &raw); err != nil {
+		return brokerFailure(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return err
-	}
-	// Every POST and PUT names its type, with or without a body (a receive has
-	// none): the server refuses one that does not, as a web page could forge it.
-	switch {
-	case contentType != "":
-		req.Header.Set("Content-Type", contentType)
-	case body != nil || method == http.MethodPost || method == http.MethodPut:
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.client != "" {
-		req.Header.Set("Herald-Client", c.client)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return &exitError{code: exitFailure, err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		ae := &apiError{Status: resp.StatusCode}
-		if json.Unmarshal(b, ae) != nil || ae.Message == "" {
-			ae.Message = strings.TrimSpace(string(b))
-		}
-		return &exitError{code: exitFailure, err: ae}
-	}
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s %s: unreadable answer: %w", method, path, err)
-		}
-	}
-	return nil
+	return printJSON(cmd.OutOrStdout(), raw)
 }
 
 // printJSON writes v indented.
@@ -138,7 +119,6 @@ func newTopicCommand() *cobra.Command {
 
 func newTopicCreateCommand() *cobra.Command {
 	var (
-		t           map[string]any
 		kind, vs    string
 		ks, enc     string
 		first, last int
@@ -176,57 +156,18 @@ func newTopicCreateCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		t = map[string]any{"kind": kind, "valueSubject": vs, "encoding": enc, "onInvalid": onInvalid}
-		set := func(k string, v any, ok bool) {
-			if ok {
-				t[k] = v
-			}
+		t := client.TopicConfig{Kind: kind, ValueSubject: vs, KeySubject: ks, Encoding: enc, FirstVersion: first, LastVersion: last,
+			OnInvalid: onInvalid, DeadLetterTopic: dlt, MaxDeliveries: maxDel, Visibility: visibility}
+		if r := (client.Retention{MaxAge: maxAge, MaxBytes: maxBytes, MaxEvents: maxEvents}); r != (client.Retention{}) {
+			t.Retention = &r
 		}
-		set("keySubject", ks, ks != "")
-		set("firstVersion", first, first != 0)
-		set("lastVersion", last, last != 0)
-		set("deadLetterTopic", dlt, dlt != "")
-		set("maxDeliveries", maxDel, maxDel != 0)
-		set("visibility", visibility, visibility != "")
-		if maxAge != "" || maxBytes != 0 || maxEvents != 0 {
-			r := map[string]any{}
-			if maxAge != "" {
-				r["maxAge"] = maxAge
-			}
-			if maxBytes != 0 {
-				r["maxBytes"] = maxBytes
-			}
-			if maxEvents != 0 {
-				r["maxEvents"] = maxEvents
-			}
-			t["retention"] = r
-		}
-		body, _ := json.Marshal(t)
-		var out json.RawMessage
-		if err := c.do(cmd.Context(), "PUT", "/v1/topics/"+url.PathEscape(args[0]), body, "application/json", &out); err != nil {
+		body, err := json.Marshal(t)
+		if err != nil {
 			return err
 		}
-		return printJSON(cmd.OutOrStdout(), out)
+		return printRaw(cmd, c, client.Request{Method: http.MethodPut, Path: topicPath(args[0]), Body: body})
 	}
 	return cmd
-}
-
-// topicSummary is the part of a topic the list prints.
-type topicSummary struct {
-	Name         string `json:"name"`
-	Kind         string `json:"kind"`
-	ValueSubject string `json:"valueSubject"`
-	Encoding     string `json:"encoding"`
-	Events       int64  `json:"events"`
-	Bytes        int64  `json:"bytes"`
-	FirstOffset  int64  `json:"firstOffset"`
-	LastOffset   int64  `json:"lastOffset"`
-	Producers    []struct {
-		Client string `json:"client"`
-	} `json:"producers"`
-	Consumers []struct {
-		Client string `json:"client"`
-	} `json:"consumers"`
 }
 
 func newTopicListCommand() *cobra.Command {
@@ -243,22 +184,18 @@ func newTopicListCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		var raw json.RawMessage
-		if err := c.do(cmd.Context(), "GET", "/v1/topics", nil, "", &raw); err != nil {
-			return err
-		}
 		if asJSON {
-			return printJSON(cmd.OutOrStdout(), raw)
+			return printRaw(cmd, c, client.Request{Path: "/v1/topics"})
 		}
-		var list struct{ Topics []topicSummary }
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return err
+		topics, err := c.Topics(cmd.Context())
+		if err != nil {
+			return brokerFailure(err)
 		}
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		if _, err := fmt.Fprintln(tw, "TOPIC\tKIND\tSUBJECT\tENCODING\tEVENTS\tBYTES\tOFFSETS\tPRODUCERS\tCONSUMERS"); err != nil {
 			return err
 		}
-		for _, t := range list.Topics {
+		for _, t := range topics {
 			offs := "-"
 			if t.FirstOffset >= 0 {
 				offs = fmt.Sprintf("%d..%d", t.FirstOffset, t.LastOffset)
@@ -273,43 +210,34 @@ func newTopicListCommand() *cobra.Command {
 }
 
 func newTopicShowCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "show TOPIC",
-		Short: "Show a topic: configuration, counts, offsets, producers and consumers seen",
-		Args:  cobra.ExactArgs(1),
-	}
-	cf := addClientFlags(cmd.Flags())
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.newClient(cmd)
-		if err != nil {
-			return err
-		}
-		var raw json.RawMessage
-		if err := c.do(cmd.Context(), "GET", "/v1/topics/"+url.PathEscape(args[0]), nil, "", &raw); err != nil {
-			return err
-		}
-		return printJSON(cmd.OutOrStdout(), raw)
-	}
-	return cmd
+	return newTopicNameCommand("show TOPIC", "Show a topic: configuration, counts, offsets, producers and consumers seen",
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			return printRaw(cmd, c, client.Request{Path: topicPath(name)})
+		})
 }
 
 func newTopicDeleteCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "delete TOPIC",
-		Short: "Delete a topic and every event it holds",
-		Args:  cobra.ExactArgs(1),
-	}
+	return newTopicNameCommand("delete TOPIC", "Delete a topic and every event it holds",
+		func(cmd *cobra.Command, c *client.Client, name string) error {
+			if err := c.DeleteTopic(cmd.Context(), name); err != nil {
+				return brokerFailure(err)
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "deleted topic %s\n", name)
+			return err
+		})
+}
+
+// newTopicNameCommand builds a topic command whose one argument is a topic
+// name and whose flags are the client flags.
+func newTopicNameCommand(use, short string, run func(cmd *cobra.Command, c *client.Client, name string) error) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1)}
 	cf := addClientFlags(cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := cf.newClient(cmd)
 		if err != nil {
 			return err
 		}
-		if err := c.do(cmd.Context(), "DELETE", "/v1/topics/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted topic %s\n", args[0])
-		return err
+		return run(cmd, c, args[0])
 	}
 	return cmd
 }
