@@ -55,11 +55,11 @@ func mustRSA() *rsa.PrivateKey {
 	return k
 }
 
-func keyRS256() testKey { return testKey{kid: "rsa-a", alg: "RS256", priv: rsaKeyA()} }
+func keyRS256() testKey  { return testKey{kid: "rsa-a", alg: "RS256", priv: rsaKeyA()} }
 func keyRS256B() testKey { return testKey{kid: "rsa-b", alg: "RS256", priv: rsaKeyB()} }
-func keyPS256() testKey { return testKey{kid: "rsa-a", alg: "PS256", priv: rsaKeyA()} }
-func keyES256() testKey { return testKey{kid: "ec-1", alg: "ES256", priv: ecKey()} }
-func keyEdDSA() testKey { return testKey{kid: "ed-1", alg: "EdDSA", priv: edKey()} }
+func keyPS256() testKey  { return testKey{kid: "rsa-a", alg: "PS256", priv: rsaKeyA()} }
+func keyES256() testKey  { return testKey{kid: "ec-1", alg: "ES256", priv: ecKey()} }
+func keyEdDSA() testKey  { return testKey{kid: "ed-1", alg: "EdDSA", priv: edKey()} }
 
 // jwk is k's public key as a JWK, without an alg member.
 func (k testKey) jwk() map[string]any {
