@@ -28,7 +28,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
 )
 
 // Config configures a Broker. Zero values are documented per field.
