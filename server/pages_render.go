@@ -134,24 +134,24 @@ func (p *pages) render(c *gin.Context, status int, name string, view any) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// staticFiles serves the embedded assets; http.FileServerFS brings content
+// types, HEAD, ranges and conditional requests.
+var staticFiles = http.FileServerFS(web.Static())
+
 // static serves GET /ui/static/*file: the stylesheet and the live-tail script.
+// A name that is not a file (missing, or a folder, which the file server would
+// list) gets the catalog's own 404 page.
 func (p *pages) static(c *gin.Context) {
 	name := strings.TrimPrefix(c.Param("file"), "/")
-	b, err := fs.ReadFile(web.Static(), name)
-	if err != nil {
+	if st, err := fs.Stat(web.Static(), name); err != nil || st.IsDir() {
 		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "No such file."})
 		return
 	}
-	ct := "application/octet-stream"
-	switch {
-	case strings.HasSuffix(name, ".css"):
-		ct = "text/css; charset=utf-8"
-	case strings.HasSuffix(name, ".js"):
-		ct = "text/javascript; charset=utf-8"
-	}
 	setPageHeaders(c.Writer.Header())
 	c.Header("Cache-Control", "public, max-age=300")
-	c.Data(http.StatusOK, ct, b)
+	r := c.Request.Clone(c.Request.Context())
+	r.URL.Path, r.URL.RawPath = "/"+name, ""
+	staticFiles.ServeHTTP(c.Writer, r)
 }
 
 // graphView is the "graph" partial: an inline SVG drawing and its table twin.

@@ -89,6 +89,12 @@ type Server struct {
 	cors  corsPolicy
 }
 
+// init puts gin in release mode once, before any engine exists. gin's mode is
+// process-wide state; setting it in New wrote it on every call, racing with
+// engines built concurrently (parallel tests build many). Herald never runs gin
+// in debug mode, whose route listing would go to the CLI's standard output.
+func init() { gin.SetMode(gin.ReleaseMode) }
+
 // New validates cfg and builds the server with every route.
 func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
@@ -118,7 +124,6 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors}
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
