@@ -45,6 +45,10 @@ type Config struct {
 	IncompatibleErrorCode int
 	// Version is reported by /v1/metadata/version and herald version.
 	Version string
+	// StorageProbe checks, after a write failed for a full disk, whether the
+	// stores have room again; /readyz reports not ready until it passes (or a
+	// write succeeds). Nil: only a successful write clears the fault.
+	StorageProbe func(ctx context.Context) error
 }
 
 // Server is Herald's HTTP handler.
@@ -62,6 +66,9 @@ type Server struct {
 	// drain is cancelled by Drain; handlers that wait for events watch it.
 	drain      context.Context
 	drainStart context.CancelFunc
+
+	// storage is the last storage fault, for /readyz.
+	storage storageFault
 }
 
 // New validates cfg and builds the server with every route.
@@ -167,6 +174,8 @@ func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := h(c); err != nil {
 			s.writeError(c, err)
+		} else if isWrite(c.Request.Method) && c.Writer.Status() < 300 {
+			s.storage.clear()
 		}
 	}
 }

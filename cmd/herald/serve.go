@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/compat/avro"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/internal/dbfile"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
@@ -108,11 +109,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			err = errors.Join(err, m.closeAll())
 		}
 	}()
+	paths := m.dbPaths()
+	for _, p := range paths {
+		lk, err := dbfile.Lock(p)
+		if err != nil {
+			return err
+		}
+		m.addCloser(lk) // added first, so released after the databases close
+	}
 	store, err := registrydb.Open(ctx, m.cfg.DB)
 	if err != nil {
 		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
 	}
 	m.addCloser(store)
+	probes := []prober{store}
 	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, Formats: Formats()})
 	if err != nil {
 		return err
@@ -127,6 +137,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open catalog: %w", err)
 	}
 	m.addCloser(catCloser)
+	for _, c := range []io.Closer{brkCloser, catCloser} {
+		if p, ok := c.(prober); ok {
+			probes = append(probes, p)
+		}
+	}
 
 	srv, err := server.New(server.Config{
 		Registry:              reg,
@@ -136,6 +151,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MaxBodyBytes:          maxBodyBytes(m.cfg.MaxSchemaBytes),
 		IncompatibleErrorCode: m.cfg.IncompatibleErrorCode,
 		Version:               m.cfg.Version,
+		StorageProbe:          storageProbe(paths, probes),
 	})
 	if err != nil {
 		return err
@@ -173,6 +189,51 @@ func maxBodyBytes(maxSchema int) int64 {
 		return 16 << 20
 	}
 	return n
+}
+
+// dbPaths are the SQLite files this Main opens: the registry's, and the
+// broker's and the catalog's unless they are off, without repeats.
+func (m *Main) dbPaths() []string {
+	paths := []string{m.cfg.DB}
+	if !m.cfg.broker.Off {
+		paths = append(paths, brokerDBPath(m.cfg.broker, m.cfg.DB))
+	}
+	if !m.cfg.catalog.Off {
+		paths = append(paths, catalogDBPath(m.cfg.catalog, m.cfg.DB))
+	}
+	seen := map[string]bool{}
+	out := paths[:0]
+	for _, p := range paths {
+		key := p
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// prober is a store that can check it has room for a write.
+type prober interface {
+	ProbeWrite(ctx context.Context) error
+}
+
+// storageProbe is the server's StorageProbe: every file system holding a
+// database has free space and every store has room for a small write.
+func storageProbe(paths []string, probes []prober) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var errs []error
+		for _, p := range paths {
+			errs = append(errs, dbfile.CheckSpace(p))
+		}
+		for _, p := range probes {
+			errs = append(errs, p.ProbeWrite(ctx))
+		}
+		return errors.Join(errs...)
+	}
 }
 
 // addCloser remembers c (nil allowed) for Close.
