@@ -34,7 +34,7 @@ func Lock(dbPath string) (*Lockfile, error) {
 	path := LockPath(dbPath)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create lock file %s (one is kept next to each database): %w", path, Explain(unwrapPath(err)))
+		return nil, fmt.Errorf("cannot open lock file %s for writing (one is kept next to each database): %w", path, Explain(unwrapPath(err)))
 	}
 	if err := flock(f); err != nil {
 		pid := holder(f)
