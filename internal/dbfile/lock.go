@@ -44,8 +44,8 @@ func Lock(dbPath string) (*Lockfile, error) {
 			if pid != "" {
 				who = " (pid " + pid + ")"
 			}
-			return nil, fmt.Errorf("%w%s: %s holds the lock file %s; stop that process or give this one another --db",
-				ErrLocked, who, dbPath, path)
+			return nil, fmt.Errorf("%s: %w%s, which holds %s; stop that process or give this one another --db",
+				dbPath, ErrLocked, who, path)
 		}
 		return nil, fmt.Errorf("lock file %s: %w", path, err)
 	}
