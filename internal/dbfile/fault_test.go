@@ -31,7 +31,7 @@ func TestExplainNamesTheFault(t *testing.T) {
 			got := dbfile.Explain(tc.err)
 			for _, s := range []error{dbfile.ErrDiskFull, dbfile.ErrReadOnly} {
 				if errors.Is(got, s) != (s == tc.want) {
-					t.Errorf("Explain(%v) = %v: errors.Is(%v) = %v", tc.err, got, s, !(s == tc.want))
+					t.Errorf("Explain(%v) = %v: errors.Is(%v) = %v", tc.err, got, s, s != tc.want)
 				}
 			}
 			if !errors.Is(got, tc.err) {

@@ -45,7 +45,6 @@ func setMaxPages(t *testing.T, db *sql.DB, n int) {
 	}
 }
 
-
 func TestFullDatabaseIsErrDiskFullAndRecovers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
