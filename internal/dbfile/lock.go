@@ -80,7 +80,7 @@ func (l *Lockfile) Close() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	err := l.f.Close() // closing the descriptor releases the flock
+	err := errors.Join(funlock(l.f), l.f.Close())
 	l.f = nil
 	return err
 }
