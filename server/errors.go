@@ -26,7 +26,7 @@ const codeIncompatible = -1
 // errorTable is the one table from errors to responses. Each area contributes its
 // own rows (registryErrors, brokerErrors, catalogErrors), in the file for that area.
 func errorTable() [][]errorEntry {
-	return [][]errorEntry{registryErrors, brokerErrors, catalogErrors}
+	return [][]errorEntry{registryErrors, brokerErrors, catalogErrors, storageErrors}
 }
 
 // errorBody is every error response: {"error_code": N, "message": "..."}; /v1
@@ -46,6 +46,7 @@ type detailer interface{ ErrorDetails() any }
 // writeError writes err through the error table. Anything not in the table is a
 // 500: the full error is logged, the client sees "internal error".
 func (s *Server) writeError(c *gin.Context, err error) {
+	s.storage.note(err)
 	for _, rows := range errorTable() {
 		for _, e := range rows {
 			if errors.Is(err, e.target) {

@@ -72,8 +72,12 @@ type pinger interface {
 }
 
 // readyz serves GET /readyz: 200 when the registry's store answers a ping (or the
-// registry offers no ping), 503 otherwise.
+// registry offers no ping) and no write has met a full disk since the stores last
+// had room (see storageFault), 503 otherwise.
 func (s *Server) readyz(c *gin.Context) error {
+	if err := s.storage.check(c.Request.Context(), s.cfg.StorageProbe); err != nil {
+		return err
+	}
 	if p, ok := any(s.cfg.Registry).(pinger); ok {
 		if err := p.Ping(c.Request.Context()); err != nil {
 			s.log.WarnContext(c.Request.Context(), "not ready", "err", err)

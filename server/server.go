@@ -66,6 +66,10 @@ type Config struct {
 	// is read. Whatever the bound, a body that stops short answers 400, not
 	// 500. Zero or negative: no time bound.
 	BodyReadTimeout time.Duration
+	// StorageProbe checks, after a write failed for a full disk, whether the
+	// stores have room again; /readyz reports not ready until it passes (or a
+	// write succeeds). Nil: only a successful write clears the fault.
+	StorageProbe func(ctx context.Context) error
 }
 
 // Server is Herald's HTTP handler.
@@ -87,6 +91,8 @@ type Server struct {
 	// hosts and cors are Config.AllowedHosts and Config.CORSOrigins, parsed.
 	hosts hostPolicy
 	cors  corsPolicy
+	// storage is the last storage fault, for /readyz.
+	storage storageFault
 }
 
 // init puts gin in release mode once, before any engine exists. gin's mode is
@@ -174,8 +180,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Method == http.MethodHead {
+		var end context.CancelFunc
+		w, r, end = headAsGet(w, r)
+		defer end()
+	}
 	s.engine.ServeHTTP(w, r)
 }
+
+// headAsGet lets every GET route answer HEAD, as HTTP requires of a server
+// (RFC 9110, 9.3.2): gin routes the request as a GET, while net/http, which
+// still sees the HEAD, sends the headers and discards the body (setting
+// Content-Length when the handler wrote a small body in one go). A GET that
+// streams (an event stream) would run forever with nobody reading, so the
+// request ends at its first flush.
+// The caller calls end when the request is served.
+func headAsGet(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, context.CancelFunc) {
+	ctx, end := context.WithCancel(r.Context())
+	g := r.WithContext(ctx) // a copy: the server's response keeps the HEAD
+	g.Method = http.MethodGet
+	return headWriter{ResponseWriter: w, end: end}, g, end
+}
+
+// headWriter is the ResponseWriter of a HEAD served as a GET: a flush, which
+// only streams do, sends the headers and ends the request.
+type headWriter struct {
+	http.ResponseWriter
+	end context.CancelFunc
+}
+
+// Flush implements http.Flusher.
+func (w headWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	w.end()
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // trimTrailingSlash drops one trailing slash from API paths, as Jersey matches
 // /subjects/ like /subjects. Catalog pages under /ui keep theirs.
@@ -208,6 +251,8 @@ func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := h(c); err != nil {
 			s.writeError(c, err)
+		} else if isWrite(c.Request.Method) && c.Writer.Status() < 300 {
+			s.storage.clear()
 		}
 	}
 }

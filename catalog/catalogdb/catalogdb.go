@@ -50,12 +50,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// instead of failing when the registry or a CLI apply holds it; foreign keys
 	// are on for consistency with the other stores.
 	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on", path)
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	// TranslateError runs faultDialector.Translate on every error, which marks
+	// a full disk (see fault.go).
+	db, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: dsn}}, &gorm.Config{Logger: logger.Discard, TranslateError: true})
 	if err != nil {
-		return nil, fmt.Errorf("catalogdb: open %s: %w", path, err)
+		return nil, fmt.Errorf("catalogdb: open %s: %w", path, explainOpen(path, err))
 	}
 	if err := db.WithContext(ctx).AutoMigrate(&entityRow{}, &revisionRow{}); err != nil {
-		return nil, fmt.Errorf("catalogdb: migrate: %w", err)
+		if sqlDB, derr := db.DB(); derr == nil {
+			_ = sqlDB.Close() // error path: the migration error is the one to report
+		}
+		return nil, fmt.Errorf("catalogdb: migrate %s: %w", path, explainOpen(path, err))
 	}
 	return &Store{db: db}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/compat/avro"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/internal/dbfile"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
@@ -147,11 +149,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			err = errors.Join(err, m.closeAll())
 		}
 	}()
+	paths := m.dbPaths()
+	for _, p := range paths {
+		lk, err := dbfile.Lock(p)
+		if err != nil {
+			return err
+		}
+		m.addCloser(lk) // added first, so released after the databases close
+	}
 	store, err := registrydb.Open(ctx, m.cfg.DB)
 	if err != nil {
 		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
 	}
 	m.addCloser(store)
+	probes := []prober{store}
 	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, Formats: Formats()})
 	if err != nil {
 		return err
@@ -166,6 +177,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open catalog: %w", err)
 	}
 	m.addCloser(catCloser)
+	for _, c := range []io.Closer{brkCloser, catCloser} {
+		if p, ok := c.(prober); ok {
+			probes = append(probes, p)
+		}
+	}
 
 	allowedHosts := m.cfg.AllowedHosts
 	if len(allowedHosts) == 0 {
@@ -182,6 +198,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		AllowedHosts:          allowedHosts,
 		CORSOrigins:           m.cfg.CORSOrigins,
 		BodyReadTimeout:       m.cfg.BodyReadTimeout,
+		StorageProbe:          storageProbe(paths, probes),
 	})
 	if err != nil {
 		return err
@@ -250,6 +267,56 @@ func maxBodyBytes(maxSchema int) int64 {
 		return 16 << 20
 	}
 	return n
+}
+
+// dbPaths are the SQLite files this Main opens: the registry's, and the
+// broker's and the catalog's unless they are off, without repeats.
+func (m *Main) dbPaths() []string {
+	paths := []string{m.cfg.DB}
+	if !m.cfg.broker.Off {
+		paths = append(paths, brokerDBPath(m.cfg.broker, m.cfg.DB))
+	}
+	if !m.cfg.catalog.Off {
+		paths = append(paths, catalogDBPath(m.cfg.catalog, m.cfg.DB))
+	}
+	seen := map[string]bool{}
+	out := paths[:0]
+	for _, p := range paths {
+		key := p
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// prober is a store that can check it has room for a write.
+type prober interface {
+	ProbeWrite(ctx context.Context) error
+}
+
+// storageProbe is the server's StorageProbe: every file system holding a
+// database has free space and every store has room for a small write. The
+// first failure is the answer: one reason reads better in /readyz than three
+// copies of it.
+func storageProbe(paths []string, probes []prober) func(context.Context) error {
+	return func(ctx context.Context) error {
+		for _, p := range paths {
+			if err := dbfile.CheckSpace(p); err != nil {
+				return err
+			}
+		}
+		for _, p := range probes {
+			if err := p.ProbeWrite(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // addCloser remembers c (nil allowed) for Close.

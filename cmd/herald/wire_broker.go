@@ -108,11 +108,18 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		return nil, nil, fmt.Errorf("broker log %s: %w", path, err)
 	}
 	log.Info("broker ready", "db", path)
-	return brk, closerFunc(func() error { return errors.Join(brk.Close(), store.Close()) }), nil
+	return brk, brokerCloser{brk: brk, store: store}, nil
 }
 
-// closerFunc adapts a function to io.Closer.
-type closerFunc func() error
+// brokerCloser closes the broker, then its log; it offers the log's write probe
+// for readiness.
+type brokerCloser struct {
+	brk   *broker.Broker
+	store *brokerdb.Store
+}
 
 // Close implements io.Closer.
-func (f closerFunc) Close() error { return f() }
+func (c brokerCloser) Close() error { return errors.Join(c.brk.Close(), c.store.Close()) }
+
+// ProbeWrite checks that the log has room for a write.
+func (c brokerCloser) ProbeWrite(ctx context.Context) error { return c.store.ProbeWrite(ctx) }

@@ -49,13 +49,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// synchronous stays at SQLite's default FULL: an acknowledged registration has
 	// handed out an id that producers write into data, so it must survive a crash.
 	dsn := path + "?" + q.Encode()
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	db, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: dsn}}, &gorm.Config{
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("registrydb: open %s: %w", path, err)
+		return nil, fmt.Errorf("registrydb: open %s: %w", path, explainOpen(path, err))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -63,7 +63,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if err := migrate(ctx, db); err != nil {
 		_ = sqlDB.Close() // error path: the migration error is the one to report
-		return nil, fmt.Errorf("registrydb: migrate %s: %w", path, err)
+		return nil, fmt.Errorf("registrydb: migrate %s: %w", path, explainOpen(path, err))
 	}
 	return &Store{queries: queries{db: db}, sqlDB: sqlDB}, nil
 }

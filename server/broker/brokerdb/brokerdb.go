@@ -30,6 +30,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/heraldhq/herald/internal/sqlitefault"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -101,10 +102,12 @@ func Open(path string, opts Options) (*Store, error) {
 	// never fails half-way on a lock upgrade.
 	q.Set("_txlock", "immediate")
 	wdsn := "file:" + path + "?" + q.Encode()
-	gcfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
-	w, err := gorm.Open(sqlite.Open(wdsn), gcfg)
+	// TranslateError runs faultDialector.Translate on every error, which marks
+	// a full disk (see fault.go).
+	gcfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, TranslateError: true}
+	w, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: wdsn}}, gcfg)
 	if err != nil {
-		return nil, fmt.Errorf("brokerdb: open %s: %w", path, err)
+		return nil, fmt.Errorf("brokerdb: open %s: %w", path, explainOpen(path, err))
 	}
 	wdb, err := w.DB()
 	if err != nil {
@@ -117,14 +120,14 @@ func Open(path string, opts Options) (*Store, error) {
 	// closing what was opened is cleanup only.
 	if err := w.Exec(schema).Error; err != nil {
 		_ = wdb.Close()
-		return nil, fmt.Errorf("brokerdb: migrate %s: %w", path, err)
+		return nil, fmt.Errorf("brokerdb: migrate %s: %w", path, explainOpen(path, err))
 	}
 	rq := url.Values{}
 	rq.Set("_journal_mode", "WAL")
 	rq.Set("_busy_timeout", "5000")
 	// query_only: the read pool can never write by mistake.
 	rq.Set("_query_only", "true")
-	r, err := gorm.Open(sqlite.Open("file:"+path+"?"+rq.Encode()), gcfg)
+	r, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: "file:" + path + "?" + rq.Encode()}}, gcfg)
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("brokerdb: open %s for reading: %w", path, err)
@@ -552,7 +555,8 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		// The prepared INSERTs bypass gorm's error translation.
+		return nil, sqlitefault.Translate(err)
 	}
 	return firsts, nil
 }

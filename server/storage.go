@@ -1,0 +1,70 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/heraldhq/herald/internal/dbfile"
+)
+
+// storageErrors maps the storage faults the *db adapters report. A full disk is
+// 507 Insufficient Storage: the request was fine and can be sent again once
+// there is room. A read-only store is 503: nothing the client can change.
+var storageErrors = []errorEntry{
+	{dbfile.ErrDiskFull, http.StatusInsufficientStorage, 50701},
+	{dbfile.ErrReadOnly, http.StatusServiceUnavailable, 50311},
+}
+
+// storageFault remembers the last storage fault a request met, so that /readyz
+// reports it (a load balancer then sends writes elsewhere) until the store has
+// room again. The zero value is healthy.
+type storageFault struct {
+	// last is the fault's message; nil while healthy.
+	last atomic.Pointer[string]
+}
+
+// note records err if it is a storage fault.
+func (f *storageFault) note(err error) {
+	if errors.Is(err, dbfile.ErrDiskFull) || errors.Is(err, dbfile.ErrReadOnly) {
+		msg := err.Error()
+		f.last.Store(&msg)
+	}
+}
+
+// clear forgets the fault: a write succeeded or a probe found room.
+func (f *storageFault) clear() {
+	if f.last.Load() != nil {
+		f.last.Store(nil)
+	}
+}
+
+// check is nil while healthy. After a fault it runs probe (nil: no probe) and
+// clears the fault when the probe passes; otherwise it returns the error for
+// /readyz, with the probe's reason when there is one.
+func (f *storageFault) check(ctx context.Context, probe func(context.Context) error) error {
+	last := f.last.Load()
+	if last == nil {
+		return nil
+	}
+	msg := *last
+	if probe != nil {
+		err := probe(ctx)
+		if err == nil {
+			f.clear()
+			return nil
+		}
+		msg = err.Error()
+	}
+	return errorf(http.StatusServiceUnavailable, 50310, "not ready: "+msg)
+}
+
+// isWrite reports whether a request method changes state.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
