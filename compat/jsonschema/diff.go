@@ -165,7 +165,7 @@ func (c *checker) compare(o, u *node) []diff {
 		if u == nil || deref(u).kind == kEmpty {
 			return nil
 		}
-		return c.add(nil, "SCHEMA_ADDED", "", "a schema was added where the writer allowed any value")
+		return c.add(nil, RuleSchemaAdded, "", "a schema was added where the writer allowed any value")
 	}
 	if u == nil {
 		return nil
@@ -258,7 +258,7 @@ func (c *checker) compareNodes(o, u *node) []diff {
 		return c.enums(o, u)
 	case kNot:
 		if !c.compatible(u.sub, o.sub) {
-			return c.add(nil, "NOT_TYPE_EXTENDED", "/not", "the reader's not schema now excludes values the writer's allowed")
+			return c.add(nil, RuleNotTypeExtended, "/not", "the reader's not schema now excludes values the writer's allowed")
 		}
 	case kCond:
 		return c.conditionals(o, u)
@@ -337,9 +337,9 @@ func (c *checker) kindChanged(o, u *node) []diff {
 		c.strictReq = saved
 		return d
 	case u.kind == kEnum:
-		return c.add(nil, "ENUM_ARRAY_NARROWED", "/"+u.enumKeyword, "the reader only accepts %s, the writer allowed any %s", valuesString(u.values), describe(o))
+		return c.add(nil, RuleEnumArrayNarrowed, "/"+u.enumKeyword, "the reader only accepts %s, the writer allowed any %s", valuesString(u.values), describe(o))
 	}
-	return c.add(nil, "TYPE_CHANGED", "", "type changed from %s to %s", describe(o), describe(u))
+	return c.add(nil, RuleTypeChanged, "", "type changed from %s to %s", describe(o), describe(u))
 }
 
 // toCombined compares a plain writer with a combined reader.
@@ -359,7 +359,7 @@ func (c *checker) toCombined(o, u *node) []diff {
 			return nil
 		}
 	}
-	return c.add(nil, "TYPE_CHANGED", "", "no subschema of the reader's %s accepts the writer's %s", u.crit, describe(o))
+	return c.add(nil, RuleTypeChanged, "", "no subschema of the reader's %s accepts the writer's %s", u.crit, describe(o))
 }
 
 // fromCombined compares a combined writer with a plain reader.
@@ -429,15 +429,15 @@ func (c *checker) combined(o, u *node) []diff {
 	if o.crit != u.crit {
 		looser := u.crit == anyOf || o.crit == allOf || (len(os) == 1 && (u.crit == oneOf || len(us) == 1))
 		if !looser {
-			return c.add(nil, "COMBINED_TYPE_CHANGED", "", "the writer's %s became %s in the reader", o.crit, u.crit)
+			return c.add(nil, RuleCombinedTypeChanged, "", "the writer's %s became %s in the reader", o.crit, u.crit)
 		}
 	}
 	var out []diff
 	if len(os) < len(us) && u.crit == allOf {
-		out = c.add(out, "PRODUCT_TYPE_EXTENDED", "", "the reader's allOf has %d subschemas, the writer's %s had %d", len(us), o.crit, len(os))
+		out = c.add(out, RuleProductTypeExtended, "", "the reader's allOf has %d subschemas, the writer's %s had %d", len(us), o.crit, len(os))
 	}
 	if len(os) > len(us) && o.crit != allOf {
-		out = c.add(out, "SUM_TYPE_NARROWED", "", "the reader's %s has %d subschemas, the writer's %s had %d", u.crit, len(us), o.crit, len(os))
+		out = c.add(out, RuleSumTypeNarrowed, "", "the reader's %s has %d subschemas, the writer's %s had %d", u.crit, len(us), o.crit, len(os))
 	}
 	edges := make([][]int, len(os))
 	for i, oi := range os {
@@ -448,7 +448,7 @@ func (c *checker) combined(o, u *node) []diff {
 		}
 	}
 	if matched := maxMatching(edges, len(us)); matched < min(len(os), len(us)) {
-		out = c.add(out, "COMBINED_TYPE_SUBSCHEMAS_CHANGED", "", "the subschemas of the writer's %s cannot be paired with compatible subschemas of the reader's %s", o.crit, u.crit)
+		out = c.add(out, RuleCombinedTypeSubschemasChanged, "", "the subschemas of the writer's %s cannot be paired with compatible subschemas of the reader's %s", o.crit, u.crit)
 	}
 	return out
 }
@@ -507,30 +507,30 @@ func (c *checker) strings(o, u *node) []diff {
 	var out []diff
 	if u.minLength != nil && *u.minLength > intOr(o.minLength, 0) {
 		if o.minLength == nil {
-			out = c.add(out, "MIN_LENGTH_ADDED", "/minLength", "minLength %d was added", *u.minLength)
+			out = c.add(out, RuleMinLengthAdded, "/minLength", "minLength %d was added", *u.minLength)
 		} else {
-			out = c.add(out, "MIN_LENGTH_INCREASED", "/minLength", "minLength increased from %d to %d", *o.minLength, *u.minLength)
+			out = c.add(out, RuleMinLengthIncreased, "/minLength", "minLength increased from %d to %d", *o.minLength, *u.minLength)
 		}
 	}
 	if u.maxLength != nil {
 		if o.maxLength == nil {
-			out = c.add(out, "MAX_LENGTH_ADDED", "/maxLength", "maxLength %d was added", *u.maxLength)
+			out = c.add(out, RuleMaxLengthAdded, "/maxLength", "maxLength %d was added", *u.maxLength)
 		} else if *u.maxLength < *o.maxLength {
-			out = c.add(out, "MAX_LENGTH_DECREASED", "/maxLength", "maxLength decreased from %d to %d", *o.maxLength, *u.maxLength)
+			out = c.add(out, RuleMaxLengthDecreased, "/maxLength", "maxLength decreased from %d to %d", *o.maxLength, *u.maxLength)
 		}
 	}
 	if u.hasPattern {
 		if !o.hasPattern {
-			out = c.add(out, "PATTERN_ADDED", "/pattern", "pattern %q was added", u.pattern)
+			out = c.add(out, RulePatternAdded, "/pattern", "pattern %q was added", u.pattern)
 		} else if o.pattern != u.pattern {
-			out = c.add(out, "PATTERN_CHANGED", "/pattern", "pattern changed from %q to %q", o.pattern, u.pattern)
+			out = c.add(out, RulePatternChanged, "/pattern", "pattern changed from %q to %q", o.pattern, u.pattern)
 		}
 	}
 	if u.format != "" {
 		if o.format == "" {
-			out = c.add(out, "FORMAT_ADDED", "/format", "format %q was added", u.format)
+			out = c.add(out, RuleFormatAdded, "/format", "format %q was added", u.format)
 		} else if o.format != u.format {
-			out = c.add(out, "FORMAT_CHANGED", "/format", "format changed from %q to %q", o.format, u.format)
+			out = c.add(out, RuleFormatChanged, "/format", "format changed from %q to %q", o.format, u.format)
 		}
 	}
 	return out
@@ -546,22 +546,31 @@ func intOr(p *int, def int) int {
 func (c *checker) numbers(o, u *node) []diff {
 	var out []diff
 	if u.integer && !o.integer {
-		out = c.add(out, "TYPE_NARROWED", "", "type narrowed from number to integer")
+		out = c.add(out, RuleTypeNarrowed, "", "type narrowed from number to integer")
 	}
 	if b := u.lower; b != nil {
+		// The rule is named for the reader's keyword, which exclusive tells.
+		added, raised := RuleMinimumAdded, RuleMinimumIncreased
+		if b.exclusive {
+			added, raised = RuleExclusiveMinimumAdded, RuleExclusiveMinimumIncreased
+		}
 		switch {
 		case o.lower == nil:
-			out = c.add(out, upper(b.keyword)+"_ADDED", "/"+b.keyword, "%s %s was added", b.keyword, ratString(b.v))
+			out = c.add(out, added, "/"+b.keyword, "%s %s was added", b.keyword, ratString(b.v))
 		case stricterLower(o.lower, b, o.integer):
-			out = c.add(out, upper(b.keyword)+"_INCREASED", "/"+b.keyword, "lower bound raised from %s to %s", boundString(o.lower), boundString(b))
+			out = c.add(out, raised, "/"+b.keyword, "lower bound raised from %s to %s", boundString(o.lower), boundString(b))
 		}
 	}
 	if b := u.upper; b != nil {
+		added, lowered := RuleMaximumAdded, RuleMaximumDecreased
+		if b.exclusive {
+			added, lowered = RuleExclusiveMaximumAdded, RuleExclusiveMaximumDecreased
+		}
 		switch {
 		case o.upper == nil:
-			out = c.add(out, upper(b.keyword)+"_ADDED", "/"+b.keyword, "%s %s was added", b.keyword, ratString(b.v))
+			out = c.add(out, added, "/"+b.keyword, "%s %s was added", b.keyword, ratString(b.v))
 		case stricterUpper(o.upper, b, o.integer):
-			out = c.add(out, upper(b.keyword)+"_DECREASED", "/"+b.keyword, "upper bound lowered from %s to %s", boundString(o.upper), boundString(b))
+			out = c.add(out, lowered, "/"+b.keyword, "upper bound lowered from %s to %s", boundString(o.upper), boundString(b))
 		}
 	}
 	if m := u.multipleOf; m != nil {
@@ -571,28 +580,16 @@ func (c *checker) numbers(o, u *node) []diff {
 		}
 		switch {
 		case om == nil:
-			out = c.add(out, "MULTIPLE_OF_ADDED", "/multipleOf", "multipleOf %s was added", ratString(m))
+			out = c.add(out, RuleMultipleOfAdded, "/multipleOf", "multipleOf %s was added", ratString(m))
 		case isInteger(new(big.Rat).Quo(om, m)):
 			// Every multiple of the writer's divisor is a multiple of the reader's.
 		case isInteger(new(big.Rat).Quo(m, om)):
-			out = c.add(out, "MULTIPLE_OF_EXPANDED", "/multipleOf", "multipleOf grew from %s to %s", ratString(om), ratString(m))
+			out = c.add(out, RuleMultipleOfExpanded, "/multipleOf", "multipleOf grew from %s to %s", ratString(om), ratString(m))
 		default:
-			out = c.add(out, "MULTIPLE_OF_CHANGED", "/multipleOf", "multipleOf changed from %s to %s", ratString(om), ratString(m))
+			out = c.add(out, RuleMultipleOfChanged, "/multipleOf", "multipleOf changed from %s to %s", ratString(om), ratString(m))
 		}
 	}
 	return out
-}
-
-// upper turns a keyword such as exclusiveMinimum into EXCLUSIVE_MINIMUM.
-func upper(keyword string) string {
-	var b strings.Builder
-	for i, r := range keyword {
-		if r >= 'A' && r <= 'Z' && i > 0 {
-			b.WriteByte('_')
-		}
-		b.WriteString(strings.ToUpper(string(r)))
-	}
-	return b.String()
 }
 
 func isInteger(r *big.Rat) bool { return r.IsInt() }
@@ -677,9 +674,9 @@ func (c *checker) enums(o, u *node) []diff {
 		}
 	}
 	if narrowed {
-		return c.add(nil, "ENUM_ARRAY_NARROWED", "/"+u.enumKeyword, "%s no longer allows %s", u.enumKeyword, valuesString(missing))
+		return c.add(nil, RuleEnumArrayNarrowed, "/"+u.enumKeyword, "%s no longer allows %s", u.enumKeyword, valuesString(missing))
 	}
-	return c.add(nil, "ENUM_ARRAY_CHANGED", "/"+u.enumKeyword, "%s changed: %s no longer allowed", u.enumKeyword, valuesString(missing))
+	return c.add(nil, RuleEnumArrayChanged, "/"+u.enumKeyword, "%s changed: %s no longer allowed", u.enumKeyword, valuesString(missing))
 }
 
 func containsValue(vs []any, v any) bool {
@@ -753,7 +750,7 @@ func (c *checker) conditionals(o, u *node) []diff {
 	same := c.compatible(o.ifNode, u.ifNode) && c.compatible(u.ifNode, o.ifNode)
 	c.strictReq = saved
 	if !same {
-		out = c.add(out, "CONDITION_CHANGED", "/if", "the if schema changed, so data may now be checked against the other branch")
+		out = c.add(out, RuleConditionChanged, "/if", "the if schema changed, so data may now be checked against the other branch")
 	}
 	c.strictReq = true
 	out = append(out, prefix("/then", c.compare(o.thenNode, u.thenNode))...)
@@ -766,16 +763,16 @@ func (c *checker) objects(o, u *node) []diff {
 	var out []diff
 	if u.maxProps != nil {
 		if o.maxProps == nil {
-			out = c.add(out, "MAX_PROPERTIES_ADDED", "/maxProperties", "maxProperties %d was added", *u.maxProps)
+			out = c.add(out, RuleMaxPropertiesAdded, "/maxProperties", "maxProperties %d was added", *u.maxProps)
 		} else if *u.maxProps < *o.maxProps {
-			out = c.add(out, "MAX_PROPERTIES_DECREASED", "/maxProperties", "maxProperties decreased from %d to %d", *o.maxProps, *u.maxProps)
+			out = c.add(out, RuleMaxPropertiesDecreased, "/maxProperties", "maxProperties decreased from %d to %d", *o.maxProps, *u.maxProps)
 		}
 	}
 	if u.minProps != nil && *u.minProps > intOr(o.minProps, 0) {
 		if o.minProps == nil {
-			out = c.add(out, "MIN_PROPERTIES_ADDED", "/minProperties", "minProperties %d was added", *u.minProps)
+			out = c.add(out, RuleMinPropertiesAdded, "/minProperties", "minProperties %d was added", *u.minProps)
 		} else {
-			out = c.add(out, "MIN_PROPERTIES_INCREASED", "/minProperties", "minProperties increased from %d to %d", *o.minProps, *u.minProps)
+			out = c.add(out, RuleMinPropertiesIncreased, "/minProperties", "minProperties increased from %d to %d", *o.minProps, *u.minProps)
 		}
 	}
 	out = append(out, c.additionalProperties(o.additional, u.additional)...)
@@ -794,17 +791,17 @@ func (c *checker) additionalProperties(o, u slot) []diff {
 	if kw == "" {
 		kw = o.keyword
 	}
-	name := "ADDITIONAL_PROPERTIES"
+	removed, narrowed := RuleAdditionalPropertiesRemoved, RuleAdditionalPropertiesNarrowed
 	if kw == "unevaluatedProperties" {
-		name = "UNEVALUATED_PROPERTIES"
+		removed, narrowed = RuleUnevaluatedPropertiesRemoved, RuleUnevaluatedPropertiesNarrowed
 	}
 	switch {
 	case o.closed:
 		return nil
 	case u.closed:
-		return c.add(nil, name+"_REMOVED", "/"+kw, "%s became false: properties the writer did not declare are rejected", kw)
+		return c.add(nil, removed, "/"+kw, "%s became false: properties the writer did not declare are rejected", kw)
 	case o.schema == nil && u.schema != nil:
-		return c.add(nil, name+"_NARROWED", "/"+kw, "%s now restricts properties the writer did not declare", kw)
+		return c.add(nil, narrowed, "/"+kw, "%s now restricts properties the writer did not declare", kw)
 	case o.schema != nil && u.schema != nil:
 		return prefix("/"+kw, c.compare(o.schema, u.schema))
 	}
@@ -848,11 +845,11 @@ func (c *checker) properties(o, u *node) []diff {
 		case sch != nil:
 			if d := c.compare(op, sch); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", path, "property %q was removed and the reader's schema for undeclared properties does not accept its values", name)
+				out = c.add(out, RulePropertyRemovedNotCoveredByPartiallyOpenContentModel, path, "property %q was removed and the reader's schema for undeclared properties does not accept its values", name)
 			}
 		case deref(op).kind == kFalse:
 		default:
-			out = c.add(out, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", path, "property %q was removed from a closed content model, so data that has it is rejected", name)
+			out = c.add(out, RulePropertyRemovedFromClosedContentModel, path, "property %q was removed from a closed content model, so data that has it is rejected", name)
 		}
 	}
 	for _, name := range u.propNames {
@@ -867,22 +864,22 @@ func (c *checker) properties(o, u *node) []diff {
 			switch {
 			case deref(up).kind == kEmpty && !required:
 			case required && hasDefault(up):
-				out = c.add(out, "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL", path, "required property %q (with a default) was added to an open content model, where writers may already use the name with any value", name)
+				out = c.add(out, RuleRequiredPropertyWithDefaultAddedToOpenContentModel, path, "required property %q (with a default) was added to an open content model, where writers may already use the name with any value", name)
 			case required:
-				out = c.add(out, "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", path, "required property %q was added: data written without it is rejected", name)
+				out = c.add(out, RuleRequiredPropertyAddedToOpenContentModel, path, "required property %q was added: data written without it is rejected", name)
 			default:
-				out = c.add(out, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", path, "property %q was added to an open content model, where writers may already use the name with any value", name)
+				out = c.add(out, RuleOptionalPropertyAddedToOpenContentModel, path, "property %q was added to an open content model, where writers may already use the name with any value", name)
 			}
 			continue
 		}
 		if sch != nil {
 			if d := c.compare(sch, up); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", path, "property %q was added with a schema that does not accept what the writer allowed for undeclared properties", name)
+				out = c.add(out, RulePropertyAddedNotCoveredByPartiallyOpenContentModel, path, "property %q was added with a schema that does not accept what the writer allowed for undeclared properties", name)
 			}
 		}
 		if required && !hasDefault(up) {
-			out = c.add(out, "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", path, "required property %q was added: data written without it is rejected", name)
+			out = c.add(out, RuleRequiredPropertyAddedToUnopenContentModel, path, "required property %q was added: data written without it is rejected", name)
 		}
 	}
 	return out
@@ -901,10 +898,10 @@ func (c *checker) required(o, u *node) []diff {
 			// A new property: properties() reports it.
 		case inO:
 			if !hasDefault(up) {
-				out = c.add(out, "REQUIRED_ATTRIBUTE_ADDED", jsonPointer("required", name), "property %q became required: data written without it is rejected", name)
+				out = c.add(out, RuleRequiredAttributeAdded, jsonPointer("required", name), "property %q became required: data written without it is rejected", name)
 			}
 		case c.strictReq:
-			out = c.add(out, "REQUIRED_ATTRIBUTE_ADDED", jsonPointer("required", name), "property %q became required: data written without it is rejected", name)
+			out = c.add(out, RuleRequiredAttributeAdded, jsonPointer("required", name), "property %q became required: data written without it is rejected", name)
 		default:
 			// Confluent ignores required names that no properties declare.
 		}
@@ -932,10 +929,10 @@ func (c *checker) patternProperties(o, u *node) []diff {
 		case u.additional.schema != nil:
 			if d := c.compare(op.schema, u.additional.schema); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", path, "patternProperties %q was removed and the reader's schema for undeclared properties does not accept its values", op.source)
+				out = c.add(out, RulePropertyRemovedNotCoveredByPartiallyOpenContentModel, path, "patternProperties %q was removed and the reader's schema for undeclared properties does not accept its values", op.source)
 			}
 		case u.additional.closed && deref(op.schema).kind != kFalse:
-			out = c.add(out, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", path, "patternProperties %q was removed from a closed content model, so matching properties are rejected", op.source)
+			out = c.add(out, RulePropertyRemovedFromClosedContentModel, path, "patternProperties %q was removed from a closed content model, so matching properties are rejected", op.source)
 		}
 	}
 	for _, up := range u.patterns {
@@ -947,10 +944,10 @@ func (c *checker) patternProperties(o, u *node) []diff {
 		case o.additional.schema != nil:
 			if d := c.compare(o.additional.schema, up.schema); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", path, "patternProperties %q was added with a schema that does not accept what the writer allowed for undeclared properties", up.source)
+				out = c.add(out, RulePropertyAddedNotCoveredByPartiallyOpenContentModel, path, "patternProperties %q was added with a schema that does not accept what the writer allowed for undeclared properties", up.source)
 			}
 		case !o.additional.closed && deref(up.schema).kind != kEmpty:
-			out = c.add(out, "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", path, "patternProperties %q now constrains properties of an open content model", up.source)
+			out = c.add(out, RuleOptionalPropertyAddedToOpenContentModel, path, "patternProperties %q now constrains properties of an open content model", up.source)
 		}
 	}
 	return out
@@ -964,7 +961,7 @@ func (c *checker) dependencies(o, u *node) []diff {
 		od, ok := o.propDeps[key]
 		if !ok {
 			if len(ud.names) > 0 {
-				out = c.add(out, "DEPENDENCY_ARRAY_ADDED", path, "when %q is present, %v are now required", key, ud.names)
+				out = c.add(out, RuleDependencyArrayAdded, path, "when %q is present, %v are now required", key, ud.names)
 			}
 			continue
 		}
@@ -978,9 +975,9 @@ func (c *checker) dependencies(o, u *node) []diff {
 			continue
 		}
 		if len(added)+len(od.names) == len(dedupeStrings(ud.names)) {
-			out = c.add(out, "DEPENDENCY_ARRAY_EXTENDED", path, "when %q is present, %v are now also required", key, added)
+			out = c.add(out, RuleDependencyArrayExtended, path, "when %q is present, %v are now also required", key, added)
 		} else {
-			out = c.add(out, "DEPENDENCY_ARRAY_CHANGED", path, "when %q is present, %v are now required", key, added)
+			out = c.add(out, RuleDependencyArrayChanged, path, "when %q is present, %v are now required", key, added)
 		}
 	}
 	for _, key := range sortedKeys(u.schemaDeps) {
@@ -989,7 +986,7 @@ func (c *checker) dependencies(o, u *node) []diff {
 		od, ok := o.schemaDeps[key]
 		if !ok {
 			if deref(ud.schema).kind != kEmpty {
-				out = c.add(out, "DEPENDENCY_SCHEMA_ADDED", path, "when %q is present, a new schema applies", key)
+				out = c.add(out, RuleDependencySchemaAdded, path, "when %q is present, a new schema applies", key)
 			}
 			continue
 		}
@@ -1021,20 +1018,20 @@ func (c *checker) arrays(o, u *node) []diff {
 	var out []diff
 	if u.maxItems != nil {
 		if o.maxItems == nil {
-			out = c.add(out, "MAX_ITEMS_ADDED", "/maxItems", "maxItems %d was added", *u.maxItems)
+			out = c.add(out, RuleMaxItemsAdded, "/maxItems", "maxItems %d was added", *u.maxItems)
 		} else if *u.maxItems < *o.maxItems {
-			out = c.add(out, "MAX_ITEMS_DECREASED", "/maxItems", "maxItems decreased from %d to %d", *o.maxItems, *u.maxItems)
+			out = c.add(out, RuleMaxItemsDecreased, "/maxItems", "maxItems decreased from %d to %d", *o.maxItems, *u.maxItems)
 		}
 	}
 	if u.minItems != nil && *u.minItems > intOr(o.minItems, 0) {
 		if o.minItems == nil {
-			out = c.add(out, "MIN_ITEMS_ADDED", "/minItems", "minItems %d was added", *u.minItems)
+			out = c.add(out, RuleMinItemsAdded, "/minItems", "minItems %d was added", *u.minItems)
 		} else {
-			out = c.add(out, "MIN_ITEMS_INCREASED", "/minItems", "minItems increased from %d to %d", *o.minItems, *u.minItems)
+			out = c.add(out, RuleMinItemsIncreased, "/minItems", "minItems increased from %d to %d", *o.minItems, *u.minItems)
 		}
 	}
 	if u.unique && !o.unique {
-		out = c.add(out, "UNIQUE_ITEMS_ADDED", "/uniqueItems", "uniqueItems was added: arrays with repeated items are rejected")
+		out = c.add(out, RuleUniqueItemsAdded, "/uniqueItems", "uniqueItems was added: arrays with repeated items are rejected")
 	}
 	if o.contains != nil || u.contains != nil {
 		out = append(out, prefix("/contains", c.compare(o.contains, u.contains))...)
@@ -1046,16 +1043,16 @@ func (c *checker) arrays(o, u *node) []diff {
 		}
 		if umin > omin {
 			if o.minContains == nil {
-				out = c.add(out, "MIN_CONTAINS_ADDED", "/minContains", "minContains %d was added", umin)
+				out = c.add(out, RuleMinContainsAdded, "/minContains", "minContains %d was added", umin)
 			} else {
-				out = c.add(out, "MIN_CONTAINS_INCREASED", "/minContains", "minContains increased from %d to %d", omin, umin)
+				out = c.add(out, RuleMinContainsIncreased, "/minContains", "minContains increased from %d to %d", omin, umin)
 			}
 		}
 		if u.maxContains != nil {
 			if o.maxContains == nil || o.contains == nil {
-				out = c.add(out, "MAX_CONTAINS_ADDED", "/maxContains", "maxContains %d was added", *u.maxContains)
+				out = c.add(out, RuleMaxContainsAdded, "/maxContains", "maxContains %d was added", *u.maxContains)
 			} else if *u.maxContains < *o.maxContains {
-				out = c.add(out, "MAX_CONTAINS_DECREASED", "/maxContains", "maxContains decreased from %d to %d", *o.maxContains, *u.maxContains)
+				out = c.add(out, RuleMaxContainsDecreased, "/maxContains", "maxContains decreased from %d to %d", *o.maxContains, *u.maxContains)
 			}
 		}
 	}
@@ -1077,12 +1074,12 @@ func (c *checker) tuples(o, u *node) []diff {
 			switch {
 			case o.rest.open():
 				if deref(ui).kind != kEmpty {
-					out = c.add(out, "ITEM_ADDED_TO_OPEN_CONTENT_MODEL", path, "item %d was added to an open content model, where writers may already put any value", i)
+					out = c.add(out, RuleItemAddedToOpenContentModel, path, "item %d was added to an open content model, where writers may already put any value", i)
 				}
 			case o.rest.schema != nil:
 				if d := c.compare(o.rest.schema, ui); len(d) > 0 {
 					out = append(out, prefix(path, d)...)
-					out = c.add(out, "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", path, "item %d was added with a schema that does not accept what the writer allowed for extra items", i)
+					out = c.add(out, RuleItemAddedNotCoveredByPartiallyOpenContentModel, path, "item %d was added with a schema that does not accept what the writer allowed for extra items", i)
 				}
 			}
 		default: // removed by the reader
@@ -1093,11 +1090,11 @@ func (c *checker) tuples(o, u *node) []diff {
 			case u.rest.schema != nil:
 				if d := c.compare(oi, u.rest.schema); len(d) > 0 {
 					out = append(out, prefix(path, d)...)
-					out = c.add(out, "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", path, "item %d was removed and the reader's schema for extra items does not accept its values", i)
+					out = c.add(out, RuleItemRemovedNotCoveredByPartiallyOpenContentModel, path, "item %d was removed and the reader's schema for extra items does not accept its values", i)
 				}
 			case deref(oi).kind == kFalse:
 			default:
-				out = c.add(out, "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", path, "item %d was removed from a closed content model, so longer arrays are rejected", i)
+				out = c.add(out, RuleItemRemovedFromClosedContentModel, path, "item %d was removed from a closed content model, so longer arrays are rejected", i)
 			}
 		}
 	}
@@ -1114,20 +1111,20 @@ func (c *checker) restItems(o, u slot, allItems bool) []diff {
 	if kw == "" {
 		return nil
 	}
-	name := "ADDITIONAL_ITEMS"
+	removed, narrowed := RuleAdditionalItemsRemoved, RuleAdditionalItemsNarrowed
 	if kw == "unevaluatedItems" {
-		name = "UNEVALUATED_ITEMS"
+		removed, narrowed = RuleUnevaluatedItemsRemoved, RuleUnevaluatedItemsNarrowed
 	}
 	switch {
 	case o.closed:
 		return nil
 	case u.closed:
-		return c.add(nil, name+"_REMOVED", "/"+kw, "%s became false: extra items the writer allowed are rejected", kw)
+		return c.add(nil, removed, "/"+kw, "%s became false: extra items the writer allowed are rejected", kw)
 	case o.schema == nil && u.schema != nil:
 		if kw == "items" && allItems {
-			return c.add(nil, "SCHEMA_ADDED", "/items", "an items schema was added where the writer allowed any item")
+			return c.add(nil, RuleSchemaAdded, "/items", "an items schema was added where the writer allowed any item")
 		}
-		return c.add(nil, name+"_NARROWED", "/"+kw, "%s now restricts the extra items the writer allowed", kw)
+		return c.add(nil, narrowed, "/"+kw, "%s now restricts the extra items the writer allowed", kw)
 	case o.schema != nil && u.schema != nil:
 		return prefix("/"+kw, c.compare(o.schema, u.schema))
 	}
