@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -30,13 +31,9 @@ func (c *checker) enums(o, u *node) []diff {
 	return c.add(nil, RuleEnumArrayChanged, "/"+u.enumKeyword, "%s changed: %s no longer allowed", u.enumKeyword, valuesString(missing))
 }
 
+// containsValue reports whether vs holds a value jsonEqual to v.
 func containsValue(vs []any, v any) bool {
-	for _, x := range vs {
-		if jsonEqual(x, v) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(vs, func(x any) bool { return jsonEqual(x, v) })
 }
 
 // jsonEqual compares decoded JSON values; numbers compare by value.

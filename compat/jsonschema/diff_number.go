@@ -40,9 +40,9 @@ func (c *checker) numbers(o, u *node) []diff {
 		switch {
 		case om == nil:
 			out = c.add(out, RuleMultipleOfAdded, "/multipleOf", "multipleOf %s was added", ratString(m))
-		case isInteger(new(big.Rat).Quo(om, m)):
+		case new(big.Rat).Quo(om, m).IsInt():
 			// Every multiple of the writer's divisor is a multiple of the reader's.
-		case isInteger(new(big.Rat).Quo(m, om)):
+		case new(big.Rat).Quo(m, om).IsInt():
 			out = c.add(out, RuleMultipleOfExpanded, "/multipleOf", "multipleOf grew from %s to %s", ratString(om), ratString(m))
 		default:
 			out = c.add(out, RuleMultipleOfChanged, "/multipleOf", "multipleOf changed from %s to %s", ratString(om), ratString(m))
@@ -50,8 +50,6 @@ func (c *checker) numbers(o, u *node) []diff {
 	}
 	return out
 }
-
-func isInteger(r *big.Rat) bool { return r.IsInt() }
 
 // stricterLower reports whether reader bound u rejects values writer bound o
 // allowed. For integer-only writers the bounds are compared on integers.

@@ -1,5 +1,10 @@
 package jsonschema
 
+import (
+	"maps"
+	"slices"
+)
+
 func (c *checker) objects(o, u *node) []diff {
 	var out []diff
 	if u.maxProps != nil {
@@ -196,7 +201,7 @@ func (c *checker) patternProperties(o, u *node) []diff {
 
 func (c *checker) dependencies(o, u *node) []diff {
 	var out []diff
-	for _, key := range sortedKeys(u.propDeps) {
+	for _, key := range slices.Sorted(maps.Keys(u.propDeps)) {
 		ud := u.propDeps[key]
 		path := jsonPointer(ud.keyword, key)
 		od, ok := o.propDeps[key]
@@ -208,20 +213,20 @@ func (c *checker) dependencies(o, u *node) []diff {
 		}
 		var added []string
 		for _, n := range ud.names {
-			if !containsString(od.names, n) {
+			if !slices.Contains(od.names, n) {
 				added = append(added, n)
 			}
 		}
 		if len(added) == 0 {
 			continue
 		}
-		if len(added)+len(od.names) == len(dedupeStrings(ud.names)) {
+		if len(added)+len(od.names) == len(slices.Compact(slices.Sorted(slices.Values(ud.names)))) {
 			out = c.add(out, RuleDependencyArrayExtended, path, "when %q is present, %v are now also required", key, added)
 		} else {
 			out = c.add(out, RuleDependencyArrayChanged, path, "when %q is present, %v are now required", key, added)
 		}
 	}
-	for _, key := range sortedKeys(u.schemaDeps) {
+	for _, key := range slices.Sorted(maps.Keys(u.schemaDeps)) {
 		ud := u.schemaDeps[key]
 		path := jsonPointer(ud.keyword, key)
 		od, ok := o.schemaDeps[key]
@@ -232,25 +237,6 @@ func (c *checker) dependencies(o, u *node) []diff {
 			continue
 		}
 		out = append(out, prefix(path, c.compare(od.schema, ud.schema))...)
-	}
-	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func dedupeStrings(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if !containsString(out, s) {
-			out = append(out, s)
-		}
 	}
 	return out
 }
