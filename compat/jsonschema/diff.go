@@ -341,6 +341,32 @@ func (c *checker) kindChanged(o, u *node) []diff {
 	return c.add(nil, RuleTypeChanged, "", "type changed from %s to %s", describe(o), describe(u))
 }
 
+// minCount reports a reader minimum count (minLength, minItems, minProperties)
+// above the writer's, which is 0 when absent.
+func (c *checker) minCount(out []diff, keyword string, o, u *int, added, increased string) []diff {
+	switch {
+	case u == nil || *u <= intOr(o, 0):
+		return out
+	case o == nil:
+		return c.add(out, added, "/"+keyword, "%s %d was added", keyword, *u)
+	}
+	return c.add(out, increased, "/"+keyword, "%s increased from %d to %d", keyword, *o, *u)
+}
+
+// maxCount reports a reader maximum count (maxLength, maxItems, maxProperties)
+// below the writer's, which is unbounded when absent.
+func (c *checker) maxCount(out []diff, keyword string, o, u *int, added, decreased string) []diff {
+	switch {
+	case u == nil:
+		return out
+	case o == nil:
+		return c.add(out, added, "/"+keyword, "%s %d was added", keyword, *u)
+	case *u < *o:
+		return c.add(out, decreased, "/"+keyword, "%s decreased from %d to %d", keyword, *o, *u)
+	}
+	return out
+}
+
 func intOr(p *int, def int) int {
 	if p == nil {
 		return def

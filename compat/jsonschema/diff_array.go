@@ -4,20 +4,8 @@ import "strconv"
 
 func (c *checker) arrays(o, u *node) []diff {
 	var out []diff
-	if u.maxItems != nil {
-		if o.maxItems == nil {
-			out = c.add(out, RuleMaxItemsAdded, "/maxItems", "maxItems %d was added", *u.maxItems)
-		} else if *u.maxItems < *o.maxItems {
-			out = c.add(out, RuleMaxItemsDecreased, "/maxItems", "maxItems decreased from %d to %d", *o.maxItems, *u.maxItems)
-		}
-	}
-	if u.minItems != nil && *u.minItems > intOr(o.minItems, 0) {
-		if o.minItems == nil {
-			out = c.add(out, RuleMinItemsAdded, "/minItems", "minItems %d was added", *u.minItems)
-		} else {
-			out = c.add(out, RuleMinItemsIncreased, "/minItems", "minItems increased from %d to %d", *o.minItems, *u.minItems)
-		}
-	}
+	out = c.maxCount(out, "maxItems", o.maxItems, u.maxItems, RuleMaxItemsAdded, RuleMaxItemsDecreased)
+	out = c.minCount(out, "minItems", o.minItems, u.minItems, RuleMinItemsAdded, RuleMinItemsIncreased)
 	if u.unique && !o.unique {
 		out = c.add(out, RuleUniqueItemsAdded, "/uniqueItems", "uniqueItems was added: arrays with repeated items are rejected")
 	}

@@ -7,31 +7,8 @@ func (c *checker) numbers(o, u *node) []diff {
 	if u.integer && !o.integer {
 		out = c.add(out, RuleTypeNarrowed, "", "type narrowed from number to integer")
 	}
-	if b := u.lower; b != nil {
-		// The rule is named for the reader's keyword, which exclusive tells.
-		added, raised := RuleMinimumAdded, RuleMinimumIncreased
-		if b.exclusive {
-			added, raised = RuleExclusiveMinimumAdded, RuleExclusiveMinimumIncreased
-		}
-		switch {
-		case o.lower == nil:
-			out = c.add(out, added, "/"+b.keyword, "%s %s was added", b.keyword, ratString(b.v))
-		case stricterLower(o.lower, b, o.integer):
-			out = c.add(out, raised, "/"+b.keyword, "lower bound raised from %s to %s", boundString(o.lower), boundString(b))
-		}
-	}
-	if b := u.upper; b != nil {
-		added, lowered := RuleMaximumAdded, RuleMaximumDecreased
-		if b.exclusive {
-			added, lowered = RuleExclusiveMaximumAdded, RuleExclusiveMaximumDecreased
-		}
-		switch {
-		case o.upper == nil:
-			out = c.add(out, added, "/"+b.keyword, "%s %s was added", b.keyword, ratString(b.v))
-		case stricterUpper(o.upper, b, o.integer):
-			out = c.add(out, lowered, "/"+b.keyword, "upper bound lowered from %s to %s", boundString(o.upper), boundString(b))
-		}
-	}
+	out = c.boundChange(out, o.lower, u.lower, o.integer, lowerSide)
+	out = c.boundChange(out, o.upper, u.upper, o.integer, upperSide)
 	if m := u.multipleOf; m != nil {
 		om := o.multipleOf
 		if om == nil && o.integer {
@@ -47,6 +24,45 @@ func (c *checker) numbers(o, u *node) []diff {
 		default:
 			out = c.add(out, RuleMultipleOfChanged, "/multipleOf", "multipleOf changed from %s to %s", ratString(om), ratString(m))
 		}
+	}
+	return out
+}
+
+// side is what differs between comparing lower and upper bounds.
+type side struct {
+	moved    string // how a stricter bound moved, for messages
+	stricter func(o, u *bound, integer bool) bool
+	// rules are the added and tightened rules of the inclusive keyword, then
+	// of the exclusive one: a rule is named for the reader's keyword.
+	rules [2][2]string
+}
+
+var (
+	lowerSide = side{"lower bound raised", stricterLower, [2][2]string{
+		{RuleMinimumAdded, RuleMinimumIncreased},
+		{RuleExclusiveMinimumAdded, RuleExclusiveMinimumIncreased},
+	}}
+	upperSide = side{"upper bound lowered", stricterUpper, [2][2]string{
+		{RuleMaximumAdded, RuleMaximumDecreased},
+		{RuleExclusiveMaximumAdded, RuleExclusiveMaximumDecreased},
+	}}
+)
+
+// boundChange reports reader bound u (nil when absent) where it rejects values
+// writer bound o allowed; integer says the writer allows integers only.
+func (c *checker) boundChange(out []diff, o, u *bound, integer bool, s side) []diff {
+	if u == nil {
+		return out
+	}
+	rules := s.rules[0]
+	if u.exclusive {
+		rules = s.rules[1]
+	}
+	switch {
+	case o == nil:
+		return c.add(out, rules[0], "/"+u.keyword, "%s %s was added", u.keyword, ratString(u.v))
+	case s.stricter(o, u, integer):
+		return c.add(out, rules[1], "/"+u.keyword, "%s from %s to %s", s.moved, boundString(o), boundString(u))
 	}
 	return out
 }

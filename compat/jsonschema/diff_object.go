@@ -7,20 +7,8 @@ import (
 
 func (c *checker) objects(o, u *node) []diff {
 	var out []diff
-	if u.maxProps != nil {
-		if o.maxProps == nil {
-			out = c.add(out, RuleMaxPropertiesAdded, "/maxProperties", "maxProperties %d was added", *u.maxProps)
-		} else if *u.maxProps < *o.maxProps {
-			out = c.add(out, RuleMaxPropertiesDecreased, "/maxProperties", "maxProperties decreased from %d to %d", *o.maxProps, *u.maxProps)
-		}
-	}
-	if u.minProps != nil && *u.minProps > intOr(o.minProps, 0) {
-		if o.minProps == nil {
-			out = c.add(out, RuleMinPropertiesAdded, "/minProperties", "minProperties %d was added", *u.minProps)
-		} else {
-			out = c.add(out, RuleMinPropertiesIncreased, "/minProperties", "minProperties increased from %d to %d", *o.minProps, *u.minProps)
-		}
-	}
+	out = c.maxCount(out, "maxProperties", o.maxProps, u.maxProps, RuleMaxPropertiesAdded, RuleMaxPropertiesDecreased)
+	out = c.minCount(out, "minProperties", o.minProps, u.minProps, RuleMinPropertiesAdded, RuleMinPropertiesIncreased)
 	out = append(out, c.additionalProperties(o.additional, u.additional)...)
 	out = append(out, c.dependencies(o, u)...)
 	out = append(out, c.required(o, u)...)
