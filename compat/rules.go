@@ -1,5 +1,7 @@
 package compat
 
+import "slices"
+
 // RuleInfo documents one compatibility rule.
 type RuleInfo struct {
 	// ID is the stable UPPER_SNAKE id carried by Violation.Rule.
@@ -11,29 +13,25 @@ type RuleInfo struct {
 	Purpose string `json:"purpose"`
 }
 
-// Rules is the one ordered list of every rule id, with its purpose. It feeds the
-// documentation page; tests check that every violation carries an id listed here.
-var Rules = concatRules(
-	[]RuleInfo{{ID: RuleSchemaTypeChanged, Purpose: "a subject keeps one schema format; changing it breaks every reader"}},
-	avroRules,
-	jsonSchemaRules,
-	protobufRules,
-)
-
-func concatRules(lists ...[]RuleInfo) []RuleInfo {
-	var out []RuleInfo
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
+// sharedRules are the rules of no one format: Check reports them, and so does
+// a format handed a schema of another.
+var sharedRules = []RuleInfo{
+	{ID: RuleSchemaTypeChanged, Purpose: "a subject keeps one schema format; changing it breaks every reader"},
 }
 
-// LookupRule returns the rule with the given id.
-func LookupRule(id string) (RuleInfo, bool) {
-	for _, r := range Rules {
-		if r.ID == id {
-			return r, true
-		}
+// SharedRules returns the rules every format shares, in documentation order.
+// Each format package lists its own rules next to the checks that report them
+// (avro.Rules, jsonschema.Rules, protobuf.Rules); compat/rulebook joins the lists.
+// The result is a copy the caller may keep.
+func SharedRules() []RuleInfo { return slices.Clone(sharedRules) }
+
+// FormatRules returns a copy of rules, in order, with Format set to t's name, so
+// a format package lists its rules without repeating its name on every line.
+func FormatRules(t SchemaType, rules []RuleInfo) []RuleInfo {
+	out := make([]RuleInfo, len(rules))
+	for i, r := range rules {
+		r.Format = t.String()
+		out[i] = r
 	}
-	return RuleInfo{}, false
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/rulebook"
 )
 
 // ruleOperations documents the compatibility rules: GET /v1/compat/rules.
@@ -63,10 +64,10 @@ func toCompatRules(rules []compat.RuleInfo) []compatRuleJSON {
 }
 
 // rulesFor returns the rules of one format, with the rules every format
-// shares, in compat.Rules order; the empty format returns every rule.
+// shares, in rulebook.All order; the empty format returns every rule.
 func rulesFor(format string) ([]compat.RuleInfo, error) {
 	if format == "" {
-		return compat.Rules, nil
+		return rulebook.All(), nil
 	}
 	known := false
 	for _, t := range compat.SchemaTypes {
@@ -79,7 +80,7 @@ func rulesFor(format string) ([]compat.RuleInfo, error) {
 		return nil, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter format=%q: want AVRO, JSON or PROTOBUF", format))
 	}
 	var out []compat.RuleInfo
-	for _, r := range compat.Rules {
+	for _, r := range rulebook.All() {
 		if r.Format == "" || r.Format == format {
 			out = append(out, r)
 		}
@@ -141,7 +142,8 @@ func groupRules(rules []compat.RuleInfo) []ruleGroup {
 // rules serves GET /ui/rules: every compatibility rule, grouped by format, each
 // row anchored at its id so violations elsewhere can link to it.
 func (p *pages) rules(c *gin.Context) error {
-	v := rulesView{pageMeta: p.meta("Compatibility rules", "rules"), Total: len(compat.Rules), Groups: groupRules(compat.Rules)}
+	all := rulebook.All()
+	v := rulesView{pageMeta: p.meta("Compatibility rules", "rules"), Total: len(all), Groups: groupRules(all)}
 	p.render(c, http.StatusOK, "rules", v)
 	return nil
 }

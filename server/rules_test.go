@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/rulebook"
 )
 
 // ruleEntry is one element of GET /v1/compat/rules.
@@ -33,10 +34,10 @@ func decodeRules(t *testing.T, r result) []ruleEntry {
 	return body.Rules
 }
 
-// wantRules is compat.Rules filtered by keep, in the form the endpoint answers.
+// wantRules is rulebook.All filtered by keep, in the form the endpoint answers.
 func wantRules(keep func(compat.RuleInfo) bool) []ruleEntry {
 	var out []ruleEntry
-	for _, r := range compat.Rules {
+	for _, r := range rulebook.All() {
 		if keep(r) {
 			out = append(out, ruleEntry{ID: r.ID, Format: r.Format, Purpose: r.Purpose})
 		}
@@ -51,7 +52,7 @@ func TestCompatRules(t *testing.T) {
 		got := decodeRules(t, e.must(http.StatusOK, "GET", "/v1/compat/rules", ""))
 		want := wantRules(func(compat.RuleInfo) bool { return true })
 		if d := cmp.Diff(want, got); d != "" {
-			t.Errorf("rules differ from compat.Rules (-want +got):\n%s", d)
+			t.Errorf("rules differ from rulebook.All (-want +got):\n%s", d)
 		}
 		// The shared rule is listed with an empty format, not without one.
 		if !strings.Contains(string(e.must(http.StatusOK, "GET", "/v1/compat/rules", "").body), `"format":""`) {
@@ -77,8 +78,8 @@ func TestCompatRules(t *testing.T) {
 		})
 	}
 	t.Run("EmptyFormatIsNoFilter", func(t *testing.T) {
-		if got := decodeRules(t, e.must(http.StatusOK, "GET", "/v1/compat/rules?format=", "")); len(got) != len(compat.Rules) {
-			t.Errorf("format= listed %d rules, want %d", len(got), len(compat.Rules))
+		if got := decodeRules(t, e.must(http.StatusOK, "GET", "/v1/compat/rules?format=", "")); len(got) != len(rulebook.All()) {
+			t.Errorf("format= listed %d rules, want %d", len(got), len(rulebook.All()))
 		}
 	})
 	for _, format := range []string{"XML", "avro", "%3Cb%3E"} {
@@ -113,11 +114,11 @@ func TestPageRules(t *testing.T) {
 	expect(t, doc, `nav.toc a[href="#format-PROTOBUF"]`, 1, "Protobuf")
 	// Every rule is a row anchored at its id, in its format's section, with its
 	// id in code and its purpose.
-	if n := doc.Find("table.rules tbody tr").Length(); n != len(compat.Rules) {
-		t.Errorf("%d rule rows, want %d", n, len(compat.Rules))
+	if n := doc.Find("table.rules tbody tr").Length(); n != len(rulebook.All()) {
+		t.Errorf("%d rule rows, want %d", n, len(rulebook.All()))
 	}
 	section := map[string]string{"": "format-all", "AVRO": "format-AVRO", "JSON": "format-JSON", "PROTOBUF": "format-PROTOBUF"}
-	for _, r := range compat.Rules {
+	for _, r := range rulebook.All() {
 		row := doc.Find("section#" + section[r.Format] + " tr#" + r.ID)
 		if row.Length() != 1 {
 			t.Errorf("rule %s: %d rows in section %s, want 1", r.ID, row.Length(), section[r.Format])

@@ -326,7 +326,7 @@ func TestCanReadForeignSchema(t *testing.T) {
 func TestRulesListed(t *testing.T) {
 	t.Parallel()
 	for _, id := range []string{RuleNameMismatch, RuleFixedSizeMismatch, RuleMissingEnumSymbols, RuleReaderFieldMissingDefaultValue, RuleTypeMismatch, RuleMissingUnionBranch} {
-		r, ok := compat.LookupRule(id)
+		r, ok := compattest.LookupRule(Rules(), id)
 		if !ok || r.Format != "AVRO" || r.Purpose == "" {
 			t.Errorf("rule %s: %+v %v", id, r, ok)
 		}

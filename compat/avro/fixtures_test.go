@@ -133,8 +133,8 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("full, forward part (-want +got):\n%s", diff)
 			}
 			for _, v := range full.Violations {
-				if _, ok := compat.LookupRule(v.Rule); !ok {
-					t.Errorf("violation rule %q is not in compat.Rules", v.Rule)
+				if _, ok := compattest.LookupRule(Rules(), v.Rule); !ok {
+					t.Errorf("violation rule %q is not in Rules", v.Rule)
 				}
 				if v.Path == "" || v.Path[0] != '/' || v.Message == "" {
 					t.Errorf("violation without a JSON Pointer path or message: %+v", v)

@@ -159,7 +159,7 @@ func FuzzCanRead(f *testing.F) {
 		}
 		fm := Format{}
 		for _, v := range append(compattest.CanRead(t, fm, ra, rb, compat.Options{}), compattest.CanRead(t, fm, rb, ra, compat.Options{})...) {
-			if _, ok := compat.LookupRule(v.Rule); !ok {
+			if _, ok := compattest.LookupRule(Rules(), v.Rule); !ok {
 				t.Fatalf("violation with unlisted rule %q: %+v", v.Rule, v)
 			}
 			if v.Path == "" || v.Path[0] != '/' || v.Message == "" {

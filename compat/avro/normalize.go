@@ -3,7 +3,7 @@ package avro
 import (
 	"encoding/json"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -103,7 +103,7 @@ func (w *normWriter) named(n *node, ns string) {
 	}
 	if len(n.aliases) > 0 {
 		w.key(&first, "aliases")
-		w.strings(sortedCopy(n.aliases))
+		w.strings(slices.Sorted(slices.Values(n.aliases)))
 	}
 	if n.doc != "" {
 		w.key(&first, "doc")
@@ -143,7 +143,7 @@ func (w *normWriter) field(f *field, ns string) {
 	w.str(f.name)
 	if len(f.aliases) > 0 {
 		w.key(&first, "aliases")
-		w.strings(sortedCopy(f.aliases))
+		w.strings(slices.Sorted(slices.Values(f.aliases)))
 	}
 	if f.doc != "" {
 		w.key(&first, "doc")
@@ -182,12 +182,6 @@ func (w *normWriter) props(first *bool, props map[string]any) {
 		w.key(first, k)
 		writeJSONValue(&w.b, props[k])
 	}
-}
-
-func sortedCopy(ss []string) []string {
-	out := append([]string(nil), ss...)
-	sort.Strings(out)
-	return out
 }
 
 // writeJSONValue writes a default or attribute value canonically: object keys sorted,

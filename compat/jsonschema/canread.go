@@ -12,15 +12,15 @@ import (
 // lenientCompatible lists the rules that compat.Lenient allows: changes that only
 // break writers that send properties their schema did not declare.
 var lenientCompatible = map[string]bool{
-	"ADDITIONAL_PROPERTIES_NARROWED":                               true,
-	"ADDITIONAL_PROPERTIES_REMOVED":                                true,
-	"UNEVALUATED_PROPERTIES_NARROWED":                              true,
-	"UNEVALUATED_PROPERTIES_REMOVED":                               true,
-	"OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL":                true,
-	"REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL":   true,
-	"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL":                   true,
-	"PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL":   true,
-	"PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": true,
+	RuleAdditionalPropertiesNarrowed:                         true,
+	RuleAdditionalPropertiesRemoved:                          true,
+	RuleUnevaluatedPropertiesNarrowed:                        true,
+	RuleUnevaluatedPropertiesRemoved:                         true,
+	RuleOptionalPropertyAddedToOpenContentModel:              true,
+	RuleRequiredPropertyWithDefaultAddedToOpenContentModel:   true,
+	RulePropertyRemovedFromClosedContentModel:                true,
+	RulePropertyAddedNotCoveredByPartiallyOpenContentModel:   true,
+	RulePropertyRemovedNotCoveredByPartiallyOpenContentModel: true,
 }
 
 // CanRead reports the violations that stop reader from reading data written with

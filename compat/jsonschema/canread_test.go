@@ -190,7 +190,7 @@ func TestCanReadConcurrent(t *testing.T) {
 func TestRulesDocumented(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
-	for _, r := range compat.Rules {
+	for _, r := range jsonschema.Rules() {
 		if r.Format != "JSON" {
 			continue
 		}

@@ -3,7 +3,9 @@ package jsonschema
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -213,7 +215,7 @@ func findRef(doc any, target, base string) string {
 					return true
 				}
 			}
-			for _, k := range sortedKeys(v) {
+			for _, k := range slices.Sorted(maps.Keys(v)) {
 				if walk(v[k], append(path, k)) {
 					return true
 				}

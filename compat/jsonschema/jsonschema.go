@@ -11,7 +11,8 @@
 // over the compiled schema model in the style of Confluent's json-schema-provider:
 // every change from writer to reader is classified, and the changes that could make
 // the reader reject data the writer accepted are reported as violations. The rule
-// ids are listed, with their purpose, in compat.Rules.
+// ids are constants listed, with their purpose, in Rules (rules.go); compat/rulebook
+// joins them with the other formats' rules.
 //
 // The verdicts agree with every case Confluent publishes for its JSON Schema
 // checker, under both the STRICT and LENIENT policies, including two of its

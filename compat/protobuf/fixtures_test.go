@@ -120,8 +120,8 @@ func TestFixtures(t *testing.T) {
 					t.Errorf("%s rules (-want +got):\n%s\nviolations: %+v", dir.level, diff, r.Violations)
 				}
 				for _, v := range r.Violations {
-					if _, ok := compat.LookupRule(v.Rule); !ok {
-						t.Errorf("rule %s is not listed in compat.Rules", v.Rule)
+					if _, ok := compattest.LookupRule(Rules(), v.Rule); !ok {
+						t.Errorf("rule %s is not listed in Rules", v.Rule)
 					}
 					if v.Message == "" {
 						t.Errorf("%s violation without a message", v.Rule)
