@@ -415,7 +415,9 @@ func (s *Service) check(ctx context.Context, r Reader, cfg Config, level compat.
 		}
 		prevs[i] = compat.Previous{Version: v.Version, Schema: p}
 	}
-	rep, err := compat.Check(ctx, f, level, cand.parsed, prevs, optionsOf(cfg))
+	opts := optionsOf(cfg)
+	opts.Limits = s.cfg.CompatLimits
+	rep, err := compat.Check(ctx, f, level, cand.parsed, prevs, opts)
 	if err != nil {
 		return compat.Report{}, nil, fmt.Errorf("check %s: %w", level, err)
 	}
@@ -550,7 +552,7 @@ func (s *Service) CheckCompatibility(ctx context.Context, req RegisterRequest, v
 	if err != nil {
 		return CompatResult{}, err
 	}
-	res := CompatResult{Compatible: rep.Compatible, Level: level, Violations: rep.Violations, Messages: []string{}}
+	res := CompatResult{Compatible: rep.Compatible, Level: level, Violations: rep.Violations, Messages: []string{}, Truncated: rep.Truncated}
 	if !rep.Compatible {
 		res.Messages = renderMessages(rep, used, cfg, cand.rec.Type)
 	}

@@ -203,6 +203,9 @@ type CompatResult struct {
 	// Violations are structured; Messages are the Confluent verbose strings.
 	Violations []compat.Violation
 	Messages   []string
+	// Truncated is set when more violations were found than the registry's
+	// CompatLimits.MaxViolations lets a report list.
+	Truncated bool
 }
 
 // Errors. Each wraps a sentinel so callers use errors.Is; Error() returns the

@@ -49,6 +49,10 @@ type ServiceConfig struct {
 	// above the whole bound is parsed on every use, never kept. Zero:
 	// DefaultParsedCacheBytes.
 	ParsedCacheBytes int64
+	// CompatLimits bound the work of every compatibility check (node pairs
+	// compared, violations reported); past them a check fails with a
+	// *compat.LimitError (422, 42240). Zero: compat's defaults.
+	CompatLimits compat.Limits
 }
 
 // Service implements the registry's rules over a Store. It is safe for concurrent
@@ -118,6 +122,10 @@ func (s *Service) format(t compat.SchemaType) (compat.Format, error) {
 // Ping checks that the store answers, for readiness probes: it reads nothing
 // and bypasses the caches. Errors: the store's, untranslated.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// CompatLimits returns the bounds of the registry's compatibility checks, for
+// callers (the catalog's diff) that run the formats' checks themselves.
+func (s *Service) CompatLimits() compat.Limits { return s.cfg.CompatLimits }
 
 // Types lists the schema types the registry accepts, in compat.SchemaTypes order.
 func (s *Service) Types() []compat.SchemaType {

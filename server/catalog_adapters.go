@@ -76,7 +76,7 @@ func (a *catalogRegistry) Compatibility(ctx context.Context, subject string) (co
 	if err != nil {
 		return compat.Backward, compat.Options{}, err
 	}
-	var opts compat.Options
+	opts := compat.Options{Limits: a.reg.CompatLimits()}
 	level := compat.Backward
 	if cfg.Compatibility != nil {
 		level = *cfg.Compatibility

@@ -132,11 +132,13 @@ type compatReportResponse struct {
 	Compatible bool            `json:"compatible"`
 	Level      string          `json:"level" enum:"NONE,BACKWARD,BACKWARD_TRANSITIVE,FORWARD,FORWARD_TRANSITIVE,FULL,FULL_TRANSITIVE"`
 	Violations []violationJSON `json:"violations"`
+	// Truncated says Violations holds only the first ones found (--max-violations).
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // toCompatReportResponse converts a registry check result to the report.
 func toCompatReportResponse(r registry.CompatResult) compatReportResponse {
-	return compatReportResponse{Compatible: r.Compatible, Level: r.Level.String(), Violations: toViolations(r.Violations)}
+	return compatReportResponse{Compatible: r.Compatible, Level: r.Level.String(), Violations: toViolations(r.Violations), Truncated: r.Truncated}
 }
 
 // compatReportParams are the parameters of POST /v1/compat/subjects/{subject}.

@@ -74,6 +74,9 @@ type Config struct {
 	// CORSOrigins are the origins whose web pages may call the API
 	// (server.Config.CORSOrigins). Empty: none.
 	CORSOrigins []string
+	// CompatLimits bound every compatibility check (registry.ServiceConfig).
+	// Zero: compat's defaults.
+	CompatLimits compat.Limits
 	// ParsedCacheBytes bounds the estimated bytes of the parsed schemas the
 	// registry keeps in memory. Zero: the registry default.
 	ParsedCacheBytes int64
@@ -163,7 +166,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.addCloser(store)
 	probes := []prober{store}
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, Formats: Formats()})
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats()})
 	if err != nil {
 		return err
 	}
@@ -411,6 +414,8 @@ func newServeCmd() *cobra.Command {
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, "origins whose web pages may call the API from a browser (https://app.example.com, or * for any); default: none, no CORS headers are sent")
 	cfg.broker = addBrokerFlags(fs)
 	cfg.catalog = addCatalogFlags(fs)
+	fs.IntVar(&cfg.CompatLimits.MaxNodes, "max-compat-nodes", compat.DefaultMaxNodes, "most node pairs one compatibility check compares (a larger check answers 422, error_code 42240)")
+	fs.IntVar(&cfg.CompatLimits.MaxViolations, "max-violations", compat.DefaultMaxViolations, "most violations one compatibility report lists (the rest are cut and the report marked truncated)")
 	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema weighs 30-50 times its text; least recently used dropped first)")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")

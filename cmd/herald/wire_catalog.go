@@ -31,6 +31,9 @@ type catalogFlags struct {
 	// keeps each store's migrations independent and lets the catalog be reset
 	// without touching schemas.
 	DB string
+	// MaxFieldRows and MaxFieldNodes bound field tables and diffs
+	// (catalog.FieldLimits). Zero: the catalog's defaults.
+	MaxFieldRows, MaxFieldNodes int
 }
 
 // addCatalogFlags registers the catalog's serve flags on fs.
@@ -39,6 +42,8 @@ func addCatalogFlags(fs *pflag.FlagSet) *catalogFlags {
 	fs.BoolVar(&f.Demo, "demo", false, "load the demo catalog (a small shop: schemas, services, events, flows) into an empty database")
 	fs.BoolVar(&f.Off, "no-catalog", false, "disable the web catalog (/ui and /v1/catalog answer 404)")
 	fs.StringVar(&f.DB, "catalog-db", "", "catalog SQLite file (default: next to --db, named <name>-catalog.db)")
+	fs.IntVar(&f.MaxFieldRows, "max-field-rows", catalog.DefaultMaxFieldRows, "most rows of one field table or changes of one diff in the catalog (a larger one answers 422)")
+	fs.IntVar(&f.MaxFieldNodes, "max-field-nodes", catalog.DefaultMaxFieldNodes, "most schema nodes one field table visits (a larger one answers 422)")
 	return f
 }
 
@@ -70,10 +75,11 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 		return nil, nil, err
 	}
 	cat, err := catalog.New(ctx, catalog.Config{
-		Store:    store,
-		Registry: server.CatalogRegistry(reg, Formats()...),
-		Lineage:  server.CatalogLineage(brk),
-		Logger:   log,
+		Store:       store,
+		Registry:    server.CatalogRegistry(reg, Formats()...),
+		Lineage:     server.CatalogLineage(brk),
+		Logger:      log,
+		FieldLimits: catalog.FieldLimits{MaxRows: f.MaxFieldRows, MaxNodes: f.MaxFieldNodes},
 	})
 	if err != nil {
 		_ = store.Close() // error path: the catalog error is the one to report
