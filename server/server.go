@@ -24,6 +24,7 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -58,6 +59,13 @@ type Config struct {
 	// granted and responses carry Access-Control-Allow-Origin. Empty: none, and
 	// no CORS header is ever sent.
 	CORSOrigins []string
+	// Auth authenticates callers; with the route table in access.go and
+	// auth.Policy it decides every request. Nil: no authentication, every
+	// request is allowed.
+	Auth *auth.Authorizer
+	// MetricsRole is the role GET /metrics needs when Auth is set. Zero:
+	// /metrics is open, like /healthz and /readyz.
+	MetricsRole auth.Role
 }
 
 // Server is Herald's HTTP handler.
@@ -79,6 +87,9 @@ type Server struct {
 	// hosts and cors are Config.AllowedHosts and Config.CORSOrigins, parsed.
 	hosts hostPolicy
 	cors  corsPolicy
+
+	// policy decides access when Config.Auth is set (access.go).
+	policy auth.Policy
 }
 
 // New validates cfg and builds the server with every route.
@@ -111,7 +122,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
+		policy: auth.Policy{MetricsRole: cfg.MetricsRole}}
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
 	e := s.engine
@@ -127,7 +139,8 @@ func New(cfg Config) (*Server, error) {
 	// including the 500 written by recovery. The Host check comes before
 	// anything reads the request; CORS headers are set before any handler or
 	// later middleware writes, so errors are readable by allowed origins too.
-	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
+	// Access is decided before any body is read.
+	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.accessMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
 	e.NoRoute(s.handle(func(*gin.Context) error {
 		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
 	}))
@@ -183,6 +196,7 @@ func (s *Server) routes() error {
 	s.registerCompatReportRoutes()
 	s.registerTopicRoutes()
 	s.registerCatalogRoutes()
+	s.registerWhoAmIRoutes()
 	return s.registerPageRoutes()
 }
 
