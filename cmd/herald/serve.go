@@ -22,6 +22,7 @@ import (
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth"
 )
 
 // Defaults of the serve flags.
@@ -63,6 +64,10 @@ type Config struct {
 	// CORSOrigins are the origins whose web pages may call the API
 	// (server.Config.CORSOrigins). Empty: none.
 	CORSOrigins []string
+
+	// auth are the identity and access flags; nil means their defaults (no
+	// auth file: loopback only).
+	auth *authFlags
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -100,6 +105,9 @@ func NewMain(cfg Config) *Main {
 	if cfg.catalog == nil {
 		cfg.catalog = &catalogFlags{}
 	}
+	if cfg.auth == nil {
+		cfg.auth = &authFlags{}
+	}
 	return &Main{cfg: cfg, log: cfg.Logger, errc: make(chan error, 1)}
 }
 
@@ -116,6 +124,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			err = errors.Join(err, m.closeAll())
 		}
 	}()
+	if err := checkExposure(m.cfg.auth, m.cfg.Addr); err != nil {
+		return err
+	}
+	var metricsRole auth.Role
+	if r := m.cfg.auth.MetricsRole; r != "" {
+		if metricsRole, err = auth.ParseRole(r); err != nil {
+			return fmt.Errorf("--metrics-role: %w", err)
+		}
+	}
+	authz, reloader, err := openAuth(m.cfg.auth, m.log)
+	if err != nil {
+		return err
+	}
+	if reloader != nil {
+		m.addCloser(reloader)
+	}
 	store, err := registrydb.Open(ctx, m.cfg.DB)
 	if err != nil {
 		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
@@ -150,6 +174,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:               m.cfg.Version,
 		AllowedHosts:          allowedHosts,
 		CORSOrigins:           m.cfg.CORSOrigins,
+		Auth:                  authz,
+		MetricsRole:           metricsRole,
 	})
 	if err != nil {
 		return err
@@ -176,7 +202,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.errc <- err
 	}()
 	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
-		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins)
+		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File)
 	return nil
 }
 
@@ -305,6 +331,7 @@ func newServeCmd() *cobra.Command {
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, "origins whose web pages may call the API from a browser (https://app.example.com, or * for any); default: none, no CORS headers are sent")
 	cfg.broker = addBrokerFlags(fs)
 	cfg.catalog = addCatalogFlags(fs)
+	cfg.auth = addAuthFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
