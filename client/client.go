@@ -183,6 +183,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if c.cfg.user != "" || c.cfg.password != "" {
 		req.SetBasicAuth(c.cfg.user, c.cfg.password)
 	}
+	if c.cfg.token != nil {
+		tok, err := c.cfg.token(ctx)
+		if err != nil {
+			return fmt.Errorf("%s %s: bearer token: %w", r.method, r.path, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := c.cfg.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", r.method, r.path, err)

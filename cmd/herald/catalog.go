@@ -32,11 +32,18 @@ func newCatalogCommand() *cobra.Command {
 			"registers its payload schemas.",
 	}
 	cmd.PersistentFlags().StringVar(&serverURL, "server", defaultServer, "Herald server URL (env HERALD_SERVER)")
+	creds := addCredentialFlags(cmd.PersistentFlags())
+	var hc *http.Client
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		return applyEnv(cmd.Flags())
+		if err := applyEnv(cmd.Flags()); err != nil {
+			return err
+		}
+		var err error
+		hc, err = creds.httpClient(&http.Client{Timeout: 2 * time.Minute}, serverURL)
+		return err
 	}
 	client := func() *catalogClient {
-		return &catalogClient{base: strings.TrimRight(serverURL, "/"), http: &http.Client{Timeout: 2 * time.Minute}}
+		return &catalogClient{base: strings.TrimRight(serverURL, "/"), http: hc}
 	}
 
 	apply := &cobra.Command{

@@ -27,6 +27,8 @@ type clientFlags struct {
 	Client string
 	// Timeout bounds each request (a long poll adds its wait).
 	Timeout time.Duration
+	// creds are --user and --token (credentials.go).
+	creds *credentialFlags
 }
 
 func addClientFlags(fs *pflag.FlagSet) *clientFlags {
@@ -34,6 +36,7 @@ func addClientFlags(fs *pflag.FlagSet) *clientFlags {
 	fs.StringVar(&f.Server, "server", defaultServer, "Herald server URL")
 	fs.StringVar(&f.Client, "client", "herald-cli", "client name sent as Herald-Client (observed lineage)")
 	fs.DurationVar(&f.Timeout, "timeout", 30*time.Second, "timeout of each request")
+	f.creds = addCredentialFlags(fs)
 	return f
 }
 
@@ -52,7 +55,11 @@ func (f *clientFlags) newClient(cmd *cobra.Command) (*brokerClient, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageErrorf("--server %q: want a URL such as %s", f.Server, defaultServer)
 	}
-	return &brokerClient{base: strings.TrimSuffix(f.Server, "/"), client: f.Client, http: &http.Client{Timeout: f.Timeout}}, nil
+	hc, err := f.creds.httpClient(&http.Client{Timeout: f.Timeout}, f.Server)
+	if err != nil {
+		return nil, err
+	}
+	return &brokerClient{base: strings.TrimSuffix(f.Server, "/"), client: f.Client, http: hc}, nil
 }
 
 // apiError is an error answer of the server.
