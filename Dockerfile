@@ -16,6 +16,12 @@ COPY --from=build --chown=65532:65532 /out/data /data
 WORKDIR /data
 VOLUME ["/data"]
 ENV HERALD_DB=/data/herald.db
+# The image listens on every interface, so it needs an auth file: mount one at
+# /data/auth.yaml (see the README, "Identity and access"), or point HERALD_AUTH
+# elsewhere. Without it the server refuses to start and says why. Only behind
+# something else that authenticates, run it with --insecure-no-auth and
+# HERALD_AUTH set empty.
+ENV HERALD_AUTH=/data/auth.yaml
 EXPOSE 8081
 ENTRYPOINT ["/usr/local/bin/herald"]
 CMD ["serve", "--addr", "0.0.0.0:8081"]

@@ -101,7 +101,32 @@ func New(baseURL string, opts ...Opt) (*Client, error) {
 	if cfg.timeout < 0 {
 		return nil, errors.New("client: Timeout must not be negative")
 	}
+	if cfg.user != "" || cfg.password != "" || cfg.token != nil {
+		cfg.http = credentialsStayHome(cfg.http, u.Host)
+	}
 	return &Client{base: u, cfg: cfg}, nil
+}
+
+// credentialsStayHome returns a copy of hc whose redirects to any other host
+// or port than home drop the Authorization header: net/http keeps it when only
+// the port differs, and a server must not be able to send a client's
+// credentials elsewhere. hc's own redirect policy still applies.
+func credentialsStayHome(hc *http.Client, home string) *http.Client {
+	out := *hc
+	next := hc.CheckRedirect
+	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host != home {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &out
 }
 
 // format returns the compat format for a schema type.
@@ -225,6 +250,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	if c.cfg.user != "" || c.cfg.password != "" {
 		req.SetBasicAuth(c.cfg.user, c.cfg.password)
+	}
+	if c.cfg.token != nil {
+		tok, err := c.cfg.token(ctx)
+		if err != nil {
+			return fmt.Errorf("%s %s: bearer token: %w", r.method, r.path, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := c.cfg.http.Do(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -10,8 +11,10 @@ type config struct {
 	http           *http.Client
 	name           string
 	user, password string
-	timeout        time.Duration
-	header         http.Header
+	// token, when set, gives the bearer token of each request.
+	token   TokenSource
+	timeout time.Duration
+	header  http.Header
 }
 
 func defaultConfig() config {
@@ -43,9 +46,30 @@ func ClientName(name string) Opt {
 }
 
 // BasicAuth sends HTTP basic authentication with every request, overriding the
-// default of sending no credentials.
+// default of sending no credentials. Of BasicAuth, WithBearerToken and
+// BearerTokenSource, the last given wins.
 func BasicAuth(user, password string) Opt {
-	return optFunc(func(c *config) { c.user, c.password = user, password })
+	return optFunc(func(c *config) { c.user, c.password, c.token = user, password, nil })
+}
+
+// TokenSource returns the bearer token for a request. It is called for every
+// request, so it should cache the token and refresh it before it expires; an
+// error fails the request without sending it.
+type TokenSource func(ctx context.Context) (string, error)
+
+// WithBearerToken sends "Authorization: Bearer token" with every request (a
+// Herald API key or a JWT), overriding the default of sending no credentials.
+// Of BasicAuth, WithBearerToken and BearerTokenSource, the last given wins.
+func WithBearerToken(token string) Opt {
+	return BearerTokenSource(func(context.Context) (string, error) { return token, nil })
+}
+
+// BearerTokenSource sends the token src returns as "Authorization: Bearer …"
+// with every request, for tokens that expire (an OIDC access token),
+// overriding the default of sending no credentials. Of BasicAuth,
+// WithBearerToken and BearerTokenSource, the last given wins.
+func BearerTokenSource(src TokenSource) Opt {
+	return optFunc(func(c *config) { c.token, c.user, c.password = src, "", "" })
 }
 
 // Timeout bounds each request, overriding the default of 30 seconds. A long poll

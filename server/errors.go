@@ -26,7 +26,7 @@ const codeIncompatible = -1
 // errorTable is the one table from errors to responses. Each area contributes its
 // own rows (registryErrors, brokerErrors, catalogErrors), in the file for that area.
 func errorTable() [][]errorEntry {
-	return [][]errorEntry{registryErrors, brokerErrors, catalogErrors, storageErrors}
+	return [][]errorEntry{registryErrors, brokerErrors, catalogErrors, storageErrors, accessErrors}
 }
 
 // errorBody is every error response: {"error_code": N, "message": "..."}; /v1

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/server/auth"
 )
 
 // schemaOperations are the /schemas routes.
@@ -67,11 +68,23 @@ func (s *Server) listSchemas(c *gin.Context) error {
 		return err
 	}
 	p := listSchemasParams{SubjectPrefix: c.Query("subjectPrefix"), Deleted: queryBool(c, "deleted"), LatestOnly: queryBool(c, "latestOnly"), pageParams: pg}
-	list, err := s.cfg.Registry.Schemas(c.Request.Context(), registry.ListOptions{
-		Prefix: p.SubjectPrefix, Deleted: p.Deleted, LatestOnly: p.LatestOnly, Offset: p.Offset, Limit: p.Limit,
-	})
+	opts := registry.ListOptions{Prefix: p.SubjectPrefix, Deleted: p.Deleted, LatestOnly: p.LatestOnly, Offset: p.Offset, Limit: p.Limit}
+	filter := !s.readsEverySubject(c)
+	if filter {
+		opts.Offset, opts.Limit = 0, -1
+	}
+	list, err := s.cfg.Registry.Schemas(c.Request.Context(), opts)
 	if err != nil {
 		return err
+	}
+	if filter {
+		kept := list[:0]
+		for _, sch := range list {
+			if s.mayRead(c, auth.ReadSubject, auth.Resource{Subject: sch.Subject}) {
+				kept = append(kept, sch)
+			}
+		}
+		list = pageOf(kept, p.Offset, p.Limit)
 	}
 	out := make([]schemaResponse, len(list))
 	for i, sch := range list {
@@ -166,6 +179,9 @@ func (s *Server) getSubjectsByID(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if !s.readsEverySubject(c) {
+		subjects = s.readableSubjects(c, subjects)
+	}
 	return writeJSON(c, http.StatusOK, nonNil(subjects))
 }
 
@@ -179,9 +195,11 @@ func (s *Server) getVersionsByID(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]subjectVersionJSON, len(svs))
-	for i, sv := range svs {
-		out[i] = subjectVersionJSON{Subject: sv.Subject, Version: sv.Version}
+	out := make([]subjectVersionJSON, 0, len(svs))
+	for _, sv := range svs {
+		if s.mayRead(c, auth.ReadSubject, auth.Resource{Subject: sv.Subject}) {
+			out = append(out, subjectVersionJSON{Subject: sv.Subject, Version: sv.Version})
+		}
 	}
 	return writeJSON(c, http.StatusOK, out)
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/registry"
+	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -70,6 +71,13 @@ type Config struct {
 	// stores have room again; /readyz reports not ready until it passes (or a
 	// write succeeds). Nil: only a successful write clears the fault.
 	StorageProbe func(ctx context.Context) error
+	// Auth authenticates callers; with the route table in access.go and
+	// auth.Policy it decides every request. Nil: no authentication, every
+	// request is allowed.
+	Auth *auth.Authorizer
+	// MetricsRole is the role GET /metrics needs when Auth is set. Zero:
+	// /metrics is open, like /healthz and /readyz.
+	MetricsRole auth.Role
 }
 
 // Server is Herald's HTTP handler.
@@ -93,6 +101,9 @@ type Server struct {
 	cors  corsPolicy
 	// storage is the last storage fault, for /readyz.
 	storage storageFault
+
+	// policy decides access when Config.Auth is set (access.go).
+	policy auth.Policy
 }
 
 // init puts gin in release mode once, before any engine exists. gin's mode is
@@ -130,7 +141,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
+		policy: auth.Policy{MetricsRole: cfg.MetricsRole}}
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
 	e := s.engine
@@ -146,7 +158,8 @@ func New(cfg Config) (*Server, error) {
 	// including the 500 written by recovery. The Host check comes before
 	// anything reads the request; CORS headers are set before any handler or
 	// later middleware writes, so errors are readable by allowed origins too.
-	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
+	// Access is decided before any body is read.
+	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.accessMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
 	e.NoRoute(s.handle(func(*gin.Context) error {
 		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
 	}))
@@ -240,6 +253,7 @@ func (s *Server) routes() error {
 	s.registerCompatReportRoutes()
 	s.registerTopicRoutes()
 	s.registerCatalogRoutes()
+	s.registerWhoAmIRoutes()
 	return s.registerPageRoutes()
 }
 

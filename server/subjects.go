@@ -86,11 +86,18 @@ func (s *Server) listSubjects(c *gin.Context) error {
 		return err
 	}
 	p := listSubjectsParams{SubjectPrefix: c.Query("subjectPrefix"), Deleted: queryBool(c, "deleted"), DeletedOnly: queryBool(c, "deletedOnly"), pageParams: pg}
-	subjects, err := s.cfg.Registry.Subjects(c.Request.Context(), registry.ListOptions{
-		Prefix: p.SubjectPrefix, Deleted: p.Deleted, DeletedOnly: p.DeletedOnly, Offset: p.Offset, Limit: p.Limit,
-	})
+	opts := registry.ListOptions{Prefix: p.SubjectPrefix, Deleted: p.Deleted, DeletedOnly: p.DeletedOnly, Offset: p.Offset, Limit: p.Limit}
+	filter := !s.readsEverySubject(c)
+	if filter {
+		// Page after filtering, so that pages hold only readable subjects.
+		opts.Offset, opts.Limit = 0, -1
+	}
+	subjects, err := s.cfg.Registry.Subjects(c.Request.Context(), opts)
 	if err != nil {
 		return err
+	}
+	if filter {
+		subjects = pageOf(s.readableSubjects(c, subjects), p.Offset, p.Limit)
 	}
 	return writeJSON(c, http.StatusOK, nonNil(subjects))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -443,9 +444,12 @@ func (s *Server) listTopics(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := topicListJSON{Topics: make([]topicInfoJSON, len(infos))}
-	for i, ti := range infos {
-		out.Topics[i] = toTopicInfoJSON(ti)
+	out := topicListJSON{Topics: make([]topicInfoJSON, 0, len(infos))}
+	every := s.readsEveryTopic(c)
+	for _, ti := range infos {
+		if every || s.mayRead(c, auth.ReadTopic, auth.Resource{Topic: ti.Name}) {
+			out.Topics = append(out.Topics, toTopicInfoJSON(ti))
+		}
 	}
 	return writeJSON(c, http.StatusOK, out)
 }

@@ -32,13 +32,20 @@ func newCatalogCommand() *cobra.Command {
 			"registers its payload schemas.",
 	}
 	cmd.PersistentFlags().StringVar(&serverURL, "server", defaultServer, "Herald server URL (env HERALD_SERVER)")
+	creds := addCredentialFlags(cmd.PersistentFlags())
+	var credOpts []client.Opt
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		return applyEnv(cmd.Flags())
+		if err := applyEnv(cmd.Flags()); err != nil {
+			return err
+		}
+		var err error
+		credOpts, err = creds.clientOpts()
+		return err
 	}
 	// do sends one request to the server; the catalog commands send no client
 	// name and allow a large catalog two minutes.
 	do := func(cmd *cobra.Command, r client.Request, out any) error {
-		c, err := client.New(serverURL, client.Timeout(catalogTimeout))
+		c, err := client.New(serverURL, append([]client.Opt{client.Timeout(catalogTimeout)}, credOpts...)...)
 		if err != nil {
 			return usageErrorf("--server %q: want a URL such as %s", serverURL, defaultServer)
 		}

@@ -39,6 +39,8 @@ type checkFlags struct {
 	// offline is set when --level, --policy or --rule-set was given: they apply
 	// with --against only.
 	offline bool
+	// creds are --user and --token, sent to the registry.
+	creds *credentialFlags
 }
 
 // newCheckCmd builds `herald check`: schema files in a working tree checked in CI
@@ -96,6 +98,7 @@ input (an unreadable or invalid file, an unreachable server, an unknown ref or l
 	fl.StringVar(&f.refsDir, "refs-dir", "", "with --against: directory of referenced files, named by relative path")
 	fl.StringVarP(&f.output, "output", "o", "text", "output: text, json, github or junit")
 	fl.StringVar(&f.junitFile, "junit-file", "", "also write a JUnit XML report to this file")
+	f.creds = addCredentialFlags(fl)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
@@ -177,7 +180,11 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 		if f.offline {
 			return usageErrorf("--level, --policy and --rule-set apply with --against only; the registry uses each subject's configuration")
 		}
-		cl, err := client.New(f.server, client.ClientName("herald-check"))
+		opts, err := f.creds.clientOpts()
+		if err != nil {
+			return err
+		}
+		cl, err := client.New(f.server, append(opts, client.ClientName("herald-check"))...)
 		if err != nil {
 			return usageErrorf("--server %q: want a URL such as %s", f.server, defaultServer)
 		}

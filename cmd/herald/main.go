@@ -101,6 +101,7 @@ on the command line wins over its twin.`,
 	})
 	root.AddCommand(newServeCmd(), newCompatCmd(), newCheckCmd(), newVersionCmd(),
 		newTopicCommand(), newPublishCommand(), newConsumeCommand(), newCatalogCommand())
+	root.AddCommand(newAuthCmd())
 	return root
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth"
 )
 
 // Defaults of the serve flags.
@@ -90,6 +91,10 @@ type Config struct {
 	// MaxConnections caps the connections open at once; more are answered 503
 	// (error_code 50310) and closed. Zero: 4096; negative: no cap.
 	MaxConnections int
+
+	// auth are the identity and access flags; nil means their defaults (no
+	// auth file: loopback only).
+	auth *authFlags
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -136,6 +141,9 @@ func NewMain(cfg Config) *Main {
 	if cfg.MaxConnections == 0 {
 		cfg.MaxConnections = defaultMaxConnections
 	}
+	if cfg.auth == nil {
+		cfg.auth = &authFlags{}
+	}
 	return &Main{cfg: cfg, log: cfg.Logger, errc: make(chan error, 1)}
 }
 
@@ -152,6 +160,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			err = errors.Join(err, m.closeAll())
 		}
 	}()
+	if err := checkExposure(m.cfg.auth, m.cfg.Addr); err != nil {
+		return err
+	}
+	var metricsRole auth.Role
+	if r := m.cfg.auth.MetricsRole; r != "" {
+		if metricsRole, err = auth.ParseRole(r); err != nil {
+			return fmt.Errorf("--metrics-role: %w", err)
+		}
+	}
+	authz, reloader, err := openAuth(m.cfg.auth, m.log)
+	if err != nil {
+		return err
+	}
+	if reloader != nil {
+		m.addCloser(reloader)
+	}
 	paths := m.dbPaths()
 	for _, p := range paths {
 		lk, err := dbfile.Lock(p)
@@ -202,6 +226,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		CORSOrigins:           m.cfg.CORSOrigins,
 		BodyReadTimeout:       m.cfg.BodyReadTimeout,
 		StorageProbe:          storageProbe(paths, probes),
+		Auth:                  authz,
+		MetricsRole:           metricsRole,
 	})
 	if err != nil {
 		return err
@@ -235,7 +261,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.errc <- err
 	}()
 	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
-		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins)
+		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File)
 	return nil
 }
 
@@ -420,6 +446,7 @@ func newServeCmd() *cobra.Command {
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")
+	cfg.auth = addAuthFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err

@@ -28,6 +28,8 @@ type clientFlags struct {
 	Client string
 	// Timeout bounds each request (a long poll adds its wait).
 	Timeout time.Duration
+	// creds are --user and --token (credentials.go).
+	creds *credentialFlags
 }
 
 func addClientFlags(fs *pflag.FlagSet) *clientFlags {
@@ -35,6 +37,7 @@ func addClientFlags(fs *pflag.FlagSet) *clientFlags {
 	fs.StringVar(&f.Server, "server", defaultServer, "Herald server URL")
 	fs.StringVar(&f.Client, "client", "herald-cli", "client name sent as Herald-Client (observed lineage)")
 	fs.DurationVar(&f.Timeout, "timeout", 30*time.Second, "timeout of each request")
+	f.creds = addCredentialFlags(fs)
 	return f
 }
 
@@ -47,7 +50,11 @@ func (f *clientFlags) newClient(cmd *cobra.Command) (*client.Client, error) {
 	if f.Timeout < 0 {
 		return nil, usageErrorf("--timeout %s: want zero (no limit) or more", f.Timeout)
 	}
-	c, err := client.New(f.Server, client.ClientName(f.Client), client.Timeout(f.Timeout))
+	creds, err := f.creds.clientOpts()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(f.Server, append([]client.Opt{client.ClientName(f.Client), client.Timeout(f.Timeout)}, creds...)...)
 	if err != nil {
 		return nil, usageErrorf("--server %q: want a URL such as %s", f.Server, defaultServer)
 	}
