@@ -49,6 +49,17 @@ type ServiceConfig struct {
 	// above the whole bound is parsed on every use, never kept. Zero:
 	// DefaultParsedCacheBytes.
 	ParsedCacheBytes int64
+	// StrictImport refuses, in IMPORT mode, a version number the subject
+	// already has (42205). Zero (false): the imported version replaces the
+	// existing one, as Confluent does, so an import can be run again over a
+	// registry that diverged.
+	StrictImport bool
+	// StrictReferences keeps a soft-deleted version's references in force: the
+	// versions it references cannot be permanently deleted until it is
+	// permanently deleted itself (42206), so its id stays readable with its
+	// references. Zero (false): as Confluent, only live referrers count, and a
+	// soft-deleted referrer may be left pointing at a version that is gone.
+	StrictReferences bool
 }
 
 // Service implements the registry's rules over a Store. It is safe for concurrent
@@ -274,7 +285,7 @@ func (s *Service) subjectVersions(ctx context.Context, r Reader, sn subjectName,
 // soft-deleted versions (listed only with Deleted) come out negated.
 // Errors: ErrSubjectNotFound, ErrInvalidSubject.
 func (s *Service) Versions(ctx context.Context, subject string, opts ListOptions) ([]int, error) {
-	sn, err := parseSubject(subject)
+	sn, err := s.subject(ctx, s.store, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +345,7 @@ func (s *Service) Version(ctx context.Context, subject string, version int, dele
 }
 
 func (s *Service) findVersion(ctx context.Context, r Reader, subject string, version int, deleted bool) (subjectName, VersionRecord, error) {
-	sn, err := parseSubject(subject)
+	sn, err := s.subject(ctx, r, subject)
 	if err != nil {
 		return sn, VersionRecord{}, err
 	}
@@ -359,7 +370,8 @@ func (s *Service) ParsedVersion(ctx context.Context, subject string, version int
 	if err != nil {
 		return Schema{}, nil, err
 	}
-	ctxName, _, _ := splitSubject(subject)
+	// sc.Subject, not subject: an alias may point into another context.
+	ctxName, _, _ := splitSubject(sc.Subject)
 	p, err := s.parsed(ctx, s.store, ctxName, sc.ID)
 	if err != nil {
 		return Schema{}, nil, storeErr("parse schema", err)

@@ -12,7 +12,7 @@ import (
 // /subjects/{s}/metadata). deleted also considers soft-deleted versions.
 // Errors: ErrSubjectNotFound, ErrSchemaNotFound, ErrInvalidSubject.
 func (s *Service) LatestWithMetadata(ctx context.Context, subject string, props map[string]string, deleted bool) (Schema, error) {
-	sn, err := parseSubject(subject)
+	sn, err := s.subject(ctx, s.store, subject)
 	if err != nil {
 		return Schema{}, err
 	}

@@ -85,6 +85,10 @@ type Config struct {
 	// MaxConnections caps the connections open at once; more are answered 503
 	// (error_code 50310) and closed. Zero: 4096; negative: no cap.
 	MaxConnections int
+	// StrictImport and StrictReferences keep Herald's stricter registry rules
+	// (registry.ServiceConfig). Zero: Confluent's behaviour.
+	StrictImport     bool
+	StrictReferences bool
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -152,7 +156,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
 	}
 	m.addCloser(store)
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, Formats: Formats()})
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, Formats: Formats(),
+		StrictImport: m.cfg.StrictImport, StrictReferences: m.cfg.StrictReferences})
 	if err != nil {
 		return err
 	}
@@ -348,6 +353,8 @@ func newServeCmd() *cobra.Command {
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")
+	fs.BoolVar(&cfg.StrictImport, "strict-import", false, "in IMPORT mode, refuse a version number a subject already has (42205) instead of overwriting it as Confluent does")
+	fs.BoolVar(&cfg.StrictReferences, "strict-references", false, "soft-deleted versions keep their references: what they reference cannot be permanently deleted (42206) until they are; Confluent lets it go")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
