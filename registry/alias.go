@@ -1,6 +1,9 @@
 package registry
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // subject parses a subject named by a request on its schemas and follows its
 // alias, as Confluent's AliasFilter does: when the subject's own config (not
@@ -24,4 +27,31 @@ func (s *Service) subject(ctx context.Context, r Reader, raw string) (subjectNam
 	}
 	target.raw = qualify(target.ctx, target.name)
 	return target, nil
+}
+
+// readSubject parses a subject a read names and returns its versions (see
+// subjectVersions), following the subject's alias only when the subject has
+// none of its own: an alias subject normally holds nothing, and reads are the
+// hot path (use.latest.version serializers), so the common case costs no
+// extra config read. A subject that holds versions and also names an alias
+// is read as itself, where Confluent would read the target.
+// Errors: ErrSubjectNotFound, ErrInvalidSubject.
+func (s *Service) readSubject(ctx context.Context, r Reader, raw string, withDeleted bool) (subjectName, []VersionRecord, error) {
+	sn, err := parseSubject(raw)
+	if err != nil {
+		return sn, nil, err
+	}
+	vs, err := s.subjectVersions(ctx, r, sn, withDeleted)
+	if !errors.Is(err, ErrSubjectNotFound) {
+		return sn, vs, err
+	}
+	target, aerr := s.subject(ctx, r, raw)
+	if aerr != nil || target == sn {
+		return sn, nil, err
+	}
+	tvs, terr := s.subjectVersions(ctx, r, target, withDeleted)
+	if terr != nil {
+		return sn, nil, err
+	}
+	return target, tvs, nil
 }

@@ -285,11 +285,7 @@ func (s *Service) subjectVersions(ctx context.Context, r Reader, sn subjectName,
 // soft-deleted versions (listed only with Deleted) come out negated.
 // Errors: ErrSubjectNotFound, ErrInvalidSubject.
 func (s *Service) Versions(ctx context.Context, subject string, opts ListOptions) ([]int, error) {
-	sn, err := s.subject(ctx, s.store, subject)
-	if err != nil {
-		return nil, err
-	}
-	vs, err := s.subjectVersions(ctx, s.store, sn, opts.Deleted || opts.DeletedOnly)
+	_, vs, err := s.readSubject(ctx, s.store, subject, opts.Deleted || opts.DeletedOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -345,14 +341,14 @@ func (s *Service) Version(ctx context.Context, subject string, version int, dele
 }
 
 func (s *Service) findVersion(ctx context.Context, r Reader, subject string, version int, deleted bool) (subjectName, VersionRecord, error) {
-	sn, err := s.subject(ctx, r, subject)
-	if err != nil {
-		return sn, VersionRecord{}, err
-	}
 	if version < 1 && version != Latest {
+		sn, err := parseSubject(subject)
+		if err != nil {
+			return sn, VersionRecord{}, err
+		}
 		return sn, VersionRecord{}, invalidVersion(itoa(version))
 	}
-	vs, err := s.subjectVersions(ctx, r, sn, deleted)
+	sn, vs, err := s.readSubject(ctx, r, subject, deleted)
 	if err != nil {
 		return sn, VersionRecord{}, err
 	}
