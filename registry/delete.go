@@ -9,8 +9,8 @@ func referenceExists(v VersionRecord) *Error {
 }
 
 // referenced reports whether another schema references v. Soft-deleted referrers
-// count only with withDeleted (hard deletes: their ids still resolve and need the
-// target to parse). sameSubject false ignores referrers in v's own subject.
+// count only with withDeleted (hard deletes under StrictReferences, and
+// tombstoning: their ids still resolve and need the target to parse). sameSubject false ignores referrers in v's own subject.
 func referenced(ctx context.Context, r Reader, v VersionRecord, withDeleted, sameSubject bool) (bool, error) {
 	refs, err := r.Referrers(ctx, v.Key())
 	if err != nil {
@@ -77,7 +77,7 @@ func (s *Service) hardDelete(ctx context.Context, tx Tx, v VersionRecord, skipRe
 // ErrSubjectNotSoftDeleted, ErrReferenceExists, ErrOperationNotPermitted,
 // ErrInvalidSubject.
 func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent bool) ([]int, error) {
-	sn, err := parseSubject(subject)
+	sn, err := s.subject(ctx, s.store, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 			return newError(ErrSubjectNotSoftDeleted, "Subject '%s' was not deleted first before being permanently deleted", subject)
 		}
 		for _, v := range vs {
-			ref, err := referenced(ctx, tx, v, true, false)
+			ref, err := referenced(ctx, tx, v, s.cfg.StrictReferences, false)
 			if err != nil {
 				return err
 			}
@@ -162,7 +162,7 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 // ErrVersionNotSoftDeleted, ErrReferenceExists, ErrInvalidVersion,
 // ErrOperationNotPermitted, ErrInvalidSubject.
 func (s *Service) DeleteVersion(ctx context.Context, subject string, version int, permanent bool) (int, error) {
-	sn, err := parseSubject(subject)
+	sn, err := s.subject(ctx, s.store, subject)
 	if err != nil {
 		return 0, err
 	}
@@ -206,7 +206,7 @@ func (s *Service) DeleteVersion(ctx context.Context, subject string, version int
 		if !v.Deleted {
 			return newError(ErrVersionNotSoftDeleted, "Subject '%s' Version %d was not deleted first before being permanently deleted", subject, v.Version)
 		}
-		ref, err := referenced(ctx, tx, v, true, true)
+		ref, err := referenced(ctx, tx, v, s.cfg.StrictReferences, true)
 		if err != nil {
 			return err
 		}

@@ -121,17 +121,29 @@ func (s *Service) resolveNew(ctx context.Context, r Reader, c string, refs []Ref
 		t := VersionKey{Context: tn.ctx, Subject: tn.name, Version: ref.Version}
 		v, err := findRefVersion(ctx, r, ref, t, live)
 		if err != nil {
-			return out, err
+			return out, invalidReference(err)
 		}
 		t.Version = v.Version
 		out.concrete = append(out.concrete, Reference{Name: ref.Name, Subject: ref.Subject, Version: v.Version})
 		out.targets = append(out.targets, t)
 		if err := rr.visit(ctx, ref.Name, v); err != nil {
-			return out, err
+			return out, invalidReference(err)
 		}
 	}
 	out.parse = rr.out
 	return out, nil
+}
+
+// invalidReference turns a missing reference target into ErrInvalidSchema
+// (42201): Confluent resolves references while parsing the new schema, so a
+// reference to a subject or version that does not exist makes the schema
+// invalid rather than the request's own subject missing (404).
+func invalidReference(err error) error {
+	var e *Error
+	if errors.As(err, &e) && (e.Kind == ErrSubjectNotFound || e.Kind == ErrVersionNotFound) {
+		return &Error{Kind: ErrInvalidSchema, Msg: "Invalid schema: " + e.Msg}
+	}
+	return err
 }
 
 // storedRefs resolves the references of stored content, for parsing it again.

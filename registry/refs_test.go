@@ -21,10 +21,13 @@ func orderAvro(extra ...string) string {
 	return s + "]}"
 }
 
+// TestAvroReferences runs with StrictReferences, which keeps soft-deleted
+// referrers' targets (server's TestFidelityPermanentDeleteAfterReferrerSoftDeleted
+// covers the Confluent default).
 func TestAvroReferences(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	s := newService(t, registry.ServiceConfig{StrictReferences: true})
 	money := mustRegister(t, s, avroReq("money", moneyAvro))
 	req := avroReq("orders", orderAvro())
 	req.References = []registry.Reference{{Name: "com.acme.Money", Subject: "money", Version: registry.Latest}}
@@ -69,7 +72,7 @@ func TestAvroReferences(t *testing.T) {
 	}
 	// a new schema cannot reference a soft-deleted version
 	_, err = s.Register(ctx, req)
-	wantKind(t, err, registry.ErrSubjectNotFound)
+	wantKind(t, err, registry.ErrInvalidSchema)
 	if !strings.Contains(err.Error(), "com.acme.Money") {
 		t.Fatalf("error does not name the reference: %v", err)
 	}
@@ -204,7 +207,7 @@ func TestReferenceInheritsContext(t *testing.T) {
 	// from the default context the same reference does not resolve
 	req.Subject = "orders"
 	_, err = s.Register(ctx, req)
-	wantKind(t, err, registry.ErrSubjectNotFound)
+	wantKind(t, err, registry.ErrInvalidSchema)
 	// a qualified reference does
 	req.References[0].Subject = ":.staging:money"
 	mustRegister(t, s, req)

@@ -79,13 +79,29 @@ func (s *Service) sameSchema(ctx context.Context, r Reader, rec SchemaRecord, c 
 		return true, nil
 	}
 	if !normalize {
-		return false, nil
+		if !legacyAvroText(rec, c) {
+			return false, nil
+		}
+		p, err := s.parsed(ctx, r, rec.Context, rec.ID)
+		if err != nil {
+			return false, err
+		}
+		return p.Canonical() == c.rec.Text, nil
 	}
 	p, err := s.parsed(ctx, r, rec.Context, rec.ID)
 	if err != nil {
 		return false, err
 	}
 	return p.Normalized() == c.rec.Text, nil
+}
+
+// legacyAvroText reports whether stored Avro text may be an older canonical
+// form of the candidate's: stored before Avro's canonical form dropped
+// namespaces that repeat the enclosing one, it is longer and has a namespace.
+// Only then is the stored schema parsed again to compare canonical forms, so a
+// schema registered before keeps its version and id when registered again.
+func legacyAvroText(rec SchemaRecord, c candidate) bool {
+	return rec.Type == compat.Avro && len(rec.Text) > len(c.rec.Text) && strings.Contains(rec.Text, `"namespace"`)
 }
 
 func sameRefs(a, b []Reference) bool {
@@ -109,7 +125,7 @@ func sameRefs(a, b []Reference) bool {
 // ErrOperationNotPermitted, ErrIDConflict, ErrInvalidRuleSet, and
 // ErrSubjectNotFound and ErrVersionNotFound (for references).
 func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, error) {
-	sn, err := parseSubject(req.Subject)
+	sn, err := s.subject(ctx, s.store, req.Subject)
 	if err != nil {
 		return Schema{}, err
 	}
@@ -283,12 +299,17 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 	if err != nil && (mode != Import || req.Version <= 0) {
 		return out, err
 	}
+	var replaced *VersionRecord
 	if req.Version > 0 {
 		if mode == Import {
-			for _, v := range vs {
-				if v.Version == req.Version {
-					return out, newError(ErrOperationNotPermitted, "Version %d of subject '%s' already exists with schema id %d", req.Version, sn.raw, v.ID)
+			for i, v := range vs {
+				if v.Version != req.Version {
+					continue
 				}
+				if s.cfg.StrictImport {
+					return out, newError(ErrOperationNotPermitted, "Version %d of subject '%s' already exists with schema id %d (the registry runs with strict import)", req.Version, sn.raw, v.ID)
+				}
+				replaced = &vs[i]
 			}
 			version = req.Version
 		} else if req.Version != version {
@@ -297,6 +318,9 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 	}
 
 	if mode != Import && !req.Force {
+		if vs := checkReserved(cfg, cand, prev); len(vs) > 0 {
+			return out, reservedError(sn, cfg, cand.rec.Type, vs)
+		}
 		rep, prevs, err := s.check(ctx, tx, cfg, levelOf(cfg), cand, live)
 		if err != nil {
 			return out, err
@@ -319,6 +343,8 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		switch {
 		case err == nil:
 			if existing.Hash != rec.Hash {
+				// Confluent answers 42205 here (it never sends 42207); the
+				// server maps ErrIDConflict accordingly.
 				return out, newError(ErrIDConflict, "Overwrite new schema with id %d is not permitted: the id is taken by a different schema in context '%s'", req.ID, sn.ctx)
 			}
 			rec = existing
@@ -353,6 +379,13 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		}
 	}
 
+	if replaced != nil {
+		ks, err := s.replaceVersion(ctx, tx, *replaced, rec.ID)
+		if err != nil {
+			return out, err
+		}
+		out.evict = append(out.evict, ks...)
+	}
 	v := VersionRecord{Context: sn.ctx, Subject: sn.name, Version: version, ID: rec.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	if err := tx.InsertVersion(ctx, v); err != nil {
 		return out, storeErr("insert version", err)
@@ -360,6 +393,9 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 	// Re-registering a soft-deleted schema: the new version takes over its id and
 	// the old soft-deleted version is tombstoned, unless something references it.
 	for _, old := range vs {
+		if replaced != nil && old.Version == replaced.Version {
+			continue
+		}
 		if old.Deleted && old.ID == rec.ID {
 			ks, err := s.hardDelete(ctx, tx, old, true)
 			if err != nil {
@@ -370,6 +406,30 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 	}
 	out.schema = toSchema(v, rec)
 	return out, nil
+}
+
+// replaceVersion removes the version row an import is about to overwrite, and
+// its content when no other version uses that id any more. Unlike hardDelete
+// it keeps the subject's config and mode: the subject lives on. Content with
+// id keep (the id the new version takes) stays.
+func (s *Service) replaceVersion(ctx context.Context, tx Tx, old VersionRecord, keep int) ([]idKey, error) {
+	if err := tx.DeleteVersion(ctx, old.Key()); err != nil {
+		return nil, storeErr("delete version", err)
+	}
+	if old.ID == keep {
+		return nil, nil
+	}
+	users, err := tx.VersionsByID(ctx, old.Context, old.ID)
+	if err != nil {
+		return nil, storeErr("read versions", err)
+	}
+	if len(users) > 0 {
+		return nil, nil
+	}
+	if err := tx.DeleteSchema(ctx, old.Context, old.ID); err != nil {
+		return nil, storeErr("delete schema", err)
+	}
+	return []idKey{{old.Context, old.ID}}, nil
 }
 
 // check runs the compatibility check registration runs: cand against the live
@@ -444,7 +504,7 @@ func property(md json.RawMessage, key string) string {
 // versions. The latest matching version wins.
 // Errors: ErrSubjectNotFound, ErrSchemaNotFound, ErrInvalidSchema, ErrInvalidSubject.
 func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool) (Schema, error) {
-	sn, err := parseSubject(req.Subject)
+	sn, err := s.subject(ctx, s.store, req.Subject)
 	if err != nil {
 		return Schema{}, err
 	}
@@ -457,7 +517,8 @@ func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool)
 		return Schema{}, err
 	}
 	if strings.TrimSpace(req.Text) == "" {
-		return Schema{}, newError(ErrInvalidSchema, "Empty schema")
+		// Confluent answers 40403: no version holds an empty schema.
+		return Schema{}, newError(ErrSchemaNotFound, "Schema not found")
 	}
 	normalize := req.Normalize || isTrue(cfg.Normalize)
 	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, false)
@@ -506,7 +567,7 @@ func latestOnly(l compat.Level) compat.Level {
 // subject is missing), ErrInvalidSchema, ErrInvalidVersion, ErrInvalidSubject,
 // ErrSchemaTooLarge.
 func (s *Service) CheckCompatibility(ctx context.Context, req RegisterRequest, version int) (CompatResult, error) {
-	sn, err := parseSubject(req.Subject)
+	sn, err := s.subject(ctx, s.store, req.Subject)
 	if err != nil {
 		return CompatResult{}, err
 	}

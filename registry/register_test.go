@@ -149,8 +149,8 @@ func TestRegisterErrors(t *testing.T) {
 		{"ErrInvalidRuleSet", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), RuleSet: []byte(`{`)}, registry.ErrInvalidRuleSet, ""},
 		{"ErrOperationNotPermittedIDInReadWrite", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), ID: 5}, registry.ErrOperationNotPermitted, ""},
 		{"ErrOperationNotPermittedWrongVersion", registry.RegisterRequest{Subject: "existing", Text: avroRecord("R", fieldA, fieldBOpt), Version: 5}, registry.ErrOperationNotPermitted, ""},
-		{"ErrSubjectNotFoundReference", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), References: []registry.Reference{{Name: "n", Subject: "missing", Version: 1}}}, registry.ErrSubjectNotFound, ""},
-		{"ErrVersionNotFoundReference", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), References: []registry.Reference{{Name: "n", Subject: "existing", Version: 9}}}, registry.ErrVersionNotFound, ""},
+		{"ErrInvalidSchemaReferenceSubjectMissing", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), References: []registry.Reference{{Name: "n", Subject: "missing", Version: 1}}}, registry.ErrInvalidSchema, "Invalid schema: Subject 'missing' not found (named by reference 'n')."},
+		{"ErrInvalidSchemaReferenceVersionMissing", registry.RegisterRequest{Subject: "x", Text: avroRecord("R", fieldA), References: []registry.Reference{{Name: "n", Subject: "existing", Version: 9}}}, registry.ErrInvalidSchema, "Invalid schema: Version 9 of subject 'existing' not found (named by reference 'n')."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.Register(ctx, tc.req)

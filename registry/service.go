@@ -53,6 +53,17 @@ type ServiceConfig struct {
 	// compared, violations reported); past them a check fails with a
 	// *compat.LimitError (422, 42240). Zero: compat's defaults.
 	CompatLimits compat.Limits
+	// StrictImport refuses, in IMPORT mode, a version number the subject
+	// already has (42205). Zero (false): the imported version replaces the
+	// existing one, as Confluent does, so an import can be run again over a
+	// registry that diverged.
+	StrictImport bool
+	// StrictReferences keeps a soft-deleted version's references in force: the
+	// versions it references cannot be permanently deleted until it is
+	// permanently deleted itself (42206), so its id stays readable with its
+	// references. Zero (false): as Confluent, only live referrers count, and a
+	// soft-deleted referrer may be left pointing at a version that is gone.
+	StrictReferences bool
 }
 
 // Service implements the registry's rules over a Store. It is safe for concurrent
@@ -282,11 +293,7 @@ func (s *Service) subjectVersions(ctx context.Context, r Reader, sn subjectName,
 // soft-deleted versions (listed only with Deleted) come out negated.
 // Errors: ErrSubjectNotFound, ErrInvalidSubject.
 func (s *Service) Versions(ctx context.Context, subject string, opts ListOptions) ([]int, error) {
-	sn, err := parseSubject(subject)
-	if err != nil {
-		return nil, err
-	}
-	vs, err := s.subjectVersions(ctx, s.store, sn, opts.Deleted || opts.DeletedOnly)
+	_, vs, err := s.readSubject(ctx, s.store, subject, opts.Deleted || opts.DeletedOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -342,14 +349,14 @@ func (s *Service) Version(ctx context.Context, subject string, version int, dele
 }
 
 func (s *Service) findVersion(ctx context.Context, r Reader, subject string, version int, deleted bool) (subjectName, VersionRecord, error) {
-	sn, err := parseSubject(subject)
-	if err != nil {
-		return sn, VersionRecord{}, err
-	}
 	if version < 1 && version != Latest {
+		sn, err := parseSubject(subject)
+		if err != nil {
+			return sn, VersionRecord{}, err
+		}
 		return sn, VersionRecord{}, invalidVersion(itoa(version))
 	}
-	vs, err := s.subjectVersions(ctx, r, sn, deleted)
+	sn, vs, err := s.readSubject(ctx, r, subject, deleted)
 	if err != nil {
 		return sn, VersionRecord{}, err
 	}
@@ -367,7 +374,8 @@ func (s *Service) ParsedVersion(ctx context.Context, subject string, version int
 	if err != nil {
 		return Schema{}, nil, err
 	}
-	ctxName, _, _ := splitSubject(subject)
+	// sc.Subject, not subject: an alias may point into another context.
+	ctxName, _, _ := splitSubject(sc.Subject)
 	p, err := s.parsed(ctx, s.store, ctxName, sc.ID)
 	if err != nil {
 		return Schema{}, nil, storeErr("parse schema", err)

@@ -12,11 +12,7 @@ import (
 // /subjects/{s}/metadata). deleted also considers soft-deleted versions.
 // Errors: ErrSubjectNotFound, ErrSchemaNotFound, ErrInvalidSubject.
 func (s *Service) LatestWithMetadata(ctx context.Context, subject string, props map[string]string, deleted bool) (Schema, error) {
-	sn, err := parseSubject(subject)
-	if err != nil {
-		return Schema{}, err
-	}
-	vs, err := s.subjectVersions(ctx, s.store, sn, deleted)
+	sn, vs, err := s.readSubject(ctx, s.store, subject, deleted)
 	if err != nil {
 		return Schema{}, err
 	}

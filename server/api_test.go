@@ -392,7 +392,7 @@ func TestMode(t *testing.T) {
 	r := e.must(200, "POST", "/subjects/imp/versions", `{"schema":`+strconv.Quote(avroV2)+`,"id":100,"version":3}`)
 	wantJSON(t, r, `{"id":100,"version":3,"schemaType":"AVRO","schema":`+strconv.Quote(avroV2)+`}`, "guid")
 	// The same id with other content clashes.
-	wantError(t, e.do("POST", "/subjects/imp2/versions", `{"schema":`+strconv.Quote(avroBad)+`,"id":100}`), 422, 42207, "")
+	wantError(t, e.do("POST", "/subjects/imp2/versions", `{"schema":`+strconv.Quote(avroBad)+`,"id":100}`), 422, 42205, "")
 	wantJSON(t, e.must(200, "DELETE", "/mode", ""), `{"mode":"IMPORT"}`)
 	wantJSON(t, e.must(200, "GET", "/mode", ""), `{"mode":"READWRITE"}`)
 }

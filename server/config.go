@@ -19,7 +19,7 @@ var configOperations = document(
 		handler:   (*Server).getGlobalConfig},
 	operation{Method: http.MethodPut, Path: "/config", ID: "setGlobalConfig", Summary: "Set the global config",
 		Tags: []string{tagRegistry}, Body: configRequest{},
-		Responses: []response{{Body: configRequest{}, Description: "The request, echoed."}},
+		Responses: []response{{Body: configRequest{}, Description: "The config now stored at that level."}},
 		Errors:    []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
 		handler:   (*Server).setGlobalConfig},
 	operation{Method: http.MethodDelete, Path: "/config", ID: "deleteGlobalConfig", Summary: "Reset the global config",
@@ -33,7 +33,7 @@ var configOperations = document(
 		handler:   (*Server).getSubjectConfig},
 	operation{Method: http.MethodPut, Path: "/config/{subject}", ID: "setSubjectConfig", Summary: "Set a subject's (or context's) config",
 		Tags: []string{tagRegistry}, Params: subjectParams{}, Body: configRequest{},
-		Responses: []response{{Body: configRequest{}, Description: "The request, echoed."}},
+		Responses: []response{{Body: configRequest{}, Description: "The config now stored at that level."}},
 		Errors:    []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
 		handler:   (*Server).setSubjectConfig},
 	operation{Method: http.MethodDelete, Path: "/config/{subject}", ID: "deleteSubjectConfig", Summary: "Delete a subject's (or context's) config",
@@ -210,7 +210,9 @@ func (s *Server) deleteSubjectConfig(c *gin.Context) error {
 	return s.deleteConfig(c, p.Subject)
 }
 
-// setConfig sets config at a level and echoes the request, normalized.
+// setConfig sets config at a level and answers with the config now stored
+// there, the request merged over what was set before, as Confluent 8.x does
+// (7.x echoed the request; PUT {} then answered {} and hid the stored fields).
 func (s *Server) setConfig(c *gin.Context, subject string) error {
 	var body configRequest
 	if err := decodeBody(c, &body); err != nil {
@@ -220,10 +222,11 @@ func (s *Server) setConfig(c *gin.Context, subject string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.cfg.Registry.SetConfig(c.Request.Context(), subject, cfg); err != nil {
+	stored, err := s.cfg.Registry.SetConfig(c.Request.Context(), subject, cfg)
+	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, toConfigRequest(cfg))
+	return writeJSON(c, http.StatusOK, toConfigRequest(stored))
 }
 
 // deleteConfig removes config at a level and returns what was set.

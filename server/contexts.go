@@ -84,6 +84,17 @@ func parseContextSegment(seg string) (string, bool, error) {
 	return name, false, nil
 }
 
+// scopePrefix confines a listing's subjectPrefix to the context whose qualified
+// prefix is prefix (":.:" for the default one, whose listing then leaves out
+// every other context), unless the wildcard ":*:" asks for all of them.
+func scopePrefix(q url.Values, prefix string) {
+	p := q.Get("subjectPrefix")
+	if p == registry.AllContexts {
+		return
+	}
+	q.Set("subjectPrefix", prefix+p)
+}
+
 // rewriteContextPath turns /contexts/{ctx}/… into the path it stands for, as
 // Confluent's context filter does (franz-go scopes requests this way):
 //
@@ -140,12 +151,12 @@ func rewriteContextPath(r *http.Request) error {
 			if !isDefault && q.Get("subject") == "" {
 				q.Set("subject", prefix)
 			}
-		} else if len(rest) == 1 && !isDefault && q.Get("subjectPrefix") != ":*:" {
-			q.Set("subjectPrefix", prefix+q.Get("subjectPrefix"))
+		} else if len(rest) == 1 {
+			scopePrefix(q, prefix)
 		}
 	case "subjects":
-		if len(rest) == 1 && !isDefault && q.Get("subjectPrefix") != ":*:" {
-			q.Set("subjectPrefix", prefix+q.Get("subjectPrefix"))
+		if len(rest) == 1 {
+			scopePrefix(q, prefix)
 		}
 	}
 	for i := 0; i+1 < len(rest); i++ {

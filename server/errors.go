@@ -155,7 +155,8 @@ var registryErrors = []errorEntry{
 	{registry.ErrInvalidMode, http.StatusUnprocessableEntity, 42204},
 	{registry.ErrOperationNotPermitted, http.StatusUnprocessableEntity, 42205},
 	{registry.ErrReferenceExists, http.StatusUnprocessableEntity, 42206},
-	{registry.ErrIDConflict, http.StatusUnprocessableEntity, 42207},
+	// Confluent defines 42207 but answers an import under a taken id with 42205.
+	{registry.ErrIDConflict, http.StatusUnprocessableEntity, 42205},
 	{registry.ErrInvalidSubject, http.StatusUnprocessableEntity, 42208},
 	{registry.ErrSchemaTooLarge, http.StatusUnprocessableEntity, 42209},
 	{registry.ErrInvalidRuleSet, http.StatusUnprocessableEntity, 42210},

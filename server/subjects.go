@@ -85,7 +85,7 @@ func (s *Server) listSubjects(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := listSubjectsParams{SubjectPrefix: c.Query("subjectPrefix"), Deleted: queryBool(c, "deleted"), DeletedOnly: queryBool(c, "deletedOnly"), pageParams: pg}
+	p := listSubjectsParams{SubjectPrefix: subjectPrefix(c), Deleted: queryBool(c, "deleted"), DeletedOnly: queryBool(c, "deletedOnly"), pageParams: pg}
 	opts := registry.ListOptions{Prefix: p.SubjectPrefix, Deleted: p.Deleted, DeletedOnly: p.DeletedOnly, Offset: p.Offset, Limit: p.Limit}
 	filter := !s.readsEverySubject(c)
 	if filter {
@@ -101,6 +101,20 @@ func (s *Server) listSubjects(c *gin.Context) error {
 	}
 	return writeJSON(c, http.StatusOK, nonNil(subjects))
 }
+
+// subjectPrefix reads the subjectPrefix query parameter. Absent, it is every
+// context; present but empty, it is the default context only, as Confluent
+// reads an empty prefix.
+func subjectPrefix(c *gin.Context) string {
+	p, ok := c.GetQuery("subjectPrefix")
+	if ok && p == "" {
+		return defaultContextPrefix
+	}
+	return p
+}
+
+// defaultContextPrefix is the qualified prefix of the default context.
+const defaultContextPrefix = ":" + registry.DefaultContext + ":"
 
 // listVersionsParams are the parameters of GET /subjects/{subject}/versions.
 type listVersionsParams struct {

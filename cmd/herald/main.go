@@ -100,7 +100,7 @@ on the command line wins over its twin.`,
 		return &exitError{code: exitUsage, err: err}
 	})
 	root.AddCommand(newServeCmd(), newCompatCmd(), newCheckCmd(), newVersionCmd(),
-		newTopicCommand(), newPublishCommand(), newConsumeCommand(), newCatalogCommand())
+		newTopicCommand(), newPublishCommand(), newConsumeCommand(), newCatalogCommand(), newImportCmd(), newExportCmd())
 	root.AddCommand(newAuthCmd())
 	return root
 }

@@ -95,6 +95,10 @@ type Config struct {
 	// auth are the identity and access flags; nil means their defaults (no
 	// auth file: loopback only).
 	auth *authFlags
+	// StrictImport and StrictReferences keep Herald's stricter registry rules
+	// (registry.ServiceConfig). Zero: Confluent's behaviour.
+	StrictImport     bool
+	StrictReferences bool
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -190,7 +194,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.addCloser(store)
 	probes := []prober{store}
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats()})
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats(),
+		StrictImport: m.cfg.StrictImport, StrictReferences: m.cfg.StrictReferences})
 	if err != nil {
 		return err
 	}
@@ -447,6 +452,8 @@ func newServeCmd() *cobra.Command {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")
 	cfg.auth = addAuthFlags(fs)
+	fs.BoolVar(&cfg.StrictImport, "strict-import", false, "in IMPORT mode, refuse a version number a subject already has (42205) instead of overwriting it as Confluent does")
+	fs.BoolVar(&cfg.StrictReferences, "strict-references", false, "soft-deleted versions keep their references: what they reference cannot be permanently deleted (42206) until they are; Confluent lets it go")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err

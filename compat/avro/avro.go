@@ -95,7 +95,7 @@ func Parse(text string, refs []compat.Reference) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Schema{canonical: compact(text), raw: raw, root: root}, nil
+	return &Schema{canonical: canonicalText(compact(text)), raw: raw, root: root}, nil
 }
 
 // parseOne parses one schema text into cache, and on failure locates the problem
@@ -134,8 +134,10 @@ func compact(text string) string {
 // Type returns compat.Avro.
 func (s *Schema) Type() compat.SchemaType { return compat.Avro }
 
-// Canonical returns the stored form: the submitted JSON with whitespace removed and
-// everything else (key order, doc, aliases, defaults, custom attributes) as written.
+// Canonical returns the stored form: the submitted JSON with whitespace removed, a
+// nested type's "namespace" dropped where it repeats the enclosing one (see
+// canonicalText), and everything else (key order, doc, aliases, defaults, custom
+// attributes) as written.
 func (s *Schema) Canonical() string { return s.canonical }
 
 // Normalized returns the form used for identity when normalize=true. It erases what
