@@ -93,6 +93,8 @@ type Server struct {
 	middleware gin.HandlersChain
 	// fallbacks run for requests no route matched, before the 404 or 405.
 	fallbacks gin.HandlersChain
+	// encoded keeps the encoded answers of the immutable reads (immutable.go).
+	encoded *encodedCache
 }
 
 // New validates cfg and builds the server with every route.
@@ -128,7 +130,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors, encoded: newEncodedCache()}
 	s.metrics.accessLog = cfg.AccessLog
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
