@@ -63,6 +63,12 @@ type Config struct {
 	// CORSOrigins are the origins whose web pages may call the API
 	// (server.Config.CORSOrigins). Empty: none.
 	CORSOrigins []string
+	// AccessLog is where the access log goes: a file (appended to), or "-"
+	// for standard output. Empty: no access log.
+	AccessLog string
+	// SlowRequest is the duration from which a request is logged at Warn
+	// (server.Config.SlowRequest). Zero: 1s; negative: never.
+	SlowRequest time.Duration
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -136,6 +142,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.addCloser(catCloser)
 
+	accessLog, err := m.openAccessLog()
+	if err != nil {
+		return err
+	}
 	allowedHosts := m.cfg.AllowedHosts
 	if len(allowedHosts) == 0 {
 		allowedHosts = defaultAllowedHosts(m.cfg.Addr)
@@ -150,6 +160,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:               m.cfg.Version,
 		AllowedHosts:          allowedHosts,
 		CORSOrigins:           m.cfg.CORSOrigins,
+		AccessLog:             accessLog,
+		SlowRequest:           m.cfg.SlowRequest,
 	})
 	if err != nil {
 		return err
@@ -176,8 +188,30 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.errc <- err
 	}()
 	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
-		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins)
+		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "access_log", m.cfg.AccessLog, "slow_request", m.cfg.SlowRequest)
 	return nil
+}
+
+// openAccessLog opens Config.AccessLog, or returns nil when there is none. It
+// is closed (its queue written out) after the HTTP server has stopped, since
+// closers run after Shutdown.
+func (m *Main) openAccessLog() (*server.AccessLog, error) {
+	switch m.cfg.AccessLog {
+	case "":
+		return nil, nil
+	case "-":
+		al := server.NewAccessLog(os.Stdout, 0)
+		m.addCloser(al)
+		return al, nil
+	}
+	f, err := os.OpenFile(m.cfg.AccessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open access log: %w", err)
+	}
+	m.addCloser(f)
+	al := server.NewAccessLog(f, 0)
+	m.addCloser(al) // closed before the file: closers run newest first
+	return al, nil
 }
 
 // defaultAllowedHosts is the Host allowlist when --allowed-hosts is not given:
@@ -305,6 +339,9 @@ func newServeCmd() *cobra.Command {
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, "origins whose web pages may call the API from a browser (https://app.example.com, or * for any); default: none, no CORS headers are sent")
 	cfg.broker = addBrokerFlags(fs)
 	cfg.catalog = addCatalogFlags(fs)
+	// Logs: no line per successful request; slow ones, and an access log on request.
+	fs.StringVar(&cfg.AccessLog, "access-log", "", "write an access log (one JSON line per request, combined log fields) to FILE, or - for standard output; written off the request path, lines dropped when it falls behind (herald_access_log_dropped_total); default: none")
+	fs.DurationVar(&cfg.SlowRequest, "slow-request", time.Second, "log requests slower than this at WARN, with route and duration (0 or less: never)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
@@ -317,6 +354,9 @@ func newServeCmd() *cobra.Command {
 			return err
 		}
 		cfg.Logger = log
+		if cfg.SlowRequest <= 0 {
+			cfg.SlowRequest = -1 // the flag's "never"; zero in Config means the default
+		}
 		m := NewMain(cfg)
 		if err := m.Run(cmd.Context()); err != nil {
 			return &exitError{code: exitFailure, err: err}
