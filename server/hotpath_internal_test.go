@@ -102,7 +102,11 @@ func chainAllocs(s *Server) float64 {
 // nothing for a successful request, with or without the access log.
 func TestMiddlewareChainAllocatesNothing(t *testing.T) {
 	al := NewAccessLog(&bytes.Buffer{}, 1<<16)
-	defer al.Close()
+	defer func() {
+		if err := al.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	for _, tc := range []struct {
 		name string
 		cfg  Config

@@ -125,7 +125,11 @@ func TestImmutableETagStableAcrossRestarts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer store.Close()
+		defer func() {
+			if err := store.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
 		reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
 		if err != nil {
 			t.Fatal(err)

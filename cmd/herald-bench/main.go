@@ -76,7 +76,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a temp dir; nothing to do if it stays
 
 	herald, heraldURL, err := startHerald(*heraldBin, dir)
 	if err != nil {
