@@ -3,7 +3,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOBIN := $(shell go env GOPATH)/bin
 GOLANGCI_LINT := $(GOBIN)/golangci-lint
 
-.PHONY: build run check fmt vet lint test race bench bench-rss tools
+.PHONY: build run check fmt vet lint test race bench bench-rss bench-http tools
 
 build:
 	CGO_ENABLED=1 go build -o bin/herald ./cmd/herald
@@ -47,3 +47,11 @@ bench:
 
 bench-rss:
 	go test -run '^$$' -bench RSS -benchtime 1x -timeout 60m ./cmd/herald/
+
+# bench-http measures GET /schemas/ids/{id} and /subjects/{s}/versions/latest
+# over real HTTP from a separate load process (16 connections), alternating
+# with a bare net/http server that answers the same bytes, three rounds each,
+# and prints each round's throughput ratio. The budget is >= 0.9.
+bench-http: build
+	go build -o bin/herald-bench ./cmd/herald-bench
+	bin/herald-bench -herald bin/herald -conns 16 -rounds 3 -duration 5s

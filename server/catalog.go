@@ -331,7 +331,7 @@ func (s *Server) registerPageRoutes() error {
 		return err
 	}
 	p := s.pages()
-	ui := s.engine.Group("/ui")
+	ui := routeGroup{s, "/ui"}
 	ui.GET("", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/ui/") })
 	ui.GET("/", p.handle(p.home))
 	ui.GET("/search", p.handle(p.search))
@@ -349,7 +349,7 @@ func (s *Server) registerPageRoutes() error {
 	ui.GET("/api", p.handle(p.api))
 	ui.GET("/static/*file", p.static)
 	// Unmatched /ui paths get the HTML 404 page rather than the API's JSON one:
-	// middleware added last runs only for the page routes and for NoRoute.
-	s.engine.Use(p.notFound)
+	// it runs before the API's 404 for requests no route matched.
+	s.fallbacks = append(s.fallbacks, p.notFound)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,43 +20,145 @@ import (
 
 // durationBuckets are the upper bounds, in seconds, of the request-duration
 // histogram buckets.
-var durationBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+var durationBuckets = [...]float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-// metrics holds hand-written Prometheus counters and histograms per route. The
-// maps only grow (one entry per route and status seen); entries are updated with
-// atomics, so the hot path takes no lock once an entry exists.
+// metrics holds hand-written Prometheus counters and histograms per route.
+//
+// Every route gets its routeMetrics when it is registered, with its label text
+// rendered once; the route's middleware closes over it, so a request updates
+// atomics only: no lock, no allocation, no lookup by label. Requests that match
+// no route (404, 405, preflights answered by the CORS middleware) and the early
+// /contexts refusals share per-method entries chosen by a switch.
 type metrics struct {
-	requests  sync.Map // requestKey → *atomic.Uint64
-	durations sync.Map // routeKey → *histogram
+	// mu protects routes; it is taken only while routes are registered and
+	// while /metrics is written, never by a request.
+	mu     sync.Mutex
+	routes map[routeKey]*routeMetrics
+	// unmatched and contexts are the entries of requests no route matched and
+	// of /contexts paths refused before routing, one per method label.
+	unmatched, contexts methodMetrics
+	// accessLog, when set, adds its counters to the exposition.
+	accessLog *AccessLog
 }
 
 type routeKey struct{ method, route string }
 
-type requestKey struct {
-	routeKey
-	status int
+// routeMetrics are one (method, route) pair's series.
+type routeMetrics struct {
+	method, route string
+	// labels is `method="…",route="…"`, escaped once at registration.
+	labels string
+	// statuses counts the responses whose status is in knownStatuses, at the
+	// index statusSlot gives; others (rare) go to otherStatuses.
+	statuses      [len(knownStatuses)]atomic.Uint64
+	otherMu       sync.Mutex // protects otherStatuses
+	otherStatuses map[int]*atomic.Uint64
+	duration      histogram
 }
 
 // histogram is a Prometheus histogram; counts are per bucket (not cumulative),
 // the last slot counts observations above every bound.
 type histogram struct {
-	counts   []atomic.Uint64
+	counts   [len(durationBuckets) + 1]atomic.Uint64
 	sumNanos atomic.Uint64
 	count    atomic.Uint64
 }
 
-func newMetrics() *metrics { return &metrics{} }
+// knownStatuses are the statuses Herald writes, each with its own counter
+// slot. A status outside the list is still counted exactly, through a map
+// behind a lock: only unusual responses pay for it.
+var knownStatuses = [...]int{
+	100, 101, 200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308,
+	400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 422, 429, 431, 499,
+	500, 501, 502, 503, 504,
+}
 
-// methodLabel bounds the method label to the methods HTTP defines: a client may
-// send any token as a method, and each distinct one would otherwise add series
-// (and memory) without end.
-func methodLabel(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
-		return m
+// statusSlots maps a status (0 to 599) to 1 + its index in knownStatuses; 0
+// means "not in the list".
+var statusSlots = func() (t [600]uint8) {
+	for i, st := range knownStatuses {
+		t[st] = uint8(i + 1)
 	}
-	return "OTHER"
+	return t
+}()
+
+// statusSlot returns the counter slot of status, or -1.
+func statusSlot(status int) int {
+	if status < 0 || status >= len(statusSlots) {
+		return -1
+	}
+	return int(statusSlots[status]) - 1
+}
+
+// methodLabels are the values methodLabel returns, in methodIndex order.
+var methodLabels = [...]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace, "OTHER",
+}
+
+// methodIndex is the index of m's label in methodLabels. A client may send any
+// token as a method; each distinct one would otherwise add series (and memory)
+// without end, so every unknown method shares OTHER.
+func methodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodOptions:
+		return 6
+	case http.MethodConnect:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return len(methodLabels) - 1
+}
+
+// methodLabel bounds the method label to the methods HTTP defines.
+func methodLabel(m string) string { return methodLabels[methodIndex(m)] }
+
+// methodMetrics are one route label's entries for every method label, for the
+// requests whose method no route fixes.
+type methodMetrics [len(methodLabels)]*routeMetrics
+
+func (mm *methodMetrics) forMethod(m string) *routeMetrics { return mm[methodIndex(m)] }
+
+func newRouteMetrics(method, route string) *routeMetrics {
+	return &routeMetrics{method: method, route: route, labels: "method=" + label(method) + ",route=" + label(route)}
+}
+
+func newMetrics() *metrics {
+	m := &metrics{routes: map[routeKey]*routeMetrics{}}
+	for i, ml := range methodLabels {
+		m.unmatched[i] = newRouteMetrics(ml, "unmatched")
+		m.contexts[i] = newRouteMetrics(ml, contextsRoute)
+	}
+	return m
+}
+
+// contextsRoute labels the /contexts/{ctx}/… paths refused before routing.
+const contextsRoute = "/contexts/{context}/*"
+
+// route returns the entry of a registered route, creating it on first use.
+func (m *metrics) route(method, route string) *routeMetrics {
+	k := routeKey{methodLabel(method), route}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rm, ok := m.routes[k]
+	if !ok {
+		rm = newRouteMetrics(k.method, route)
+		m.routes[k] = rm
+	}
+	return rm
 }
 
 // labelEscaper escapes a label value for the Prometheus text format, which
@@ -66,34 +169,104 @@ var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 // label renders a label value, quoted and escaped.
 func label(v string) string { return `"` + labelEscaper.Replace(v) + `"` }
 
-// observe records one request. Its labels are bounded: method by methodLabel,
-// route by the route table (unmatched paths share one label), status by HTTP.
-func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	rk := routeKey{methodLabel(method), route}
-	k := requestKey{rk, status}
-	v, ok := m.requests.Load(k)
-	if !ok {
-		v, _ = m.requests.LoadOrStore(k, new(atomic.Uint64))
+// observe records one response. It allocates nothing unless the status is
+// outside knownStatuses.
+func (rm *routeMetrics) observe(status int, d time.Duration) {
+	if i := statusSlot(status); i >= 0 {
+		rm.statuses[i].Add(1)
+	} else {
+		rm.otherStatus(status).Add(1)
 	}
-	v.(*atomic.Uint64).Add(1)
-
-	hv, ok := m.durations.Load(rk)
-	if !ok {
-		hv, _ = m.durations.LoadOrStore(rk, &histogram{counts: make([]atomic.Uint64, len(durationBuckets)+1)})
-	}
-	h := hv.(*histogram)
-	sec := d.Seconds()
-	i := sort.SearchFloat64s(durationBuckets, sec)
-	h.counts[i].Add(1)
+	h := &rm.duration
+	h.counts[sort.SearchFloat64s(durationBuckets[:], d.Seconds())].Add(1)
 	h.sumNanos.Add(uint64(d))
 	h.count.Add(1)
 }
 
-// metricsMiddleware records every request's route, status and duration.
-func (s *Server) metricsMiddleware(c *gin.Context) {
+func (rm *routeMetrics) otherStatus(status int) *atomic.Uint64 {
+	rm.otherMu.Lock()
+	defer rm.otherMu.Unlock()
+	if rm.otherStatuses == nil {
+		rm.otherStatuses = map[int]*atomic.Uint64{}
+	}
+	c, ok := rm.otherStatuses[status]
+	if !ok {
+		c = new(atomic.Uint64)
+		rm.otherStatuses[status] = c
+	}
+	return c
+}
+
+// middleware records every response of the route: its status and the time the
+// whole chain took. It runs first, so it sees the responses of every later
+// middleware too (403 for a Host, 413, 415, the 500 written by recovery).
+func (rm *routeMetrics) middleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.metrics.observe(c.Request.Method, routeLabel(c), c.Writer.Status(), time.Since(start))
+	rm.observe(c.Writer.Status(), time.Since(start))
+}
+
+// middleware records a response of a request no route matched, by method.
+func (mm *methodMetrics) middleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	mm.forMethod(c.Request.Method).observe(c.Writer.Status(), time.Since(start))
+}
+
+// all returns every entry that has seen a request, sorted by route then method.
+func (m *metrics) all() []*routeMetrics {
+	m.mu.Lock()
+	out := make([]*routeMetrics, 0, len(m.routes)+2*len(methodLabels))
+	for _, rm := range m.routes {
+		out = append(out, rm)
+	}
+	m.mu.Unlock()
+	out = append(out, m.unmatched[:]...)
+	out = append(out, m.contexts[:]...)
+	out = slices.DeleteFunc(out, func(rm *routeMetrics) bool { return rm.duration.count.Load() == 0 && !rm.seen() })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].route != out[j].route {
+			return out[i].route < out[j].route
+		}
+		return out[i].method < out[j].method
+	})
+	return out
+}
+
+// seen reports whether any status was counted (the counters and the histogram
+// are updated one after the other, so a scrape may see one before the other).
+func (rm *routeMetrics) seen() bool {
+	for i := range rm.statuses {
+		if rm.statuses[i].Load() != 0 {
+			return true
+		}
+	}
+	rm.otherMu.Lock()
+	defer rm.otherMu.Unlock()
+	return len(rm.otherStatuses) > 0
+}
+
+// statusCount is one status counter's value.
+type statusCount struct {
+	status int
+	n      uint64
+}
+
+// counts returns the nonzero status counters, by status.
+func (rm *routeMetrics) counts() []statusCount {
+	var out []statusCount
+	for i := range rm.statuses {
+		if n := rm.statuses[i].Load(); n != 0 {
+			out = append(out, statusCount{knownStatuses[i], n})
+		}
+	}
+	rm.otherMu.Lock()
+	for st, c := range rm.otherStatuses {
+		out = append(out, statusCount{st, c.Load()})
+	}
+	rm.otherMu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].status < out[j].status })
+	return out
 }
 
 // writeTo writes every metric in the Prometheus text exposition format, sorted
@@ -118,47 +291,30 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 	bw.line("# TYPE go_gc_cycles_total counter")
 	bw.printf("go_gc_cycles_total %d\n", ms.NumGC)
 
-	var reqs []requestKey
-	m.requests.Range(func(k, _ any) bool { reqs = append(reqs, k.(requestKey)); return true })
-	sort.Slice(reqs, func(i, j int) bool {
-		a, b := reqs[i], reqs[j]
-		if a.route != b.route {
-			return a.route < b.route
-		}
-		if a.method != b.method {
-			return a.method < b.method
-		}
-		return a.status < b.status
-	})
+	routes := m.all()
 	bw.line("# HELP herald_http_requests_total HTTP requests served, by method, route and status.")
 	bw.line("# TYPE herald_http_requests_total counter")
-	for _, k := range reqs {
-		v, _ := m.requests.Load(k)
-		bw.printf("herald_http_requests_total{method=%s,route=%s,status=\"%d\"} %d\n", label(k.method), label(k.route), k.status, v.(*atomic.Uint64).Load())
-	}
-
-	var routes []routeKey
-	m.durations.Range(func(k, _ any) bool { routes = append(routes, k.(routeKey)); return true })
-	sort.Slice(routes, func(i, j int) bool {
-		if routes[i].route != routes[j].route {
-			return routes[i].route < routes[j].route
+	for _, rm := range routes {
+		for _, sc := range rm.counts() {
+			bw.printf("herald_http_requests_total{%s,status=\"%d\"} %d\n", rm.labels, sc.status, sc.n)
 		}
-		return routes[i].method < routes[j].method
-	})
+	}
 	bw.line("# HELP herald_http_request_duration_seconds HTTP request duration, by method and route.")
 	bw.line("# TYPE herald_http_request_duration_seconds histogram")
-	for _, k := range routes {
-		v, _ := m.durations.Load(k)
-		h := v.(*histogram)
+	for _, rm := range routes {
+		h := &rm.duration
 		var cum uint64
 		for i, le := range durationBuckets {
 			cum += h.counts[i].Load()
-			bw.printf("herald_http_request_duration_seconds_bucket{method=%s,route=%s,le=\"%s\"} %d\n", label(k.method), label(k.route), formatFloat(le), cum)
+			bw.printf("herald_http_request_duration_seconds_bucket{%s,le=\"%s\"} %d\n", rm.labels, formatFloat(le), cum)
 		}
 		cum += h.counts[len(durationBuckets)].Load()
-		bw.printf("herald_http_request_duration_seconds_bucket{method=%s,route=%s,le=\"+Inf\"} %d\n", label(k.method), label(k.route), cum)
-		bw.printf("herald_http_request_duration_seconds_sum{method=%s,route=%s} %s\n", label(k.method), label(k.route), formatFloat(float64(h.sumNanos.Load())/1e9))
-		bw.printf("herald_http_request_duration_seconds_count{method=%s,route=%s} %d\n", label(k.method), label(k.route), h.count.Load())
+		bw.printf("herald_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", rm.labels, cum)
+		bw.printf("herald_http_request_duration_seconds_sum{%s} %s\n", rm.labels, formatFloat(float64(h.sumNanos.Load())/1e9))
+		bw.printf("herald_http_request_duration_seconds_count{%s} %d\n", rm.labels, h.count.Load())
+	}
+	if m.accessLog != nil {
+		m.accessLog.writeMetrics(bw)
 	}
 	return bw.w.Flush()
 }

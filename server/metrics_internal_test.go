@@ -10,7 +10,7 @@ import (
 // format defines (backslash, quote, line feed), not with Go's %q.
 func TestMetricsLabelEscaping(t *testing.T) {
 	m := newMetrics()
-	m.observe("GET", "/a\\b\"c\nd/é\x01", 200, time.Millisecond)
+	m.route("GET", "/a\\b\"c\nd/é\x01").observe(200, time.Millisecond)
 	var b strings.Builder
 	if err := m.writeTo(&b, `v"1`); err != nil {
 		t.Fatal(err)

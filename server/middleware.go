@@ -33,30 +33,35 @@ func (s *Server) recoverMiddleware(c *gin.Context) {
 	c.Next()
 }
 
-// logMiddleware logs one line per request: at Info, at Error for a 5xx, and at
-// Debug for the probes and scrapes (/healthz, /readyz, /metrics) that would
-// otherwise drown the log.
+// logMiddleware writes no line for a request that went well: the log is for
+// what a person acts on. A request slower than Config.SlowRequest is logged at
+// Warn with its route and duration; at Debug every request is. (Failures are
+// logged where they happen: writeError logs an internal error with its cause,
+// recoverMiddleware a panic.) With Config.AccessLog set, every request is
+// queued for the access log, which writes it off the request path.
 func (s *Server) logMiddleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	ctx := c.Request.Context()
-	level := slog.LevelInfo
-	switch p := c.Request.URL.Path; {
-	case c.Writer.Status() >= 500:
-		level = slog.LevelError
-	case p == "/healthz" || p == "/readyz" || p == "/metrics":
-		level = slog.LevelDebug
+	d := time.Since(start)
+	if s.cfg.AccessLog != nil {
+		s.cfg.AccessLog.record(c.Request, c.Writer.Status(), c.Writer.Size(), start, d, c.FullPath())
 	}
+	level := slog.LevelDebug
+	msg := "http request"
+	if s.cfg.SlowRequest > 0 && d >= s.cfg.SlowRequest {
+		level, msg = slog.LevelWarn, "slow request"
+	}
+	ctx := c.Request.Context()
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	s.log.LogAttrs(ctx, level, "http request",
+	s.log.LogAttrs(ctx, level, msg,
 		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
 		slog.String("route", routeLabel(c)),
+		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
-		slog.Int("bytes", c.Writer.Size()),
-		slog.Duration("duration", time.Since(start)),
+		slog.Int("bytes", max(c.Writer.Size(), 0)),
+		slog.Duration("duration", d),
 	)
 }
 

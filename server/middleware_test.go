@@ -22,7 +22,7 @@ func TestRecoverWritesErrorBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.engine.GET("/boom", s.handle(func(*gin.Context) error { panic("kaboom") }))
+	s.handleRoute("GET", "/boom", s.handle(func(*gin.Context) error { panic("kaboom") }))
 	for range 2 {
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, httptest.NewRequest("GET", "/boom", nil))
@@ -38,7 +38,7 @@ func TestRecoverWritesErrorBody(t *testing.T) {
 		t.Errorf("panic not logged: %s", logs.String())
 	}
 	// An unmapped error is a 500 too, with the details only in the log.
-	s.engine.GET("/fail", s.handle(func(*gin.Context) error { return errSecret }))
+	s.handleRoute("GET", "/fail", s.handle(func(*gin.Context) error { return errSecret }))
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, httptest.NewRequest("GET", "/fail", nil))
 	if w.Code != 500 || strings.Contains(w.Body.String(), "secret") || !strings.Contains(logs.String(), "secret") {

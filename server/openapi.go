@@ -95,7 +95,7 @@ func (s *Server) registerOperations(ops []operation) {
 			continue
 		}
 		h := op.handler
-		s.engine.Handle(op.Method, ginPath(op.Path), s.handle(func(c *gin.Context) error { return h(s, c) }))
+		s.handleRoute(op.Method, ginPath(op.Path), s.handle(func(c *gin.Context) error { return h(s, c) }))
 	}
 }
 

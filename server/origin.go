@@ -88,8 +88,12 @@ func (p hostPolicy) allows(hostport string) bool {
 		return true
 	}
 	h := hostOnly(hostport)
-	if _, err := netip.ParseAddr(h); err == nil {
-		return true
+	// Only what may be an address is parsed as one: a failed ParseAddr
+	// allocates its error, and names are the common case on every request.
+	if mayBeIP(h) {
+		if _, err := netip.ParseAddr(h); err == nil {
+			return true
+		}
 	}
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") || p.names[h] {
@@ -101,6 +105,12 @@ func (p hostPolicy) allows(hostport string) bool {
 		}
 	}
 	return false
+}
+
+// mayBeIP reports whether h could be an IP address: IPv4 starts with a digit,
+// IPv6 holds a colon. Host names rarely start with a digit.
+func mayBeIP(h string) bool {
+	return h != "" && (h[0] >= '0' && h[0] <= '9' || strings.IndexByte(h, ':') >= 0)
 }
 
 // hostOnly strips the port from a Host header, and the brackets from an IPv6

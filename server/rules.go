@@ -34,7 +34,7 @@ func (s *Server) registerRuleRoutes() {
 		return
 	}
 	p := s.pages()
-	s.engine.GET("/ui/rules", p.handle(p.rules))
+	s.handleRoute(http.MethodGet, "/ui/rules", p.handle(p.rules))
 }
 
 // compatRulesParams are the parameters of GET /v1/compat/rules.

@@ -108,10 +108,16 @@ func readSchemaByIDParams(c *gin.Context) (schemaByIDParams, error) {
 	if err != nil || id < 1 || id > registry.MaxID {
 		return schemaByIDParams{}, &registry.Error{Kind: registry.ErrSchemaNotFound, Msg: "Schema " + raw + " not found"}
 	}
-	return schemaByIDParams{ID: id, Subject: c.Query("subject"), FetchMaxID: queryBool(c, "fetchMaxId")}, nil
+	p := schemaByIDParams{ID: id}
+	if c.Request.URL.RawQuery != "" { // gin parses the query into a new map on first use
+		p.Subject, p.FetchMaxID = c.Query("subject"), queryBool(c, "fetchMaxId")
+	}
+	return p, nil
 }
 
-// getSchemaByID serves GET /schemas/ids/{id}.
+// getSchemaByID serves GET /schemas/ids/{id}: the deserializer hot path. Unless
+// maxId is asked for, it answers from pre-encoded bytes with a strong ETag, and
+// 304 to an If-None-Match naming it.
 func (s *Server) getSchemaByID(c *gin.Context) error {
 	p, err := readSchemaByIDParams(c)
 	if err != nil {
@@ -121,16 +127,22 @@ func (s *Server) getSchemaByID(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := toSchemaStringResponse(sch, p.Subject != "")
-	if p.FetchMaxID {
-		if out.MaxID, err = s.cfg.Registry.MaxID(c.Request.Context(), p.Subject); err != nil {
-			return err
+	if !p.FetchMaxID {
+		// The answer changes only with the schema: encoded once, with an ETag.
+		kind := kindSchemaByID
+		if p.Subject != "" {
+			kind = kindSchemaBySubjID
 		}
+		return s.writeImmutable(c, kind, p.Subject, p.ID, sch)
+	}
+	out := toSchemaStringResponse(sch, p.Subject != "")
+	if out.MaxID, err = s.cfg.Registry.MaxID(c.Request.Context(), p.Subject); err != nil {
+		return err
 	}
 	return writeJSON(c, http.StatusOK, out)
 }
 
-// getSchemaTextByID serves GET /schemas/ids/{id}/schema.
+// getSchemaTextByID serves GET /schemas/ids/{id}/schema, as getSchemaByID.
 func (s *Server) getSchemaTextByID(c *gin.Context) error {
 	p, err := readSchemaByIDParams(c)
 	if err != nil {
@@ -140,7 +152,7 @@ func (s *Server) getSchemaTextByID(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeRaw(c, http.StatusOK, sch.Text)
+	return s.writeImmutable(c, kindSchemaText, p.Subject, p.ID, sch)
 }
 
 // idUsageParams are the parameters of GET /schemas/ids/{id}/subjects|versions.

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,13 @@ type Config struct {
 	// MetricsRole is the role GET /metrics needs when Auth is set. Zero:
 	// /metrics is open, like /healthz and /readyz.
 	MetricsRole auth.Role
+	// AccessLog, when set, receives one line per request, written off the
+	// request path (see NewAccessLog). The caller closes it after the HTTP
+	// server has stopped. Nil: no access log.
+	AccessLog *AccessLog
+	// SlowRequest is the duration from which a request is logged at Warn.
+	// Zero: 1s; negative: never.
+	SlowRequest time.Duration
 }
 
 // Server is Herald's HTTP handler.
@@ -104,6 +112,13 @@ type Server struct {
 
 	// policy decides access when Config.Auth is set (access.go).
 	policy auth.Policy
+
+	// middleware runs for every request, after the route's metrics (see chain).
+	middleware gin.HandlersChain
+	// fallbacks run for requests no route matched, before the 404 or 405.
+	fallbacks gin.HandlersChain
+	// encoded keeps the encoded answers of the immutable reads (immutable.go).
+	encoded *encodedCache
 }
 
 // init puts gin in release mode once, before any engine exists. gin's mode is
@@ -133,6 +148,9 @@ func New(cfg Config) (*Server, error) {
 	default:
 		return nil, errors.New("server: Config.IncompatibleErrorCode must be 409 or 40901")
 	}
+	if cfg.SlowRequest == 0 {
+		cfg.SlowRequest = time.Second
+	}
 	hosts, err := newHostPolicy(cfg.AllowedHosts)
 	if err != nil {
 		return nil, err
@@ -142,7 +160,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
-		policy: auth.Policy{MetricsRole: cfg.MetricsRole}}
+		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache()}
+	s.metrics.accessLog = cfg.AccessLog
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
 	e := s.engine
@@ -154,21 +173,25 @@ func New(cfg Config) (*Server, error) {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.ContextWithFallback = true
-	// Middleware, outermost first: metrics and logging see every response,
+	// Middleware, outermost first, in front of every route (see handleRoute):
+	// metrics (the route's own entry) and logging see every response,
 	// including the 500 written by recovery. The Host check comes before
 	// anything reads the request; CORS headers are set before any handler or
 	// later middleware writes, so errors are readable by allowed origins too.
 	// Access is decided before any body is read.
-	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.accessMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
-	e.NoRoute(s.handle(func(*gin.Context) error {
-		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
-	}))
-	e.NoMethod(s.handle(func(*gin.Context) error {
-		return errorf(http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
-	}))
+	s.middleware = []gin.HandlerFunc{s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.accessMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware}
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
+	// Unmatched requests run the same chain, then the fallbacks the route
+	// groups added (the HTML 404 of /ui), then the API's 404 or 405.
+	unmatched := append(s.chain(s.metrics.unmatched.middleware), s.fallbacks...)
+	e.NoRoute(append(slices.Clip(unmatched), s.handle(func(*gin.Context) error {
+		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
+	}))...)
+	e.NoMethod(append(slices.Clip(unmatched), s.handle(func(*gin.Context) error {
+		return errorf(http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
+	}))...)
 	return s, nil
 }
 
@@ -188,7 +211,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	trimTrailingSlash(r)
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
 		if err := rewriteContextPath(r); err != nil {
-			s.metrics.observe(r.Method, "/contexts/{context}/*", http.StatusBadRequest, 0)
+			s.metrics.contexts.forMethod(r.Method).observe(http.StatusBadRequest, 0)
 			writeEarlyError(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -255,6 +278,36 @@ func (s *Server) routes() error {
 	s.registerCatalogRoutes()
 	s.registerWhoAmIRoutes()
 	return s.registerPageRoutes()
+}
+
+// chain is the handler chain of one route: first its metrics middleware, then
+// the middleware every request runs, then the route's own handlers. Routes are
+// registered with their whole chain rather than with engine.Use, so that each
+// route's metrics are bound when it is registered and a request looks nothing
+// up to count itself.
+func (s *Server) chain(metrics gin.HandlerFunc, h ...gin.HandlerFunc) gin.HandlersChain {
+	out := make(gin.HandlersChain, 0, 1+len(s.middleware)+len(h))
+	out = append(out, metrics)
+	out = append(out, s.middleware...)
+	return append(out, h...)
+}
+
+// handleRoute registers a route with its whole chain. Every route goes through
+// it (never engine.Handle or engine.GET directly, which would skip the Host
+// check and the rest of the middleware; TestEveryRouteRunsTheMiddleware checks).
+func (s *Server) handleRoute(method, path string, h ...gin.HandlerFunc) {
+	s.engine.Handle(method, path, s.chain(s.metrics.route(method, path).middleware, h...)...)
+}
+
+// routeGroup registers routes under a path prefix through handleRoute.
+type routeGroup struct {
+	s      *Server
+	prefix string
+}
+
+// GET registers a GET route under the group's prefix.
+func (g routeGroup) GET(path string, h ...gin.HandlerFunc) {
+	g.s.handleRoute(http.MethodGet, g.prefix+path, h...)
 }
 
 // handlerFunc is a handler that reports failure by returning an error.

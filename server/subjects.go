@@ -224,7 +224,9 @@ func readVersionParams(c *gin.Context) (versionParams, int, error) {
 	return p, v, err
 }
 
-// getVersion serves GET /subjects/{subject}/versions/{version}.
+// getVersion serves GET /subjects/{subject}/versions/{version}. A numbered
+// version answers from pre-encoded bytes with a strong ETag (and 304 to an
+// If-None-Match naming it); latest, which moves, is encoded each time.
 func (s *Server) getVersion(c *gin.Context) error {
 	p, v, err := readVersionParams(c)
 	if err != nil {
@@ -234,10 +236,14 @@ func (s *Server) getVersion(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if v != registry.Latest {
+		return s.writeImmutable(c, kindVersion, p.Subject, v, sch)
+	}
 	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
 }
 
-// getVersionSchema serves GET /subjects/{subject}/versions/{version}/schema.
+// getVersionSchema serves GET /subjects/{subject}/versions/{version}/schema,
+// as getVersion.
 func (s *Server) getVersionSchema(c *gin.Context) error {
 	p, v, err := readVersionParams(c)
 	if err != nil {
@@ -246,6 +252,9 @@ func (s *Server) getVersionSchema(c *gin.Context) error {
 	sch, err := s.cfg.Registry.Version(c.Request.Context(), p.Subject, v, p.Deleted)
 	if err != nil {
 		return err
+	}
+	if v != registry.Latest {
+		return s.writeImmutable(c, kindSchemaText, p.Subject, v, sch)
 	}
 	return writeRaw(c, http.StatusOK, sch.Text)
 }

@@ -99,6 +99,12 @@ type Config struct {
 	// (registry.ServiceConfig). Zero: Confluent's behaviour.
 	StrictImport     bool
 	StrictReferences bool
+	// AccessLog is where the access log goes: a file (appended to), or "-"
+	// for standard output. Empty: no access log.
+	AccessLog string
+	// SlowRequest is the duration from which a request is logged at Warn
+	// (server.Config.SlowRequest). Zero: 1s; negative: never.
+	SlowRequest time.Duration
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -215,6 +221,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
+	accessLog, err := m.openAccessLog()
+	if err != nil {
+		return err
+	}
 	allowedHosts := m.cfg.AllowedHosts
 	if len(allowedHosts) == 0 {
 		allowedHosts = defaultAllowedHosts(m.cfg.Addr)
@@ -233,6 +243,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		StorageProbe:          storageProbe(paths, probes),
 		Auth:                  authz,
 		MetricsRole:           metricsRole,
+		AccessLog:             accessLog,
+		SlowRequest:           m.cfg.SlowRequest,
 	})
 	if err != nil {
 		return err
@@ -266,8 +278,30 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.errc <- err
 	}()
 	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
-		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File)
+		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File, "access_log", m.cfg.AccessLog, "slow_request", m.cfg.SlowRequest)
 	return nil
+}
+
+// openAccessLog opens Config.AccessLog, or returns nil when there is none. It
+// is closed (its queue written out) after the HTTP server has stopped, since
+// closers run after Shutdown.
+func (m *Main) openAccessLog() (*server.AccessLog, error) {
+	switch m.cfg.AccessLog {
+	case "":
+		return nil, nil
+	case "-":
+		al := server.NewAccessLog(os.Stdout, 0)
+		m.addCloser(al)
+		return al, nil
+	}
+	f, err := os.OpenFile(m.cfg.AccessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open access log: %w", err)
+	}
+	m.addCloser(f)
+	al := server.NewAccessLog(f, 0)
+	m.addCloser(al) // closed before the file: closers run newest first
+	return al, nil
 }
 
 // defaultAllowedHosts is the Host allowlist when --allowed-hosts is not given:
@@ -454,6 +488,9 @@ func newServeCmd() *cobra.Command {
 	cfg.auth = addAuthFlags(fs)
 	fs.BoolVar(&cfg.StrictImport, "strict-import", false, "in IMPORT mode, refuse a version number a subject already has (42205) instead of overwriting it as Confluent does")
 	fs.BoolVar(&cfg.StrictReferences, "strict-references", false, "soft-deleted versions keep their references: what they reference cannot be permanently deleted (42206) until they are; Confluent lets it go")
+	// Logs: no line per successful request; slow ones, and an access log on request.
+	fs.StringVar(&cfg.AccessLog, "access-log", "", "write an access log (one JSON line per request, combined log fields) to FILE, or - for standard output; written off the request path, lines dropped when it falls behind (herald_access_log_dropped_total); default: none")
+	fs.DurationVar(&cfg.SlowRequest, "slow-request", time.Second, "log requests slower than this at WARN, with route and duration (0 or less: never)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
@@ -466,6 +503,9 @@ func newServeCmd() *cobra.Command {
 			return err
 		}
 		cfg.Logger = log
+		if cfg.SlowRequest <= 0 {
+			cfg.SlowRequest = -1 // the flag's "never"; zero in Config means the default
+		}
 		m := NewMain(cfg)
 		if err := m.Run(cmd.Context()); err != nil {
 			return &exitError{code: exitFailure, err: err}

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,4 +160,45 @@ func TestCloseKeepsAcknowledgedPublishes(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged, %d stored", len(acked), len(page.Events))
+}
+
+// TestServeAccessLog: with Config.AccessLog a file, every request (readiness
+// polls included) becomes a JSON line in it, written out by Close; an
+// unwritable path fails Run with the path in the error.
+func TestServeAccessLog(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test", AccessLog: path})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, m)
+	call(t, http.MethodGet, m.URL()+"/schemas/types", "", "")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l struct {
+			URI    string `json:"uri"`
+			Status int    `json:"status"`
+			Route  string `json:"route"`
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		found = found || (l.URI == "/schemas/types" && l.Status == 200 && l.Route == "/schemas/types")
+	}
+	if !found {
+		t.Errorf("no line for GET /schemas/types in:\n%s", data)
+	}
+
+	bad := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "b.db"), Logger: slog.New(slog.DiscardHandler), AccessLog: filepath.Join(dir, "missing", "access.log")})
+	if err := bad.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("Run with an unwritable access log: %v", err)
+	}
 }
