@@ -2,7 +2,6 @@ package catalogdb
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,34 +12,8 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/internal/sqlstore/sqlstoretest"
 )
-
-// schemaOf lists a database's tables and indexes with their SQL.
-func schemaOf(t *testing.T, path string) []string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	rows, err := db.Query(`SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name <> 'schema_migrations' ORDER BY type, name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []string
-	for rows.Next() {
-		var typ, name, text string
-		if err := rows.Scan(&typ, &name, &text); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, typ+" "+name+": "+text)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // autoMigrated writes a catalog database the way the code before numbered
 // migrations did: gorm's AutoMigrate of the row types, then one saved catalog
@@ -88,7 +61,7 @@ func TestFirstMigrationIsTheAutoMigrateSchema(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(schemaOf(t, old), schemaOf(t, fresh)); d != "" {
+	if d := cmp.Diff(sqlstoretest.Schema(t, old), sqlstoretest.Schema(t, fresh)); d != "" {
 		t.Errorf("schema of a new database differs from AutoMigrate's (-auto +new):\n%s", d)
 	}
 }
@@ -100,7 +73,7 @@ func TestOpenKeepsAnAutoMigratedCatalog(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "catalog.db")
 	autoMigrated(t, path)
-	before := schemaOf(t, path)
+	before := sqlstoretest.Schema(t, path)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +83,7 @@ func TestOpenKeepsAnAutoMigratedCatalog(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	if d := cmp.Diff(before, schemaOf(t, path)); d != "" {
+	if d := cmp.Diff(before, sqlstoretest.Schema(t, path)); d != "" {
 		t.Errorf("Open changed the tables (-before +after):\n%s", d)
 	}
 	doc, rev, err := s.Load(ctx)

@@ -9,36 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/heraldhq/herald/internal/sqlstore/sqlstoretest"
 	"github.com/heraldhq/herald/registry/registrydb"
 )
-
-// schemaOf lists a database's tables and indexes with their SQL, which two
-// databases share when their schemas are the same.
-func schemaOf(t *testing.T, path string) []string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	rows, err := db.Query(`SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name <> 'schema_migrations' ORDER BY type, name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []string
-	for rows.Next() {
-		var typ, name, text string
-		if err := rows.Scan(&typ, &name, &text); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, typ+" "+name+": "+text)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // oldDatabase writes the database the code before the shared runner left at
 // schema version k: its schema_migrations had no applied_at, and it ran all
@@ -77,7 +50,7 @@ func TestOpenMigratesOldDatabases(t *testing.T) {
 	if err := open(t, fresh).Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := schemaOf(t, fresh)
+	want := sqlstoretest.Schema(t, fresh)
 	for k := range len(registrydb.Migrations) + 1 {
 		t.Run(fmt.Sprintf("FromVersion%dReachesLatest", k), func(t *testing.T) {
 			t.Parallel()
@@ -97,7 +70,7 @@ func TestOpenMigratesOldDatabases(t *testing.T) {
 					t.Errorf("versions of s after the upgrade = %+v, %v", vs, err)
 				}
 			}
-			if got := schemaOf(t, path); !cmp.Equal(got, want) {
+			if got := sqlstoretest.Schema(t, path); !cmp.Equal(got, want) {
 				t.Errorf("schema differs from a new database's (-want +got):\n%s", cmp.Diff(want, got))
 			}
 			db, err := sql.Open("sqlite3", path)

@@ -88,7 +88,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("brokerdb: %w", err)
 	}
-	w.SetConnMaxLifetime(0)
 	r, err := sqlstore.Open(ctx, path, sqlstore.Options{ReadOnly: true, MaxConns: opts.ReadConns})
 	if err != nil {
 		_ = w.Close() // error path: the read pool's error is the one to report
@@ -174,7 +173,7 @@ func execCount(ctx context.Context, q querier, n *int64, query string, args ...a
 // update runs fn in one write transaction on the writer connection (BEGIN
 // IMMEDIATE, see sqlstore.DSN), committing when fn succeeds. Its errors pass
 // through sqlitefault.Translate, so a full disk is dbfile.ErrDiskFull.
-func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return sqlitefault.Translate(err)

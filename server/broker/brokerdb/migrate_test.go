@@ -8,36 +8,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/heraldhq/herald/internal/sqlstore/sqlstoretest"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
-
-// schemaOf lists a database's tables and indexes with their SQL.
-func schemaOf(t *testing.T, path string) []string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	rows, err := db.Query(`SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name <> 'schema_migrations' ORDER BY type, name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []string
-	for rows.Next() {
-		var typ, name, text string
-		if err := rows.Scan(&typ, &name, &text); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, typ+" "+name+": "+text)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // TestOpenMigratesALogOfTheOldCode opens a log the code before numbered
 // migrations wrote: it ran the schema (now migration 1, unchanged) at every
@@ -86,7 +60,7 @@ func TestOpenMigratesALogOfTheOldCode(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	if d := cmp.Diff(schemaOf(t, fresh), schemaOf(t, old)); d != "" {
+	if d := cmp.Diff(sqlstoretest.Schema(t, fresh), sqlstoretest.Schema(t, old)); d != "" {
 		t.Errorf("schema of the upgraded log differs from a new one's (-new +upgraded):\n%s", d)
 	}
 	stats, err := st.Stats(ctx, "orders")
