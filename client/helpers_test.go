@@ -35,7 +35,7 @@ func startServer(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func newFullServer(t *testing.T) *server.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{})
+	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

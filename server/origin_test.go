@@ -42,7 +42,7 @@ func newOriginEnv(t testing.TB, mod func(*server.Config)) *originEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blog, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	blog, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -847,10 +847,13 @@ func (s *Server) commitGroupOffsets(c *gin.Context) error {
 		return badBody(`"offsets" needs at least one {"topic","offset"}`)
 	}
 	ctx := c.Request.Context()
-	for _, o := range in.Offsets {
-		if err := s.cfg.Broker.CommitOffset(ctx, group, o.Topic, o.Offset); err != nil {
-			return err
-		}
+	// One call for the whole list: the broker commits all or none.
+	offsets := make([]broker.GroupOffset, len(in.Offsets))
+	for i, o := range in.Offsets {
+		offsets[i] = broker.GroupOffset{Topic: o.Topic, Offset: o.Offset}
+	}
+	if err := s.cfg.Broker.CommitOffsets(ctx, group, offsets...); err != nil {
+		return err
 	}
 	offs, err := s.cfg.Broker.GroupOffsets(ctx, group)
 	if err != nil {

@@ -49,7 +49,7 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	blog, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{})
+	blog, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func BenchmarkPublishBatch100(b *testing.B) {
 // through database/sql, one transaction per batch, and returns rows per second.
 func rawInsertRate(b *testing.B, path string, batches, per int) float64 {
 	b.Helper()
-	st, err := brokerdb.Open(path, brokerdb.Options{}) // the same schema
+	st, err := brokerdb.Open(context.Background(), path, brokerdb.Options{}) // the same schema
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func newBrokerEnv(t testing.TB, mod func(*broker.Config)) (*testEnv, *broker.Bro
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,25 @@
 // Package catalogdb stores the catalog on SQLite with gorm. It implements
 // catalog.Store: each entity is one row (kind, id, JSON body), and every save
 // replaces the whole catalog in one transaction and bumps the revision.
+//
+// The tables come from numbered migrations (dialect.go, run by
+// internal/sqlstore), not from gorm's AutoMigrate: a migration says exactly
+// what changes and when, and the same runner serves every store.
 package catalogdb
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // entityRow is one catalog entity.
@@ -39,40 +44,30 @@ func (revisionRow) TableName() string { return "catalog_revision" }
 
 // Store is the gorm implementation of catalog.Store.
 type Store struct {
-	db *gorm.DB
+	db    *gorm.DB
+	sqlDB *sql.DB
 }
 
 var _ catalog.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the SQLite database at path and migrates it.
+// Open opens (creating if needed) the SQLite database at path and migrates it,
+// with the pragmas every store shares (internal/sqlstore): WAL lets pages read
+// while an apply writes, and the busy timeout queues an apply behind another.
 func Open(ctx context.Context, path string) (*Store, error) {
-	// WAL lets pages read while an apply writes; busy_timeout waits for the lock
-	// instead of failing when the registry or a CLI apply holds it; foreign keys
-	// are on for consistency with the other stores.
-	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on", path)
-	// TranslateError runs faultDialector.Translate on every error, which marks
-	// a full disk (see fault.go).
-	db, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: dsn}}, &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	sqlDB, err := sqlstore.Open(ctx, path, sqlstore.Options{Migrations: migrations})
 	if err != nil {
-		return nil, fmt.Errorf("catalogdb: open %s: %w", path, explainOpen(path, err))
+		return nil, fmt.Errorf("catalogdb: %w", err)
 	}
-	if err := db.WithContext(ctx).AutoMigrate(&entityRow{}, &revisionRow{}); err != nil {
-		if sqlDB, derr := db.DB(); derr == nil {
-			_ = sqlDB.Close() // error path: the migration error is the one to report
-		}
-		return nil, fmt.Errorf("catalogdb: migrate %s: %w", path, explainOpen(path, err))
+	db, err := gorm.Open(dialector(sqlDB), &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	if err != nil {
+		_ = sqlDB.Close() // error path: gorm's error is the one to report
+		return nil, fmt.Errorf("catalogdb: open %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, sqlDB: sqlDB}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
-}
+func (s *Store) Close() error { return s.sqlDB.Close() }
 
 // Load implements catalog.Store.
 func (s *Store) Load(ctx context.Context) (*catalog.Document, catalog.Revision, error) {

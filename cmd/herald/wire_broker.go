@@ -88,7 +88,7 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		return nil, nil, usageErrorf("--max-event-bytes, --dedup-window, --retention-interval, --max-observed-clients, --observed-client-ttl and --broker-schema-cache-bytes must not be negative")
 	}
 	path := brokerDBPath(f, registryDB)
-	store, err := brokerdb.Open(path, brokerdb.Options{Synchronous: f.Sync})
+	store, err := brokerdb.Open(ctx, path, brokerdb.Options{Synchronous: f.Sync})
 	if err != nil {
 		return nil, nil, err
 	}

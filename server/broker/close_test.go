@@ -30,7 +30,7 @@ func (l *stuckTrimLog) Trim(ctx context.Context, topic string, r broker.TrimRequ
 // waiting for it (before, retention ran on context.Background and Close hung
 // until the trim finished).
 func TestCloseCancelsRetention(t *testing.T) {
-	st, err := brokerdb.Open(filepath.Join(t.TempDir(), "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	st, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

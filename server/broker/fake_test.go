@@ -124,7 +124,7 @@ func newEnv(t testing.TB, mod func(*broker.Config)) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	st, err := brokerdb.Open(e.path, brokerdb.Options{Synchronous: "NORMAL"})
+	st, err := brokerdb.Open(context.Background(), e.path, brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -48,8 +48,9 @@ type Log interface {
 	// Trim deletes events that retention no longer keeps and returns how many.
 	Trim(ctx context.Context, topic string, r TrimRequest) (int64, error)
 
-	// CommitOffset stores a consumer group's next offset for a topic.
-	CommitOffset(ctx context.Context, group, topic string, offset int64) error
+	// CommitOffsets stores a consumer group's next offsets, in one transaction:
+	// all of them or, on an error, none. A topic listed twice keeps the last.
+	CommitOffsets(ctx context.Context, group string, offsets []GroupOffset) error
 	// Offsets returns a group's committed offsets by topic (empty for a group
 	// that never committed).
 	Offsets(ctx context.Context, group string) (map[string]int64, error)
@@ -67,6 +68,13 @@ type Log interface {
 	// PruneObservations drops stored observations as ObservationPrune says and
 	// returns how many it dropped.
 	PruneObservations(ctx context.Context, p ObservationPrune) (int64, error)
+}
+
+// GroupOffset is a consumer group's next offset in one topic: the offset of the
+// first event the group has not processed yet.
+type GroupOffset struct {
+	Topic  string
+	Offset int64
 }
 
 // ObservationPrune says which stored observations Log.PruneObservations drops.

@@ -272,24 +272,46 @@ func pageLimit(n, def int) (int, error) {
 // the topic's next offset. Errors: ErrTopicNotFound, ErrWrongKind,
 // ErrInvalidRequest.
 func (b *Broker) CommitOffset(ctx context.Context, group, topic string, offset int64) error {
+	return b.CommitOffsets(ctx, group, GroupOffset{Topic: topic, Offset: offset})
+}
+
+// CommitOffsets commits several of a group's offsets as CommitOffset does, all
+// or none: every offset is checked first, and the log stores them in one
+// transaction. Errors name the first offset refused: ErrTopicNotFound,
+// ErrWrongKind, ErrInvalidRequest.
+func (b *Broker) CommitOffsets(ctx context.Context, group string, offsets ...GroupOffset) error {
 	if !ValidGroupName(group) {
 		return fmt.Errorf("%w: group %q: use 1 to 255 printable characters", ErrInvalidRequest, group)
 	}
-	t, err := b.topic(topic)
+	if len(offsets) == 0 {
+		return fmt.Errorf("%w: no offsets to commit", ErrInvalidRequest)
+	}
+	for _, o := range offsets {
+		if err := b.checkOffset(ctx, o); err != nil {
+			return err
+		}
+	}
+	return b.log.CommitOffsets(ctx, group, offsets)
+}
+
+// checkOffset checks that o names a stream and lies between 0 and its next
+// offset.
+func (b *Broker) checkOffset(ctx context.Context, o GroupOffset) error {
+	t, err := b.topic(o.Topic)
 	if err != nil {
 		return err
 	}
 	if t.Kind == Queue {
-		return fmt.Errorf("%w: topic %s is a queue: acknowledge messages instead of committing offsets", ErrWrongKind, topic)
+		return fmt.Errorf("%w: topic %s is a queue: acknowledge messages instead of committing offsets", ErrWrongKind, o.Topic)
 	}
-	st, err := b.log.Stats(ctx, topic)
+	st, err := b.log.Stats(ctx, o.Topic)
 	if err != nil {
 		return err
 	}
-	if offset < 0 || offset > st.NextOffset {
-		return fmt.Errorf("%w: offset %d for topic %s: want 0 to %d (the next offset)", ErrInvalidRequest, offset, topic, st.NextOffset)
+	if o.Offset < 0 || o.Offset > st.NextOffset {
+		return fmt.Errorf("%w: offset %d for topic %s: want 0 to %d (the next offset)", ErrInvalidRequest, o.Offset, o.Topic, st.NextOffset)
 	}
-	return b.log.CommitOffset(ctx, group, topic, offset)
+	return nil
 }
 
 // GroupOffsets returns a group's committed offsets by topic (empty for an

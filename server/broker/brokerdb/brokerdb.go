@@ -1,5 +1,8 @@
 // Package brokerdb is the broker's embedded log: a broker.Log on SQLite through
-// gorm, in its own database file so publishes never wait on registry writes.
+// database/sql, in its own database file so publishes never wait on registry
+// writes. Its code is SQL over a custom layout (below), not rows an ORM could
+// model, so it talks to the driver directly; what is SQLite's own (the DDL and
+// the statements no other engine takes as written) is in dialect.go.
 //
 // Layout: every event is one row of broker_events whose integer primary key is
 // seq = topic id << 40 | offset, so a topic's events are one contiguous range of
@@ -21,16 +24,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
-
 	"github.com/heraldhq/herald/internal/sqlitefault"
+	"github.com/heraldhq/herald/internal/sqlstore"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -62,8 +61,8 @@ type Options struct {
 
 // Store is the SQLite log. It is safe for concurrent use.
 type Store struct {
-	w *gorm.DB // one connection: every write
-	r *gorm.DB // read pool
+	w *sql.DB // one connection: every write
+	r *sql.DB // read pool
 
 	// ins (by row count), insQueue and insDedup are the append statements,
 	// prepared once on the writer connection.
@@ -76,109 +75,124 @@ type Store struct {
 	ids map[string]int64
 }
 
-// Open opens (creating if needed) the log at path and migrates it.
-func Open(path string, opts Options) (*Store, error) {
-	syncMode := strings.ToUpper(opts.Synchronous)
-	switch syncMode {
-	case "":
-		syncMode = "FULL"
-	case "FULL", "NORMAL":
-	default:
-		return nil, fmt.Errorf("brokerdb: synchronous %q: want FULL or NORMAL", opts.Synchronous)
-	}
+// Open opens (creating if needed) the log at path and migrates it. The
+// pragmas are the ones every store shares (internal/sqlstore), with the
+// synchronous mode opts chooses.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = 8
 	}
-	q := url.Values{}
-	// WAL: readers and the single writer do not block each other, and a commit
-	// appends to the log file instead of rewriting pages.
-	q.Set("_journal_mode", "WAL")
-	// synchronous: see Options.Synchronous; FULL fsyncs the WAL on each commit.
-	q.Set("_synchronous", syncMode)
-	// busy_timeout: wait up to 5 s for a lock held by another process (a backup,
-	// the sqlite3 shell) instead of failing at once.
-	q.Set("_busy_timeout", "5000")
-	// _txlock=immediate: a write transaction takes the write lock at BEGIN, so it
-	// never fails half-way on a lock upgrade.
-	q.Set("_txlock", "immediate")
-	wdsn := "file:" + path + "?" + q.Encode()
-	// TranslateError runs faultDialector.Translate on every error, which marks
-	// a full disk (see fault.go).
-	gcfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, TranslateError: true}
-	w, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: wdsn}}, gcfg)
+	// One writer connection: SQLite never sees two writers in this process, and
+	// the prepared statements below live on it.
+	w, err := sqlstore.Open(ctx, path, sqlstore.Options{Synchronous: opts.Synchronous, MaxConns: 1, Migrations: migrations})
 	if err != nil {
-		return nil, fmt.Errorf("brokerdb: open %s: %w", path, explainOpen(path, err))
+		return nil, fmt.Errorf("brokerdb: %w", err)
 	}
-	wdb, err := w.DB()
+	r, err := sqlstore.Open(ctx, path, sqlstore.Options{ReadOnly: true, MaxConns: opts.ReadConns})
 	if err != nil {
-		return nil, err
+		_ = w.Close() // error path: the read pool's error is the one to report
+		return nil, fmt.Errorf("brokerdb: open for reading: %w", err)
 	}
-	wdb.SetMaxOpenConns(1)
-	wdb.SetMaxIdleConns(1)
-	wdb.SetConnMaxLifetime(0)
-	// On the error paths below the open or migration error is the one to report;
-	// closing what was opened is cleanup only.
-	if err := w.Exec(schema).Error; err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("brokerdb: migrate %s: %w", path, explainOpen(path, err))
-	}
-	rq := url.Values{}
-	rq.Set("_journal_mode", "WAL")
-	rq.Set("_busy_timeout", "5000")
-	// query_only: the read pool can never write by mistake.
-	rq.Set("_query_only", "true")
-	r, err := gorm.Open(faultDialector{&sqlite.Dialector{DSN: "file:" + path + "?" + rq.Encode()}}, gcfg)
-	if err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("brokerdb: open %s for reading: %w", path, err)
-	}
-	rdb, err := r.DB()
-	if err != nil {
-		_ = wdb.Close()
-		return nil, err
-	}
-	rdb.SetMaxOpenConns(opts.ReadConns)
-	rdb.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{w: w, r: r, ids: map[string]int64{}, ins: map[int]*sql.Stmt{}}
-	for q, dst := range map[string]**sql.Stmt{
-		"INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)":                  &s.insQueue,
-		"INSERT OR REPLACE INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)": &s.insDedup,
-	} {
-		st, err := wdb.PrepareContext(context.Background(), q)
-		if err != nil {
-			_ = s.Close()
-			return nil, fmt.Errorf("brokerdb: prepare: %w", err)
-		}
-		*dst = st
+	if err := s.prepare(ctx); err != nil {
+		_ = s.Close() // error path: the prepare error is the one to report
+		return nil, fmt.Errorf("brokerdb: prepare: %w", err)
 	}
-	for _, n := range []int{insertChunk, insertSmall, 1} {
-		st, err := wdb.PrepareContext(context.Background(), insertSQL(n))
-		if err != nil {
-			_ = s.Close()
-			return nil, fmt.Errorf("brokerdb: prepare: %w", err)
-		}
-		s.ins[n] = st
-	}
-	var rows []topicRow
-	if err := w.WithContext(context.Background()).Find(&rows).Error; err != nil {
-		_ = s.Close()
+	if err := s.loadIDs(ctx); err != nil {
+		_ = s.Close() // error path: the load error is the one to report
 		return nil, fmt.Errorf("brokerdb: load topics: %w", err)
-	}
-	for _, t := range rows {
-		s.ids[t.Name] = t.ID
 	}
 	return s, nil
 }
 
-// Close closes both connection pools.
-func (s *Store) Close() error {
-	var errs []error
-	for _, g := range []*gorm.DB{s.r, s.w} {
-		if db, err := g.DB(); err == nil {
-			errs = append(errs, db.Close())
-		}
+// loadIDs fills the topic id cache.
+func (s *Store) loadIDs(ctx context.Context) error {
+	rows, err := s.w.QueryContext(ctx, "SELECT id, name FROM broker_topics")
+	if err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	defer closeRows(rows)
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		s.ids[name] = id
+	}
+	return rows.Err()
+}
+
+// prepare prepares the append statements on the writer connection.
+func (s *Store) prepare(ctx context.Context) error {
+	for q, dst := range map[string]**sql.Stmt{insertQueueSQL: &s.insQueue, insertDedupSQL: &s.insDedup} {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		*dst = st
+	}
+	for _, n := range []int{insertChunk, insertSmall, 1} {
+		st, err := s.w.PrepareContext(ctx, insertSQL(n))
+		if err != nil {
+			return err
+		}
+		s.ins[n] = st
+	}
+	return nil
+}
+
+// Close closes both connection pools (and with the writer, its prepared
+// statements).
+func (s *Store) Close() error { return errors.Join(s.r.Close(), s.w.Close()) }
+
+// querier is what reads need: the read pool, the writer or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// exec runs a statement for its error only.
+func exec(ctx context.Context, q querier, query string, args ...any) error {
+	_, err := q.ExecContext(ctx, query, args...)
+	return err
+}
+
+// execCount runs a statement and adds the rows it changed to *n.
+func execCount(ctx context.Context, q querier, n *int64, query string, args ...any) error {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	k, err := res.RowsAffected()
+	*n += k
+	return err
+}
+
+// update runs fn in one write transaction on the writer connection (BEGIN
+// IMMEDIATE, see sqlstore.DSN), committing when fn succeeds. Its errors pass
+// through sqlitefault.Translate, so a full disk is dbfile.ErrDiskFull.
+func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return sqlitefault.Translate(err)
+	}
+	defer func() {
+		// A panic in fn must not leave the one writer connection inside a
+		// transaction, which would stall every later write.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+			err = errors.Join(err, rerr)
+		}
+		return sqlitefault.Translate(err)
+	}
+	return sqlitefault.Translate(tx.Commit())
 }
 
 // closeRows closes rows on a read path where Close has nothing to report: once
@@ -187,101 +201,60 @@ func (s *Store) Close() error {
 // returning an error.
 func closeRows(rows *sql.Rows) { _ = rows.Close() }
 
-// schema is the migration: idempotent DDL run at every Open.
-const schema = `
-CREATE TABLE IF NOT EXISTS broker_topics (
-	id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: seq ranges stay unique
-	name TEXT NOT NULL UNIQUE,
-	kind TEXT NOT NULL,
-	value_subject TEXT NOT NULL,
-	key_subject TEXT NOT NULL DEFAULT '',
-	encoding TEXT NOT NULL,
-	first_version INTEGER NOT NULL DEFAULT 0,
-	last_version INTEGER NOT NULL DEFAULT 0,
-	max_age_ns INTEGER NOT NULL DEFAULT 0,
-	max_bytes INTEGER NOT NULL DEFAULT 0,
-	max_events INTEGER NOT NULL DEFAULT 0,
-	on_invalid TEXT NOT NULL,
-	dead_letter_topic TEXT NOT NULL DEFAULT '',
-	max_deliveries INTEGER NOT NULL DEFAULT 0,
-	visibility_ns INTEGER NOT NULL DEFAULT 0,
-	created_at INTEGER NOT NULL,
-	updated_at INTEGER NOT NULL,
-	next_offset INTEGER NOT NULL DEFAULT 0,
-	event_count INTEGER NOT NULL DEFAULT 0,
-	byte_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS broker_events (
-	seq INTEGER PRIMARY KEY, -- topic id << 40 | offset
-	topic_id INTEGER NOT NULL,
-	time INTEGER NOT NULL, -- unix nanoseconds
-	event_id TEXT,
-	key BLOB,
-	value BLOB NOT NULL,
-	headers TEXT, -- JSON object, NULL when none
-	schema_id INTEGER NOT NULL,
-	key_schema_id INTEGER NOT NULL,
-	size INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS broker_events_time ON broker_events(topic_id, time);
-CREATE TABLE IF NOT EXISTS broker_queue (
-	seq INTEGER PRIMARY KEY, -- the event's seq
-	visible_at INTEGER NOT NULL, -- unix nanoseconds
-	deliveries INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS broker_group_offsets (
-	group_name TEXT NOT NULL,
-	topic_id INTEGER NOT NULL,
-	next_offset INTEGER NOT NULL,
-	updated_at INTEGER NOT NULL,
-	PRIMARY KEY (group_name, topic_id)
-);
-CREATE TABLE IF NOT EXISTS broker_dedup (
-	topic_id INTEGER NOT NULL,
-	dedup_key TEXT NOT NULL,
-	off INTEGER NOT NULL,
-	time INTEGER NOT NULL,
-	PRIMARY KEY (topic_id, dedup_key)
-);
-CREATE INDEX IF NOT EXISTS broker_dedup_time ON broker_dedup(time);
-CREATE TABLE IF NOT EXISTS broker_lineage (
-	topic TEXT NOT NULL,
-	role TEXT NOT NULL,
-	client TEXT NOT NULL,
-	first_seen INTEGER NOT NULL,
-	last_seen INTEGER NOT NULL,
-	count INTEGER NOT NULL,
-	PRIMARY KEY (topic, role, client)
-);
-CREATE INDEX IF NOT EXISTS broker_lineage_last_seen ON broker_lineage(last_seen);
-`
-
-// topicRow is a broker_topics row.
+// topicRow is a broker_topics row, in the order of topicCols.
 type topicRow struct {
-	ID              int64  `gorm:"column:id;primaryKey"`
-	Name            string `gorm:"column:name"`
-	Kind            string `gorm:"column:kind"`
-	ValueSubject    string `gorm:"column:value_subject"`
-	KeySubject      string `gorm:"column:key_subject"`
-	Encoding        string `gorm:"column:encoding"`
-	FirstVersion    int    `gorm:"column:first_version"`
-	LastVersion     int    `gorm:"column:last_version"`
-	MaxAgeNs        int64  `gorm:"column:max_age_ns"`
-	MaxBytes        int64  `gorm:"column:max_bytes"`
-	MaxEvents       int64  `gorm:"column:max_events"`
-	OnInvalid       string `gorm:"column:on_invalid"`
-	DeadLetterTopic string `gorm:"column:dead_letter_topic"`
-	MaxDeliveries   int    `gorm:"column:max_deliveries"`
-	VisibilityNs    int64  `gorm:"column:visibility_ns"`
-	CreatedAt       int64  `gorm:"column:created_at"`
-	UpdatedAt       int64  `gorm:"column:updated_at"`
-	NextOffset      int64  `gorm:"column:next_offset"`
-	EventCount      int64  `gorm:"column:event_count"`
-	ByteCount       int64  `gorm:"column:byte_count"`
+	ID              int64
+	Name            string
+	Kind            string
+	ValueSubject    string
+	KeySubject      string
+	Encoding        string
+	FirstVersion    int
+	LastVersion     int
+	MaxAgeNs        int64
+	MaxBytes        int64
+	MaxEvents       int64
+	OnInvalid       string
+	DeadLetterTopic string
+	MaxDeliveries   int
+	VisibilityNs    int64
+	CreatedAt       int64
+	UpdatedAt       int64
+	NextOffset      int64
+	EventCount      int64
+	ByteCount       int64
 }
 
-// TableName implements gorm's tabler.
-func (topicRow) TableName() string { return "broker_topics" }
+// topicConfigCols are the columns PutTopic writes: a topic's configuration,
+// in topicRow's order. The counters after them change with the events only.
+const topicConfigCols = "name, kind, value_subject, key_subject, encoding, first_version, last_version, max_age_ns, max_bytes, max_events, " +
+	"on_invalid, dead_letter_topic, max_deliveries, visibility_ns, created_at, updated_at"
+
+// topicCols are broker_topics' columns in topicRow's order.
+const topicCols = "id, " + topicConfigCols + ", next_offset, event_count, byte_count"
+
+// config is r's values for topicConfigCols.
+func (r *topicRow) config() []any {
+	return []any{r.Name, r.Kind, r.ValueSubject, r.KeySubject, r.Encoding, r.FirstVersion, r.LastVersion,
+		r.MaxAgeNs, r.MaxBytes, r.MaxEvents, r.OnInvalid, r.DeadLetterTopic, r.MaxDeliveries, r.VisibilityNs,
+		r.CreatedAt, r.UpdatedAt}
+}
+
+// fields are pointers to r's fields in topicCols' order, for Scan.
+func (r *topicRow) fields() []any {
+	return []any{&r.ID, &r.Name, &r.Kind, &r.ValueSubject, &r.KeySubject, &r.Encoding, &r.FirstVersion, &r.LastVersion,
+		&r.MaxAgeNs, &r.MaxBytes, &r.MaxEvents, &r.OnInvalid, &r.DeadLetterTopic, &r.MaxDeliveries, &r.VisibilityNs,
+		&r.CreatedAt, &r.UpdatedAt, &r.NextOffset, &r.EventCount, &r.ByteCount}
+}
+
+// topicByID reads one topic row; found is false when there is none.
+func topicByID(ctx context.Context, q querier, id int64) (row topicRow, found bool, err error) {
+	err = q.QueryRowContext(ctx, "SELECT "+topicCols+" FROM broker_topics WHERE id = ?", id).Scan(row.fields()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, false, nil
+	}
+	return row, err == nil, err
+}
 
 func (r *topicRow) topic() (broker.Topic, error) {
 	t := broker.Topic{
@@ -321,8 +294,8 @@ func (s *Store) id(name string) (int64, error) {
 
 // Topics implements broker.Log.
 func (s *Store) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
-	var rows []topicRow
-	if err := s.r.WithContext(ctx).Order("name").Find(&rows).Error; err != nil {
+	rows, err := s.topicRows(ctx)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]broker.TopicInfo, 0, len(rows))
@@ -340,26 +313,48 @@ func (s *Store) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
 	return out, nil
 }
 
+// topicRows reads every topic row, by name.
+func (s *Store) topicRows(ctx context.Context) ([]topicRow, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+topicCols+" FROM broker_topics ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows)
+	var out []topicRow
+	for rows.Next() {
+		var r topicRow
+		if err := rows.Scan(r.fields()...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // PutTopic implements broker.Log.
 func (s *Store) PutTopic(ctx context.Context, t broker.Topic) error {
 	row := rowOf(t)
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var old topicRow
-		res := tx.Where("name = ?", t.Name).Limit(1).Find(&old)
-		if res.Error != nil {
-			return res.Error
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		params := strings.TrimSuffix(strings.Repeat("?, ", strings.Count(topicConfigCols, ",")+1), ", ")
+		err := tx.QueryRowContext(ctx, "SELECT id FROM broker_topics WHERE name = ?", t.Name).Scan(&row.ID)
+		if err == nil {
+			// Replace the configuration; the counters stay.
+			return exec(ctx, tx, "UPDATE broker_topics SET ("+topicConfigCols+") = ("+params+") WHERE id = ?", append(row.config(), row.ID)...)
 		}
-		if res.RowsAffected == 0 {
-			if err := tx.Create(&row).Error; err != nil {
-				return err
-			}
-			if row.ID > maxTopicID {
-				return fmt.Errorf("brokerdb: topic id %d exceeds %d", row.ID, maxTopicID)
-			}
-			return nil
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		row.ID, row.NextOffset, row.EventCount, row.ByteCount = old.ID, old.NextOffset, old.EventCount, old.ByteCount
-		return tx.Save(&row).Error
+		res, err := tx.ExecContext(ctx, "INSERT INTO broker_topics ("+topicConfigCols+") VALUES ("+params+")", row.config()...)
+		if err != nil {
+			return err
+		}
+		if row.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if row.ID > maxTopicID {
+			return fmt.Errorf("brokerdb: topic id %d exceeds %d", row.ID, maxTopicID)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -377,7 +372,7 @@ func (s *Store) DeleteTopic(ctx context.Context, name string) error {
 		return err
 	}
 	lo, hi := topicRange(id)
-	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.update(ctx, func(tx *sql.Tx) error {
 		for _, q := range []struct {
 			sql  string
 			args []any
@@ -388,7 +383,7 @@ func (s *Store) DeleteTopic(ctx context.Context, name string) error {
 			{"DELETE FROM broker_group_offsets WHERE topic_id = ?", []any{id}},
 			{"DELETE FROM broker_topics WHERE id = ?", []any{id}},
 		} {
-			if err := tx.Exec(q.sql, q.args...).Error; err != nil {
+			if err := exec(ctx, tx, q.sql, q.args...); err != nil {
 				return err
 			}
 		}
@@ -409,25 +404,24 @@ func (s *Store) Stats(ctx context.Context, topic string) (broker.Stats, error) {
 	if err != nil {
 		return broker.Stats{}, err
 	}
-	var row topicRow
-	res := s.r.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&row)
-	if res.Error != nil {
-		return broker.Stats{}, res.Error
+	row, found, err := topicByID(ctx, s.r, id)
+	if err != nil {
+		return broker.Stats{}, err
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		return broker.Stats{}, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, topic)
 	}
 	return s.stats(ctx, s.r, &row)
 }
 
-func (s *Store) stats(ctx context.Context, db *gorm.DB, row *topicRow) (broker.Stats, error) {
+func (s *Store) stats(ctx context.Context, db querier, row *topicRow) (broker.Stats, error) {
 	st := broker.Stats{Events: row.EventCount, Bytes: row.ByteCount, NextOffset: row.NextOffset, FirstOffset: -1, LastOffset: -1}
 	if row.EventCount == 0 {
 		return st, nil
 	}
 	lo, hi := topicRange(row.ID)
 	var first, last sql.NullInt64
-	err := db.WithContext(ctx).Raw("SELECT (SELECT min(seq) FROM broker_events WHERE seq >= ? AND seq < ?), (SELECT max(seq) FROM broker_events WHERE seq >= ? AND seq < ?)", lo, hi, lo, hi).Row().Scan(&first, &last)
+	err := db.QueryRowContext(ctx, "SELECT (SELECT min(seq) FROM broker_events WHERE seq >= ? AND seq < ?), (SELECT max(seq) FROM broker_events WHERE seq >= ? AND seq < ?)", lo, hi, lo, hi).Scan(&first, &last)
 	if err != nil {
 		return st, err
 	}
@@ -458,20 +452,16 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 	type delta struct{ next, count, bytes int64 }
 	deltas := map[int64]*delta{}
 	var order []int64
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.update(ctx, func(tx *sql.Tx) error {
 		// The hot path runs statements prepared once at Open (on the single
-		// writer connection) inside gorm's transaction: preparing a 640-parameter
+		// writer connection) inside the transaction: preparing a 640-parameter
 		// INSERT costs more than running it.
-		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
-		if !ok {
-			return fmt.Errorf("brokerdb: transaction is a %T, not *sql.Tx", tx.Statement.ConnPool)
-		}
-		stmt := func(st *sql.Stmt) *sql.Stmt { return sqlTx.StmtContext(ctx, st) }
+		stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
 		// Rows of every batch are inserted together: chunks of insertChunk rows,
 		// the rest in chunks of insertSmall and then one by one.
 		args := make([]any, 0, insertChunk*10)
 		rows := 0
-		exec := func(st *sql.Stmt, n int) error {
+		run := func(st *sql.Stmt, n int) error {
 			_, err := stmt(st).ExecContext(ctx, args[:n*10]...)
 			args = append(args[:0], args[n*10:]...)
 			rows -= n
@@ -479,17 +469,17 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 		}
 		flush := func() error {
 			for rows >= insertChunk {
-				if err := exec(s.ins[insertChunk], insertChunk); err != nil {
+				if err := run(s.ins[insertChunk], insertChunk); err != nil {
 					return err
 				}
 			}
 			for rows >= insertSmall {
-				if err := exec(s.ins[insertSmall], insertSmall); err != nil {
+				if err := run(s.ins[insertSmall], insertSmall); err != nil {
 					return err
 				}
 			}
 			for rows > 0 {
-				if err := exec(s.ins[1], 1); err != nil {
+				if err := run(s.ins[1], 1); err != nil {
 					return err
 				}
 			}
@@ -497,7 +487,7 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 		}
 		for bi, b := range batches {
 			var id, next int64
-			if err := tx.Raw("SELECT id, next_offset FROM broker_topics WHERE name = ?", b.Topic).Row().Scan(&id, &next); err != nil {
+			if err := tx.QueryRowContext(ctx, "SELECT id, next_offset FROM broker_topics WHERE name = ?", b.Topic).Scan(&id, &next); err != nil {
 				if errors.Is(err, sql.ErrNoRows) {
 					return fmt.Errorf("%w: %s", broker.ErrTopicNotFound, b.Topic)
 				}
@@ -548,15 +538,14 @@ func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, er
 		}
 		for _, id := range order {
 			d := deltas[id]
-			if err := tx.Exec("UPDATE broker_topics SET next_offset = ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE id = ?", d.next, d.count, d.bytes, id).Error; err != nil {
+			if err := exec(ctx, tx, "UPDATE broker_topics SET next_offset = ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE id = ?", d.next, d.count, d.bytes, id); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		// The prepared INSERTs bypass gorm's error translation.
-		return nil, sqlitefault.Translate(err)
+		return nil, err
 	}
 	return firsts, nil
 }
@@ -610,7 +599,7 @@ func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) (
 		return []broker.Record{}, nil
 	}
 	_, hi := topicRange(id)
-	rows, err := s.r.WithContext(ctx).Raw("SELECT "+eventCols+" FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?", seqOf(id, from), hi, limit).Rows()
+	rows, err := s.r.QueryContext(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?", seqOf(id, from), hi, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -633,7 +622,7 @@ func (s *Store) OffsetAt(ctx context.Context, topic string, t time.Time) (int64,
 		return 0, err
 	}
 	var seq sql.NullInt64
-	err = s.r.WithContext(ctx).Raw("SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, t.UnixNano()).Row().Scan(&seq)
+	err = s.r.QueryRowContext(ctx, "SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, t.UnixNano()).Scan(&seq)
 	if err != nil {
 		return 0, err
 	}
@@ -641,7 +630,7 @@ func (s *Store) OffsetAt(ctx context.Context, topic string, t time.Time) (int64,
 		return offsetOf(seq.Int64), nil
 	}
 	var next int64
-	if err := s.r.WithContext(ctx).Raw("SELECT next_offset FROM broker_topics WHERE id = ?", id).Row().Scan(&next); err != nil {
+	if err := s.r.QueryRowContext(ctx, "SELECT next_offset FROM broker_topics WHERE id = ?", id).Scan(&next); err != nil {
 		return 0, err
 	}
 	return next, nil
@@ -662,7 +651,7 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 	}
 	lo, hi := topicRange(id)
 	now := req.Now.UnixNano()
-	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.update(ctx, func(tx *sql.Tx) error {
 		res = broker.LeaseResult{}
 		var leased []int64
 		var dead []int64
@@ -670,7 +659,7 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 		for len(leased) < req.Max {
 			type cand struct{ seq, deliveries int64 }
 			var cands []cand
-			rows, err := tx.Raw("SELECT seq, deliveries FROM broker_queue WHERE seq >= ? AND seq < ? AND visible_at <= ? ORDER BY seq LIMIT ?", after, hi, now, req.Max-len(leased)).Rows()
+			rows, err := tx.QueryContext(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq >= ? AND seq < ? AND visible_at <= ? ORDER BY seq LIMIT ?", after, hi, now, req.Max-len(leased))
 			if err != nil {
 				return err
 			}
@@ -711,10 +700,10 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 		}
 		visible := req.Now.Add(req.Visibility).UnixNano()
 		in, args := inList(leased)
-		if err := tx.Exec("UPDATE broker_queue SET deliveries = deliveries + 1, visible_at = ? WHERE seq IN ("+in+")", append([]any{visible}, args...)...).Error; err != nil {
+		if err := exec(ctx, tx, "UPDATE broker_queue SET deliveries = deliveries + 1, visible_at = ? WHERE seq IN ("+in+")", append([]any{visible}, args...)...); err != nil {
 			return err
 		}
-		rows, err := tx.Raw("SELECT "+eventCols+", q.deliveries FROM broker_events JOIN broker_queue q USING (seq) WHERE seq IN ("+in+") ORDER BY seq", args...).Rows()
+		rows, err := tx.QueryContext(ctx, "SELECT "+eventCols+", q.deliveries FROM broker_events JOIN broker_queue q USING (seq) WHERE seq IN ("+in+") ORDER BY seq", args...)
 		if err != nil {
 			return err
 		}
@@ -746,9 +735,9 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 }
 
 // moveDead moves queue messages to the dead-letter topic inside tx.
-func (s *Store) moveDead(ctx context.Context, tx *gorm.DB, id, dlID int64, seqs []int64, req broker.LeaseRequest) error {
+func (s *Store) moveDead(ctx context.Context, tx *sql.Tx, id, dlID int64, seqs []int64, req broker.LeaseRequest) error {
 	in, args := inList(seqs)
-	rows, err := tx.Raw("SELECT "+eventCols+" FROM broker_events WHERE seq IN ("+in+") ORDER BY seq", args...).Rows()
+	rows, err := tx.QueryContext(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq IN ("+in+") ORDER BY seq", args...)
 	if err != nil {
 		return err
 	}
@@ -778,51 +767,51 @@ func (s *Store) moveDead(ctx context.Context, tx *gorm.DB, id, dlID int64, seqs 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := s.removeQueued(tx, id, in, args); err != nil {
+	if err := s.removeQueued(ctx, tx, id, in, args); err != nil {
 		return err
 	}
 	var dlName string
 	var dlKind string
-	if err := tx.Raw("SELECT name, kind FROM broker_topics WHERE id = ?", dlID).Row().Scan(&dlName, &dlKind); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT name, kind FROM broker_topics WHERE id = ?", dlID).Scan(&dlName, &dlKind); err != nil {
 		return fmt.Errorf("dead-letter topic: %w", err)
 	}
 	// Append inside this transaction: reuse the same code path by hand.
 	var next int64
-	if err := tx.Raw("SELECT next_offset FROM broker_topics WHERE id = ?", dlID).Row().Scan(&next); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT next_offset FROM broker_topics WHERE id = ?", dlID).Scan(&next); err != nil {
 		return err
 	}
 	var bytes int64
 	for _, r := range recs {
 		size := int64(r.Size())
 		bytes += size
-		if err := tx.Exec(insertCols+"(?,?,?,?,?,?,?,?,?,?)", seqOf(dlID, next), dlID, r.Time.UnixNano(), nullString(r.ID), r.Key, r.Value,
-			nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size).Error; err != nil {
+		if err := exec(ctx, tx, insertSQL(1), seqOf(dlID, next), dlID, r.Time.UnixNano(), nullString(r.ID), r.Key, r.Value,
+			nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size); err != nil {
 			return err
 		}
 		if dlKind == broker.Queue.String() {
-			if err := tx.Exec("INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)", seqOf(dlID, next), r.Time.UnixNano()).Error; err != nil {
+			if err := exec(ctx, tx, insertQueueSQL, seqOf(dlID, next), r.Time.UnixNano()); err != nil {
 				return err
 			}
 		}
 		next++
 	}
-	return tx.Exec("UPDATE broker_topics SET next_offset = ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE id = ?", next, len(recs), bytes, dlID).Error
+	return exec(ctx, tx, "UPDATE broker_topics SET next_offset = ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE id = ?", next, len(recs), bytes, dlID)
 }
 
 // removeQueued deletes queue messages (queue rows and events) listed by seq and
 // updates the topic's counters.
-func (s *Store) removeQueued(tx *gorm.DB, id int64, in string, args []any) error {
-	if err := tx.Exec("DELETE FROM broker_queue WHERE seq IN ("+in+")", args...).Error; err != nil {
+func (s *Store) removeQueued(ctx context.Context, tx *sql.Tx, id int64, in string, args []any) error {
+	if err := exec(ctx, tx, "DELETE FROM broker_queue WHERE seq IN ("+in+")", args...); err != nil {
 		return err
 	}
 	var n, bytes sql.NullInt64
-	if err := tx.Raw("SELECT count(*), sum(size) FROM broker_events WHERE seq IN ("+in+")", args...).Row().Scan(&n, &bytes); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*), sum(size) FROM broker_events WHERE seq IN ("+in+")", args...).Scan(&n, &bytes); err != nil {
 		return err
 	}
-	if err := tx.Exec("DELETE FROM broker_events WHERE seq IN ("+in+")", args...).Error; err != nil {
+	if err := exec(ctx, tx, "DELETE FROM broker_events WHERE seq IN ("+in+")", args...); err != nil {
 		return err
 	}
-	return tx.Exec("UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n.Int64, bytes.Int64, id).Error
+	return exec(ctx, tx, "UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n.Int64, bytes.Int64, id)
 }
 
 func inList(seqs []int64) (string, []any) {
@@ -870,7 +859,7 @@ func ackChunks(ids []broker.AckID) [][]broker.AckID {
 
 // current selects, of one chunk of ack ids, the seqs whose delivery number is
 // current, with one query.
-func current(tx *gorm.DB, id int64, ids []broker.AckID) ([]int64, error) {
+func current(ctx context.Context, tx *sql.Tx, id int64, ids []broker.AckID) ([]int64, error) {
 	want := make(map[int64]int, len(ids))
 	seqs := make([]int64, len(ids))
 	for i, a := range ids {
@@ -878,7 +867,7 @@ func current(tx *gorm.DB, id int64, ids []broker.AckID) ([]int64, error) {
 		want[seqs[i]] = a.Delivery
 	}
 	in, args := inList(seqs)
-	rows, err := tx.Raw("SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq", args...).Rows()
+	rows, err := tx.QueryContext(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -901,7 +890,7 @@ func current(tx *gorm.DB, id int64, ids []broker.AckID) ([]int64, error) {
 // transaction per chunk, and returns how many seqs were applied. It stops at
 // the first error or when ctx ends; chunks already committed stay applied (an
 // ack or nack is idempotent, so the client retries the whole list).
-func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.AckID, apply func(tx *gorm.DB, id int64, seqs []int64) error) (int, error) {
+func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.AckID, apply func(tx *sql.Tx, id int64, seqs []int64) error) (int, error) {
 	id, err := s.id(topic)
 	if err != nil {
 		return 0, err
@@ -912,8 +901,8 @@ func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.Ack
 			return total, err
 		}
 		var n int
-		err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			seqs, err := current(tx, id, chunk)
+		err := s.update(ctx, func(tx *sql.Tx) error {
+			seqs, err := current(ctx, tx, id, chunk)
 			if err != nil || len(seqs) == 0 {
 				return err
 			}
@@ -934,18 +923,18 @@ func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.Ack
 // Ack implements broker.Log. Long lists are applied in chunks of ackChunk ids,
 // each in its own transaction.
 func (s *Store) Ack(ctx context.Context, topic string, ids []broker.AckID) (int, error) {
-	return s.eachAckChunk(ctx, topic, ids, func(tx *gorm.DB, id int64, seqs []int64) error {
+	return s.eachAckChunk(ctx, topic, ids, func(tx *sql.Tx, id int64, seqs []int64) error {
 		in, args := inList(seqs)
-		return s.removeQueued(tx, id, in, args)
+		return s.removeQueued(ctx, tx, id, in, args)
 	})
 }
 
 // Nack implements broker.Log. Long lists are applied in chunks of ackChunk ids,
 // each in its own transaction.
 func (s *Store) Nack(ctx context.Context, topic string, ids []broker.AckID, visibleAt time.Time) (int, error) {
-	return s.eachAckChunk(ctx, topic, ids, func(tx *gorm.DB, _ int64, seqs []int64) error {
+	return s.eachAckChunk(ctx, topic, ids, func(tx *sql.Tx, _ int64, seqs []int64) error {
 		in, args := inList(seqs)
-		return tx.Exec("UPDATE broker_queue SET visible_at = ? WHERE seq IN ("+in+")", append([]any{visibleAt.UnixNano()}, args...)...).Error
+		return exec(ctx, tx, "UPDATE broker_queue SET visible_at = ? WHERE seq IN ("+in+")", append([]any{visibleAt.UnixNano()}, args...)...)
 	})
 }
 
@@ -960,15 +949,16 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 		return 0, err
 	}
 	lo, hi := topicRange(id)
-	var row topicRow
-	if err := s.r.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&row).Error; err != nil {
+	// A topic deleted meanwhile reads as empty: nothing to trim.
+	row, _, err := topicByID(ctx, s.r, id)
+	if err != nil {
 		return 0, err
 	}
 	cut := lo // delete seqs in [lo, cut)
-	db := s.r.WithContext(ctx)
+	db := s.r
 	if !r.Before.IsZero() {
 		var seq sql.NullInt64
-		if err := db.Raw("SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, r.Before.UnixNano()).Row().Scan(&seq); err != nil {
+		if err := db.QueryRowContext(ctx, "SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, r.Before.UnixNano()).Scan(&seq); err != nil {
 			return 0, err
 		}
 		if !seq.Valid {
@@ -979,7 +969,7 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	}
 	if r.MaxEvents > 0 && row.EventCount > r.MaxEvents {
 		var seq int64
-		if err := db.Raw("SELECT seq FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1 OFFSET ?", lo, hi, row.EventCount-r.MaxEvents).Row().Scan(&seq); err == nil {
+		if err := db.QueryRowContext(ctx, "SELECT seq FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1 OFFSET ?", lo, hi, row.EventCount-r.MaxEvents).Scan(&seq); err == nil {
 			cut = max(cut, seq)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return 0, err
@@ -987,7 +977,7 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	}
 	if r.MaxBytes > 0 && row.ByteCount > r.MaxBytes {
 		excess := row.ByteCount - r.MaxBytes
-		rows, err := db.Raw("SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq", lo, hi).Rows()
+		rows, err := db.QueryContext(ctx, "SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq", lo, hi)
 		if err != nil {
 			return 0, err
 		}
@@ -1011,21 +1001,21 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	var total int64
 	for cut > lo {
 		var n int64
-		err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.update(ctx, func(tx *sql.Tx) error {
 			var upto sql.NullInt64
 			var bytes sql.NullInt64
-			if err := tx.Raw("SELECT max(seq), count(*), sum(size) FROM (SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?)", lo, cut, trimChunk).Row().Scan(&upto, &n, &bytes); err != nil {
+			if err := tx.QueryRowContext(ctx, "SELECT max(seq), count(*), sum(size) FROM (SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?)", lo, cut, trimChunk).Scan(&upto, &n, &bytes); err != nil {
 				return err
 			}
 			if n == 0 {
 				return nil
 			}
 			for _, q := range []string{"DELETE FROM broker_events WHERE seq >= ? AND seq <= ?", "DELETE FROM broker_queue WHERE seq >= ? AND seq <= ?"} {
-				if err := tx.Exec(q, lo, upto.Int64).Error; err != nil {
+				if err := exec(ctx, tx, q, lo, upto.Int64); err != nil {
 					return err
 				}
 			}
-			return tx.Exec("UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n, bytes.Int64, id).Error
+			return exec(ctx, tx, "UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n, bytes.Int64, id)
 		})
 		if err != nil {
 			return total, err
@@ -1038,19 +1028,41 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	return total, nil
 }
 
-// CommitOffset implements broker.Log.
-func (s *Store) CommitOffset(ctx context.Context, group, topic string, offset int64) error {
-	id, err := s.id(topic)
-	if err != nil {
-		return err
+// CommitOffsets implements broker.Log: one transaction, so a failure part-way
+// (an unknown topic, a full disk) leaves every offset as it was.
+func (s *Store) CommitOffsets(ctx context.Context, group string, offsets []broker.GroupOffset) error {
+	ids := make([]int64, len(offsets))
+	for i, o := range offsets {
+		id, err := s.id(o.Topic)
+		if err != nil {
+			return err
+		}
+		ids[i] = id
 	}
-	return s.w.WithContext(ctx).Exec(`INSERT INTO broker_group_offsets (group_name, topic_id, next_offset, updated_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (group_name, topic_id) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`, group, id, offset, time.Now().UnixNano()).Error
+	now := time.Now().UnixNano()
+	return s.update(ctx, func(tx *sql.Tx) error {
+		for i, o := range offsets {
+			if err := exec(ctx, tx, upsertGroupOffsetSQL, group, ids[i], o.Offset, now); err != nil {
+				return err
+			}
+			if commitOffsetHook != nil {
+				if err := commitOffsetHook(i); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
+
+// commitOffsetHook, when set (by tests only), runs inside CommitOffsets'
+// transaction after the i-th offset is written; an error it returns fails the
+// commit there, as a driver error would.
+var commitOffsetHook func(i int) error
 
 // Offsets implements broker.Log.
 func (s *Store) Offsets(ctx context.Context, group string) (map[string]int64, error) {
-	rows, err := s.r.WithContext(ctx).Raw("SELECT t.name, g.next_offset FROM broker_group_offsets g JOIN broker_topics t ON t.id = g.topic_id WHERE g.group_name = ?", group).Rows()
+	rows, err := s.r.QueryContext(ctx, "SELECT t.name, g.next_offset FROM broker_group_offsets g JOIN broker_topics t ON t.id = g.topic_id WHERE g.group_name = ?", group)
 	if err != nil {
 		return nil, err
 	}
@@ -1069,7 +1081,7 @@ func (s *Store) Offsets(ctx context.Context, group string) (map[string]int64, er
 
 // RecentIDs implements broker.Log.
 func (s *Store) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEntry, error) {
-	rows, err := s.r.WithContext(ctx).Raw("SELECT t.name, d.dedup_key, d.off, d.time FROM broker_dedup d JOIN broker_topics t ON t.id = d.topic_id WHERE d.time >= ? ORDER BY d.time", since.UnixNano()).Rows()
+	rows, err := s.r.QueryContext(ctx, "SELECT t.name, d.dedup_key, d.off, d.time FROM broker_dedup d JOIN broker_topics t ON t.id = d.topic_id WHERE d.time >= ? ORDER BY d.time", since.UnixNano())
 	if err != nil {
 		return nil, err
 	}
@@ -1089,17 +1101,14 @@ func (s *Store) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupE
 
 // PruneIDs implements broker.Log.
 func (s *Store) PruneIDs(ctx context.Context, before time.Time) error {
-	return s.w.WithContext(ctx).Exec("DELETE FROM broker_dedup WHERE time < ?", before.UnixNano()).Error
+	return exec(ctx, s.w, "DELETE FROM broker_dedup WHERE time < ?", before.UnixNano())
 }
 
 // SaveObservations implements broker.Log.
 func (s *Store) SaveObservations(ctx context.Context, obs []broker.Observation) error {
-	return s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
 		for _, o := range obs {
-			err := tx.Exec(`INSERT INTO broker_lineage (topic, role, client, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (topic, role, client) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-	last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`,
-				o.Topic, o.Role.String(), o.Client, o.FirstSeen.UnixNano(), o.LastSeen.UnixNano(), o.Count).Error
+			err := exec(ctx, tx, upsertObservationSQL, o.Topic, o.Role.String(), o.Client, o.FirstSeen.UnixNano(), o.LastSeen.UnixNano(), o.Count)
 			if err != nil {
 				return err
 			}
@@ -1110,7 +1119,7 @@ ON CONFLICT (topic, role, client) DO UPDATE SET first_seen = min(first_seen, exc
 
 // Observations implements broker.Log.
 func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) {
-	rows, err := s.r.WithContext(ctx).Raw("SELECT topic, role, client, first_seen, last_seen, count FROM broker_lineage ORDER BY topic, role, client").Rows()
+	rows, err := s.r.QueryContext(ctx, "SELECT topic, role, client, first_seen, last_seen, count FROM broker_lineage ORDER BY topic, role, client")
 	if err != nil {
 		return nil, err
 	}
@@ -1135,27 +1144,19 @@ func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) 
 // PruneObservations implements broker.Log.
 func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune) (int64, error) {
 	var n int64
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.update(ctx, func(tx *sql.Tx) error {
 		if !p.Before.IsZero() {
-			res := tx.Exec("DELETE FROM broker_lineage WHERE last_seen < ?", p.Before.UnixNano())
-			if res.Error != nil {
-				return res.Error
+			if err := execCount(ctx, tx, &n, "DELETE FROM broker_lineage WHERE last_seen < ?", p.Before.UnixNano()); err != nil {
+				return err
 			}
-			n += res.RowsAffected
 		}
 		if p.Keep <= 0 {
 			return nil
 		}
 		for _, topic := range p.Topics {
-			res := tx.Exec(`DELETE FROM broker_lineage WHERE rowid IN (
-	SELECT rowid FROM (
-		SELECT rowid, row_number() OVER (PARTITION BY role ORDER BY last_seen DESC, client) AS rn
-		FROM broker_lineage WHERE topic = ?)
-	WHERE rn > ?)`, topic, p.Keep)
-			if res.Error != nil {
-				return res.Error
+			if err := execCount(ctx, tx, &n, pruneObservationsSQL, topic, p.Keep); err != nil {
+				return err
 			}
-			n += res.RowsAffected
 		}
 		return nil
 	})

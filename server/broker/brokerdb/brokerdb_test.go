@@ -13,11 +13,11 @@ import (
 
 func TestBrokerDBOpen(t *testing.T) {
 	t.Parallel()
-	if _, err := brokerdb.Open(filepath.Join(t.TempDir(), "x.db"), brokerdb.Options{Synchronous: "OFF"}); err == nil {
+	if _, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), brokerdb.Options{Synchronous: "OFF"}); err == nil {
 		t.Error("Open with synchronous OFF succeeded; want an error (acknowledged events must survive a crash)")
 	}
 	path := filepath.Join(t.TempDir(), "b.db")
-	st, err := brokerdb.Open(path, brokerdb.Options{})
+	st, err := brokerdb.Open(context.Background(), path, brokerdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestBrokerDBOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Reopened: the failed transaction left nothing, the rest is there.
-	st, err = brokerdb.Open(path, brokerdb.Options{Synchronous: "normal"})
+	st, err = brokerdb.Open(context.Background(), path, brokerdb.Options{Synchronous: "normal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestBrokerDBOpen(t *testing.T) {
 // the ack is still running, so a long ack never holds the writer for its whole
 // list.
 func TestAckLongListLetsOtherTopicsPublish(t *testing.T) {
-	st, err := brokerdb.Open(filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	st, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

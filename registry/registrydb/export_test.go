@@ -1,0 +1,5 @@
+package registrydb
+
+// Migrations are the store's migrations, for the upgrade tests of package
+// registrydb_test.
+var Migrations = migrations
