@@ -69,7 +69,7 @@ func newFullAuthServer(t *testing.T, cfg server.Config) *server.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := brokerdb.Open(filepath.Join(dir, "broker.db"), brokerdb.Options{})
+	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
