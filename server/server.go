@@ -148,10 +148,10 @@ func New(cfg Config) (*Server, error) {
 	// later middleware writes, so errors are readable by allowed origins too.
 	e.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware)
 	e.NoRoute(s.handle(func(*gin.Context) error {
-		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
+		return errNoRoute
 	}))
 	e.NoMethod(s.handle(func(*gin.Context) error {
-		return errorf(http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
+		return errNoMethod
 	}))
 	if err := s.routes(); err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
 		if err := rewriteContextPath(r); err != nil {
 			s.metrics.observe(r.Method, "/contexts/{context}/*", http.StatusBadRequest, 0)
-			writeEarlyError(w, http.StatusBadRequest, err.Error())
+			writeEarlyError(w, r, errBadRequest.with(err.Error()))
 			return
 		}
 	}
