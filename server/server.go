@@ -3,8 +3,8 @@
 // OpenAPI spec, operations endpoints and the catalog page handlers.
 //
 // Handlers return errors; one adapter (handle) turns them into responses through
-// the single error table in errors.go, and successful responses go through the
-// writers in render.go. gin types never leave this package.
+// the one error catalogue in errcatalog.go and its one writer in errors.go, and
+// successful responses go through the writers in render.go. gin types never leave this package.
 //
 // Files: one per resource (subjects.go, schemas.go, config.go, mode.go,
 // compatibility.go, contexts.go, metadata.go, ops.go), each with its register…Routes,
