@@ -13,9 +13,13 @@ package server
 // operations that can answer it (unless its scope already covers them).
 //
 // Codes: on the Confluent API the codes are Confluent's (40401…, 42201…,
-// 50001; framework refusals use the HTTP status, as Jersey does). Herald's own
-// codes are the status followed by two digits: x0x decided by this package,
-// x2x the broker, x3x-x1x operations, x6x the catalog.
+// 50001 for any internal error; framework refusals such as malformed JSON or
+// an unknown path use the HTTP status, as Jersey does). Herald's own codes are
+// the status followed by two digits: 0x decided by this package (the request
+// cannot be read), 1x the deployment (Host, readiness, the disk), 2x the
+// broker, 40 a bounded walk's limit, 6x the catalog.
+//
+// A code, once sent, keeps its meaning: clients switch on it.
 
 import (
 	"context"
