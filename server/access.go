@@ -7,31 +7,18 @@ package server
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/server/auth"
 )
 
-// Error codes of refusals.
-const (
-	codeUnauthenticated = 40101
-	codeForbidden       = 40301
-)
-
 // errNoCredentials is the refusal of a request that needs credentials and sent
 // none.
 var errNoCredentials = fmt.Errorf("%w: this request needs credentials: HTTP Basic, or a Bearer API key or token", auth.ErrUnauthenticated)
 
-// errForbidden is wrapped by every 403 of the policy.
-var errForbidden = fmt.Errorf("forbidden")
-
-// accessErrors map the refusals to responses.
-var accessErrors = []errorEntry{
-	{auth.ErrUnauthenticated, http.StatusUnauthorized, codeUnauthenticated},
-	{errForbidden, http.StatusForbidden, codeForbidden},
-}
+// errAccessDenied is wrapped by every 403 of the policy (the errForbidden row).
+var errAccessDenied = fmt.Errorf("forbidden")
 
 // wwwAuthenticate is the challenge of every 401: both schemes Herald reads.
 const wwwAuthenticate = `Basic realm="herald", Bearer realm="herald"`
@@ -59,7 +46,7 @@ func (e *forbiddenError) Error() string {
 		e.need, where, e.action)
 }
 
-func (e *forbiddenError) Unwrap() error { return errForbidden }
+func (e *forbiddenError) Unwrap() error { return errAccessDenied }
 
 // ErrorDetails gives /v1 callers the refusal's parts as data.
 func (e *forbiddenError) ErrorDetails() any {

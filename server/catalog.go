@@ -13,14 +13,6 @@ import (
 	"github.com/heraldhq/herald/catalog"
 )
 
-// catalogErrors maps catalog errors to responses.
-var catalogErrors = []errorEntry{
-	{target: catalog.ErrNotFound, status: http.StatusNotFound, code: 40460},
-	{target: catalog.ErrInvalid, status: http.StatusUnprocessableEntity, code: 42260},
-	{target: catalog.ErrBadRequest, status: http.StatusBadRequest, code: 40060},
-	{target: errInvalidAsyncAPI, status: http.StatusUnprocessableEntity, code: 42261},
-}
-
 // tagCatalog groups the catalog's operations in the spec.
 const tagCatalog = "Catalog"
 
@@ -41,7 +33,7 @@ var catalogOperations = document(slices.Concat([]operation{
 			"A catalog with problems is refused with 422, one detail per problem (file, line, message), and nothing changes.",
 		Tags: []string{tagCatalog}, Params: applyParams{}, Body: applyRequest{}, BodyTypes: []string{"application/yaml"},
 		Responses: []response{{Body: applyResponse{}}},
-		Errors:    []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errInvalidCatalog},
 		handler:   (*Server).putCatalog},
 	{Method: http.MethodGet, Path: "/v1/catalog/search", ID: "searchCatalog", Summary: "Search the catalog: hits grouped by kind",
 		Tags: []string{tagCatalog}, Params: searchParams{}, Responses: []response{{Body: []hitGroupJSON{}}},
@@ -55,7 +47,7 @@ var catalogOperations = document(slices.Concat([]operation{
 			{Body: "", ContentType: "text/vnd.graphviz", Description: "format=dot: a Graphviz DOT graph."},
 			{Body: "", ContentType: "image/svg+xml", Description: "format=svg: the SVG the catalog pages show."},
 		},
-		Errors:  []int{http.StatusBadRequest, http.StatusNotFound},
+		Errors:  []*errorRow{errCatalogQuery, errCatalogNotFound},
 		handler: (*Server).getCatalogGraph},
 	{Method: http.MethodGet, Path: "/v1/catalog/services/{id}/asyncapi.yaml", ID: "getServiceAsyncAPI", Summary: "A service as an AsyncAPI 3.0 document",
 		Description: "YAML, downloaded as a file; format=json gives JSON.",
@@ -64,14 +56,14 @@ var catalogOperations = document(slices.Concat([]operation{
 			{Body: "", ContentType: "application/yaml", Description: "The AsyncAPI document."},
 			{Body: map[string]any{}},
 		},
-		Errors:  []int{http.StatusNotFound},
+		Errors:  []*errorRow{errCatalogNotFound},
 		handler: (*Server).getServiceAsyncAPI},
 	{Method: http.MethodPost, Path: "/v1/catalog/import/asyncapi", ID: "importAsyncAPI", Summary: "Import an AsyncAPI 3.0 document",
 		Description: "Its application becomes a service (replaced if it exists), each message an event and each operation an edge; " +
 			"each payload schema is registered under the event's subject. Everything else in the catalog is kept.",
 		Tags: []string{tagCatalog}, Body: map[string]any{}, BodyTypes: []string{"application/yaml"},
 		Responses: []response{{Body: importAsyncAPIResponse{}}},
-		Errors:    []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errInvalidAsyncAPI, errInvalidCatalog, errIncompatible, errInvalidSchema, errInvalidSubject},
 		handler:   (*Server).importAsyncAPI},
 },
 	catalogEntityOperations("teams", "Team", "team", catalogTeamJSON{}, []catalogTeamJSON{}),
@@ -91,7 +83,7 @@ func catalogEntityOperations(kind, name, what string, one, list any) []operation
 			handler: func(s *Server, c *gin.Context) error { return s.listCatalog(c, kind) }},
 		{Method: http.MethodGet, Path: "/v1/catalog/" + kind + "/{id}", ID: "getCatalog" + name, Summary: "Get one " + what,
 			Tags: []string{tagCatalog}, Params: entityParams{}, Responses: []response{{Body: one}},
-			Errors:  []int{http.StatusNotFound},
+			Errors:  []*errorRow{errCatalogNotFound},
 			handler: func(s *Server, c *gin.Context) error { return s.getCatalogEntity(c, kind) }},
 	}
 }
@@ -174,14 +166,14 @@ type applyRequest struct {
 func (s *Server) putCatalog(c *gin.Context) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return errorf(http.StatusBadRequest, 40060, "cannot read body: "+err.Error())
+		return err // a body past the limit is 413, one cut short 400 (40001)
 	}
 	var files []catalog.File
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt == "application/json" {
 		var req applyRequest
 		if err := json.Unmarshal(body, &req); err != nil {
-			return errorf(http.StatusBadRequest, 40060, "body must be {\"files\":[{\"name\":...,\"content\":...}]}: "+err.Error())
+			return errInvalidBody.with("body must be {\"files\":[{\"name\":...,\"content\":...}]}: " + err.Error())
 		}
 		files = convertAll(req.Files, func(f catalogFileJSON) catalog.File { return catalog.File(f) })
 	} else {
@@ -316,7 +308,7 @@ func (s *Server) getCatalogGraph(c *gin.Context) error {
 		c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 		c.Data(http.StatusOK, "image/svg+xml", b)
 	default:
-		return errorf(http.StatusBadRequest, 40060, "unknown graph format "+f+": want json, mermaid, dot or svg")
+		return errCatalogQuery.with("unknown graph format " + f + ": want json, mermaid, dot or svg")
 	}
 	return nil
 }

@@ -5,12 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/heraldhq/herald/catalog"
 )
-
-// errInvalidAsyncAPI is the catalog's error for a document that cannot be imported.
-var errInvalidAsyncAPI = catalog.ErrInvalidAsyncAPI
 
 // getServiceAsyncAPI serves GET /v1/catalog/services/{id}/asyncapi.yaml: the
 // service as an AsyncAPI 3.0 document, downloaded as a file. ?format=json gives
@@ -41,7 +36,7 @@ func (s *Server) getServiceAsyncAPI(c *gin.Context) error {
 func (s *Server) importAsyncAPI(c *gin.Context) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return errorf(http.StatusBadRequest, 40060, "cannot read body: "+err.Error())
+		return err // a body past the limit is 413, one cut short 400 (40001)
 	}
 	res, err := s.cfg.Catalog.ImportAsyncAPI(c.Request.Context(), body)
 	if err != nil {

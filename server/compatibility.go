@@ -19,13 +19,13 @@ var compatibilityOperations = document(
 		Description: "Uses the subject's level against that one version (not transitive). latest on a subject without versions is compatible.",
 		Tags:        []string{tagRegistry}, Params: compatVersionParams{}, Body: registerSchemaRequest{},
 		Responses: []response{{Body: compatibilityCheckResponse{}}},
-		Errors:    []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errInvalidSchema, errUnprocessable, errSubjectNotFound, errVersionNotFound, errInvalidSubject, errTooComplex, errInvalidVersion},
 		handler:   (*Server).checkCompatibilityWithVersion},
 	operation{Method: http.MethodPost, Path: "/compatibility/subjects/{subject}/versions", ID: "checkCompatibility",
 		Summary: "Check a schema as registration would, against every version the level compares",
 		Tags:    []string{tagRegistry}, Params: compatParams{}, Body: registerSchemaRequest{},
 		Responses: []response{{Body: compatibilityCheckResponse{}}},
-		Errors:    []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errInvalidSchema, errUnprocessable, errSubjectNotFound, errVersionNotFound, errInvalidSubject, errTooComplex},
 		handler:   (*Server).checkCompatibility},
 )
 
@@ -35,13 +35,13 @@ var compatReportOperations = document(
 		Summary: "Structured compatibility report: the schema against what registration would check",
 		Tags:    []string{tagCompat}, Params: compatReportParams{}, Body: registerSchemaRequest{},
 		Responses: []response{{Body: compatReportResponse{}}},
-		Errors:    []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errInvalidSchema, errUnprocessable, errSubjectNotFound, errVersionNotFound, errInvalidSubject, errTooComplex},
 		handler:   (*Server).compatReport},
 	operation{Method: http.MethodPost, Path: "/v1/compat/subjects/{subject}/versions/{version}", ID: "compatReportWithVersion",
 		Summary: "Structured compatibility report: the schema against one version",
 		Tags:    []string{tagCompat}, Params: compatReportVersionParams{}, Body: registerSchemaRequest{},
 		Responses: []response{{Body: compatReportResponse{}}},
-		Errors:    []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errInvalidSchema, errUnprocessable, errSubjectNotFound, errVersionNotFound, errInvalidSubject, errTooComplex, errInvalidVersion},
 		handler:   (*Server).compatReportWithVersion},
 )
 
@@ -114,8 +114,7 @@ func (s *Server) confluentCheck(c *gin.Context, subject string, version int, nor
 
 // isInvalidSchema reports a 42201 error: an unparsable schema or unknown type.
 func isInvalidSchema(err error) bool {
-	var he *httpError
-	return errors.Is(err, registry.ErrInvalidSchema) || (errors.As(err, &he) && he.code == 42201)
+	return errors.Is(err, errInvalidSchema) || errors.Is(err, registry.ErrInvalidSchema)
 }
 
 // check converts the body and runs the registry's compatibility check.

@@ -17,11 +17,12 @@ var contextOperations = document(
 		Description: "The default context \".\" is always listed. Any other route may also be called under /contexts/{context}/…: subjects in the path are then qualified with that context.",
 		Tags:        []string{tagRegistry}, Params: listContextsParams{},
 		Responses: []response{{Body: []string{}}},
+		Errors:    []*errorRow{errBadRequest},
 		handler:   (*Server).listContexts},
 	operation{Method: http.MethodDelete, Path: "/contexts/{context}", ID: "deleteContext", Summary: "Delete an empty context",
 		Tags: []string{tagRegistry}, Params: contextParams{},
 		Responses: []response{{Status: http.StatusNoContent, Description: "Deleted."}},
-		Errors:    []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+		Errors:    []*errorRow{errBadRequest, errInvalidSubject, errContextNotEmpty},
 		handler:   (*Server).deleteContext},
 )
 
@@ -55,7 +56,7 @@ func (s *Server) deleteContext(c *gin.Context) error {
 	p := contextParams{Context: c.Param("context")}
 	name, _, err := parseContextSegment(p.Context)
 	if err != nil {
-		return errorf(http.StatusBadRequest, http.StatusBadRequest, err.Error())
+		return errBadRequest.with(err.Error())
 	}
 	if err := s.cfg.Registry.DeleteContext(c.Request.Context(), name); err != nil {
 		return err

@@ -1,36 +1,20 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/registry"
 )
 
-// errorEntry maps an error (matched with errors.Is) to an HTTP status and error_code.
-type errorEntry struct {
-	target error
-	status int
-	code   int
-}
-
-// codeIncompatible in an errorEntry stands for Config.IncompatibleErrorCode.
-const codeIncompatible = -1
-
-// errorTable is the one table from errors to responses. Each area contributes its
-// own rows (registryErrors, brokerErrors, catalogErrors), in the file for that area.
-func errorTable() [][]errorEntry {
-	return [][]errorEntry{registryErrors, brokerErrors, catalogErrors, storageErrors, accessErrors}
-}
-
-// errorBody is every error response: {"error_code": N, "message": "..."}; /v1
-// endpoints may add details. An incompatible schema (409) also carries the
+// errorBody is every JSON error response: {"error_code": N, "message": "..."};
+// /v1 endpoints may add details. An incompatible schema (409) also carries the
 // structured violations, on the Confluent API too: clients ignore fields they
 // do not know.
 type errorBody struct {
@@ -43,82 +27,84 @@ type errorBody struct {
 // detailer is implemented by errors that carry per-item details for /v1 responses.
 type detailer interface{ ErrorDetails() any }
 
-// writeError writes err through the error table. Anything not in the table is a
-// 500: the full error is logged, the client sees "internal error".
+// errorHook, when set, sees every error response the server writes: the
+// request's method, its route pattern ("" when no route matched) and the row.
+// Tests set it to check the responses against the operations' declared rows.
+var errorHook atomic.Pointer[func(method, route string, row *errorRow)]
+
+// writeError is the one writer of error responses: it finds err's row in the
+// catalogue (errcatalog.go) and writes the HTML error page under /ui and the
+// JSON error body everywhere else. An error no row answers is a 500: the full
+// error goes to the log, the client sees "internal error".
 func (s *Server) writeError(c *gin.Context, err error) {
 	s.storage.note(err)
-	for _, rows := range errorTable() {
-		for _, e := range rows {
-			if errors.Is(err, e.target) {
-				body := errorBody{ErrorCode: e.code, Message: err.Error()}
-				if body.ErrorCode == codeIncompatible {
-					body.ErrorCode = s.cfg.IncompatibleErrorCode
-				}
-				var d detailer
-				if errors.As(err, &d) {
-					body.Details = d.ErrorDetails()
-				}
-				var re *registry.Error
-				if errors.As(err, &re) && len(re.Violations) > 0 {
-					body.Violations = toViolations(re.Violations)
-				}
-				s.writeErrorBody(c, e.status, body)
-				return
-			}
-		}
+	row, msg := s.resolve(c.Request, err)
+	if h := errorHook.Load(); h != nil {
+		(*h)(c.Request.Method, c.FullPath(), row)
 	}
-	var he *httpError
-	if errors.As(err, &he) {
-		s.writeErrorBody(c, he.status, errorBody{ErrorCode: he.code, Message: he.msg, Details: he.details})
+	// A refused Host gets JSON on pages too: the HTML page would show the
+	// catalog's navigation and revision to the page the defence keeps out.
+	if s.servesPages() && isPagePath(c.Request.URL.Path) && row != errHostNotAllowed {
+		s.pages().writeError(c, row, err)
 		return
+	}
+	body := errorBody{ErrorCode: row.code, Message: msg}
+	if row == errIncompatible {
+		body.ErrorCode = s.cfg.IncompatibleErrorCode
+	}
+	var d detailer
+	if errors.As(err, &d) {
+		body.Details = d.ErrorDetails()
+	}
+	var re *registry.Error
+	if errors.As(err, &re) && len(re.Violations) > 0 {
+		body.Violations = toViolations(re.Violations)
+	}
+	c.Render(row.status, jsonRender{contentType: contentTypeFor(c.Request.URL.Path), value: body})
+	c.Abort()
+}
+
+// resolve finds err's row and the message to send. Errors of the request body
+// that no sentinel names are matched by type: past the size limit (413), and
+// cut short by the client (see withBodyDeadline), which is the client's doing
+// and logged as such, not as an internal error.
+func (s *Server) resolve(r *http.Request, err error) (*errorRow, string) {
+	if row := rowFor(err); row != nil {
+		return row, err.Error()
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		s.writeErrorBody(c, http.StatusRequestEntityTooLarge, errorBody{ErrorCode: http.StatusRequestEntityTooLarge, Message: "HTTP 413 Request Entity Too Large"})
-		return
+		return errTooLarge, errTooLarge.message
 	}
 	var bre *bodyReadError
 	if errors.As(err, &bre) {
-		// A truncated, abandoned or too slow body (see withBodyDeadline): the
-		// client's doing, answered 400 and logged as a client error, not an ERROR.
-		s.writeErrorBody(c, http.StatusBadRequest, errorBody{ErrorCode: http.StatusBadRequest, Message: bre.Error()})
-		return
+		if nativeBody(r.URL.Path) {
+			return errInvalidBody, bre.Error()
+		}
+		return errBadRequest, bre.Error()
 	}
-	s.log.ErrorContext(c.Request.Context(), "internal error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
-	s.writeErrorBody(c, http.StatusInternalServerError, errorBody{ErrorCode: 50001, Message: "internal error"})
+	s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	return errInternal, errInternal.message
 }
 
-// httpError is an error decided in this package (bad JSON, bad query parameter).
-type httpError struct {
-	status, code int
-	msg          string
-	details      any
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-// errorf builds an httpError.
-func errorf(status, code int, msg string) error {
-	return &httpError{status: status, code: code, msg: msg}
+// writeEarlyError writes an error before routing (no gin context yet), as the
+// JSON body of err's row.
+func writeEarlyError(w http.ResponseWriter, r *http.Request, err error) {
+	row := rowFor(err)
+	if row == nil {
+		row = errInternal
+	}
+	if h := errorHook.Load(); h != nil {
+		(*h)(r.Method, "", row)
+	}
+	b, _ := json.Marshal(errorBody{ErrorCode: row.code, Message: err.Error()})
+	w.Header().Set("Content-Type", contentTypeFor(r.URL.Path))
+	w.WriteHeader(row.status)
+	_, _ = w.Write(b)
 }
 
 // contentTypeRegistry is what the Confluent API answers with, errors included.
 const contentTypeRegistry = "application/vnd.schemaregistry.v1+json"
-
-// writeErrorBody writes an error body with the content type of the API it belongs
-// to: the Confluent media type on registry paths, application/json under /v1.
-func (s *Server) writeErrorBody(c *gin.Context, status int, body errorBody) {
-	c.Render(status, jsonRender{contentType: contentTypeFor(c.Request.URL.Path), value: body})
-	c.Abort()
-}
-
-// writeEarlyError writes an error body before routing (no gin context yet).
-func writeEarlyError(w http.ResponseWriter, status int, msg string) {
-	b, _ := json.Marshal(errorBody{ErrorCode: status, Message: msg})
-	w.Header().Set("Content-Type", contentTypeRegistry)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
 
 // contentTypeFor is the response content type for a request path.
 func contentTypeFor(path string) string {
@@ -134,34 +120,22 @@ func isNativePath(p string) bool {
 	return strings.HasPrefix(p, "/v1/") && !strings.HasPrefix(p, "/v1/metadata/")
 }
 
-// registryErrors maps every registry sentinel (and the compat parse errors the
-// server meets while reading requests) to its Confluent status and error_code.
-var registryErrors = []errorEntry{
-	{registry.ErrSubjectNotFound, http.StatusNotFound, 40401},
-	{registry.ErrVersionNotFound, http.StatusNotFound, 40402},
-	{registry.ErrSchemaNotFound, http.StatusNotFound, 40403},
-	{registry.ErrSubjectSoftDeleted, http.StatusNotFound, 40404},
-	{registry.ErrSubjectNotSoftDeleted, http.StatusNotFound, 40405},
-	{registry.ErrVersionSoftDeleted, http.StatusNotFound, 40406},
-	{registry.ErrVersionNotSoftDeleted, http.StatusNotFound, 40407},
-	{registry.ErrSubjectConfigNotFound, http.StatusNotFound, 40408},
-	{registry.ErrSubjectModeNotFound, http.StatusNotFound, 40409},
-	{registry.ErrIncompatible, http.StatusConflict, codeIncompatible},
-	{registry.ErrInvalidSchema, http.StatusUnprocessableEntity, 42201},
-	{compat.ErrUnknownSchemaType, http.StatusUnprocessableEntity, 42201},
-	{registry.ErrInvalidVersion, http.StatusUnprocessableEntity, 42202},
-	{registry.ErrInvalidLevel, http.StatusUnprocessableEntity, 42203},
-	{compat.ErrInvalidLevel, http.StatusUnprocessableEntity, 42203},
-	{registry.ErrInvalidMode, http.StatusUnprocessableEntity, 42204},
-	{registry.ErrOperationNotPermitted, http.StatusUnprocessableEntity, 42205},
-	{registry.ErrReferenceExists, http.StatusUnprocessableEntity, 42206},
-	// Confluent defines 42207 but answers an import under a taken id with 42205.
-	{registry.ErrIDConflict, http.StatusUnprocessableEntity, 42205},
-	{registry.ErrInvalidSubject, http.StatusUnprocessableEntity, 42208},
-	{registry.ErrSchemaTooLarge, http.StatusUnprocessableEntity, 42209},
-	{registry.ErrInvalidRuleSet, http.StatusUnprocessableEntity, 42210},
-	{registry.ErrContextNotEmpty, http.StatusUnprocessableEntity, 42211},
-	{compat.ErrTooComplex, http.StatusUnprocessableEntity, 42240},
-	// The client went away: nobody reads the answer, and it is not a server fault.
-	{context.Canceled, 499, 49900},
+// isPagePath reports whether a path belongs to the catalog pages, whose errors
+// are HTML pages.
+func isPagePath(p string) bool { return p == "/ui" || strings.HasPrefix(p, "/ui/") }
+
+// servesPages reports whether the server has the catalog pages (it has a catalog).
+func (s *Server) servesPages() bool { return s.cfg.Catalog != nil }
+
+// pageErrorMessage is the text of an HTML error page: what the client can act
+// on, and never an internal error's detail.
+func pageErrorMessage(row *errorRow, err error) string {
+	var re *rowError
+	switch {
+	case row.status >= 500:
+		return "The page could not be built; the error is in the server log."
+	case errors.Is(err, catalog.ErrNotFound) && !errors.As(err, &re):
+		return "There is no " + err.Error() + " in the catalog."
+	}
+	return err.Error()
 }

@@ -26,7 +26,7 @@ func (s *Server) recoverMiddleware(c *gin.Context) {
 		s.log.ErrorContext(c.Request.Context(), "panic", "method", c.Request.Method, "path", c.Request.URL.Path,
 			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		if !c.Writer.Written() {
-			s.writeErrorBody(c, http.StatusInternalServerError, errorBody{ErrorCode: http.StatusInternalServerError, Message: "internal error"})
+			s.writeError(c, errInternal)
 		}
 		c.Abort()
 	}()
@@ -73,7 +73,7 @@ func (s *Server) bodyLimitMiddleware(c *gin.Context) {
 		return
 	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		s.writeErrorBody(c, http.StatusRequestEntityTooLarge, errorBody{ErrorCode: http.StatusRequestEntityTooLarge, Message: "HTTP 413 Request Entity Too Large"})
+		s.writeError(c, errTooLarge)
 		return
 	}
 	r.Body = http.MaxBytesReader(c.Writer, r.Body, s.cfg.MaxBodyBytes)
@@ -132,15 +132,14 @@ func (s *Server) contentTypeMiddleware(c *gin.Context) {
 	if !native || compatReport {
 		// The Confluent body, as Confluent's Jersey answers; /v1/compat has
 		// always answered it too.
-		s.writeErrorBody(c, http.StatusUnsupportedMediaType, errorBody{ErrorCode: http.StatusUnsupportedMediaType, Message: "HTTP 415 Unsupported Media Type"})
+		s.writeError(c, errUnsupportedMedia)
 		return
 	}
 	msg := fmt.Sprintf("%s %s needs a Content-Type", r.Method, r.URL.Path)
 	if ct != "" {
 		msg = fmt.Sprintf("%s %s does not take %s", r.Method, r.URL.Path, ct)
 	}
-	s.writeErrorBody(c, http.StatusUnsupportedMediaType, errorBody{ErrorCode: codeUnsupportedMedia,
-		Message: msg + ": send application/json (or, where the endpoint reads them, YAML, CloudEvents or application/octet-stream)"})
+	s.writeError(c, errContentType.with(msg+": send application/json (or, where the endpoint reads them, YAML, CloudEvents or application/octet-stream)"))
 }
 
 // publishRoute is the publish route's pattern: the one route that takes

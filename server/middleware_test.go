@@ -30,7 +30,7 @@ func TestRecoverWritesErrorBody(t *testing.T) {
 			t.Fatalf("status %d", w.Code)
 		}
 		var body errorBody
-		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.ErrorCode != 500 || body.Message != "internal error" {
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.ErrorCode != 50001 || body.Message != "internal error" {
 			t.Errorf("body %s (%v)", w.Body.Bytes(), err)
 		}
 	}

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -28,8 +31,9 @@ import (
 //	var topicOperations = document(operation{Method: http.MethodPost,
 //		Path: "/v1/topics/{topic}/events", ID: "publishEvents", Summary: "…",
 //		Params: publishParams{}, Body: envelopeJSON{},
-//		Responses: []response{{Body: publishJSON{}}}, Errors: []int{400, 404},
-//		handler: (*Server).publishEvents})
+//		Responses: []response{{Body: publishJSON{}}},
+//		Errors: []*errorRow{errInvalidBody, errTopicNotFound},
+//		Errors: []*errorRow{errTopicNotFound, errEventTooLarge, errInvalidEvent, errDraining}, handler: (*Server).publishEvents})
 //
 // Then `go test ./server/ -run TestOpenAPIGolden -update` refreshes
 // testdata/openapi.json.
@@ -54,8 +58,11 @@ type operation struct {
 	BodyTypes []string
 	// Responses lists the success responses.
 	Responses []response
-	// Errors lists the HTTP statuses of the error responses (errorBody).
-	Errors []int
+	// Errors lists the rows of the error catalogue (errcatalog.go) the
+	// handler answers, beyond those every operation of its kind can answer
+	// (implicitRows). The spec's error responses are built from them, and
+	// TestMain fails when a handler answers a row its operation does not list.
+	Errors []*errorRow
 
 	handler func(*Server, *gin.Context) error
 }
@@ -188,14 +195,49 @@ func OpenAPI() ([]byte, error) {
 			}
 			oc.AddRespStructure(resp.Body, opts...)
 		}
-		for _, st := range op.Errors {
-			oc.AddRespStructure(errorBody{}, openapi.WithHTTPStatus(st), openapi.WithContentType(ct))
+		for _, st := range errorResponses(op) {
+			d := st.description
+			oc.AddRespStructure(errorBody{}, openapi.WithHTTPStatus(st.status), openapi.WithContentType(ct),
+				func(cu *openapi.ContentUnit) { cu.Description = d })
 		}
 		if err := r.AddOperation(oc); err != nil {
 			return nil, fmt.Errorf("openapi: %s %s: %w", op.Method, op.Path, err)
 		}
 	}
 	return json.MarshalIndent(r.Spec, "", "  ")
+}
+
+// errorResponse is one error status of an operation and the codes it carries.
+type errorResponse struct {
+	status      int
+	description string
+}
+
+// errorResponses are an operation's error responses, one per status, from the
+// rows it declares and those every operation of its kind can answer. Each
+// description lists the status's error codes and their default messages. A
+// 499 is not documented: nobody receives it.
+func errorResponses(op operation) []errorResponse {
+	rows := slices.Concat(op.Errors, implicitRows(op.Method, op.Path))
+	slices.SortFunc(rows, func(a, b *errorRow) int { return cmp.Or(a.status-b.status, a.code-b.code) })
+	rows = slices.Compact(rows)
+	var out []errorResponse
+	for _, r := range rows {
+		if r.status == statusClientClosed {
+			continue
+		}
+		code := strconv.Itoa(r.code)
+		if r == errIncompatible {
+			code = "409 or 40901 (Config.IncompatibleErrorCode)"
+		}
+		line := "error_code " + code + ": " + r.message + "."
+		if n := len(out); n > 0 && out[n-1].status == r.status {
+			out[n-1].description += "\n\n" + line
+			continue
+		}
+		out = append(out, errorResponse{status: r.status, description: line})
+	}
+	return out
 }
 
 func statusOr200(s int) int {

@@ -24,7 +24,7 @@ var opsOperations = document(
 		handler: (*Server).healthz},
 	operation{Method: http.MethodGet, Path: "/readyz", ID: "readyz", Summary: "Readiness: the registry's store answers",
 		Tags: []string{tagOps}, Responses: []response{{Body: statusResponse{}, ContentType: "application/json"}},
-		Errors:  []int{http.StatusServiceUnavailable},
+		Errors:  []*errorRow{errNotReady},
 		handler: (*Server).readyz},
 	operation{Method: http.MethodGet, Path: "/metrics", ID: "metrics", Summary: "Prometheus metrics (text exposition format)",
 		Tags: []string{tagOps}, Responses: []response{{Body: "", ContentType: "text/plain; version=0.0.4"}},
@@ -81,7 +81,7 @@ func (s *Server) readyz(c *gin.Context) error {
 	if p, ok := any(s.cfg.Registry).(pinger); ok {
 		if err := p.Ping(c.Request.Context()); err != nil {
 			s.log.WarnContext(c.Request.Context(), "not ready", "err", err)
-			return errorf(http.StatusServiceUnavailable, http.StatusServiceUnavailable, "store unavailable")
+			return errNotReady.with("not ready: store unavailable")
 		}
 	}
 	c.Render(http.StatusOK, jsonRender{contentType: "application/json", value: statusResponse{Status: "ok"}})

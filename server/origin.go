@@ -22,9 +22,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// codeHostNotAllowed is the error_code of a 403 for a Host not in Config.AllowedHosts.
-const codeHostNotAllowed = 40310
-
 // hostPolicy is Config.AllowedHosts, parsed: which Host headers the server answers.
 type hostPolicy struct {
 	// any: no list, or "*" in it.
@@ -141,8 +138,7 @@ func (s *Server) hostMiddleware(c *gin.Context) {
 		return
 	}
 	h := hostOnly(r.Host)
-	s.writeErrorBody(c, http.StatusForbidden, errorBody{ErrorCode: codeHostNotAllowed,
-		Message: fmt.Sprintf("Host %q is not allowed (a defence against DNS rebinding); if this server is reached by that name, start herald with --allowed-hosts=%s", h, h)})
+	s.writeError(c, errHostNotAllowed.with(fmt.Sprintf("Host %q is not allowed (a defence against DNS rebinding); if this server is reached by that name, start herald with --allowed-hosts=%s", h, h)))
 }
 
 // corsPolicy is Config.CORSOrigins, parsed.

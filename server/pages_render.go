@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -13,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/catalog"
-	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/web"
 )
 
@@ -24,10 +21,6 @@ var pageTemplates = sync.OnceValues(web.Templates)
 // contentSecurityPolicy allows only this origin's stylesheet and script (the live
 // tail), inline SVG, and connections back to this origin (the SSE stream).
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-
-// statusClientClosed is the status recorded for a page whose client went away
-// before it was built (nginx's 499; nobody receives it).
-const statusClientClosed = 499
 
 // pages renders the catalog pages of a server.
 type pages struct {
@@ -56,13 +49,12 @@ func (p *pages) meta(title, section string) pageMeta {
 // pageFunc is a page handler: it renders or returns an error.
 type pageFunc func(c *gin.Context) error
 
-// handle adapts a pageFunc: errors become HTML error pages (404 for a missing
-// entity, 400 for a bad query, 422 for a schema past a limit, 500 otherwise with
-// the error logged). A client that went away gets nothing.
+// handle adapts a pageFunc: an error goes to the server's one error writer,
+// which answers a page path with the HTML error page (writeError below).
 func (p *pages) handle(h pageFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := h(c); err != nil {
-			p.fail(c, err)
+			p.s.writeError(c, err)
 		}
 	}
 }
@@ -73,30 +65,27 @@ type errorView struct {
 	Heading, Message string
 }
 
-func (p *pages) fail(c *gin.Context, err error) {
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "There is no " + err.Error() + " in the catalog."})
-	case errors.Is(err, catalog.ErrBadRequest):
-		p.render(c, http.StatusBadRequest, "error", errorView{pageMeta: p.meta("Bad request", ""), Heading: "Bad request", Message: err.Error()})
-	case errors.Is(err, compat.ErrTooComplex):
-		// A schema past a field, node or change limit: the input's fault, and
-		// the message says which limit.
-		p.render(c, http.StatusUnprocessableEntity, "error", errorView{pageMeta: p.meta("Too complex", ""), Heading: "Too complex to show", Message: err.Error()})
-	case errors.Is(err, context.Canceled):
-		// The client went away: nobody reads the page, and it is not a fault.
-		c.Status(statusClientClosed)
-	default:
-		p.s.log.ErrorContext(c.Request.Context(), "page error", "path", c.Request.URL.Path, "err", err)
-		p.render(c, http.StatusInternalServerError, "error", errorView{pageMeta: p.meta("Error", ""), Heading: "Something went wrong", Message: "The page could not be built; the error is in the server log."})
+// writeError writes the HTML error page of an error's row, with the row's
+// status: 404 for a missing entity, 400 for a bad query, 422 for a schema past
+// a limit, 500 otherwise (the error is logged by the caller). A client that
+// went away gets nothing.
+func (p *pages) writeError(c *gin.Context, row *errorRow, err error) {
+	defer c.Abort()
+	if row == errClientGone {
+		c.Status(row.status)
+		return
 	}
+	heading := row.message
+	if row.status >= http.StatusInternalServerError {
+		heading = "Something went wrong"
+	}
+	p.render(c, row.status, "error", errorView{pageMeta: p.meta(heading, ""), Heading: heading, Message: pageErrorMessage(row, err)})
 }
 
 // notFound is middleware that answers unmatched /ui paths with the HTML 404 page.
 func (p *pages) notFound(c *gin.Context) {
 	if c.FullPath() == "" && strings.HasPrefix(c.Request.URL.Path, "/ui/") {
-		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "No page lives at this address."})
-		c.Abort()
+		p.s.writeError(c, errCatalogNotFound.with("No page lives at this address."))
 		return
 	}
 	c.Next()
@@ -144,7 +133,7 @@ var staticFiles = http.FileServerFS(web.Static())
 func (p *pages) static(c *gin.Context) {
 	name := strings.TrimPrefix(c.Param("file"), "/")
 	if st, err := fs.Stat(web.Static(), name); err != nil || st.IsDir() {
-		p.render(c, http.StatusNotFound, "error", errorView{pageMeta: p.meta("Not found", ""), Heading: "Not found", Message: "No such file."})
+		p.s.writeError(c, errCatalogNotFound.with("No such file."))
 		return
 	}
 	setPageHeaders(c.Writer.Header())

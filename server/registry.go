@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -217,7 +216,7 @@ func toViolations(vs []compat.Violation) []violationJSON {
 func parseSchemaType(t string) (compat.SchemaType, error) {
 	st, err := compat.ParseSchemaType(t)
 	if err != nil {
-		return 0, errorf(http.StatusUnprocessableEntity, 42201, "Invalid schema type "+t)
+		return 0, errInvalidSchema.with("Invalid schema type " + t)
 	}
 	return st, nil
 }
@@ -228,8 +227,7 @@ func parseSchemaType(t string) (compat.SchemaType, error) {
 // above 2^31-1 cannot be carried by the wire format or read back by a client.
 func checkJavaInt(field string, v int) error {
 	if v < math.MinInt32 || v > math.MaxInt32 {
-		return errorf(http.StatusUnprocessableEntity, http.StatusUnprocessableEntity,
-			fmt.Sprintf("Unprocessable entity: Numeric value (%d) out of range of int (field %q): schema ids and versions go up to %d", v, field, math.MaxInt32))
+		return errUnprocessable.with(fmt.Sprintf("Unprocessable entity: Numeric value (%d) out of range of int (field %q): schema ids and versions go up to %d", v, field, math.MaxInt32))
 	}
 	return nil
 }
@@ -269,21 +267,21 @@ func toRegisterRequest(subject string, body registerSchemaRequest, normalize boo
 // Jackson mappers answer), an empty body 422/422.
 func decodeBody(c *gin.Context, v any) error {
 	if c.Request.Body == nil {
-		return errorf(http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, "Request body is required")
+		return errUnprocessable.with("Request body is required")
 	}
 	b, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		return err // *http.MaxBytesError becomes 413
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return errorf(http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, "Request body is required")
+		return errUnprocessable.with("Request body is required")
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return errorf(http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, "Unprocessable entity: "+err.Error())
+			return errUnprocessable.with("Unprocessable entity: " + err.Error())
 		}
-		return errorf(http.StatusBadRequest, http.StatusBadRequest, "Malformed JSON: "+err.Error())
+		return errBadRequest.with("Malformed JSON: " + err.Error())
 	}
 	return nil
 }
@@ -302,7 +300,7 @@ func queryInt(c *gin.Context, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, errorf(http.StatusBadRequest, http.StatusBadRequest, "Invalid value for query parameter "+name+": "+strconv.Quote(v))
+		return 0, errBadRequest.with("Invalid value for query parameter " + name + ": " + strconv.Quote(v))
 	}
 	return n, nil
 }

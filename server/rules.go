@@ -18,7 +18,7 @@ var ruleOperations = document(
 			"and are included whatever the format filter.",
 		Tags: []string{tagCompat}, Params: compatRulesParams{},
 		Responses: []response{{Body: compatRulesResponse{}}},
-		Errors:    []int{http.StatusBadRequest},
+		Errors:    []*errorRow{errInvalidParam},
 		handler:   (*Server).listCompatRules},
 )
 
@@ -77,7 +77,7 @@ func rulesFor(format string) ([]compat.RuleInfo, error) {
 		}
 	}
 	if !known {
-		return nil, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter format=%q: want AVRO, JSON or PROTOBUF", format))
+		return nil, errInvalidParam.with(fmt.Sprintf("query parameter format=%q: want AVRO, JSON or PROTOBUF", format))
 	}
 	var out []compat.RuleInfo
 	for _, r := range rulebook.All() {

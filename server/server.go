@@ -3,8 +3,8 @@
 // OpenAPI spec, operations endpoints and the catalog page handlers.
 //
 // Handlers return errors; one adapter (handle) turns them into responses through
-// the single error table in errors.go, and successful responses go through the
-// writers in render.go. gin types never leave this package.
+// the one error catalogue in errcatalog.go and its one writer in errors.go, and
+// successful responses go through the writers in render.go. gin types never leave this package.
 //
 // Files: one per resource (subjects.go, schemas.go, config.go, mode.go,
 // compatibility.go, contexts.go, metadata.go, ops.go), each with its register…Routes,
@@ -187,10 +187,10 @@ func New(cfg Config) (*Server, error) {
 	// groups added (the HTML 404 of /ui), then the API's 404 or 405.
 	unmatched := append(s.chain(s.metrics.unmatched.middleware), s.fallbacks...)
 	e.NoRoute(append(slices.Clip(unmatched), s.handle(func(*gin.Context) error {
-		return errorf(http.StatusNotFound, http.StatusNotFound, "HTTP 404 Not Found")
+		return errNoRoute
 	}))...)
 	e.NoMethod(append(slices.Clip(unmatched), s.handle(func(*gin.Context) error {
-		return errorf(http.StatusMethodNotAllowed, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
+		return errNoMethod
 	}))...)
 	return s, nil
 }
@@ -212,7 +212,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
 		if err := rewriteContextPath(r); err != nil {
 			s.metrics.contexts.forMethod(r.Method).observe(http.StatusBadRequest, 0)
-			writeEarlyError(w, http.StatusBadRequest, err.Error())
+			writeEarlyError(w, r, errBadRequest.with(err.Error()))
 			return
 		}
 	}

@@ -2,20 +2,9 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync/atomic"
-
-	"github.com/heraldhq/herald/internal/dbfile"
 )
-
-// storageErrors maps the storage faults the *db adapters report. A full disk is
-// 507 Insufficient Storage: the request was fine and can be sent again once
-// there is room. A read-only store is 503: nothing the client can change.
-var storageErrors = []errorEntry{
-	{dbfile.ErrDiskFull, http.StatusInsufficientStorage, 50701},
-	{dbfile.ErrReadOnly, http.StatusServiceUnavailable, 50311},
-}
 
 // storageFault remembers the last storage fault a request met, so that /readyz
 // reports it (a load balancer then sends writes elsewhere) until the store has
@@ -27,7 +16,7 @@ type storageFault struct {
 
 // note records err if it is a storage fault.
 func (f *storageFault) note(err error) {
-	if errors.Is(err, dbfile.ErrDiskFull) || errors.Is(err, dbfile.ErrReadOnly) {
+	if r := rowFor(err); r == errDiskFull || r == errReadOnly {
 		msg := err.Error()
 		f.last.Store(&msg)
 	}
@@ -57,7 +46,7 @@ func (f *storageFault) check(ctx context.Context, probe func(context.Context) er
 		}
 		msg = err.Error()
 	}
-	return errorf(http.StatusServiceUnavailable, 50310, "not ready: "+msg)
+	return errNotReady.with("not ready: " + msg)
 }
 
 // isWrite reports whether a request method changes state.

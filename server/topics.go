@@ -21,44 +21,6 @@ import (
 	"github.com/heraldhq/herald/server/broker"
 )
 
-// Broker error codes. The broker's sentinels map to:
-//
-//	404 40420 topic not found
-//	422 42220 a topic binds to a subject the registry does not have
-//	422 42221 invalid topic configuration
-//	422 42222 events break the topic's contract (details: one entry per problem:
-//	          index, field, path, message)
-//	413 41301 an event is over the size limit (details as for 42222)
-//	409 40920 the topic is another topic's dead-letter topic
-//	409 40921 the operation needs the other kind of topic (queue or stream)
-//	400 40020 a read, receive, ack or commit parameter is not acceptable
-//	503 50320 the broker is shutting down
-//
-// and this file's own refusals to:
-//
-//	400 40001 a request body that cannot be read (details: index and message
-//	          per unreadable event of a publish)
-//	400 40002 a query parameter that cannot be read
-//	415 41501 a Content-Type the endpoint (or the topic's encoding) does not take
-var brokerErrors = []errorEntry{
-	{broker.ErrTopicNotFound, http.StatusNotFound, 40420},
-	{broker.ErrSubjectNotFound, http.StatusUnprocessableEntity, 42220},
-	{broker.ErrInvalidTopic, http.StatusUnprocessableEntity, 42221},
-	{broker.ErrInvalidEvent, http.StatusUnprocessableEntity, 42222},
-	{broker.ErrEventTooLarge, http.StatusRequestEntityTooLarge, 41301},
-	{broker.ErrTopicInUse, http.StatusConflict, 40920},
-	{broker.ErrWrongKind, http.StatusConflict, 40921},
-	{broker.ErrInvalidRequest, http.StatusBadRequest, 40020},
-	{broker.ErrClosed, http.StatusServiceUnavailable, 50320},
-}
-
-// Error codes decided in this file.
-const (
-	codeInvalidBody      = 40001
-	codeInvalidParam     = 40002
-	codeUnsupportedMedia = 41501
-)
-
 // Limits of the broker endpoints.
 const (
 	// maxWait bounds the long-poll wait of reads and receives.
@@ -73,22 +35,23 @@ const (
 // tagBroker groups the broker's operations in the spec.
 const tagBroker = "Broker"
 
-// Statuses of the broker operations' error responses. Every operation can
-// answer 503 (the broker is shutting down); one that names a topic 404; one
-// that takes parameters 400; one that reads a JSON body 400, 413 and 415; one
-// that needs a stream or a queue 409 on the other kind.
+// The rows of the broker operations' errors, beyond the middleware's (every
+// POST, PUT and PATCH can answer 400 40001, 413 and 415 41501). Every
+// operation can answer 503 50320 (the broker is shutting down); one that
+// names a topic 404 40420; one that reads, receives, acks or commits 400
+// 40020 for a parameter the broker refuses and 409 40921 on the other kind of
+// topic; one that takes query parameters 400 40002.
 var (
-	brokerTopicErrors = []int{http.StatusNotFound, http.StatusServiceUnavailable}
-	brokerReadErrors  = []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable}
-	brokerBodyErrors  = []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge,
-		http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}
+	brokerTopicErrors = []*errorRow{errTopicNotFound, errDraining}
+	brokerReadErrors  = []*errorRow{errInvalidParam, errBrokerRequest, errTopicNotFound, errWrongKind, errDraining}
+	brokerBodyErrors  = []*errorRow{errBrokerRequest, errTopicNotFound, errWrongKind, errDraining}
 )
 
 // topicOperations are the /v1/topics and /v1/groups routes.
 var topicOperations = document(
 	operation{Method: http.MethodGet, Path: "/v1/topics", ID: "listTopics", Summary: "List topics with what they hold and who uses them",
 		Tags: []string{tagBroker}, Responses: []response{{Body: topicListJSON{}}},
-		Errors:  []int{http.StatusServiceUnavailable},
+		Errors:  []*errorRow{errDraining},
 		handler: (*Server).listTopics},
 	operation{Method: http.MethodGet, Path: "/v1/topics/{topic}", ID: "getTopic", Summary: "Get a topic with what it holds and who uses it",
 		Tags: []string{tagBroker}, Params: topicPathParams{}, Responses: []response{{Body: topicInfoJSON{}}},
@@ -98,14 +61,13 @@ var topicOperations = document(
 		Description: "The value subject (and key subject) must exist and some live version of the value subject must be in the allowed range; a dead-letter topic must exist. Changing the kind of a topic that holds events is refused.",
 		Tags:        []string{tagBroker}, Params: topicPathParams{}, Body: topicJSON{},
 		Responses: []response{{Body: topicJSON{}}},
-		Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
-			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
-		handler: (*Server).putTopic},
+		Errors:    []*errorRow{errNoSubject, errInvalidTopic, errDraining},
+		handler:   (*Server).putTopic},
 	operation{Method: http.MethodDelete, Path: "/v1/topics/{topic}", ID: "deleteTopic", Summary: "Delete a topic and everything stored for it",
 		Description: "A topic that is another topic's dead-letter topic cannot be deleted (409).",
 		Tags:        []string{tagBroker}, Params: topicPathParams{},
 		Responses: []response{{Status: http.StatusNoContent, Description: "Deleted."}},
-		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		Errors:    []*errorRow{errTopicNotFound, errTopicInUse, errDraining},
 		handler:   (*Server).deleteTopic},
 	operation{Method: http.MethodPost, Path: "/v1/topics/{topic}/events", ID: "publishEvents", Summary: "Publish one event or an atomic batch, validated against the topic's contract",
 		Description: "The body is, by Content-Type: application/json, the envelope (on binary topics key and value are base64 strings of the bytes, the value in the Confluent wire format); " +
@@ -115,9 +77,8 @@ var topicOperations = document(
 		Tags: []string{tagBroker}, Params: publishParams{}, Body: envelopeJSON{},
 		BodyTypes: []string{mediaCloudEvent, mediaCloudEvents, mediaOctets},
 		Responses: []response{{Body: publishJSON{}}},
-		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
-			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
-		handler: (*Server).publishEvents},
+		Errors:    []*errorRow{errTopicNotFound, errEventTooLarge, errInvalidEvent, errDraining},
+		handler:   (*Server).publishEvents},
 	operation{Method: http.MethodGet, Path: "/v1/topics/{topic}/events", ID: "readEvents", Summary: "Read a page of a stream's events, optionally waiting for the first (long poll)",
 		Tags: []string{tagBroker}, Params: readEventsParams{}, Responses: []response{{Body: eventsJSON{}}},
 		Errors:  brokerReadErrors,
@@ -147,7 +108,7 @@ var topicOperations = document(
 		handler:   (*Server).nackMessages},
 	operation{Method: http.MethodGet, Path: "/v1/groups/{group}/offsets", ID: "getGroupOffsets", Summary: "Get a consumer group's committed offsets",
 		Tags: []string{tagBroker}, Params: groupPathParams{}, Responses: []response{{Body: groupOffsetsJSON{}, Description: "Empty for an unknown group."}},
-		Errors:  []int{http.StatusBadRequest, http.StatusServiceUnavailable},
+		Errors:  []*errorRow{errBrokerRequest, errDraining},
 		handler: (*Server).getGroupOffsets},
 	operation{Method: http.MethodPost, Path: "/v1/groups/{group}/offsets", ID: "commitGroupOffsets", Summary: "Commit a consumer group's offsets",
 		Description: "Each offset is the next one the group will read: the last processed plus one, between 0 and the topic's next offset. The answer is every offset of the group.",
@@ -357,7 +318,7 @@ func parseDuration(s string) (time.Duration, error) {
 func decodeJSONBody(c *gin.Context, v any) error {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != mediaJSON {
-			return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia, msg: fmt.Sprintf("Content-Type %q: send application/json", ct)}
+			return errContentType.with(fmt.Sprintf("Content-Type %q: send application/json", ct))
 		}
 	}
 	body, err := io.ReadAll(c.Request.Body)
@@ -383,7 +344,7 @@ func queryCount(c *gin.Context, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: want a non-negative integer", name, v))
+		return 0, errInvalidParam.with(fmt.Sprintf("query parameter %s=%q: want a non-negative integer", name, v))
 	}
 	return n, nil
 }
@@ -395,7 +356,7 @@ func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Durat
 	if v == "" {
 		return 0, nil
 	}
-	tooLong := errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
+	tooLong := errInvalidParam.with(fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
 	d, err := parseDuration(v)
 	if n, nerr := strconv.ParseInt(v, 10, 64); nerr == nil && n >= 0 {
 		// Compare before multiplying: n seconds past 2^63 ns wrapped to a
@@ -406,7 +367,7 @@ func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Durat
 		d, err = time.Duration(n)*time.Second, nil
 	}
 	if err != nil {
-		return 0, errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("query parameter %s=%q: want a duration such as 5s or 500ms (or whole seconds)", name, v))
+		return 0, errInvalidParam.with(fmt.Sprintf("query parameter %s=%q: want a duration such as 5s or 500ms (or whole seconds)", name, v))
 	}
 	if d > limit {
 		return 0, tooLong
@@ -631,7 +592,7 @@ func (s *Server) streamEvents(c *gin.Context) error {
 	if last := c.GetHeader("Last-Event-ID"); last != "" {
 		n, err := strconv.ParseInt(last, 10, 64)
 		if err != nil || n < 0 || n == math.MaxInt64 { // the offset after it would wrap
-			return errorf(http.StatusBadRequest, codeInvalidParam, fmt.Sprintf("Last-Event-ID %q: want the offset of the last event received", last))
+			return errInvalidParam.with(fmt.Sprintf("Last-Event-ID %q: want the offset of the last event received", last))
 		}
 		p.from = broker.Position{Kind: broker.AtOffset, Offset: n + 1}
 	}

@@ -68,11 +68,10 @@ type bodyProblem struct {
 
 // badBody is a 400 for a publish body that cannot be read.
 func badBody(msg string, probs ...bodyProblem) error {
-	e := &httpError{status: http.StatusBadRequest, code: codeInvalidBody, msg: msg}
 	if len(probs) > 0 {
-		e.details = probs
+		return errInvalidBody.withDetails(msg, probs)
 	}
-	return e
+	return errInvalidBody.with(msg)
 }
 
 // unsupportedMedia is a 415 naming what the topic accepts.
@@ -89,8 +88,7 @@ func unsupportedMedia(got string, t broker.Topic) error {
 	if got == "" {
 		got = "no Content-Type"
 	}
-	return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
-		msg: fmt.Sprintf("topic %s (%s encoding) does not take %s: send %s", t.Name, t.Encoding, got, want)}
+	return errContentType.with(fmt.Sprintf("topic %s (%s encoding) does not take %s: send %s", t.Name, t.Encoding, got, want))
 }
 
 // decodePublish turns a publish request into events for topic t.

@@ -18,7 +18,7 @@ var whoAmIOperations = document(
 			"Credentials that are sent must be valid (401 otherwise); without any, the answer is the anonymous principal. " +
 			"On a server without an auth file, authEnabled is false and everyone is an unscoped admin.",
 		Tags: []string{tagAccess}, Responses: []response{{Body: whoAmIResponse{}}},
-		Errors:  []int{http.StatusUnauthorized},
+		Errors:  []*errorRow{errUnauthenticated},
 		handler: (*Server).whoAmI},
 )
 
