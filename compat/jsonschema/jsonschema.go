@@ -36,6 +36,7 @@ import (
 	"sync"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/jsonschema/compiled"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -85,6 +86,9 @@ type Schema struct {
 	// meters holds metered copies of compiled, for payloads whose
 	// validation could take too long (see cost.go).
 	meters meters
+
+	fastOnce sync.Once
+	fast     *compiled.Validator // the fast path, nil for a fallback schema (compiled_build.go)
 }
 
 var _ compat.Schema = (*Schema)(nil)
