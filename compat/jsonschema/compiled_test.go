@@ -160,9 +160,9 @@ func TestCompiledAgreesWithFull(t *testing.T) {
 			valid: []string{`"ab"`, `3`, `10.5`}, invalid: []string{`12`, `"abc"`, `"no"`, `""`, `true`}},
 		{name: "Refs", schema: `{"$defs":{"node":{"type":"object","properties":{"next":{"$ref":"#/$defs/node"},"v":{"type":"integer"}}}},"$ref":"#/$defs/node"}`,
 			valid: []string{`{"v":1,"next":{"v":2,"next":{}}}`}, invalid: []string{`{"next":{"next":{"v":"x"}}}`}},
-		{name: "Formats", schema: `{"properties":{"d":{"format":"date"},"t":{"format":"time"},"dt":{"format":"date-time"},"u":{"format":"uuid"},"e":{"format":"email"},"i":{"format":"ipv4"}}}`,
-			valid:   []string{`{"d":"2024-02-29","t":"23:59:59.5+01:00","dt":"2024-01-01t00:00:00z","u":"550E8400-e29b-41d4-a716-446655440000","e":"a.b@c.d","i":"10.0.0.1"}`, `{"t":"23:59:60Z","d":5}`},
-			invalid: []string{`{"d":"2023-02-29"}`, `{"t":"24:00:00Z"}`, `{"dt":"2024-01-01 00:00:00Z"}`, `{"u":"550e8400e29b41d4a716446655440000"}`, `{"e":"nope"}`, `{"i":"10.0.0"}`, `{"t":"12:00:60Z"}`}},
+		{name: "Formats", schema: `{"properties":{"d":{"format":"date"},"t":{"format":"time"},"dt":{"format":"date-time"},"u":{"format":"uuid"},"e":{"format":"email"},"h":{"format":"hostname"},"i":{"format":"ipv4"}}}`,
+			valid:   []string{`{"d":"2024-02-29","t":"23:59:59.5+01:00","dt":"2024-01-01t00:00:00z","u":"550E8400-e29b-41d4-a716-446655440000","e":"a.b+c@d-e.f","h":"a-1.b","i":"10.0.0.1"}`, `{"e":"\"q\"@x.y","h":"a.b."}`, `{"t":"23:59:60Z","d":5}`},
+			invalid: []string{`{"d":"2023-02-29"}`, `{"t":"24:00:00Z"}`, `{"dt":"2024-01-01 00:00:00Z"}`, `{"u":"550e8400e29b41d4a716446655440000"}`, `{"e":"nope"}`, `{"e":"a..b@c"}`, `{"h":"-a.b"}`, `{"i":"10.0.0"}`, `{"t":"12:00:60Z"}`}},
 		{name: "FalseAndTrue", schema: `{"properties":{"a":false,"b":true}}`, valid: []string{`{"b":[1,{"x":[]}]}`}, invalid: []string{`{"a":null}`, `{"b":[1,}`}},
 		{name: "RefCycle", schema: `{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}`, invalid: []string{`1`}},
 		{name: "Draft4", schema: `{"$schema":"http://json-schema.org/draft-04/schema#","properties":{"n":{"minimum":1,"exclusiveMinimum":true}},"definitions":{"x":{"type":"string"}}}`,
@@ -274,10 +274,10 @@ type gen struct {
 
 var (
 	genNames    = []string{"a", "b", "c", "ab", "x-1"}
-	genStrings  = []string{"", "a", "ab", "abc", "é", "a\"b", "2024-01-02", "2024-02-30", "2024-01-02T03:04:05Z", "12:00:00+01:00", "550e8400-e29b-41d4-a716-446655440000", "x@y.z", "10.1.2.3"}
+	genStrings  = []string{"", "a", "a-b.c", "-a.b", "a..b@c", "\"q\"@x.y", "ab", "abc", "é", "a\"b", "2024-01-02", "2024-02-30", "2024-01-02T03:04:05Z", "12:00:00+01:00", "550e8400-e29b-41d4-a716-446655440000", "x@y.z", "10.1.2.3"}
 	genNumbers  = []string{"0", "1", "-1", "2", "3", "1.5", "2.0", "-0.25", "10", "1e2", "0.1", "7"}
 	genPatterns = []string{"^a", "b$", "^[a-c]+$", "é"}
-	genFormats  = []string{"date", "date-time", "time", "uuid", "email", "ipv4"}
+	genFormats  = []string{"date", "date-time", "time", "uuid", "email", "hostname", "ipv4"}
 	genTypes    = []string{"null", "boolean", "integer", "number", "string", "array", "object"}
 )
 

@@ -1,6 +1,9 @@
 package compiled
 
-// Formats the events Herald sees carry most (uuid, date, time, date-time)
+import "strings"
+
+// Formats the events Herald sees carry most (uuid, date, time, date-time,
+// email, hostname)
 // are recognised here without allocating. Each recogniser is deliberately
 // stricter than the full validator's: when it accepts a string, the full
 // validator accepts it too; when it does not, the string goes to the schema's
@@ -14,6 +17,8 @@ var nativeFormats = map[string]func([]byte) bool{
 	"date":      isDate,
 	"time":      isTime,
 	"date-time": isDateTime,
+	"email":     isEmail,
+	"hostname":  isHostname,
 }
 
 // isUUID accepts 8-4-4-4-12 hex digits.
@@ -98,4 +103,62 @@ func isTime(s []byte) bool {
 // isDateTime accepts a date, T or t, and a time.
 func isDateTime(s []byte) bool {
 	return len(s) >= 20 && (s[10] == 'T' || s[10] == 't') && isDate(s[:10]) && isTime(s[11:])
+}
+
+// isEmail accepts a dot-atom local part of 1 to 64 characters, "@" and a
+// hostname: no quoted local parts, no address literals.
+func isEmail(s []byte) bool {
+	at := -1
+	for i, c := range s {
+		if c == '@' {
+			if at >= 0 {
+				return false
+			}
+			at = i
+		}
+	}
+	if len(s) > 254 || at < 1 || at > 64 {
+		return false
+	}
+	local := s[:at]
+	if local[0] == '.' || local[len(local)-1] == '.' {
+		return false
+	}
+	for i, c := range local {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.':
+			if local[i-1] == '.' {
+				return false
+			}
+		case c < 0x80 && strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return isHostname(s[at+1:])
+}
+
+// isHostname accepts dot-separated labels of 1 to 63 letters, digits and
+// inner hyphens, 253 characters at most, without a trailing dot.
+func isHostname(s []byte) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' {
+				return false
+			}
+			continue
+		}
+		label := s[start:i]
+		if len(label) < 1 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
