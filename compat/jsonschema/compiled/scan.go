@@ -176,11 +176,11 @@ func (r *run) skip(p int, depth int) (int, bool) {
 	if p >= len(r.buf) {
 		return p, false
 	}
-	switch c := r.buf[p]; {
-	case c == '"':
+	switch r.buf[p] {
+	case '"':
 		s, ok := r.scanString(p)
 		return s.end, ok
-	case c == '{':
+	case '{':
 		p = r.ws(p + 1)
 		if p < len(r.buf) && r.buf[p] == '}' {
 			return p + 1, true
@@ -207,7 +207,7 @@ func (r *run) skip(p int, depth int) (int, bool) {
 				return p, true
 			}
 		}
-	case c == '[':
+	case '[':
 		p = r.ws(p + 1)
 		if p < len(r.buf) && r.buf[p] == ']' {
 			return p + 1, true
@@ -223,11 +223,11 @@ func (r *run) skip(p int, depth int) (int, bool) {
 				return p, true
 			}
 		}
-	case c == 't':
+	case 't':
 		return r.literal(p, "true")
-	case c == 'f':
+	case 'f':
 		return r.literal(p, "false")
-	case c == 'n':
+	case 'n':
 		return r.literal(p, "null")
 	default:
 		var n num

@@ -160,14 +160,13 @@ func (r *run) sub(n *node, p, end, depth, same int) result {
 
 // apply runs the applicators that apply to the value itself.
 func (r *run) apply(n *node, p, end, depth, same int) result {
-	res := pass
 	if n.ref != nil {
-		if res = r.sub(n.ref, p, end, depth, same); res != pass {
+		if res := r.sub(n.ref, p, end, depth, same); res != pass {
 			return res
 		}
 	}
 	for _, x := range n.allOf {
-		if res = r.sub(x, p, end, depth, same); res != pass {
+		if res := r.sub(x, p, end, depth, same); res != pass {
 			return res
 		}
 	}
