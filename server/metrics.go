@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/compat/jsonschema"
 )
 
 // durationBuckets are the upper bounds, in seconds, of the request-duration
@@ -160,6 +162,18 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 		bw.printf("herald_http_request_duration_seconds_sum{method=%s,route=%s} %s\n", label(k.method), label(k.route), formatFloat(float64(h.sumNanos.Load())/1e9))
 		bw.printf("herald_http_request_duration_seconds_count{method=%s,route=%s} %d\n", label(k.method), label(k.route), h.count.Load())
 	}
+
+	// JSON Schema payload validation: the compiled fast path and the full
+	// validator it falls back to (compat/jsonschema.Stats).
+	js := jsonschema.Stats()
+	bw.line("# HELP herald_jsonschema_schemas_total JSON Schemas prepared for payload validation, by validator: compiled, or full for schemas using keywords the compiled one does not cover.")
+	bw.line("# TYPE herald_jsonschema_schemas_total counter")
+	bw.printf("herald_jsonschema_schemas_total{validator=\"compiled\"} %d\n", js.CompiledSchemas)
+	bw.printf("herald_jsonschema_schemas_total{validator=\"full\"} %d\n", js.FallbackSchemas)
+	bw.line("# HELP herald_jsonschema_validations_total JSON payloads validated, by the validator that decided: compiled (valid) or full (invalid, undecided or a fallback schema).")
+	bw.line("# TYPE herald_jsonschema_validations_total counter")
+	bw.printf("herald_jsonschema_validations_total{validator=\"compiled\"} %d\n", js.FastValid)
+	bw.printf("herald_jsonschema_validations_total{validator=\"full\"} %d\n", js.FullValidations)
 	return bw.w.Flush()
 }
 
