@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/heraldhq/herald/compat/jsonschema"
 )
 
 // durationBuckets are the upper bounds, in seconds, of the request-duration
@@ -316,6 +318,18 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 	if m.accessLog != nil {
 		m.accessLog.writeMetrics(bw)
 	}
+
+	// JSON Schema payload validation: the compiled fast path and the full
+	// validator it falls back to (compat/jsonschema.Stats).
+	js := jsonschema.Stats()
+	bw.line("# HELP herald_jsonschema_schemas_total JSON Schemas prepared for payload validation, by validator: compiled, or full for schemas using keywords the compiled one does not cover.")
+	bw.line("# TYPE herald_jsonschema_schemas_total counter")
+	bw.printf("herald_jsonschema_schemas_total{validator=\"compiled\"} %d\n", js.CompiledSchemas)
+	bw.printf("herald_jsonschema_schemas_total{validator=\"full\"} %d\n", js.FallbackSchemas)
+	bw.line("# HELP herald_jsonschema_validations_total JSON payloads validated, by the validator that decided: compiled (valid) or full (invalid, undecided or a fallback schema).")
+	bw.line("# TYPE herald_jsonschema_validations_total counter")
+	bw.printf("herald_jsonschema_validations_total{validator=\"compiled\"} %d\n", js.FastValid)
+	bw.printf("herald_jsonschema_validations_total{validator=\"full\"} %d\n", js.FullValidations)
 	return bw.w.Flush()
 }
 

@@ -37,6 +37,7 @@ import (
 	"sync"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/jsonschema/compiled"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -86,6 +87,9 @@ type Schema struct {
 	// meters holds metered copies of compiled, for payloads whose
 	// validation could take too long (see cost.go).
 	meters meters
+
+	fastOnce sync.Once
+	fast     *compiled.Validator // the fast path, nil for a fallback schema (compiled_build.go)
 }
 
 var _ compat.Schema = (*Schema)(nil)

@@ -19,8 +19,21 @@ var printer = message.NewPrinter(language.English)
 // format carries JSON Schema payloads as UTF-8 JSON). It returns nil or an
 // *compat.InvalidPayloadError listing each failed constraint with the JSON
 // pointer of the offending value.
+//
+// The compiled validator answers first; only a payload it does not accept
+// is decoded and checked by the full validator, which writes the problems.
 func (s *Schema) Validate(payload []byte, enc compat.Encoding) (err error) {
 	_ = enc // both encodings are JSON text
+	if fast := s.fastValidator(); fast != nil && fast.Valid(payload) {
+		stats.fast.Add(1)
+		return nil
+	}
+	stats.full.Add(1)
+	return s.validateFull(payload)
+}
+
+// validateFull validates payload with the full validator only.
+func (s *Schema) validateFull(payload []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &compat.InvalidPayloadError{Problems: []compat.Problem{{Message: "payload cannot be validated"}}}
