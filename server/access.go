@@ -17,9 +17,6 @@ import (
 // none.
 var errNoCredentials = fmt.Errorf("%w: this request needs credentials: HTTP Basic, or a Bearer API key or token", auth.ErrUnauthenticated)
 
-// errAccessDenied is wrapped by every 403 of the policy (the errForbidden row).
-var errAccessDenied = fmt.Errorf("forbidden")
-
 // wwwAuthenticate is the challenge of every 401: both schemes Herald reads.
 const wwwAuthenticate = `Basic realm="herald", Bearer realm="herald"`
 
@@ -46,7 +43,7 @@ func (e *forbiddenError) Error() string {
 		e.need, where, e.action)
 }
 
-func (e *forbiddenError) Unwrap() error { return errAccessDenied }
+func (e *forbiddenError) Unwrap() error { return errForbidden }
 
 // ErrorDetails gives /v1 callers the refusal's parts as data.
 func (e *forbiddenError) ErrorDetails() any {

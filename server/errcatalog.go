@@ -83,7 +83,7 @@ var (
 	// Access (access.go): a 401 carries WWW-Authenticate; a 403 names the
 	// principal, the missing role and the resource, never a credential.
 	errUnauthenticated = newRow(http.StatusUnauthorized, 40101, "Authentication required", auth.ErrUnauthenticated).in(scopeEvery)
-	errForbidden       = newRow(http.StatusForbidden, 40301, "Forbidden", errAccessDenied).in(scopeEvery)
+	errForbidden       = newRow(http.StatusForbidden, 40301, "Forbidden").in(scopeEvery)
 	errTopicNotFound   = newRow(http.StatusNotFound, 40420, "Topic not found", broker.ErrTopicNotFound)
 	errCatalogNotFound = newRow(http.StatusNotFound, 40460, "Not found", catalog.ErrNotFound)
 	errTopicInUse      = newRow(http.StatusConflict, 40920, "The topic is another topic's dead-letter topic", broker.ErrTopicInUse)
