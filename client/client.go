@@ -101,6 +101,11 @@ func New(baseURL string, opts ...Opt) (*Client, error) {
 	if cfg.timeout < 0 {
 		return nil, errors.New("client: Timeout must not be negative")
 	}
+	if cfg.tls != nil {
+		if cfg.http, err = withTLS(cfg.http, cfg.tls); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.user != "" || cfg.password != "" || cfg.token != nil {
 		cfg.http = credentialsStayHome(cfg.http, u.Host)
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"time"
 )
@@ -15,6 +16,8 @@ type config struct {
 	token   TokenSource
 	timeout time.Duration
 	header  http.Header
+	// tls, when set, is the TLS configuration of the transport (WithTLSConfig).
+	tls *tls.Config
 }
 
 func defaultConfig() config {

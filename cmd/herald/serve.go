@@ -105,6 +105,8 @@ type Config struct {
 	// SlowRequest is the duration from which a request is logged at Warn
 	// (server.Config.SlowRequest). Zero: 1s; negative: never.
 	SlowRequest time.Duration
+	// tls are the HTTPS and client-certificate flags; nil means plain HTTP.
+	tls *tlsFlags
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -178,6 +180,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if metricsRole, err = auth.ParseRole(r); err != nil {
 			return fmt.Errorf("--metrics-role: %w", err)
 		}
+	}
+	tlsConfig, err := m.cfg.tls.serverConfig(m.cfg.auth.File != "")
+	if err != nil {
+		return err
 	}
 	authz, reloader, err := openAuth(m.cfg.auth, m.log)
 	if err != nil {
@@ -265,20 +271,30 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       max(m.cfg.IdleTimeout, 0),
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	// Shutdown waits for every request in flight. Event streams and long polls
 	// would hold it for the whole grace period, so they end as it starts;
 	// everything else (publishes waiting for their commit included) finishes.
 	m.srv.RegisterOnShutdown(srv.Drain)
 	go func() {
-		err := m.srv.Serve(ln)
+		var err error
+		if tlsConfig != nil {
+			// The connection limit sits below TLS, so a refusal is written
+			// before any handshake: a TLS client sees a failed handshake
+			// rather than the 503, but the accept loop never waits on one.
+			err = m.srv.ServeTLS(ln, "", "")
+		} else {
+			err = m.srv.Serve(ln)
+		}
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
 		m.errc <- err
 	}()
 	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
-		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File, "access_log", m.cfg.AccessLog, "slow_request", m.cfg.SlowRequest)
+		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File, "access_log", m.cfg.AccessLog, "slow_request", m.cfg.SlowRequest,
+		"tls", tlsConfig != nil, "client_certs", tlsConfig != nil && tlsConfig.ClientCAs != nil)
 	return nil
 }
 
@@ -402,8 +418,14 @@ func (m *Main) Addr() string {
 	return m.ln.Addr().String()
 }
 
-// URL is the server's base URL, such as http://127.0.0.1:41234.
-func (m *Main) URL() string { return "http://" + m.Addr() }
+// URL is the server's base URL, such as http://127.0.0.1:41234 (https:// when
+// it serves TLS).
+func (m *Main) URL() string {
+	if m.cfg.tls.enabled() {
+		return "https://" + m.Addr()
+	}
+	return "http://" + m.Addr()
+}
 
 // Done reports the HTTP server's exit: nil after Close, an error if it failed.
 func (m *Main) Done() <-chan error { return m.errc }
@@ -491,6 +513,8 @@ func newServeCmd() *cobra.Command {
 	// Logs: no line per successful request; slow ones, and an access log on request.
 	fs.StringVar(&cfg.AccessLog, "access-log", "", "write an access log (one JSON line per request, combined log fields) to FILE, or - for standard output; written off the request path, lines dropped when it falls behind (herald_access_log_dropped_total); default: none")
 	fs.DurationVar(&cfg.SlowRequest, "slow-request", time.Second, "log requests slower than this at WARN, with route and duration (0 or less: never)")
+	// HTTPS and client certificates (mTLS).
+	cfg.tls = addTLSFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err

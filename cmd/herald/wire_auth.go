@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/oidc"
 )
 
 // authFlags are the serve flags of identity and access (HERALD_* env twins).
@@ -34,6 +37,13 @@ type authFlags struct {
 	// ReloadInterval is how often the auth file is checked for changes.
 	// Zero: 2 seconds.
 	ReloadInterval time.Duration
+
+	// oidcClock is the clock JWTs are checked against (exp, nbf, iat, and the
+	// JWKS refresh interval). Nil: time.Now; tests move it forward.
+	oidcClock func() time.Time
+	// oidcHTTP fetches discovery documents and JWKS. Nil: the verifier's
+	// default client.
+	oidcHTTP *http.Client
 }
 
 // addAuthFlags registers the auth serve flags on fs.
@@ -46,10 +56,53 @@ func addAuthFlags(fs *pflag.FlagSet) *authFlags {
 	return f
 }
 
-// newTokenVerifier builds the JWT verifier of an auth file's oidc section.
-// Nil: JWTs are refused (401) and the oidc section only logs a warning; the
-// OIDC wiring sets it.
-var newTokenVerifier auth.VerifierFunc
+// newTokenVerifier returns how an auth file's oidc section becomes a JWT
+// verifier: an oidc.Verifier for its issuer, JWKS URL (or discovery),
+// audience and claims. The section's roleMapping is applied by the
+// Authorizer to the roles the verifier reads. Each file put in force (at
+// start and at every reload) gets a verifier of its own, so a reload that
+// changes the issuer or the audience never mixes the old and the new.
+func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
+	return func(c *auth.OIDCConfig) (auth.TokenVerifier, error) {
+		v, err := oidc.New(oidc.Config{
+			Issuer:        c.Issuer,
+			JWKSURL:       c.JWKSURL,
+			Audience:      c.Audience,
+			UsernameClaim: c.UsernameClaim,
+			RolesClaim:    c.RolesClaim,
+			HTTPClient:    f.oidcHTTP,
+			Now:           f.oidcClock,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &tokenVerifier{v: v, log: log}, nil
+	}
+}
+
+// tokenVerifier adapts an oidc.Verifier to auth.TokenVerifier, and logs why a
+// token was refused: the Authorizer tells the caller only "invalid bearer
+// token", so the reason must reach the operator here. No oidc error contains
+// the token.
+type tokenVerifier struct {
+	v   *oidc.Verifier
+	log *slog.Logger
+}
+
+// Verify implements auth.TokenVerifier.
+func (t *tokenVerifier) Verify(ctx context.Context, token string) (auth.Identity, error) {
+	id, err := t.v.Verify(ctx, token)
+	if err != nil {
+		if errors.Is(err, oidc.ErrProvider) {
+			// Every JWT fails until the provider answers: someone must look.
+			t.log.ErrorContext(ctx, "cannot check bearer JWTs: the identity provider's keys are unavailable", "err", err)
+		} else {
+			t.log.InfoContext(ctx, "bearer JWT refused", "reason", err)
+		}
+		return auth.Identity{}, err
+	}
+	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
+}
 
 // checkExposure refuses to listen beyond loopback without an auth file.
 func checkExposure(f *authFlags, addr string) error {
@@ -104,11 +157,11 @@ func openAuth(f *authFlags, log *slog.Logger) (*auth.Authorizer, *authReloader, 
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := auth.New(file, newTokenVerifier)
+	a, err := auth.New(file, newTokenVerifier(f, log))
 	if err != nil {
 		return nil, nil, fmt.Errorf("auth file %s: %w", f.File, err)
 	}
-	logAuthFile(log, "auth file loaded", f.File, file, a)
+	logAuthFile(log, "auth file loaded", f.File, file)
 	r := &authReloader{path: f.File, a: a, log: log, sum: sha256.Sum256(data), interval: f.ReloadInterval}
 	if r.interval <= 0 {
 		r.interval = 2 * time.Second
@@ -118,10 +171,15 @@ func openAuth(f *authFlags, log *slog.Logger) (*auth.Authorizer, *authReloader, 
 }
 
 // logAuthFile logs what an auth file holds: counts, never secrets.
-func logAuthFile(log *slog.Logger, msg, path string, f *auth.File, a *auth.Authorizer) {
+func logAuthFile(log *slog.Logger, msg, path string, f *auth.File) {
 	log.Info(msg, "file", path, "principals", len(f.Principals), "oidc", f.OIDC != nil, "anonymous_bindings", len(f.Anonymous))
-	if f.OIDC != nil && !a.VerifiesJWT() {
-		log.Warn("the auth file has an oidc section, but this build verifies no JWTs: bearer JWTs are refused", "file", path)
+	if o := f.OIDC; o != nil {
+		jwks := o.JWKSURL
+		if jwks == "" {
+			jwks = "discovery"
+		}
+		log.Info("bearer JWTs accepted", "issuer", o.Issuer, "jwks", jwks, "audience", o.Audience,
+			"username_claim", o.UsernameClaim, "roles_claim", o.RolesClaim, "mapped_roles", len(o.RoleMapping))
 	}
 }
 
@@ -202,7 +260,7 @@ func (r *authReloader) reload(force bool) {
 		return
 	}
 	r.sum = sum
-	logAuthFile(r.log, "auth file reloaded", r.path, f, r.a)
+	logAuthFile(r.log, "auth file reloaded", r.path, f)
 }
 
 // Close stops reloading.
