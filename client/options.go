@@ -48,9 +48,12 @@ func ClientName(name string) Opt {
 	return optFunc(func(c *config) { c.name = name })
 }
 
-// BasicAuth sends HTTP basic authentication with every request, overriding the
-// default of sending no credentials. Of BasicAuth, WithBearerToken and
+// WithBasicAuth sends HTTP basic authentication with every request, overriding
+// the default of sending no credentials. Of WithBasicAuth, WithBearerToken and
 // BearerTokenSource, the last given wins.
+func WithBasicAuth(user, password string) Opt { return BasicAuth(user, password) }
+
+// BasicAuth is WithBasicAuth, under the name earlier releases used.
 func BasicAuth(user, password string) Opt {
 	return optFunc(func(c *config) { c.user, c.password, c.token = user, password, nil })
 }
