@@ -480,7 +480,9 @@ func testConfig(t *testing.T, st registry.Store) {
 		AliasForDeks: &deks, ValidateRules: &tr, ValidateNewSchemas: &fa,
 	}
 	scope := registry.Scope{Context: ".staging", Subject: "s"}
-	update(t, st, func(tx registry.Tx) error { return tx.PutConfig(ctx, scope, registry.Config{Alias: &group, Normalize: &fa}) })
+	update(t, st, func(tx registry.Tx) error {
+		return tx.PutConfig(ctx, scope, registry.Config{Alias: &group, Normalize: &fa})
+	})
 	update(t, st, func(tx registry.Tx) error { return tx.PutConfig(ctx, scope, full) })
 	got, err := st.Config(ctx, scope)
 	if err != nil {
