@@ -3,7 +3,6 @@ package registrydb_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/heraldhq/herald/registry"
@@ -37,18 +36,15 @@ func openPostgres(t *testing.T) registry.Store {
 	return st
 }
 
-// sharedOpener returns stores opened by openAt on one database; Cleanup
-// closes them. t.Cleanup is safe from several goroutines.
+// sharedOpener returns stores opened by openAt on one database, closed when
+// the test ends (t.Cleanup may be called from several goroutines).
 func sharedOpener(t *testing.T, openAt func() (*registrydb.Store, error)) func() (registry.Store, error) {
-	var mu sync.Mutex // serializes nothing but the race detector's view of t
 	return func() (registry.Store, error) {
 		st, err := openAt()
 		if err != nil {
 			return nil, err
 		}
-		mu.Lock()
 		closeAtEnd(t, st)
-		mu.Unlock()
 		return st, nil
 	}
 }

@@ -320,7 +320,8 @@ func testRollback(t *testing.T, st registry.Store) {
 		}
 		return boom
 	})
-	if err != boom { //nolint:errorlint // Update must return fn's error unchanged, not wrapped
+	// Update returns fn's error itself, not a wrapping: compare identity.
+	if err != boom {
 		t.Fatalf("Update = %v, want fn's error itself", err)
 	}
 	if _, err := st.Schema(ctx, ".", 1); !errors.Is(err, registry.ErrSchemaNotFound) {
