@@ -49,7 +49,11 @@ type Config struct {
 	// Addr is the listen address. Empty: 127.0.0.1:8081. Port 0 picks a free port;
 	// Main.Addr reports the one bound.
 	Addr string
-	// DB is the registry's SQLite file. Empty: ./herald.db.
+	// DB is the registry's SQLite file, or a postgres:// (postgresql://) URL
+	// of the PostgreSQL database several instances share. With a URL, the
+	// broker and the catalog stay in SQLite files named after ./herald.db
+	// (./herald-broker.db, ./herald-catalog.db) unless --broker-db and
+	// --catalog-db say otherwise. Empty: ./herald.db.
 	DB string
 	// MaxSchemaBytes bounds schema text (42209 beyond). Zero: the registry default.
 	MaxSchemaBytes int
@@ -200,9 +204,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.addCloser(lk) // added first, so released after the databases close
 	}
-	store, err := registrydb.Open(ctx, m.cfg.DB)
+	store, err := m.openRegistryStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open registry database %s: %w", m.cfg.DB, err)
+		return fmt.Errorf("open registry database %s: %w", m.dbName(), err)
 	}
 	m.addCloser(store)
 	probes := []prober{store}
@@ -211,12 +215,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.cfg.DB, reg, m.log)
+	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.sqliteBase(), reg, m.log)
 	if err != nil {
 		return fmt.Errorf("open broker: %w", err)
 	}
 	m.addCloser(brkCloser)
-	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.cfg.DB, reg, brk, m.log)
+	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.sqliteBase(), reg, brk, m.log)
 	if err != nil {
 		return fmt.Errorf("open catalog: %w", err)
 	}
@@ -292,7 +296,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.errc <- err
 	}()
-	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.cfg.DB, "version", m.cfg.Version,
+	m.log.Info("herald listening", "addr", ln.Addr().String(), "url", m.URL(), "db", m.dbName(), "version", m.cfg.Version,
 		"allowed_hosts", allowedHosts, "cors_origins", m.cfg.CORSOrigins, "auth", m.cfg.auth.File, "access_log", m.cfg.AccessLog, "slow_request", m.cfg.SlowRequest,
 		"tls", tlsConfig != nil, "client_certs", tlsConfig != nil && tlsConfig.ClientCAs != nil)
 	return nil
@@ -353,15 +357,47 @@ func maxBodyBytes(maxSchema int) int64 {
 	return n
 }
 
-// dbPaths are the SQLite files this Main opens: the registry's, and the
-// broker's and the catalog's unless they are off, without repeats.
+// openRegistryStore opens the registry's store: PostgreSQL when --db is a
+// postgres:// URL, otherwise the SQLite file.
+func (m *Main) openRegistryStore(ctx context.Context) (*registrydb.Store, error) {
+	if registrydb.IsPostgresURL(m.cfg.DB) {
+		return registrydb.OpenPostgres(ctx, m.cfg.DB)
+	}
+	return registrydb.Open(ctx, m.cfg.DB)
+}
+
+// dbName is --db for logs and errors: a URL's password is masked.
+func (m *Main) dbName() string {
+	if registrydb.IsPostgresURL(m.cfg.DB) {
+		return registrydb.Redact(m.cfg.DB)
+	}
+	return m.cfg.DB
+}
+
+// sqliteBase is the path the broker's and the catalog's SQLite files are
+// named after by default: --db, or ./herald.db when --db is a PostgreSQL URL
+// (whose broker and catalog are not on PostgreSQL yet).
+func (m *Main) sqliteBase() string {
+	if registrydb.IsPostgresURL(m.cfg.DB) {
+		return defaultDB
+	}
+	return m.cfg.DB
+}
+
+// dbPaths are the SQLite files this Main opens: the registry's (unless it is
+// on PostgreSQL), and the broker's and the catalog's unless they are off,
+// without repeats.
 func (m *Main) dbPaths() []string {
-	paths := []string{m.cfg.DB}
+	var paths []string
+	if !registrydb.IsPostgresURL(m.cfg.DB) {
+		paths = append(paths, m.cfg.DB)
+	}
+	base := m.sqliteBase()
 	if !m.cfg.broker.Off {
-		paths = append(paths, brokerDBPath(m.cfg.broker, m.cfg.DB))
+		paths = append(paths, brokerDBPath(m.cfg.broker, base))
 	}
 	if !m.cfg.catalog.Off {
-		paths = append(paths, catalogDBPath(m.cfg.catalog, m.cfg.DB))
+		paths = append(paths, catalogDBPath(m.cfg.catalog, base))
 	}
 	seen := map[string]bool{}
 	out := paths[:0]
@@ -490,7 +526,8 @@ func newServeCmd() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&cfg.Addr, "addr", defaultAddr, "listen address (port 0 picks a free port)")
-	fs.StringVar(&cfg.DB, "db", defaultDB, "registry SQLite database file")
+	fs.StringVar(&cfg.DB, "db", defaultDB, "registry database: a SQLite file, or a PostgreSQL URL (postgres://user:password@host:5432/herald?sslmode=require) that several instances share; "+
+		"with a URL, the broker and the catalog stay in SQLite files in the working directory (./herald-broker.db, ./herald-catalog.db) unless --broker-db and --catalog-db name others")
 	fs.IntVar(&cfg.MaxSchemaBytes, "max-schema-bytes", registry.DefaultMaxSchemaBytes, "largest schema text accepted, in bytes (42209 beyond)")
 	fs.IntVar(&cfg.ParsedCacheSize, "parsed-cache-size", registry.DefaultParsedCacheSize, "how many parsed schemas to keep in memory for compatibility checks and validation (least recently used dropped first)")
 	fs.IntVar(&cfg.IncompatibleErrorCode, "incompatible-error-code", 409, "error_code sent with HTTP 409 for an incompatible schema: 409 or 40901")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/compat/avro"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
+	"github.com/heraldhq/herald/registry/registrytest"
 )
 
 // record50 is a 50-field Avro record; version picks the last field's default so
@@ -45,14 +47,29 @@ func reportPercentiles(b *testing.B, ds []time.Duration) {
 
 // BenchmarkRegisterBackwardTransitive registers a new version of a 50-field Avro
 // record under BACKWARD_TRANSITIVE with 100 live versions before it (budget: p50 <
-// 5 ms). After each timed registration the new version is soft-deleted, untimed, so
-// every iteration checks against the same 100 versions.
+// 5 ms), on SQLite and, when one is reachable, on PostgreSQL. After each timed
+// registration the new version is soft-deleted, untimed, so every iteration
+// checks against the same 100 versions.
 func BenchmarkRegisterBackwardTransitive(b *testing.B) {
 	ctx := context.Background()
-	st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	b.Run("SQLite", func(b *testing.B) {
+		st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRegister(b, st)
+	})
+	b.Run("PostgreSQL", func(b *testing.B) {
+		st, err := registrydb.OpenPostgres(ctx, registrytest.PostgresURL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRegister(b, st)
+	})
+}
+
+func benchRegister(b *testing.B, st *registrydb.Store) {
+	ctx := context.Background()
 	defer func() {
 		if err := st.Close(); err != nil {
 			b.Error(err)
@@ -120,4 +137,46 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 		ds = append(ds, time.Since(start))
 	}
 	reportPercentiles(b, ds)
+}
+
+// BenchmarkRegisterNewSubject registers a small new schema under a new subject
+// (no previous version, no check): the per-registration cost of the store
+// itself, on SQLite and, when one is reachable, on PostgreSQL.
+func BenchmarkRegisterNewSubject(b *testing.B) {
+	ctx := context.Background()
+	run := func(b *testing.B, st *registrydb.Store) {
+		defer func() {
+			if err := st.Close(); err != nil {
+				b.Error(err)
+			}
+		}()
+		s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ds := make([]time.Duration, 0, b.N)
+		for i := 0; b.Loop(); i++ {
+			text := `{"type":"record","name":"R` + strconv.Itoa(i) + `","fields":[{"name":"a","type":"string"}]}`
+			start := time.Now()
+			if _, err := s.Register(ctx, registry.RegisterRequest{Subject: "s" + strconv.Itoa(i), Text: text}); err != nil {
+				b.Fatal(err)
+			}
+			ds = append(ds, time.Since(start))
+		}
+		reportPercentiles(b, ds)
+	}
+	b.Run("SQLite", func(b *testing.B) {
+		st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, st)
+	})
+	b.Run("PostgreSQL", func(b *testing.B) {
+		st, err := registrydb.OpenPostgres(ctx, registrytest.PostgresURL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, st)
+	})
 }

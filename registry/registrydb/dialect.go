@@ -11,7 +11,7 @@ import (
 )
 
 // This file holds what is SQLite's own in the registry store: the schema's
-// DDL and the gorm dialector. Pragmas, the migration runner and the open-error
+// DDL, the gorm dialector and how a write transaction excludes others. Pragmas, the migration runner and the open-error
 // diagnosis are shared by every store (internal/sqlstore).
 
 // migrations are applied in order, each once and in its own transaction,
@@ -126,7 +126,15 @@ func (d faultDialector) Translate(err error) error {
 
 var _ gorm.ErrorTranslator = faultDialector{}
 
-// ProbeWrite checks that the database has room for a small write, keeping
-// nothing (see sqlitefault.Probe). Readiness uses it to notice that a full disk
-// has room again.
-func (s *Store) ProbeWrite(ctx context.Context) error { return sqlitefault.Probe(ctx, s.sqlDB) }
+// sqliteDialect is the SQLite side of Store.
+type sqliteDialect struct{}
+
+// lockWrites does nothing: the pool begins every transaction IMMEDIATE
+// (sqlstore.DSN), which takes SQLite's write lock at BEGIN.
+func (sqliteDialect) lockWrites(*gorm.DB) error { return nil }
+
+// probeWrite checks that the database has room for a small write, keeping
+// nothing (see sqlitefault.Probe).
+func (sqliteDialect) probeWrite(ctx context.Context, db *sql.DB) error {
+	return sqlitefault.Probe(ctx, db)
+}

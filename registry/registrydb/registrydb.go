@@ -1,11 +1,13 @@
 // Package registrydb is the gorm implementation of registry.Store: SQLite by
-// default (one file, zero set-up). It holds the rows, the queries and the
-// migrations, and translates driver errors into registry's sentinels; the rules
-// live in package registry.
+// default (one file, zero set-up), or PostgreSQL, which several Herald
+// instances share. It holds the rows, the queries and the migrations, and
+// translates driver errors into registry's sentinels; the rules live in
+// package registry.
 //
-// What is SQLite's own (the migrations' DDL, the driver and its error codes)
-// is in dialect.go, so that a PostgreSQL store beside this one changes that
-// file's counterpart only; the queries are gorm's and portable.
+// The queries (queries.go) are gorm's and the same on both engines. What is
+// an engine's own (its DDL and migration runner, its driver and error codes,
+// how a write transaction excludes others) is in dialect.go for SQLite and
+// postgres.go for PostgreSQL, behind the small dialect interface below.
 package registrydb
 
 import (
@@ -20,13 +22,35 @@ import (
 	"github.com/heraldhq/herald/registry"
 )
 
-// Store is a registry.Store on a SQLite database.
+// Store is a registry.Store on a SQLite or PostgreSQL database.
 type Store struct {
 	queries
-	sqlDB *sql.DB
+	sqlDB   *sql.DB
+	dialect dialect
 }
 
 var _ registry.Store = (*Store)(nil)
+
+// dialect is what differs between the engines once a Store is open.
+type dialect interface {
+	// lockWrites runs first in every Update transaction and holds, until it
+	// ends, whatever excludes other writers, in this process or another.
+	lockWrites(tx *gorm.DB) error
+	// probeWrite checks that the database would accept a small write now.
+	probeWrite(ctx context.Context, db *sql.DB) error
+}
+
+// gormConfig is the gorm configuration of both engines: no logging (errors are
+// returned), driver errors translated (a duplicate key becomes
+// gorm.ErrDuplicatedKey, then registry.ErrConflict), and no transaction around
+// single statements (Update opens the ones that matter).
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	}
+}
 
 // Open opens (creating it if needed) the SQLite database at path and brings its
 // schema up to date. Pragmas and the migration runner are the ones every store
@@ -37,16 +61,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registrydb: %w", err)
 	}
-	db, err := gorm.Open(dialector(sqlDB), &gorm.Config{
-		Logger:                 logger.Discard,
-		TranslateError:         true,
-		SkipDefaultTransaction: true,
-	})
+	db, err := gorm.Open(dialector(sqlDB), gormConfig())
 	if err != nil {
 		_ = sqlDB.Close() // error path: gorm's error is the one to report
 		return nil, fmt.Errorf("registrydb: open %s: %w", path, err)
 	}
-	return &Store{queries: queries{db: db}, sqlDB: sqlDB}, nil
+	return &Store{queries: queries{db: db}, sqlDB: sqlDB, dialect: sqliteDialect{}}, nil
 }
 
 // Close closes the database.
@@ -55,10 +75,20 @@ func (s *Store) Close() error { return s.sqlDB.Close() }
 // Ping checks that the database answers; after Close it fails.
 func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
 
-// Update runs fn in one transaction (BEGIN IMMEDIATE: it holds SQLite's write lock
-// from the start).
+// ProbeWrite checks that the database would accept a small write, keeping
+// nothing. Readiness uses it: on SQLite, to notice that a full disk has room
+// again; on PostgreSQL, that the server is not a read-only standby.
+func (s *Store) ProbeWrite(ctx context.Context) error { return s.dialect.probeWrite(ctx, s.sqlDB) }
+
+// Update runs fn in one transaction that excludes every other writer of the
+// database from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+// lock, see postgresDialect.lockWrites), so fn's reads stay true until it
+// commits.
 func (s *Store) Update(ctx context.Context, fn func(tx registry.Tx) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.dialect.lockWrites(tx); err != nil {
+			return fmt.Errorf("registrydb: take the write lock: %w", err)
+		}
 		return fn(queries{db: tx})
 	})
 }
