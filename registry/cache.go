@@ -105,7 +105,7 @@ type costModel struct {
 var parsedCosts = map[compat.SchemaType]costModel{
 	compat.Avro:     {base: 64, perByte: 7},
 	compat.JSON:     {base: 1 << 10, perByte: 20},
-	compat.Protobuf: {base: 1 << 10, perByte: 20},
+	compat.Protobuf: {base: 3 << 9, perByte: 20},
 }
 
 // parsedCost estimates the heap bytes a parsed schema of type typ keeps, from
