@@ -92,17 +92,20 @@ func newCache(parsedLimit int, parsedBytes int64) *cache {
 }
 
 // Parsed-schema cost model: a parsed schema holds about perByte times its text
-// (references included) plus parsedBase, per format. The factors were measured
-// (TestParsedCostEstimate re-measures them and fails when the estimate is off by
-// more than a factor of two): a compiled JSON Schema keeps ~32-51 bytes per byte
-// of text, a Protobuf file descriptor ~25-32, an Avro schema ~49.
-const parsedBase = 1 << 10
+// (references included) plus base, per format. The factors were measured
+// (TestParsedCostEstimate re-measures them, on large texts and on realistic
+// 20-field records, and fails when the estimate is off by more than a factor of
+// two): an Avro schema keeps its node graph, ~5-8 bytes per byte of text; a
+// JSON Schema its compiled form, ~14-35; a Protobuf file descriptor ~13-30.
+type costModel struct {
+	base, perByte int64
+}
 
-// parsedPerByte is the bytes a parsed schema keeps per byte of text, by format.
-var parsedPerByte = map[compat.SchemaType]int64{
-	compat.Avro:     50,
-	compat.JSON:     40,
-	compat.Protobuf: 32,
+// parsedCosts is the cost model by format.
+var parsedCosts = map[compat.SchemaType]costModel{
+	compat.Avro:     {base: 64, perByte: 7},
+	compat.JSON:     {base: 1 << 10, perByte: 20},
+	compat.Protobuf: {base: 3 << 9, perByte: 20},
 }
 
 // parsedCost estimates the heap bytes a parsed schema of type typ keeps, from
@@ -112,11 +115,11 @@ func parsedCost(typ compat.SchemaType, text string, refs []compat.Reference) int
 	for _, r := range refs {
 		n += int64(len(r.Text))
 	}
-	per, ok := parsedPerByte[typ]
+	m, ok := parsedCosts[typ]
 	if !ok {
-		per = 50 // the largest known: overestimating only evicts sooner
+		m = costModel{base: 1 << 10, perByte: 35} // the largest measured: overestimating only evicts sooner
 	}
-	return parsedBase + per*n
+	return m.base + m.perByte*n
 }
 
 // holder returns the cached holder of k, or the generation to pass to putHolder.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/compat/protobuf"
 )
@@ -115,8 +116,8 @@ func measureParsed(t *testing.T, f compat.Format, text string) float64 {
 // TestParsedCostEstimate calibrates parsedCost: it parses schemas of each format
 // in several shapes and sizes, measures the heap each keeps, and fails when the
 // estimate is off by more than a factor of two either way. The cost is linear
-// in the text (the same shapes at 1 MB keep the same bytes per byte: Protobuf
-// 25.6, Avro 49.2), so ~100 KB texts keep the test quick. Not parallel: other
+// in the text, so ~100 KB texts keep the test quick; realistic 20-field
+// records keep fewer bytes per byte than those dense large texts. Not parallel: other
 // tests' allocations would blur the heap measurement.
 func TestParsedCostEstimate(t *testing.T) {
 	if testing.Short() {
@@ -135,6 +136,9 @@ func TestParsedCostEstimate(t *testing.T) {
 		{"JSONSchemaDense80KB", jsonschema.New(), jsonDense(3000)},
 		{"AvroTiny", avro.New(), `"string"`},
 		{"AvroOrders100KB", avro.New(), avroOrders(300)},
+		{"AvroRecord20", avro.New(), compattest.AvroRecord(0, 20)},
+		{"JSONSchemaRecord20", jsonschema.New(), compattest.JSONSchemaRecord(0, 20)},
+		{"ProtobufRecord20", protobuf.New(), compattest.ProtobufRecord(0, 20)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"EstimateWithinFactorTwo", func(t *testing.T) {

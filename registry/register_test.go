@@ -246,9 +246,9 @@ func TestRegisterChecksVersionsDroppedFromParsedCache(t *testing.T) {
 func TestParsedCacheBoundedByBytes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	const bound = 64 << 10
+	const bound = 16 << 10
 	s := newService(t, registry.ServiceConfig{ParsedCacheBytes: bound})
-	// Each schema is estimated at ~30 KB parsed: the bound holds two, not all
+	// Each schema is estimated at ~5 KB parsed: the bound holds three, not all
 	// ten, though the count bound (10000) would keep every one.
 	fields := make([]string, 0, 10)
 	for i := range cap(fields) {

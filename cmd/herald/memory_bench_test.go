@@ -17,6 +17,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 // The memory budgets of DESIGN.md, in MB of resident memory.
@@ -56,38 +59,47 @@ func BenchmarkIdleRSS(b *testing.B) {
 	b.ReportMetric(rss/idleBudgetMB, "budget-ratio")
 }
 
-// BenchmarkRSS100kSchemas registers -schemas distinct small JSON schemas (100,000
-// by default) across 1,000 subjects with the global level NONE, from
-// -schema-clients concurrent clients, then reads every id once so the by-id
-// cache holds them all, and reads the resident memory. One op is the whole run
-// on a fresh database.
+// BenchmarkRSS100kSchemas registers -schemas distinct realistic schemas (100,000
+// by default: see realisticSchema) across 1,000 subjects with the global level
+// NONE, from -schema-clients concurrent clients, then reads every id once so the
+// by-id cache holds them all, and reads the resident memory and the live heap.
+// It reports them per schema beside the average text size. One op is the whole
+// run on a fresh database.
 func BenchmarkRSS100kSchemas(b *testing.B) {
 	skipWithoutProc(b)
 	if *schemaCount < 1 || *schemaClients < 1 {
 		b.Fatalf("-schemas=%d -schema-clients=%d: want positive numbers", *schemaCount, *schemaClients)
 	}
 	bin := buildHerald(b)
-	var rss, peak, idle, regRate float64
+	var rss, peak, idle, regRate, heap, text float64
 	b.ResetTimer()
 	for i := range b.N {
 		p := startMeasured(b, bin, filepath.Join(b.TempDir(), fmt.Sprintf("schemas%d.db", i)))
 		idle += p.memory(b).rssMB
 		p.send(b, http.MethodPut, "/config", `{"compatibility":"NONE"}`)
 
+		p.registerCommon(b)
 		start := time.Now()
-		ids := p.registerMany(b, *schemaCount, *schemaClients)
+		ids, textBytes := p.registerMany(b, *schemaCount, *schemaClients)
 		regRate += float64(len(ids)) / time.Since(start).Seconds()
 		p.getAll(b, ids, *schemaClients)
 
 		m := p.memory(b)
 		rss += m.rssMB
 		peak += m.peakMB
-		b.Logf("%d schemas: registered at %.0f/s; RSS %.1f MB (peak %.1f MB), idle before %.1f MB",
-			len(ids), regRate/float64(i+1), m.rssMB, m.peakMB, idle/float64(i+1))
+		h := p.heapMB(b)
+		heap += h
+		text = float64(textBytes) / float64(len(ids))
+		b.Logf("%d schemas (%.0f B of text each): registered at %.0f/s; RSS %.1f MB (peak %.1f MB, %.0f B per schema), heap %.1f MB (%.0f B per schema), idle before %.1f MB",
+			len(ids), text, regRate/float64(i+1), m.rssMB, m.peakMB, m.rssMB*(1<<20)/float64(len(ids)), h, h*(1<<20)/float64(len(ids)), idle/float64(i+1))
 		p.stop(b)
 	}
 	b.StopTimer()
 	n := float64(b.N)
+	b.ReportMetric(heap/n, "MB-heap")
+	b.ReportMetric(rss/n*(1<<20)/float64(*schemaCount), "B-rss/schema")
+	b.ReportMetric(heap/n*(1<<20)/float64(*schemaCount), "B-heap/schema")
+	b.ReportMetric(text, "B-text/schema")
 	b.ReportMetric(rss/n, "MB-rss")
 	b.ReportMetric(peak/n, "MB-peak-rss")
 	b.ReportMetric(idle/n, "MB-rss-before")
@@ -271,16 +283,92 @@ func (p *measuredServe) do(method, path, body string) ([]byte, error) {
 // memorySubjects is how many subjects the schemas are spread over.
 const memorySubjects = 1000
 
-// registerMany registers n distinct JSON schemas over memorySubjects subjects,
-// each client taking its own subjects, and returns their ids.
-func (p *measuredServe) registerMany(b *testing.B, n, clients int) []int {
+// The schemas BenchmarkRSS100kSchemas registers are what teams write: records
+// of 20 fields with docs (compattest.AvroRecord and its JSON Schema and Protobuf
+// cousins), the three formats in turn, and every tenth one using a type from a
+// common schema by reference.
+const (
+	commonAvro  = "mem-common-avro"
+	commonJSON  = "mem-common-json"
+	commonProto = "mem-common-proto"
+)
+
+// registerCommon registers the schemas the others reference, as version 1 of
+// their subjects.
+func (p *measuredServe) registerCommon(b *testing.B) {
+	b.Helper()
+	_, avroRefs := compattest.AvroWithReference(0)
+	_, jsonRefs := compattest.JSONSchemaWithReference(0)
+	_, protoRefs := compattest.ProtobufWithReference(0)
+	for _, c := range []struct{ subject, typ, text string }{
+		{commonAvro, "AVRO", avroRefs[0].Text},
+		{commonJSON, "JSON", jsonRefs[0].Text},
+		{commonProto, "PROTOBUF", protoRefs[0].Text},
+	} {
+		body, _ := json.Marshal(map[string]string{"schemaType": c.typ, "schema": c.text}) // strings always marshal
+		p.send(b, http.MethodPost, "/subjects/"+c.subject+"/versions", string(body))
+	}
+}
+
+// realisticSchema returns the body registering schema i and the length of its text.
+func realisticSchema(i int) ([]byte, int) {
+	type ref struct {
+		Name    string `json:"name"`
+		Subject string `json:"subject"`
+		Version int    `json:"version"`
+	}
+	req := struct {
+		SchemaType string `json:"schemaType"`
+		Schema     string `json:"schema"`
+		References []ref  `json:"references,omitempty"`
+	}{}
+	withRef := i%10 == 9
+	var refs []compat.Reference
+	switch i % 3 {
+	case 0:
+		req.SchemaType = "AVRO"
+		if withRef {
+			req.Schema, refs = compattest.AvroWithReference(0)
+			req.Schema = strings.Replace(req.Schema, `"Customer0"`, fmt.Sprintf(`"Customer%d"`, i), 1)
+			req.References = []ref{{refs[0].Name, commonAvro, 1}}
+		} else {
+			req.Schema = compattest.AvroRecord(i, 20)
+		}
+	case 1:
+		req.SchemaType = "JSON"
+		if withRef {
+			req.Schema, refs = compattest.JSONSchemaWithReference(0)
+			req.Schema = strings.Replace(req.Schema, `"Customer0"`, fmt.Sprintf(`"Customer%d"`, i), 1)
+			req.References = []ref{{refs[0].Name, commonJSON, 1}}
+		} else {
+			req.Schema = compattest.JSONSchemaRecord(i, 20)
+		}
+	default:
+		req.SchemaType = "PROTOBUF"
+		if withRef {
+			req.Schema, refs = compattest.ProtobufWithReference(0)
+			req.Schema = strings.Replace(req.Schema, "message Customer0 ", fmt.Sprintf("message Customer%d ", i), 1)
+			req.References = []ref{{refs[0].Name, commonProto, 1}}
+		} else {
+			req.Schema = compattest.ProtobufRecord(i, 20)
+		}
+	}
+	body, _ := json.Marshal(req) // strings and ints always marshal
+	return body, len(req.Schema)
+}
+
+// registerMany registers n distinct realistic schemas (realisticSchema) over
+// memorySubjects subjects, each client taking its own subjects, and returns
+// their ids and the total length of their texts.
+func (p *measuredServe) registerMany(b *testing.B, n, clients int) ([]int, int64) {
 	b.Helper()
 	ids := make([]int, n)
 	var (
-		wg      sync.WaitGroup
-		errOnce sync.Once
-		failed  atomic.Bool
-		first   error
+		wg        sync.WaitGroup
+		errOnce   sync.Once
+		failed    atomic.Bool
+		first     error
+		textBytes atomic.Int64
 	)
 	for c := range clients {
 		wg.Add(1)
@@ -290,8 +378,8 @@ func (p *measuredServe) registerMany(b *testing.B, n, clients int) []int {
 			// subjects congruent to c modulo clients.
 			for s := c; s < memorySubjects && !failed.Load(); s += clients {
 				for i := s; i < n && !failed.Load(); i += memorySubjects {
-					schema := fmt.Sprintf(`{"type":"object","properties":{"f%d":{"type":"string"},"n":{"type":"integer"}},"additionalProperties":false}`, i)
-					body, _ := json.Marshal(map[string]string{"schemaType": "JSON", "schema": schema}) // strings always marshal
+					body, size := realisticSchema(i)
+					textBytes.Add(int64(size))
 					out, err := p.do(http.MethodPost, fmt.Sprintf("/subjects/mem-%04d-value/versions", s), string(body))
 					var resp struct{ ID int }
 					if err == nil {
@@ -321,7 +409,27 @@ func (p *measuredServe) registerMany(b *testing.B, n, clients int) []int {
 		}
 		seen[id] = true
 	}
-	return ids
+	return ids, textBytes.Load()
+}
+
+// heapMB reads the server's live heap (go_memstats_heap_alloc_bytes) from /metrics.
+func (p *measuredServe) heapMB(b *testing.B) float64 {
+	b.Helper()
+	out, err := p.do(http.MethodGet, "/metrics", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_memstats_heap_alloc_bytes "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("/metrics: %q: %v", line, err)
+			}
+			return n / (1 << 20)
+		}
+	}
+	b.Fatal("/metrics has no go_memstats_heap_alloc_bytes")
+	return 0
 }
 
 // getAll reads every id once through GET /schemas/ids/{id}, from several clients.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -540,7 +541,7 @@ func newServeCmd() *cobra.Command {
 	cfg.catalog = addCatalogFlags(fs)
 	fs.IntVar(&cfg.CompatLimits.MaxNodes, "max-compat-nodes", compat.DefaultMaxNodes, "most node pairs one compatibility check compares (a larger check answers 422, error_code 42240)")
 	fs.IntVar(&cfg.CompatLimits.MaxViolations, "max-violations", compat.DefaultMaxViolations, "most violations one compatibility report lists (the rest are cut and the report marked truncated)")
-	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema weighs 30-50 times its text; least recently used dropped first)")
+	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema weighs 5-35 times its text, by format; least recently used dropped first)")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")
@@ -552,6 +553,9 @@ func newServeCmd() *cobra.Command {
 	fs.DurationVar(&cfg.SlowRequest, "slow-request", time.Second, "log requests slower than this at WARN, with route and duration (0 or less: never)")
 	// HTTPS and client certificates (mTLS).
 	cfg.tls = addTLSFlags(fs)
+	// Memory: a soft limit for the Go runtime, so containers with a memory limit are safe.
+	var memoryLimit string
+	fs.StringVar(&memoryLimit, "memory-limit", "", "soft memory limit of the process (512MiB, 2GiB, bytes; off: none): near it the collector runs more often and returns memory to the system sooner; default: GOMEMLIMIT if set, else none")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
@@ -564,6 +568,13 @@ func newServeCmd() *cobra.Command {
 			return err
 		}
 		cfg.Logger = log
+		limit, from, err := applyMemoryLimit(memoryLimit)
+		if err != nil {
+			return err
+		}
+		if limit != math.MaxInt64 {
+			log.Info("memory limit", "bytes", limit, "from", from)
+		}
 		if cfg.SlowRequest <= 0 {
 			cfg.SlowRequest = -1 // the flag's "never"; zero in Config means the default
 		}

@@ -23,7 +23,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"sync"
 
 	tavro "github.com/twmb/avro"
 
@@ -67,13 +66,17 @@ func (Format) CanRead(ctx context.Context, reader, writer compat.Schema, opts co
 }
 
 // Schema is a parsed, valid Avro schema. It is immutable and safe for concurrent use.
+//
+// It keeps what validation and compatibility checks walk (the node graph) and
+// the stored text, and nothing else: the twmb/avro schema the text was parsed
+// with weighs three times the graph, and only the Parsing Canonical Form needs
+// it, so that is derived again when asked for.
 type Schema struct {
 	canonical string
-	raw       *tavro.Schema
-	root      *node
-
-	normOnce sync.Once
-	norm     string
+	// refs are the references the schema was parsed with, for
+	// ParsingCanonicalForm; their texts are shared with the caller's.
+	refs []compat.Reference
+	root *node
 }
 
 var _ compat.Schema = (*Schema)(nil)
@@ -95,7 +98,11 @@ func Parse(text string, refs []compat.Reference) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Schema{canonical: canonicalText(compact(text)), raw: raw, root: root}, nil
+	var kept []compat.Reference
+	if len(refs) > 0 {
+		kept = append(kept, refs...)
+	}
+	return &Schema{canonical: canonicalText(compact(text)), refs: kept, root: root}, nil
 }
 
 // parseOne parses one schema text into cache, and on failure locates the problem
@@ -159,18 +166,38 @@ func (s *Schema) Canonical() string { return s.canonical }
 //
 // Unlike the Parsing Canonical Form it keeps doc, aliases, defaults, logical types and
 // custom attributes, since each of them changes compatibility or documentation.
-func (s *Schema) Normalized() string {
-	s.normOnce.Do(func() { s.norm = normalize(s.root) })
-	return s.norm
-}
+//
+// It is written afresh on each call, not kept: the registry asks for it once per
+// registration with normalize=true.
+func (s *Schema) Normalized() string { return normalize(s.root) }
 
 // ParsingCanonicalForm returns the Avro specification's Parsing Canonical Form, with
 // the definitions of referenced types inlined.
-func (s *Schema) ParsingCanonicalForm() string { return string(s.raw.Canonical()) }
+// It parses the stored text again (the parsed form does not keep twmb/avro's
+// schema), so it costs a parse.
+func (s *Schema) ParsingCanonicalForm() string { return string(s.pcf()) }
 
 // Fingerprint returns the CRC-64-AVRO (Rabin) fingerprint of the schema's Parsing
-// Canonical Form, the fingerprint Avro single-object encoding uses.
-func (s *Schema) Fingerprint() uint64 { return Fingerprint(s.raw.Canonical()) }
+// Canonical Form, the fingerprint Avro single-object encoding uses. It costs a
+// parse, as ParsingCanonicalForm does.
+func (s *Schema) Fingerprint() uint64 { return Fingerprint(s.pcf()) }
+
+// pcf parses the canonical text with the references again and returns its
+// Parsing Canonical Form. The canonical text differs from the submitted one only
+// in whitespace and repeated namespaces, which the form erases anyway.
+func (s *Schema) pcf() []byte {
+	var cache tavro.SchemaCache
+	for _, r := range s.refs {
+		if _, err := cache.Parse(r.Text); err != nil {
+			return nil // cannot happen: these texts parsed when s was built
+		}
+	}
+	raw, err := cache.Parse(s.canonical)
+	if err != nil {
+		return nil
+	}
+	return raw.Canonical()
+}
 
 // Fingerprint returns the CRC-64-AVRO (Rabin) fingerprint of b, as the Avro
 // specification defines it. Pass a Parsing Canonical Form to fingerprint a schema.

@@ -263,7 +263,7 @@ func (c *checker) checkNames(r, w *node) []finding {
 func (c *checker) checkSymbols(r, w *node) []finding {
 	var missing []string
 	for _, s := range w.symbols {
-		if _, ok := r.symbolIdx[s]; !ok {
+		if !r.hasSymbol(s) {
 			missing = append(missing, s)
 		}
 	}
@@ -290,7 +290,7 @@ func (c *checker) checkFields(r, w *node) []finding {
 	c.push("fields")
 	defer c.pop()
 	for _, rf := range r.fields {
-		c.push(rf.posStr)
+		c.push(strconv.Itoa(rf.pos))
 		wf := lookupWriterField(w, rf)
 		switch {
 		case wf != nil:
@@ -311,11 +311,11 @@ func (c *checker) checkFields(r, w *node) []finding {
 }
 
 func lookupWriterField(w *node, rf *field) *field {
-	if i, ok := w.fieldIdx[rf.name]; ok {
+	if i, ok := w.field(rf.name); ok {
 		return w.fields[i]
 	}
 	for _, a := range rf.aliases {
-		if i, ok := w.fieldIdx[a]; ok {
+		if i, ok := w.field(a); ok {
 			return w.fields[i]
 		}
 	}

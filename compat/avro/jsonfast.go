@@ -249,8 +249,7 @@ func (s *jscan) value(n *node) bool {
 		case n.kind == kString && n.logical == "":
 			return true
 		case n.kind == kEnum:
-			_, ok := n.symbolIdx[string(str)]
-			return ok
+			return n.hasSymbolBytes(str)
 		}
 		x = string(str)
 	case c == '-' || c >= '0' && c <= '9':
@@ -343,7 +342,7 @@ func (s *jscan) object(n *node) bool {
 		if n.kind == kMap {
 			t = n.values
 		} else {
-			i, ok := n.fieldIdx[string(key)]
+			i, ok := n.fieldBytes(key)
 			if !ok {
 				return false
 			}

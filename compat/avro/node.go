@@ -2,7 +2,6 @@ package avro
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	tavro "github.com/twmb/avro"
@@ -43,6 +42,15 @@ var primitiveKinds = map[string]kind{
 	"double": kDouble, "bytes": kBytes, "string": kString,
 }
 
+// plainPrimitives are the shared nodes of primitives without attributes, by kind.
+var plainPrimitives = func() (ps [kString + 1]node) {
+	for k := range ps {
+		ps[k].kind = kind(k)
+	}
+	ps[kNull].zero = true // what markZero would set
+	return ps
+}()
+
 // node is our resolved schema graph: name references point at the defining node, so
 // recursive schemas are cyclic graphs and node identity is type identity.
 type node struct {
@@ -55,11 +63,11 @@ type node struct {
 	doc       string
 	fromRef   bool // defined in a reference, not in the schema itself
 
-	fields   []*field
-	fieldIdx map[string]int
+	fields     []*field
+	fieldNames nameIndex
 
 	symbols        []string
-	symbolIdx      map[string]int
+	symbolNames    nameIndex
 	enumDefault    string
 	hasEnumDefault bool
 
@@ -88,7 +96,6 @@ type field struct {
 	doc     string
 	props   map[string]any
 	pos     int
-	posStr  string // pos as text, for paths
 }
 
 // shortName returns the unqualified name of a named type.
@@ -154,6 +161,12 @@ func qualify(name, ns string) string {
 
 func (b *builder) convert(sn *tavro.SchemaNode, ns string, slot **node) error {
 	if k, ok := primitiveKinds[sn.Type]; ok {
+		if sn.LogicalType == "" && sn.Precision == 0 && sn.Scale == 0 && len(sn.Props) == 0 {
+			// A bare primitive carries nothing but its kind: every schema
+			// shares one node per kind (nodes are never changed once built).
+			*slot = &plainPrimitives[k]
+			return nil
+		}
 		*slot = &node{kind: k, logical: sn.LogicalType, precision: sn.Precision, scale: sn.Scale, props: sn.Props}
 		return nil
 	}
@@ -180,10 +193,7 @@ func (b *builder) convert(sn *tavro.SchemaNode, ns string, slot **node) error {
 		case "enum":
 			n.kind = kEnum
 			n.symbols = sn.Symbols
-			n.symbolIdx = make(map[string]int, len(sn.Symbols))
-			for i, s := range sn.Symbols {
-				n.symbolIdx[s] = i
-			}
+			n.symbolNames = newNameIndex(len(n.symbols), func(i int) string { return n.symbols[i] })
 			n.enumDefault, n.hasEnumDefault = sn.EnumDefault, sn.HasEnumDefault
 		case "fixed":
 			n.kind = kFixed
@@ -191,18 +201,20 @@ func (b *builder) convert(sn *tavro.SchemaNode, ns string, slot **node) error {
 			n.logical, n.precision, n.scale = sn.LogicalType, sn.Precision, sn.Scale
 		default:
 			n.kind = kRecord
-			n.fieldIdx = make(map[string]int, len(sn.Fields))
 			n.fields = make([]*field, len(sn.Fields))
+			// One allocation for all the fields rather than one each.
+			backing := make([]field, len(sn.Fields))
 			for i := range sn.Fields {
 				sf := &sn.Fields[i]
-				f := &field{name: sf.Name, def: sf.Default, hasDef: sf.HasDefault, aliases: sf.Aliases,
-					order: sf.Order, doc: sf.Doc, props: sf.Props, pos: i, posStr: strconv.Itoa(i)}
+				f := &backing[i]
+				*f = field{name: sf.Name, def: sf.Default, hasDef: sf.HasDefault, aliases: sf.Aliases,
+					order: sf.Order, doc: sf.Doc, props: sf.Props, pos: i}
 				n.fields[i] = f
-				n.fieldIdx[f.name] = i
 				if err := b.convert(&sf.Type, n.namespace, &f.typ); err != nil {
 					return err
 				}
 			}
+			n.fieldNames = newNameIndex(len(n.fields), func(i int) string { return n.fields[i].name })
 		}
 		return nil
 	case "array":
@@ -245,7 +257,9 @@ func markZero(n *node, seen map[*node]bool) bool {
 	seen[n] = true
 	switch n.kind {
 	case kNull:
-		n.zero = true
+		if !n.zero { // the shared null node is already marked: never write to it
+			n.zero = true
+		}
 	case kFixed:
 		n.zero = n.size == 0
 	case kRecord:

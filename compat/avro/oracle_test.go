@@ -4,5 +4,13 @@ import tavro "github.com/twmb/avro"
 
 // tavroCheck runs twmb/avro's own compatibility check (writer first).
 func tavroCheck(writer, reader *Schema) error {
-	return tavro.CheckCompatibility(writer.raw, reader.raw)
+	w, err := reparse(writer)
+	if err != nil {
+		return err
+	}
+	r, err := reparse(reader)
+	if err != nil {
+		return err
+	}
+	return tavro.CheckCompatibility(w, r)
 }

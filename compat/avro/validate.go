@@ -441,7 +441,7 @@ func (v *jsonVal) check(n *node, x any) bool {
 			v.add("expected a symbol of enum %q (%s), got %s", n.full, symbolList(n.symbols), got(x))
 			return false
 		}
-		if _, ok := n.symbolIdx[s]; !ok {
+		if !n.hasSymbol(s) {
 			v.add("%q is not a symbol of enum %q; expected one of %s", truncate(s), n.full, symbolList(n.symbols))
 			return false
 		}
@@ -551,7 +551,7 @@ func (v *jsonVal) record(n *node, x any) bool {
 	}
 	if len(obj) > len(n.fields) || !good {
 		for _, k := range sortedKeys(obj) {
-			if _, ok := n.fieldIdx[k]; !ok {
+			if _, ok := n.field(k); !ok {
 				v.path.pushKey(k)
 				v.add("unknown field %q: record %q has no such field", truncate(k), n.full)
 				v.path.pop()

@@ -161,7 +161,7 @@ func TestValidateJSONLogicalTypes(t *testing.T) {
 func TestValidateBinary(t *testing.T) {
 	t.Parallel()
 	s := mustParse(t, orderSchema)
-	good, err := s.raw.Encode(orderValue())
+	good, err := twmbOf(t, s).Encode(orderValue())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func encodeWith(t *testing.T, s *Schema, edit func(map[string]any)) []byte {
 	t.Helper()
 	v := orderValue()
 	edit(v)
-	b, err := s.raw.Encode(v)
+	b, err := twmbOf(t, s).Encode(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,14 +259,15 @@ func TestValidateBinaryDeepRecursion(t *testing.T) {
 func TestValidateAgreesWithDecoder(t *testing.T) {
 	t.Parallel()
 	s := mustParse(t, orderSchema)
-	good, err := s.raw.Encode(orderValue())
+	raw := twmbOf(t, s)
+	good, err := raw.Encode(orderValue())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Every strict prefix is invalid; the decoder agrees.
 	for i := 0; i < len(good); i++ {
 		var v any
-		_, decErr := s.raw.Decode(good[:i], &v)
+		_, decErr := raw.Decode(good[:i], &v)
 		if s.Validate(good[:i], compat.EncodingBinary) == nil || decErr == nil {
 			t.Errorf("prefix of %d bytes: validate and decode should both fail (decode: %v)", i, decErr)
 		}

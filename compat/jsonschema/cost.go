@@ -203,7 +203,7 @@ func (s *Schema) newMeter() (*meter, error) {
 	// Drafts from 2019-09 on run only the vocabularies their meta-schema
 	// declares; the meter must run in every one.
 	c.AssertVocabs()
-	for u, d := range s.docs {
+	for u, d := range s.documents() {
 		if err := c.AddResource(u, d); err != nil {
 			return nil, err
 		}

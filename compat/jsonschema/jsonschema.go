@@ -69,13 +69,16 @@ func (Format) Type() compat.SchemaType { return compat.JSON }
 // Schema is a parsed, compiled JSON Schema. It is immutable and safe for
 // concurrent use.
 type Schema struct {
-	doc        any // the decoded document, numbers as json.Number
-	canonical  string
-	normalized string
-	compiled   *sjs.Schema
-	// docs holds every document the compiled schema was built from, by URL:
-	// the root at rootURL and the references under the URL they were loaded as.
-	docs map[string]any
+	canonical string
+	compiled  *sjs.Schema
+	// sources holds the text of every document the compiled schema was built
+	// from, by URL: the root (its canonical text) at rootURL and the references
+	// under the URL they were loaded as. The decoded documents weigh ~7 times
+	// their text and only compatibility checks and metered validation need them
+	// after parsing, so they are decoded again then (documents).
+	sources  []source
+	docsOnce sync.Once
+	docs     map[string]any // built by documents
 	// extras holds, for drafts before 2020-12, the compiled "additionalItems"
 	// next to a non-array "items". Validation ignores it, as the specification
 	// says; the checker compares it, as Confluent does.
@@ -103,7 +106,36 @@ func (s *Schema) Canonical() string { return s.canonical }
 
 // Normalized returns compact JSON with object keys sorted at every level, so that
 // schemas differing only in formatting and key order compare equal.
-func (s *Schema) Normalized() string { return s.normalized }
+//
+// It is written afresh on each call, not kept: the registry asks for it once per
+// registration with normalize=true.
+func (s *Schema) Normalized() string {
+	doc, err := decodeJSON([]byte(s.canonical))
+	if err != nil {
+		return s.canonical // cannot happen: the canonical text decoded when s was parsed
+	}
+	return normalize(doc)
+}
+
+// source is the text of one document a schema was compiled from.
+type source struct {
+	url, text string
+}
+
+// documents returns the decoded documents the schema was compiled from, by
+// URL, decoding them on first use.
+func (s *Schema) documents() map[string]any {
+	s.docsOnce.Do(func() {
+		docs := make(map[string]any, len(s.sources))
+		for _, src := range s.sources {
+			if d, err := decodeJSON([]byte(src.text)); err == nil { // they decoded when s was parsed
+				docs[src.url] = d
+			}
+		}
+		s.docs = docs
+	})
+	return s.docs
+}
 
 // Parse parses and compiles schema text. refs supply the documents the schema's
 // $refs name: a reference's Name is the $ref URI, absolute or relative to the
@@ -150,22 +182,22 @@ func parse(text string, refs []compat.Reference) (*Schema, error) {
 		return nil, compileError(err, []byte(text), doc, ld)
 	}
 	s := &Schema{
-		doc:        doc,
-		canonical:  canonical,
-		normalized: normalize(doc),
-		compiled:   compiled,
-		docs:       map[string]any{rootURL: doc},
+		canonical: canonical,
+		compiled:  compiled,
+		sources:   []source{{rootURL, canonical}},
 	}
+	docs := map[string]any{rootURL: doc}
 	for u, d := range ld.loaded {
-		s.docs[u] = d
+		docs[u] = d
+		s.sources = append(s.sources, source{u, ld.texts[u]})
 	}
-	s.compileExtras(c)
+	s.compileExtras(c, docs)
 	return s, nil
 }
 
 // compileExtras finds "additionalItems" keywords the compiler skipped (those
 // next to a non-array "items") and compiles them on their own.
-func (s *Schema) compileExtras(c *sjs.Compiler) {
+func (s *Schema) compileExtras(c *sjs.Compiler, docs map[string]any) {
 	seen := map[*sjs.Schema]bool{}
 	stack := []*sjs.Schema{s.compiled}
 	for len(stack) > 0 {
@@ -182,7 +214,7 @@ func (s *Schema) compileExtras(c *sjs.Compiler) {
 		if _, isTuple := x.Items.([]*sjs.Schema); isTuple {
 			continue
 		}
-		raw, ok := s.rawAt(x.Location).(map[string]any)
+		raw, ok := rawIn(docs, x.Location).(map[string]any)
 		if !ok {
 			continue
 		}
@@ -202,9 +234,13 @@ func (s *Schema) compileExtras(c *sjs.Compiler) {
 
 // rawAt returns the JSON value at a compiled schema's location (URL#pointer), or
 // nil when it cannot be found.
-func (s *Schema) rawAt(loc string) any {
+func (s *Schema) rawAt(loc string) any { return rawIn(s.documents(), loc) }
+
+// rawIn returns the JSON value at a location (URL#pointer) in docs, or nil
+// when it cannot be found.
+func rawIn(docs map[string]any, loc string) any {
 	u, frag, _ := strings.Cut(loc, "#")
-	v, ok := s.docs[u]
+	v, ok := docs[u]
 	if !ok {
 		return nil
 	}
@@ -409,7 +445,8 @@ type loadedRef struct {
 type refLoader struct {
 	base   string // the root document's absolute base URI
 	refs   []loadedRef
-	loaded map[string]any // documents served, by the URL asked for
+	loaded map[string]any    // documents served, by the URL asked for
+	texts  map[string]string // their texts, by the same URL
 }
 
 // errNotSupplied is the cause of a $ref to a document that was not supplied.
@@ -420,8 +457,10 @@ func (l *refLoader) Load(u string) (any, error) {
 	if r := l.lookup(u); r != nil {
 		if l.loaded == nil {
 			l.loaded = map[string]any{}
+			l.texts = map[string]string{}
 		}
 		l.loaded[strings.TrimSuffix(u, "#")] = r.doc
+		l.texts[strings.TrimSuffix(u, "#")] = r.text
 		return r.doc, nil
 	}
 	return nil, errNotSupplied
