@@ -135,12 +135,12 @@ type subjectView struct {
 	Versions               []subjectVersionRow
 	Latest                 *subjectVersionRow
 	// Code is the latest schema, pretty-printed and highlighted.
-	Code []catalog.Token
-	Config                 []fact
-	Mode                   string
-	RuleSet, Metadata      string
-	Events                 []entityItem
-	Topics                 []string
+	Code              []catalog.Token
+	Config            []fact
+	Mode              string
+	RuleSet, Metadata string
+	Events            []entityItem
+	Topics            []string
 }
 
 // subject serves GET /ui/subjects/{subject}: every version with its id,
