@@ -185,6 +185,13 @@ var accessRules = map[accessKey]accessRule{
 	{"GET", "/ui/api"}:             {action: auth.ReadCatalog},
 	{"GET", "/ui/rules"}:           {action: auth.ReadCatalog},
 	{"GET", "/ui/static/*file"}:    {action: auth.ReadCatalog},
+	// The registry's and the broker's pages need what their APIs need; the
+	// lists leave out what the caller may not read.
+	{"GET", "/ui/subjects"}:          {action: auth.ListSubjects},
+	{"GET", "/ui/subjects/:subject"}: {action: auth.ReadSubject, from: fromSubject},
+	{"GET", "/ui/topics"}:            {action: auth.ListTopics},
+	{"GET", "/ui/topics/:topic"}:     {action: auth.ReadTopic, from: fromTopic},
+	{"GET", "/ui/clients/:name"}:     {action: auth.ReadCatalog},
 }
 
 // principalKey is the gin context key of the request's principal.

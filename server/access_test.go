@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -134,6 +135,8 @@ var routeNeeds = map[string]string{
 	"GET /ui/teams": "reader", "GET /ui/teams/:id": "reader", "GET /ui/services": "reader", "GET /ui/services/:id": "reader",
 	"GET /ui/events": "reader", "GET /ui/events/:id": "reader", "GET /ui/events/:id/diff": "reader", "GET /ui/flows": "reader",
 	"GET /ui/flows/:id": "reader", "GET /ui/api": "reader", "GET /ui/rules": "reader", "GET /ui/static/*file": "reader",
+	"GET /ui/subjects": "reader", "GET /ui/subjects/:subject": "reader", "GET /ui/topics": "reader", "GET /ui/topics/:topic": "reader",
+	"GET /ui/clients/:name": "reader",
 }
 
 // TestAccessTableCoversEveryRoute fails for a served route that the access
@@ -296,7 +299,14 @@ func TestAccessRouteByRole(t *testing.T) {
 							t.Errorf("WWW-Authenticate %q, want Basic and Bearer challenges", h)
 						}
 					case "403":
-						if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Code != 40301 {
+						if page {
+							// The subject and topic pages are scoped like their
+							// APIs: the HTML error page says who lacks what.
+							if !strings.Contains(w.Header().Get("Content-Type"), "text/html") {
+								t.Errorf("403 page %s, want the HTML error page", w.Body.Bytes())
+							}
+							body.Code, body.Message = 40301, html.UnescapeString(w.Body.String())
+						} else if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Code != 40301 {
 							t.Errorf("403 body %s, want error_code 40301", w.Body.Bytes())
 						}
 						if !strings.Contains(body.Message, "role "+needRole.String()) || !strings.Contains(body.Message, cl.name) {

@@ -339,6 +339,11 @@ func (s *Server) registerPageRoutes() error {
 	ui.GET("/flows", p.handle(p.list("flows")))
 	ui.GET("/flows/:id", p.handle(p.flow))
 	ui.GET("/api", p.handle(p.api))
+	ui.GET("/subjects", p.handle(p.subjects))
+	ui.GET("/subjects/:subject", p.handle(p.subject))
+	ui.GET("/topics", p.handle(p.topics))
+	ui.GET("/topics/:topic", p.handle(p.topic))
+	ui.GET("/clients/:name", p.handle(p.client))
 	ui.GET("/static/*file", p.static)
 	// Unmatched /ui paths get the HTML 404 page rather than the API's JSON one:
 	// it runs before the API's 404 for requests no route matched.

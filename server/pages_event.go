@@ -77,7 +77,7 @@ func (p *pages) event(c *gin.Context) error {
 		DiffURL:       "/ui/events/" + url.PathEscape(d.Event.ID) + "/diff",
 		ProducerTable: edgeTable{Who: "Producer", Edges: d.Producers},
 		ConsumerTable: edgeTable{Who: "Consumer", Edges: d.Consumers},
-		Graph:         toGraphView("Producers and consumers", d.Graph)}
+		Graph:         toGraphView("Around this event", d.Graph)}
 	if d.Schema.Version > 0 {
 		v.Code = catalog.Highlight(d.Schema.Type, catalog.PrettySchema(d.Schema))
 	}

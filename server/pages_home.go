@@ -79,11 +79,9 @@ func (p *pages) home(c *gin.Context) error {
 	for _, r := range recent {
 		v.Recent = append(v.Recent, recentVersion{SchemaVersion: r.Version, Event: r.Event})
 	}
-	for i := range doc.Domains {
-		if doc.Domains[i].Parent == "" {
-			v.Domains = append(v.Domains, domainItem(&doc.Domains[i]))
-		}
-	}
+	// Every domain is listed, subdomains included, so the list matches the
+	// count above it.
+	v.Domains = docItems(doc.Domains, domainItem)
 	v.Flows = docItems(doc.Flows, flowItem)
 	p.render(c, http.StatusOK, "home", v)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -176,6 +177,27 @@ func idHref(id string) string {
 // toGraphView lays g out and builds its table twin.
 func toGraphView(title string, g *catalog.Graph) graphView {
 	v := graphView{Title: title, Scope: g.Scope, Layout: catalog.LayoutGraph(g)}
+	// A client the catalog does not declare has no service page: its node and
+	// rows link to its client page.
+	undeclared := map[string]bool{}
+	for i := range v.Layout.Nodes {
+		if n := &v.Layout.Nodes[i]; n.Kind == catalog.NodeService && slices.Contains(n.Classes, "unknown") {
+			undeclared[n.ID] = true
+			n.Kind = "client"
+		}
+	}
+	for _, n := range g.Nodes {
+		if n.Kind == catalog.NodeService && slices.Contains(n.Classes, "unknown") {
+			undeclared[n.ID] = true
+		}
+	}
+	idHref := func(id string) string {
+		if undeclared[id] {
+			_, name, _ := strings.Cut(id, ":")
+			return web.EntityURL("client", name)
+		}
+		return idHref(id)
+	}
 	label := func(id string) string {
 		if l, ok := g.Labels[id]; ok {
 			return l

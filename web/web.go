@@ -30,7 +30,7 @@ func Static() fs.FS {
 
 // Pages lists the page templates; each is parsed with layout.html and
 // partials.html into its own set, so that every page defines "content".
-var Pages = []string{"home", "search", "list", "domain", "team", "service", "event", "diff", "flow", "rules", "api", "error"}
+var Pages = []string{"home", "search", "list", "domain", "team", "service", "event", "diff", "flow", "rules", "api", "error", "subjects", "subject", "topics", "topic", "client"}
 
 // Templates parses every page template. A template that does not parse is an
 // error, which stops the server at start-up.
@@ -77,15 +77,17 @@ var Funcs = template.FuncMap{
 	"indent":   func(depth int) int { return depth * 16 },
 	"contains": strings.Contains,
 	"nodeURL":  nodeURL,
+	"bytes":    byteSize,
 }
 
 // EntityURL returns the page of an entity: kind is team, domain, service, flow,
-// event, command or query.
+// event, command or query, or one of the registry's and the broker's: subject,
+// topic, or client (a producer or consumer the catalog does not declare).
 func EntityURL(kind, id string) string {
 	switch kind {
 	case "command", "query", "event":
 		kind = "event"
-	case "team", "domain", "service", "flow":
+	case "team", "domain", "service", "flow", "subject", "topic", "client":
 	default:
 		return "/ui/"
 	}
@@ -123,4 +125,18 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// byteSize formats a byte count for people: 512 B, 1.5 KiB, 3.2 MiB.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }

@@ -33,3 +33,31 @@ func TestEntityURL(t *testing.T) {
 		}
 	}
 }
+
+func TestEntityURLKinds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, kind, id, want string }{
+		{"EventKindsShareEventPages", "command", "place-order", "/ui/events/place-order"},
+		{"SubjectWithSlashStaysOneSegment", "subject", "a/b.proto", "/ui/subjects/a%2Fb.proto"},
+		{"QualifiedSubject", "subject", ":.staging:x", "/ui/subjects/:.staging:x"},
+		{"Topic", "topic", "order-placed", "/ui/topics/order-placed"},
+		{"UndeclaredClient", "client", "herald cli", "/ui/clients/herald%20cli"},
+		{"UnknownKindGoesHome", "widget", "x", "/ui/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := web.EntityURL(tc.kind, tc.id); got != tc.want {
+				t.Errorf("EntityURL(%q, %q) = %q, want %q", tc.kind, tc.id, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBytesFunc(t *testing.T) {
+	t.Parallel()
+	f := web.Funcs["bytes"].(func(int64) string)
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 5 << 20: "5.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := f(n); got != want {
+			t.Errorf("bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

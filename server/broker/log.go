@@ -54,6 +54,12 @@ type Log interface {
 	// Offsets returns a group's committed offsets by topic (empty for a group
 	// that never committed).
 	Offsets(ctx context.Context, group string) (map[string]int64, error)
+	// GroupsOf returns every consumer group that committed an offset in a
+	// topic, with its next offset, ordered by group name.
+	GroupsOf(ctx context.Context, topic string) ([]GroupCommit, error)
+	// QueueCounts returns how many messages of a queue are visible at now and
+	// how many are not (leased, or delayed by a nack).
+	QueueCounts(ctx context.Context, topic string, now time.Time) (visible, hidden int64, err error)
 
 	// RecentIDs returns the deduplication ids stored at or after since.
 	RecentIDs(ctx context.Context, since time.Time) ([]DedupEntry, error)

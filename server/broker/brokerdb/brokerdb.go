@@ -1165,3 +1165,38 @@ func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune
 	}
 	return n, nil
 }
+
+// GroupsOf implements broker.Log.
+func (s *Store) GroupsOf(ctx context.Context, topic string) ([]broker.GroupCommit, error) {
+	id, err := s.id(topic)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT group_name, next_offset FROM broker_group_offsets WHERE topic_id = ? ORDER BY group_name", id)
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows)
+	var out []broker.GroupCommit
+	for rows.Next() {
+		var g broker.GroupCommit
+		if err := rows.Scan(&g.Group, &g.Offset); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// QueueCounts implements broker.Log.
+func (s *Store) QueueCounts(ctx context.Context, topic string, now time.Time) (visible, hidden int64, err error) {
+	id, err := s.id(topic)
+	if err != nil {
+		return 0, 0, err
+	}
+	lo, hi := topicRange(id)
+	var vis, hid sql.NullInt64
+	err = s.r.QueryRowContext(ctx, "SELECT sum(visible_at <= ?), sum(visible_at > ?) FROM broker_queue WHERE seq >= ? AND seq < ?",
+		now.UnixNano(), now.UnixNano(), lo, hi).Scan(&vis, &hid)
+	return vis.Int64, hid.Int64, err
+}

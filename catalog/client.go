@@ -1,0 +1,33 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+)
+
+// ClientEdges returns what a client sends and receives, as ServiceEdges does,
+// for any name: a declared service, or a client only the broker saw. An
+// observed client that the catalog does not declare has a page too, so that
+// the links of its edges lead somewhere. Errors: ErrNotFound when the catalog
+// neither declares the name nor has seen it.
+func (s *Service) ClientEdges(ctx context.Context, name string) (sends, receives []Edge, declared bool, err error) {
+	sn := s.snapshot()
+	_, declared = sn.services[name]
+	all := s.edges(ctx, sn)
+	for _, ev := range sn.doc.Events {
+		for _, e := range all[ev.ID] {
+			if e.Service != name {
+				continue
+			}
+			if e.Action == Sends {
+				sends = append(sends, e)
+			} else {
+				receives = append(receives, e)
+			}
+		}
+	}
+	if !declared && len(sends) == 0 && len(receives) == 0 {
+		return nil, nil, false, fmt.Errorf("client %q: %w", name, ErrNotFound)
+	}
+	return sends, receives, declared, nil
+}
