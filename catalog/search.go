@@ -20,7 +20,7 @@ import (
 //     by where it matched (fieldWeight: name above tag above subject/topic and
 //     fields above owner above description); the sum is scaled by the share of
 //     query terms it matched, plus a bonus for the share of its name the query
-//     covers. Ties go by kind (kindRank), then label.
+//     covers (words matched by prefix or typo cover less). Ties go by kind (kindRank), then label.
 //
 // The index (search_index.go) is rebuilt when the catalog changes and at most
 // FieldIndexTTL after the registry or the broker did, and is bounded by
@@ -218,14 +218,16 @@ func (idx *searchIndex) query(ctx context.Context, terms []string, lim SearchLim
 			case field[k] == inWhole && match[k].quality == qualityExact:
 				whole = true
 			case field[k] <= inName:
-				named++
+				named += match[k].quality
 			}
 		}
 		score := sum * matched / n
 		if whole {
 			score += nameBonus
 		} else if named > 0 {
-			score += nameBonus * min(named, en.nameLen) / en.nameLen
+			// A word matched by prefix or typo covers its part of the name
+			// less surely than one matched exactly.
+			score += nameBonus * min(named, 100*en.nameLen) / (100 * en.nameLen)
 		}
 		cands[c].score = score
 	}

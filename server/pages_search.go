@@ -34,7 +34,7 @@ type searchHit struct {
 // relationLine is one kind of relation of a hit: "Sent by Order Service".
 type relationLine struct {
 	Rel, Label string
-	Links []pageLink
+	Links      []pageLink
 }
 
 // pageLink is a link with its text.
