@@ -163,8 +163,8 @@ type candidate struct {
 // query runs terms against idx and fills res.
 func (idx *searchIndex) query(ctx context.Context, terms []string, lim SearchLimits, limit int, res *SearchResult) error {
 	n := len(terms)
-	slot := map[int32]int32{}
 	var (
+		slot  map[int32]int32
 		cands []candidate
 		best  []int // best[c*n+i]: candidate c's score for term i
 		field []searchField
@@ -180,6 +180,17 @@ func (idx *searchIndex) query(ctx context.Context, terms []string, lim SearchLim
 		exps, full := idx.expand(qt, qr, lim.maxExpansions(), &sc, &res.Stats)
 		if full {
 			res.Incomplete = true
+		}
+		if i == 0 {
+			// Size the candidates once for the first word's matches rather
+			// than growing a map of thousands step by step.
+			size := 0
+			for _, x := range exps {
+				size += len(idx.post[x.term])
+			}
+			size = min(size, lim.maxCandidates())
+			slot = make(map[int32]int32, size)
+			cands = make([]candidate, 0, size)
 		}
 		for _, x := range exps {
 			for _, p := range idx.post[x.term] {
