@@ -250,20 +250,3 @@ func TestObservedEdgesAndWarnings(t *testing.T) {
 		t.Fatalf("warnings = %s", w)
 	}
 }
-
-func TestSearchFindsFieldsAndGroups(t *testing.T) {
-	t.Parallel()
-	svc, _, _ := newDemo(t)
-	groups := svc.Search(context.Background(), "tracking_number", 0)
-	if len(groups) == 0 || len(groups[0].Hits) == 0 || groups[0].Hits[0].ID != "shipment-dispatched" {
-		t.Fatalf("search field = %+v", groups)
-	}
-	groups = svc.Search(context.Background(), "payment", 0)
-	kinds := map[string]bool{}
-	for _, g := range groups {
-		kinds[g.Kind] = true
-	}
-	if !kinds["event"] || !kinds["service"] || !kinds["command"] {
-		t.Fatalf("search payment kinds = %v", kinds)
-	}
-}

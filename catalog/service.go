@@ -23,11 +23,15 @@ type Config struct {
 	Lineage Lineage
 	// Logger receives warnings. Nil: slog.Default().
 	Logger *slog.Logger
-	// FieldIndexTTL bounds how stale the schema-field search index may be. Zero: 10s.
+	// FieldIndexTTL bounds how stale the search index may be after a change in
+	// the registry or the broker (a catalog change rebuilds it at once). Zero: 10s.
 	FieldIndexTTL time.Duration
 	// FieldLimits bound the field tables of the event page and the search index,
 	// and the changes of the diff page. Zero: the defaults of FieldLimits.
 	FieldLimits FieldLimits
+	// Search bounds the search index and the work of one query. Zero: the
+	// defaults of SearchLimits.
+	Search SearchLimits
 }
 
 // Service is the catalog: an immutable in-memory snapshot of the stored Document,
@@ -42,9 +46,10 @@ type Service struct {
 	// loses a concurrent one.
 	applyMu sync.Mutex
 
-	// fieldsMu protects fieldsIdx.
-	fieldsMu  sync.Mutex
-	fieldsIdx *fieldIndex
+	// searchMu protects searchIdx; it is held while the index is rebuilt, so
+	// that concurrent searches build it once.
+	searchMu  sync.Mutex
+	searchIdx *searchIndex
 }
 
 // New loads the stored catalog and returns the Service.

@@ -35,8 +35,10 @@ var catalogOperations = document(slices.Concat([]operation{
 		Responses: []response{{Body: applyResponse{}}},
 		Errors:    []*errorRow{errInvalidCatalog},
 		handler:   (*Server).putCatalog},
-	{Method: http.MethodGet, Path: "/v1/catalog/search", ID: "searchCatalog", Summary: "Search the catalog: hits grouped by kind",
-		Tags: []string{tagCatalog}, Params: searchParams{}, Responses: []response{{Body: []hitGroupJSON{}}},
+	{Method: http.MethodGet, Path: "/v1/catalog/search", ID: "searchCatalog", Summary: "Search the catalog: ranked hits grouped by kind",
+		Description: "Events, services, flows, subjects, topics, domains, teams and schema fields, ranked across kinds; the groups come in the order of their best hit.",
+		Tags:        []string{tagCatalog}, Params: searchParams{}, Responses: []response{{Body: []hitGroupJSON{}}},
+		Errors:  []*errorRow{errCatalogQuery},
 		handler: (*Server).searchCatalog},
 	{Method: http.MethodGet, Path: "/v1/catalog/graph", ID: "getCatalogGraph", Summary: "The graph of an event, service, domain or flow",
 		Description: "JSON gives the nodes with their laid-out boxes and the edges; mermaid, dot and svg render the same graph.",
@@ -109,7 +111,7 @@ type applyParams struct {
 
 // searchParams are the parameters of GET /v1/catalog/search.
 type searchParams struct {
-	Q string `query:"q" description:"Words to find in names, ids, tags, owners, descriptions and event fields."`
+	Q string `query:"q" description:"Words to find in names, ids, tags, owners, descriptions, subjects, topics and event fields; case, separators (OrderPlaced, order-placed, order placed), prefixes and small typos do not matter. At most 256 bytes and 8 words."`
 }
 
 // graphParams are the parameters of GET /v1/catalog/graph.
@@ -187,10 +189,14 @@ func (s *Server) putCatalog(c *gin.Context) error {
 	return writeJSON(c, http.StatusOK, applyResponse(res))
 }
 
-// searchCatalog serves GET /v1/catalog/search?q=: hits grouped by kind.
+// searchCatalog serves GET /v1/catalog/search?q=: hits grouped by kind, the
+// groups in the order of their best hit. A query past the search limits is a 400.
 func (s *Server) searchCatalog(c *gin.Context) error {
-	groups := s.cfg.Catalog.Search(c.Request.Context(), c.Query("q"), 0)
-	return writeJSON(c, http.StatusOK, toHitGroupsJSON(groups))
+	res, err := s.cfg.Catalog.Search(c.Request.Context(), c.Query("q"), 0)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toHitGroupsJSON(res.Groups()))
 }
 
 // listCatalog serves GET /v1/catalog/{kind}: every entity of a kind, in the

@@ -132,7 +132,8 @@ type applyResponse struct {
 	Warnings []string       `json:"warnings,omitempty"`
 }
 
-// hitGroupJSON is the search hits of one kind: catalog.HitGroup.
+// hitGroupJSON is the search hits of one kind, groups in the order of their
+// best hit: catalog.HitGroup.
 type hitGroupJSON struct {
 	Kind string    `json:"kind" required:"true"`
 	Hits []hitJSON `json:"hits" required:"true"`
@@ -140,11 +141,23 @@ type hitGroupJSON struct {
 
 // hitJSON is one search hit: catalog.Hit.
 type hitJSON struct {
-	Kind    string `json:"kind" required:"true" enum:"team,domain,service,event,command,query,flow"`
-	ID      string `json:"id" required:"true"`
-	Label   string `json:"label" required:"true"`
-	Match   string `json:"match" required:"true" description:"Where the query matched: name, tag payments, field orderId…"`
-	Summary string `json:"summary,omitempty"`
+	Kind        string         `json:"kind" required:"true" enum:"event,command,query,service,flow,subject,topic,domain,team,field"`
+	ID          string         `json:"id" required:"true" description:"The entity's id; for a field, the id of its event."`
+	Path        string         `json:"path,omitempty" description:"The dotted path of a field hit."`
+	Label       string         `json:"label" required:"true"`
+	Match       string         `json:"match" required:"true" description:"Where the query matched best: name, tag pci, field orderId, name: ordr ≈ order…"`
+	Summary     string         `json:"summary,omitempty"`
+	Score       int            `json:"score" required:"true" description:"Higher is better; hits are ordered by it across kinds. Its scale is not an API."`
+	Related     []relationJSON `json:"related,omitempty" description:"What the hit leads to: an event's producers, consumers and flows, a service's events, a subject's or topic's events, a field's event."`
+	MoreRelated int            `json:"moreRelated,omitempty" description:"How many relations were left out past a dozen."`
+}
+
+// relationJSON is an entity a hit is related to: catalog.Relation.
+type relationJSON struct {
+	Rel   string `json:"rel" required:"true" enum:"producer,consumer,flow,sends,receives,used-by,carries,field-of,service"`
+	Kind  string `json:"kind" required:"true" description:"The related entity's kind; client is an observed producer or consumer the catalog does not declare."`
+	ID    string `json:"id" required:"true"`
+	Label string `json:"label" required:"true"`
 }
 
 // toHitGroupsJSON converts search results; none gives an empty list.
@@ -152,7 +165,8 @@ func toHitGroupsJSON(groups []catalog.HitGroup) []hitGroupJSON {
 	out := make([]hitGroupJSON, len(groups))
 	for i, g := range groups {
 		out[i] = hitGroupJSON{Kind: g.Kind, Hits: convertAll(g.Hits, func(h catalog.Hit) hitJSON {
-			return hitJSON{Kind: h.Kind, ID: h.ID, Label: h.Label, Match: h.Match, Summary: h.Summary}
+			return hitJSON{Kind: h.Kind, ID: h.ID, Path: h.Path, Label: h.Label, Match: h.Match, Summary: h.Summary, Score: h.Score,
+				Related: convertAll(h.Related, func(r catalog.Relation) relationJSON { return relationJSON(r) }), MoreRelated: h.MoreRelated}
 		})}
 	}
 	return out

@@ -305,7 +305,11 @@ func TestOpenAPIMatchesCatalogResponses(t *testing.T) {
 	spec := loadSpec(t)
 	e := newCatalogEnv(t)
 	doc := e.cat.Document()
-	search := e.cat.Search(context.Background(), "order", 0)
+	res, err := e.cat.Search(context.Background(), "order", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := res.Groups()
 	if len(search) == 0 || len(doc.Flows) == 0 || len(doc.Events) == 0 {
 		t.Fatal("the demo catalog has no flows, events or search hits for order")
 	}

@@ -87,29 +87,6 @@ func (p *pages) home(c *gin.Context) error {
 	return nil
 }
 
-// searchView is the search page.
-type searchView struct {
-	pageMeta
-	Groups []catalog.HitGroup
-	Total  int
-}
-
-// search serves GET /ui/search?q=: hits grouped by kind.
-func (p *pages) search(c *gin.Context) error {
-	q := strings.TrimSpace(c.Query("q"))
-	v := searchView{pageMeta: p.meta("Search", "search")}
-	v.Query = q
-	if q != "" {
-		v.Title = "Search: " + q
-		v.Groups = p.cat.Search(c.Request.Context(), q, 0)
-		for _, g := range v.Groups {
-			v.Total += len(g.Hits)
-		}
-	}
-	p.render(c, http.StatusOK, "search", v)
-	return nil
-}
-
 // listView is a list page of one kind of entity.
 type listView struct {
 	pageMeta

@@ -125,25 +125,6 @@ func TestPageHome(t *testing.T) {
 	}
 }
 
-func TestPageSearchGroupsByKind(t *testing.T) {
-	t.Parallel()
-	e := newCatalogEnv(t)
-	doc := e.page("/ui/search?q=payment", http.StatusOK)
-	expect(t, doc, `section.result-group[data-kind="event"] a[href="/ui/events/payment-authorized"]`, 1, "PaymentAuthorized")
-	expect(t, doc, `section.result-group[data-kind="command"] a[href="/ui/events/payment-requested"]`, 1, "")
-	expect(t, doc, `section.result-group[data-kind="service"] a[href="/ui/services/payment-service"]`, 1, "")
-	expect(t, doc, `section.result-group[data-kind="domain"]`, 1, "")
-	// Field names are searchable too.
-	doc = e.page("/ui/search?q=tracking_url", http.StatusOK)
-	expect(t, doc, `.results a[href="/ui/events/shipment-dispatched"]`, 1, "")
-	expect(t, doc, `.results .match`, 1, "field tracking_url")
-	doc = e.page("/ui/search?q=%3Cscript%3Ealert(1)%3C/script%3E", http.StatusOK)
-	expect(t, doc, "p.empty q", 1, "<script>alert(1)</script>")
-	if doc.Find("main script").Length() != 0 {
-		t.Fatal("query was not escaped")
-	}
-}
-
 func TestPageLists(t *testing.T) {
 	t.Parallel()
 	e := newCatalogEnv(t)
