@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -321,7 +322,10 @@ func TestCLITLSFlags(t *testing.T) {
 		{"WithCAAndClientCertificate", []string{"topic", "list", srv, ca, cert, key}, exitOK, ""},
 		{"CatalogExportWithClientCertificate", []string{"catalog", "export", srv, ca, cert, key}, exitOK, ""},
 		{"WithoutCAIsUnknownAuthority", []string{"topic", "list", srv, cert, key}, exitFailure, "certificate signed by unknown authority"},
-		{"WithoutClientCertificateIsRefused", []string{"topic", "list", srv, ca}, exitFailure, "remote error: tls"},
+		// Under TLS 1.3 the client finishes its side of the handshake first,
+		// so the server's refusal arrives as its alert or as the connection it
+		// closed, whichever the client reads first.
+		{"WithoutClientCertificateIsRefused", []string{"topic", "list", srv, ca}, exitFailure, "remote error: tls|broken pipe|connection reset"},
 		{"CertWithoutKeyIsUsage", []string{"topic", "list", srv, ca, cert}, exitUsage, "give both or neither"},
 		{"CANotPEMIsUsage", []string{"topic", "list", srv, "--ca-cert=" + pki.ordersKey, cert, key}, exitUsage, "holds no PEM certificate"},
 	} {
@@ -330,7 +334,7 @@ func TestCLITLSFlags(t *testing.T) {
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
 			}
-			if tc.out != "" && !strings.Contains(stderr+stdout, tc.out) {
+			if tc.out != "" && !slices.ContainsFunc(strings.Split(tc.out, "|"), func(o string) bool { return strings.Contains(stderr+stdout, o) }) {
 				t.Errorf("output does not mention %q:\nstdout: %s\nstderr: %s", tc.out, stdout, stderr)
 			}
 		})
