@@ -152,7 +152,11 @@ func BenchmarkAuditRecord(b *testing.B) {
 				sync = f.Sync
 			}
 			l := NewAuditLog(f, sync)
-			defer l.Close()
+			defer func() {
+				if err := l.Close(); err != nil {
+					b.Error(err)
+				}
+			}()
 			line := auditLine{Time: "2026-01-01T00:00:00Z", RequestID: "abc-1", Principal: "orders-ci", AuthMethod: "apikey",
 				Action: "subject.register", Method: "POST", Route: "/subjects/:subject/versions",
 				Resource: auditResource{Subject: "orders-value"}, Outcome: outcomeAllowed, Status: 200, RemoteAddr: "10.0.0.1"}
