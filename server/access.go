@@ -223,13 +223,20 @@ func (s *Server) accessMiddleware(c *gin.Context) {
 	if rule.permanent != 0 && queryBool(c, "permanent") {
 		action = rule.permanent
 	}
+	if s.authThrottled(c) {
+		return
+	}
 	p, err := s.authenticate(c)
 	if err != nil {
+		s.authFailed(c)
 		s.log.WarnContext(c.Request.Context(), "authentication refused", "remote", c.Request.RemoteAddr,
 			"method", c.Request.Method, "route", c.FullPath(), "err", err)
 		s.refuse(c, err)
 		return
 	}
+	// Set before the decision, so that the audit line of a refusal names
+	// the principal refused.
+	c.Set(principalKey, p)
 	var res auth.Resource
 	switch rule.from {
 	case fromSubject:
@@ -247,7 +254,6 @@ func (s *Server) accessMiddleware(c *gin.Context) {
 		s.writeError(c, &forbiddenError{principal: p, action: action, need: need, resource: res})
 		return
 	}
-	c.Set(principalKey, p)
 }
 
 // authenticate finds the caller: from the Authorization header, else from a

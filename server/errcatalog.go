@@ -95,6 +95,9 @@ var (
 	errInvalidEvent    = newRow(http.StatusUnprocessableEntity, 42222, "Events break the topic's contract", broker.ErrInvalidEvent)
 	errInvalidCatalog  = newRow(http.StatusUnprocessableEntity, 42260, "The catalog has problems", catalog.ErrInvalid)
 	errInvalidAsyncAPI = newRow(http.StatusUnprocessableEntity, 42261, "The AsyncAPI document cannot be imported", catalog.ErrInvalidAsyncAPI)
+	// Rate limits (ratelimit.go): 429 with Retry-After.
+	errRateLimited   = newRow(http.StatusTooManyRequests, 42901, "Too many requests").in(scopeEvery)
+	errAuthThrottled = newRow(http.StatusTooManyRequests, 42902, "Too many failed authentications").in(scopeEvery)
 	// errClientGone: the client went away; nobody reads the answer, and it is
 	// not a server fault (nginx's 499).
 	errClientGone = newRow(statusClientClosed, 49900, "client closed the request", context.Canceled).in(scopeEvery)

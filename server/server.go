@@ -86,6 +86,15 @@ type Config struct {
 	// SlowRequest is the duration from which a request is logged at Warn.
 	// Zero: 1s; negative: never.
 	SlowRequest time.Duration
+	// AuditLog, when set, receives one line for every state-changing request
+	// and every refused one (401, 403, 429), written before the response is
+	// sent; a state-changing request whose line cannot be written answers 500.
+	// Requests get an X-Request-Id (the client's, or a new one). The caller
+	// closes it after the HTTP server has stopped. Nil: no audit log.
+	AuditLog *AuditLog
+	// RateLimiter limits requests per principal and failed authentications
+	// per address (see RateLimits). Nil: no limits.
+	RateLimiter *RateLimiter
 }
 
 // Server is Herald's HTTP handler.
@@ -178,8 +187,10 @@ func New(cfg Config) (*Server, error) {
 	// including the 500 written by recovery. The Host check comes before
 	// anything reads the request; CORS headers are set before any handler or
 	// later middleware writes, so errors are readable by allowed origins too.
-	// Access is decided before any body is read.
-	s.middleware = []gin.HandlerFunc{s.logMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.accessMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware}
+	// Access is decided before any body is read. The audit log holds every
+	// response (the 500 of a panic too) until its line is written; the rate
+	// limit follows access, which names the principal it counts.
+	s.middleware = []gin.HandlerFunc{s.logMiddleware, s.auditMiddleware, s.recoverMiddleware, s.hostMiddleware, s.corsMiddleware, s.accessMiddleware, s.rateLimitMiddleware, s.bodyLimitMiddleware, s.contentTypeMiddleware}
 	if err := s.routes(); err != nil {
 		return nil, err
 	}

@@ -112,6 +112,16 @@ type Config struct {
 	SlowRequest time.Duration
 	// tls are the HTTPS and client-certificate flags; nil means plain HTTP.
 	tls *tlsFlags
+	// AuditLog is where the audit log goes: a file (appended to, synced before
+	// each answer), or "-" for standard output. Empty: no audit log.
+	AuditLog string
+	// RateLimit is how many requests per second each principal may make
+	// (burst the same); more answer 429. Zero: no limit.
+	RateLimit float64
+	// AuthFailureLimit is how many failed authentications per minute one
+	// client address may make before its credentials are refused unchecked
+	// (429). Zero: 10; negative: no limit.
+	AuthFailureLimit int
 }
 
 // Main is one running Herald: the store, the registry, the broker, the catalog and
@@ -236,6 +246,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	auditLog, err := m.openAuditLog()
+	if err != nil {
+		return err
+	}
+	limiter, err := m.newRateLimiter()
+	if err != nil {
+		return err
+	}
 	allowedHosts := m.cfg.AllowedHosts
 	if len(allowedHosts) == 0 {
 		allowedHosts = defaultAllowedHosts(m.cfg.Addr)
@@ -256,6 +274,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MetricsRole:           metricsRole,
 		AccessLog:             accessLog,
 		SlowRequest:           m.cfg.SlowRequest,
+		AuditLog:              auditLog,
+		RateLimiter:           limiter,
 	})
 	if err != nil {
 		return err
@@ -556,6 +576,11 @@ func newServeCmd() *cobra.Command {
 	// Memory: a soft limit for the Go runtime, so containers with a memory limit are safe.
 	var memoryLimit string
 	fs.StringVar(&memoryLimit, "memory-limit", "", "soft memory limit of the process (512MiB, 2GiB, bytes; off: none): near it the collector runs more often and returns memory to the system sooner; default: GOMEMLIMIT if set, else none")
+	// Audit and rate limits.
+	fs.StringVar(&cfg.AuditLog, "audit-log", "", "write an audit log (one JSON line per state-changing or refused request: principal, action, resource, outcome) to FILE, or - for standard output; "+
+		"each line is written and synced before the answer, and a write whose line fails answers 500; default: none")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 0, "requests per second each principal may make, with a burst of as many (callers without credentials: per address); more answer 429 (error_code 42901) with Retry-After; 0: no limit")
+	fs.IntVar(&cfg.AuthFailureLimit, "auth-failure-limit", defaultAuthFailureLimit, "failed authentications per minute one client address may make; past it, its credentials answer 429 (error_code 42902) unchecked; 0 or less: no limit")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
@@ -577,6 +602,9 @@ func newServeCmd() *cobra.Command {
 		}
 		if cfg.SlowRequest <= 0 {
 			cfg.SlowRequest = -1 // the flag's "never"; zero in Config means the default
+		}
+		if cfg.AuthFailureLimit <= 0 {
+			cfg.AuthFailureLimit = -1 // the flag's "no limit"; zero in Config means the default
 		}
 		m := NewMain(cfg)
 		if err := m.Run(cmd.Context()); err != nil {
