@@ -325,7 +325,7 @@ func TestAccessLogDropsWhenFull(t *testing.T) {
 		t.Errorf("dropped %d, want 16", got)
 	}
 	var m bytes.Buffer
-	if err := s.metrics.writeTo(&m, "test"); err != nil {
+	if err := s.metrics.writeTo(context.Background(), &m, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(m.String(), "herald_access_log_dropped_total 16\n") {
