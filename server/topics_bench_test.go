@@ -388,7 +388,7 @@ func (o benchOrder) proto() []byte {
 	var b []byte
 	b = str(b, 1, o.orderID)
 	b = str(b, 2, o.customerID)
-	b = append(b, 3<<3|0, 1) // status: PAID
+	b = append(b, 3<<3, 1) // field 3, varint: status PAID
 	b = str(b, 4, o.placedAt)
 	b = str(b, 5, "EUR")
 	b = dbl(b, 6, o.total)
@@ -401,7 +401,7 @@ func (o benchOrder) proto() []byte {
 		var lb []byte
 		lb = str(lb, 1, l.sku)
 		lb = str(lb, 2, l.name)
-		lb = binary.AppendUvarint(append(lb, 3<<3|0), uint64(l.quantity))
+		lb = binary.AppendUvarint(append(lb, 3<<3), uint64(l.quantity)) // field 3, varint
 		lb = dbl(lb, 4, l.unitPrice)
 		if l.hasDiscount {
 			lb = dbl(lb, 5, l.discount)
