@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/server"
 )
 
 // TestPublishAllocationsPerEventAreSmallAndConstant: a valid JSON publish
@@ -15,6 +17,9 @@ import (
 func TestPublishAllocationsPerEventAreSmallAndConstant(t *testing.T) {
 	if testing.Short() {
 		t.Skip("publishes a few hundred events to SQLite")
+	}
+	if server.RaceEnabled {
+		t.Skip("the race detector changes allocation counts")
 	}
 	e, _ := newBrokerEnv(t, nil)
 	e.register("bench-value", schemaBody("JSON", benchSchema))
