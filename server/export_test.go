@@ -13,3 +13,7 @@ func (s *Server) Routes() []RouteInfo {
 	}
 	return out
 }
+
+// RaceEnabled tells external tests that allocation counts are not meaningful
+// (see race_on_internal_test.go).
+const RaceEnabled = raceEnabled

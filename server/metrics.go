@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -41,6 +42,9 @@ type metrics struct {
 	unmatched, contexts methodMetrics
 	// accessLog, when set, adds its counters to the exposition.
 	accessLog *AccessLog
+	// confluent writes the names Confluent Schema Registry dashboards query
+	// (metrics_confluent.go).
+	confluent *confluentMetrics
 }
 
 type routeKey struct{ method, route string }
@@ -139,7 +143,7 @@ func newRouteMetrics(method, route string) *routeMetrics {
 }
 
 func newMetrics() *metrics {
-	m := &metrics{routes: map[routeKey]*routeMetrics{}}
+	m := &metrics{routes: map[routeKey]*routeMetrics{}, confluent: newConfluentMetrics(nil)}
 	for i, ml := range methodLabels {
 		m.unmatched[i] = newRouteMetrics(ml, "unmatched")
 		m.contexts[i] = newRouteMetrics(ml, contextsRoute)
@@ -272,8 +276,9 @@ func (rm *routeMetrics) counts() []statusCount {
 }
 
 // writeTo writes every metric in the Prometheus text exposition format, sorted
-// so the output is stable. version labels herald_build_info.
-func (m *metrics) writeTo(w io.Writer, version string) error {
+// so the output is stable. version labels herald_build_info. ctx bounds the
+// registry read behind the schema counts.
+func (m *metrics) writeTo(ctx context.Context, w io.Writer, version string) error {
 	bw := &promWriter{w: bufio.NewWriter(w)}
 	bw.line("# HELP herald_build_info Build information; the value is always 1.")
 	bw.line("# TYPE herald_build_info gauge")
@@ -330,6 +335,8 @@ func (m *metrics) writeTo(w io.Writer, version string) error {
 	bw.line("# TYPE herald_jsonschema_validations_total counter")
 	bw.printf("herald_jsonschema_validations_total{validator=\"compiled\"} %d\n", js.FastValid)
 	bw.printf("herald_jsonschema_validations_total{validator=\"full\"} %d\n", js.FullValidations)
+
+	m.confluent.write(ctx, bw, routes, version)
 	return bw.w.Flush()
 }
 

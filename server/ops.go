@@ -92,5 +92,5 @@ func (s *Server) readyz(c *gin.Context) error {
 func (s *Server) getMetrics(c *gin.Context) error {
 	c.Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	c.Status(http.StatusOK)
-	return s.metrics.writeTo(c.Writer, s.cfg.Version)
+	return s.metrics.writeTo(c.Request.Context(), c.Writer, s.cfg.Version)
 }

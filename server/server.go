@@ -171,6 +171,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
 		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache()}
 	s.metrics.accessLog = cfg.AccessLog
+	s.metrics.confluent.registry = cfg.Registry
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 
 	e := s.engine

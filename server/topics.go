@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -478,6 +479,20 @@ type publishJSON struct {
 	Results []publishResultJSON `json:"results"`
 }
 
+// publishBodies pools the buffers publish bodies are read into.
+var publishBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept in publishBodies: a rare huge
+// batch should not pin its memory for ever.
+const maxPooledBody = 4 << 20
+
+// recycleBody returns a publish body buffer to the pool.
+func recycleBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		publishBodies.Put(buf)
+	}
+}
+
 // publishEvents handles POST /v1/topics/{topic}/events.
 func (s *Server) publishEvents(c *gin.Context) error {
 	brk := s.cfg.Broker
@@ -485,11 +500,21 @@ func (s *Server) publishEvents(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
+	buf := publishBodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	if n := c.Request.ContentLength; n > 0 && n <= s.cfg.MaxBodyBytes {
+		// One allocation at most, and none for a pooled buffer big enough:
+		// ReadFrom wants MinRead bytes free even for the read that ends.
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(c.Request.Body); err != nil {
 		return err
 	}
-	evs, err := decodePublish(t, c.Request.Header, body)
+	// Events alias the buffer from here on (decodeEnvelope), and the broker
+	// reads them until it answers. The buffer goes back to the pool only
+	// after a successful publish: on an error the committer may still hold
+	// the events (a cancelled request), or the error may quote them.
+	evs, err := decodePublish(t, c.Request.Header, buf.Bytes())
 	if err != nil {
 		return err
 	}
@@ -498,14 +523,15 @@ func (s *Server) publishEvents(c *gin.Context) error {
 		return err
 	}
 	out := publishJSON{Results: make([]publishResultJSON, len(res))}
+	offsets := make([]int64, len(res)) // one allocation for every Offset pointer
 	for i, r := range res {
 		switch {
 		case r.DeadLetter != nil:
 			out.DeadLettered++
 			out.Results[i].DeadLetter = &deadLetterJSON{Topic: r.DeadLetter.Topic, Offset: r.DeadLetter.Offset, Problems: r.DeadLetter.Problems}
 		default:
-			off := r.Offset
-			out.Results[i].Offset = &off
+			offsets[i] = r.Offset
+			out.Results[i].Offset = &offsets[i]
 			out.Results[i].Duplicate = r.Duplicate
 			if r.Duplicate {
 				out.Duplicates++
@@ -514,7 +540,9 @@ func (s *Server) publishEvents(c *gin.Context) error {
 			}
 		}
 	}
-	return writeJSON(c, http.StatusOK, out)
+	err = writeJSON(c, http.StatusOK, out)
+	recycleBody(buf) // after the answer, which may quote problems found in the events
+	return err
 }
 
 // readParams are the query parameters of a stream read.

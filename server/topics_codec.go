@@ -159,8 +159,17 @@ func decodePublish(t broker.Topic, header http.Header, body []byte) ([]broker.Ev
 }
 
 // decodeEnvelope reads the JSON envelope. With binary, values and keys are
-// base64 strings.
+// base64 strings. On json topics the values and keys it returns alias body.
 func decodeEnvelope(body []byte, binary bool) ([]broker.Event, error) {
+	if evs, err := scanEnvelope(body, binary); err == nil {
+		return evs, nil
+	}
+	return decodeEnvelopeSlow(body, binary)
+}
+
+// decodeEnvelopeSlow is the general decoder of the envelope: it takes what
+// scanEnvelope leaves to it and writes every error message.
+func decodeEnvelopeSlow(body []byte, binary bool) ([]broker.Event, error) {
 	// goccy/go-json (already gin's JSON codec) decodes the envelope about four
 	// times faster than encoding/json; it is the first pass over every publish.
 	dec := gojson.NewDecoder(bytes.NewReader(body))

@@ -95,7 +95,10 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 	if len(events) == 0 {
 		return []Result{}, nil
 	}
-	req := &commitReq{topic: t, producer: opts.Producer, results: make([]Result, len(events)), done: make(chan commitRes, 1)}
+	// Sized once for the whole batch: on the valid path every event lands in
+	// records, keys and stored, and appends must not regrow them per event.
+	req := &commitReq{topic: t, producer: opts.Producer, results: make([]Result, len(events)), done: make(chan commitRes, 1),
+		records: make([]Record, 0, len(events)), keys: make([]string, 0, len(events)), stored: make([]int, 0, len(events))}
 	var tooBig []EventProblem
 	for i := range events {
 		e := &events[i]
@@ -281,8 +284,9 @@ func (b *Broker) commit(group []*commitReq) {
 			plans[gi] = p
 			continue
 		}
-		var recs []Record
-		var keys []string
+		recs := make([]Record, 0, len(r.records))
+		keys := make([]string, 0, len(r.records))
+		p.keep = make([]int, 0, len(r.records))
 		for i := range r.records {
 			rec := r.records[i]
 			k := r.keys[i]

@@ -1,0 +1,480 @@
+package server
+
+import (
+	"encoding/base64"
+	"errors"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// The JSON envelope is read in one pass over the request body. Each event's
+// value (and key) stays a slice of the body: it is validated by the topic's
+// validator and stored from those bytes, never decoded into Go values nor
+// re-encoded. The scanner checks the JSON grammar of everything it slices,
+// since a topic without a contract stores the value as given.
+//
+// Anything the scanner does not take on its fast path (an unknown field, an
+// event that is not an object, an error of any kind) is handed to the general
+// decoder (decodeEnvelopeSlow), which gives the same answer as before and
+// every error message; the fast path only ever accepts what that decoder
+// accepts, with the same events (FuzzPublishEnvelopeFastPath checks).
+
+// maxJSONDepth bounds the nesting the scanner follows, as encoding/json does.
+const maxJSONDepth = 10000
+
+// errSlowPath sends the body to the general decoder.
+var errSlowPath = errors.New("envelope: not on the fast path")
+
+// scanEnvelope reads {"events":[{"id","key","value","headers"},…]} from body.
+// Values and keys of JSON topics alias body; base64 ones (binary) are decoded
+// into one buffer for the whole batch. ids are copied, as the broker keeps
+// them in its deduplication index.
+func scanEnvelope(body []byte, binary bool) ([]broker.Event, error) {
+	s := scanner{b: body}
+	s.ws()
+	if !s.byte('{') {
+		return nil, errSlowPath
+	}
+	var evs []broker.Event
+	seen := false
+	s.ws()
+	if !s.byte('}') {
+		for {
+			key, ok := s.plainString()
+			if !ok || string(key) != "events" || seen {
+				return nil, errSlowPath
+			}
+			seen = true
+			s.ws()
+			if !s.byte(':') {
+				return nil, errSlowPath
+			}
+			s.ws()
+			var err error
+			if evs, err = s.events(binary); err != nil {
+				return nil, err
+			}
+			s.ws()
+			if s.byte('}') {
+				break
+			}
+			if !s.byte(',') {
+				return nil, errSlowPath
+			}
+			s.ws()
+		}
+	}
+	s.ws()
+	if s.i != len(s.b) || !seen || evs == nil {
+		return nil, errSlowPath
+	}
+	if binary {
+		if err := decodeBase64Values(evs); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// scanner walks a JSON text; i is the next byte to read.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// byte consumes c if it is next.
+func (s *scanner) byte(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// events reads the events array. On binary topics the values and keys are
+// left as the raw JSON strings, decoded afterwards by decodeBase64Values.
+func (s *scanner) events(binary bool) ([]broker.Event, error) {
+	if !s.byte('[') {
+		return nil, errSlowPath
+	}
+	// No counting pass first: the slice doubles (log2(n/8) allocations for
+	// n events), which costs less than walking a large body twice.
+	evs := make([]broker.Event, 0, 8)
+	s.ws()
+	if s.byte(']') {
+		return evs, nil
+	}
+	for {
+		ev, err := s.event(binary)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+		s.ws()
+		if s.byte(']') {
+			return evs, nil
+		}
+		if !s.byte(',') {
+			return nil, errSlowPath
+		}
+		s.ws()
+	}
+}
+
+// event reads one event object.
+func (s *scanner) event(binary bool) (broker.Event, error) {
+	var ev broker.Event
+	if !s.byte('{') {
+		return ev, errSlowPath
+	}
+	var seen [4]bool // value, key, id, headers: a repeated field goes to the general decoder
+	s.ws()
+	if s.byte('}') {
+		return ev, errSlowPath // no value: the general decoder says so
+	}
+	for {
+		name, ok := s.plainString()
+		if !ok {
+			return ev, errSlowPath
+		}
+		s.ws()
+		if !s.byte(':') {
+			return ev, errSlowPath
+		}
+		s.ws()
+		start := s.i
+		if !s.value(0) {
+			return ev, errSlowPath
+		}
+		raw := s.b[start:s.i:s.i]
+		f := fieldIndex(name)
+		if f < 0 || seen[f] {
+			return ev, errSlowPath
+		}
+		seen[f] = true
+		switch f {
+		case 0: // value
+			if isNull(raw) || (binary && raw[0] != '"') {
+				return ev, errSlowPath
+			}
+			ev.Value = raw
+		case 1: // key
+			switch {
+			case isNull(raw):
+				ev.Key = nil
+			case binary && raw[0] != '"':
+				return ev, errSlowPath
+			default:
+				ev.Key = raw
+			}
+		case 2: // id
+			if raw[0] != '"' {
+				return ev, errSlowPath
+			}
+			id, err := decodeString(raw)
+			if err != nil {
+				return ev, errSlowPath
+			}
+			ev.ID = id
+		case 3: // headers
+			if isNull(raw) {
+				ev.Headers = nil
+				break
+			}
+			h, err := decodeHeaders(raw)
+			if err != nil {
+				return ev, errSlowPath
+			}
+			ev.Headers = h
+		}
+		s.ws()
+		if s.byte('}') {
+			break
+		}
+		if !s.byte(',') {
+			return ev, errSlowPath
+		}
+		s.ws()
+	}
+	if ev.Value == nil {
+		return ev, errSlowPath
+	}
+	return ev, nil
+}
+
+// decodeString and decodeHeaders decode the id and headers as the general
+// decoder does. They are functions of their own so that the event being
+// built stays on the stack when it has neither.
+func decodeString(raw []byte) (string, error) {
+	var v string
+	err := gojson.Unmarshal(raw, &v)
+	return v, err
+}
+
+func decodeHeaders(raw []byte) (map[string]string, error) {
+	var v map[string]string
+	err := gojson.Unmarshal(raw, &v)
+	return v, err
+}
+
+// fieldIndex is the slot of an event field in event's seen, -1 for an unknown one.
+func fieldIndex(name []byte) int {
+	switch string(name) {
+	case "value":
+		return 0
+	case "key":
+		return 1
+	case "id":
+		return 2
+	case "headers":
+		return 3
+	}
+	return -1
+}
+
+func isNull(raw []byte) bool { return len(raw) == 4 && string(raw) == "null" }
+
+// plainString reads a string without escapes (field names), returning its
+// bytes; ok is false for anything else. Callers compare it with
+// string(name) == "…", which does not allocate.
+func (s *scanner) plainString() ([]byte, bool) {
+	if !s.byte('"') {
+		return nil, false
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		if c == '"' {
+			name := s.b[start:s.i]
+			s.i++
+			return name, true
+		}
+		if c == '\\' || c < 0x20 {
+			return nil, false
+		}
+		s.i++
+	}
+	return nil, false
+}
+
+// value skips one JSON value, checking its grammar; false when it is not one.
+func (s *scanner) value(depth int) bool {
+	if s.i >= len(s.b) || depth > maxJSONDepth {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		return s.str()
+	case c == '{':
+		s.i++
+		s.ws()
+		if s.byte('}') {
+			return true
+		}
+		for {
+			if !s.str() {
+				return false
+			}
+			s.ws()
+			if !s.byte(':') {
+				return false
+			}
+			s.ws()
+			if !s.value(depth + 1) {
+				return false
+			}
+			s.ws()
+			if s.byte('}') {
+				return true
+			}
+			if !s.byte(',') {
+				return false
+			}
+			s.ws()
+		}
+	case c == '[':
+		s.i++
+		s.ws()
+		if s.byte(']') {
+			return true
+		}
+		for {
+			if !s.value(depth + 1) {
+				return false
+			}
+			s.ws()
+			if s.byte(']') {
+				return true
+			}
+			if !s.byte(',') {
+				return false
+			}
+			s.ws()
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return false
+}
+
+func (s *scanner) literal(lit string) bool {
+	if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+		s.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// str skips a string, checking its escapes and that it holds no control
+// character. Invalid UTF-8 is left to the general decoder.
+func (s *scanner) str() bool {
+	if !s.byte('"') {
+		return false
+	}
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return true
+		case c == '\\':
+			s.i++
+			if s.i >= len(s.b) {
+				return false
+			}
+			switch s.b[s.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i++
+			case 'u':
+				if len(s.b)-s.i < 5 {
+					return false
+				}
+				for _, h := range s.b[s.i+1 : s.i+5] {
+					if !isHex(h) {
+						return false
+					}
+				}
+				s.i += 5
+			default:
+				return false
+			}
+		case c < 0x20:
+			return false
+		case c < utf8.RuneSelf:
+			s.i++
+		default:
+			r, n := utf8.DecodeRune(s.b[s.i:])
+			if r == utf8.RuneError && n <= 1 {
+				return false
+			}
+			s.i += n
+		}
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// number skips a number of the JSON grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *scanner) number() bool {
+	s.byte('-')
+	switch {
+	case s.byte('0'):
+	case s.i < len(s.b) && s.b[s.i] >= '1' && s.b[s.i] <= '9':
+		s.digits()
+	default:
+		return false
+	}
+	if s.byte('.') {
+		if !s.digits() {
+			return false
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if !s.byte('+') {
+			s.byte('-')
+		}
+		if !s.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+// digits skips one or more digits; false when there is none.
+func (s *scanner) digits() bool {
+	start := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	return s.i > start
+}
+
+// decodeBase64Values turns the raw JSON strings the scanner left in the
+// values and keys of a binary topic's events into their bytes, all in one
+// buffer. A string with escapes (a JSON encoder may write "\/") goes to the
+// general decoder.
+func decodeBase64Values(evs []broker.Event) error {
+	total := 0
+	for i := range evs {
+		for _, raw := range [2][]byte{evs[i].Value, evs[i].Key} {
+			if raw == nil {
+				continue
+			}
+			for _, c := range raw[1 : len(raw)-1] {
+				if c == '\\' {
+					return errSlowPath
+				}
+			}
+			total += base64.StdEncoding.DecodedLen(len(raw) - 2)
+		}
+	}
+	buf := make([]byte, total)
+	dec := func(raw []byte) ([]byte, error) {
+		n, err := base64.StdEncoding.Decode(buf, raw[1:len(raw)-1])
+		if err != nil {
+			return nil, errSlowPath
+		}
+		out := buf[:n:n]
+		buf = buf[n:]
+		return out, nil
+	}
+	for i := range evs {
+		v, err := dec(evs[i].Value)
+		if err != nil {
+			return err
+		}
+		evs[i].Value = v
+		if evs[i].Key != nil {
+			k, err := dec(evs[i].Key)
+			if err != nil {
+				return err
+			}
+			evs[i].Key = k
+		}
+	}
+	return nil
+}
