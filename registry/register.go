@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func (s *Service) sameSchema(ctx context.Context, r Reader, rec SchemaRecord, c 
 	if rec.Hash == c.rec.Hash {
 		return true, nil
 	}
-	if rec.Type != c.rec.Type || !sameRefs(rec.References, c.rec.References) {
+	if rec.Type != c.rec.Type || !slices.Equal(rec.References, c.rec.References) {
 		return false, nil
 	}
 	if !ignoreContract && (string(rec.Metadata) != string(c.rec.Metadata) || string(rec.RuleSet) != string(c.rec.RuleSet)) {
@@ -102,18 +103,6 @@ func (s *Service) sameSchema(ctx context.Context, r Reader, rec SchemaRecord, c 
 // schema registered before keeps its version and id when registered again.
 func legacyAvroText(rec SchemaRecord, c candidate) bool {
 	return rec.Type == compat.Avro && len(rec.Text) > len(c.rec.Text) && strings.Contains(rec.Text, `"namespace"`)
-}
-
-func sameRefs(a, b []Reference) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Register registers a schema under a subject and returns the stored subject

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -258,18 +259,6 @@ func sameText(a, b string) bool {
 	return strings.Join(strings.Fields(a), "") == strings.Join(strings.Fields(b), "")
 }
 
-func sameRefs(a, b []client.Reference) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // putConfig turns a config as GET answers it into a PUT body: the level is
 // "compatibilityLevel" there and "compatibility" here.
 func putConfig(get json.RawMessage) (json.RawMessage, error) {
@@ -328,7 +317,7 @@ func importSnapshot(ctx context.Context, c *client.Client, snap snapshot, dryRun
 		ctxName, _ := splitQualified(v.Subject)
 		held, err := c.RawSchemaByID(ctx, v.ID, contextScope(ctxName))
 		switch {
-		case err == nil && (held.SchemaType != v.SchemaType || !sameText(held.Schema, v.Schema) || !sameRefs(held.References, v.References)):
+		case err == nil && (held.SchemaType != v.SchemaType || !sameText(held.Schema, v.Schema) || !slices.Equal(held.References, v.References)):
 			sum.problems = append(sum.problems, fmt.Sprintf("%s version %d: id %d holds a different schema here; not overwritten", v.Subject, v.Version, v.ID))
 			continue
 		case err != nil && !client.IsNotFound(err):
