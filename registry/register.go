@@ -515,24 +515,13 @@ func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool)
 		return Schema{}, err
 	}
 	ignoreContract := len(cand.rec.Metadata) == 0 && len(cand.rec.RuleSet) == 0
-	for i := len(vs) - 1; i >= 0; i-- {
-		v := vs[i]
-		if v.Deleted && !deleted {
-			continue
-		}
-		rec, err := s.record(ctx, s.store, sn.ctx, v.ID)
-		if err != nil {
-			return Schema{}, storeErr("read schema", err)
-		}
+	return s.latestWhere(ctx, sn, vs, deleted, func(rec SchemaRecord) (bool, error) {
 		same, err := s.sameSchema(ctx, s.store, rec, cand, normalize, ignoreContract)
 		if err != nil {
-			return Schema{}, storeErr("compare schemas", err)
+			return false, storeErr("compare schemas", err)
 		}
-		if same {
-			return toSchema(v, rec), nil
-		}
-	}
-	return Schema{}, newError(ErrSchemaNotFound, "Schema not found")
+		return same, nil
+	})
 }
 
 // latestOnly turns a transitive level into its one-version form.
