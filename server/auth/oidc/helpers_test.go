@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -10,6 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -309,6 +311,24 @@ func claimsAt(p *provider, c *clock, edits map[string]any) map[string]any {
 		}
 	}
 	return m
+}
+
+// checkVerify verifies token and fails unless the outcome is want (nil:
+// accepted; else an error wrapping want and ErrInvalidToken that quotes no
+// part of the token).
+func checkVerify(t testing.TB, v *Verifier, token string, want error) {
+	t.Helper()
+	_, err := v.Verify(context.Background(), token)
+	checkNoLeak(t, err, token)
+	if want == nil {
+		if err != nil {
+			t.Fatalf("Verify: %v, want accepted", err)
+		}
+		return
+	}
+	if !errors.Is(err, want) || !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("Verify: %v, want %v", err, want)
+	}
 }
 
 // checkNoLeak fails t if err's message contains token or any of its parts.
