@@ -149,3 +149,23 @@ const (
 	moneyProto = "syntax = \"proto3\";\npackage acme.money;\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n"
 	orderProto = "syntax = \"proto3\";\npackage acme;\nimport \"acme/money.proto\";\nmessage Order {\n  string id = 1;\n  acme.money.Money total = 2;\n  message Line {\n    string sku = 1;\n  }\n}\nmessage Refund {\n  string order_id = 1;\n}\n"
 )
+
+// producer returns a producer for topic, failing t if there is none.
+func (e *env) producer(t testing.TB, topic string, opts ...client.ProducerOpt) *client.Producer {
+	t.Helper()
+	p, err := e.c.NewProducer(context.Background(), topic, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// consumer returns a consumer of topic, failing t if there is none.
+func (e *env) consumer(t testing.TB, topic string, opts ...client.ConsumerOpt) *client.Consumer {
+	t.Helper()
+	cs, err := e.c.NewConsumer(context.Background(), topic, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
