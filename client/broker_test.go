@@ -17,9 +17,7 @@ func TestProducerRefusesInvalidEventLocally(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	p := e.producer(t, "orders")
+	p := e.orderTopic(t, "orders-value", "orders", `{"valueSubject":"orders-value"}`)
 	_, err := p.Publish(ctx,
 		client.Event{Value: []byte(`{"id":"o1","amount":1}`)},
 		client.Event{Value: []byte(`{"id":"o2"}`)})
@@ -43,9 +41,7 @@ func TestProducerPublishes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	p := e.producer(t, "orders")
+	p := e.orderTopic(t, "orders-value", "orders", `{"valueSubject":"orders-value"}`)
 	offs, err := p.Publish(ctx,
 		client.Event{ID: "e1", Key: []byte(`"o1"`), Value: []byte(`{"id":"o1","amount":1}`), Headers: map[string]string{"source": "test"}},
 		client.Event{Value: []byte(`{"id":"o2","amount":2}`)})
@@ -160,9 +156,7 @@ func TestConsumerGroupCommit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	p := e.producer(t, "orders")
+	p := e.orderTopic(t, "orders-value", "orders", `{"valueSubject":"orders-value"}`)
 	if _, err := p.Publish(ctx,
 		client.Event{Key: []byte(`"k1"`), Value: []byte(`{"id":"o1","amount":1}`)},
 		client.Event{Value: []byte(`{"id":"o2","amount":2}`)},
@@ -210,9 +204,7 @@ func TestConsumerQueueReceiveAck(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "jobs-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "jobs", `{"kind":"queue","valueSubject":"jobs-value"}`)
-	p := e.producer(t, "jobs")
+	p := e.orderTopic(t, "jobs-value", "jobs", `{"kind":"queue","valueSubject":"jobs-value"}`)
 	if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"j1","amount":1}`)}, client.Event{Value: []byte(`{"id":"j2","amount":2}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -247,9 +239,7 @@ func TestProducerCloudEventsTopic(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders-ce", `{"valueSubject":"orders-value","encoding":"cloudevents"}`)
-	p := e.producer(t, "orders-ce")
+	p := e.orderTopic(t, "orders-value", "orders-ce", `{"valueSubject":"orders-value","encoding":"cloudevents"}`)
 	ce := map[string]string{"ce-source": "/orders", "ce-type": "order.created"}
 	if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"o1","amount":1}`)}); err == nil {
 		t.Error("a CloudEvent without ce-id, ce-source and ce-type was sent")

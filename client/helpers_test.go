@@ -169,3 +169,12 @@ func (e *env) consumer(t testing.TB, topic string, opts ...client.ConsumerOpt) *
 	}
 	return cs
 }
+
+// orderTopic registers orderJSON under subject, creates topic with the
+// config body (which names subject) and returns a producer for it.
+func (e *env) orderTopic(t testing.TB, subject, topic, config string) *client.Producer {
+	t.Helper()
+	e.register(t, subject, client.Schema{Type: compat.JSON, Text: orderJSON})
+	e.putTopic(t, topic, config)
+	return e.producer(t, topic)
+}
