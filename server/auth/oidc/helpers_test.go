@@ -313,6 +313,14 @@ func claimsAt(p *provider, c *clock, edits map[string]any) map[string]any {
 	return m
 }
 
+// verifyDefault has v verify a token k signs over p's default claims at c's
+// time (claimsAt with no edits) and returns the error.
+func verifyDefault(t testing.TB, v *Verifier, k testKey, p *provider, c *clock) error {
+	t.Helper()
+	_, err := v.Verify(context.Background(), k.sign(t, nil, claimsAt(p, c, nil)))
+	return err
+}
+
 // checkVerify verifies token and fails unless the outcome is want (nil:
 // accepted; else an error wrapping want and ErrInvalidToken that quotes no
 // part of the token).

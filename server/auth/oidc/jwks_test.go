@@ -181,12 +181,12 @@ func TestVerifyProviderFailures(t *testing.T) {
 		p := newProvider(t, keyRS256())
 		c := newClock()
 		v := newVerifier(t, p, c)
-		if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatal(err)
 		}
 		p.setStatus(http.StatusServiceUnavailable)
 		c.Advance(maxKeySetAge)
-		if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatalf("Verify with stale keys: %v", err)
 		}
 		if n := p.jwksHits.Load(); n != 2 {
@@ -198,12 +198,12 @@ func TestVerifyProviderFailures(t *testing.T) {
 		p := newProvider(t, keyRS256())
 		c := newClock()
 		v := newVerifier(t, p, c)
-		if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatal(err)
 		}
 		p.setKeys(keyRS256B())
 		c.Advance(maxKeySetAge)
-		_, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil)))
+		err := verifyDefault(t, v, keyRS256(), p, c)
 		if !errors.Is(err, errUnknownKey) {
 			t.Fatalf("Verify with a withdrawn key: %v, want %v", err, errUnknownKey)
 		}
@@ -216,7 +216,7 @@ func TestVerifyProviderFailures(t *testing.T) {
 		p.mu.Unlock()
 		c := newClock()
 		v := newVerifier(t, p, c)
-		_, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil)))
+		err := verifyDefault(t, v, keyRS256(), p, c)
 		if !errors.Is(err, ErrProvider) || !strings.Contains(err.Error(), "larger than 1 MiB") {
 			t.Fatalf("Verify: %v, want ErrProvider saying the response is too large", err)
 		}
@@ -232,14 +232,14 @@ func TestVerifyDiscovery(t *testing.T) {
 		c := newClock()
 		v := newVerifier(t, p, c, noJWKSURL)
 		for range 2 {
-			if _, err := v.Verify(context.Background(), keyEdDSA().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+			if err := verifyDefault(t, v, keyEdDSA(), p, c); err != nil {
 				t.Fatal(err)
 			}
 			c.Advance(minRefreshInterval)
 			p.setKeys(keyEdDSA(), keyRS256())
 			// A token for the newly published key makes a second fetch,
 			// which reuses the discovered URL.
-			if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+			if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -264,7 +264,7 @@ func TestVerifyDiscovery(t *testing.T) {
 			p.mu.Unlock()
 			c := newClock()
 			v := newVerifier(t, p, c, noJWKSURL)
-			_, err := v.Verify(context.Background(), keyEdDSA().sign(t, nil, claimsAt(p, c, nil)))
+			err := verifyDefault(t, v, keyEdDSA(), p, c)
 			if !errors.Is(err, ErrProvider) || !strings.Contains(err.Error(), tc.wantText) {
 				t.Fatalf("Verify: %v, want ErrProvider saying %q", err, tc.wantText)
 			}
