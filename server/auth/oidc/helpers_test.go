@@ -270,6 +270,15 @@ func (c *clock) Advance(d time.Duration) {
 
 // newVerifier returns a Verifier for p with the JWKS URL given (no discovery),
 // audience "herald", roles from "groups", and clock c.
+// newSetup returns a provider publishing keys, a clock, and a verifier on both
+// with newVerifier's default config.
+func newSetup(t testing.TB, keys ...testKey) (*provider, *clock, *Verifier) {
+	t.Helper()
+	p := newProvider(t, keys...)
+	c := newClock()
+	return p, c, newVerifier(t, p, c)
+}
+
 func newVerifier(t testing.TB, p *provider, c *clock, edit ...func(*Config)) *Verifier {
 	t.Helper()
 	cfg := Config{

@@ -14,9 +14,7 @@ import (
 
 func TestVerifyRefreshesOnKeyRotation(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256())
 	ctx := context.Background()
 	verify := func(k testKey) error {
 		_, err := v.Verify(ctx, k.sign(t, nil, claimsAt(p, c, nil)))
@@ -51,9 +49,7 @@ func TestVerifyRefreshesOnKeyRotation(t *testing.T) {
 
 func TestVerifyUnknownKidFloodFetchesOncePerInterval(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyES256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyES256())
 	ctx := context.Background()
 	if _, err := v.Verify(ctx, keyES256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
 		t.Fatal(err)
@@ -76,9 +72,7 @@ func TestVerifyUnknownKidFloodFetchesOncePerInterval(t *testing.T) {
 
 func TestVerifyCollapsesConcurrentRefreshes(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256())
 	ctx := context.Background()
 	if _, err := v.Verify(ctx, keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
 		t.Fatal(err)
@@ -178,9 +172,7 @@ func TestVerifyProviderFailures(t *testing.T) {
 	})
 	t.Run("StaleKeysAcceptedWhileProviderDown", func(t *testing.T) {
 		t.Parallel()
-		p := newProvider(t, keyRS256())
-		c := newClock()
-		v := newVerifier(t, p, c)
+		p, c, v := newSetup(t, keyRS256())
 		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatal(err)
 		}
@@ -195,9 +187,7 @@ func TestVerifyProviderFailures(t *testing.T) {
 	})
 	t.Run("StaleKeysWithdrawnAreRefused", func(t *testing.T) {
 		t.Parallel()
-		p := newProvider(t, keyRS256())
-		c := newClock()
-		v := newVerifier(t, p, c)
+		p, c, v := newSetup(t, keyRS256())
 		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatal(err)
 		}

@@ -20,9 +20,7 @@ func TestVerifyAcceptsValidTokens(t *testing.T) {
 	for _, k := range []testKey{keyRS256(), keyPS256(), keyES256(), keyEdDSA()} {
 		t.Run(k.alg, func(t *testing.T) {
 			t.Parallel()
-			p := newProvider(t, keyRS256B(), k)
-			c := newClock()
-			v := newVerifier(t, p, c)
+			p, c, v := newSetup(t, keyRS256B(), k)
 			tok := k.sign(t, nil, claimsAt(p, c, nil))
 			got, err := v.Verify(context.Background(), tok)
 			if err != nil {
@@ -45,9 +43,7 @@ func TestVerifyAcceptsValidTokens(t *testing.T) {
 
 func TestVerifyChecksClaims(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256())
 	now := c.Now().Unix()
 	for _, tc := range []struct {
 		name   string
@@ -140,9 +136,7 @@ func TestVerifyReadsClaimPaths(t *testing.T) {
 
 func TestVerifyRefusesAlgsAndSignatures(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256(), keyES256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256(), keyES256())
 	claims := claimsAt(p, c, nil)
 	valid := keyRS256().sign(t, nil, claims)
 	head, rest, _ := strings.Cut(valid, ".")
@@ -207,9 +201,7 @@ func TestVerifyRefusesAlgsAndSignatures(t *testing.T) {
 
 func TestVerifyNeedsKidWhenSeveralKeysFit(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256(), keyRS256B())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256(), keyRS256B())
 	tok := keyRS256().sign(t, map[string]any{"kid": nil}, claimsAt(p, c, nil))
 	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, errAmbiguousKey) {
 		t.Fatalf("Verify: %v, want %v", err, errAmbiguousKey)
@@ -218,9 +210,7 @@ func TestVerifyNeedsKidWhenSeveralKeysFit(t *testing.T) {
 
 func TestVerifyRefusesMalformedTokens(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, _, v := newSetup(t, keyRS256())
 	enc := func(s string) string { return b64.EncodeToString([]byte(s)) }
 	goodHead := enc(`{"alg":"RS256","kid":"rsa-a"}`)
 	for _, tc := range []struct {
