@@ -240,10 +240,14 @@ func equalDocs(a, b *Document) bool {
 func (s *Service) Team(id string) (*Team, error) { return entity(s.snapshot().teams, "team", id) }
 
 // Domain returns a domain. Errors: ErrNotFound.
-func (s *Service) Domain(id string) (*Domain, error) { return entity(s.snapshot().domains, "domain", id) }
+func (s *Service) Domain(id string) (*Domain, error) {
+	return entity(s.snapshot().domains, "domain", id)
+}
 
 // Application returns a service. Errors: ErrNotFound.
-func (s *Service) Application(id string) (*Application, error) { return entity(s.snapshot().services, "service", id) }
+func (s *Service) Application(id string) (*Application, error) {
+	return entity(s.snapshot().services, "service", id)
+}
 
 // Event returns an event. Errors: ErrNotFound.
 func (s *Service) Event(id string) (*Event, error) { return entity(s.snapshot().events, "event", id) }
