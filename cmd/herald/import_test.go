@@ -140,6 +140,15 @@ func cli(t *testing.T, args ...string) (int, string) {
 	return code, out.String()
 }
 
+// seededPair starts a seeded source Herald and an empty destination, and
+// returns them with the source's state, which a copy must reproduce.
+func seededPair(t *testing.T) (src, dst *Main, want registryState) {
+	t.Helper()
+	src, dst = brokerMain(t), brokerMain(t)
+	seedSource(t, src.URL())
+	return src, dst, readState(t, src.URL())
+}
+
 // wantCLI runs the CLI with args and fails t unless it exits with code and
 // its output contains wantOut; what names the run. It returns the output.
 func wantCLI(t *testing.T, what string, code int, wantOut string, args ...string) string {
@@ -168,9 +177,7 @@ func globalMode(t *testing.T, base string) string {
 }
 
 func TestImportHeraldToHeraldOverHTTP(t *testing.T) {
-	src, dst := brokerMain(t), brokerMain(t)
-	seedSource(t, src.URL())
-	want := readState(t, src.URL())
+	src, dst, want := seededPair(t)
 
 	out := wantCLI(t, "import", 0, "", "import", "--from", src.URL(), "--server", dst.URL())
 	if strings.Contains(out, "\r") {
@@ -188,9 +195,7 @@ func TestImportHeraldToHeraldOverHTTP(t *testing.T) {
 }
 
 func TestImportResumesAPartialCopy(t *testing.T) {
-	src, dst := brokerMain(t), brokerMain(t)
-	seedSource(t, src.URL())
-	want := readState(t, src.URL())
+	src, dst, want := seededPair(t)
 	// A first run that copied only the money subject, as an interrupted one would.
 	wantCLI(t, "partial import", 0, "1 versions: 1 imported", "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money")
 	wantCLI(t, "resumed import", 0, "5 imported, 1 already present", "import", "--from", src.URL(), "--server", dst.URL())
@@ -198,9 +203,7 @@ func TestImportResumesAPartialCopy(t *testing.T) {
 }
 
 func TestExportThenImportFromFolder(t *testing.T) {
-	src, dst := brokerMain(t), brokerMain(t)
-	seedSource(t, src.URL())
-	want := readState(t, src.URL())
+	src, dst, want := seededPair(t)
 	dir := filepath.Join(t.TempDir(), "backup")
 	wantCLI(t, "export", 0, "4 subjects, 6 versions written", "export", "--server", src.URL(), "--to", dir)
 	// The backup is readable: the schema text sits in its own file.
