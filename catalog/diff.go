@@ -100,21 +100,19 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	}
 	var viols []compat.Violation
 	if fp != nil && tp != nil && fp.Type() == tp.Type() {
-		back, err := reg.CanRead(ctx, tp, fp, opts)
-		if err != nil {
-			return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
-		}
-		for _, v := range back {
-			v.Direction, v.Version = compat.DirBackward, fv.Version
-			viols = append(viols, v)
-		}
-		fwd, err := reg.CanRead(ctx, fp, tp, opts)
-		if err != nil {
-			return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
-		}
-		for _, v := range fwd {
-			v.Direction, v.Version = compat.DirForward, fv.Version
-			viols = append(viols, v)
+		// Backward: can the new version read the old one's data; forward: the reverse.
+		for _, c := range [...]struct {
+			dir            compat.Direction
+			reader, writer compat.Schema
+		}{{compat.DirBackward, tp, fp}, {compat.DirForward, fp, tp}} {
+			found, err := reg.CanRead(ctx, c.reader, c.writer, opts)
+			if err != nil {
+				return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+			}
+			for _, v := range found {
+				v.Direction, v.Version = c.dir, fv.Version
+				viols = append(viols, v)
+			}
 		}
 	} else if fv.Type != tv.Type {
 		viols = append(viols, compat.Violation{Rule: compat.RuleSchemaTypeChanged, Message: fmt.Sprintf("the format changed from %s to %s", fv.Type, tv.Type), Direction: compat.DirBackward})

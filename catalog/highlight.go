@@ -32,28 +32,53 @@ func Highlight(t compat.SchemaType, text string) []Token {
 	return highlightJSON(text)
 }
 
-func highlightJSON(s string) []Token {
-	var out []Token
-	plain := strings.Builder{}
-	flush := func() {
-		if plain.Len() > 0 {
-			out = append(out, Token{Text: plain.String()})
-			plain.Reset()
-		}
+// tokens collects highlighted tokens, merging runs of plain text into one.
+type tokens struct {
+	out   []Token
+	plain strings.Builder
+}
+
+// emit ends the plain run and appends a token of class.
+func (t *tokens) emit(class, text string) {
+	t.flush()
+	t.out = append(t.out, Token{Class: class, Text: text})
+}
+
+func (t *tokens) flush() {
+	if t.plain.Len() > 0 {
+		t.out = append(t.out, Token{Text: t.plain.String()})
+		t.plain.Reset()
 	}
+}
+
+// done returns every token, the last plain run included.
+func (t *tokens) done() []Token {
+	t.flush()
+	return t.out
+}
+
+// quotedEnd returns the end of the string literal opened by the quote at
+// s[i], past its closing quote (or the end of s if it is unterminated). A
+// backslash escapes the byte after it.
+func quotedEnd(s string, i int) int {
+	j := i + 1
+	for j < len(s) && s[j] != s[i] {
+		if s[j] == '\\' {
+			j++
+		}
+		j++
+	}
+	return min(j+1, len(s))
+}
+
+func highlightJSON(s string) []Token {
+	var t tokens
 	i := 0
 	for i < len(s) {
 		c := s[i]
 		switch {
 		case c == '"':
-			j := i + 1
-			for j < len(s) && s[j] != '"' {
-				if s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j = min(j+1, len(s))
+			j := quotedEnd(s, i)
 			// A string followed by ':' is a key.
 			k := j
 			for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
@@ -63,32 +88,27 @@ func highlightJSON(s string) []Token {
 			if k < len(s) && s[k] == ':' {
 				class = "k"
 			}
-			flush()
-			out = append(out, Token{Class: class, Text: s[i:j]})
+			t.emit(class, s[i:j])
 			i = j
 		case c == '-' || (c >= '0' && c <= '9'):
 			j := i + 1
 			for j < len(s) && strings.IndexByte("0123456789.eE+-", s[j]) >= 0 {
 				j++
 			}
-			flush()
-			out = append(out, Token{Class: "n", Text: s[i:j]})
+			t.emit("n", s[i:j])
 			i = j
 		case strings.HasPrefix(s[i:], "true") || strings.HasPrefix(s[i:], "null"):
-			flush()
-			out = append(out, Token{Class: "n", Text: s[i : i+4]})
+			t.emit("n", s[i:i+4])
 			i += 4
 		case strings.HasPrefix(s[i:], "false"):
-			flush()
-			out = append(out, Token{Class: "n", Text: s[i : i+5]})
+			t.emit("n", s[i:i+5])
 			i += 5
 		default:
-			plain.WriteByte(c)
+			t.plain.WriteByte(c)
 			i++
 		}
 	}
-	flush()
-	return out
+	return t.done()
 }
 
 var protoKeywords = map[string]bool{
@@ -105,18 +125,7 @@ var protoTypes = map[string]bool{
 }
 
 func highlightProto(s string) []Token {
-	var out []Token
-	plain := strings.Builder{}
-	flush := func() {
-		if plain.Len() > 0 {
-			out = append(out, Token{Text: plain.String()})
-			plain.Reset()
-		}
-	}
-	emit := func(class, text string) {
-		flush()
-		out = append(out, Token{Class: class, Text: text})
-	}
+	var t tokens
 	i := 0
 	for i < len(s) {
 		c := s[i]
@@ -126,7 +135,7 @@ func highlightProto(s string) []Token {
 			if j < 0 {
 				j = len(s) - i
 			}
-			emit("c", s[i:i+j])
+			t.emit("c", s[i:i+j])
 			i += j
 		case strings.HasPrefix(s[i:], "/*"):
 			j := strings.Index(s[i+2:], "*/")
@@ -134,46 +143,35 @@ func highlightProto(s string) []Token {
 			if j >= 0 {
 				end = i + 2 + j + 2
 			}
-			emit("c", s[i:end])
+			t.emit("c", s[i:end])
 			i = end
 		case c == '"' || c == '\'':
-			j := i + 1
-			for j < len(s) && s[j] != c {
-				if s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j = min(j+1, len(s))
-			emit("s", s[i:j])
-			i = j
-		case c >= '0' && c <= '9':
-			j := i
-			for j < len(s) && (isIdent(s[j]) || s[j] == '.') {
-				j++
-			}
-			emit("n", s[i:j])
+			j := quotedEnd(s, i)
+			t.emit("s", s[i:j])
 			i = j
 		case isIdent(c):
+			// A number or a (dotted) name; a name that is a keyword or a
+			// scalar type is highlighted.
 			j := i
 			for j < len(s) && (isIdent(s[j]) || s[j] == '.') {
 				j++
 			}
 			w := s[i:j]
 			switch {
+			case c >= '0' && c <= '9':
+				t.emit("n", w)
 			case protoKeywords[w]:
-				emit("k", w)
+				t.emit("k", w)
 			case protoTypes[w]:
-				emit("n", w)
+				t.emit("n", w)
 			default:
-				plain.WriteString(w)
+				t.plain.WriteString(w)
 			}
 			i = j
 		default:
-			plain.WriteByte(c)
+			t.plain.WriteByte(c)
 			i++
 		}
 	}
-	flush()
-	return out
+	return t.done()
 }

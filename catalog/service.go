@@ -242,43 +242,31 @@ func equalDocs(a, b *Document) bool {
 }
 
 // Team returns a team. Errors: ErrNotFound.
-func (s *Service) Team(id string) (*Team, error) {
-	if t, ok := s.snapshot().teams[id]; ok {
-		return t, nil
-	}
-	return nil, fmt.Errorf("team %q: %w", id, ErrNotFound)
-}
+func (s *Service) Team(id string) (*Team, error) { return entity(s.snapshot().teams, "team", id) }
 
 // Domain returns a domain. Errors: ErrNotFound.
 func (s *Service) Domain(id string) (*Domain, error) {
-	if d, ok := s.snapshot().domains[id]; ok {
-		return d, nil
-	}
-	return nil, fmt.Errorf("domain %q: %w", id, ErrNotFound)
+	return entity(s.snapshot().domains, "domain", id)
 }
 
 // Application returns a service. Errors: ErrNotFound.
 func (s *Service) Application(id string) (*Application, error) {
-	if a, ok := s.snapshot().services[id]; ok {
-		return a, nil
-	}
-	return nil, fmt.Errorf("service %q: %w", id, ErrNotFound)
+	return entity(s.snapshot().services, "service", id)
 }
 
 // Event returns an event. Errors: ErrNotFound.
-func (s *Service) Event(id string) (*Event, error) {
-	if e, ok := s.snapshot().events[id]; ok {
-		return e, nil
-	}
-	return nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
-}
+func (s *Service) Event(id string) (*Event, error) { return entity(s.snapshot().events, "event", id) }
 
 // Flow returns a flow. Errors: ErrNotFound.
-func (s *Service) Flow(id string) (*Flow, error) {
-	if f, ok := s.snapshot().flows[id]; ok {
-		return f, nil
+func (s *Service) Flow(id string) (*Flow, error) { return entity(s.snapshot().flows, "flow", id) }
+
+// entity returns the entity of a kind with id from its index in a snapshot.
+// Errors: ErrNotFound.
+func entity[T any](index map[string]*T, kind, id string) (*T, error) {
+	if x, ok := index[id]; ok {
+		return x, nil
 	}
-	return nil, fmt.Errorf("flow %q: %w", id, ErrNotFound)
+	return nil, fmt.Errorf("%s %q: %w", kind, id, ErrNotFound)
 }
 
 // Edge is a service sending or receiving an event, declared in the catalog,

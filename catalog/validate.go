@@ -108,12 +108,19 @@ func (v *validator) domains() {
 	}
 }
 
+// inDomain checks what services, events and flows share: a valid id, known
+// owners and a known domain. It returns the entity's key, plural/id.
+func (v *validator) inDomain(plural, kind, id string, owners []string, domain string) string {
+	key := plural + "/" + id
+	v.id(key, kind, id)
+	v.owners(key, owners)
+	v.ref(key+".domain", "domain", domain, v.domainIDs, "domains")
+	return key
+}
+
 func (v *validator) services() {
 	for _, s := range v.doc.Services {
-		key := "services/" + s.ID
-		v.id(key, "service", s.ID)
-		v.owners(key, s.Owners)
-		v.ref(key+".domain", "domain", s.Domain, v.domainIDs, "domains")
+		key := v.inDomain("services", "service", s.ID, s.Owners, s.Domain)
 		if s.Repository != "" {
 			u, err := url.Parse(s.Repository)
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -131,10 +138,7 @@ func (v *validator) services() {
 
 func (v *validator) checkEvents(subjects map[string]bool) {
 	for _, e := range v.doc.Events {
-		key := "events/" + e.ID
-		v.id(key, "event", e.ID)
-		v.owners(key, e.Owners)
-		v.ref(key+".domain", "domain", e.Domain, v.domainIDs, "domains")
+		key := v.inDomain("events", "event", e.ID, e.Owners, e.Domain)
 		switch {
 		case e.Subject == "":
 			v.errorf(key, "event %q has no subject: name the registry subject that holds its schema", e.ID)
@@ -157,10 +161,7 @@ func (v *validator) checkEvents(subjects map[string]bool) {
 
 func (v *validator) flows() {
 	for _, f := range v.doc.Flows {
-		key := "flows/" + f.ID
-		v.id(key, "flow", f.ID)
-		v.owners(key, f.Owners)
-		v.ref(key+".domain", "domain", f.Domain, v.domainIDs, "domains")
+		key := v.inDomain("flows", "flow", f.ID, f.Owners, f.Domain)
 		if len(f.Steps) == 0 {
 			v.errorf(key, "flow %q has no steps", f.ID)
 		}

@@ -524,27 +524,25 @@ func writeJSON(b *bytes.Buffer, n *node) {
 	switch n.kind {
 	case nNull:
 		b.WriteString("null")
-	case nMap:
-		b.WriteByte('{')
-		for i, k := range n.keys {
+	case nMap, nSeq:
+		// A mapping is its values, each after its key; a sequence, its items.
+		open, end, elems := byte('['), byte(']'), n.items
+		if n.kind == nMap {
+			open, end, elems = '{', '}', n.vals
+		}
+		b.WriteByte(open)
+		for i, e := range elems {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			kb, _ := json.Marshal(k.text)
-			b.Write(kb)
-			b.WriteByte(':')
-			writeJSON(b, n.vals[i])
-		}
-		b.WriteByte('}')
-	case nSeq:
-		b.WriteByte('[')
-		for i, it := range n.items {
-			if i > 0 {
-				b.WriteByte(',')
+			if n.kind == nMap {
+				kb, _ := json.Marshal(n.keys[i].text)
+				b.Write(kb)
+				b.WriteByte(':')
 			}
-			writeJSON(b, it)
+			writeJSON(b, e)
 		}
-		b.WriteByte(']')
+		b.WriteByte(end)
 	default:
 		switch v := n.value.(type) {
 		case bool:

@@ -17,13 +17,8 @@ func TestProducerRefusesInvalidEventLocally(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	p, err := e.c.NewProducer(ctx, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.Publish(ctx,
+	p := e.orderTopic(t, "orders-value", "orders", `{"valueSubject":"orders-value"}`)
+	_, err := p.Publish(ctx,
 		client.Event{Value: []byte(`{"id":"o1","amount":1}`)},
 		client.Event{Value: []byte(`{"id":"o2"}`)})
 	var ip *compat.InvalidPayloadError
@@ -46,12 +41,7 @@ func TestProducerPublishes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	p, err := e.c.NewProducer(ctx, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.orderTopic(t, "orders-value", "orders", `{"valueSubject":"orders-value"}`)
 	offs, err := p.Publish(ctx,
 		client.Event{ID: "e1", Key: []byte(`"o1"`), Value: []byte(`{"id":"o1","amount":1}`), Headers: map[string]string{"source": "test"}},
 		client.Event{Value: []byte(`{"id":"o2","amount":2}`)})
@@ -78,10 +68,7 @@ func TestProducerBinaryTopic(t *testing.T) {
 	ctx := context.Background()
 	id := e.register(t, "orders-value", client.Schema{Type: compat.Avro, Text: orderAvro})
 	e.putTopic(t, "orders-bin", `{"valueSubject":"orders-value","encoding":"binary"}`)
-	p, err := e.c.NewProducer(ctx, "orders-bin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.producer(t, "orders-bin")
 	if _, err := p.Publish(ctx, client.Event{Value: avroOrder("o1", 1)[:3]}); !client.IsInvalidEvent(err) {
 		t.Fatalf("Publish of a truncated datum: %v, want invalid", err)
 	}
@@ -89,10 +76,7 @@ func TestProducerBinaryTopic(t *testing.T) {
 	if err != nil || !slices.Equal(offs, []int64{0}) {
 		t.Fatalf("Publish = %v, %v", offs, err)
 	}
-	cs, err := e.c.NewConsumer(ctx, "orders-bin", client.Wait(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := e.consumer(t, "orders-bin", client.Wait(0))
 	msgs, err := cs.Poll(ctx)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("Poll = %v, %v", msgs, err)
@@ -113,20 +97,14 @@ func TestProducerPinnedVersion(t *testing.T) {
 	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"id":{"type":"string"}}}`})
 	v2 := e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"id":{"type":["string","number"]}}}`})
 	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	latest, err := e.c.NewProducer(ctx, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
+	latest := e.producer(t, "orders")
 	if id, err := latest.SchemaID(ctx); err != nil || id != v2 {
 		t.Errorf("SchemaID = %d, %v; want %d", id, err, v2)
 	}
 	if _, err := latest.Publish(ctx, client.Event{Value: []byte(`{"id":1}`)}); err != nil {
 		t.Errorf("version 2 takes a numeric id: %v", err)
 	}
-	pinned, err := e.c.NewProducer(ctx, "orders", client.PinVersion(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pinned := e.producer(t, "orders", client.PinVersion(1))
 	if _, err := pinned.Publish(ctx, client.Event{Value: []byte(`{"id":1}`)}); !client.IsInvalidEvent(err) {
 		t.Errorf("version 1 refuses a numeric id: %v", err)
 	}
@@ -142,10 +120,7 @@ func TestProducerAcceptsAnyAllowedVersion(t *testing.T) {
 	v2 := e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"ref":{"type":"string"}},"required":["ref"]}`})
 	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: `{"type":"object","properties":{"code":{"type":"integer"}},"required":["code"]}`})
 	e.putTopic(t, "orders", `{"valueSubject":"orders-value","lastVersion":2}`)
-	p, err := e.c.NewProducer(ctx, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.producer(t, "orders")
 	if id, err := p.SchemaID(ctx); err != nil || id != v2 {
 		t.Errorf("SchemaID = %d, %v; want %d (the newest allowed version)", id, err, v2)
 	}
@@ -156,10 +131,7 @@ func TestProducerAcceptsAnyAllowedVersion(t *testing.T) {
 	if err != nil || !slices.Equal(offs, []int64{0}) {
 		t.Fatalf("Publish of a version 1 event = %v, %v; want [0]", offs, err)
 	}
-	cs, err := e.c.NewConsumer(ctx, "orders", client.Wait(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := e.consumer(t, "orders", client.Wait(0))
 	if msgs, err := cs.Poll(ctx); err != nil || len(msgs) != 1 || msgs[0].SchemaID != v1 {
 		t.Errorf("Poll = %+v, %v; want one event validated by schema %d", msgs, err, v1)
 	}
@@ -184,12 +156,7 @@ func TestConsumerGroupCommit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders", `{"valueSubject":"orders-value"}`)
-	p, err := e.c.NewProducer(ctx, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.orderTopic(t, "orders-value", "orders", `{"valueSubject":"orders-value"}`)
 	if _, err := p.Publish(ctx,
 		client.Event{Key: []byte(`"k1"`), Value: []byte(`{"id":"o1","amount":1}`)},
 		client.Event{Value: []byte(`{"id":"o2","amount":2}`)},
@@ -197,10 +164,7 @@ func TestConsumerGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cs, err := e.c.NewConsumer(ctx, "orders", client.Group("billing"), client.MaxMessages(2), client.Wait(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := e.consumer(t, "orders", client.Group("billing"), client.MaxMessages(2), client.Wait(0))
 	msgs, err := cs.Poll(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -212,10 +176,7 @@ func TestConsumerGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new consumer of the group continues after the committed events.
-	again, err := e.c.NewConsumer(ctx, "orders", client.Group("billing"), client.Wait(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := e.consumer(t, "orders", client.Group("billing"), client.Wait(0))
 	msgs, err = again.Poll(ctx)
 	if err != nil || len(msgs) != 1 || msgs[0].Offset != 2 {
 		t.Fatalf("Poll after commit = %+v, %v", msgs, err)
@@ -233,10 +194,7 @@ func TestConsumerGroupCommit(t *testing.T) {
 	if _, err := cs.Ack(ctx, msgs...); err == nil {
 		t.Error("Ack on a stream: no error")
 	}
-	plain, err := e.c.NewConsumer(ctx, "orders", client.From("latest"), client.Wait(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := e.consumer(t, "orders", client.From("latest"), client.Wait(0))
 	if err := plain.Commit(ctx); err == nil {
 		t.Error("Commit without a group: no error")
 	}
@@ -246,19 +204,11 @@ func TestConsumerQueueReceiveAck(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "jobs-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "jobs", `{"kind":"queue","valueSubject":"jobs-value"}`)
-	p, err := e.c.NewProducer(ctx, "jobs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.orderTopic(t, "jobs-value", "jobs", `{"kind":"queue","valueSubject":"jobs-value"}`)
 	if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"j1","amount":1}`)}, client.Event{Value: []byte(`{"id":"j2","amount":2}`)}); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := e.c.NewConsumer(ctx, "jobs", client.Wait(0), client.Visibility(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := e.consumer(t, "jobs", client.Wait(0), client.Visibility(time.Hour))
 	msgs, err := cs.Poll(ctx)
 	if err != nil || len(msgs) != 2 || msgs[0].AckID == "" || msgs[0].Deliveries != 1 {
 		t.Fatalf("Poll = %+v, %v", msgs, err)
@@ -289,12 +239,7 @@ func TestProducerCloudEventsTopic(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.register(t, "orders-value", client.Schema{Type: compat.JSON, Text: orderJSON})
-	e.putTopic(t, "orders-ce", `{"valueSubject":"orders-value","encoding":"cloudevents"}`)
-	p, err := e.c.NewProducer(ctx, "orders-ce")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.orderTopic(t, "orders-value", "orders-ce", `{"valueSubject":"orders-value","encoding":"cloudevents"}`)
 	ce := map[string]string{"ce-source": "/orders", "ce-type": "order.created"}
 	if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"o1","amount":1}`)}); err == nil {
 		t.Error("a CloudEvent without ce-id, ce-source and ce-type was sent")
@@ -303,10 +248,7 @@ func TestProducerCloudEventsTopic(t *testing.T) {
 	if err != nil || !slices.Equal(offs, []int64{0}) {
 		t.Fatalf("Publish = %v, %v", offs, err)
 	}
-	cs, err := e.c.NewConsumer(ctx, "orders-ce", client.Wait(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := e.consumer(t, "orders-ce", client.Wait(0))
 	msgs, err := cs.Poll(ctx)
 	if err != nil || len(msgs) != 1 || msgs[0].Headers["ce-type"] != "order.created" || msgs[0].ID != "c1" {
 		t.Errorf("Poll = %+v, %v", msgs, err)

@@ -149,3 +149,32 @@ const (
 	moneyProto = "syntax = \"proto3\";\npackage acme.money;\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n"
 	orderProto = "syntax = \"proto3\";\npackage acme;\nimport \"acme/money.proto\";\nmessage Order {\n  string id = 1;\n  acme.money.Money total = 2;\n  message Line {\n    string sku = 1;\n  }\n}\nmessage Refund {\n  string order_id = 1;\n}\n"
 )
+
+// producer returns a producer for topic, failing t if there is none.
+func (e *env) producer(t testing.TB, topic string, opts ...client.ProducerOpt) *client.Producer {
+	t.Helper()
+	p, err := e.c.NewProducer(context.Background(), topic, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// consumer returns a consumer of topic, failing t if there is none.
+func (e *env) consumer(t testing.TB, topic string, opts ...client.ConsumerOpt) *client.Consumer {
+	t.Helper()
+	cs, err := e.c.NewConsumer(context.Background(), topic, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// orderTopic registers orderJSON under subject, creates topic with the
+// config body (which names subject) and returns a producer for it.
+func (e *env) orderTopic(t testing.TB, subject, topic, config string) *client.Producer {
+	t.Helper()
+	e.register(t, subject, client.Schema{Type: compat.JSON, Text: orderJSON})
+	e.putTopic(t, topic, config)
+	return e.producer(t, topic)
+}

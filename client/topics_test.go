@@ -59,10 +59,7 @@ func TestTopicAdmin(t *testing.T) {
 	if _, err := e.c.PutTopic(ctx, "bad", client.TopicConfig{ValueSubject: "nope"}); !isAPIError(err, http.StatusUnprocessableEntity, 42220) {
 		t.Errorf("PutTopic on a missing subject: %v, want 422 42220", err)
 	}
-	p, err := e.c.NewProducer(ctx, "orders")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.producer(t, "orders")
 	if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"o1","amount":1}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -241,10 +238,7 @@ func TestEveryBodyHasAContentType(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, topic := range []string{"orders", "jobs"} {
-		p, err := e.c.NewProducer(ctx, topic)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := e.producer(t, topic)
 		if _, err := p.Publish(ctx, client.Event{Value: []byte(`{"id":"o1","amount":1}`)}); err != nil {
 			t.Fatal(err)
 		}

@@ -184,25 +184,13 @@ func (s *Service) SetConfig(ctx context.Context, subject string, cfg Config) (Co
 	if err := validateConfig(&cfg); err != nil {
 		return Config{}, err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	var out Config
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if err := s.checkWritable(ctx, tx, sn); err != nil {
-			return err
-		}
-		cur, _, err := storedConfig(ctx, tx, sn.scope())
-		if err != nil {
-			return err
-		}
+	return s.updateConfig(ctx, sn, func(tx Tx, cur Config, _ bool) (Config, error) {
 		mergeConfig(&cur, cfg)
 		if err := tx.PutConfig(ctx, sn.scope(), cur); err != nil {
-			return storeErr("write config", err)
+			return Config{}, storeErr("write config", err)
 		}
-		out = cur
-		return nil
+		return cur, nil
 	})
-	return out, err
 }
 
 // DeleteConfig removes the config set at a level and returns it. At the global
@@ -214,10 +202,28 @@ func (s *Service) DeleteConfig(ctx context.Context, subject string) (Config, err
 	if err != nil {
 		return Config{}, err
 	}
+	return s.updateConfig(ctx, sn, func(tx Tx, cur Config, ok bool) (Config, error) {
+		if !ok {
+			if sn.ctx != GlobalContext {
+				return Config{}, subjectNotFound(subject)
+			}
+			return s.defaultConfig(), nil
+		}
+		if err := tx.DeleteConfig(ctx, sn.scope()); err != nil {
+			return Config{}, storeErr("delete config", err)
+		}
+		return cur, nil
+	})
+}
+
+// updateConfig is what SetConfig and DeleteConfig share: under writeMu, in one
+// transaction, it refuses a read-only level and hands fn the config stored at
+// sn's level (ok: one is set there); it returns what fn returns.
+func (s *Service) updateConfig(ctx context.Context, sn subjectName, fn func(tx Tx, cur Config, ok bool) (Config, error)) (Config, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	var out Config
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		if err := s.checkWritable(ctx, tx, sn); err != nil {
 			return err
 		}
@@ -225,15 +231,8 @@ func (s *Service) DeleteConfig(ctx context.Context, subject string) (Config, err
 		if err != nil {
 			return err
 		}
-		if !ok {
-			if sn.ctx != GlobalContext {
-				return subjectNotFound(subject)
-			}
-			out = s.defaultConfig()
-			return nil
-		}
-		out = cur
-		return storeErrIf("delete config", tx.DeleteConfig(ctx, sn.scope()))
+		out, err = fn(tx, cur, ok)
+		return err
 	})
 	return out, err
 }

@@ -69,6 +69,39 @@ func (s *Service) hardDelete(ctx context.Context, tx Tx, v VersionRecord, skipRe
 	return evict, nil
 }
 
+// deleteFrame is what DeleteSubject and DeleteVersion share: under writeMu, in
+// one transaction, it refuses a read-only subject, reads every version of it
+// (none at all is ErrSubjectNotFound, naming subject as the caller gave it) and
+// hands them to fn; once the transaction commits it evicts the cache entries fn
+// returned. Cached version lists are invalidated whatever the outcome.
+func (s *Service) deleteFrame(ctx context.Context, sn subjectName, subject string, fn func(tx Tx, vs []VersionRecord) ([]idKey, error)) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	defer s.cache.versionsChanged()
+	var evict []idKey
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := s.checkWritable(ctx, tx, sn); err != nil {
+			return err
+		}
+		vs, err := tx.SubjectVersions(ctx, sn.ctx, sn.name)
+		if err != nil {
+			return storeErr("read versions", err)
+		}
+		if len(vs) == 0 {
+			return subjectNotFound(subject)
+		}
+		evict, err = fn(tx, vs)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range evict {
+		s.cache.evict(k)
+	}
+	return nil
+}
+
 // DeleteSubject soft- or hard-deletes a subject and returns the versions deleted,
 // ascending. A soft delete marks every live version deleted; their ids still
 // resolve. A hard delete needs a soft delete first and removes every version with
@@ -81,22 +114,8 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 	if err != nil {
 		return nil, err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	defer s.cache.versionsChanged()
 	out := []int{}
-	var evict []idKey
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if err := s.checkWritable(ctx, tx, sn); err != nil {
-			return err
-		}
-		vs, err := tx.SubjectVersions(ctx, sn.ctx, sn.name)
-		if err != nil {
-			return storeErr("read versions", err)
-		}
-		if len(vs) == 0 {
-			return subjectNotFound(subject)
-		}
+	err = s.deleteFrame(ctx, sn, subject, func(tx Tx, vs []VersionRecord) ([]idKey, error) {
 		var live []VersionRecord
 		for _, v := range vs {
 			if !v.Deleted {
@@ -105,52 +124,50 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 		}
 		if !permanent {
 			if len(live) == 0 {
-				return newError(ErrSubjectSoftDeleted, "Subject '%s' was soft deleted.Set permanent=true to delete permanently", subject)
+				return nil, newError(ErrSubjectSoftDeleted, "Subject '%s' was soft deleted.Set permanent=true to delete permanently", subject)
 			}
 			for _, v := range live {
 				ref, err := referenced(ctx, tx, v, false, false)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				if ref {
-					return referenceExists(v)
+					return nil, referenceExists(v)
 				}
 			}
 			for _, v := range live {
 				if err := tx.SetDeleted(ctx, v.Key(), true); err != nil {
-					return storeErr("delete version", err)
+					return nil, storeErr("delete version", err)
 				}
 				out = append(out, v.Version)
 			}
-			return nil
+			return nil, nil
 		}
 		if len(live) > 0 {
-			return newError(ErrSubjectNotSoftDeleted, "Subject '%s' was not deleted first before being permanently deleted", subject)
+			return nil, newError(ErrSubjectNotSoftDeleted, "Subject '%s' was not deleted first before being permanently deleted", subject)
 		}
 		for _, v := range vs {
 			ref, err := referenced(ctx, tx, v, s.cfg.StrictReferences, false)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ref {
-				return referenceExists(v)
+				return nil, referenceExists(v)
 			}
 		}
+		var evict []idKey
 		for _, v := range vs {
 			ks, err := s.hardDelete(ctx, tx, v, false)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			evict = append(evict, ks...)
 			out = append(out, v.Version)
 		}
-		return nil
+		return evict, nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	for _, k := range evict {
-		s.cache.evict(k)
 	}
 	return out, nil
 }
@@ -169,58 +186,40 @@ func (s *Service) DeleteVersion(ctx context.Context, subject string, version int
 	if version < 1 && version != Latest {
 		return 0, invalidVersion(itoa(version))
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	defer s.cache.versionsChanged()
 	var out int
-	var evict []idKey
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if err := s.checkWritable(ctx, tx, sn); err != nil {
-			return err
-		}
-		vs, err := tx.SubjectVersions(ctx, sn.ctx, sn.name)
-		if err != nil {
-			return storeErr("read versions", err)
-		}
-		if len(vs) == 0 {
-			return subjectNotFound(subject)
-		}
+	err = s.deleteFrame(ctx, sn, subject, func(tx Tx, vs []VersionRecord) ([]idKey, error) {
 		v, ok := pickVersion(vs, version, version != Latest)
 		if !ok {
-			return versionNotFound(version)
+			return nil, versionNotFound(version)
 		}
 		out = v.Version
 		if !permanent {
 			if v.Deleted {
-				return newError(ErrVersionSoftDeleted, "Subject '%s' Version %d was soft deleted.Set permanent=true to delete permanently", subject, v.Version)
+				return nil, newError(ErrVersionSoftDeleted, "Subject '%s' Version %d was soft deleted.Set permanent=true to delete permanently", subject, v.Version)
 			}
 			ref, err := referenced(ctx, tx, v, false, true)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ref {
-				return referenceExists(v)
+				return nil, referenceExists(v)
 			}
-			return storeErrIf("delete version", tx.SetDeleted(ctx, v.Key(), true))
+			return nil, storeErrIf("delete version", tx.SetDeleted(ctx, v.Key(), true))
 		}
 		if !v.Deleted {
-			return newError(ErrVersionNotSoftDeleted, "Subject '%s' Version %d was not deleted first before being permanently deleted", subject, v.Version)
+			return nil, newError(ErrVersionNotSoftDeleted, "Subject '%s' Version %d was not deleted first before being permanently deleted", subject, v.Version)
 		}
 		ref, err := referenced(ctx, tx, v, s.cfg.StrictReferences, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ref {
-			return referenceExists(v)
+			return nil, referenceExists(v)
 		}
-		evict, err = s.hardDelete(ctx, tx, v, false)
-		return err
+		return s.hardDelete(ctx, tx, v, false)
 	})
 	if err != nil {
 		return 0, err
-	}
-	for _, k := range evict {
-		s.cache.evict(k)
 	}
 	return out, nil
 }

@@ -17,6 +17,14 @@ import (
 // newService returns a Service on a fresh SQLite file with every real format.
 func newService(t testing.TB, cfg registry.ServiceConfig) *registry.Service {
 	t.Helper()
+	s, _ := newServiceAndStore(t, cfg)
+	return s
+}
+
+// newServiceAndStore is newService that also returns the store, for tests that
+// close it under the Service. The store is closed again at cleanup.
+func newServiceAndStore(t testing.TB, cfg registry.ServiceConfig) (*registry.Service, *registrydb.Store) {
+	t.Helper()
 	st, err := registrydb.Open(context.Background(), filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +41,7 @@ func newService(t testing.TB, cfg registry.ServiceConfig) *registry.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, st
 }
 
 func avroRecord(name string, fields ...string) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func (s *Service) sameSchema(ctx context.Context, r Reader, rec SchemaRecord, c 
 	if rec.Hash == c.rec.Hash {
 		return true, nil
 	}
-	if rec.Type != c.rec.Type || !sameRefs(rec.References, c.rec.References) {
+	if rec.Type != c.rec.Type || !slices.Equal(rec.References, c.rec.References) {
 		return false, nil
 	}
 	if !ignoreContract && (string(rec.Metadata) != string(c.rec.Metadata) || string(rec.RuleSet) != string(c.rec.RuleSet)) {
@@ -102,18 +103,6 @@ func (s *Service) sameSchema(ctx context.Context, r Reader, rec SchemaRecord, c 
 // schema registered before keeps its version and id when registered again.
 func legacyAvroText(rec SchemaRecord, c candidate) bool {
 	return rec.Type == compat.Avro && len(rec.Text) > len(c.rec.Text) && strings.Contains(rec.Text, `"namespace"`)
-}
-
-func sameRefs(a, b []Reference) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Register registers a schema under a subject and returns the stored subject
@@ -526,24 +515,13 @@ func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool)
 		return Schema{}, err
 	}
 	ignoreContract := len(cand.rec.Metadata) == 0 && len(cand.rec.RuleSet) == 0
-	for i := len(vs) - 1; i >= 0; i-- {
-		v := vs[i]
-		if v.Deleted && !deleted {
-			continue
-		}
-		rec, err := s.record(ctx, s.store, sn.ctx, v.ID)
-		if err != nil {
-			return Schema{}, storeErr("read schema", err)
-		}
+	return s.latestWhere(ctx, sn, vs, deleted, func(rec SchemaRecord) (bool, error) {
 		same, err := s.sameSchema(ctx, s.store, rec, cand, normalize, ignoreContract)
 		if err != nil {
-			return Schema{}, storeErr("compare schemas", err)
+			return false, storeErr("compare schemas", err)
 		}
-		if same {
-			return toSchema(v, rec), nil
-		}
-	}
-	return Schema{}, newError(ErrSchemaNotFound, "Schema not found")
+		return same, nil
+	})
 }
 
 // latestOnly turns a transitive level into its one-version form.

@@ -54,14 +54,7 @@ func TestNewValidatesConfig(t *testing.T) {
 func TestSchemaByIDIsServedFromMemory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := registrydb.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newServiceAndStore(t, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
 	sc := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	other := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	if _, err := s.SchemaByID(ctx, other.ID, "s"); err != nil {
@@ -112,14 +105,7 @@ func TestSchemaByIDWithSubjectFollowsDeletes(t *testing.T) {
 func TestPingReportsTheStore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := registrydb.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st := newServiceAndStore(t, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("Ping on a live store = %v", err)
 	}

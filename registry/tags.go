@@ -16,6 +16,16 @@ func (s *Service) LatestWithMetadata(ctx context.Context, subject string, props 
 	if err != nil {
 		return Schema{}, err
 	}
+	return s.latestWhere(ctx, sn, vs, deleted, func(rec SchemaRecord) (bool, error) {
+		return hasProperties(rec.Metadata, props), nil
+	})
+}
+
+// latestWhere returns the newest of vs whose schema match accepts, skipping
+// soft-deleted versions unless deleted: the search Lookup and
+// LatestWithMetadata share. None matching is ErrSchemaNotFound; an error from
+// match is returned as it is.
+func (s *Service) latestWhere(ctx context.Context, sn subjectName, vs []VersionRecord, deleted bool, match func(SchemaRecord) (bool, error)) (Schema, error) {
 	for i := len(vs) - 1; i >= 0; i-- {
 		v := vs[i]
 		if v.Deleted && !deleted {
@@ -25,7 +35,11 @@ func (s *Service) LatestWithMetadata(ctx context.Context, subject string, props 
 		if err != nil {
 			return Schema{}, storeErr("read schema", err)
 		}
-		if hasProperties(rec.Metadata, props) {
+		ok, err := match(rec)
+		if err != nil {
+			return Schema{}, err
+		}
+		if ok {
 			return toSchema(v, rec), nil
 		}
 	}

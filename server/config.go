@@ -16,31 +16,31 @@ var configOperations = document(
 	operation{Method: http.MethodGet, Path: "/config", ID: "getGlobalConfig", Summary: "Get the global config",
 		Tags: []string{tagRegistry}, Params: globalConfigParams{},
 		Responses: []response{{Body: configResponse{}}},
-		handler:   (*Server).getGlobalConfig},
+		handler:   (*Server).getConfig},
 	operation{Method: http.MethodPut, Path: "/config", ID: "setGlobalConfig", Summary: "Set the global config",
 		Tags: []string{tagRegistry}, Body: configRequest{},
 		Responses: []response{{Body: configRequest{}, Description: "The config now stored at that level."}},
 		Errors:    []*errorRow{errUnprocessable, errInvalidLevel, errNotPermitted, errInvalidRuleSet},
-		handler:   (*Server).setGlobalConfig},
+		handler:   (*Server).setConfig},
 	operation{Method: http.MethodDelete, Path: "/config", ID: "deleteGlobalConfig", Summary: "Reset the global config",
 		Tags:      []string{tagRegistry},
 		Responses: []response{{Body: configResponse{}, Description: "The config that was set."}},
-		handler:   (*Server).deleteGlobalConfig},
+		handler:   (*Server).deleteConfig},
 	operation{Method: http.MethodGet, Path: "/config/{subject}", ID: "getSubjectConfig", Summary: "Get a subject's (or context's) config",
 		Tags: []string{tagRegistry}, Params: subjectConfigParams{},
 		Responses: []response{{Body: configResponse{}}},
 		Errors:    []*errorRow{errSubjectConfigNotFound, errInvalidSubject},
-		handler:   (*Server).getSubjectConfig},
+		handler:   (*Server).getConfig},
 	operation{Method: http.MethodPut, Path: "/config/{subject}", ID: "setSubjectConfig", Summary: "Set a subject's (or context's) config",
 		Tags: []string{tagRegistry}, Params: subjectParams{}, Body: configRequest{},
 		Responses: []response{{Body: configRequest{}, Description: "The config now stored at that level."}},
 		Errors:    []*errorRow{errUnprocessable, errInvalidLevel, errInvalidSubject, errNotPermitted, errInvalidRuleSet},
-		handler:   (*Server).setSubjectConfig},
+		handler:   (*Server).setConfig},
 	operation{Method: http.MethodDelete, Path: "/config/{subject}", ID: "deleteSubjectConfig", Summary: "Delete a subject's (or context's) config",
 		Tags: []string{tagRegistry}, Params: subjectParams{},
 		Responses: []response{{Body: configResponse{}, Description: "The config that was set."}},
 		Errors:    []*errorRow{errSubjectNotFound, errInvalidSubject},
-		handler:   (*Server).deleteSubjectConfig},
+		handler:   (*Server).deleteConfig},
 )
 
 // configFields are the config fields shared by the GET answer and the PUT body.
@@ -172,24 +172,11 @@ type subjectConfigParams struct {
 	DefaultToGlobal bool   `query:"defaultToGlobal" description:"Fall back to the effective config instead of 404 when the subject has none."`
 }
 
-// getGlobalConfig serves GET /config.
-func (s *Server) getGlobalConfig(c *gin.Context) error {
-	p := globalConfigParams{DefaultToGlobal: queryBool(c, "defaultToGlobal")}
-	cfg, err := s.cfg.Registry.Config(c.Request.Context(), "", p.DefaultToGlobal)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toConfigResponse(cfg))
-}
+// The handlers below serve a level's route and the global one alike: on
+// /config there is no subject parameter, so the subject is "", the global level.
 
-// setGlobalConfig serves PUT /config.
-func (s *Server) setGlobalConfig(c *gin.Context) error { return s.setConfig(c, "") }
-
-// deleteGlobalConfig serves DELETE /config.
-func (s *Server) deleteGlobalConfig(c *gin.Context) error { return s.deleteConfig(c, "") }
-
-// getSubjectConfig serves GET /config/{subject}.
-func (s *Server) getSubjectConfig(c *gin.Context) error {
+// getConfig serves GET /config and GET /config/{subject}.
+func (s *Server) getConfig(c *gin.Context) error {
 	p := subjectConfigParams{Subject: c.Param("subject"), DefaultToGlobal: queryBool(c, "defaultToGlobal")}
 	cfg, err := s.cfg.Registry.Config(c.Request.Context(), p.Subject, p.DefaultToGlobal)
 	if err != nil {
@@ -198,22 +185,12 @@ func (s *Server) getSubjectConfig(c *gin.Context) error {
 	return writeJSON(c, http.StatusOK, toConfigResponse(cfg))
 }
 
-// setSubjectConfig serves PUT /config/{subject}.
-func (s *Server) setSubjectConfig(c *gin.Context) error {
+// setConfig serves PUT /config and PUT /config/{subject}: it sets config at a
+// level and answers with the config now stored there, the request merged over
+// what was set before, as Confluent 8.x does (7.x echoed the request; PUT {}
+// then answered {} and hid the stored fields).
+func (s *Server) setConfig(c *gin.Context) error {
 	p := subjectParams{Subject: c.Param("subject")}
-	return s.setConfig(c, p.Subject)
-}
-
-// deleteSubjectConfig serves DELETE /config/{subject}.
-func (s *Server) deleteSubjectConfig(c *gin.Context) error {
-	p := subjectParams{Subject: c.Param("subject")}
-	return s.deleteConfig(c, p.Subject)
-}
-
-// setConfig sets config at a level and answers with the config now stored
-// there, the request merged over what was set before, as Confluent 8.x does
-// (7.x echoed the request; PUT {} then answered {} and hid the stored fields).
-func (s *Server) setConfig(c *gin.Context, subject string) error {
 	var body configRequest
 	if err := decodeBody(c, &body); err != nil {
 		return err
@@ -222,16 +199,18 @@ func (s *Server) setConfig(c *gin.Context, subject string) error {
 	if err != nil {
 		return err
 	}
-	stored, err := s.cfg.Registry.SetConfig(c.Request.Context(), subject, cfg)
+	stored, err := s.cfg.Registry.SetConfig(c.Request.Context(), p.Subject, cfg)
 	if err != nil {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, toConfigRequest(stored))
 }
 
-// deleteConfig removes config at a level and returns what was set.
-func (s *Server) deleteConfig(c *gin.Context, subject string) error {
-	cfg, err := s.cfg.Registry.DeleteConfig(c.Request.Context(), subject)
+// deleteConfig serves DELETE /config and DELETE /config/{subject}: it removes
+// config at a level and returns what was set.
+func (s *Server) deleteConfig(c *gin.Context) error {
+	p := subjectParams{Subject: c.Param("subject")}
+	cfg, err := s.cfg.Registry.DeleteConfig(c.Request.Context(), p.Subject)
 	if err != nil {
 		return err
 	}

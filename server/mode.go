@@ -13,31 +13,31 @@ var modeOperations = document(
 	operation{Method: http.MethodGet, Path: "/mode", ID: "getGlobalMode", Summary: "Get the global mode",
 		Tags: []string{tagRegistry}, Params: globalConfigParams{},
 		Responses: []response{{Body: modeJSON{}}},
-		handler:   (*Server).getGlobalMode},
+		handler:   (*Server).getMode},
 	operation{Method: http.MethodPut, Path: "/mode", ID: "setGlobalMode", Summary: "Set the global mode",
 		Tags: []string{tagRegistry}, Params: setModeParams{}, Body: modeJSON{},
 		Responses: []response{{Body: modeJSON{}}},
 		Errors:    []*errorRow{errUnprocessable, errInvalidMode, errNotPermitted, errReferenceExists},
-		handler:   (*Server).setGlobalMode},
+		handler:   (*Server).setMode},
 	operation{Method: http.MethodDelete, Path: "/mode", ID: "deleteGlobalMode", Summary: "Reset the global mode",
 		Tags: []string{tagRegistry}, Params: deleteModeParams{},
 		Responses: []response{{Body: modeJSON{}, Description: "The mode that was set."}},
-		handler:   (*Server).deleteGlobalMode},
+		handler:   (*Server).deleteMode},
 	operation{Method: http.MethodGet, Path: "/mode/{subject}", ID: "getSubjectMode", Summary: "Get a subject's (or context's) mode",
 		Tags: []string{tagRegistry}, Params: subjectConfigParams{},
 		Responses: []response{{Body: modeJSON{}}},
 		Errors:    []*errorRow{errSubjectModeNotFound, errInvalidSubject},
-		handler:   (*Server).getSubjectMode},
+		handler:   (*Server).getMode},
 	operation{Method: http.MethodPut, Path: "/mode/{subject}", ID: "setSubjectMode", Summary: "Set a subject's (or context's) mode",
 		Tags: []string{tagRegistry}, Params: setSubjectModeParams{}, Body: modeJSON{},
 		Responses: []response{{Body: modeJSON{}}},
 		Errors:    []*errorRow{errUnprocessable, errInvalidMode, errInvalidSubject, errNotPermitted},
-		handler:   (*Server).setSubjectMode},
+		handler:   (*Server).setMode},
 	operation{Method: http.MethodDelete, Path: "/mode/{subject}", ID: "deleteSubjectMode", Summary: "Delete a subject's (or context's) mode",
 		Tags: []string{tagRegistry}, Params: deleteSubjectModeParams{},
 		Responses: []response{{Body: modeJSON{}, Description: "The mode that was set."}},
 		Errors:    []*errorRow{errSubjectNotFound, errInvalidSubject},
-		handler:   (*Server).deleteSubjectMode},
+		handler:   (*Server).deleteMode},
 )
 
 // modeJSON is {"mode": "READWRITE"}, for GET and PUT alike.
@@ -67,51 +67,22 @@ type deleteSubjectModeParams struct {
 	Recursive bool   `query:"recursive" description:"The subject is a context: also delete the modes of its subjects."`
 }
 
-// getGlobalMode serves GET /mode.
-func (s *Server) getGlobalMode(c *gin.Context) error {
-	p := globalConfigParams{DefaultToGlobal: queryBool(c, "defaultToGlobal")}
-	return s.getMode(c, "", p.DefaultToGlobal)
-}
+// The handlers below serve a level's route and the global one alike: on /mode
+// there is no subject parameter, so the subject is "", the global level.
 
-// getSubjectMode serves GET /mode/{subject}.
-func (s *Server) getSubjectMode(c *gin.Context) error {
+// getMode serves GET /mode and GET /mode/{subject}.
+func (s *Server) getMode(c *gin.Context) error {
 	p := subjectConfigParams{Subject: c.Param("subject"), DefaultToGlobal: queryBool(c, "defaultToGlobal")}
-	return s.getMode(c, p.Subject, p.DefaultToGlobal)
-}
-
-// setGlobalMode serves PUT /mode.
-func (s *Server) setGlobalMode(c *gin.Context) error {
-	p := setModeParams{Force: queryBool(c, "force")}
-	return s.setMode(c, "", p.Force)
-}
-
-// setSubjectMode serves PUT /mode/{subject}.
-func (s *Server) setSubjectMode(c *gin.Context) error {
-	p := setSubjectModeParams{Subject: c.Param("subject"), Force: queryBool(c, "force")}
-	return s.setMode(c, p.Subject, p.Force)
-}
-
-// deleteGlobalMode serves DELETE /mode.
-func (s *Server) deleteGlobalMode(c *gin.Context) error {
-	p := deleteModeParams{Recursive: queryBool(c, "recursive")}
-	return s.deleteMode(c, "", p.Recursive)
-}
-
-// deleteSubjectMode serves DELETE /mode/{subject}.
-func (s *Server) deleteSubjectMode(c *gin.Context) error {
-	p := deleteSubjectModeParams{Subject: c.Param("subject"), Recursive: queryBool(c, "recursive")}
-	return s.deleteMode(c, p.Subject, p.Recursive)
-}
-
-func (s *Server) getMode(c *gin.Context, subject string, defaultToGlobal bool) error {
-	m, err := s.cfg.Registry.Mode(c.Request.Context(), subject, defaultToGlobal)
+	m, err := s.cfg.Registry.Mode(c.Request.Context(), p.Subject, p.DefaultToGlobal)
 	if err != nil {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, modeJSON{Mode: m.String()})
 }
 
-func (s *Server) setMode(c *gin.Context, subject string, force bool) error {
+// setMode serves PUT /mode and PUT /mode/{subject}.
+func (s *Server) setMode(c *gin.Context) error {
+	p := setSubjectModeParams{Subject: c.Param("subject"), Force: queryBool(c, "force")}
 	var body modeJSON
 	if err := decodeBody(c, &body); err != nil {
 		return err
@@ -120,15 +91,17 @@ func (s *Server) setMode(c *gin.Context, subject string, force bool) error {
 	if err != nil {
 		return err
 	}
-	got, err := s.cfg.Registry.SetMode(c.Request.Context(), subject, m, force)
+	got, err := s.cfg.Registry.SetMode(c.Request.Context(), p.Subject, m, p.Force)
 	if err != nil {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, modeJSON{Mode: got.String()})
 }
 
-func (s *Server) deleteMode(c *gin.Context, subject string, recursive bool) error {
-	m, err := s.cfg.Registry.DeleteMode(c.Request.Context(), subject, recursive)
+// deleteMode serves DELETE /mode and DELETE /mode/{subject}.
+func (s *Server) deleteMode(c *gin.Context) error {
+	p := deleteSubjectModeParams{Subject: c.Param("subject"), Recursive: queryBool(c, "recursive")}
+	m, err := s.cfg.Registry.DeleteMode(c.Request.Context(), p.Subject, p.Recursive)
 	if err != nil {
 		return err
 	}

@@ -153,11 +153,7 @@ type registerParams struct {
 // registerSchema serves POST /subjects/{subject}/versions.
 func (s *Server) registerSchema(c *gin.Context) error {
 	p := registerParams{Subject: c.Param("subject"), Normalize: queryBool(c, "normalize"), Force: queryBool(c, "force")}
-	var body registerSchemaRequest
-	if err := decodeBody(c, &body); err != nil {
-		return err
-	}
-	req, err := toRegisterRequest(p.Subject, body, p.Normalize)
+	req, err := readRegisterRequest(c, p.Subject, p.Normalize)
 	if err != nil {
 		return err
 	}
@@ -167,6 +163,16 @@ func (s *Server) registerSchema(c *gin.Context) error {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, toRegisterSchemaResponse(sch))
+}
+
+// readRegisterRequest decodes the schema body that registration and lookup
+// share into a request for subject.
+func readRegisterRequest(c *gin.Context, subject string, normalize bool) (registry.RegisterRequest, error) {
+	var body registerSchemaRequest
+	if err := decodeBody(c, &body); err != nil {
+		return registry.RegisterRequest{}, err
+	}
+	return toRegisterRequest(subject, body, normalize)
 }
 
 // lookupParams are the parameters of POST /subjects/{subject}.
@@ -179,11 +185,7 @@ type lookupParams struct {
 // lookupSchema serves POST /subjects/{subject}.
 func (s *Server) lookupSchema(c *gin.Context) error {
 	p := lookupParams{Subject: c.Param("subject"), Normalize: queryBool(c, "normalize"), Deleted: queryBool(c, "deleted")}
-	var body registerSchemaRequest
-	if err := decodeBody(c, &body); err != nil {
-		return err
-	}
-	req, err := toRegisterRequest(p.Subject, body, p.Normalize)
+	req, err := readRegisterRequest(c, p.Subject, p.Normalize)
 	if err != nil {
 		return err
 	}

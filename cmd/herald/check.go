@@ -19,7 +19,6 @@ import (
 
 	"github.com/heraldhq/herald/client"
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/protobuf"
 )
 
 // checkFlags are the flags of `herald check`.
@@ -29,11 +28,7 @@ type checkFlags struct {
 	dir       string
 	server    string
 	against   string
-	level     string
-	policy    string
-	ruleSet   string
-	refs      []string
-	refsDir   string
+	rules     ruleFlags
 	output    string
 	junitFile string
 	// offline is set when --level, --policy or --rule-set was given: they apply
@@ -91,11 +86,7 @@ input (an unreadable or invalid file, an unreachable server, an unknown ref or l
 	fl.StringVar(&f.dir, "dir", "", "directory of SUBJECT.avsc/.json/.proto files")
 	fl.StringVar(&f.server, "server", defaultServer, "Herald server URL")
 	fl.StringVar(&f.against, "against", "", "git ref to check against, offline, instead of the registry (origin/main)")
-	fl.StringVar(&f.level, "level", "BACKWARD", "with --against: compatibility level")
-	fl.StringVar(&f.policy, "policy", "strict", "with --against: JSON Schema content-model policy: strict or lenient")
-	fl.StringVar(&f.ruleSet, "rule-set", "", "with --against: Protobuf rule set: CONFLUENT (default), WIRE_JSON or WIRE")
-	fl.StringArrayVar(&f.refs, "ref", nil, "with --against: reference NAME=FILE (repeatable)")
-	fl.StringVar(&f.refsDir, "refs-dir", "", "with --against: directory of referenced files, named by relative path")
+	f.rules.add(fl, "with --against: ", "compatibility level")
 	fl.StringVarP(&f.output, "output", "o", "text", "output: text, json, github or junit")
 	fl.StringVar(&f.junitFile, "junit-file", "", "also write a JUnit XML report to this file")
 	f.creds = addCredentialFlags(fl)
@@ -174,7 +165,7 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 		}
 		check = gc.check
 	} else {
-		if len(f.refs) > 0 || f.refsDir != "" {
+		if len(f.rules.refs) > 0 || f.rules.refsDir != "" {
 			return usageErrorf("--ref and --refs-dir apply with --against only; the registry resolves references")
 		}
 		if f.offline {
@@ -370,20 +361,11 @@ type gitChecker struct {
 // newGitChecker validates the flags of --against mode and that the ref names a
 // commit in the repository of the first file.
 func newGitChecker(ctx context.Context, f checkFlags, entries []checkEntry) (*gitChecker, error) {
-	level, err := compat.ParseLevel(f.level)
+	level, opts, err := f.rules.parse()
 	if err != nil {
-		return nil, usageErrorf("--level: %v", err)
+		return nil, err
 	}
-	policy, err := compat.ParsePolicy(f.policy)
-	if err != nil {
-		return nil, usageErrorf("--policy: %v", err)
-	}
-	if f.ruleSet != "" {
-		if _, err := protobuf.ParseRuleSet(f.ruleSet); err != nil {
-			return nil, usageErrorf("--rule-set: %v", err)
-		}
-	}
-	extra, err := readRefs(f.refs, f.refsDir)
+	extra, err := f.rules.references()
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +376,7 @@ func newGitChecker(ctx context.Context, f checkFlags, entries []checkEntry) (*gi
 	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", f.against+"^{commit}"); err != nil {
 		return nil, usageErrorf("--against %q: not a commit in the repository of %s: %v", f.against, entries[0].File, err)
 	}
-	g := &gitChecker{ref: f.against, level: level, opts: compat.Options{Policy: policy, RuleSet: strings.ToUpper(f.ruleSet)},
+	g := &gitChecker{ref: f.against, level: level, opts: opts,
 		extra: extra, subject: map[string]checkEntry{}}
 	for _, e := range entries {
 		if _, ok := g.subject[e.Subject]; !ok {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/avro"
@@ -21,13 +22,53 @@ import (
 
 // compatFlags are the flags of `herald compat`.
 type compatFlags struct {
-	format  string
+	format string
+	rules  ruleFlags
+	output string
+}
+
+// ruleFlags are the flags that say how schemas are compared offline, shared by
+// `herald compat` and `herald check --against` so both parse them alike.
+type ruleFlags struct {
 	level   string
 	policy  string
 	ruleSet string
 	refs    []string
 	refsDir string
-	output  string
+}
+
+// add declares the flags on fl; every help text starts with prefix (empty, or
+// "with --against: " where the flags apply to one mode only).
+func (r *ruleFlags) add(fl *pflag.FlagSet, prefix, levelHelp string) {
+	fl.StringVar(&r.level, "level", "BACKWARD", prefix+levelHelp)
+	fl.StringVar(&r.policy, "policy", "strict", prefix+"JSON Schema content-model policy: strict or lenient")
+	fl.StringVar(&r.ruleSet, "rule-set", "", prefix+"Protobuf rule set: CONFLUENT (default), WIRE_JSON or WIRE")
+	fl.StringArrayVar(&r.refs, "ref", nil, prefix+"reference NAME=FILE (repeatable)")
+	fl.StringVar(&r.refsDir, "refs-dir", "", prefix+"directory of referenced files, named by relative path")
+}
+
+// parse checks the level, policy and rule set and returns them as the level and
+// the compat.Options of a check; a bad value is a usage error naming its flag.
+func (r *ruleFlags) parse() (compat.Level, compat.Options, error) {
+	level, err := compat.ParseLevel(r.level)
+	if err != nil {
+		return 0, compat.Options{}, usageErrorf("--level: %v", err)
+	}
+	policy, err := compat.ParsePolicy(r.policy)
+	if err != nil {
+		return 0, compat.Options{}, usageErrorf("--policy: %v", err)
+	}
+	if r.ruleSet != "" {
+		if _, err := protobuf.ParseRuleSet(r.ruleSet); err != nil {
+			return 0, compat.Options{}, usageErrorf("--rule-set: %v", err)
+		}
+	}
+	return level, compat.Options{Policy: policy, RuleSet: strings.ToUpper(r.ruleSet)}, nil
+}
+
+// references reads --ref and --refs-dir.
+func (r *ruleFlags) references() ([]compat.Reference, error) {
+	return readRefs(r.refs, r.refsDir)
 }
 
 // newCompatCmd builds `herald compat`: an offline check of schema files.
@@ -50,11 +91,7 @@ order: a type after the types it uses.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "", "schema format: avro, json or protobuf (default: from NEW's extension: .avsc, .json, .proto)")
-	fl.StringVar(&f.level, "level", "BACKWARD", "compatibility level: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE")
-	fl.StringVar(&f.policy, "policy", "strict", "JSON Schema content-model policy: strict or lenient")
-	fl.StringVar(&f.ruleSet, "rule-set", "", "Protobuf rule set: CONFLUENT (default), WIRE_JSON or WIRE")
-	fl.StringArrayVar(&f.refs, "ref", nil, "reference NAME=FILE (repeatable)")
-	fl.StringVar(&f.refsDir, "refs-dir", "", "directory of referenced files, named by relative path")
+	f.rules.add(fl, "", "compatibility level: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE")
 	fl.StringVarP(&f.output, "output", "o", "text", "output: text or json")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
@@ -84,13 +121,9 @@ type compatOutput struct {
 // runCompat runs the check and writes the report; it returns an *exitError for
 // exit codes 1 and 2.
 func runCompat(w io.Writer, f compatFlags, files []string) error {
-	level, err := compat.ParseLevel(f.level)
+	level, opts, err := f.rules.parse()
 	if err != nil {
-		return usageErrorf("--level: %v", err)
-	}
-	policy, err := compat.ParsePolicy(f.policy)
-	if err != nil {
-		return usageErrorf("--policy: %v", err)
+		return err
 	}
 	if f.output != "text" && f.output != "json" {
 		return usageErrorf("--output %q: want text or json", f.output)
@@ -100,15 +133,10 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 	if err != nil {
 		return err
 	}
-	if f.ruleSet != "" {
-		if format.Type() != compat.Protobuf {
-			return usageErrorf("--rule-set applies to protobuf only")
-		}
-		if _, err := protobuf.ParseRuleSet(f.ruleSet); err != nil {
-			return usageErrorf("--rule-set: %v", err)
-		}
+	if f.rules.ruleSet != "" && format.Type() != compat.Protobuf {
+		return usageErrorf("--rule-set applies to protobuf only")
 	}
-	refs, err := readRefs(f.refs, f.refsDir)
+	refs, err := f.rules.references()
 	if err != nil {
 		return err
 	}
@@ -135,7 +163,7 @@ func runCompat(w io.Writer, f compatFlags, files []string) error {
 	if err != nil {
 		return err
 	}
-	report, err := compat.Check(context.Background(), format, level, candidate, previous, compat.Options{Policy: policy, RuleSet: strings.ToUpper(f.ruleSet)})
+	report, err := compat.Check(context.Background(), format, level, candidate, previous, opts)
 	if err != nil {
 		return err
 	}

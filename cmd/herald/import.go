@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -258,18 +260,6 @@ func sameText(a, b string) bool {
 	return strings.Join(strings.Fields(a), "") == strings.Join(strings.Fields(b), "")
 }
 
-func sameRefs(a, b []client.Reference) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // putConfig turns a config as GET answers it into a PUT body: the level is
 // "compatibilityLevel" there and "compatibility" here.
 func putConfig(get json.RawMessage) (json.RawMessage, error) {
@@ -328,7 +318,7 @@ func importSnapshot(ctx context.Context, c *client.Client, snap snapshot, dryRun
 		ctxName, _ := splitQualified(v.Subject)
 		held, err := c.RawSchemaByID(ctx, v.ID, contextScope(ctxName))
 		switch {
-		case err == nil && (held.SchemaType != v.SchemaType || !sameText(held.Schema, v.Schema) || !sameRefs(held.References, v.References)):
+		case err == nil && (held.SchemaType != v.SchemaType || !sameText(held.Schema, v.Schema) || !slices.Equal(held.References, v.References)):
 			sum.problems = append(sum.problems, fmt.Sprintf("%s version %d: id %d holds a different schema here; not overwritten", v.Subject, v.Version, v.ID))
 			continue
 		case err != nil && !client.IsNotFound(err):
@@ -381,15 +371,7 @@ func importSnapshot(ctx context.Context, c *client.Client, snap snapshot, dryRun
 		}
 		sum.configs++
 	}
-	for _, sub := range snap.Subjects {
-		setConfig(sub.Subject, sub.Config)
-	}
-	for _, cx := range sortedKeys(snap.Contexts) {
-		setConfig(contextScope(cx), snap.Contexts[cx].Config)
-	}
-	if snap.Global != nil {
-		setConfig("", snap.Global.Config)
-	}
+	snap.levels(func(scope string, ls levelSettings) { setConfig(scope, ls.Config) })
 	// Verify every version.
 	for _, v := range order {
 		got, err := c.StoredVersionOf(ctx, v.Subject, v.Version)
@@ -405,26 +387,35 @@ func importSnapshot(ctx context.Context, c *client.Client, snap snapshot, dryRun
 	}
 	// Modes last but global (restore sets that): a READONLY subject would
 	// have refused its own versions.
-	setMode := func(scope, mode string) {
-		if mode == "" {
+	snap.levels(func(scope string, ls levelSettings) {
+		if ls.Mode == "" {
 			return
 		}
-		if err := c.SetLevelMode(ctx, scope, mode, true); err != nil {
-			sum.problems = append(sum.problems, err.Error())
-			return
+		// The global mode is set by the restore func of enterImportMode.
+		if scope != "" {
+			if err := c.SetLevelMode(ctx, scope, ls.Mode, true); err != nil {
+				sum.problems = append(sum.problems, err.Error())
+				return
+			}
 		}
 		sum.modes++
-	}
-	for _, sub := range snap.Subjects {
-		setMode(sub.Subject, sub.Mode)
-	}
-	for _, cx := range sortedKeys(snap.Contexts) {
-		setMode(contextScope(cx), snap.Contexts[cx].Mode)
-	}
-	if snap.Global != nil && snap.Global.Mode != "" {
-		sum.modes++
-	}
+	})
 	return sum, nil
+}
+
+// levels calls fn with the settings of each subject, then of each context (in
+// order), then, for a whole registry, of the global level (scope ""): import
+// sets configs and modes narrowest first.
+func (s snapshot) levels(fn func(scope string, ls levelSettings)) {
+	for _, sub := range s.Subjects {
+		fn(sub.Subject, sub.levelSettings)
+	}
+	for _, cx := range slices.Sorted(maps.Keys(s.Contexts)) {
+		fn(contextScope(cx), s.Contexts[cx])
+	}
+	if s.Global != nil {
+		fn("", *s.Global)
+	}
 }
 
 // enterImportMode sets IMPORT globally, after clearing the modes of the
@@ -466,13 +457,4 @@ func enterImportMode(ctx context.Context, c *client.Client, snap snapshot) (func
 		}
 		return nil
 	}, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

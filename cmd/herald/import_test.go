@@ -140,62 +140,72 @@ func cli(t *testing.T, args ...string) (int, string) {
 	return code, out.String()
 }
 
-func TestImportHeraldToHeraldOverHTTP(t *testing.T) {
-	src, dst := brokerMain(t), brokerMain(t)
+// seededPair starts a seeded source Herald and an empty destination, and
+// returns them with the source's state, which a copy must reproduce.
+func seededPair(t *testing.T) (src, dst *Main, want registryState) {
+	t.Helper()
+	src, dst = brokerMain(t), brokerMain(t)
 	seedSource(t, src.URL())
-	want := readState(t, src.URL())
+	return src, dst, readState(t, src.URL())
+}
 
-	code, out := cli(t, "import", "--from", src.URL(), "--server", dst.URL())
-	if code != 0 {
-		t.Fatalf("import: exit %d\n%s", code, out)
+// wantCLI runs the CLI with args and fails t unless it exits with code and
+// its output contains wantOut; what names the run. It returns the output.
+func wantCLI(t *testing.T, what string, code int, wantOut string, args ...string) string {
+	t.Helper()
+	got, out := cli(t, args...)
+	if got != code || !strings.Contains(out, wantOut) {
+		t.Fatalf("%s: exit %d\n%s", what, got, out)
 	}
+	return out
+}
+
+// wantState fails t unless the registry at base holds want; what names the copy.
+func wantState(t *testing.T, what string, want registryState, base string) {
+	t.Helper()
+	if d := cmp.Diff(want, readState(t, base)); d != "" {
+		t.Errorf("%s differs (-source +copy):\n%s", what, d)
+	}
+}
+
+// globalMode returns the global mode of the registry at base.
+func globalMode(t *testing.T, base string) string {
+	t.Helper()
+	var mode map[string]string
+	mustJSON(t, regCall(t, 200, "GET", base+"/mode", ""), &mode)
+	return mode["mode"]
+}
+
+func TestImportHeraldToHeraldOverHTTP(t *testing.T) {
+	src, dst, want := seededPair(t)
+
+	out := wantCLI(t, "import", 0, "", "import", "--from", src.URL(), "--server", dst.URL())
 	if strings.Contains(out, "\r") {
 		t.Errorf("progress written to a stdout that is not a terminal: %q", out)
 	}
 	if !strings.Contains(out, "6 versions: 6 imported, 0 already present, 1 soft-deleted again") || !strings.Contains(out, "6 of 6 versions verified") {
 		t.Errorf("summary:\n%s", out)
 	}
-	if d := cmp.Diff(want, readState(t, dst.URL())); d != "" {
-		t.Errorf("copy differs (-source +copy):\n%s", d)
-	}
+	wantState(t, "copy", want, dst.URL())
 
 	t.Run("RunningAgainChangesNothing", func(t *testing.T) {
-		code, out := cli(t, "import", "--from", src.URL(), "--server", dst.URL())
-		if code != 0 || !strings.Contains(out, "0 imported, 6 already present") {
-			t.Fatalf("second import: exit %d\n%s", code, out)
-		}
-		if d := cmp.Diff(want, readState(t, dst.URL())); d != "" {
-			t.Errorf("copy differs after a second run (-source +copy):\n%s", d)
-		}
+		wantCLI(t, "second import", 0, "0 imported, 6 already present", "import", "--from", src.URL(), "--server", dst.URL())
+		wantState(t, "copy after a second run", want, dst.URL())
 	})
 }
 
 func TestImportResumesAPartialCopy(t *testing.T) {
-	src, dst := brokerMain(t), brokerMain(t)
-	seedSource(t, src.URL())
-	want := readState(t, src.URL())
+	src, dst, want := seededPair(t)
 	// A first run that copied only the money subject, as an interrupted one would.
-	if code, out := cli(t, "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money"); code != 0 || !strings.Contains(out, "1 versions: 1 imported") {
-		t.Fatalf("partial import: exit %d\n%s", code, out)
-	}
-	code, out := cli(t, "import", "--from", src.URL(), "--server", dst.URL())
-	if code != 0 || !strings.Contains(out, "5 imported, 1 already present") {
-		t.Fatalf("resumed import: exit %d\n%s", code, out)
-	}
-	if d := cmp.Diff(want, readState(t, dst.URL())); d != "" {
-		t.Errorf("copy differs (-source +copy):\n%s", d)
-	}
+	wantCLI(t, "partial import", 0, "1 versions: 1 imported", "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money")
+	wantCLI(t, "resumed import", 0, "5 imported, 1 already present", "import", "--from", src.URL(), "--server", dst.URL())
+	wantState(t, "copy", want, dst.URL())
 }
 
 func TestExportThenImportFromFolder(t *testing.T) {
-	src, dst := brokerMain(t), brokerMain(t)
-	seedSource(t, src.URL())
-	want := readState(t, src.URL())
+	src, dst, want := seededPair(t)
 	dir := filepath.Join(t.TempDir(), "backup")
-	code, out := cli(t, "export", "--server", src.URL(), "--to", dir)
-	if code != 0 || !strings.Contains(out, "4 subjects, 6 versions written") {
-		t.Fatalf("export: exit %d\n%s", code, out)
-	}
+	wantCLI(t, "export", 0, "4 subjects, 6 versions written", "export", "--server", src.URL(), "--to", dir)
 	// The backup is readable: the schema text sits in its own file.
 	text, err := os.ReadFile(filepath.Join(dir, "subjects", "money", "1.schema.json"))
 	if err != nil || string(text) != migMoney {
@@ -204,13 +214,8 @@ func TestExportThenImportFromFolder(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "subjects", "%3A.staging%3Apay", "1.schema.avsc")); err != nil {
 		t.Errorf("the context subject's folder: %v", err)
 	}
-	code, out = cli(t, "import", "--from", dir, "--server", dst.URL())
-	if code != 0 {
-		t.Fatalf("import from folder: exit %d\n%s", code, out)
-	}
-	if d := cmp.Diff(want, readState(t, dst.URL())); d != "" {
-		t.Errorf("copy through files differs (-source +copy):\n%s", d)
-	}
+	wantCLI(t, "import from folder", 0, "", "import", "--from", dir, "--server", dst.URL())
+	wantState(t, "copy through files", want, dst.URL())
 }
 
 func TestImportRefusesAnIDHoldingAnotherSchema(t *testing.T) {
@@ -219,36 +224,26 @@ func TestImportRefusesAnIDHoldingAnotherSchema(t *testing.T) {
 	// ids 1 and 2 taken by other schemas; the source's money is id 2.
 	regCall(t, 200, "POST", dst.URL()+"/subjects/local/versions", schemaJSONBody(t, "JSON", `{"type":"number"}`))
 	regCall(t, 200, "POST", dst.URL()+"/subjects/local2/versions", schemaJSONBody(t, "JSON", `{"type":"boolean"}`))
-	code, out := cli(t, "import", "--from", src.URL(), "--server", dst.URL())
-	if code != exitFailure || !strings.Contains(out, "id 2 holds a different schema here; not overwritten") {
-		t.Fatalf("import over a clashing id: exit %d\n%s", code, out)
-	}
+	wantCLI(t, "import over a clashing id", exitFailure, "id 2 holds a different schema here; not overwritten", "import", "--from", src.URL(), "--server", dst.URL())
 	var held map[string]any
 	mustJSON(t, regCall(t, 200, "GET", dst.URL()+"/schemas/ids/2", ""), &held)
 	if held["schema"] != `{"type":"boolean"}` {
 		t.Errorf("id 2 now holds %v", held["schema"])
 	}
-	var mode map[string]string
-	mustJSON(t, regCall(t, 200, "GET", dst.URL()+"/mode", ""), &mode)
-	if mode["mode"] != "READWRITE" {
-		t.Errorf("global mode after a failed import: %s, want READWRITE", mode["mode"])
+	if mode := globalMode(t, dst.URL()); mode != "READWRITE" {
+		t.Errorf("global mode after a failed import: %s, want READWRITE", mode)
 	}
 }
 
 func TestImportDryRunWritesNothing(t *testing.T) {
 	src, dst := brokerMain(t), brokerMain(t)
 	seedSource(t, src.URL())
-	code, out := cli(t, "import", "--from", src.URL(), "--server", dst.URL(), "--dry-run")
-	if code != 0 || !strings.Contains(out, "6 versions: 6 to import") {
-		t.Fatalf("dry run: exit %d\n%s", code, out)
-	}
+	wantCLI(t, "dry run", 0, "6 versions: 6 to import", "import", "--from", src.URL(), "--server", dst.URL(), "--dry-run")
 	if got := regCall(t, 200, "GET", dst.URL()+"/subjects?deleted=true", ""); got != "[]" {
 		t.Errorf("subjects after a dry run: %s", got)
 	}
-	var mode map[string]string
-	mustJSON(t, regCall(t, 200, "GET", dst.URL()+"/mode", ""), &mode)
-	if mode["mode"] != "READWRITE" {
-		t.Errorf("mode after a dry run: %s", mode["mode"])
+	if mode := globalMode(t, dst.URL()); mode != "READWRITE" {
+		t.Errorf("mode after a dry run: %s", mode)
 	}
 }
 

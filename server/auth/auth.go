@@ -43,20 +43,10 @@ const (
 var roleNames = [...]string{Reader: "reader", Consumer: "consumer", Producer: "producer", Developer: "developer", Admin: "admin"}
 
 // String returns the role's name as written in the auth file ("developer").
-func (r Role) String() string {
-	if r >= Reader && r <= Admin {
-		return roleNames[r]
-	}
-	return fmt.Sprintf("Role(%d)", uint8(r))
-}
+func (r Role) String() string { return enumString(roleNames[:], r, "Role") }
 
 // MarshalText implements encoding.TextMarshaler.
-func (r Role) MarshalText() ([]byte, error) {
-	if r < Reader || r > Admin {
-		return nil, fmt.Errorf("auth: invalid role %d", uint8(r))
-	}
-	return []byte(roleNames[r]), nil
-}
+func (r Role) MarshalText() ([]byte, error) { return enumText(roleNames[:], r, "role") }
 
 // UnmarshalText implements encoding.TextUnmarshaler: reader, consumer,
 // producer, developer or admin.
@@ -110,19 +100,35 @@ const (
 var methodNames = [...]string{Anonymous: "anonymous", Basic: "basic", APIKey: "apikey", OIDC: "oidc", MTLS: "mtls"}
 
 // String returns the method's name ("basic", "apikey", …).
-func (m Method) String() string {
-	if int(m) < len(methodNames) {
-		return methodNames[m]
-	}
-	return fmt.Sprintf("Method(%d)", uint8(m))
-}
+func (m Method) String() string { return enumString(methodNames[:], m, "Method") }
 
 // MarshalText implements encoding.TextMarshaler.
-func (m Method) MarshalText() ([]byte, error) {
-	if int(m) >= len(methodNames) {
-		return nil, fmt.Errorf("auth: invalid method %d", uint8(m))
+func (m Method) MarshalText() ([]byte, error) { return enumText(methodNames[:], m, "method") }
+
+// enumName returns the name of v in names, an enum's table indexed by value;
+// ok is false for a value outside the table or with no name (Role's zero).
+func enumName[T ~uint8](names []string, v T) (name string, ok bool) {
+	if int(v) >= len(names) || names[v] == "" {
+		return "", false
 	}
-	return []byte(methodNames[m]), nil
+	return names[v], true
+}
+
+// enumString is an enum's String: its name, or Type(n) for an invalid value.
+func enumString[T ~uint8](names []string, v T, typ string) string {
+	if name, ok := enumName(names, v); ok {
+		return name
+	}
+	return fmt.Sprintf("%s(%d)", typ, uint8(v))
+}
+
+// enumText is an enum's MarshalText, which refuses an invalid value.
+func enumText[T ~uint8](names []string, v T, what string) ([]byte, error) {
+	name, ok := enumName(names, v)
+	if !ok {
+		return nil, fmt.Errorf("auth: invalid %s %d", what, uint8(v))
+	}
+	return []byte(name), nil
 }
 
 // Binding grants a role where its patterns match. A nil Subjects (or Topics)

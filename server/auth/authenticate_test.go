@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,7 +109,7 @@ func TestAuthenticate(t *testing.T) {
 			for _, b := range p.Bindings {
 				roles = append(roles, b.Role)
 			}
-			if p.Name != tc.wantName || p.Method != tc.wantMethod || !equalRoles(roles, tc.wantRoles) {
+			if p.Name != tc.wantName || p.Method != tc.wantMethod || !slices.Equal(roles, tc.wantRoles) {
 				t.Errorf("got %s/%v %v, want %s/%v %v", p.Name, p.Method, roles, tc.wantName, tc.wantMethod, tc.wantRoles)
 			}
 		})
@@ -119,18 +120,6 @@ func TestAuthenticate(t *testing.T) {
 	if _, ok := a.Certificate("stranger"); ok {
 		t.Error("a certificate of an unknown CN was accepted")
 	}
-}
-
-func equalRoles(a, b []auth.Role) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestVerifiedTokensAreCached checks that a JWT is verified once while its

@@ -101,6 +101,39 @@ func TestRoleText(t *testing.T) {
 	}
 }
 
+// TestEnumNames: valid roles and methods print and marshal as their names;
+// a value outside the table prints as Type(n) and does not marshal.
+func TestEnumNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		v    interface {
+			fmt.Stringer
+			MarshalText() ([]byte, error)
+		}
+		want   string
+		wantOK bool
+	}{
+		{"AdminIsNamed", auth.Admin, "admin", true},
+		{"ZeroRoleIsInvalid", auth.Role(0), "Role(0)", false},
+		{"RoleBeyondAdminIsInvalid", auth.Admin + 1, "Role(6)", false},
+		{"AnonymousIsNamed", auth.Anonymous, "anonymous", true},
+		{"MTLSIsNamed", auth.MTLS, "mtls", true},
+		{"MethodBeyondMTLSIsInvalid", auth.MTLS + 1, "Method(5)", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.v.String(); got != tc.want {
+				t.Errorf("String = %q, want %q", got, tc.want)
+			}
+			b, err := tc.v.MarshalText()
+			if tc.wantOK != (err == nil) || (tc.wantOK && string(b) != tc.want) {
+				t.Errorf("MarshalText = %q, %v; want ok %t", b, err, tc.wantOK)
+			}
+		})
+	}
+}
+
 func TestActionsHaveNames(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -10,6 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -268,6 +270,15 @@ func (c *clock) Advance(d time.Duration) {
 
 // newVerifier returns a Verifier for p with the JWKS URL given (no discovery),
 // audience "herald", roles from "groups", and clock c.
+// newSetup returns a provider publishing keys, a clock, and a verifier on both
+// with newVerifier's default config.
+func newSetup(t testing.TB, keys ...testKey) (*provider, *clock, *Verifier) {
+	t.Helper()
+	p := newProvider(t, keys...)
+	c := newClock()
+	return p, c, newVerifier(t, p, c)
+}
+
 func newVerifier(t testing.TB, p *provider, c *clock, edit ...func(*Config)) *Verifier {
 	t.Helper()
 	cfg := Config{
@@ -309,6 +320,32 @@ func claimsAt(p *provider, c *clock, edits map[string]any) map[string]any {
 		}
 	}
 	return m
+}
+
+// verifyDefault has v verify a token k signs over p's default claims at c's
+// time (claimsAt with no edits) and returns the error.
+func verifyDefault(t testing.TB, v *Verifier, k testKey, p *provider, c *clock) error {
+	t.Helper()
+	_, err := v.Verify(context.Background(), k.sign(t, nil, claimsAt(p, c, nil)))
+	return err
+}
+
+// checkVerify verifies token and fails unless the outcome is want (nil:
+// accepted; else an error wrapping want and ErrInvalidToken that quotes no
+// part of the token).
+func checkVerify(t testing.TB, v *Verifier, token string, want error) {
+	t.Helper()
+	_, err := v.Verify(context.Background(), token)
+	checkNoLeak(t, err, token)
+	if want == nil {
+		if err != nil {
+			t.Fatalf("Verify: %v, want accepted", err)
+		}
+		return
+	}
+	if !errors.Is(err, want) || !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("Verify: %v, want %v", err, want)
+	}
 }
 
 // checkNoLeak fails t if err's message contains token or any of its parts.

@@ -14,9 +14,7 @@ import (
 
 func TestVerifyRefreshesOnKeyRotation(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256())
 	ctx := context.Background()
 	verify := func(k testKey) error {
 		_, err := v.Verify(ctx, k.sign(t, nil, claimsAt(p, c, nil)))
@@ -51,9 +49,7 @@ func TestVerifyRefreshesOnKeyRotation(t *testing.T) {
 
 func TestVerifyUnknownKidFloodFetchesOncePerInterval(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyES256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyES256())
 	ctx := context.Background()
 	if _, err := v.Verify(ctx, keyES256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
 		t.Fatal(err)
@@ -76,9 +72,7 @@ func TestVerifyUnknownKidFloodFetchesOncePerInterval(t *testing.T) {
 
 func TestVerifyCollapsesConcurrentRefreshes(t *testing.T) {
 	t.Parallel()
-	p := newProvider(t, keyRS256())
-	c := newClock()
-	v := newVerifier(t, p, c)
+	p, c, v := newSetup(t, keyRS256())
 	ctx := context.Background()
 	if _, err := v.Verify(ctx, keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
 		t.Fatal(err)
@@ -178,15 +172,13 @@ func TestVerifyProviderFailures(t *testing.T) {
 	})
 	t.Run("StaleKeysAcceptedWhileProviderDown", func(t *testing.T) {
 		t.Parallel()
-		p := newProvider(t, keyRS256())
-		c := newClock()
-		v := newVerifier(t, p, c)
-		if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+		p, c, v := newSetup(t, keyRS256())
+		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatal(err)
 		}
 		p.setStatus(http.StatusServiceUnavailable)
 		c.Advance(maxKeySetAge)
-		if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatalf("Verify with stale keys: %v", err)
 		}
 		if n := p.jwksHits.Load(); n != 2 {
@@ -195,15 +187,13 @@ func TestVerifyProviderFailures(t *testing.T) {
 	})
 	t.Run("StaleKeysWithdrawnAreRefused", func(t *testing.T) {
 		t.Parallel()
-		p := newProvider(t, keyRS256())
-		c := newClock()
-		v := newVerifier(t, p, c)
-		if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+		p, c, v := newSetup(t, keyRS256())
+		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 			t.Fatal(err)
 		}
 		p.setKeys(keyRS256B())
 		c.Advance(maxKeySetAge)
-		_, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil)))
+		err := verifyDefault(t, v, keyRS256(), p, c)
 		if !errors.Is(err, errUnknownKey) {
 			t.Fatalf("Verify with a withdrawn key: %v, want %v", err, errUnknownKey)
 		}
@@ -216,7 +206,7 @@ func TestVerifyProviderFailures(t *testing.T) {
 		p.mu.Unlock()
 		c := newClock()
 		v := newVerifier(t, p, c)
-		_, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil)))
+		err := verifyDefault(t, v, keyRS256(), p, c)
 		if !errors.Is(err, ErrProvider) || !strings.Contains(err.Error(), "larger than 1 MiB") {
 			t.Fatalf("Verify: %v, want ErrProvider saying the response is too large", err)
 		}
@@ -232,14 +222,14 @@ func TestVerifyDiscovery(t *testing.T) {
 		c := newClock()
 		v := newVerifier(t, p, c, noJWKSURL)
 		for range 2 {
-			if _, err := v.Verify(context.Background(), keyEdDSA().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+			if err := verifyDefault(t, v, keyEdDSA(), p, c); err != nil {
 				t.Fatal(err)
 			}
 			c.Advance(minRefreshInterval)
 			p.setKeys(keyEdDSA(), keyRS256())
 			// A token for the newly published key makes a second fetch,
 			// which reuses the discovered URL.
-			if _, err := v.Verify(context.Background(), keyRS256().sign(t, nil, claimsAt(p, c, nil))); err != nil {
+			if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -264,7 +254,7 @@ func TestVerifyDiscovery(t *testing.T) {
 			p.mu.Unlock()
 			c := newClock()
 			v := newVerifier(t, p, c, noJWKSURL)
-			_, err := v.Verify(context.Background(), keyEdDSA().sign(t, nil, claimsAt(p, c, nil)))
+			err := verifyDefault(t, v, keyEdDSA(), p, c)
 			if !errors.Is(err, ErrProvider) || !strings.Contains(err.Error(), tc.wantText) {
 				t.Fatalf("Verify: %v, want ErrProvider saying %q", err, tc.wantText)
 			}
