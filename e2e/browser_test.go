@@ -110,7 +110,7 @@ func TestCatalogBrowser(t *testing.T) {
 	var results string
 	run("search",
 		chromedp.SendKeys(`header .search input[name=q]`, "payment\n", chromedp.ByQuery),
-		chromedp.WaitVisible(`section.result-group`, chromedp.ByQuery),
+		chromedp.WaitVisible(`ol.results`, chromedp.ByQuery),
 		chromedp.Text(`main`, &results, chromedp.ByQuery),
 		shot("2-search.png"))
 	if !strings.Contains(results, "PaymentAuthorized") || !strings.Contains(results, "Payment Service") {
