@@ -70,11 +70,7 @@ func BenchmarkRegisterBackwardTransitive(b *testing.B) {
 
 func benchRegister(b *testing.B, st *registrydb.Store) {
 	ctx := context.Background()
-	defer func() {
-		if err := st.Close(); err != nil {
-			b.Error(err)
-		}
-	}()
+	closeAtEnd(b, st)
 	s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}, DefaultCompatibility: compat.BackwardTransitive})
 	if err != nil {
 		b.Fatal(err)
@@ -145,11 +141,7 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 func BenchmarkRegisterNewSubject(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, st *registrydb.Store) {
-		defer func() {
-			if err := st.Close(); err != nil {
-				b.Error(err)
-			}
-		}()
+		closeAtEnd(b, st)
 		s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
 		if err != nil {
 			b.Fatal(err)
