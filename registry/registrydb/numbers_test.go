@@ -15,8 +15,7 @@ import (
 func TestNextIDStopsAtMaxID(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	closeAtEnd(t, st)
+	st := openTemp(t)
 	err := st.Update(ctx, func(tx registry.Tx) error {
 		if err := tx.ReserveID(ctx, ".", registry.MaxID-1); err != nil {
 			return err

@@ -114,8 +114,7 @@ func TestStoreRoundTrip(t *testing.T) {
 func TestStoreConflicts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	closeAtEnd(t, st)
+	st := openTemp(t)
 	if err := st.Update(ctx, func(tx registry.Tx) error {
 		if err := tx.InsertSchema(ctx, record(".", 1, `"a"`)); err != nil {
 			return err
@@ -162,8 +161,7 @@ func TestStoreConflicts(t *testing.T) {
 func TestConfigAndModeRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	closeAtEnd(t, st)
+	st := openTemp(t)
 	l, p, tr := compat.FullTransitive, compat.Lenient, true
 	rs, group := "WIRE", "major"
 	cfg := registry.Config{Compatibility: &l, Normalize: &tr, Policy: &p, RuleSet: &rs, CompatibilityGroup: &group,
