@@ -51,20 +51,26 @@ func reportPercentiles(b *testing.B, ds []time.Duration) {
 // registration the new version is soft-deleted, untimed, so every iteration
 // checks against the same 100 versions.
 func BenchmarkRegisterBackwardTransitive(b *testing.B) {
+	onEachEngine(b, benchRegister)
+}
+
+// onEachEngine runs bench on a fresh store of each engine: SQLite always,
+// PostgreSQL when one is reachable. bench closes the store.
+func onEachEngine(b *testing.B, bench func(b *testing.B, st *registrydb.Store)) {
 	ctx := context.Background()
 	b.Run("SQLite", func(b *testing.B) {
 		st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchRegister(b, st)
+		bench(b, st)
 	})
 	b.Run("PostgreSQL", func(b *testing.B) {
 		st, err := registrydb.OpenPostgres(ctx, registrytest.PostgresURL(b))
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchRegister(b, st)
+		bench(b, st)
 	})
 }
 
@@ -157,18 +163,5 @@ func BenchmarkRegisterNewSubject(b *testing.B) {
 		}
 		reportPercentiles(b, ds)
 	}
-	b.Run("SQLite", func(b *testing.B) {
-		st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		run(b, st)
-	})
-	b.Run("PostgreSQL", func(b *testing.B) {
-		st, err := registrydb.OpenPostgres(ctx, registrytest.PostgresURL(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		run(b, st)
-	})
+	onEachEngine(b, run)
 }
