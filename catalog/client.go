@@ -13,19 +13,7 @@ import (
 func (s *Service) ClientEdges(ctx context.Context, name string) (sends, receives []Edge, declared bool, err error) {
 	sn := s.snapshot()
 	_, declared = sn.services[name]
-	all := s.edges(ctx, sn)
-	for _, ev := range sn.doc.Events {
-		for _, e := range all[ev.ID] {
-			if e.Service != name {
-				continue
-			}
-			if e.Action == Sends {
-				sends = append(sends, e)
-			} else {
-				receives = append(receives, e)
-			}
-		}
-	}
+	sends, receives = s.edgesOf(ctx, sn, name)
 	if !declared && len(sends) == 0 && len(receives) == 0 {
 		return nil, nil, false, fmt.Errorf("client %q: %w", name, ErrNotFound)
 	}

@@ -35,26 +35,10 @@ func (s *Service) DomainDetail(id string) (*DomainDetail, error) {
 		p = pd.Parent
 	}
 	members := sn.domainMembers(id)
-	for i := range sn.doc.Domains {
-		if sn.doc.Domains[i].Parent == id {
-			out.Subdomains = append(out.Subdomains, &sn.doc.Domains[i])
-		}
-	}
-	for i := range sn.doc.Services {
-		if members[sn.doc.Services[i].Domain] {
-			out.Services = append(out.Services, &sn.doc.Services[i])
-		}
-	}
-	for i := range sn.doc.Events {
-		if members[sn.doc.Events[i].Domain] {
-			out.Events = append(out.Events, &sn.doc.Events[i])
-		}
-	}
-	for i := range sn.doc.Flows {
-		if members[sn.doc.Flows[i].Domain] {
-			out.Flows = append(out.Flows, &sn.doc.Flows[i])
-		}
-	}
+	out.Subdomains = where(sn.doc.Domains, func(d *Domain) bool { return d.Parent == id })
+	out.Services = where(sn.doc.Services, func(a *Application) bool { return members[a.Domain] })
+	out.Events = where(sn.doc.Events, func(e *Event) bool { return members[e.Domain] })
+	out.Flows = where(sn.doc.Flows, func(f *Flow) bool { return members[f.Domain] })
 	return out, nil
 }
 
@@ -76,27 +60,23 @@ func (s *Service) TeamDetail(id string) (*TeamDetail, error) {
 	}
 	sn := s.snapshot()
 	out := &TeamDetail{Team: t}
-	for i := range sn.doc.Domains {
-		if contains(sn.doc.Domains[i].Owners, id) {
-			out.Domains = append(out.Domains, &sn.doc.Domains[i])
-		}
-	}
-	for i := range sn.doc.Services {
-		if contains(sn.doc.Services[i].Owners, id) {
-			out.Services = append(out.Services, &sn.doc.Services[i])
-		}
-	}
-	for i := range sn.doc.Events {
-		if contains(sn.doc.Events[i].Owners, id) {
-			out.Events = append(out.Events, &sn.doc.Events[i])
-		}
-	}
-	for i := range sn.doc.Flows {
-		if contains(sn.doc.Flows[i].Owners, id) {
-			out.Flows = append(out.Flows, &sn.doc.Flows[i])
-		}
-	}
+	out.Domains = where(sn.doc.Domains, func(d *Domain) bool { return contains(d.Owners, id) })
+	out.Services = where(sn.doc.Services, func(a *Application) bool { return contains(a.Owners, id) })
+	out.Events = where(sn.doc.Events, func(e *Event) bool { return contains(e.Owners, id) })
+	out.Flows = where(sn.doc.Flows, func(f *Flow) bool { return contains(f.Owners, id) })
 	return out, nil
+}
+
+// where returns pointers into list to the elements keep accepts, in order; nil
+// when it accepts none.
+func where[T any](list []T, keep func(*T) bool) []*T {
+	var out []*T
+	for i := range list {
+		if keep(&list[i]) {
+			out = append(out, &list[i])
+		}
+	}
+	return out
 }
 
 // FlowsOf lists the flows in which a service or an event takes part.
@@ -119,12 +99,7 @@ func (s *Service) FlowsOf(serviceID, eventID string) []*Flow {
 func (s *Service) ServicesOf(domainID string) []*Application {
 	sn := s.snapshot()
 	members := sn.domainMembers(domainID)
-	var out []*Application
-	for i := range sn.doc.Services {
-		if members[sn.doc.Services[i].Domain] {
-			out = append(out, &sn.doc.Services[i])
-		}
-	}
+	out := where(sn.doc.Services, func(a *Application) bool { return members[a.Domain] })
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -344,13 +346,7 @@ func (s *Service) indexSubjectsAndTopics(ctx context.Context, sn *snapshot, b *i
 		if i > 0 && subjects[i-1] == subj {
 			continue
 		}
-		h := Hit{Kind: "subject", ID: subj, Label: subj, Summary: "A registry subject no catalogued event uses."}
-		for _, id := range sn.bySubject[subj] {
-			h.relate("used-by", s.relation(sn, "event", id))
-		}
-		if len(h.Related) > 0 {
-			h.Summary = "The schema of " + h.Related[0].Label + "."
-		}
+		h := s.eventsHit(sn, "subject", subj, "used-by", sn.bySubject[subj], "The schema of ", "A registry subject no catalogued event uses.")
 		b.add(h, placed{subj, inName})
 	}
 
@@ -365,21 +361,24 @@ func (s *Service) indexSubjectsAndTopics(ctx context.Context, sn *snapshot, b *i
 			}
 		}
 	}
-	names := make([]string, 0, len(topics))
-	for t := range topics {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	for _, t := range names {
-		h := Hit{Kind: "topic", ID: t, Label: t, Summary: "A broker topic no catalogued event names."}
-		for _, id := range sn.byTopic[t] {
-			h.relate("carries", s.relation(sn, "event", id))
-		}
-		if len(h.Related) > 0 {
-			h.Summary = "The topic of " + h.Related[0].Label + "."
-		}
+	for _, t := range slices.Sorted(maps.Keys(topics)) {
+		h := s.eventsHit(sn, "topic", t, "carries", sn.byTopic[t], "The topic of ", "A broker topic no catalogued event names.")
 		b.add(h, placed{t, inName})
 	}
+}
+
+// eventsHit is the hit of a subject or topic name, related by rel to the
+// events ids. Its summary is of followed by the first event's label, or none
+// when no catalogued event is related.
+func (s *Service) eventsHit(sn *snapshot, kind, name, rel string, ids []string, of, none string) Hit {
+	h := Hit{Kind: kind, ID: name, Label: name, Summary: none}
+	for _, id := range ids {
+		h.relate(rel, s.relation(sn, "event", id))
+	}
+	if len(h.Related) > 0 {
+		h.Summary = of + h.Related[0].Label + "."
+	}
+	return h
 }
 
 // schemaFields reads the field table of each event's latest schema, once per

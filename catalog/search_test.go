@@ -30,6 +30,19 @@ func search(t testing.TB, svc *catalog.Service, q string) *catalog.SearchResult 
 	return res
 }
 
+// searchFinds searches for q and fails unless want is among the hits.
+func searchFinds(t testing.TB, svc *catalog.Service, q, want string) *catalog.SearchResult {
+	t.Helper()
+	res := search(t, svc, q)
+	for _, h := range res.Hits {
+		if hitKey(h) == want {
+			return res
+		}
+	}
+	t.Fatalf("Search(%q) = %v, want %s among them", q, topKeys(res, 10), want)
+	return res
+}
+
 func hitKey(h catalog.Hit) string {
 	if h.Path != "" {
 		return h.Kind + ":" + h.ID + "#" + h.Path
@@ -139,14 +152,7 @@ func TestSearchTypos(t *testing.T) {
 		{"TwoEditsInALongWord", "notifcaton", "service:notification-service"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := search(t, svc, tc.q)
-			found := false
-			for _, h := range res.Hits {
-				found = found || hitKey(h) == tc.want
-			}
-			if !found {
-				t.Fatalf("Search(%q) = %v, want %s among them", tc.q, topKeys(res, 10), tc.want)
-			}
+			res := searchFinds(t, svc, tc.q, tc.want)
 			if !strings.Contains(res.Hits[0].Match, tc.q+" ≈ ") {
 				t.Fatalf("Match = %q, want it to name the typo", res.Hits[0].Match)
 			}
@@ -180,14 +186,7 @@ func TestSearchPrefixes(t *testing.T) {
 		{"LastWordIsPrefix", "stock res", "event:stock-reserved"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := search(t, svc, tc.q)
-			found := false
-			for _, h := range res.Hits {
-				found = found || hitKey(h) == tc.want
-			}
-			if !found {
-				t.Fatalf("Search(%q) = %v, want %s among them", tc.q, topKeys(res, 10), tc.want)
-			}
+			searchFinds(t, svc, tc.q, tc.want)
 		})
 	}
 	if res := search(t, svc, "o"); len(res.Hits) != 0 {

@@ -402,10 +402,17 @@ func (s *Service) ServiceEdges(ctx context.Context, id string) (sends, receives 
 	if _, ok := sn.services[id]; !ok {
 		return nil, nil, fmt.Errorf("service %q: %w", id, ErrNotFound)
 	}
+	sends, receives = s.edgesOf(ctx, sn, id)
+	return sends, receives, nil
+}
+
+// edgesOf splits the edges of the service or client name, declared and
+// observed, into what it sends and what it receives, in event order.
+func (s *Service) edgesOf(ctx context.Context, sn *snapshot, name string) (sends, receives []Edge) {
 	all := s.edges(ctx, sn)
 	for _, ev := range sn.doc.Events {
 		for _, e := range all[ev.ID] {
-			if e.Service != id {
+			if e.Service != name {
 				continue
 			}
 			if e.Action == Sends {
@@ -415,5 +422,5 @@ func (s *Service) ServiceEdges(ctx context.Context, id string) (sends, receives 
 			}
 		}
 	}
-	return sends, receives, nil
+	return sends, receives
 }

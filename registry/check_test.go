@@ -15,9 +15,7 @@ func TestCheckCompatibility(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newService(t, registry.ServiceConfig{})
-	if _, err := s.SetConfig(ctx, "s", registry.Config{Compatibility: ptr(compat.BackwardTransitive)}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "s", registry.Config{Compatibility: ptr(compat.BackwardTransitive)})
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))                       // v1
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))            // v2
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt, fieldCOpt))) // v3
@@ -104,9 +102,7 @@ func TestCompatibilityGroup(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newService(t, registry.ServiceConfig{})
-	if _, err := s.SetConfig(ctx, "s", registry.Config{CompatibilityGroup: ptr("major")}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "s", registry.Config{CompatibilityGroup: ptr("major")})
 	v1 := avroReq("s", avroRecord("R", fieldA))
 	v1.Metadata = []byte(`{"properties":{"major":"1"}}`)
 	mustRegister(t, s, v1)

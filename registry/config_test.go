@@ -37,12 +37,8 @@ func TestConfigLevelsAndMerge(t *testing.T) {
 	wantKind(t, err, registry.ErrSubjectConfigNotFound)
 
 	// set at each level; the subject need not exist
-	if _, err := s.SetConfig(ctx, "", registry.Config{Compatibility: ptr(compat.Full), Normalize: ptr(true)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SetConfig(ctx, ":.staging:", registry.Config{Compatibility: ptr(compat.None), Alias: ptr("x")}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "", registry.Config{Compatibility: ptr(compat.Full), Normalize: ptr(true)})
+	mustSetConfig(t, s, ":.staging:", registry.Config{Compatibility: ptr(compat.None), Alias: ptr("x")})
 	set, err := s.SetConfig(ctx, ":.staging:s", registry.Config{CompatibilityGroup: ptr("major"), ValidateFields: ptr(true)})
 	wantKind(t, err, nil)
 	if diff := cmp.Diff(registry.Config{CompatibilityGroup: ptr("major"), ValidateFields: ptr(true)}, set); diff != "" {
@@ -106,14 +102,10 @@ func TestConfigLevelIsEnforced(t *testing.T) {
 	// NONE (the server default here) lets anything through
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldB)))
 	// the context level beats the global one, the subject level beats both
-	if _, err := s.SetConfig(ctx, "", registry.Config{Compatibility: ptr(compat.Backward)}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "", registry.Config{Compatibility: ptr(compat.Backward)})
 	_, err := s.Register(ctx, avroReq("s", avroRecord("R", fieldA, fieldB)))
 	wantKind(t, err, registry.ErrIncompatible)
-	if _, err := s.SetConfig(ctx, "s", registry.Config{Compatibility: ptr(compat.None)}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "s", registry.Config{Compatibility: ptr(compat.None)})
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldB)))
 }
 
@@ -172,17 +164,13 @@ func TestModes(t *testing.T) {
 	wantKind(t, err, registry.ErrInvalidMode)
 
 	// context mode applies to its subjects; READONLY_OVERRIDE beats subject modes
-	if _, err := s.SetMode(ctx, ":.ctx:", registry.ReadOnly, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, ":.ctx:", registry.ReadOnly, false)
 	_, err = s.Register(ctx, avroReq(":.ctx:t", avroRecord("R", fieldA, fieldBOpt)))
 	wantMsg(t, err, registry.ErrOperationNotPermitted, "Subject ':.ctx:t' is in read-only mode")
 	if m, err := s.Mode(ctx, ":.ctx:t", true); err != nil || m != registry.ReadOnly {
 		t.Fatalf("effective mode in ctx = %v (err %v)", m, err)
 	}
-	if _, err := s.SetMode(ctx, "", registry.ReadOnlyOverride, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, "", registry.ReadOnlyOverride, false)
 	if m, err := s.Mode(ctx, "s", true); err != nil || m != registry.ReadOnlyOverride {
 		t.Fatalf("override = %v (err %v)", m, err)
 	}
@@ -201,9 +189,7 @@ func TestModes(t *testing.T) {
 	}
 	_, err = s.DeleteMode(ctx, "s", false)
 	wantMsg(t, err, registry.ErrSubjectNotFound, "Subject 's' not found.")
-	if _, err := s.SetMode(ctx, ":.ctx:t", registry.ReadWrite, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, ":.ctx:t", registry.ReadWrite, false)
 	if _, err := s.DeleteMode(ctx, ":.ctx:", true); err != nil {
 		t.Fatal(err)
 	}
@@ -232,9 +218,7 @@ func TestImportMode(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newService(t, registry.ServiceConfig{})
-	if _, err := s.SetMode(ctx, "", registry.Import, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, "", registry.Import, false)
 	_, err := s.Register(ctx, avroReq("s", avroRecord("R", fieldA)))
 	wantKind(t, err, registry.ErrOperationNotPermitted)
 
@@ -262,12 +246,8 @@ func TestImportMode(t *testing.T) {
 		t.Fatalf("imported again = %+v", sc)
 	}
 	// back in READWRITE, new ids come after the imported ones
-	if _, err := s.SetMode(ctx, "", registry.ReadWrite, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SetConfig(ctx, "", registry.Config{Compatibility: ptr(compat.None)}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, "", registry.ReadWrite, false)
+	mustSetConfig(t, s, "", registry.Config{Compatibility: ptr(compat.None)})
 	sc = mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldCOpt)))
 	if sc.ID != 101 || sc.Version != 7 {
 		t.Fatalf("after import = id %d version %d, want 101 and 7", sc.ID, sc.Version)

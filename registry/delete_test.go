@@ -91,12 +91,8 @@ func TestDeleteSubject(t *testing.T) {
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	mustRegister(t, s, avroReq("other", avroRecord("R", fieldA)))
 	level := registryLevel("FULL")
-	if _, err := s.SetConfig(ctx, "s", registry.Config{Compatibility: &level}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SetMode(ctx, "s", registry.ReadWrite, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "s", registry.Config{Compatibility: &level})
+	mustSetMode(t, s, "s", registry.ReadWrite, false)
 
 	_, err := s.DeleteSubject(ctx, "s", true)
 	wantMsg(t, err, registry.ErrSubjectNotSoftDeleted, "Subject 's' was not deleted first before being permanently deleted")
@@ -190,9 +186,7 @@ func TestDeleteVersionErrors(t *testing.T) {
 	if _, err := s.SchemaByID(ctx, 1, ""); err == nil {
 		t.Fatal("id 1 resolves after its only version was hard-deleted")
 	}
-	if _, err := s.SetConfig(ctx, "s", registry.Config{Normalize: ptr(true)}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "s", registry.Config{Normalize: ptr(true)})
 	if _, err := s.DeleteVersion(ctx, "s", 2, false); err != nil {
 		t.Fatal(err)
 	}
@@ -208,9 +202,7 @@ func TestDeletesRefusedInReadOnly(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t, registry.ServiceConfig{})
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
-	if _, err := s.SetMode(ctx, "", registry.ReadOnly, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, "", registry.ReadOnly, false)
 	_, err := s.DeleteVersion(ctx, "s", 1, false)
 	wantKind(t, err, registry.ErrOperationNotPermitted)
 	_, err = s.DeleteSubject(ctx, "s", false)

@@ -76,6 +76,23 @@ func mustRegister(t testing.TB, s *registry.Service, req registry.RegisterReques
 	return sc
 }
 
+// mustSetMode sets the mode of subject (a subject, ":.ctx:" or "" for global),
+// failing the test on an error.
+func mustSetMode(t testing.TB, s *registry.Service, subject string, m registry.Mode, force bool) {
+	t.Helper()
+	if _, err := s.SetMode(context.Background(), subject, m, force); err != nil {
+		t.Fatalf("SetMode(%q, %v): %v", subject, m, err)
+	}
+}
+
+// mustSetConfig sets the config of subject, failing the test on an error.
+func mustSetConfig(t testing.TB, s *registry.Service, subject string, c registry.Config) {
+	t.Helper()
+	if _, err := s.SetConfig(context.Background(), subject, c); err != nil {
+		t.Fatalf("SetConfig(%q): %v", subject, err)
+	}
+}
+
 // wantKind fails unless err wraps kind (nil kind: no error).
 func wantKind(t testing.TB, err, kind error) {
 	t.Helper()

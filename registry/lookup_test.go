@@ -63,9 +63,7 @@ func TestNormalize(t *testing.T) {
 		t.Fatalf("normalized re-registration = %+v", again)
 	}
 	// config normalize=true stores the normalized form
-	if _, err := s.SetConfig(ctx, "k", registry.Config{Normalize: ptr(true)}); err != nil {
-		t.Fatal(err)
-	}
+	mustSetConfig(t, s, "k", registry.Config{Normalize: ptr(true)})
 	k := mustRegister(t, s, registry.RegisterRequest{Subject: "k", Type: compat.JSON, Text: b})
 	want := `{"properties":{"x":{"type":"string"},"y":{"type":"number"}},"type":"object"}`
 	if k.Text != want {

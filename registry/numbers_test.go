@@ -12,9 +12,7 @@ func TestRegisterIDAndVersionBounds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newService(t, registry.ServiceConfig{})
-	if _, err := s.SetMode(ctx, "", registry.Import, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, "", registry.Import, false)
 	imp := func(subject, name string, id, version int) registry.RegisterRequest {
 		r := avroReq(subject, avroRecord(name, fieldA))
 		r.ID, r.Version = id, version
@@ -37,9 +35,7 @@ func TestRegisterIDAndVersionBounds(t *testing.T) {
 			wantKind(t, err, tc.kind)
 		})
 	}
-	if _, err := s.SetMode(ctx, "", registry.ReadWrite, false); err != nil {
-		t.Fatal(err)
-	}
+	mustSetMode(t, s, "", registry.ReadWrite, false)
 	_, err := s.Register(ctx, avroReq("fresh", avroRecord("F", fieldA)))
 	wantKind(t, err, registry.ErrOperationNotPermitted)
 	if !strings.Contains(err.Error(), "no schema id left") {

@@ -51,30 +51,32 @@ func reportPercentiles(b *testing.B, ds []time.Duration) {
 // registration the new version is soft-deleted, untimed, so every iteration
 // checks against the same 100 versions.
 func BenchmarkRegisterBackwardTransitive(b *testing.B) {
+	onEachEngine(b, benchRegister)
+}
+
+// onEachEngine runs bench on a fresh store of each engine: SQLite always,
+// PostgreSQL when one is reachable. bench closes the store.
+func onEachEngine(b *testing.B, bench func(b *testing.B, st *registrydb.Store)) {
 	ctx := context.Background()
 	b.Run("SQLite", func(b *testing.B) {
 		st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchRegister(b, st)
+		bench(b, st)
 	})
 	b.Run("PostgreSQL", func(b *testing.B) {
 		st, err := registrydb.OpenPostgres(ctx, registrytest.PostgresURL(b))
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchRegister(b, st)
+		bench(b, st)
 	})
 }
 
 func benchRegister(b *testing.B, st *registrydb.Store) {
 	ctx := context.Background()
-	defer func() {
-		if err := st.Close(); err != nil {
-			b.Error(err)
-		}
-	}()
+	closeAtEnd(b, st)
 	s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}, DefaultCompatibility: compat.BackwardTransitive})
 	if err != nil {
 		b.Fatal(err)
@@ -145,11 +147,7 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 func BenchmarkRegisterNewSubject(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, st *registrydb.Store) {
-		defer func() {
-			if err := st.Close(); err != nil {
-				b.Error(err)
-			}
-		}()
+		closeAtEnd(b, st)
 		s, err := registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
 		if err != nil {
 			b.Fatal(err)
@@ -165,18 +163,5 @@ func BenchmarkRegisterNewSubject(b *testing.B) {
 		}
 		reportPercentiles(b, ds)
 	}
-	b.Run("SQLite", func(b *testing.B) {
-		st, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "r.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		run(b, st)
-	})
-	b.Run("PostgreSQL", func(b *testing.B) {
-		st, err := registrydb.OpenPostgres(ctx, registrytest.PostgresURL(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		run(b, st)
-	})
+	onEachEngine(b, run)
 }

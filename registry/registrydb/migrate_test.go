@@ -57,11 +57,7 @@ func TestOpenMigratesOldDatabases(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "old.db")
 			oldDatabase(t, path, k)
 			st := open(t, path)
-			defer func() {
-				if err := st.Close(); err != nil {
-					t.Error(err)
-				}
-			}()
+			closeAtEnd(t, st)
 			if k > 0 {
 				if rec, err := st.Schema(ctx, ".", 1); err != nil || rec.Text != `"string"` {
 					t.Errorf("schema 1 after the upgrade = %+v, %v", rec, err)

@@ -15,12 +15,7 @@ import (
 func TestNextIDStopsAtMaxID(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	st := openTemp(t)
 	err := st.Update(ctx, func(tx registry.Tx) error {
 		if err := tx.ReserveID(ctx, ".", registry.MaxID-1); err != nil {
 			return err
@@ -105,11 +100,7 @@ func TestMigrationRepairsImportedMaxInt64(t *testing.T) {
 	}
 
 	st = open(t, path)
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	closeAtEnd(t, st)
 	s, err = registry.New(st, registry.ServiceConfig{Formats: []compat.Format{avro.New()}})
 	if err != nil {
 		t.Fatal(err)

@@ -35,11 +35,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
 	st := open(t, path)
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	closeAtEnd(t, st)
 	now := time.UnixMilli(1700000000123).UTC()
 	money := record(".", 1, `"money"`)
 	order := record(".", 2, `"order"`)
@@ -118,12 +114,7 @@ func TestStoreRoundTrip(t *testing.T) {
 func TestStoreConflicts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	st := openTemp(t)
 	if err := st.Update(ctx, func(tx registry.Tx) error {
 		if err := tx.InsertSchema(ctx, record(".", 1, `"a"`)); err != nil {
 			return err
@@ -170,12 +161,7 @@ func TestStoreConflicts(t *testing.T) {
 func TestConfigAndModeRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	st := openTemp(t)
 	l, p, tr := compat.FullTransitive, compat.Lenient, true
 	rs, group := "WIRE", "major"
 	cfg := registry.Config{Compatibility: &l, Normalize: &tr, Policy: &p, RuleSet: &rs, CompatibilityGroup: &group,
@@ -246,11 +232,7 @@ func TestRestartKeepsIDs(t *testing.T) {
 	}
 
 	st = open(t, path)
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	closeAtEnd(t, st)
 	s = newService(st)
 	for _, want := range before {
 		got, err := s.SchemaByID(ctx, want.ID, "")

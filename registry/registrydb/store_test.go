@@ -19,11 +19,18 @@ func closeAtEnd(t testing.TB, st *registrydb.Store) {
 	})
 }
 
-func openSQLite(t *testing.T) registry.Store {
+// openTemp opens a store on a fresh file in a temp dir, closed when the test
+// ends.
+func openTemp(t *testing.T) *registrydb.Store {
 	t.Helper()
 	st := open(t, filepath.Join(t.TempDir(), "r.db"))
 	closeAtEnd(t, st)
 	return st
+}
+
+func openSQLite(t *testing.T) registry.Store {
+	t.Helper()
+	return openTemp(t)
 }
 
 func openPostgres(t *testing.T) registry.Store {

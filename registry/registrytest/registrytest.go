@@ -302,17 +302,23 @@ func testForeignKeys(t *testing.T, st registry.Store) {
 	}
 }
 
+// insertNext stores text in the default context under the next id, as
+// version 1 of subject s, and returns the id.
+func insertNext(tx registry.Tx, text string) (int, error) {
+	id, err := tx.NextID(ctx, ".")
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.InsertSchema(ctx, rec(".", id, text)); err != nil {
+		return 0, err
+	}
+	return id, tx.InsertVersion(ctx, ver(".", "s", 1, id))
+}
+
 func testRollback(t *testing.T, st registry.Store) {
 	boom := errors.New("boom")
 	err := st.Update(ctx, func(tx registry.Tx) error {
-		id, err := tx.NextID(ctx, ".")
-		if err != nil {
-			return err
-		}
-		if err := tx.InsertSchema(ctx, rec(".", id, `"c"`)); err != nil {
-			return err
-		}
-		if err := tx.InsertVersion(ctx, ver(".", "s", 1, id)); err != nil {
+		if _, err := insertNext(tx, `"c"`); err != nil {
 			return err
 		}
 		if err := tx.PutMode(ctx, registry.Global, registry.ReadOnly); err != nil {
@@ -343,14 +349,8 @@ func testRollback(t *testing.T, st registry.Store) {
 
 func testTxReadsOwnWrites(t *testing.T, st registry.Store) {
 	update(t, st, func(tx registry.Tx) error {
-		id, err := tx.NextID(ctx, ".")
+		id, err := insertNext(tx, `"a"`)
 		if err != nil {
-			return err
-		}
-		if err := tx.InsertSchema(ctx, rec(".", id, `"a"`)); err != nil {
-			return err
-		}
-		if err := tx.InsertVersion(ctx, ver(".", "s", 1, id)); err != nil {
 			return err
 		}
 		if _, err := tx.SchemaByHash(ctx, ".", `h-"a"`); err != nil {
