@@ -29,3 +29,25 @@ func Check(tb testing.TB, f compat.Format, level compat.Level, candidate compat.
 	}
 	return r
 }
+
+// MustParse calls parse (a format package's Parse) and fails tb on an error.
+func MustParse[S any](tb testing.TB, parse func(string, []compat.Reference) (S, error), text string, refs []compat.Reference) S {
+	tb.Helper()
+	s, err := parse(text, refs)
+	if err != nil {
+		tb.Fatalf("Parse(%s): %v", text, err)
+	}
+	return s
+}
+
+// FormatType checks that f and the schema it parses from text both report
+// type want.
+func FormatType(tb testing.TB, f compat.Format, want compat.SchemaType, text string) {
+	tb.Helper()
+	if got := f.Type(); got != want {
+		tb.Errorf("Type() = %v, want %v", got, want)
+	}
+	if got := MustParse(tb, f.Parse, text, nil).Type(); got != want {
+		tb.Errorf("Schema.Type() = %v, want %v", got, want)
+	}
+}
