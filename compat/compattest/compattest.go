@@ -51,3 +51,17 @@ func FormatType(tb testing.TB, f compat.Format, want compat.SchemaType, text str
 		tb.Errorf("Schema.Type() = %v, want %v", got, want)
 	}
 }
+
+// ParseBoth parses a and b with parse (a format package's Parse); ok is false
+// when either does not parse, which a fuzz target comparing the two skips.
+func ParseBoth[S any](parse func(string, []compat.Reference) (S, error), a, b string) (sa, sb S, ok bool) {
+	sa, err := parse(a, nil)
+	if err != nil {
+		return sa, sb, false
+	}
+	sb, err = parse(b, nil)
+	if err != nil {
+		return sa, sb, false
+	}
+	return sa, sb, true
+}
