@@ -65,3 +65,17 @@ func ParseBoth[S any](parse func(string, []compat.Reference) (S, error), a, b st
 	}
 	return sa, sb, true
 }
+
+// CanReadAllocs parses gen(levels, readerLeaf) and gen(levels, writerLeaf) with
+// f and returns the allocations of one f.CanRead of the pair, the reader first.
+// Tests compare it at two depths to show a walk grows linearly.
+func CanReadAllocs(tb testing.TB, f compat.Format, gen func(levels int, leaf string) string, levels int, readerLeaf, writerLeaf string) float64 {
+	tb.Helper()
+	reader := MustParse(tb, f.Parse, gen(levels, readerLeaf), nil)
+	writer := MustParse(tb, f.Parse, gen(levels, writerLeaf), nil)
+	return testing.AllocsPerRun(5, func() {
+		if _, err := f.CanRead(context.Background(), reader, writer, compat.Options{}); err != nil {
+			tb.Fatal(err)
+		}
+	})
+}
