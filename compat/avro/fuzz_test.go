@@ -51,10 +51,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		c := s.Canonical()
-		fromCanonical, err := Parse(c, nil)
-		if err != nil {
-			t.Fatalf("canonical form %s does not parse: %v", c, err)
-		}
+		fromCanonical := mustParse(t, c)
 		if fromCanonical.Canonical() != c {
 			t.Fatalf("Canonical is not idempotent:\n%s\n%s", c, fromCanonical.Canonical())
 		}
@@ -62,10 +59,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Fingerprint is not the fingerprint of the Parsing Canonical Form %s", s.ParsingCanonicalForm())
 		}
 		n := s.Normalized()
-		again, err := Parse(n, nil)
-		if err != nil {
-			t.Fatalf("normalized form %s does not parse: %v", n, err)
-		}
+		again := mustParse(t, n)
 		if again.Normalized() != n {
 			t.Fatalf("Normalized is not idempotent:\n%s\n%s", n, again.Normalized())
 		}
