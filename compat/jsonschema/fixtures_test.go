@@ -6,7 +6,6 @@ import (
 	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -104,8 +103,6 @@ func TestFixtures(t *testing.T) {
 // ruleSet returns the sorted distinct rule ids, checking each is documented.
 func ruleSet(t *testing.T, vs []compat.Violation) []string {
 	t.Helper()
-	seen := map[string]bool{}
-	rules := []string{}
 	for _, v := range vs {
 		if _, ok := compattest.LookupRule(jsonschema.Rules(), v.Rule); !ok {
 			t.Errorf("violation %+v has a rule missing from jsonschema.Rules", v)
@@ -113,11 +110,6 @@ func ruleSet(t *testing.T, vs []compat.Violation) []string {
 		if v.Path == "" || v.Path[0] != '#' || v.Message == "" {
 			t.Errorf("violation %+v needs a #/ path and a message", v)
 		}
-		if !seen[v.Rule] {
-			seen[v.Rule] = true
-			rules = append(rules, v.Rule)
-		}
 	}
-	sort.Strings(rules)
-	return rules
+	return compattest.RuleIDs(vs)
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -53,19 +52,6 @@ func readRefs(t *testing.T, dir string) []compat.Reference {
 		t.Fatal(err)
 	}
 	return refs
-}
-
-func ruleSet(vs []compat.Violation) []string {
-	seen := map[string]bool{}
-	out := []string{}
-	for _, v := range vs {
-		if !seen[v.Rule] {
-			seen[v.Rule] = true
-			out = append(out, v.Rule)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestFixtures(t *testing.T) {
@@ -116,7 +102,7 @@ func TestFixtures(t *testing.T) {
 				if r.Compatible != dir.compatible {
 					t.Errorf("%s: compatible = %v, want %v (%s)", dir.level, r.Compatible, dir.compatible, want.Description)
 				}
-				if diff := cmp.Diff(append([]string{}, dir.rules...), ruleSet(r.Violations)); diff != "" {
+				if diff := cmp.Diff(append([]string{}, dir.rules...), compattest.RuleIDs(r.Violations)); diff != "" {
 					t.Errorf("%s rules (-want +got):\n%s\nviolations: %+v", dir.level, diff, r.Violations)
 				}
 				for _, v := range r.Violations {
