@@ -15,15 +15,10 @@ import (
 
 const fixtureDir = "../../testdata/compat/avro"
 
-type wantDirection struct {
-	Compatible bool     `json:"compatible"`
-	Rules      []string `json:"rules"`
-}
-
 type wantFile struct {
-	Description string        `json:"description"`
-	Backward    wantDirection `json:"backward"`
-	Forward     wantDirection `json:"forward"`
+	Description string             `json:"description"`
+	Backward    compattest.Verdict `json:"backward"`
+	Forward     compattest.Verdict `json:"forward"`
 }
 
 type fixture struct {

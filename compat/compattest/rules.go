@@ -6,6 +6,14 @@ import (
 	"github.com/heraldhq/herald/compat"
 )
 
+// Verdict is one direction ("backward" or "forward") of a compat fixture's
+// want.json, testdata/compat/<format>/<case>/want.json: whether the check
+// passes, and the sorted rule ids it reports (RuleIDs).
+type Verdict struct {
+	Compatible bool     `json:"compatible"`
+	Rules      []string `json:"rules"`
+}
+
 // RuleIDs returns the distinct rule ids of vs, sorted; empty, not nil, when vs
 // is, so that it compares equal to a want.json's "rules": [].
 func RuleIDs(vs []compat.Violation) []string {

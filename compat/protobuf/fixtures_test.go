@@ -19,16 +19,10 @@ const fixturesDir = "../../testdata/compat/protobuf"
 // data written with previous, forward the reverse; Rules is the sorted set of rule
 // ids reported.
 type fixtureWant struct {
-	Description string `json:"description"`
-	RuleSet     string `json:"ruleSet"`
-	Backward    struct {
-		Compatible bool     `json:"compatible"`
-		Rules      []string `json:"rules"`
-	} `json:"backward"`
-	Forward struct {
-		Compatible bool     `json:"compatible"`
-		Rules      []string `json:"rules"`
-	} `json:"forward"`
+	Description string             `json:"description"`
+	RuleSet     string             `json:"ruleSet"`
+	Backward    compattest.Verdict `json:"backward"`
+	Forward     compattest.Verdict `json:"forward"`
 }
 
 // readRefs loads the references of one side of a case: every file under
