@@ -94,12 +94,7 @@ func TestCanReadFanOutReportsFirstPath(t *testing.T) {
 
 func TestCanReadFanOutAllocsGrowLinearly(t *testing.T) {
 	allocs := func(levels int) float64 {
-		r, w := fanOutPair(t, compattest.AvroFanOut, levels, "string", "int")
-		return testing.AllocsPerRun(5, func() {
-			if _, err := (Format{}).CanRead(context.Background(), r, w, compat.Options{}); err != nil {
-				t.Fatal(err)
-			}
-		})
+		return compattest.CanReadAllocs(t, Format{}, compattest.AvroFanOut, levels, "string", "int")
 	}
 	a30, a60 := allocs(30), allocs(60)
 	if a60 >= 3*a30 {

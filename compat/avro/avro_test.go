@@ -13,26 +13,12 @@ import (
 
 func mustParse(t testing.TB, text string, refs ...compat.Reference) *Schema {
 	t.Helper()
-	s, err := Parse(text, refs)
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", text, err)
-	}
-	return s
+	return compattest.MustParse(t, Parse, text, refs)
 }
 
 func TestFormatType(t *testing.T) {
 	t.Parallel()
-	f := New()
-	if f.Type() != compat.Avro {
-		t.Fatalf("Type() = %v", f.Type())
-	}
-	s, err := f.Parse(`"string"`, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Type() != compat.Avro {
-		t.Fatalf("schema Type() = %v", s.Type())
-	}
+	compattest.FormatType(t, New(), compat.Avro, `"string"`)
 }
 
 func TestParseErrors(t *testing.T) {

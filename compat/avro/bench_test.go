@@ -123,43 +123,33 @@ func BenchmarkValidate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	js := []byte(orderJSON)
-	b.Run("binary", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(bin)))
-		for b.Loop() {
-			if err := s.Validate(bin, compat.EncodingBinary); err != nil {
-				b.Fatal(err)
+	for _, c := range []struct {
+		name    string
+		payload []byte
+		enc     compat.Encoding
+		decode  func(payload []byte, v *any) error // the baseline
+	}{
+		{"binary", bin, compat.EncodingBinary, func(p []byte, v *any) error { _, err := raw.Decode(p, v); return err }},
+		{"json", []byte(orderJSON), compat.EncodingJSON, func(p []byte, v *any) error { return raw.DecodeJSON(p, v) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.payload)))
+			for b.Loop() {
+				if err := s.Validate(c.payload, c.enc); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("binary/baseline-twmb-decode", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(bin)))
-		for b.Loop() {
-			var v any
-			if _, err := raw.Decode(bin, &v); err != nil {
-				b.Fatal(err)
+		})
+		b.Run(c.name+"/baseline-twmb-decode", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.payload)))
+			for b.Loop() {
+				var v any
+				if err := c.decode(c.payload, &v); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("json", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(js)))
-		for b.Loop() {
-			if err := s.Validate(js, compat.EncodingJSON); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("json/baseline-twmb-decode", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(js)))
-		for b.Loop() {
-			var v any
-			if err := raw.DecodeJSON(js, &v); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+		})
+	}
 }

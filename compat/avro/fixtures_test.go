@@ -5,7 +5,7 @@ import (
 	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -15,15 +15,10 @@ import (
 
 const fixtureDir = "../../testdata/compat/avro"
 
-type wantDirection struct {
-	Compatible bool     `json:"compatible"`
-	Rules      []string `json:"rules"`
-}
-
 type wantFile struct {
-	Description string        `json:"description"`
-	Backward    wantDirection `json:"backward"`
-	Forward     wantDirection `json:"forward"`
+	Description string             `json:"description"`
+	Backward    compattest.Verdict `json:"backward"`
+	Forward     compattest.Verdict `json:"forward"`
 }
 
 type fixture struct {
@@ -74,18 +69,7 @@ func mustParseFile(t testing.TB, path string) *Schema {
 
 // ruleSet returns the sorted set of rule ids of the violations in the direction.
 func ruleSet(vs []compat.Violation, dir compat.Direction) []string {
-	set := map[string]bool{}
-	for _, v := range vs {
-		if v.Direction == dir {
-			set[v.Rule] = true
-		}
-	}
-	out := []string{}
-	for r := range set {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
+	return compattest.RuleIDs(slices.DeleteFunc(slices.Clone(vs), func(v compat.Violation) bool { return v.Direction != dir }))
 }
 
 func norm(rules []string) []string {

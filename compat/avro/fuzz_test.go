@@ -51,10 +51,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		c := s.Canonical()
-		fromCanonical, err := Parse(c, nil)
-		if err != nil {
-			t.Fatalf("canonical form %s does not parse: %v", c, err)
-		}
+		fromCanonical := mustParse(t, c)
 		if fromCanonical.Canonical() != c {
 			t.Fatalf("Canonical is not idempotent:\n%s\n%s", c, fromCanonical.Canonical())
 		}
@@ -62,10 +59,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Fingerprint is not the fingerprint of the Parsing Canonical Form %s", s.ParsingCanonicalForm())
 		}
 		n := s.Normalized()
-		again, err := Parse(n, nil)
-		if err != nil {
-			t.Fatalf("normalized form %s does not parse: %v", n, err)
-		}
+		again := mustParse(t, n)
 		if again.Normalized() != n {
 			t.Fatalf("Normalized is not idempotent:\n%s\n%s", n, again.Normalized())
 		}
@@ -149,12 +143,8 @@ func FuzzCanRead(f *testing.F) {
 		f.Add(gen(3, "null"), gen(2, "null"))
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		ra, err := Parse(a, nil)
-		if err != nil {
-			return
-		}
-		rb, err := Parse(b, nil)
-		if err != nil {
+		ra, rb, ok := compattest.ParseBoth(Parse, a, b)
+		if !ok {
 			return
 		}
 		fm := Format{}
@@ -167,10 +157,7 @@ func FuzzCanRead(f *testing.F) {
 			}
 		}
 		// Every schema reads its own data.
-		again, err := Parse(a, nil)
-		if err != nil {
-			t.Fatalf("reparse: %v", err)
-		}
+		again := mustParse(t, a)
 		if vs := compattest.CanRead(t, fm, ra, again, compat.Options{}); len(vs) != 0 {
 			t.Fatalf("schema cannot read itself: %+v", vs)
 		}

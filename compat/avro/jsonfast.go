@@ -353,16 +353,9 @@ func (s *jscan) object(n *node) bool {
 				small |= 1 << uint(i)
 			}
 		}
-		s.ws()
-		if s.peek() != ':' {
+		if !s.memberValue(t) {
 			return false
 		}
-		s.i++
-		s.ws()
-		if !s.value(t) {
-			return false
-		}
-		s.ws()
 		switch s.peek() {
 		case ',':
 			s.i++
@@ -373,6 +366,22 @@ func (s *jscan) object(n *node) bool {
 			return false
 		}
 	}
+}
+
+// memberValue scans the ':' after an object member's key and the value, of type
+// n, with the white space around them.
+func (s *jscan) memberValue(n *node) bool {
+	s.ws()
+	if s.peek() != ':' {
+		return false
+	}
+	s.i++
+	s.ws()
+	if !s.value(n) {
+		return false
+	}
+	s.ws()
+	return true
 }
 
 // fieldsComplete reports whether every record field not seen may be left out.
@@ -412,16 +421,9 @@ func (s *jscan) union(n *node) bool {
 	if br == nil {
 		return false
 	}
-	s.ws()
-	if s.peek() != ':' {
+	if !s.memberValue(br) {
 		return false
 	}
-	s.i++
-	s.ws()
-	if !s.value(br) {
-		return false
-	}
-	s.ws()
 	if s.peek() != '}' {
 		return false
 	}

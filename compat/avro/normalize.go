@@ -101,14 +101,7 @@ func (w *normWriter) named(n *node, ns string) {
 		w.key(&first, "namespace")
 		w.str("")
 	}
-	if len(n.aliases) > 0 {
-		w.key(&first, "aliases")
-		w.strings(slices.Sorted(slices.Values(n.aliases)))
-	}
-	if n.doc != "" {
-		w.key(&first, "doc")
-		w.str(n.doc)
-	}
+	w.aliasesAndDoc(&first, n.aliases, n.doc)
 	switch n.kind {
 	case kRecord:
 		w.key(&first, "fields")
@@ -141,14 +134,7 @@ func (w *normWriter) field(f *field, ns string) {
 	w.b.WriteByte('{')
 	w.key(&first, "name")
 	w.str(f.name)
-	if len(f.aliases) > 0 {
-		w.key(&first, "aliases")
-		w.strings(slices.Sorted(slices.Values(f.aliases)))
-	}
-	if f.doc != "" {
-		w.key(&first, "doc")
-		w.str(f.doc)
-	}
+	w.aliasesAndDoc(&first, f.aliases, f.doc)
 	w.key(&first, "type")
 	w.schema(f.typ, ns)
 	if f.hasDef {
@@ -161,6 +147,19 @@ func (w *normWriter) field(f *field, ns string) {
 	}
 	w.props(&first, f.props)
 	w.b.WriteByte('}')
+}
+
+// aliasesAndDoc writes the aliases, sorted, and the doc of a named type or a
+// field, each only when present.
+func (w *normWriter) aliasesAndDoc(first *bool, aliases []string, doc string) {
+	if len(aliases) > 0 {
+		w.key(first, "aliases")
+		w.strings(slices.Sorted(slices.Values(aliases)))
+	}
+	if doc != "" {
+		w.key(first, "doc")
+		w.str(doc)
+	}
 }
 
 func (w *normWriter) strings(ss []string) {

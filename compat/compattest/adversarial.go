@@ -16,14 +16,7 @@ import (
 // object with properties "a" and "b", both $ref to L(i-1); L0 is {"type": leaf};
 // the root refers to L(levels).
 func JSONSchemaFanOut(levels int, leaf string) string {
-	var b strings.Builder
-	b.WriteString(`{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/L`)
-	fmt.Fprintf(&b, `%d","$defs":{"L0":{"type":%q}`, levels, leaf)
-	for i := 1; i <= levels; i++ {
-		fmt.Fprintf(&b, `,"L%d":{"type":"object","properties":{"a":{"$ref":"#/$defs/L%d"},"b":{"$ref":"#/$defs/L%d"}}}`, i, i-1, i-1)
-	}
-	b.WriteString(`}}`)
-	return b.String()
+	return jsonSchemaLevels(levels, leaf, `{"type":"object","properties":{"a":{"$ref":"#/$defs/L%d"},"b":{"$ref":"#/$defs/L%d"}}}`)
 }
 
 // JSONSchemaAnyOf returns a JSON Schema (draft 2020-12) whose definition Li is
@@ -32,11 +25,19 @@ func JSONSchemaFanOut(levels int, leaf string) string {
 // one fails both branches at every level, so a validator that tries each branch
 // and collects every branch's errors does 2^levels work.
 func JSONSchemaAnyOf(levels int, leaf string) string {
+	return jsonSchemaLevels(levels, leaf, `{"anyOf":[{"$ref":"#/$defs/L%d"},{"allOf":[{"$ref":"#/$defs/L%d"}]}]}`)
+}
+
+// jsonSchemaLevels returns a JSON Schema (draft 2020-12) whose root is a $ref to
+// L(levels), whose L0 is {"type": leaf}, and whose Li (i >= 1) is level with both
+// of its %d verbs set to i-1: the two places Li refers to L(i-1).
+func jsonSchemaLevels(levels int, leaf, level string) string {
 	var b strings.Builder
 	b.WriteString(`{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/L`)
 	fmt.Fprintf(&b, `%d","$defs":{"L0":{"type":%q}`, levels, leaf)
 	for i := 1; i <= levels; i++ {
-		fmt.Fprintf(&b, `,"L%d":{"anyOf":[{"$ref":"#/$defs/L%d"},{"allOf":[{"$ref":"#/$defs/L%d"}]}]}`, i, i-1, i-1)
+		fmt.Fprintf(&b, `,"L%d":`, i)
+		fmt.Fprintf(&b, level, i-1, i-1)
 	}
 	b.WriteString(`}}`)
 	return b.String()
@@ -46,9 +47,16 @@ func JSONSchemaAnyOf(levels int, leaf string) string {
 // the named type L(i-1) (defined once, then referred to by name); L0 has one
 // field "v" of type leaf (a primitive name such as "int" or "string").
 func AvroFanOut(levels int, leaf string) string {
+	return avroLevels(levels, leaf, `{"type":"record","name":"L%d","fields":[{"name":"a","type":%s},{"name":"b","type":"L%d"}]}`)
+}
+
+// avroLevels returns an Avro schema whose record L0 has one field "v" of type
+// leaf and whose Li (i >= 1) is level with its verbs set to i, the definition of
+// L(i-1) (written inline at its first use) and i-1.
+func avroLevels(levels int, leaf, level string) string {
 	s := fmt.Sprintf(`{"type":"record","name":"L0","fields":[{"name":"v","type":%q}]}`, leaf)
 	for i := 1; i <= levels; i++ {
-		s = fmt.Sprintf(`{"type":"record","name":"L%d","fields":[{"name":"a","type":%s},{"name":"b","type":"L%d"}]}`, i, s, i-1)
+		s = fmt.Sprintf(level, i, s, i-1)
 	}
 	return s
 }
@@ -58,11 +66,18 @@ func AvroFanOut(levels int, leaf string) string {
 // "int32" or "string"). Protobuf walkers compare each message once by name, so
 // this shape stays linear; tests keep it so.
 func ProtobufFanOut(levels int, leaf string) string {
+	return protobufLevels(levels, leaf, "message L%d {\n  L%d a = 1;\n  L%d b = 2;\n}\n")
+}
+
+// protobufLevels returns a proto3 file whose message L0 has one field v of
+// scalar type leaf and whose message Li (i >= 1) is level with its verbs set to
+// i, i-1 and i-1.
+func protobufLevels(levels int, leaf, level string) string {
 	var b strings.Builder
 	b.WriteString("syntax = \"proto3\";\npackage adversarial;\n\n")
 	fmt.Fprintf(&b, "message L0 {\n  %s v = 1;\n}\n", leaf)
 	for i := 1; i <= levels; i++ {
-		fmt.Fprintf(&b, "message L%d {\n  L%d a = 1;\n  L%d b = 2;\n}\n", i, i-1, i-1)
+		fmt.Fprintf(&b, level, i, i-1, i-1)
 	}
 	return b.String()
 }

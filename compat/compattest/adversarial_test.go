@@ -1,26 +1,38 @@
 package compattest_test
 
 import (
+	"testing"
+
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/avro"
 	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/compat/protobuf"
-	"testing"
 )
 
+// TestGeneratorsParse checks every adversarial generator's output parses in its
+// format at 60 levels.
 func TestGeneratorsParse(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
-		f compat.Format
-		s string
+		name string
+		f    compat.Format
+		s    string
 	}{
-		{jsonschema.New(), compattest.JSONSchemaFanOut(60, "string")},
-		{jsonschema.New(), compattest.JSONSchemaAnyOf(60, "string")},
-		{avro.Format{}, compattest.AvroFanOut(60, "int")},
-		{protobuf.Format{}, compattest.ProtobufFanOut(60, "int32")},
+		{"JSONSchemaFanOut", jsonschema.New(), compattest.JSONSchemaFanOut(60, "string")},
+		{"JSONSchemaAnyOf", jsonschema.New(), compattest.JSONSchemaAnyOf(60, "string")},
+		{"JSONSchemaWide", jsonschema.New(), compattest.JSONSchemaWide(60, 4, "string")},
+		{"AvroFanOut", avro.Format{}, compattest.AvroFanOut(60, "int")},
+		{"AvroUnionFanOut", avro.Format{}, compattest.AvroUnionFanOut(60, "int")},
+		{"AvroWide", avro.Format{}, compattest.AvroWide(60, 4, "int")},
+		{"ProtobufFanOut", protobuf.Format{}, compattest.ProtobufFanOut(60, "int32")},
+		{"ProtobufMapFanOut", protobuf.Format{}, compattest.ProtobufMapFanOut(60, "int32")},
+		{"ProtobufWide", protobuf.Format{}, compattest.ProtobufWide(60, 4, "int32")},
 	} {
-		if _, err := c.f.Parse(c.s, nil); err != nil {
-			t.Errorf("%v: %v", c.f.Type(), err)
-		}
+		t.Run(c.name+"Parses", func(t *testing.T) {
+			if _, err := c.f.Parse(c.s, nil); err != nil {
+				t.Fatalf("%s does not parse: %v\n%.300s", c.name, err, c.s)
+			}
+		})
 	}
 }

@@ -29,3 +29,53 @@ func Check(tb testing.TB, f compat.Format, level compat.Level, candidate compat.
 	}
 	return r
 }
+
+// MustParse calls parse (a format package's Parse) and fails tb on an error.
+func MustParse[S any](tb testing.TB, parse func(string, []compat.Reference) (S, error), text string, refs []compat.Reference) S {
+	tb.Helper()
+	s, err := parse(text, refs)
+	if err != nil {
+		tb.Fatalf("Parse(%s): %v", text, err)
+	}
+	return s
+}
+
+// FormatType checks that f and the schema it parses from text both report
+// type want.
+func FormatType(tb testing.TB, f compat.Format, want compat.SchemaType, text string) {
+	tb.Helper()
+	if got := f.Type(); got != want {
+		tb.Errorf("Type() = %v, want %v", got, want)
+	}
+	if got := MustParse(tb, f.Parse, text, nil).Type(); got != want {
+		tb.Errorf("Schema.Type() = %v, want %v", got, want)
+	}
+}
+
+// ParseBoth parses a and b with parse (a format package's Parse); ok is false
+// when either does not parse, which a fuzz target comparing the two skips.
+func ParseBoth[S any](parse func(string, []compat.Reference) (S, error), a, b string) (sa, sb S, ok bool) {
+	sa, err := parse(a, nil)
+	if err != nil {
+		return sa, sb, false
+	}
+	sb, err = parse(b, nil)
+	if err != nil {
+		return sa, sb, false
+	}
+	return sa, sb, true
+}
+
+// CanReadAllocs parses gen(levels, readerLeaf) and gen(levels, writerLeaf) with
+// f and returns the allocations of one f.CanRead of the pair, the reader first.
+// Tests compare it at two depths to show a walk grows linearly.
+func CanReadAllocs(tb testing.TB, f compat.Format, gen func(levels int, leaf string) string, levels int, readerLeaf, writerLeaf string) float64 {
+	tb.Helper()
+	reader := MustParse(tb, f.Parse, gen(levels, readerLeaf), nil)
+	writer := MustParse(tb, f.Parse, gen(levels, writerLeaf), nil)
+	return testing.AllocsPerRun(5, func() {
+		if _, err := f.CanRead(context.Background(), reader, writer, compat.Options{}); err != nil {
+			tb.Fatal(err)
+		}
+	})
+}

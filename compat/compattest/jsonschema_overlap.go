@@ -1,10 +1,5 @@
 package compattest
 
-import (
-	"fmt"
-	"strings"
-)
-
 // JSONSchemaOverlap returns a JSON Schema (draft 2020-12) whose definition Li is
 // an object whose property "a" is matched both by "properties" and by
 // "patternProperties", each a $ref to L(i-1); L0 is {"type": leaf}. A validator
@@ -12,12 +7,5 @@ import (
 // it 2^levels subschema checks whether it is valid or not; a comparison that
 // memoizes pairs stays linear.
 func JSONSchemaOverlap(levels int, leaf string) string {
-	var b strings.Builder
-	b.WriteString(`{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/L`)
-	fmt.Fprintf(&b, `%d","$defs":{"L0":{"type":%q}`, levels, leaf)
-	for i := 1; i <= levels; i++ {
-		fmt.Fprintf(&b, `,"L%d":{"type":"object","properties":{"a":{"$ref":"#/$defs/L%d"}},"patternProperties":{"^a$":{"$ref":"#/$defs/L%d"}}}`, i, i-1, i-1)
-	}
-	b.WriteString(`}}`)
-	return b.String()
+	return jsonSchemaLevels(levels, leaf, `{"type":"object","properties":{"a":{"$ref":"#/$defs/L%d"}},"patternProperties":{"^a$":{"$ref":"#/$defs/L%d"}}}`)
 }

@@ -62,15 +62,8 @@ func TestCanReadSharedDefinitionPathCount(t *testing.T) {
 }
 
 func TestCanReadFanOutAllocationsLinear(t *testing.T) {
-	f := jsonschema.New()
 	allocs := func(levels int) float64 {
-		w := mustParse(t, compattest.JSONSchemaFanOut(levels, "string"))
-		r := mustParse(t, compattest.JSONSchemaFanOut(levels, "integer"))
-		return testing.AllocsPerRun(5, func() {
-			if _, err := f.CanRead(context.Background(), r, w, compat.Options{}); err != nil {
-				t.Fatal(err)
-			}
-		})
+		return compattest.CanReadAllocs(t, jsonschema.New(), compattest.JSONSchemaFanOut, levels, "integer", "string")
 	}
 	a20, a60 := allocs(20), allocs(adversarialLevels)
 	// Linear: three times the levels costs at most about three times the

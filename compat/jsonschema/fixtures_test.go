@@ -6,7 +6,6 @@ import (
 	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,18 +17,12 @@ var update = flag.Bool("update", false, "rewrite the rules in testdata/compat/js
 
 const fixturesDir = "../../testdata/compat/json"
 
-// verdict is one direction of a fixture's want.json.
-type verdict struct {
-	Compatible bool     `json:"compatible"`
-	Rules      []string `json:"rules"`
-}
-
 // fixtureWant is the shape of want.json.
 type fixtureWant struct {
-	Description string        `json:"description"`
-	Policy      compat.Policy `json:"policy"`
-	Backward    verdict       `json:"backward"`
-	Forward     verdict       `json:"forward"`
+	Description string             `json:"description"`
+	Policy      compat.Policy      `json:"policy"`
+	Backward    compattest.Verdict `json:"backward"`
+	Forward     compattest.Verdict `json:"forward"`
 }
 
 // TestFixtures walks testdata/compat/json: in each case folder, backward means
@@ -75,10 +68,10 @@ func TestFixtures(t *testing.T) {
 			got := fixtureWant{Description: want.Description, Policy: want.Policy}
 			for _, dir := range []struct {
 				level compat.Level
-				out   *verdict
+				out   *compattest.Verdict
 			}{{compat.Backward, &got.Backward}, {compat.Forward, &got.Forward}} {
 				r := compattest.Check(t, f, dir.level, cur, history, opts)
-				*dir.out = verdict{Compatible: r.Compatible, Rules: ruleSet(t, r.Violations)}
+				*dir.out = compattest.Verdict{Compatible: r.Compatible, Rules: ruleSet(t, r.Violations)}
 			}
 			if *update {
 				if got.Backward.Compatible != want.Backward.Compatible || got.Forward.Compatible != want.Forward.Compatible {
@@ -104,8 +97,6 @@ func TestFixtures(t *testing.T) {
 // ruleSet returns the sorted distinct rule ids, checking each is documented.
 func ruleSet(t *testing.T, vs []compat.Violation) []string {
 	t.Helper()
-	seen := map[string]bool{}
-	rules := []string{}
 	for _, v := range vs {
 		if _, ok := compattest.LookupRule(jsonschema.Rules(), v.Rule); !ok {
 			t.Errorf("violation %+v has a rule missing from jsonschema.Rules", v)
@@ -113,11 +104,6 @@ func ruleSet(t *testing.T, vs []compat.Violation) []string {
 		if v.Path == "" || v.Path[0] != '#' || v.Message == "" {
 			t.Errorf("violation %+v needs a #/ path and a message", v)
 		}
-		if !seen[v.Rule] {
-			seen[v.Rule] = true
-			rules = append(rules, v.Rule)
-		}
 	}
-	sort.Strings(rules)
-	return rules
+	return compattest.RuleIDs(vs)
 }

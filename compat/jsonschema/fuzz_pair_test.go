@@ -38,12 +38,8 @@ func FuzzCanReadPair(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a, b string, maxNodes uint16) {
 		format := jsonschema.New()
-		sa, err := format.Parse(a, nil)
-		if err != nil {
-			return
-		}
-		sb, err := format.Parse(b, nil)
-		if err != nil {
+		sa, sb, ok := compattest.ParseBoth(format.Parse, a, b)
+		if !ok {
 			return
 		}
 		opts := compat.Options{Limits: compat.Limits{MaxNodes: int(maxNodes%2000) + 1}}

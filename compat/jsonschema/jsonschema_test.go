@@ -7,26 +7,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
 )
 
 func mustParse(t testing.TB, text string, refs ...compat.Reference) compat.Schema {
 	t.Helper()
-	s, err := jsonschema.New().Parse(text, refs)
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", text, err)
-	}
-	return s
+	return compattest.MustParse(t, jsonschema.New().Parse, text, refs)
 }
 
 func TestFormatType(t *testing.T) {
 	t.Parallel()
-	if got := jsonschema.New().Type(); got != compat.JSON {
-		t.Errorf("Type() = %v, want JSON", got)
-	}
-	if got := mustParse(t, `{}`).Type(); got != compat.JSON {
-		t.Errorf("Schema.Type() = %v, want JSON", got)
-	}
+	compattest.FormatType(t, jsonschema.New(), compat.JSON, `{}`)
 }
 
 func TestParseDrafts(t *testing.T) {

@@ -61,13 +61,7 @@ func TestCanReadFanOutIsLinear(t *testing.T) {
 
 func TestCanReadFanOutAllocsGrowLinearly(t *testing.T) {
 	allocs := func(levels int) float64 {
-		reader := mustParse(t, compattest.ProtobufFanOut(levels, "string"))
-		writer := mustParse(t, compattest.ProtobufFanOut(levels, "int32"))
-		return testing.AllocsPerRun(5, func() {
-			if _, err := (Format{}).CanRead(context.Background(), reader, writer, compat.Options{}); err != nil {
-				t.Fatal(err)
-			}
-		})
+		return compattest.CanReadAllocs(t, Format{}, compattest.ProtobufFanOut, levels, "string", "int32")
 	}
 	a30, a60 := allocs(30), allocs(60)
 	if a60 >= 3*a30 {

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,16 +19,10 @@ const fixturesDir = "../../testdata/compat/protobuf"
 // data written with previous, forward the reverse; Rules is the sorted set of rule
 // ids reported.
 type fixtureWant struct {
-	Description string `json:"description"`
-	RuleSet     string `json:"ruleSet"`
-	Backward    struct {
-		Compatible bool     `json:"compatible"`
-		Rules      []string `json:"rules"`
-	} `json:"backward"`
-	Forward struct {
-		Compatible bool     `json:"compatible"`
-		Rules      []string `json:"rules"`
-	} `json:"forward"`
+	Description string             `json:"description"`
+	RuleSet     string             `json:"ruleSet"`
+	Backward    compattest.Verdict `json:"backward"`
+	Forward     compattest.Verdict `json:"forward"`
 }
 
 // readRefs loads the references of one side of a case: every file under
@@ -53,19 +46,6 @@ func readRefs(t *testing.T, dir string) []compat.Reference {
 		t.Fatal(err)
 	}
 	return refs
-}
-
-func ruleSet(vs []compat.Violation) []string {
-	seen := map[string]bool{}
-	out := []string{}
-	for _, v := range vs {
-		if !seen[v.Rule] {
-			seen[v.Rule] = true
-			out = append(out, v.Rule)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestFixtures(t *testing.T) {
@@ -116,7 +96,7 @@ func TestFixtures(t *testing.T) {
 				if r.Compatible != dir.compatible {
 					t.Errorf("%s: compatible = %v, want %v (%s)", dir.level, r.Compatible, dir.compatible, want.Description)
 				}
-				if diff := cmp.Diff(append([]string{}, dir.rules...), ruleSet(r.Violations)); diff != "" {
+				if diff := cmp.Diff(append([]string{}, dir.rules...), compattest.RuleIDs(r.Violations)); diff != "" {
 					t.Errorf("%s rules (-want +got):\n%s\nviolations: %+v", dir.level, diff, r.Violations)
 				}
 				for _, v := range r.Violations {

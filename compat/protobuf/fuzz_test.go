@@ -27,18 +27,12 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		n := s.Normalized()
-		s2, err := Parse(n, nil)
-		if err != nil {
-			t.Fatalf("normalized form does not parse: %v\n%s", err, n)
-		}
+		s2 := mustParse(t, n)
 		if n2 := s2.Normalized(); n2 != n {
 			t.Fatalf("normalization not idempotent:\n%s\n----\n%s", n, n2)
 		}
 		c := s.Canonical()
-		fromCanonical, err := Parse(c, nil)
-		if err != nil {
-			t.Fatalf("canonical form does not parse: %v\n%s", err, c)
-		}
+		fromCanonical := mustParse(t, c)
 		if fromCanonical.Normalized() != n {
 			t.Fatalf("canonical form normalizes differently:\n%s\n----\n%s", n, fromCanonical.Normalized())
 		}

@@ -9,29 +9,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 func mustParse(t testing.TB, text string, refs ...compat.Reference) *Schema {
 	t.Helper()
-	s, err := Parse(text, refs)
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
-	return s
+	return compattest.MustParse(t, Parse, text, refs)
 }
 
 func TestFormatType(t *testing.T) {
 	t.Parallel()
-	if got := New().Type(); got != compat.Protobuf {
-		t.Fatalf("Type() = %v", got)
-	}
-	s, err := New().Parse(`syntax = "proto3"; message A {}`, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Type() != compat.Protobuf {
-		t.Fatalf("Schema.Type() = %v", s.Type())
-	}
+	compattest.FormatType(t, New(), compat.Protobuf, `syntax = "proto3"; message A {}`)
 }
 
 func TestParseErrors(t *testing.T) {

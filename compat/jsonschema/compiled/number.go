@@ -1,6 +1,7 @@
 package compiled
 
 import (
+	"cmp"
 	"math/big"
 	"math/bits"
 )
@@ -164,23 +165,13 @@ func (r *run) cmp(n *num, b *bound) int {
 	}
 	sn, sb := sign(n.neg, n.mant == 0), sign(b.neg, b.p == 0)
 	if sn != sb || sn == 0 {
-		return cmpInt(sn, sb)
+		return cmp.Compare(sn, sb)
 	}
 	c := cmpMag(n.mant, n.exp, b.p, b.q)
 	if sn < 0 {
 		return -c
 	}
 	return c
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cmpMag compares mant × 10^exp with p/q, all positive, |exp| ≤ maxFastExp.
@@ -200,20 +191,10 @@ func cmpMag(mant uint64, exp int, p, q uint64) int {
 	}
 	switch {
 	case lh != rh:
-		return cmpU(lh, rh)
+		return cmp.Compare(lh, rh)
 	default:
-		return cmpU(ll, rl)
+		return cmp.Compare(ll, rl)
 	}
-}
-
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // multipleOf reports whether n / b is an integer (b is positive).
