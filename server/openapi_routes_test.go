@@ -7,16 +7,12 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
-	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
@@ -93,35 +89,8 @@ func newFullServer(t *testing.T) *server.Server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := registrydb.Open(ctx, filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	brk, err := broker.New(ctx, broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := brk.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := log.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	reg := newSQLiteRegistry(t, dir)
+	brk := newSQLiteBroker(t, dir, reg, brokerdb.Options{}, nil)
 	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: catalogtest.NewRegistry(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,6 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the raw-insert baseline talks to SQLite directly
 
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -64,35 +62,8 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 func benchServerFor(b *testing.B, schema, encoding string) (*httptest.Server, string, int) {
 	b.Helper()
 	dir := b.TempDir()
-	store, err := registrydb.Open(context.Background(), filepath.Join(dir, "registry.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			b.Error(err)
-		}
-	})
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	blog, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	brk, err := broker.New(context.Background(), broker.Config{Log: blog, Validator: server.NewValidator(reg), RetentionInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := brk.Close(); err != nil {
-			b.Error(err)
-		}
-		if err := blog.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	reg := newSQLiteRegistry(b, dir)
+	brk := newSQLiteBroker(b, dir, reg, brokerdb.Options{}, nil)
 	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
