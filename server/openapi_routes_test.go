@@ -84,8 +84,9 @@ func loadSpec(t *testing.T) openAPISpec {
 var httpMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
 
 // newFullServer is a server with every part: a registry on SQLite, a broker on
-// SQLite and a catalog on in-memory fakes.
-func newFullServer(t *testing.T) *server.Server {
+// SQLite and a catalog on in-memory fakes; the rest of its Config (auth, an
+// audit log) comes from cfg.
+func newFullServer(t *testing.T, cfg server.Config) *server.Server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -95,7 +96,8 @@ func newFullServer(t *testing.T) *server.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
+	cfg.Registry, cfg.Broker, cfg.Catalog, cfg.Logger = reg, brk, cat, slog.New(slog.DiscardHandler)
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func newFullServer(t *testing.T) *server.Server {
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
-	srv := newFullServer(t)
+	srv := newFullServer(t, server.Config{})
 	served := map[string]bool{}
 	checked := 0
 	for _, r := range srv.Routes() {
