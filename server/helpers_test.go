@@ -124,6 +124,29 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	return &testEnv{t: t, srv: srv, reg: reg}
 }
 
+// openEnvAt is a server on the registry file at path. close closes the store,
+// so a test can open the same file again (a restart).
+func openEnvAt(t *testing.T, path string) (e *testEnv, close func()) {
+	t.Helper()
+	store, err := registrydb.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Registry: reg, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, srv: srv, reg: reg}, func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // result is one HTTP exchange.
 type result struct {
 	status int
