@@ -2,48 +2,11 @@ package server_test
 
 import (
 	"encoding/base64"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// parallelGetsWith is parallelGets with an Authorization header.
-func parallelGetsWith(b *testing.B, cl *http.Client, url, authorization string, n int) time.Duration {
-	var left atomic.Int64
-	left.Store(int64(n))
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for left.Add(-1) >= 0 {
-				req, _ := http.NewRequest(http.MethodGet, url, nil)
-				if authorization != "" {
-					req.Header.Set("Authorization", authorization)
-				}
-				resp, err := cl.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Errorf("GET %s: %d", url, resp.StatusCode)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return time.Since(start)
-}
 
 // BenchmarkSchemaByIDAuth measures GET /schemas/ids/{id} with an API key (and
 // with cached Basic credentials) next to the same request on the same data
@@ -63,18 +26,18 @@ func BenchmarkSchemaByIDAuth(b *testing.B) {
 	key := "Bearer key-reader"
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("platform:s3cret"))
 
-	parallelGetsWith(b, cl, openSrv.URL+"/schemas/ids/1", "", 2000)
-	parallelGetsWith(b, cl, authSrv.URL+"/schemas/ids/1", key, 2000)
-	parallelGetsWith(b, cl, authSrv.URL+"/schemas/ids/1", basic, 2000)
+	parallelGets(b, cl, openSrv.URL+"/schemas/ids/1", "", 2000)
+	parallelGets(b, cl, authSrv.URL+"/schemas/ids/1", key, 2000)
+	parallelGets(b, cl, authSrv.URL+"/schemas/ids/1", basic, 2000)
 
 	const slices = 10
 	per := max(b.N/slices, 1)
 	var openDur, keyDur, basicDur time.Duration
 	b.ResetTimer()
 	for range slices {
-		openDur += parallelGetsWith(b, cl, openSrv.URL+"/schemas/ids/1", "", per)
-		keyDur += parallelGetsWith(b, cl, authSrv.URL+"/schemas/ids/1", key, per)
-		basicDur += parallelGetsWith(b, cl, authSrv.URL+"/schemas/ids/1", basic, per)
+		openDur += parallelGets(b, cl, openSrv.URL+"/schemas/ids/1", "", per)
+		keyDur += parallelGets(b, cl, authSrv.URL+"/schemas/ids/1", key, per)
+		basicDur += parallelGets(b, cl, authSrv.URL+"/schemas/ids/1", basic, per)
 	}
 	b.StopTimer()
 	n := float64(per * slices)

@@ -1,26 +1,18 @@
 package server_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"html"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/heraldhq/herald/catalog"
-	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
-	"github.com/heraldhq/herald/server/broker"
-	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
 // testPasswordHash is a bcrypt hash (cost 4) of "s3cret".
@@ -54,41 +46,6 @@ func newAuthorizer(t testing.TB, src string) *auth.Authorizer {
 		t.Fatal(err)
 	}
 	return a
-}
-
-// newFullAuthServer is newFullServer with an auth file.
-func newFullAuthServer(t *testing.T, cfg server.Config) *server.Server {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := registrydb.Open(ctx, filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	brk, err := broker.New(ctx, broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = brk.Close(); _ = log.Close() })
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: catalogtest.NewRegistry(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Registry, cfg.Broker, cfg.Catalog, cfg.Logger = reg, brk, cat, slog.New(slog.DiscardHandler)
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
 }
 
 // routeNeeds is the role model written out route by route, apart
@@ -143,7 +100,7 @@ var routeNeeds = map[string]string{
 // table (or this test's routeNeeds) lacks, and for a row no route serves.
 func TestAccessTableCoversEveryRoute(t *testing.T) {
 	t.Parallel()
-	srv := newFullAuthServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
+	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
 	served := map[string]bool{}
 	for _, r := range srv.Routes() {
 		k := r.Method + " " + r.Path
@@ -213,7 +170,7 @@ func outcome(status int) string {
 // challenge for the anonymous caller, 403 naming the missing role for others.
 func TestAccessRouteByRole(t *testing.T) {
 	t.Parallel()
-	srv := newFullAuthServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
+	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
 	roles := map[string]auth.Role{"reader": auth.Reader, "consumer": auth.Consumer, "producer": auth.Producer, "developer": auth.Developer, "admin": auth.Admin}
 	type caller struct {
 		name, key string
@@ -373,7 +330,7 @@ func TestSubjectListsAreFiltered(t *testing.T) {
 // TestTopicListIsFiltered checks GET /v1/topics for a caller limited to orders.
 func TestTopicListIsFiltered(t *testing.T) {
 	t.Parallel()
-	srv := newFullAuthServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
+	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
 	call := func(method, path, body, key string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

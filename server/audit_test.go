@@ -171,7 +171,7 @@ func TestAuditFailureFailsTheWrite(t *testing.T) {
 func TestAuditPublishIsOneLine(t *testing.T) {
 	t.Parallel()
 	l, path := auditFile(t)
-	srv := newFullAuthServer(t, server.Config{Auth: newAuthorizer(t, accessFile()), AuditLog: l})
+	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile()), AuditLog: l})
 	do := func(method, path, body string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, path, strings.NewReader(body))

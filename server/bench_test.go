@@ -21,23 +21,31 @@ func benchClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 }
 
-// fetch GETs url and drains the body, failing on a non-200.
-func fetch(b *testing.B, cl *http.Client, url string) {
-	resp, err := cl.Get(url)
+// fetch GETs url with an Authorization header (none if "") and drains the
+// body; it fails the benchmark and returns false on an error or a non-200.
+func fetch(b *testing.B, cl *http.Client, url, authorization string) bool {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := cl.Do(req)
 	if err != nil {
 		b.Error(err)
-		return
+		return false
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b.Errorf("GET %s: %d", url, resp.StatusCode)
+		return false
 	}
+	return true
 }
 
-// parallelGets issues n GETs of url from GOMAXPROCS goroutines (RunParallel's
-// default parallelism) and returns the elapsed time.
-func parallelGets(b *testing.B, cl *http.Client, url string, n int) time.Duration {
+// parallelGets issues n GETs of url, with an Authorization header unless it
+// is "", from GOMAXPROCS goroutines (RunParallel's default parallelism) and
+// returns the elapsed time. A goroutine stops at its first failure.
+func parallelGets(b *testing.B, cl *http.Client, url, authorization string, n int) time.Duration {
 	var left atomic.Int64
 	left.Store(int64(n))
 	var wg sync.WaitGroup
@@ -47,7 +55,9 @@ func parallelGets(b *testing.B, cl *http.Client, url string, n int) time.Duratio
 		go func() {
 			defer wg.Done()
 			for left.Add(-1) >= 0 {
-				fetch(b, cl, url)
+				if !fetch(b, cl, url, authorization) {
+					return
+				}
 			}
 		}()
 	}
@@ -79,13 +89,13 @@ func BenchmarkSchemaByID(b *testing.B) {
 	defer bare.Close()
 
 	// Warm both servers and the connection pools.
-	parallelGets(b, cl, herald.URL+"/schemas/ids/1", 2000)
-	parallelGets(b, cl, bare.URL, 2000)
+	parallelGets(b, cl, herald.URL+"/schemas/ids/1", "", 2000)
+	parallelGets(b, cl, bare.URL, "", 2000)
 
 	b.ResetTimer()
-	heraldDur := parallelGets(b, cl, herald.URL+"/schemas/ids/1", b.N)
+	heraldDur := parallelGets(b, cl, herald.URL+"/schemas/ids/1", "", b.N)
 	b.StopTimer()
-	bareDur := parallelGets(b, cl, bare.URL, b.N)
+	bareDur := parallelGets(b, cl, bare.URL, "", b.N)
 
 	b.ReportMetric(float64(bareDur)/float64(heraldDur), "herald/bare")
 	b.ReportMetric(float64(heraldDur.Nanoseconds())/float64(b.N), "herald-ns/req")

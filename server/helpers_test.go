@@ -20,6 +20,8 @@ import (
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
 // testEnv is a server on a real registry over SQLite in a temp dir.
@@ -47,9 +49,11 @@ func formats() []compat.Format {
 	return []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
 }
 
-func newEnv(t testing.TB, opts ...envOption) *testEnv {
+// openRegistryStore opens the registry's SQLite file in dir; the test's
+// cleanup closes it.
+func openRegistryStore(t testing.TB, dir string) *registrydb.Store {
 	t.Helper()
-	store, err := registrydb.Open(context.Background(), filepath.Join(t.TempDir(), "registry.db"))
+	store, err := registrydb.Open(context.Background(), filepath.Join(dir, "registry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +62,51 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 			t.Error(err)
 		}
 	})
+	return store
+}
+
+// newSQLiteRegistry is a registry with every format on a SQLite file in dir.
+func newSQLiteRegistry(t testing.TB, dir string) *registry.Service {
+	t.Helper()
+	reg, err := registry.New(openRegistryStore(t, dir), registry.ServiceConfig{Formats: formats()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// newSQLiteBroker is a broker on a SQLite file in dir that validates through
+// reg, with no retention sweeps and no logs; mod, if not nil, changes its
+// Config first. The test's cleanup closes the broker, then its log.
+func newSQLiteBroker(t testing.TB, dir string, reg *registry.Service, opts brokerdb.Options, mod func(*broker.Config)) *broker.Broker {
+	t.Helper()
+	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	brk, err := broker.New(context.Background(), cfg)
+	if err != nil {
+		_ = log.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := brk.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := log.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return brk
+}
+
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
+	t.Helper()
+	store := openRegistryStore(t, t.TempDir())
 	rc := registry.ServiceConfig{Formats: formats()}
 	sc := server.Config{Logger: slog.New(slog.DiscardHandler), Version: "test"}
 	for _, o := range opts {
@@ -73,6 +122,29 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 		t.Fatal(err)
 	}
 	return &testEnv{t: t, srv: srv, reg: reg}
+}
+
+// openEnvAt is a server on the registry file at path. close closes the store,
+// so a test can open the same file again (a restart).
+func openEnvAt(t *testing.T, path string) (e *testEnv, close func()) {
+	t.Helper()
+	store, err := registrydb.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Registry: reg, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, srv: srv, reg: reg}, func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // result is one HTTP exchange.

@@ -2,17 +2,11 @@ package server_test
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
-	"github.com/heraldhq/herald/server"
 )
 
 // immutablePaths are the reads answered from pre-encoded bytes with an ETag.
@@ -121,24 +115,8 @@ func TestImmutableETagStableAcrossRestarts(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "registry.db")
 	serve := func(register bool) string {
-		store, err := registrydb.Open(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			if err := store.Close(); err != nil {
-				t.Error(err)
-			}
-		}()
-		reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := server.New(server.Config{Registry: reg, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := &testEnv{t: t, srv: srv, reg: reg}
+		e, closeStore := openEnvAt(t, db)
+		defer closeStore()
 		if register {
 			e.register("orders-value", schemaBody("", avroV1))
 		}

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -11,36 +9,11 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
-	"github.com/heraldhq/herald/server"
 )
 
 // This file tests that every integer and name a request carries is range
 // checked: ids, versions, offsets, durations and times that would wrap, and
 // subject names that could be stored but never addressed again.
-
-// openEnvAt is a server on the registry file at path. close closes the store,
-// so a test can open the same file again (a restart).
-func openEnvAt(t *testing.T, path string) (e *testEnv, close func()) {
-	t.Helper()
-	store, err := registrydb.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Registry: reg, Logger: slog.New(slog.DiscardHandler), Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testEnv{t: t, srv: srv, reg: reg}, func() {
-		if err := store.Close(); err != nil {
-			t.Error(err)
-		}
-	}
-}
 
 // importBody is a register body with an explicit id and version (0: absent).
 func importBody(schema string, id, version int64) string {

@@ -7,16 +7,12 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
-	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
@@ -88,45 +84,20 @@ func loadSpec(t *testing.T) openAPISpec {
 var httpMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
 
 // newFullServer is a server with every part: a registry on SQLite, a broker on
-// SQLite and a catalog on in-memory fakes.
-func newFullServer(t *testing.T) *server.Server {
+// SQLite and a catalog on in-memory fakes; the rest of its Config (auth, an
+// audit log) comes from cfg.
+func newFullServer(t *testing.T, cfg server.Config) *server.Server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := registrydb.Open(ctx, filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	brk, err := broker.New(ctx, broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := brk.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := log.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	reg := newSQLiteRegistry(t, dir)
+	brk := newSQLiteBroker(t, dir, reg, brokerdb.Options{}, nil)
 	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: catalogtest.NewRegistry(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
+	cfg.Registry, cfg.Broker, cfg.Catalog, cfg.Logger = reg, brk, cat, slog.New(slog.DiscardHandler)
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +110,7 @@ func newFullServer(t *testing.T) *server.Server {
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
-	srv := newFullServer(t)
+	srv := newFullServer(t, server.Config{})
 	served := map[string]bool{}
 	checked := 0
 	for _, r := range srv.Routes() {

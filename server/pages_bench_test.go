@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 )
 
@@ -123,14 +120,7 @@ func BenchmarkPageLarge(b *testing.B) {
 	if _, err := cat.ApplyDocument(ctx, doc); err != nil {
 		b.Fatal(err)
 	}
-	store, err := registrydb.Open(ctx, filepath.Join(b.TempDir(), "registry.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	rs, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	rs := newSQLiteRegistry(b, b.TempDir())
 	srv, err := server.New(server.Config{Registry: rs, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

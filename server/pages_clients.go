@@ -56,18 +56,11 @@ func (p *pages) client(c *gin.Context) error {
 	if len(sends) == 0 && len(receives) == 0 && len(v.Topics) == 0 {
 		return fmt.Errorf("%w: no service or observed client is named %q", catalog.ErrNotFound, name)
 	}
-	row := func(e catalog.Edge) edgeRow {
-		r := edgeRow{Edge: e, Label: e.Event, Kind: "event"}
-		if ev, err := p.cat.Event(e.Event); err == nil {
-			r.Label, r.Kind = catalog.DisplayName(ev.Name, ev.ID), ev.Kind.String()
-		}
-		return r
-	}
 	for _, e := range sends {
-		v.Sends = append(v.Sends, row(e))
+		v.Sends = append(v.Sends, p.edgeRow(e))
 	}
 	for _, e := range receives {
-		v.Receives = append(v.Receives, row(e))
+		v.Receives = append(v.Receives, p.edgeRow(e))
 	}
 	p.render(c, http.StatusOK, "client", v)
 	return nil

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,8 +17,6 @@ import (
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/catalog/demo"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -36,27 +33,8 @@ func newDemoEnv(t testing.TB) *catalogEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := registrydb.Open(ctx, filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := brokerdb.Open(ctx, filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	brk, err := broker.New(ctx, broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = brk.Close()
-		_ = log.Close()
-	})
+	reg := newSQLiteRegistry(t, dir)
+	brk := newSQLiteBroker(t, dir, reg, brokerdb.Options{Synchronous: "NORMAL"}, nil)
 	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: server.CatalogRegistry(reg, formats()...),
 		Lineage: server.CatalogLineage(brk), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -67,6 +67,16 @@ type edgeRow struct {
 	Label, Kind string
 }
 
+// edgeRow labels e with its event's display name and kind; an event the
+// catalog does not have shows its id as an "event".
+func (p *pages) edgeRow(e catalog.Edge) edgeRow {
+	r := edgeRow{Edge: e, Label: e.Event, Kind: "event"}
+	if ev, err := p.cat.Event(e.Event); err == nil {
+		r.Label, r.Kind = catalog.DisplayName(ev.Name, ev.ID), ev.Kind.String()
+	}
+	return r
+}
+
 // serviceView is the service page.
 type serviceView struct {
 	pageMeta
@@ -96,21 +106,14 @@ func (p *pages) service(c *gin.Context) error {
 	}
 	v := serviceView{pageMeta: p.meta(catalog.DisplayName(a.Name, a.ID), "services"), Service: a,
 		Flows: mapItems(p.cat.FlowsOf(a.ID, ""), flowItem), Graph: toGraphView("Around this service", g)}
-	row := func(e catalog.Edge) edgeRow {
-		r := edgeRow{Edge: e, Label: e.Event, Kind: "event"}
-		if ev, err := p.cat.Event(e.Event); err == nil {
-			r.Label, r.Kind = catalog.DisplayName(ev.Name, ev.ID), ev.Kind.String()
-		}
-		return r
-	}
 	for _, e := range sends {
-		v.Sends = append(v.Sends, row(e))
+		v.Sends = append(v.Sends, p.edgeRow(e))
 		if e.Observed != nil && !e.Declared {
 			v.Warnings = append(v.Warnings, "was seen sending "+e.Event+", which it does not declare")
 		}
 	}
 	for _, e := range receives {
-		v.Receives = append(v.Receives, row(e))
+		v.Receives = append(v.Receives, p.edgeRow(e))
 		if e.Observed != nil && !e.Declared {
 			v.Warnings = append(v.Warnings, "was seen receiving "+e.Event+", which it does not declare")
 		}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,8 +13,6 @@ import (
 	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/compattest"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 )
 
@@ -25,14 +22,7 @@ import (
 func newFanOutEnv(t *testing.T, typ compat.SchemaType, before, after string, lim catalog.FieldLimits) *catalogEnv {
 	t.Helper()
 	ctx := context.Background()
-	store, err := registrydb.Open(ctx, filepath.Join(t.TempDir(), "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := newSQLiteRegistry(t, t.TempDir())
 	reg := catalogtest.NewRegistry()
 	reg.SetLevel("s", compat.None)
 	for _, text := range []string{before, after} {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,8 +15,6 @@ import (
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/catalog/demo"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 )
 
@@ -34,14 +31,7 @@ type catalogEnv struct {
 func newCatalogEnv(t testing.TB) *catalogEnv {
 	t.Helper()
 	ctx := context.Background()
-	store, err := registrydb.Open(ctx, filepath.Join(t.TempDir(), "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := newSQLiteRegistry(t, t.TempDir())
 	reg := catalogtest.NewRegistry()
 	lin := &catalogtest.Lineage{}
 	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: reg, Lineage: lin, Logger: slog.New(slog.DiscardHandler)})

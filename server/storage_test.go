@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
 	"github.com/heraldhq/herald/internal/dbfile"
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 )
 
@@ -36,15 +33,7 @@ func (s *fullStore) Save(ctx context.Context, doc *catalog.Document) (catalog.Re
 func newFullDiskEnv(t *testing.T, probe bool) (*testEnv, *fullStore) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := registrydb.Open(ctx, filepath.Join(t.TempDir(), "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := newSQLiteRegistry(t, t.TempDir())
 	fs := &fullStore{}
 	cat, err := catalog.New(ctx, catalog.Config{Store: fs, Registry: catalogtest.NewRegistry(), Lineage: &catalogtest.Lineage{}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -230,23 +230,22 @@ func readVersionParams(c *gin.Context) (versionParams, int, error) {
 // version answers from pre-encoded bytes with a strong ETag (and 304 to an
 // If-None-Match naming it); latest, which moves, is encoded each time.
 func (s *Server) getVersion(c *gin.Context) error {
-	p, v, err := readVersionParams(c)
-	if err != nil {
-		return err
-	}
-	sch, err := s.cfg.Registry.Version(c.Request.Context(), p.Subject, v, p.Deleted)
-	if err != nil {
-		return err
-	}
-	if v != registry.Latest {
-		return s.writeImmutable(c, kindVersion, p.Subject, v, sch)
-	}
-	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+	return s.serveVersion(c, kindVersion, func(sch registry.Schema) error {
+		return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+	})
 }
 
 // getVersionSchema serves GET /subjects/{subject}/versions/{version}/schema,
 // as getVersion.
 func (s *Server) getVersionSchema(c *gin.Context) error {
+	return s.serveVersion(c, kindSchemaText, func(sch registry.Schema) error {
+		return writeRaw(c, http.StatusOK, sch.Text)
+	})
+}
+
+// serveVersion finds the version the path names and answers a numbered one
+// as the immutable kind; latest, which moves, goes to writeLatest.
+func (s *Server) serveVersion(c *gin.Context, kind immutableKind, writeLatest func(registry.Schema) error) error {
 	p, v, err := readVersionParams(c)
 	if err != nil {
 		return err
@@ -256,9 +255,9 @@ func (s *Server) getVersionSchema(c *gin.Context) error {
 		return err
 	}
 	if v != registry.Latest {
-		return s.writeImmutable(c, kindSchemaText, p.Subject, v, sch)
+		return s.writeImmutable(c, kind, p.Subject, v, sch)
 	}
-	return writeRaw(c, http.StatusOK, sch.Text)
+	return writeLatest(sch)
 }
 
 // referencedByParams are the parameters of GET …/versions/{version}/referencedby.

@@ -569,6 +569,17 @@ func (s *Server) readParams(c *gin.Context) (readParams, error) {
 	return p, nil
 }
 
+// topicReadParams finds the topic a read or stream names and reads its
+// query parameters.
+func (s *Server) topicReadParams(c *gin.Context) (broker.Topic, readParams, error) {
+	t, err := s.cfg.Broker.TopicConfig(c.Param("topic"))
+	if err != nil {
+		return t, readParams{}, err
+	}
+	p, err := s.readParams(c)
+	return t, p, err
+}
+
 // eventsJSON is a page of events.
 type eventsJSON struct {
 	Events []eventJSON `json:"events"`
@@ -579,11 +590,7 @@ type eventsJSON struct {
 // readEvents handles GET /v1/topics/{topic}/events?from&limit&wait&group.
 func (s *Server) readEvents(c *gin.Context) error {
 	brk := s.cfg.Broker
-	t, err := brk.TopicConfig(c.Param("topic"))
-	if err != nil {
-		return err
-	}
-	p, err := s.readParams(c)
+	t, p, err := s.topicReadParams(c)
 	if err != nil {
 		return err
 	}
@@ -609,11 +616,7 @@ func (s *Server) readEvents(c *gin.Context) error {
 // when the server drains (Drain).
 func (s *Server) streamEvents(c *gin.Context) error {
 	brk := s.cfg.Broker
-	t, err := brk.TopicConfig(c.Param("topic"))
-	if err != nil {
-		return err
-	}
-	p, err := s.readParams(c)
+	t, p, err := s.topicReadParams(c)
 	if err != nil {
 		return err
 	}

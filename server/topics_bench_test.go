@@ -19,8 +19,6 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the raw-insert baseline talks to SQLite directly
 
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -64,35 +62,8 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 func benchServerFor(b *testing.B, schema, encoding string) (*httptest.Server, string, int) {
 	b.Helper()
 	dir := b.TempDir()
-	store, err := registrydb.Open(context.Background(), filepath.Join(dir, "registry.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			b.Error(err)
-		}
-	})
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	blog, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	brk, err := broker.New(context.Background(), broker.Config{Log: blog, Validator: server.NewValidator(reg), RetentionInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := brk.Close(); err != nil {
-			b.Error(err)
-		}
-		if err := blog.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	reg := newSQLiteRegistry(b, dir)
+	brk := newSQLiteBroker(b, dir, reg, brokerdb.Options{}, nil)
 	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -103,6 +74,22 @@ func benchServerFor(b *testing.B, schema, encoding string) (*httptest.Server, st
 	id := e.register("bench-value", schema)
 	e.must(http.StatusOK, "PUT", "/v1/topics/bench", `{"valueSubject":"bench-value","encoding":"`+encoding+`"}`, "Content-Type: application/json")
 	return ts, dir, id
+}
+
+// postBench publishes body to the topic "bench" of the server at url; it
+// fails the benchmark and returns false on an error or a non-200.
+func postBench(b *testing.B, client *http.Client, url, body string) bool {
+	resp, err := client.Post(url+"/v1/topics/bench/events", "application/json", strings.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Errorf("status %d", resp.StatusCode)
+		return false
+	}
+	return true
 }
 
 func benchBatchBody(start, n int) string {
@@ -154,14 +141,7 @@ func benchPublishBatches(b *testing.B, ts *httptest.Server, dir string, bodies [
 			body := bodies[k%len(bodies)]
 			k++
 			next.Unlock()
-			resp, err := client.Post(ts.URL+"/v1/topics/bench/events", "application/json", strings.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("status %d", resp.StatusCode)
+			if !postBench(b, client, ts.URL, body) {
 				return
 			}
 		}
@@ -256,14 +236,7 @@ func BenchmarkPublishLatency(b *testing.B) {
 			var mine []time.Duration
 			for range work {
 				t0 := time.Now()
-				resp, err := client.Post(ts.URL+"/v1/topics/bench/events", "application/json", strings.NewReader(body))
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Errorf("status %d", resp.StatusCode)
+				if !postBench(b, client, ts.URL, body) {
 					return
 				}
 				mine = append(mine, time.Since(t0))

@@ -11,13 +11,10 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/registry"
-	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -28,39 +25,8 @@ import (
 func newBrokerEnv(t testing.TB, mod func(*broker.Config)) (*testEnv, *broker.Broker) {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := registrydb.Open(context.Background(), filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := brokerdb.Open(context.Background(), filepath.Join(dir, "broker.db"), brokerdb.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)}
-	if mod != nil {
-		mod(&cfg)
-	}
-	brk, err := broker.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := brk.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := log.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	reg := newSQLiteRegistry(t, dir)
+	brk := newSQLiteBroker(t, dir, reg, brokerdb.Options{Synchronous: "NORMAL"}, mod)
 	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
