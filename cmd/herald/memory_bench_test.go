@@ -117,12 +117,12 @@ func skipWithoutProc(b *testing.B) {
 }
 
 // buildHerald builds the herald binary into a temporary directory.
-func buildHerald(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "herald")
+func buildHerald(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "herald")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
+		tb.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
 }
