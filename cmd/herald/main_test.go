@@ -17,7 +17,14 @@ import (
 // startMain runs a Main on 127.0.0.1:0 over db and waits until /readyz answers 200.
 func startMain(t testing.TB, db string) *Main {
 	t.Helper()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	return startMainWith(t, Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+}
+
+// startMainWith runs a Main with cfg, waits until /readyz answers 200, and
+// closes it, checking the error, when the test ends.
+func startMainWith(t testing.TB, cfg Config) *Main {
+	t.Helper()
+	m := NewMain(cfg)
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
