@@ -106,6 +106,19 @@ func checkConfluent(t *testing.T, err error, want wantStatus) {
 	}
 }
 
+// checkConfluentCalls makes through c the three calls the Confluent client
+// tests check: read schema id, register users-value and set the global
+// compatibility; each must have its outcome.
+func checkConfluentCalls(t *testing.T, c schemaregistry.Client, id int, read, registerUsers, updateGlobalCompat wantStatus) {
+	t.Helper()
+	_, err := c.GetBySubjectAndID("", id)
+	checkConfluent(t, err, read)
+	_, err = c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
+	checkConfluent(t, err, registerUsers)
+	_, err = c.UpdateDefaultCompatibility(schemaregistry.Backward)
+	checkConfluent(t, err, updateGlobalCompat)
+}
+
 // TestFranzGoAuth drives a herald that requires credentials with franz-go's
 // pkg/sr, with Basic auth and with bearer API keys.
 func TestFranzGoAuth(t *testing.T) {
@@ -181,12 +194,7 @@ func TestConfluentClientAuth(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConfluentClient(t, tc.conf)
-			_, err := c.GetBySubjectAndID("", id)
-			checkConfluent(t, err, tc.read)
-			_, err = c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
-			checkConfluent(t, err, tc.registerUsers)
-			_, err = c.UpdateDefaultCompatibility(schemaregistry.Backward)
-			checkConfluent(t, err, tc.updateGlobalCompat)
+			checkConfluentCalls(t, c, id, tc.read, tc.registerUsers, tc.updateGlobalCompat)
 		})
 	}
 }

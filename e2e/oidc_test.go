@@ -51,6 +51,26 @@ func startOIDCHerald(t *testing.T) *oidcHerald {
 	}
 }
 
+// jwtCase is a token the OIDC tests send and the outcome each call with it
+// must have.
+type jwtCase struct {
+	name, token         string
+	read, registerUsers wantStatus
+	// registerPayments (franz-go) and updateGlobalCompat (confluent) are the
+	// calls outside users-* that the two tests make.
+	registerPayments, updateGlobalCompat wantStatus
+}
+
+// jwtCases are the tokens of h, valid and not, with their outcomes.
+func (h *oidcHerald) jwtCases() []jwtCase {
+	return []jwtCase{
+		{"DeveloperJWT", h.developer, ok, ok, forbidden, forbidden},
+		{"ReaderJWT", h.reader, ok, forbidden, forbidden, forbidden},
+		{"ExpiredJWTIs401", h.expired, refused, refused, refused, refused},
+		{"OtherAudienceJWTIs401", h.otherAudience, refused, refused, refused, refused},
+	}
+}
+
 // TestFranzGoOIDC drives a herald that accepts JWTs with franz-go's pkg/sr
 // sending them as bearer tokens.
 func TestFranzGoOIDC(t *testing.T) {
@@ -60,16 +80,7 @@ func TestFranzGoOIDC(t *testing.T) {
 	ss, err := srClient(t, h.herald, sr.BasicAuth("platform", "admin-pw")).CreateSchema(ctx, "payments-value", sr.Schema{Schema: userV1})
 	checkSR(t, err, ok)
 
-	for _, tc := range []struct {
-		name                                  string
-		token                                 string
-		read, registerUsers, registerPayments wantStatus
-	}{
-		{"DeveloperJWT", h.developer, ok, ok, forbidden},
-		{"ReaderJWT", h.reader, ok, forbidden, forbidden},
-		{"ExpiredJWTIs401", h.expired, refused, refused, refused},
-		{"OtherAudienceJWTIs401", h.otherAudience, refused, refused, refused},
-	} {
+	for _, tc := range h.jwtCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := srClient(t, h.herald, sr.BearerToken(tc.token))
 			_, err := cl.SchemaByID(ctx, ss.ID)
@@ -91,28 +102,14 @@ func TestConfluentClientOIDC(t *testing.T) {
 	id, err := newConfluentClient(t, schemaregistry.NewConfigWithBasicAuthentication(h.URL(), "platform", "admin-pw")).
 		Register("payments-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
 	checkConfluent(t, err, ok)
-	for _, tc := range []struct {
-		name                                    string
-		token                                   string
-		read, registerUsers, updateGlobalCompat wantStatus
-	}{
-		{"DeveloperJWT", h.developer, ok, ok, forbidden},
-		{"ReaderJWT", h.reader, ok, forbidden, forbidden},
-		{"ExpiredJWTIs401", h.expired, refused, refused, refused},
-		{"OtherAudienceJWTIs401", h.otherAudience, refused, refused, refused},
-	} {
+	for _, tc := range h.jwtCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := schemaregistry.NewConfigWithBearerAuthentication(h.URL(), tc.token, "lsrc-herald", "pool-herald")
 			if conf.BearerAuthCredentialsSource != "STATIC_TOKEN" {
 				t.Fatalf("the config's bearer source is %q, want STATIC_TOKEN", conf.BearerAuthCredentialsSource)
 			}
 			c := newConfluentClient(t, conf)
-			_, err := c.GetBySubjectAndID("", id)
-			checkConfluent(t, err, tc.read)
-			_, err = c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
-			checkConfluent(t, err, tc.registerUsers)
-			_, err = c.UpdateDefaultCompatibility(schemaregistry.Backward)
-			checkConfluent(t, err, tc.updateGlobalCompat)
+			checkConfluentCalls(t, c, id, tc.read, tc.registerUsers, tc.updateGlobalCompat)
 		})
 	}
 }
