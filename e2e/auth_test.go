@@ -30,17 +30,11 @@ const (
 // users-* and for a reader.
 func startAuthHerald(t *testing.T) *herald {
 	t.Helper()
-	dir := t.TempDir()
-	file := "principals:\n" +
-		"  - name: platform\n    password: \"" + adminHash + "\"\n    roles: [admin]\n" +
-		"  - name: viewer\n    password: \"" + readerHash + "\"\n    roles: [reader]\n" +
-		"  - name: users-ci\n    apiKey: " + auth.HashAPIKey(devKey) + "\n    roles: [{role: developer, subjects: [\"users-*\"]}]\n" +
-		"  - name: dashboards\n    apiKey: " + auth.HashAPIKey(readerKey) + "\n    roles: [reader]\n"
-	path := filepath.Join(dir, "auth.yaml")
-	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return startHerald(t, filepath.Join(dir, "herald.db"), "--auth", path)
+	return startAuthFileHerald(t, "principals:\n"+
+		"  - name: platform\n    password: \""+adminHash+"\"\n    roles: [admin]\n"+
+		"  - name: viewer\n    password: \""+readerHash+"\"\n    roles: [reader]\n"+
+		"  - name: users-ci\n    apiKey: "+auth.HashAPIKey(devKey)+"\n    roles: [{role: developer, subjects: [\"users-*\"]}]\n"+
+		"  - name: dashboards\n    apiKey: "+auth.HashAPIKey(readerKey)+"\n    roles: [reader]\n")
 }
 
 // wantStatus is the outcome of a call: 0 for success, else the HTTP status
@@ -53,32 +47,87 @@ var (
 	forbidden = wantStatus{http.StatusForbidden, 40301}
 )
 
+// startAuthFileHerald runs herald serve with the auth file whose text is file.
+func startAuthFileHerald(t *testing.T, file string) *herald {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.yaml")
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startHerald(t, filepath.Join(dir, "herald.db"), "--auth", path)
+}
+
+// srClient is a franz-go pkg/sr client of h with the options opt.
+func srClient(t *testing.T, h *herald, opt ...sr.ClientOpt) *sr.Client {
+	t.Helper()
+	cl, err := sr.NewClient(append([]sr.ClientOpt{sr.URLs(h.URL())}, opt...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// checkSR fails the test unless err, from a pkg/sr call, is want.
+func checkSR(t *testing.T, err error, want wantStatus) {
+	t.Helper()
+	var re *sr.ResponseError
+	switch {
+	case want == ok && err != nil:
+		t.Fatalf("refused: %v", err)
+	case want != ok && (!errors.As(err, &re) || re.StatusCode != want.status || re.ErrorCode != want.code):
+		t.Fatalf("got %v, want HTTP %d error_code %d", err, want.status, want.code)
+	}
+}
+
+// newConfluentClient is a confluent-kafka-go schemaregistry client with conf,
+// which it tells not to retry; the test closes it.
+func newConfluentClient(t *testing.T, conf *schemaregistry.Config) schemaregistry.Client {
+	t.Helper()
+	conf.MaxRetries = 0
+	c, err := schemaregistry.NewClient(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// checkConfluent fails the test unless err, from a confluent-kafka-go
+// schemaregistry call, is want (by error_code: its errors carry no status).
+func checkConfluent(t *testing.T, err error, want wantStatus) {
+	t.Helper()
+	var re *rest.Error
+	switch {
+	case want == ok && err != nil:
+		t.Fatalf("refused: %v", err)
+	case want != ok && (!errors.As(err, &re) || re.Code != want.code):
+		t.Fatalf("got %v, want error_code %d", err, want.code)
+	}
+}
+
+// checkConfluentCalls makes through c the three calls the Confluent client
+// tests check: read schema id, register users-value and set the global
+// compatibility; each must have its outcome.
+func checkConfluentCalls(t *testing.T, c schemaregistry.Client, id int, read, registerUsers, updateGlobalCompat wantStatus) {
+	t.Helper()
+	_, err := c.GetBySubjectAndID("", id)
+	checkConfluent(t, err, read)
+	_, err = c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
+	checkConfluent(t, err, registerUsers)
+	_, err = c.UpdateDefaultCompatibility(schemaregistry.Backward)
+	checkConfluent(t, err, updateGlobalCompat)
+}
+
 // TestFranzGoAuth drives a herald that requires credentials with franz-go's
 // pkg/sr, with Basic auth and with bearer API keys.
 func TestFranzGoAuth(t *testing.T) {
 	t.Parallel()
 	h := startAuthHerald(t)
 	ctx := context.Background()
-	check := func(t *testing.T, err error, want wantStatus) {
-		t.Helper()
-		var re *sr.ResponseError
-		switch {
-		case want == ok && err != nil:
-			t.Fatalf("refused: %v", err)
-		case want != ok && (!errors.As(err, &re) || re.StatusCode != want.status || re.ErrorCode != want.code):
-			t.Fatalf("got %v, want HTTP %d error_code %d", err, want.status, want.code)
-		}
-	}
-	client := func(t *testing.T, opt ...sr.ClientOpt) *sr.Client {
-		cl, err := sr.NewClient(append([]sr.ClientOpt{sr.URLs(h.URL())}, opt...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cl
-	}
-	admin := client(t, sr.BasicAuth("platform", "admin-pw"))
+	admin := srClient(t, h, sr.BasicAuth("platform", "admin-pw"))
 	ss, err := admin.CreateSchema(ctx, "payments-value", sr.Schema{Schema: userV1})
-	check(t, err, ok)
+	checkSR(t, err, ok)
 
 	for _, tc := range []struct {
 		name                        string
@@ -94,21 +143,21 @@ func TestFranzGoAuth(t *testing.T) {
 		{"BearerUnknownKey", []sr.ClientOpt{sr.BearerToken("hrld_unknown")}, refused, refused, refused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cl := client(t, tc.opts...)
+			cl := srClient(t, h, tc.opts...)
 			_, err := cl.SchemaByID(ctx, ss.ID)
-			check(t, err, tc.read)
+			checkSR(t, err, tc.read)
 			_, err = cl.CreateSchema(ctx, "users-value", sr.Schema{Schema: userV1})
-			check(t, err, tc.registerUsers)
+			checkSR(t, err, tc.registerUsers)
 			res := cl.SetCompatibility(ctx, sr.SetCompatibility{Level: sr.CompatBackward})
-			check(t, res[0].Err, tc.global)
+			checkSR(t, res[0].Err, tc.global)
 		})
 	}
 
 	// A developer limited to users-* may not register elsewhere, and sees
 	// only its subjects.
-	dev := client(t, sr.BearerToken(devKey))
+	dev := srClient(t, h, sr.BearerToken(devKey))
 	_, err = dev.CreateSchema(ctx, "payments-value", sr.Schema{Schema: userV2})
-	check(t, err, forbidden)
+	checkSR(t, err, forbidden)
 	subs, err := dev.Subjects(ctx)
 	if err != nil || len(subs) != 1 || subs[0] != "users-value" {
 		t.Errorf("the developer lists %v, %v; want only users-value", subs, err)
@@ -121,28 +170,9 @@ func TestFranzGoAuth(t *testing.T) {
 func TestConfluentClientAuth(t *testing.T) {
 	t.Parallel()
 	h := startAuthHerald(t)
-	newClient := func(t *testing.T, conf *schemaregistry.Config) schemaregistry.Client {
-		conf.MaxRetries = 0
-		c, err := schemaregistry.NewClient(conf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
-	check := func(t *testing.T, err error, want wantStatus) {
-		t.Helper()
-		var re *rest.Error
-		switch {
-		case want == ok && err != nil:
-			t.Fatalf("refused: %v", err)
-		case want != ok && (!errors.As(err, &re) || re.Code != want.code):
-			t.Fatalf("got %v, want error_code %d", err, want.code)
-		}
-	}
-	admin := newClient(t, schemaregistry.NewConfigWithBasicAuthentication(h.URL(), "platform", "admin-pw"))
+	admin := newConfluentClient(t, schemaregistry.NewConfigWithBasicAuthentication(h.URL(), "platform", "admin-pw"))
 	id, err := admin.Register("payments-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
-	check(t, err, ok)
+	checkConfluent(t, err, ok)
 
 	bearer := func(token string) *schemaregistry.Config {
 		// Herald ignores Confluent Cloud's logical cluster and identity pool.
@@ -163,13 +193,8 @@ func TestConfluentClientAuth(t *testing.T) {
 		{"BearerUnknownKey", bearer("hrld_unknown"), refused, refused, refused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newClient(t, tc.conf)
-			_, err := c.GetBySubjectAndID("", id)
-			check(t, err, tc.read)
-			_, err = c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
-			check(t, err, tc.registerUsers)
-			_, err = c.UpdateDefaultCompatibility(schemaregistry.Backward)
-			check(t, err, tc.updateGlobalCompat)
+			c := newConfluentClient(t, tc.conf)
+			checkConfluentCalls(t, c, id, tc.read, tc.registerUsers, tc.updateGlobalCompat)
 		})
 	}
 }

@@ -38,47 +38,80 @@ func screenshotDir(t *testing.T) string {
 	return d
 }
 
-// TestCatalogBrowser drives headless Chromium through the demo catalog: home,
-// search, a link from the flow graph to an event, a diff between two versions,
-// and the live tail receiving a newly published event.
-func TestCatalogBrowser(t *testing.T) {
-	chrome := chromiumPath()
+// startBrowserDemo skips the test when chromium is not installed; else it
+// starts herald with --demo and returns chromium's path, the server's base URL
+// and the folder for screenshots.
+func startBrowserDemo(t *testing.T) (chrome, base, shots string) {
+	t.Helper()
+	chrome = chromiumPath()
 	if chrome == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser test")
 	}
 	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"), "--demo")
-	base := m.URL()
-	shots := screenshotDir(t)
+	shots = screenshotDir(t)
 	t.Logf("screenshots in %s", shots)
+	return chrome, m.URL(), shots
+}
 
+// newBrowser starts headless chromium with a w×h window and a fresh profile;
+// done stops it.
+func newBrowser(t *testing.T, chrome string, w, h int) (ctx context.Context, done context.CancelFunc) {
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
+		chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1400, 1000),
+		chromedp.WindowSize(w, h),
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	return ctx, func() { cancel(); cancelAlloc() }
+}
 
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name), buf, 0o644)
-		})
+// fullScreenshot saves a screenshot of the whole page as dir/name.
+func fullScreenshot(dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name), buf, 0o644)
+	})
+}
+
+// publishOrder publishes one valid OrderPlaced event of customer cus-browser
+// to the demo's order-placed topic as the client named client, and returns
+// the status.
+func publishOrder(t *testing.T, base, client string) int {
+	t.Helper()
+	body := `{"events":[{"value":{"orderId":"3f0c1d2e-8a4b-4c5d-9e6f-112233445566","customerId":"cus-browser","lines":[{"sku":"BOOK-1","quantity":1,"unitPrice":{"amount":100,"currency":"EUR"}}],"total":{"amount":100,"currency":"EUR"},"placedAt":"2026-03-01T10:15:00Z"}}]}`
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/topics/order-placed/events", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Herald-Client", client)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestCatalogBrowser drives headless Chromium through the demo catalog: home,
+// search, a link from the flow graph to an event, a diff between two versions,
+// and the live tail receiving a newly published event.
+func TestCatalogBrowser(t *testing.T) {
+	chrome, base, shots := startBrowserDemo(t)
+
+	ctx, done := newBrowser(t, chrome, 1400, 1000)
+	defer done()
+
+	shot := func(name string) chromedp.Action { return fullScreenshot(shots, name) }
 	elementShot := func(name, sel string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
 			var buf []byte
@@ -165,20 +198,8 @@ func TestCatalogBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#tail`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelector("#tail .tail-status").textContent.startsWith("Listening")`, nil),
 		chromedp.Text(`#tail .tail-status`, &status, chromedp.ByQuery))
-	body := `{"events":[{"value":{"orderId":"3f0c1d2e-8a4b-4c5d-9e6f-112233445566","customerId":"cus-browser","lines":[{"sku":"BOOK-1","quantity":1,"unitPrice":{"amount":100,"currency":"EUR"}}],"total":{"amount":100,"currency":"EUR"},"placedAt":"2026-03-01T10:15:00Z"}}]}`
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/topics/order-placed/events", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Herald-Client", "order-service")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		t.Fatalf("publish = %d", resp.StatusCode)
+	if st := publishOrder(t, base, "order-service"); st != http.StatusOK && st != http.StatusCreated {
+		t.Fatalf("publish = %d", st)
 	}
 	var tail string
 	run("see the live tail receive the event",

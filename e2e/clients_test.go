@@ -284,6 +284,19 @@ type jsonOrder struct {
 	} `json:"lines"`
 }
 
+// roundTrip serializes in for topic with ser, and deserializes the payload
+// into out with deser.
+func roundTrip(t *testing.T, ser serde.Serializer, deser serde.Deserializer, topic string, in, out any) {
+	t.Helper()
+	payload, err := ser.Serialize(topic, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := deser.DeserializeInto(topic, payload, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestConfluentSerdes serializes with one confluent-kafka-go client (auto-registering)
 // and deserializes with a fresh client that knows nothing but the registry's URL.
 func TestConfluentSerdes(t *testing.T) {
@@ -303,19 +316,13 @@ func TestConfluentSerdes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := avroUser{Name: "Ada", Age: 36, Email: "ada@example.com"}
-		payload, err := ser.Serialize("users", &in)
-		if err != nil {
-			t.Fatal(err)
-		}
 		deser, err := avrov2.NewDeserializer(newClient(), serde.ValueSerde, avrov2.NewDeserializerConfig())
 		if err != nil {
 			t.Fatal(err)
 		}
+		in := avroUser{Name: "Ada", Age: 36, Email: "ada@example.com"}
 		var out avroUser
-		if err := deser.DeserializeInto("users", payload, &out); err != nil {
-			t.Fatal(err)
-		}
+		roundTrip(t, ser, deser, "users", &in, &out)
 		if out != in {
 			t.Errorf("round trip: %+v, want %+v", out, in)
 		}
@@ -336,18 +343,12 @@ func TestConfluentSerdes(t *testing.T) {
 			SKU string `json:"sku"`
 			Qty int    `json:"qty"`
 		}{"sku-1", 2})
-		payload, err := ser.Serialize("orders-json", &in)
-		if err != nil {
-			t.Fatal(err)
-		}
 		deser, err := ckjson.NewDeserializer(newClient(), serde.ValueSerde, ckjson.NewDeserializerConfig())
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out jsonOrder
-		if err := deser.DeserializeInto("orders-json", payload, &out); err != nil {
-			t.Fatal(err)
-		}
+		roundTrip(t, ser, deser, "orders-json", &in, &out)
 		if out.ID != in.ID || out.Total != in.Total || len(out.Lines) != 1 || out.Lines[0].SKU != "sku-1" {
 			t.Errorf("round trip: %+v", out)
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,59 +14,20 @@ import (
 // headless Chromium, and every kind of page at 400 px wide, where nothing may
 // scroll the page sideways (document.documentElement.scrollWidth <= 400).
 func TestConsolePagesBrowser(t *testing.T) {
-	chrome := chromiumPath()
-	if chrome == "" {
-		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser test")
-	}
-	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"), "--demo")
-	base := m.URL()
-	shots := screenshotDir(t)
-	t.Logf("screenshots in %s", shots)
+	chrome, base, shots := startBrowserDemo(t)
 
 	// An undeclared producer, so that a client page exists.
-	body := `{"events":[{"value":{"orderId":"3f0c1d2e-8a4b-4c5d-9e6f-112233445566","customerId":"cus-browser","lines":[{"sku":"BOOK-1","quantity":1,"unitPrice":{"amount":100,"currency":"EUR"}}],"total":{"amount":100,"currency":"EUR"},"placedAt":"2026-03-01T10:15:00Z"}}]}`
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/topics/order-placed/events", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Herald-Client", "browser-cli")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("publish = %d", resp.StatusCode)
+	if st := publishOrder(t, base, "browser-cli"); st != http.StatusOK {
+		t.Fatalf("publish = %d", st)
 	}
 
-	newBrowser := func(w, h int) (context.Context, context.CancelFunc) {
-		opts := []chromedp.ExecAllocatorOption{
-			chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-			chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-dev-shm-usage", true),
-			chromedp.WindowSize(w, h),
-			chromedp.UserDataDir(t.TempDir()),
-		}
-		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancel := chromedp.NewContext(actx)
-		return ctx, func() { cancel(); cancelAlloc() }
-	}
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name), buf, 0o644)
-		})
-	}
+	// The browsers' profiles are the whole test's temp folders, not a
+	// subtest's: chromium may still be writing them when a subtest ends.
+	browser := func(w, h int) (context.Context, context.CancelFunc) { return newBrowser(t, chrome, w, h) }
+	shot := func(name string) chromedp.Action { return fullScreenshot(shots, name) }
 
 	t.Run("NewPagesRender", func(t *testing.T) {
-		ctx, done := newBrowser(1280, 1000)
+		ctx, done := browser(1280, 1000)
 		defer done()
 		for _, p := range []struct{ path, sel, want, shot string }{
 			{"/ui/subjects", "table.subjects", "order-placed-value", "c1-subjects.png"},
@@ -89,7 +48,7 @@ func TestConsolePagesBrowser(t *testing.T) {
 	})
 
 	t.Run("NoSidewaysScrollAt400px", func(t *testing.T) {
-		ctx, done := newBrowser(1280, 1000)
+		ctx, done := browser(1280, 1000)
 		defer done()
 		// Headless Chromium keeps windows at least 500 px wide: emulate the
 		// phone's viewport instead.

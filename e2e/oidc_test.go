@@ -2,14 +2,10 @@ package e2e
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
-	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/rest"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/heraldhq/herald/server/auth/oidc/oidctest"
@@ -35,18 +31,12 @@ func startOIDCHerald(t *testing.T) *oidcHerald {
 	}
 	idp := oidctest.NewProvider(key)
 	t.Cleanup(idp.Close)
-	dir := t.TempDir()
-	file := "principals:\n" +
-		"  - name: platform\n    password: \"" + adminHash + "\"\n    roles: [admin]\n" +
-		"oidc:\n  issuer: " + idp.Issuer() + "\n  jwksURL: " + idp.JWKSURL() + "\n  audience: herald\n" +
-		"  usernameClaim: preferred_username\n  rolesClaim: groups\n  roleMapping:\n" +
-		"    users-devs: [{role: developer, subjects: [\"users-*\"]}]\n" +
-		"    readers: [reader]\n"
-	path := filepath.Join(dir, "auth.yaml")
-	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h := startHerald(t, filepath.Join(dir, "herald.db"), "--auth", path)
+	h := startAuthFileHerald(t, "principals:\n"+
+		"  - name: platform\n    password: \""+adminHash+"\"\n    roles: [admin]\n"+
+		"oidc:\n  issuer: "+idp.Issuer()+"\n  jwksURL: "+idp.JWKSURL()+"\n  audience: herald\n"+
+		"  usernameClaim: preferred_username\n  rolesClaim: groups\n  roleMapping:\n"+
+		"    users-devs: [{role: developer, subjects: [\"users-*\"]}]\n"+
+		"    readers: [reader]\n")
 	now := time.Now()
 	claims := func(user, aud string, exp time.Time, groups ...string) map[string]any {
 		c := idp.Claims(user+"-sub", aud, exp, groups...)
@@ -61,50 +51,44 @@ func startOIDCHerald(t *testing.T) *oidcHerald {
 	}
 }
 
+// jwtCase is a token the OIDC tests send and the outcome each call with it
+// must have.
+type jwtCase struct {
+	name, token         string
+	read, registerUsers wantStatus
+	// registerPayments (franz-go) and updateGlobalCompat (confluent) are the
+	// calls outside users-* that the two tests make.
+	registerPayments, updateGlobalCompat wantStatus
+}
+
+// jwtCases are the tokens of h, valid and not, with their outcomes.
+func (h *oidcHerald) jwtCases() []jwtCase {
+	return []jwtCase{
+		{"DeveloperJWT", h.developer, ok, ok, forbidden, forbidden},
+		{"ReaderJWT", h.reader, ok, forbidden, forbidden, forbidden},
+		{"ExpiredJWTIs401", h.expired, refused, refused, refused, refused},
+		{"OtherAudienceJWTIs401", h.otherAudience, refused, refused, refused, refused},
+	}
+}
+
 // TestFranzGoOIDC drives a herald that accepts JWTs with franz-go's pkg/sr
 // sending them as bearer tokens.
 func TestFranzGoOIDC(t *testing.T) {
 	t.Parallel()
 	h := startOIDCHerald(t)
 	ctx := context.Background()
-	check := func(t *testing.T, err error, want wantStatus) {
-		t.Helper()
-		var re *sr.ResponseError
-		switch {
-		case want == ok && err != nil:
-			t.Fatalf("refused: %v", err)
-		case want != ok && (!errors.As(err, &re) || re.StatusCode != want.status || re.ErrorCode != want.code):
-			t.Fatalf("got %v, want HTTP %d error_code %d", err, want.status, want.code)
-		}
-	}
-	client := func(t *testing.T, opt ...sr.ClientOpt) *sr.Client {
-		cl, err := sr.NewClient(append([]sr.ClientOpt{sr.URLs(h.URL())}, opt...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cl
-	}
-	ss, err := client(t, sr.BasicAuth("platform", "admin-pw")).CreateSchema(ctx, "payments-value", sr.Schema{Schema: userV1})
-	check(t, err, ok)
+	ss, err := srClient(t, h.herald, sr.BasicAuth("platform", "admin-pw")).CreateSchema(ctx, "payments-value", sr.Schema{Schema: userV1})
+	checkSR(t, err, ok)
 
-	for _, tc := range []struct {
-		name                                  string
-		token                                 string
-		read, registerUsers, registerPayments wantStatus
-	}{
-		{"DeveloperJWT", h.developer, ok, ok, forbidden},
-		{"ReaderJWT", h.reader, ok, forbidden, forbidden},
-		{"ExpiredJWTIs401", h.expired, refused, refused, refused},
-		{"OtherAudienceJWTIs401", h.otherAudience, refused, refused, refused},
-	} {
+	for _, tc := range h.jwtCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			cl := client(t, sr.BearerToken(tc.token))
+			cl := srClient(t, h.herald, sr.BearerToken(tc.token))
 			_, err := cl.SchemaByID(ctx, ss.ID)
-			check(t, err, tc.read)
+			checkSR(t, err, tc.read)
 			_, err = cl.CreateSchema(ctx, "users-value", sr.Schema{Schema: userV1})
-			check(t, err, tc.registerUsers)
+			checkSR(t, err, tc.registerUsers)
 			_, err = cl.CreateSchema(ctx, "payments-value", sr.Schema{Schema: userV2})
-			check(t, err, tc.registerPayments)
+			checkSR(t, err, tc.registerPayments)
 		})
 	}
 }
@@ -115,50 +99,17 @@ func TestFranzGoOIDC(t *testing.T) {
 func TestConfluentClientOIDC(t *testing.T) {
 	t.Parallel()
 	h := startOIDCHerald(t)
-	newClient := func(t *testing.T, conf *schemaregistry.Config) schemaregistry.Client {
-		conf.MaxRetries = 0
-		c, err := schemaregistry.NewClient(conf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
-	check := func(t *testing.T, err error, want wantStatus) {
-		t.Helper()
-		var re *rest.Error
-		switch {
-		case want == ok && err != nil:
-			t.Fatalf("refused: %v", err)
-		case want != ok && (!errors.As(err, &re) || re.Code != want.code):
-			t.Fatalf("got %v, want error_code %d", err, want.code)
-		}
-	}
-	id, err := newClient(t, schemaregistry.NewConfigWithBasicAuthentication(h.URL(), "platform", "admin-pw")).
+	id, err := newConfluentClient(t, schemaregistry.NewConfigWithBasicAuthentication(h.URL(), "platform", "admin-pw")).
 		Register("payments-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
-	check(t, err, ok)
-	for _, tc := range []struct {
-		name                                    string
-		token                                   string
-		read, registerUsers, updateGlobalCompat wantStatus
-	}{
-		{"DeveloperJWT", h.developer, ok, ok, forbidden},
-		{"ReaderJWT", h.reader, ok, forbidden, forbidden},
-		{"ExpiredJWTIs401", h.expired, refused, refused, refused},
-		{"OtherAudienceJWTIs401", h.otherAudience, refused, refused, refused},
-	} {
+	checkConfluent(t, err, ok)
+	for _, tc := range h.jwtCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := schemaregistry.NewConfigWithBearerAuthentication(h.URL(), tc.token, "lsrc-herald", "pool-herald")
 			if conf.BearerAuthCredentialsSource != "STATIC_TOKEN" {
 				t.Fatalf("the config's bearer source is %q, want STATIC_TOKEN", conf.BearerAuthCredentialsSource)
 			}
-			c := newClient(t, conf)
-			_, err := c.GetBySubjectAndID("", id)
-			check(t, err, tc.read)
-			_, err = c.Register("users-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
-			check(t, err, tc.registerUsers)
-			_, err = c.UpdateDefaultCompatibility(schemaregistry.Backward)
-			check(t, err, tc.updateGlobalCompat)
+			c := newConfluentClient(t, conf)
+			checkConfluentCalls(t, c, id, tc.read, tc.registerUsers, tc.updateGlobalCompat)
 		})
 	}
 }

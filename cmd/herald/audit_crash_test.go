@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,54 +14,6 @@ import (
 	"testing"
 	"time"
 )
-
-// startServeWith starts the binary on a free port with extra serve flags and
-// waits for its listening line.
-func startServeWith(t *testing.T, bin string, args ...string) *serveProcess {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &serveProcess{cmd: cmd, logs: &strings.Builder{}}
-	found := make(chan string, 1)
-	var logsMu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			logsMu.Lock()
-			p.logs.WriteString(sc.Text() + "\n")
-			logsMu.Unlock()
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil && !sent {
-				found <- m[1]
-				sent = true
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr) // the pipe closed under us; the logs are kept
-		close(found)
-	}()
-	select {
-	case addr, ok := <-found:
-		if !ok {
-			_ = cmd.Wait() // the logs say why it failed
-			logsMu.Lock()
-			defer logsMu.Unlock()
-			t.Fatalf("herald serve exited before listening:\n%s", p.logs)
-		}
-		p.url = "http://" + addr
-	case <-time.After(2 * time.Minute):
-		if err := cmd.Process.Kill(); err != nil {
-			t.Errorf("kill herald serve: %v", err)
-		}
-		t.Fatal("herald serve never logged its address")
-	}
-	return p
-}
 
 // TestAuditLogSurvivesKill9 runs the real binary with --audit-log, makes
 // acknowledged writes of every kind (register, topic creation, publish) from
@@ -73,13 +23,9 @@ func TestAuditLogSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test builds the herald binary and kills it; run without -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "herald")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := t.TempDir(), buildHerald(t)
 	auditPath := filepath.Join(dir, "audit.log")
-	p := startServeWith(t, bin, "--db", filepath.Join(dir, "h.db"), "--audit-log", auditPath)
+	p := startServe(t, bin, "--db", filepath.Join(dir, "h.db"), "--audit-log", auditPath)
 
 	client := &http.Client{Timeout: 30 * time.Second}
 	var (
@@ -112,7 +58,7 @@ func TestAuditLogSurvivesKill9(t *testing.T) {
 	}
 	if !send("setup-register", "POST", "/subjects/audit-value/versions", `{"schemaType":"JSON","schema":"{\"type\":\"object\"}"}`, "subject.register") ||
 		!send("setup-topic", "PUT", "/v1/topics/audit", `{"valueSubject":"audit-value"}`, "topic.write") {
-		t.Fatalf("setup writes failed:\n%s", p.logs)
+		t.Fatalf("setup writes failed:\n%s", p.logText())
 	}
 
 	const workers = 4
@@ -150,7 +96,7 @@ func TestAuditLogSurvivesKill9(t *testing.T) {
 	for n := 0; n < 150; {
 		select {
 		case <-workersDone:
-			t.Fatalf("every writer stopped (a write failed) before the kill:\n%s", p.logs)
+			t.Fatalf("every writer stopped (a write failed) before the kill:\n%s", p.logText())
 		case <-time.After(5 * time.Millisecond): // waiting for the workers, not timing them
 		}
 		mu.Lock()

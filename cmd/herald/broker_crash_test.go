@@ -21,16 +21,24 @@ import (
 type serveProcess struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *strings.Builder
+	mu   sync.Mutex // guards logs, written by the stderr reader
+	logs strings.Builder
+}
+
+// logText is what the process has written to stderr so far.
+func (p *serveProcess) logText() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
 }
 
 var listenRE = regexp.MustCompile(`msg="herald listening" addr=(\S+)`)
 
-// startServe starts the binary on a free port over db and waits for its
-// listening line.
-func startServe(t *testing.T, bin, db string) *serveProcess {
+// startServe starts the binary on a free port with extra serve flags (--db
+// and the rest) and waits for its listening line.
+func startServe(t *testing.T, bin string, args ...string) *serveProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -38,13 +46,15 @@ func startServe(t *testing.T, bin, db string) *serveProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd, logs: &strings.Builder{}}
+	p := &serveProcess{cmd: cmd}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sent := false
 		for sc.Scan() {
+			p.mu.Lock()
 			p.logs.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil && !sent {
 				found <- m[1]
 				sent = true
@@ -60,7 +70,7 @@ func startServe(t *testing.T, bin, db string) *serveProcess {
 		if !ok {
 			// The process already failed; its logs say why, the exit status adds nothing.
 			_ = cmd.Wait()
-			t.Fatalf("herald serve exited before listening:\n%s", p.logs)
+			t.Fatalf("herald serve exited before listening:\n%s", p.logText())
 		}
 		p.url = "http://" + addr
 	case <-time.After(2 * time.Minute):
@@ -80,14 +90,9 @@ func TestBrokerCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test builds the herald binary and kills it; run without -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "herald")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := t.TempDir(), buildHerald(t)
 	db := filepath.Join(dir, "h.db")
-	p := startServe(t, bin, db)
+	p := startServe(t, bin, "--db", db)
 	postJSON(t, p.url+"/subjects/crash-value/versions", "application/json",
 		`{"schemaType":"JSON","schema":"{\"type\":\"object\",\"required\":[\"p\",\"n\"]}"}`)
 	req, _ := http.NewRequest("PUT", p.url+"/v1/topics/crash", strings.NewReader(`{"valueSubject":"crash-value"}`))
@@ -162,13 +167,13 @@ func TestBrokerCrash(t *testing.T) {
 	}
 	mu.Unlock()
 
-	p2 := startServe(t, bin, db)
+	p2 := startServe(t, bin, "--db", db)
 	defer func() {
 		if err := p2.cmd.Process.Signal(os.Interrupt); err != nil {
 			t.Errorf("interrupt restarted herald serve: %v", err)
 		}
 		if err := p2.cmd.Wait(); err != nil {
-			t.Errorf("restarted herald serve: %v\n%s", err, p2.logs)
+			t.Errorf("restarted herald serve: %v\n%s", err, p2.logText())
 		}
 	}()
 	type stored struct{ p, n int }

@@ -15,18 +15,8 @@ import (
 // startDemo runs Herald with --demo on a temp database.
 func startDemo(t *testing.T) *Main {
 	t.Helper()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test",
+	return startMainWith(t, Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test",
 		catalog: &catalogFlags{Demo: true}})
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	waitReady(t, m)
-	return m
 }
 
 func runCatalogCLI(args ...string) (string, error) {

@@ -52,17 +52,7 @@ func closeConn(c net.Conn) { _ = c.Close() }
 func startConnsMain(t *testing.T, cfg Config) *Main {
 	t.Helper()
 	cfg.Addr, cfg.DB, cfg.Version = "127.0.0.1:0", filepath.Join(t.TempDir(), "herald.db"), "test"
-	m := NewMain(cfg)
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	waitReady(t, m)
-	return m
+	return startMainWith(t, cfg)
 }
 
 // readAnswer reads one response from c, then reads on until the server closes

@@ -17,7 +17,14 @@ import (
 // startMain runs a Main on 127.0.0.1:0 over db and waits until /readyz answers 200.
 func startMain(t testing.TB, db string) *Main {
 	t.Helper()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	return startMainWith(t, Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+}
+
+// startMainWith runs a Main with cfg, waits until /readyz answers 200, and
+// closes it, checking the error, when the test ends.
+func startMainWith(t testing.TB, cfg Config) *Main {
+	t.Helper()
+	m := NewMain(cfg)
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -217,38 +224,11 @@ func TestServeCommand(t *testing.T) {
 	db := filepath.Join(dir, "h.db")
 	t.Setenv("HERALD_ADDR", "127.0.0.1:0")
 	t.Setenv("HERALD_DB", db)
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int)
-	go func() {
-		code := run(ctx, []string{"serve", "--log-format", "json", "--incompatible-error-code", "40901"}, io.Discard, pw)
-		_ = pw.Close()
-		done <- code
-	}()
-	// Read the JSON log lines in the background (the server must never block on
-	// its log) and pick the bound address from the "herald listening" line.
-	addrc := make(chan string, 1)
-	go func() {
-		dec := json.NewDecoder(pr)
-		for {
-			var line map[string]any
-			if err := dec.Decode(&line); err != nil {
-				close(addrc)
-				_, _ = io.Copy(io.Discard, pr)
-				return
-			}
-			if line["msg"] == "herald listening" {
-				if line["db"] != db {
-					t.Errorf("listening on db %v, want %s", line["db"], db)
-				}
-				addrc <- line["addr"].(string)
-			}
-		}
-	}()
-	addr, ok := <-addrc
-	if !ok {
-		t.Fatal("serve ended without logging its address")
+	listening, stop := serveJSON(t, "--incompatible-error-code", "40901")
+	if listening["db"] != db {
+		t.Errorf("listening on db %v, want %s", listening["db"], db)
 	}
+	addr := listening["addr"].(string)
 	resp, err := http.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -274,9 +254,49 @@ func TestServeCommand(t *testing.T) {
 	if st, b := post(`{"schema":"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}"}`); st != 409 || !strings.Contains(b, `"error_code":40901`) {
 		t.Errorf("incompatible register: %d %s", st, b)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("serve exited %d", code)
+	stop()
+}
+
+// serveJSON runs `serve --log-format json` with args in the background and
+// returns its "herald listening" log line, read as JSON, and a stop that ends
+// serve and checks that it exits 0.
+func serveJSON(t *testing.T, args ...string) (listening map[string]any, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		code := run(ctx, append([]string{"serve", "--log-format", "json"}, args...), io.Discard, pw)
+		_ = pw.Close()
+		done <- code
+	}()
+	// Read the JSON log lines in the background (the server must never block on
+	// its log) and pick the "herald listening" line.
+	linec := make(chan map[string]any, 1)
+	go func() {
+		dec := json.NewDecoder(pr)
+		for {
+			var line map[string]any
+			if err := dec.Decode(&line); err != nil {
+				close(linec)
+				_, _ = io.Copy(io.Discard, pr)
+				return
+			}
+			if line["msg"] == "herald listening" {
+				linec <- line
+			}
+		}
+	}()
+	listening, ok := <-linec
+	if !ok {
+		t.Fatal("serve ended without logging its address")
+	}
+	return listening, func() {
+		t.Helper()
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
 	}
 }
 

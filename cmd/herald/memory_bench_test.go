@@ -117,12 +117,12 @@ func skipWithoutProc(b *testing.B) {
 }
 
 // buildHerald builds the herald binary into a temporary directory.
-func buildHerald(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "herald")
+func buildHerald(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "herald")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
+		tb.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
 }
@@ -310,6 +310,21 @@ func (p *measuredServe) registerCommon(b *testing.B) {
 	}
 }
 
+// realisticFormats are the formats realisticSchema takes in turn: the schema
+// type, its generators, the subject of its common referenced schema, and how
+// its referencing schema names Customer0 (customer) and Customer i (customerN).
+var realisticFormats = [3]struct {
+	typ                 string
+	withReference       func(int) (string, []compat.Reference)
+	record              func(i, fields int) string
+	common              string
+	customer, customerN string
+}{
+	{"AVRO", compattest.AvroWithReference, compattest.AvroRecord, commonAvro, `"Customer0"`, `"Customer%d"`},
+	{"JSON", compattest.JSONSchemaWithReference, compattest.JSONSchemaRecord, commonJSON, `"Customer0"`, `"Customer%d"`},
+	{"PROTOBUF", compattest.ProtobufWithReference, compattest.ProtobufRecord, commonProto, "message Customer0 ", "message Customer%d "},
+}
+
 // realisticSchema returns the body registering schema i and the length of its text.
 func realisticSchema(i int) ([]byte, int) {
 	type ref struct {
@@ -322,36 +337,15 @@ func realisticSchema(i int) ([]byte, int) {
 		Schema     string `json:"schema"`
 		References []ref  `json:"references,omitempty"`
 	}{}
-	withRef := i%10 == 9
-	var refs []compat.Reference
-	switch i % 3 {
-	case 0:
-		req.SchemaType = "AVRO"
-		if withRef {
-			req.Schema, refs = compattest.AvroWithReference(0)
-			req.Schema = strings.Replace(req.Schema, `"Customer0"`, fmt.Sprintf(`"Customer%d"`, i), 1)
-			req.References = []ref{{refs[0].Name, commonAvro, 1}}
-		} else {
-			req.Schema = compattest.AvroRecord(i, 20)
-		}
-	case 1:
-		req.SchemaType = "JSON"
-		if withRef {
-			req.Schema, refs = compattest.JSONSchemaWithReference(0)
-			req.Schema = strings.Replace(req.Schema, `"Customer0"`, fmt.Sprintf(`"Customer%d"`, i), 1)
-			req.References = []ref{{refs[0].Name, commonJSON, 1}}
-		} else {
-			req.Schema = compattest.JSONSchemaRecord(i, 20)
-		}
-	default:
-		req.SchemaType = "PROTOBUF"
-		if withRef {
-			req.Schema, refs = compattest.ProtobufWithReference(0)
-			req.Schema = strings.Replace(req.Schema, "message Customer0 ", fmt.Sprintf("message Customer%d ", i), 1)
-			req.References = []ref{{refs[0].Name, commonProto, 1}}
-		} else {
-			req.Schema = compattest.ProtobufRecord(i, 20)
-		}
+	f := realisticFormats[i%3]
+	req.SchemaType = f.typ
+	if i%10 == 9 {
+		var refs []compat.Reference
+		req.Schema, refs = f.withReference(0)
+		req.Schema = strings.Replace(req.Schema, f.customer, fmt.Sprintf(f.customerN, i), 1)
+		req.References = []ref{{refs[0].Name, f.common, 1}}
+	} else {
+		req.Schema = f.record(i, 20)
 	}
 	body, _ := json.Marshal(req) // strings and ints always marshal
 	return body, len(req.Schema)

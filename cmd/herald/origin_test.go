@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -85,34 +84,9 @@ func TestServeDefaultRefusesOtherHosts(t *testing.T) {
 func TestServeOriginFlags(t *testing.T) {
 	// Not parallel: it sets process environment.
 	t.Setenv("HERALD_ALLOWED_HOSTS", "herald.test,.corp.test")
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int)
-	go func() {
-		code := run(ctx, []string{"serve", "--log-format", "json", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "h.db"),
-			"--cors-origins", "https://app.test"}, io.Discard, pw)
-		_ = pw.Close()
-		done <- code
-	}()
-	addrc := make(chan string, 1)
-	go func() {
-		dec := json.NewDecoder(pr)
-		for {
-			var line map[string]any
-			if err := dec.Decode(&line); err != nil {
-				close(addrc)
-				_, _ = io.Copy(io.Discard, pr)
-				return
-			}
-			if line["msg"] == "herald listening" {
-				addrc <- line["addr"].(string)
-			}
-		}
-	}()
-	addr, ok := <-addrc
-	if !ok {
-		t.Fatal("serve ended without logging its address")
-	}
+	listening, stop := serveJSON(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "h.db"),
+		"--cors-origins", "https://app.test")
+	addr := listening["addr"].(string)
 	for _, tc := range []struct {
 		host string
 		want int
@@ -134,10 +108,7 @@ func TestServeOriginFlags(t *testing.T) {
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight from another origin granted: %d %v", resp.StatusCode, resp.Header)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("serve exited %d", code)
-	}
+	stop()
 }
 
 // TestServeBadOriginFlags: a malformed --cors-origins stops serve with a

@@ -18,20 +18,10 @@ import (
 func startPostgresMain(t *testing.T, dbURL string) *Main {
 	t.Helper()
 	dir := t.TempDir()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: dbURL, Logger: slog.New(slog.DiscardHandler), Version: "test",
+	return startMainWith(t, Config{Addr: "127.0.0.1:0", DB: dbURL, Logger: slog.New(slog.DiscardHandler), Version: "test",
 		broker:  &brokerFlags{DB: filepath.Join(dir, "broker.db")},
 		catalog: &catalogFlags{DB: filepath.Join(dir, "catalog.db")},
 	})
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	waitReady(t, m)
-	return m
 }
 
 // TestServeOnPostgres: two instances on one PostgreSQL database; a schema

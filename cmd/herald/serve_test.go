@@ -27,24 +27,14 @@ func setupOrdersTopic(t *testing.T, m *Main) {
 	call(t, http.MethodPut, m.URL()+"/v1/topics/orders", "application/json", `{"valueSubject":"orders-value"}`)
 }
 
-// call sends a request and fails unless it answers 200.
+// call sends a request (through send) and fails unless it answers 200.
 func call(t *testing.T, method, url, contentType, body string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	status, b := send(t, method, url, contentType, body)
+	if status != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, url, status, b)
 	}
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: %d %s %v", method, url, resp.StatusCode, b, err)
-	}
-	return b
+	return []byte(b)
 }
 
 // TestCloseEndsEventStreams: an open event stream does not hold shutdown for

@@ -63,15 +63,22 @@ func addBrokerFlags(fs *pflag.FlagSet) *brokerFlags {
 // brokerDBPath is where the broker log lives: --broker-db, or next to the
 // registry database ("data/herald.db" → "data/herald-broker.db").
 func brokerDBPath(f *brokerFlags, registryDB string) string {
-	if f.DB != "" {
-		return f.DB
+	return siblingDBPath(f.DB, registryDB, "broker")
+}
+
+// siblingDBPath is a store's SQLite file: flag when set, else a file next to
+// the registry database named for the store ("data/herald.db" and "broker" →
+// "data/herald-broker.db").
+func siblingDBPath(flag, registryDB, store string) string {
+	if flag != "" {
+		return flag
 	}
 	dir, base := filepath.Split(registryDB)
 	name := strings.TrimSuffix(base, filepath.Ext(base))
 	if name == "" {
 		name = "herald"
 	}
-	return filepath.Join(dir, name+"-broker.db")
+	return filepath.Join(dir, name+"-"+store+".db")
 }
 
 // openBroker opens the broker log and builds the broker, validating through reg.

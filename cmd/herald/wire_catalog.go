@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -50,15 +48,7 @@ func addCatalogFlags(fs *pflag.FlagSet) *catalogFlags {
 // catalogDBPath is where the catalog lives: --catalog-db, or next to the registry
 // database ("data/herald.db" → "data/herald-catalog.db").
 func catalogDBPath(f *catalogFlags, registryDB string) string {
-	if f.DB != "" {
-		return f.DB
-	}
-	dir, base := filepath.Split(registryDB)
-	name := strings.TrimSuffix(base, filepath.Ext(base))
-	if name == "" {
-		name = "herald"
-	}
-	return filepath.Join(dir, name+"-catalog.db")
+	return siblingDBPath(f.DB, registryDB, "catalog")
 }
 
 // openCatalog opens the catalog store and builds the catalog service over the
