@@ -48,7 +48,7 @@ func (f *sourceFlags) client(url string) (*client.Client, error) {
 		opts = append(opts, client.BasicAuth(u, p))
 	}
 	if f.token != "" {
-		opts = append(opts, client.Header("Authorization", "Bearer "+f.token))
+		opts = append(opts, client.WithBearerToken(f.token))
 	}
 	c, err := client.New(url, opts...)
 	if err != nil {
