@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -231,7 +230,7 @@ func (r *authReloader) start() {
 	}()
 }
 
-// statFile is the size and modification time of path (zero when absent).
+// statFile is the size and modification time of path (-1 and zero when absent).
 func statFile(path string) (int64, time.Time) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -248,7 +247,7 @@ func (r *authReloader) reload(force bool) {
 		return
 	}
 	sum := sha256.Sum256(data)
-	if !force && bytes.Equal(sum[:], r.sum[:]) {
+	if !force && sum == r.sum {
 		return
 	}
 	f, err := auth.Parse(r.path, data)
