@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"slices"
 	"sort"
 )
 
@@ -60,10 +61,10 @@ func (s *Service) TeamDetail(id string) (*TeamDetail, error) {
 	}
 	sn := s.snapshot()
 	out := &TeamDetail{Team: t}
-	out.Domains = where(sn.doc.Domains, func(d *Domain) bool { return contains(d.Owners, id) })
-	out.Services = where(sn.doc.Services, func(a *Application) bool { return contains(a.Owners, id) })
-	out.Events = where(sn.doc.Events, func(e *Event) bool { return contains(e.Owners, id) })
-	out.Flows = where(sn.doc.Flows, func(f *Flow) bool { return contains(f.Owners, id) })
+	out.Domains = where(sn.doc.Domains, func(d *Domain) bool { return slices.Contains(d.Owners, id) })
+	out.Services = where(sn.doc.Services, func(a *Application) bool { return slices.Contains(a.Owners, id) })
+	out.Events = where(sn.doc.Events, func(e *Event) bool { return slices.Contains(e.Owners, id) })
+	out.Flows = where(sn.doc.Flows, func(f *Flow) bool { return slices.Contains(f.Owners, id) })
 	return out, nil
 }
 

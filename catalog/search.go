@@ -319,7 +319,7 @@ func (idx *searchIndex) expand(qt string, qr []rune, maxN int, sc *editScratch, 
 		}
 	}
 	k := typoBudget(len(qr))
-	for l := max0(len(qr) - k); k > 0 && l <= len(qr)+k && l < len(idx.byLen); l++ {
+	for l := max(0, len(qr)-k); k > 0 && l <= len(qr)+k && l < len(idx.byLen); l++ {
 		for _, t := range idx.byLen[l] {
 			term := idx.terms[t]
 			if term == qt || len(qr) >= 2 && strings.HasPrefix(term, qt) {
@@ -340,11 +340,4 @@ func (idx *searchIndex) expand(qt string, qr []rune, maxN int, sc *editScratch, 
 		}
 	}
 	return exps, full
-}
-
-func max0(v int) int {
-	if v < 0 {
-		return 0
-	}
-	return v
 }

@@ -366,15 +366,6 @@ func (d *decoder) posOf(n ast.Node) Pos {
 	return Pos{File: d.file, Line: tok.Position.Line, Column: tok.Position.Column}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // suggest returns the allowed key closest to key, if it is close enough to be a typo.
 func suggest(key string, allowed []string) string {
 	best, bestD := "", 3

@@ -43,18 +43,23 @@ type firstMessager interface {
 	FirstMessage() protoreflect.MessageDescriptor
 }
 
-// hasTopLevelField reports whether schema p (stored text text) declares a
-// top-level field named name: a field of an Avro record, a property of a JSON
-// Schema object, a field of a Protobuf file's first message.
-func hasTopLevelField(p compat.Schema, text, name string) bool {
+// topLevelField returns a test of whether schema p (stored text text) declares a
+// top-level field of a given name: a field of an Avro record, a property of a
+// JSON Schema object, a field of a Protobuf file's first message. The text is
+// decoded once, however many names are asked about.
+func topLevelField(p compat.Schema, text string) func(name string) bool {
+	none := func(string) bool { return false }
 	switch p.Type() {
 	case compat.Protobuf:
 		fm, ok := p.(firstMessager)
 		if !ok {
-			return false
+			return none
 		}
 		md := fm.FirstMessage()
-		return md != nil && md.Fields().ByName(protoreflect.Name(name)) != nil
+		if md == nil {
+			return none
+		}
+		return func(name string) bool { return md.Fields().ByName(protoreflect.Name(name)) != nil }
 	case compat.Avro:
 		var rec struct {
 			Fields []struct {
@@ -62,24 +67,23 @@ func hasTopLevelField(p compat.Schema, text, name string) bool {
 			} `json:"fields"`
 		}
 		if json.Unmarshal([]byte(text), &rec) != nil {
-			return false
+			return none
 		}
+		names := make(map[string]bool, len(rec.Fields))
 		for _, f := range rec.Fields {
-			if f.Name == name {
-				return true
-			}
+			names[f.Name] = true
 		}
+		return func(name string) bool { return names[name] }
 	case compat.JSON:
 		var obj struct {
 			Properties map[string]json.RawMessage `json:"properties"`
 		}
 		if json.Unmarshal([]byte(text), &obj) != nil {
-			return false
+			return none
 		}
-		_, ok := obj.Properties[name]
-		return ok
+		return func(name string) bool { _, ok := obj.Properties[name]; return ok }
 	}
-	return false
+	return none
 }
 
 // checkReserved applies validateFields to a registration: a reserved field
@@ -92,8 +96,12 @@ func checkReserved(cfg Config, cand candidate, prev *SchemaRecord) []compat.Viol
 	}
 	var out []compat.Violation
 	now := reservedFields(cand.rec.Metadata)
+	var declared func(string) bool
+	if len(now) > 0 {
+		declared = topLevelField(cand.parsed, cand.rec.Text)
+	}
 	for _, f := range now {
-		if hasTopLevelField(cand.parsed, cand.rec.Text, f) {
+		if declared(f) {
 			out = append(out, compat.Violation{Rule: RuleFieldConflictsWithReserved, Path: "/" + f,
 				Message: fmt.Sprintf("The new schema has field that conflicts with the reserved field %s.", f)})
 		}
