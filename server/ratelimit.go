@@ -253,11 +253,19 @@ func (s *Server) rateLimitMiddleware(c *gin.Context) {
 	if !ok || rule.action == auth.Public || rule.action == auth.ReadMetrics {
 		return
 	}
-	key, who := "addr\x00"+remoteHost(c.Request.RemoteAddr), "this address"
-	if p := principal(c); p != nil && p.Method != auth.Anonymous {
-		key, who = "principal\x00"+p.Name, "principal "+p.Name
+	p := principal(c)
+	named := p != nil && p.Method != auth.Anonymous
+	var key string
+	if named {
+		key = "principal\x00" + p.Name
+	} else {
+		key = "addr\x00" + remoteHost(c.Request.RemoteAddr)
 	}
 	if ok, wait := l.requests.take(key); !ok {
+		who := "this address"
+		if named {
+			who = "principal " + p.Name
+		}
 		s.tooMany(c, &tooManyError{row: errRateLimited, after: wait,
 			msg: fmt.Sprintf("rate limit of %g requests per second exceeded by %s; retry after %ss", l.cfg.PerPrincipal, who, retryAfter(wait))})
 	}

@@ -357,13 +357,15 @@ func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Durat
 	if v == "" {
 		return 0, nil
 	}
-	tooLong := errInvalidParam.with(fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
+	tooLong := func() error {
+		return errInvalidParam.with(fmt.Sprintf("query parameter %s=%q: at most %s", name, v, limit))
+	}
 	d, err := parseDuration(v)
 	if n, nerr := strconv.ParseInt(v, 10, 64); nerr == nil && n >= 0 {
 		// Compare before multiplying: n seconds past 2^63 ns wrapped to a
 		// negative wait, which passed the limit and returned at once.
 		if n > int64(limit/time.Second) {
-			return 0, tooLong
+			return 0, tooLong()
 		}
 		d, err = time.Duration(n)*time.Second, nil
 	}
@@ -371,7 +373,7 @@ func queryDuration(c *gin.Context, name string, limit time.Duration) (time.Durat
 		return 0, errInvalidParam.with(fmt.Sprintf("query parameter %s=%q: want a duration such as 5s or 500ms (or whole seconds)", name, v))
 	}
 	if d > limit {
-		return 0, tooLong
+		return 0, tooLong()
 	}
 	return d, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -266,7 +267,7 @@ func (d *decoder) fields(n ast.Node, what string, allowed []string, fn func(key 
 			continue
 		}
 		seen[key] = true
-		if !contains(allowed, key) {
+		if !slices.Contains(allowed, key) {
 			d.errorf(mv.Key, "%s: unknown key %q (allowed: %s)", what, key, strings.Join(allowed, ", "))
 			continue
 		}
@@ -334,15 +335,6 @@ func kindOf(n ast.Node) string {
 		return "an alias (aliases are not supported: repeat the value)"
 	}
 	return "a scalar"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // top reads the document's root mapping.

@@ -81,8 +81,9 @@ func (b *Broker) versions(ctx context.Context, subject string, fresh bool) ([]Sc
 const DefaultSchemaCacheBytes = 128 << 20
 
 // schemaCostPerByte estimates the memory of a parsed schema from its canonical
-// text: parsed forms measure 25 to 50 bytes per byte of text (the registry's
-// parsed cache estimates the same way).
+// text. It is deliberately above every format's measured cost (the registry's
+// parsedCosts: about 7 to 35 bytes per byte of text), so the bound errs towards
+// evicting sooner.
 const schemaCostPerByte = 50
 
 // cachedSchema is a parsed schema and its estimated size.
