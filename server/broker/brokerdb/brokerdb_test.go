@@ -2,7 +2,6 @@ package brokerdb_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +10,10 @@ import (
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
+// TestBrokerDBOpen checks what is SQLite's own in opening a log: a
+// synchronous mode that could lose acknowledged events is refused, and what was
+// appended is in the file after Close, whatever the mode it is reopened with.
+// The Log contract itself is brokertest's (store_test.go).
 func TestBrokerDBOpen(t *testing.T) {
 	t.Parallel()
 	if _, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), brokerdb.Options{Synchronous: "OFF"}); err == nil {
@@ -26,20 +29,15 @@ func TestBrokerDBOpen(t *testing.T) {
 	if err := st.PutTopic(ctx, broker.Topic{Name: "t", ValueSubject: "s", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	firsts, err := st.Append(ctx, []broker.Batch{
+	if _, err := st.Append(ctx, []broker.Batch{
 		{Topic: "t", Records: make([]broker.Record, 70)},
 		{Topic: "t", Records: []broker.Record{{Value: []byte("x"), Headers: map[string]string{"a": "b"}, Time: now}}},
-	})
-	if err != nil || firsts[0] != 0 || firsts[1] != 70 {
-		t.Fatalf("Append = %v, %v", firsts, err)
-	}
-	if _, err := st.Append(ctx, []broker.Batch{{Topic: "t", Records: make([]broker.Record, 1)}, {Topic: "gone", Records: make([]broker.Record, 1)}}); !errors.Is(err, broker.ErrTopicNotFound) {
-		t.Errorf("Append to a missing topic = %v, want ErrTopicNotFound", err)
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Reopened: the failed transaction left nothing, the rest is there.
 	st, err = brokerdb.Open(context.Background(), path, brokerdb.Options{Synchronous: "normal"})
 	if err != nil {
 		t.Fatal(err)
@@ -51,11 +49,11 @@ func TestBrokerDBOpen(t *testing.T) {
 	}()
 	s, err := st.Stats(ctx, "t")
 	if err != nil || s.Events != 71 || s.NextOffset != 71 || s.FirstOffset != 0 || s.LastOffset != 70 || s.Bytes != 1+2 {
-		t.Errorf("Stats = %+v, %v", s, err)
+		t.Errorf("Stats after reopening = %+v, %v", s, err)
 	}
 	recs, err := st.Read(ctx, "t", 70, 10)
 	if err != nil || len(recs) != 1 || recs[0].Headers["a"] != "b" || !recs[0].Time.Equal(now) {
-		t.Errorf("Read = %+v, %v", recs, err)
+		t.Errorf("Read after reopening = %+v, %v", recs, err)
 	}
 }
 

@@ -1,0 +1,46 @@
+package brokerdb_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokerdb"
+	"github.com/heraldhq/herald/server/broker/brokertest"
+)
+
+// closeAtEnd closes st when the test ends, failing it on an error.
+func closeAtEnd(t testing.TB, st *brokerdb.Store) {
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func openSQLite(t *testing.T) broker.Log {
+	t.Helper()
+	st, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtEnd(t, st)
+	return st
+}
+
+func TestLogSQLite(t *testing.T) {
+	t.Parallel()
+	brokertest.Run(t, openSQLite)
+}
+
+// TestSharedSQLite runs the shared tests on one log used from many goroutines:
+// SQLite allows one Herald per file (a lock file enforces it), so the second
+// "instance" is the same store.
+func TestSharedSQLite(t *testing.T) {
+	t.Parallel()
+	brokertest.RunShared(t, func(t *testing.T) func() broker.Log {
+		l := openSQLite(t)
+		return func() broker.Log { return l }
+	})
+}
