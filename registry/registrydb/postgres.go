@@ -3,22 +3,16 @@ package registrydb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"net/url"
-	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
-	"github.com/heraldhq/herald/internal/sqlstore"
+	"github.com/heraldhq/herald/internal/pgstore"
 )
 
-// This file holds what is PostgreSQL's own in the registry store: the DDL, the
-// migration runner, and the lock that serializes registry writes across every
+// This file holds what is PostgreSQL's own in the registry store: the DDL and
+// the lock that serializes registry writes across every
 // Herald instance on one database. The queries (queries.go) are the SQLite
 // store's, unchanged.
 
@@ -35,14 +29,11 @@ const PostgresSchema = "registry"
 const postgresMaxConns = 10
 
 // Advisory lock keys (pg_advisory_xact_lock takes a bigint, scoped to the
-// database). They are arbitrary constants, chosen once: changing one lets an
-// old and a new binary on one database run beside each other unserialized.
-const (
-	// migrateLockKey serializes migrations of several instances starting at once.
-	migrateLockKey int64 = 0x4845_5241_4c44_0001 // "HERALD" 1
-	// writeLockKey serializes every registry write transaction (see Update).
-	writeLockKey int64 = 0x4845_5241_4c44_0002 // "HERALD" 2
-)
+// database) are arbitrary constants, chosen once: changing one lets an old and
+// a new binary on one database run beside each other unserialized.
+// writeLockKey serializes every registry write transaction (see Update).
+// 0x4845_5241_4c44_0001 is taken: it is pgstore's migration lock.
+const writeLockKey int64 = 0x4845_5241_4c44_0002 // "HERALD" 2
 
 // postgresMigrations are the PostgreSQL schema's versions, numbered as the
 // SQLite ones are (postgresMigrations[i] is version i+1, never edited once
@@ -127,61 +118,43 @@ var postgresMigrations = []string{
 
 // IsPostgresURL reports whether a --db value names a PostgreSQL database
 // (postgres:// or postgresql://) rather than a SQLite file.
-func IsPostgresURL(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
-}
+func IsPostgresURL(s string) bool { return pgstore.IsURL(s) }
 
-// Redact returns a PostgreSQL URL with its password replaced by "xxxxx", for
-// logs and error messages; anything that does not parse as a URL becomes
-// "(unparsable database URL)" so that a mistyped secret never reaches a log.
-func Redact(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return "(unparsable database URL)"
-	}
-	return u.Redacted()
-}
+// Redact returns a PostgreSQL URL with its password masked (pgstore.Redact).
+func Redact(dbURL string) string { return pgstore.Redact(dbURL) }
 
 // OpenPostgres connects to the PostgreSQL database at dbURL
 // (postgres://user:password@host:5432/db?sslmode=…) and brings the registry's
 // schema up to date. Several instances may open one database at the same time:
-// migrations run once, under an advisory lock.
+// migrations run once, under an advisory lock (pgstore.Migrate).
 //
 // Writes are serialized across every instance by a transaction-scoped advisory
 // lock (see Update), as SQLite serializes them by its file lock.
 func OpenPostgres(ctx context.Context, dbURL string) (*Store, error) {
-	name := Redact(dbURL)
-	cfg, err := pgx.ParseConfig(dbURL)
+	sqlDB, err := pgstore.Open(ctx, dbURL, pgstore.Options{Schema: PostgresSchema, MaxConns: postgresMaxConns, Migrations: postgresMigrations})
 	if err != nil {
-		// pgx's parse error can quote the URL, password included.
-		return nil, fmt.Errorf("registrydb: %s is not a valid PostgreSQL URL", name)
+		return nil, fmt.Errorf("registrydb: %w", err)
 	}
-	if cfg.RuntimeParams == nil {
-		cfg.RuntimeParams = map[string]string{}
-	}
-	cfg.RuntimeParams["search_path"] = PostgresSchema
-	sqlDB := stdlib.OpenDB(*cfg)
-	sqlDB.SetMaxOpenConns(postgresMaxConns)
-	sqlDB.SetMaxIdleConns(postgresMaxConns)
-	// A connection PostgreSQL closed (a restart, a failover) is found broken on
-	// first use; recycling them bounds how long a pool holds stale ones.
-	sqlDB.SetConnMaxLifetime(30 * time.Minute)
-	if err := sqlDB.PingContext(ctx); err != nil {
-		_ = sqlDB.Close() // error path: the connect error is the one to report
-		return nil, fmt.Errorf("registrydb: connect to %s: %w", name, err)
-	}
-	if err := migratePostgres(ctx, sqlDB, postgresMigrations); err != nil {
-		_ = sqlDB.Close() // error path: the migration error is the one to report
-		return nil, fmt.Errorf("registrydb: migrate %s: %w", name, err)
-	}
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig())
+	db, err := gorm.Open(pgDialector{postgres.New(postgres.Config{Conn: sqlDB}).(*postgres.Dialector)}, gormConfig())
 	if err != nil {
 		_ = sqlDB.Close() // error path: gorm's error is the one to report
-		return nil, fmt.Errorf("registrydb: open %s: %w", name, err)
+		return nil, fmt.Errorf("registrydb: open %s: %w", Redact(dbURL), err)
 	}
 	return &Store{queries: queries{db: db}, sqlDB: sqlDB, dialect: postgresDialect{}}, nil
 }
+
+// pgDialector is gorm's PostgreSQL dialector whose error translation (gorm
+// runs it on every statement and commit error, with TranslateError) also marks
+// a database that cannot be reached with pgstore.ErrUnavailable, so the server
+// answers 503 rather than 500.
+type pgDialector struct{ *postgres.Dialector }
+
+// Translate implements gorm.ErrorTranslator.
+func (d pgDialector) Translate(err error) error {
+	return pgstore.Translate(d.Dialector.Translate(err))
+}
+
+var _ gorm.ErrorTranslator = pgDialector{}
 
 // postgresDialect is the PostgreSQL side of Store.
 type postgresDialect struct{}
@@ -207,66 +180,5 @@ func (postgresDialect) lockWrites(tx *gorm.DB) error {
 // probeWrite checks that PostgreSQL accepts a write transaction: a server in
 // recovery (a standby, or read-only after a failover) refuses it.
 func (postgresDialect) probeWrite(ctx context.Context, db *sql.DB) error {
-	var readOnly string
-	if err := db.QueryRowContext(ctx, `SHOW transaction_read_only`).Scan(&readOnly); err != nil {
-		return fmt.Errorf("registry database: %w", err)
-	}
-	if readOnly == "on" {
-		return errors.New("registry database: PostgreSQL accepts no writes (a standby, or read-only)")
-	}
-	return nil
-}
-
-// migratePostgres applies the pending migrations, each in its own transaction
-// with its row in schema_migrations. Every transaction first takes
-// migrateLockKey, then reads the version: instances starting together queue on
-// the lock, and each finds the work of those before it done. The lock also
-// covers creating the namespace and schema_migrations, whose IF NOT EXISTS is
-// not safe against a concurrent CREATE in PostgreSQL.
-func migratePostgres(ctx context.Context, db *sql.DB, migrations []string) error {
-	for {
-		done, err := postgresStep(ctx, db, migrations)
-		if err != nil || done {
-			return err
-		}
-	}
-}
-
-func postgresStep(ctx context.Context, db *sql.DB, migrations []string) (done bool, err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback() // error path: err is the one to report
-		}
-	}()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
-		return false, err
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+PostgresSchema+`;
-		CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER PRIMARY KEY,
-			applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-		)`); err != nil {
-		return false, fmt.Errorf("schema_migrations: %w", err)
-	}
-	var v int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
-		return false, err
-	}
-	switch {
-	case v > len(migrations):
-		return false, fmt.Errorf("%w: version %d, this binary knows %d", sqlstore.ErrSchemaTooNew, v, len(migrations))
-	case v == len(migrations):
-		return true, tx.Commit()
-	}
-	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-		return false, fmt.Errorf("migration %d: %w", v+1, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v+1); err != nil {
-		return false, err
-	}
-	return false, tx.Commit()
+	return pgstore.ProbeWrite(ctx, db, "registry")
 }
