@@ -1,21 +1,32 @@
-// Package brokerdb is the broker's embedded log: a broker.Log on SQLite through
-// database/sql, in its own database file so publishes never wait on registry
-// writes. Its code is SQL over a custom layout (below), not rows an ORM could
-// model, so it talks to the driver directly; what is SQLite's own (the DDL and
-// the statements no other engine takes as written) is in dialect.go.
+// Package brokerdb is the broker's log on SQL: a broker.Log on SQLite (the
+// embedded default, in its own database file so publishes never wait on
+// registry writes) or on PostgreSQL, which several Herald instances share. Its
+// code is SQL over a custom layout (below), not rows an ORM could model, so it
+// talks to database/sql directly. The SQL is written once, with ? placeholders;
+// what is an engine's own (its DDL, its placeholders, row locks, error codes)
+// is behind the small dialect interface, in dialect.go for SQLite and
+// postgres.go for PostgreSQL.
 //
 // Layout: every event is one row of broker_events whose integer primary key is
 // seq = topic id << 40 | offset, so a topic's events are one contiguous range of
-// SQLite's table b-tree in offset order: appends go to the end of the range and
+// the primary key in offset order: appends go to the end of the range and
 // reads are range scans, with no second index. Offsets therefore stay below
 // 2^40 per topic and topic ids below 2^23. Queue state (visibility, deliveries)
 // lives in broker_queue under the same seq. Each topic row keeps its next
 // offset, event count and byte count, updated in the transaction that changes
 // them, so stats never scan events.
 //
-// Concurrency: all writes go through one connection (w), so SQLite never sees two
-// writers and a lease can never hand one message to two consumers; reads use a
-// pool of connections (r) that WAL lets run beside the writer.
+// Concurrency. SQLite: all writes go through one connection (w), so SQLite
+// never sees two writers and a lease can never hand one message to two
+// consumers; reads use a pool of connections (r) that WAL lets run beside the
+// writer. PostgreSQL: one pool serves both, and writers of several instances
+// meet in the database. An append allocates its offsets by incrementing its
+// topics' next_offset (UPDATE … RETURNING), topics in name order, so the row
+// lock orders appenders to one topic and two appends never deadlock; a lease
+// picks its messages with SELECT … FOR UPDATE SKIP LOCKED, so concurrent
+// receivers pass over each other's; acks lock the queue rows they delete, and
+// counters are changed by what a DELETE … RETURNING really removed. A
+// transaction that still meets another in a deadlock is run again (see update).
 package brokerdb
 
 import (
@@ -24,11 +35,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/heraldhq/herald/internal/sqlitefault"
 	"github.com/heraldhq/herald/internal/sqlstore"
 	"github.com/heraldhq/herald/server/broker"
 )
@@ -48,7 +59,7 @@ func offsetOf(seq int64) int64 { return seq & (1<<seqBits - 1) }
 // topicRange returns the seq range [lo, hi) of a topic.
 func topicRange(id int64) (lo, hi int64) { return seqOf(id, 0), seqOf(id+1, 0) }
 
-// Options tune the store. The zero value is the durable default.
+// Options tune the SQLite store. The zero value is the durable default.
 type Options struct {
 	// Synchronous is SQLite's synchronous pragma for the log. "" or "FULL": every
 	// commit is fsynced, so an acknowledged event survives a power cut, not only a
@@ -59,23 +70,24 @@ type Options struct {
 	ReadConns int
 }
 
-// Store is the SQLite log. It is safe for concurrent use.
+// Store is the log on SQLite or PostgreSQL. It is safe for concurrent use.
 type Store struct {
-	w *sql.DB // one connection: every write
-	r *sql.DB // read pool
+	w *sql.DB // SQLite: one connection, every write; PostgreSQL: the pool
+	r *sql.DB // SQLite: the read pool; PostgreSQL: w
+	d dialect
 
 	// ins (by row count), insQueue and insDedup are the append statements,
-	// prepared once on the writer connection.
+	// prepared once (SQLite: on the writer connection).
 	ins                map[int]*sql.Stmt
 	insQueue, insDedup *sql.Stmt
 
-	// mu protects ids, the topic name → id cache (complete: the store is the
-	// only writer of broker_topics).
+	// mu protects ids, the topic name → id cache, used when the dialect says
+	// the store is the only writer of broker_topics (then it is complete).
 	mu  sync.RWMutex
 	ids map[string]int64
 }
 
-// Open opens (creating if needed) the log at path and migrates it. The
+// Open opens (creating if needed) the SQLite log at path and migrates it. The
 // pragmas are the ones every store shares (internal/sqlstore), with the
 // synchronous mode opts chooses.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
@@ -93,21 +105,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		_ = w.Close() // error path: the read pool's error is the one to report
 		return nil, fmt.Errorf("brokerdb: open for reading: %w", err)
 	}
-	s := &Store{w: w, r: r, ids: map[string]int64{}, ins: map[int]*sql.Stmt{}}
+	return newStore(ctx, w, r, sqliteDialect{})
+}
+
+// newStore prepares the append statements and, when the dialect caches topic
+// ids, loads them. It closes the pools when it fails.
+func newStore(ctx context.Context, w, r *sql.DB, d dialect) (*Store, error) {
+	s := &Store{w: w, r: r, d: d, ids: map[string]int64{}, ins: map[int]*sql.Stmt{}}
 	if err := s.prepare(ctx); err != nil {
 		_ = s.Close() // error path: the prepare error is the one to report
 		return nil, fmt.Errorf("brokerdb: prepare: %w", err)
 	}
-	if err := s.loadIDs(ctx); err != nil {
-		_ = s.Close() // error path: the load error is the one to report
-		return nil, fmt.Errorf("brokerdb: load topics: %w", err)
+	if d.cachesIDs() {
+		if err := s.loadIDs(ctx); err != nil {
+			_ = s.Close() // error path: the load error is the one to report
+			return nil, fmt.Errorf("brokerdb: load topics: %w", err)
+		}
 	}
 	return s, nil
 }
 
 // loadIDs fills the topic id cache.
 func (s *Store) loadIDs(ctx context.Context) error {
-	rows, err := s.w.QueryContext(ctx, "SELECT id, name FROM broker_topics")
+	rows, err := s.wq().query(ctx, "SELECT id, name FROM broker_topics")
 	if err != nil {
 		return err
 	}
@@ -123,17 +143,17 @@ func (s *Store) loadIDs(ctx context.Context) error {
 	return rows.Err()
 }
 
-// prepare prepares the append statements on the writer connection.
+// prepare prepares the append statements on the writer.
 func (s *Store) prepare(ctx context.Context) error {
-	for q, dst := range map[string]**sql.Stmt{insertQueueSQL: &s.insQueue, insertDedupSQL: &s.insDedup} {
-		st, err := s.w.PrepareContext(ctx, q)
+	for q, dst := range map[string]**sql.Stmt{insertQueueSQL: &s.insQueue, upsertDedupSQL: &s.insDedup} {
+		st, err := s.w.PrepareContext(ctx, s.d.rebind(q))
 		if err != nil {
 			return err
 		}
 		*dst = st
 	}
 	for _, n := range []int{insertChunk, insertSmall, 1} {
-		st, err := s.w.PrepareContext(ctx, insertSQL(n))
+		st, err := s.w.PrepareContext(ctx, s.d.rebind(insertSQL(n)))
 		if err != nil {
 			return err
 		}
@@ -142,41 +162,101 @@ func (s *Store) prepare(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both connection pools (and with the writer, its prepared
+// Close closes the connection pools (and with the writer, its prepared
 // statements).
-func (s *Store) Close() error { return errors.Join(s.r.Close(), s.w.Close()) }
+func (s *Store) Close() error {
+	if s.r == s.w {
+		return s.w.Close()
+	}
+	return errors.Join(s.r.Close(), s.w.Close())
+}
 
-// querier is what reads need: the read pool, the writer or a transaction.
+// ProbeWrite checks that the database would accept a small write, keeping
+// nothing. Readiness uses it: on SQLite, to notice that a full disk has room
+// again; on PostgreSQL, that it is reachable and not a read-only standby.
+func (s *Store) ProbeWrite(ctx context.Context) error { return s.d.probeWrite(ctx, s.w) }
+
+// querier is what a conn runs on: a pool or a transaction.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// conn runs the package's SQL (? placeholders) on q in the dialect's
+// spelling, and translates driver errors (a full disk, an unreachable server)
+// into the errors the server maps.
+type conn struct {
+	q querier
+	d dialect
+}
+
+func (s *Store) rq() conn { return conn{s.r, s.d} }
+func (s *Store) wq() conn { return conn{s.w, s.d} }
+
 // exec runs a statement for its error only.
-func exec(ctx context.Context, q querier, query string, args ...any) error {
-	_, err := q.ExecContext(ctx, query, args...)
-	return err
+func (c conn) exec(ctx context.Context, query string, args ...any) error {
+	_, err := c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	return c.d.translate(err)
 }
 
 // execCount runs a statement and adds the rows it changed to *n.
-func execCount(ctx context.Context, q querier, n *int64, query string, args ...any) error {
-	res, err := q.ExecContext(ctx, query, args...)
+func (c conn) execCount(ctx context.Context, n *int64, query string, args ...any) error {
+	res, err := c.q.ExecContext(ctx, c.d.rebind(query), args...)
 	if err != nil {
-		return err
+		return c.d.translate(err)
 	}
 	k, err := res.RowsAffected()
 	*n += k
 	return err
 }
 
-// update runs fn in one write transaction on the writer connection (BEGIN
-// IMMEDIATE, see sqlstore.DSN), committing when fn succeeds. Its errors pass
-// through sqlitefault.Translate, so a full disk is dbfile.ErrDiskFull.
-func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	return rows, c.d.translate(err)
+}
+
+// scan runs a one-row query and scans it into dest; no row is sql.ErrNoRows.
+func (c conn) scan(ctx context.Context, dest []any, query string, args ...any) error {
+	return c.d.translate(c.q.QueryRowContext(ctx, c.d.rebind(query), args...).Scan(dest...))
+}
+
+// txn is a write transaction: a conn on it, and the transaction for the
+// prepared statements.
+type txn struct {
+	conn
+	tx *sql.Tx
+}
+
+// stmt runs a prepared statement inside the transaction.
+func (t txn) stmt(ctx context.Context, st *sql.Stmt, args ...any) error {
+	_, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return t.d.translate(err)
+}
+
+// maxAttempts bounds how often update runs a transaction that met another in
+// a deadlock or a serialization failure (PostgreSQL).
+const maxAttempts = 5
+
+// update runs fn in one write transaction, committing when fn succeeds
+// (SQLite: BEGIN IMMEDIATE on the writer connection, see sqlstore.DSN). fn
+// may run again, from its start, when the dialect says the transaction failed
+// only because it met another: fn must reset what it computes. Errors are
+// translated by the dialect, so a full disk is dbfile.ErrDiskFull and an
+// unreachable PostgreSQL pgstore.ErrUnavailable.
+func (s *Store) update(ctx context.Context, fn func(tx txn) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.d.translate(s.updateOnce(ctx, fn))
+		if err == nil || attempt == maxAttempts || !s.d.retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) updateOnce(ctx context.Context, fn func(tx txn) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return sqlitefault.Translate(err)
+		return err
 	}
 	defer func() {
 		// A panic in fn must not leave the one writer connection inside a
@@ -186,13 +266,13 @@ func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	if err := fn(txn{conn{tx, s.d}, tx}); err != nil {
 		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			err = errors.Join(err, rerr)
 		}
-		return sqlitefault.Translate(err)
+		return err
 	}
-	return sqlitefault.Translate(tx.Commit())
+	return tx.Commit()
 }
 
 // closeRows closes rows on a read path where Close has nothing to report: once
@@ -233,6 +313,14 @@ const topicConfigCols = "name, kind, value_subject, key_subject, encoding, first
 // topicCols are broker_topics' columns in topicRow's order.
 const topicCols = "id, " + topicConfigCols + ", next_offset, event_count, byte_count"
 
+// upsertTopicSQL creates a topic or replaces its configuration, keeping its
+// id and counters, in one statement: two instances creating one topic at once
+// both succeed, with one row.
+var upsertTopicSQL = "INSERT INTO broker_topics (" + topicConfigCols + ") VALUES (" +
+	strings.TrimSuffix(strings.Repeat("?, ", strings.Count(topicConfigCols, ",")+1), ", ") +
+	") ON CONFLICT (name) DO UPDATE SET (" + topicConfigCols + ") = (excluded." +
+	strings.ReplaceAll(topicConfigCols, ", ", ", excluded.") + ") RETURNING id"
+
 // config is r's values for topicConfigCols.
 func (r *topicRow) config() []any {
 	return []any{r.Name, r.Kind, r.ValueSubject, r.KeySubject, r.Encoding, r.FirstVersion, r.LastVersion,
@@ -247,13 +335,13 @@ func (r *topicRow) fields() []any {
 		&r.CreatedAt, &r.UpdatedAt, &r.NextOffset, &r.EventCount, &r.ByteCount}
 }
 
-// topicByID reads one topic row; found is false when there is none.
-func topicByID(ctx context.Context, q querier, id int64) (row topicRow, found bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT "+topicCols+" FROM broker_topics WHERE id = ?", id).Scan(row.fields()...)
+// topicByName reads one topic row; a missing one is broker.ErrTopicNotFound.
+func topicByName(ctx context.Context, c conn, name string) (row topicRow, err error) {
+	err = c.scan(ctx, row.fields(), "SELECT "+topicCols+" FROM broker_topics WHERE name = ?", name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return row, false, nil
+		return row, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, name)
 	}
-	return row, err == nil, err
+	return row, err
 }
 
 func (r *topicRow) topic() (broker.Topic, error) {
@@ -281,15 +369,40 @@ func rowOf(t broker.Topic) topicRow {
 	}
 }
 
-// id returns a topic's id from the cache.
-func (s *Store) id(name string) (int64, error) {
-	s.mu.RLock()
-	id, ok := s.ids[name]
-	s.mu.RUnlock()
-	if !ok {
+// id returns a topic's id: from the cache when the dialect keeps one (the
+// store is then the only writer of topics), else from the database, so that a
+// topic another instance created, deleted or created again is seen at once.
+func (s *Store) id(ctx context.Context, name string) (int64, error) {
+	if s.d.cachesIDs() {
+		s.mu.RLock()
+		id, ok := s.ids[name]
+		s.mu.RUnlock()
+		if !ok {
+			return 0, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, name)
+		}
+		return id, nil
+	}
+	var id int64
+	err := s.rq().scan(ctx, []any{&id}, "SELECT id FROM broker_topics WHERE name = ?", name)
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, name)
 	}
-	return id, nil
+	return id, err
+}
+
+// remember updates the topic id cache, when the dialect keeps one, after a
+// committed PutTopic (id > 0) or DeleteTopic (id 0).
+func (s *Store) remember(name string, id int64) {
+	if !s.d.cachesIDs() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id == 0 {
+		delete(s.ids, name)
+	} else {
+		s.ids[name] = id
+	}
 }
 
 // Topics implements broker.Log.
@@ -304,7 +417,7 @@ func (s *Store) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		st, err := s.stats(ctx, s.r, &rows[i])
+		st, err := s.stats(ctx, &rows[i])
 		if err != nil {
 			return nil, err
 		}
@@ -315,7 +428,7 @@ func (s *Store) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
 
 // topicRows reads every topic row, by name.
 func (s *Store) topicRows(ctx context.Context) ([]topicRow, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+topicCols+" FROM broker_topics ORDER BY name")
+	rows, err := s.rq().query(ctx, "SELECT "+topicCols+" FROM broker_topics ORDER BY name")
 	if err != nil {
 		return nil, err
 	}
@@ -334,21 +447,8 @@ func (s *Store) topicRows(ctx context.Context) ([]topicRow, error) {
 // PutTopic implements broker.Log.
 func (s *Store) PutTopic(ctx context.Context, t broker.Topic) error {
 	row := rowOf(t)
-	err := s.update(ctx, func(tx *sql.Tx) error {
-		params := strings.TrimSuffix(strings.Repeat("?, ", strings.Count(topicConfigCols, ",")+1), ", ")
-		err := tx.QueryRowContext(ctx, "SELECT id FROM broker_topics WHERE name = ?", t.Name).Scan(&row.ID)
-		if err == nil {
-			// Replace the configuration; the counters stay.
-			return exec(ctx, tx, "UPDATE broker_topics SET ("+topicConfigCols+") = ("+params+") WHERE id = ?", append(row.config(), row.ID)...)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO broker_topics ("+topicConfigCols+") VALUES ("+params+")", row.config()...)
-		if err != nil {
-			return err
-		}
-		if row.ID, err = res.LastInsertId(); err != nil {
+	err := s.update(ctx, func(tx txn) error {
+		if err := tx.scan(ctx, []any{&row.ID}, upsertTopicSQL, row.config()...); err != nil {
 			return err
 		}
 		if row.ID > maxTopicID {
@@ -359,31 +459,34 @@ func (s *Store) PutTopic(ctx context.Context, t broker.Topic) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	s.ids[t.Name] = row.ID
-	s.mu.Unlock()
+	s.remember(t.Name, row.ID)
 	return nil
 }
 
-// DeleteTopic implements broker.Log.
+// DeleteTopic implements broker.Log. The topic row goes first: it waits for
+// appends in flight to the topic (which hold it) and makes later ones fail,
+// so the events deleted after it are all there will be.
 func (s *Store) DeleteTopic(ctx context.Context, name string) error {
-	id, err := s.id(name)
-	if err != nil {
-		return err
-	}
-	lo, hi := topicRange(id)
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(tx txn) error {
+		var id int64
+		err := tx.scan(ctx, []any{&id}, "DELETE FROM broker_topics WHERE name = ? RETURNING id", name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %s", broker.ErrTopicNotFound, name)
+		}
+		if err != nil {
+			return err
+		}
+		lo, hi := topicRange(id)
 		for _, q := range []struct {
 			sql  string
 			args []any
 		}{
-			{"DELETE FROM broker_events WHERE seq >= ? AND seq < ?", []any{lo, hi}},
 			{"DELETE FROM broker_queue WHERE seq >= ? AND seq < ?", []any{lo, hi}},
+			{"DELETE FROM broker_events WHERE seq >= ? AND seq < ?", []any{lo, hi}},
 			{"DELETE FROM broker_dedup WHERE topic_id = ?", []any{id}},
 			{"DELETE FROM broker_group_offsets WHERE topic_id = ?", []any{id}},
-			{"DELETE FROM broker_topics WHERE id = ?", []any{id}},
 		} {
-			if err := exec(ctx, tx, q.sql, q.args...); err != nil {
+			if err := tx.exec(ctx, q.sql, q.args...); err != nil {
 				return err
 			}
 		}
@@ -392,36 +495,27 @@ func (s *Store) DeleteTopic(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	delete(s.ids, name)
-	s.mu.Unlock()
+	s.remember(name, 0)
 	return nil
 }
 
 // Stats implements broker.Log.
 func (s *Store) Stats(ctx context.Context, topic string) (broker.Stats, error) {
-	id, err := s.id(topic)
+	row, err := topicByName(ctx, s.rq(), topic)
 	if err != nil {
 		return broker.Stats{}, err
 	}
-	row, found, err := topicByID(ctx, s.r, id)
-	if err != nil {
-		return broker.Stats{}, err
-	}
-	if !found {
-		return broker.Stats{}, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, topic)
-	}
-	return s.stats(ctx, s.r, &row)
+	return s.stats(ctx, &row)
 }
 
-func (s *Store) stats(ctx context.Context, db querier, row *topicRow) (broker.Stats, error) {
+func (s *Store) stats(ctx context.Context, row *topicRow) (broker.Stats, error) {
 	st := broker.Stats{Events: row.EventCount, Bytes: row.ByteCount, NextOffset: row.NextOffset, FirstOffset: -1, LastOffset: -1}
 	if row.EventCount == 0 {
 		return st, nil
 	}
 	lo, hi := topicRange(row.ID)
 	var first, last sql.NullInt64
-	err := db.QueryRowContext(ctx, "SELECT (SELECT min(seq) FROM broker_events WHERE seq >= ? AND seq < ?), (SELECT max(seq) FROM broker_events WHERE seq >= ? AND seq < ?)", lo, hi, lo, hi).Scan(&first, &last)
+	err := s.rq().scan(ctx, []any{&first, &last}, "SELECT (SELECT min(seq) FROM broker_events WHERE seq >= ? AND seq < ?), (SELECT max(seq) FROM broker_events WHERE seq >= ? AND seq < ?)", lo, hi, lo, hi)
 	if err != nil {
 		return st, err
 	}
@@ -435,7 +529,7 @@ func (s *Store) stats(ctx context.Context, db querier, row *topicRow) (broker.St
 const insertCols = "INSERT INTO broker_events (seq, topic_id, time, event_id, key, value, headers, schema_id, key_schema_id, size) VALUES "
 
 // insertChunk and insertSmall are how many rows a multi-row INSERT carries (10
-// parameters each, well under SQLite's 32766 limit).
+// parameters each, well under SQLite's 32766 and PostgreSQL's 65535 limits).
 const (
 	insertChunk = 64
 	insertSmall = 8
@@ -446,105 +540,129 @@ func insertSQL(n int) string {
 	return insertCols + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", n), ",")
 }
 
+// insertQueueSQL makes an event a visible queue message.
+const insertQueueSQL = "INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)"
+
+// upsertDedupSQL remembers a dedup key; a key seen again (after its window)
+// points at the newer offset.
+const upsertDedupSQL = `INSERT INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)
+ON CONFLICT (topic_id, dedup_key) DO UPDATE SET off = excluded.off, time = excluded.time`
+
+// allocateSQL takes n offsets of a topic (and counts its new events and
+// bytes) and returns the topic's id and its next offset after them. Run inside
+// the append's transaction, its row lock makes a concurrent append to the
+// topic wait until this one commits or rolls back, so offsets are handed out
+// once, consecutively, on every engine.
+const allocateSQL = "UPDATE broker_topics SET next_offset = next_offset + ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE name = ? RETURNING id, next_offset"
+
 // Append implements broker.Log.
 func (s *Store) Append(ctx context.Context, batches []broker.Batch) ([]int64, error) {
-	firsts := make([]int64, len(batches))
-	type delta struct{ next, count, bytes int64 }
-	deltas := map[int64]*delta{}
-	var order []int64
-	err := s.update(ctx, func(tx *sql.Tx) error {
-		// The hot path runs statements prepared once at Open (on the single
-		// writer connection) inside the transaction: preparing a 640-parameter
-		// INSERT costs more than running it.
-		stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
-		// Rows of every batch are inserted together: chunks of insertChunk rows,
-		// the rest in chunks of insertSmall and then one by one.
-		args := make([]any, 0, insertChunk*10)
-		rows := 0
-		run := func(st *sql.Stmt, n int) error {
-			_, err := stmt(st).ExecContext(ctx, args[:n*10]...)
-			args = append(args[:0], args[n*10:]...)
-			rows -= n
-			return err
+	var firsts []int64
+	err := s.update(ctx, func(tx txn) error {
+		var err error
+		firsts, err = s.appendTx(ctx, tx, batches)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return firsts, nil
+}
+
+// appendTx appends batches inside tx and returns each batch's first offset.
+func (s *Store) appendTx(ctx context.Context, tx txn, batches []broker.Batch) ([]int64, error) {
+	// Offsets first: one allocation per topic, topics in name order, so two
+	// appends that touch the same topics lock their rows in the same order.
+	type alloc struct{ id, next, n, bytes int64 }
+	allocs := map[string]*alloc{}
+	for _, b := range batches {
+		a := allocs[b.Topic]
+		if a == nil {
+			a = &alloc{}
+			allocs[b.Topic] = a
 		}
-		flush := func() error {
-			for rows >= insertChunk {
-				if err := run(s.ins[insertChunk], insertChunk); err != nil {
+		for i := range b.Records {
+			a.n++
+			a.bytes += int64(b.Records[i].Size())
+		}
+	}
+	names := make([]string, 0, len(allocs))
+	for name := range allocs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		a := allocs[name]
+		var end int64
+		err := tx.scan(ctx, []any{&a.id, &end}, allocateSQL, a.n, a.n, a.bytes, name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if end >= 1<<seqBits {
+			return nil, fmt.Errorf("brokerdb: topic %s is out of offsets", name)
+		}
+		a.next = end - a.n
+	}
+
+	// The hot path runs statements prepared once at Open (on SQLite, on the
+	// single writer connection) inside the transaction: preparing a
+	// 640-parameter INSERT costs more than running it. Rows of every batch are
+	// inserted together: chunks of insertChunk rows, the rest in chunks of
+	// insertSmall and then one by one.
+	args := make([]any, 0, insertChunk*10)
+	rows := 0
+	run := func(n int) error {
+		err := tx.stmt(ctx, s.ins[n], args[:n*10]...)
+		args = append(args[:0], args[n*10:]...)
+		rows -= n
+		return err
+	}
+	flush := func() error {
+		for _, n := range []int{insertChunk, insertSmall, 1} {
+			for rows >= n {
+				if err := run(n); err != nil {
 					return err
 				}
-			}
-			for rows >= insertSmall {
-				if err := run(s.ins[insertSmall], insertSmall); err != nil {
-					return err
-				}
-			}
-			for rows > 0 {
-				if err := run(s.ins[1], 1); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		for bi, b := range batches {
-			var id, next int64
-			if err := tx.QueryRowContext(ctx, "SELECT id, next_offset FROM broker_topics WHERE name = ?", b.Topic).Scan(&id, &next); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("%w: %s", broker.ErrTopicNotFound, b.Topic)
-				}
-				return err
-			}
-			d := deltas[id]
-			if d == nil {
-				d = &delta{next: next}
-				deltas[id] = d
-				order = append(order, id)
-			}
-			firsts[bi] = d.next
-			if d.next+int64(len(b.Records)) >= 1<<seqBits {
-				return fmt.Errorf("brokerdb: topic %s is out of offsets", b.Topic)
-			}
-			for i := range b.Records {
-				r := &b.Records[i]
-				size := int64(r.Size())
-				value := r.Value
-				if value == nil {
-					value = []byte{} // an empty payload is not a missing one
-				}
-				args = append(args, seqOf(id, d.next), id, r.Time.UnixNano(), nullString(r.ID), r.Key, value,
-					nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size)
-				rows++
-				if rows == insertChunk {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-				if b.Queue {
-					if _, err := stmt(s.insQueue).ExecContext(ctx, seqOf(id, d.next), r.Time.UnixNano()); err != nil {
-						return err
-					}
-				}
-				if b.DedupKeys != nil && b.DedupKeys[i] != "" {
-					if _, err := stmt(s.insDedup).ExecContext(ctx, id, b.DedupKeys[i], d.next, r.Time.UnixNano()); err != nil {
-						return err
-					}
-				}
-				d.next++
-				d.count++
-				d.bytes += size
-			}
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		for _, id := range order {
-			d := deltas[id]
-			if err := exec(ctx, tx, "UPDATE broker_topics SET next_offset = ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE id = ?", d.next, d.count, d.bytes, id); err != nil {
-				return err
 			}
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	firsts := make([]int64, len(batches))
+	for bi, b := range batches {
+		a := allocs[b.Topic]
+		firsts[bi] = a.next
+		for i := range b.Records {
+			r := &b.Records[i]
+			value := r.Value
+			if value == nil {
+				value = []byte{} // an empty payload is not a missing one
+			}
+			seq := seqOf(a.id, a.next)
+			args = append(args, seq, a.id, r.Time.UnixNano(), nullString(r.ID), r.Key, value,
+				nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, int64(r.Size()))
+			rows++
+			if rows == insertChunk {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+			if b.Queue {
+				if err := tx.stmt(ctx, s.insQueue, seq, r.Time.UnixNano()); err != nil {
+					return nil, err
+				}
+			}
+			if b.DedupKeys != nil && b.DedupKeys[i] != "" {
+				if err := tx.stmt(ctx, s.insDedup, a.id, b.DedupKeys[i], a.next, r.Time.UnixNano()); err != nil {
+					return nil, err
+				}
+			}
+			a.next++
+		}
+	}
+	if err := flush(); err != nil {
 		return nil, err
 	}
 	return firsts, nil
@@ -568,16 +686,20 @@ func encodeHeaders(h map[string]string) string {
 // eventCols are the columns scanRecord reads, in order.
 const eventCols = "seq, time, event_id, key, value, headers, schema_id, key_schema_id"
 
-func scanRecord(rows *sql.Rows) (broker.Record, error) {
+// scanRecord scans eventCols and then extra.
+func scanRecord(rows *sql.Rows, extra ...any) (broker.Record, error) {
 	var (
 		r        broker.Record
 		seq, t   int64
 		id, hdrs sql.NullString
 	)
-	if err := rows.Scan(&seq, &t, &id, &r.Key, &r.Value, &hdrs, &r.SchemaID, &r.KeySchemaID); err != nil {
+	if err := rows.Scan(append([]any{&seq, &t, &id, &r.Key, &r.Value, &hdrs, &r.SchemaID, &r.KeySchemaID}, extra...)...); err != nil {
 		return r, err
 	}
 	r.Offset, r.Time, r.ID = offsetOf(seq), time.Unix(0, t).UTC(), id.String
+	if r.Value == nil {
+		r.Value = []byte{}
+	}
 	if hdrs.Valid && hdrs.String != "" {
 		if err := json.Unmarshal([]byte(hdrs.String), &r.Headers); err != nil {
 			return r, fmt.Errorf("brokerdb: headers of offset %d: %w", r.Offset, err)
@@ -588,7 +710,7 @@ func scanRecord(rows *sql.Rows) (broker.Record, error) {
 
 // Read implements broker.Log.
 func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) ([]broker.Record, error) {
-	id, err := s.id(topic)
+	id, err := s.id(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -599,7 +721,7 @@ func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) (
 		return []broker.Record{}, nil
 	}
 	_, hi := topicRange(id)
-	rows, err := s.r.QueryContext(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?", seqOf(id, from), hi, limit)
+	rows, err := s.rq().query(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?", seqOf(id, from), hi, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -612,25 +734,24 @@ func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) (
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, s.d.translate(rows.Err())
 }
 
 // OffsetAt implements broker.Log.
 func (s *Store) OffsetAt(ctx context.Context, topic string, t time.Time) (int64, error) {
-	id, err := s.id(topic)
+	id, err := s.id(ctx, topic)
 	if err != nil {
 		return 0, err
 	}
 	var seq sql.NullInt64
-	err = s.r.QueryRowContext(ctx, "SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, t.UnixNano()).Scan(&seq)
-	if err != nil {
+	if err := s.rq().scan(ctx, []any{&seq}, "SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, t.UnixNano()); err != nil {
 		return 0, err
 	}
 	if seq.Valid {
 		return offsetOf(seq.Int64), nil
 	}
 	var next int64
-	if err := s.r.QueryRowContext(ctx, "SELECT next_offset FROM broker_topics WHERE id = ?", id).Scan(&next); err != nil {
+	if err := s.rq().scan(ctx, []any{&next}, "SELECT next_offset FROM broker_topics WHERE id = ?", id); err != nil {
 		return 0, err
 	}
 	return next, nil
@@ -639,19 +760,22 @@ func (s *Store) OffsetAt(ctx context.Context, topic string, t time.Time) (int64,
 // Lease implements broker.Log.
 func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.LeaseResult, error) {
 	var res broker.LeaseResult
-	id, err := s.id(req.Topic)
+	id, err := s.id(ctx, req.Topic)
 	if err != nil {
 		return res, err
 	}
-	var dlID int64
 	if req.MaxDeliveries > 0 {
-		if dlID, err = s.id(req.DeadLetterTopic); err != nil {
+		if _, err = s.id(ctx, req.DeadLetterTopic); err != nil {
 			return res, fmt.Errorf("dead-letter topic: %w", err)
 		}
 	}
 	lo, hi := topicRange(id)
 	now := req.Now.UnixNano()
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	// Candidates are locked for the transaction, passing over rows another
+	// lease holds (PostgreSQL): concurrent receivers never wait for each other
+	// and never get the same message.
+	pick := "SELECT seq, deliveries FROM broker_queue WHERE seq >= ? AND seq < ? AND visible_at <= ? ORDER BY seq LIMIT ?" + s.d.lockRows(true)
+	err = s.update(ctx, func(tx txn) error {
 		res = broker.LeaseResult{}
 		var leased []int64
 		var dead []int64
@@ -659,7 +783,7 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 		for len(leased) < req.Max {
 			type cand struct{ seq, deliveries int64 }
 			var cands []cand
-			rows, err := tx.QueryContext(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq >= ? AND seq < ? AND visible_at <= ? ORDER BY seq LIMIT ?", after, hi, now, req.Max-len(leased))
+			rows, err := tx.query(ctx, pick, after, hi, now, req.Max-len(leased))
 			if err != nil {
 				return err
 			}
@@ -690,40 +814,33 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 			after = cands[len(cands)-1].seq + 1
 		}
 		if len(dead) > 0 {
-			if err := s.moveDead(ctx, tx, id, dlID, dead, req); err != nil {
+			n, err := s.moveDead(ctx, tx, id, dead, req)
+			if err != nil {
 				return err
 			}
-			res.DeadLettered = len(dead)
+			res.DeadLettered = n
 		}
 		if len(leased) == 0 {
 			return nil
 		}
 		visible := req.Now.Add(req.Visibility).UnixNano()
 		in, args := inList(leased)
-		if err := exec(ctx, tx, "UPDATE broker_queue SET deliveries = deliveries + 1, visible_at = ? WHERE seq IN ("+in+")", append([]any{visible}, args...)...); err != nil {
+		if err := tx.exec(ctx, "UPDATE broker_queue SET deliveries = deliveries + 1, visible_at = ? WHERE seq IN ("+in+")", append([]any{visible}, args...)...); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+eventCols+", q.deliveries FROM broker_events JOIN broker_queue q USING (seq) WHERE seq IN ("+in+") ORDER BY seq", args...)
+		rows, err := tx.query(ctx, "SELECT "+eventCols+", q.deliveries FROM broker_events JOIN broker_queue q USING (seq) WHERE seq IN ("+in+") ORDER BY seq", args...)
 		if err != nil {
 			return err
 		}
 		defer closeRows(rows)
 		for rows.Next() {
-			var (
-				r        broker.Record
-				seq, t   int64
-				idv, hdr sql.NullString
-			)
-			if err := rows.Scan(&seq, &t, &idv, &r.Key, &r.Value, &hdr, &r.SchemaID, &r.KeySchemaID, &r.Deliveries); err != nil {
+			var deliveries int
+			r, err := scanRecord(rows, &deliveries)
+			if err != nil {
 				return err
 			}
-			r.Offset, r.Time, r.ID = offsetOf(seq), time.Unix(0, t).UTC(), idv.String
-			if hdr.Valid && hdr.String != "" {
-				if err := json.Unmarshal([]byte(hdr.String), &r.Headers); err != nil {
-					return err
-				}
-			}
-			r.AckID = broker.AckID{Offset: r.Offset, Delivery: r.Deliveries}
+			r.Deliveries = deliveries
+			r.AckID = broker.AckID{Offset: r.Offset, Delivery: deliveries}
 			res.Records = append(res.Records, r)
 		}
 		return rows.Err()
@@ -734,19 +851,27 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 	return res, nil
 }
 
-// moveDead moves queue messages to the dead-letter topic inside tx.
-func (s *Store) moveDead(ctx context.Context, tx *sql.Tx, id, dlID int64, seqs []int64, req broker.LeaseRequest) error {
+// moveDead moves queue messages to the dead-letter topic inside tx and returns
+// how many it moved.
+func (s *Store) moveDead(ctx context.Context, tx txn, id int64, seqs []int64, req broker.LeaseRequest) (int, error) {
+	// Both topics' rows are locked in name order, the order appends lock them
+	// in, before this transaction changes either.
+	if lock := s.d.lockRows(false); lock != "" {
+		if err := tx.exec(ctx, "SELECT id FROM broker_topics WHERE id = ? OR name = ? ORDER BY name"+lock, id, req.DeadLetterTopic); err != nil {
+			return 0, err
+		}
+	}
 	in, args := inList(seqs)
-	rows, err := tx.QueryContext(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq IN ("+in+") ORDER BY seq", args...)
+	rows, err := tx.query(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq IN ("+in+") ORDER BY seq", args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var recs []broker.Record
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
 			closeRows(rows)
-			return err
+			return 0, err
 		}
 		h := make(map[string]string, len(r.Headers)+3)
 		for k, v := range r.Headers {
@@ -756,62 +881,65 @@ func (s *Store) moveDead(ctx context.Context, tx *sql.Tx, id, dlID int64, seqs [
 		h[broker.HeaderSourceTopic] = req.Topic
 		h[broker.HeaderSourceOffset] = fmt.Sprint(r.Offset)
 		r.Headers, r.Time = h, req.Now
-		if r.Value == nil {
-			r.Value = []byte{}
-		}
 		recs = append(recs, r)
 	}
 	if err := rows.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
-	if err := s.removeQueued(ctx, tx, id, in, args); err != nil {
-		return err
+	if _, err := s.removeQueued(ctx, tx, id, seqs); err != nil {
+		return 0, err
 	}
-	var dlName string
 	var dlKind string
-	if err := tx.QueryRowContext(ctx, "SELECT name, kind FROM broker_topics WHERE id = ?", dlID).Scan(&dlName, &dlKind); err != nil {
-		return fmt.Errorf("dead-letter topic: %w", err)
+	if err := tx.scan(ctx, []any{&dlKind}, "SELECT kind FROM broker_topics WHERE name = ?", req.DeadLetterTopic); err != nil {
+		return 0, fmt.Errorf("dead-letter topic %s: %w", req.DeadLetterTopic, err)
 	}
-	// Append inside this transaction: reuse the same code path by hand.
-	var next int64
-	if err := tx.QueryRowContext(ctx, "SELECT next_offset FROM broker_topics WHERE id = ?", dlID).Scan(&next); err != nil {
-		return err
-	}
-	var bytes int64
-	for _, r := range recs {
-		size := int64(r.Size())
-		bytes += size
-		if err := exec(ctx, tx, insertSQL(1), seqOf(dlID, next), dlID, r.Time.UnixNano(), nullString(r.ID), r.Key, r.Value,
-			nullString(encodeHeaders(r.Headers)), r.SchemaID, r.KeySchemaID, size); err != nil {
-			return err
-		}
-		if dlKind == broker.Queue.String() {
-			if err := exec(ctx, tx, insertQueueSQL, seqOf(dlID, next), r.Time.UnixNano()); err != nil {
-				return err
-			}
-		}
-		next++
-	}
-	return exec(ctx, tx, "UPDATE broker_topics SET next_offset = ?, event_count = event_count + ?, byte_count = byte_count + ? WHERE id = ?", next, len(recs), bytes, dlID)
+	_, err = s.appendTx(ctx, tx, []broker.Batch{{Topic: req.DeadLetterTopic, Records: recs, Queue: dlKind == broker.Queue.String()}})
+	return len(recs), err
 }
 
-// removeQueued deletes queue messages (queue rows and events) listed by seq and
-// updates the topic's counters.
-func (s *Store) removeQueued(ctx context.Context, tx *sql.Tx, id int64, in string, args []any) error {
-	if err := exec(ctx, tx, "DELETE FROM broker_queue WHERE seq IN ("+in+")", args...); err != nil {
-		return err
+// removeQueued deletes queue messages (queue rows and events) listed by seq,
+// updates the topic's counters by what it really deleted, and returns how many
+// events that was.
+func (s *Store) removeQueued(ctx context.Context, tx txn, id int64, seqs []int64) (int64, error) {
+	in, args := inList(seqs)
+	if err := tx.exec(ctx, "DELETE FROM broker_queue WHERE seq IN ("+in+")", args...); err != nil {
+		return 0, err
 	}
-	var n, bytes sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT count(*), sum(size) FROM broker_events WHERE seq IN ("+in+")", args...).Scan(&n, &bytes); err != nil {
-		return err
+	return deleteEvents(ctx, tx, id, "seq IN ("+in+")", args...)
+}
+
+// deleteEvents deletes the topic's events that where selects and takes them
+// off the topic's counters. The counts come from the DELETE itself, so two
+// transactions deleting the same rows (PostgreSQL: the second waits for the
+// first, then finds them gone) never count them twice.
+func deleteEvents(ctx context.Context, tx txn, id int64, where string, args ...any) (int64, error) {
+	rows, err := tx.query(ctx, "DELETE FROM broker_events WHERE "+where+" RETURNING size", args...)
+	if err != nil {
+		return 0, err
 	}
-	if err := exec(ctx, tx, "DELETE FROM broker_events WHERE seq IN ("+in+")", args...); err != nil {
-		return err
+	var n, bytes int64
+	for rows.Next() {
+		var size int64
+		if err := rows.Scan(&size); err != nil {
+			closeRows(rows)
+			return 0, err
+		}
+		n++
+		bytes += size
 	}
-	return exec(ctx, tx, "UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n.Int64, bytes.Int64, id)
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, tx.exec(ctx, "UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n, bytes, id)
 }
 
 func inList(seqs []int64) (string, []any) {
@@ -858,8 +986,9 @@ func ackChunks(ids []broker.AckID) [][]broker.AckID {
 }
 
 // current selects, of one chunk of ack ids, the seqs whose delivery number is
-// current, with one query.
-func current(ctx context.Context, tx *sql.Tx, id int64, ids []broker.AckID) ([]int64, error) {
+// current, with one query, locking them (PostgreSQL) so that a concurrent ack
+// of the same ids waits and then finds them gone or changed.
+func (s *Store) current(ctx context.Context, tx txn, id int64, ids []broker.AckID) ([]int64, error) {
 	want := make(map[int64]int, len(ids))
 	seqs := make([]int64, len(ids))
 	for i, a := range ids {
@@ -867,7 +996,7 @@ func current(ctx context.Context, tx *sql.Tx, id int64, ids []broker.AckID) ([]i
 		want[seqs[i]] = a.Delivery
 	}
 	in, args := inList(seqs)
-	rows, err := tx.QueryContext(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq", args...)
+	rows, err := tx.query(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq"+s.d.lockRows(false), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -890,8 +1019,8 @@ func current(ctx context.Context, tx *sql.Tx, id int64, ids []broker.AckID) ([]i
 // transaction per chunk, and returns how many seqs were applied. It stops at
 // the first error or when ctx ends; chunks already committed stay applied (an
 // ack or nack is idempotent, so the client retries the whole list).
-func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.AckID, apply func(tx *sql.Tx, id int64, seqs []int64) error) (int, error) {
-	id, err := s.id(topic)
+func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.AckID, apply func(tx txn, id int64, seqs []int64) (int, error)) (int, error) {
+	id, err := s.id(ctx, topic)
 	if err != nil {
 		return 0, err
 	}
@@ -901,13 +1030,14 @@ func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.Ack
 			return total, err
 		}
 		var n int
-		err := s.update(ctx, func(tx *sql.Tx) error {
-			seqs, err := current(ctx, tx, id, chunk)
+		err := s.update(ctx, func(tx txn) error {
+			n = 0
+			seqs, err := s.current(ctx, tx, id, chunk)
 			if err != nil || len(seqs) == 0 {
 				return err
 			}
-			n = len(seqs)
-			return apply(tx, id, seqs)
+			n, err = apply(tx, id, seqs)
+			return err
 		})
 		if err != nil {
 			return total, err
@@ -923,18 +1053,20 @@ func (s *Store) eachAckChunk(ctx context.Context, topic string, ids []broker.Ack
 // Ack implements broker.Log. Long lists are applied in chunks of ackChunk ids,
 // each in its own transaction.
 func (s *Store) Ack(ctx context.Context, topic string, ids []broker.AckID) (int, error) {
-	return s.eachAckChunk(ctx, topic, ids, func(tx *sql.Tx, id int64, seqs []int64) error {
-		in, args := inList(seqs)
-		return s.removeQueued(ctx, tx, id, in, args)
+	return s.eachAckChunk(ctx, topic, ids, func(tx txn, id int64, seqs []int64) (int, error) {
+		n, err := s.removeQueued(ctx, tx, id, seqs)
+		return int(n), err
 	})
 }
 
 // Nack implements broker.Log. Long lists are applied in chunks of ackChunk ids,
 // each in its own transaction.
 func (s *Store) Nack(ctx context.Context, topic string, ids []broker.AckID, visibleAt time.Time) (int, error) {
-	return s.eachAckChunk(ctx, topic, ids, func(tx *sql.Tx, _ int64, seqs []int64) error {
+	return s.eachAckChunk(ctx, topic, ids, func(tx txn, _ int64, seqs []int64) (int, error) {
 		in, args := inList(seqs)
-		return exec(ctx, tx, "UPDATE broker_queue SET visible_at = ? WHERE seq IN ("+in+")", append([]any{visibleAt.UnixNano()}, args...)...)
+		var n int64
+		err := tx.execCount(ctx, &n, "UPDATE broker_queue SET visible_at = ? WHERE seq IN ("+in+")", append([]any{visibleAt.UnixNano()}, args...)...)
+		return int(n), err
 	})
 }
 
@@ -944,21 +1076,17 @@ const trimChunk = 5000
 
 // Trim implements broker.Log.
 func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (int64, error) {
-	id, err := s.id(topic)
+	row, err := topicByName(ctx, s.rq(), topic)
 	if err != nil {
 		return 0, err
 	}
+	id := row.ID
 	lo, hi := topicRange(id)
-	// A topic deleted meanwhile reads as empty: nothing to trim.
-	row, _, err := topicByID(ctx, s.r, id)
-	if err != nil {
-		return 0, err
-	}
 	cut := lo // delete seqs in [lo, cut)
-	db := s.r
+	db := s.rq()
 	if !r.Before.IsZero() {
 		var seq sql.NullInt64
-		if err := db.QueryRowContext(ctx, "SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, r.Before.UnixNano()).Scan(&seq); err != nil {
+		if err := db.scan(ctx, []any{&seq}, "SELECT min(seq) FROM broker_events WHERE topic_id = ? AND time >= ?", id, r.Before.UnixNano()); err != nil {
 			return 0, err
 		}
 		if !seq.Valid {
@@ -969,7 +1097,7 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	}
 	if r.MaxEvents > 0 && row.EventCount > r.MaxEvents {
 		var seq int64
-		if err := db.QueryRowContext(ctx, "SELECT seq FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1 OFFSET ?", lo, hi, row.EventCount-r.MaxEvents).Scan(&seq); err == nil {
+		if err := db.scan(ctx, []any{&seq}, "SELECT seq FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1 OFFSET ?", lo, hi, row.EventCount-r.MaxEvents); err == nil {
 			cut = max(cut, seq)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return 0, err
@@ -977,7 +1105,7 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	}
 	if r.MaxBytes > 0 && row.ByteCount > r.MaxBytes {
 		excess := row.ByteCount - r.MaxBytes
-		rows, err := db.QueryContext(ctx, "SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq", lo, hi)
+		rows, err := db.query(ctx, "SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq", lo, hi)
 		if err != nil {
 			return 0, err
 		}
@@ -1001,21 +1129,22 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	var total int64
 	for cut > lo {
 		var n int64
-		err := s.update(ctx, func(tx *sql.Tx) error {
+		err := s.update(ctx, func(tx txn) error {
+			n = 0
 			var upto sql.NullInt64
-			var bytes sql.NullInt64
-			if err := tx.QueryRowContext(ctx, "SELECT max(seq), count(*), sum(size) FROM (SELECT seq, size FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?)", lo, cut, trimChunk).Scan(&upto, &n, &bytes); err != nil {
+			if err := tx.scan(ctx, []any{&upto}, "SELECT max(seq) FROM (SELECT seq FROM broker_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?) AS chunk", lo, cut, trimChunk); err != nil {
 				return err
 			}
-			if n == 0 {
+			if !upto.Valid {
 				return nil
 			}
-			for _, q := range []string{"DELETE FROM broker_events WHERE seq >= ? AND seq <= ?", "DELETE FROM broker_queue WHERE seq >= ? AND seq <= ?"} {
-				if err := exec(ctx, tx, q, lo, upto.Int64); err != nil {
-					return err
-				}
+			// Queue rows before events, the order acks delete them in.
+			if err := tx.exec(ctx, "DELETE FROM broker_queue WHERE seq >= ? AND seq <= ?", lo, upto.Int64); err != nil {
+				return err
 			}
-			return exec(ctx, tx, "UPDATE broker_topics SET event_count = event_count - ?, byte_count = byte_count - ? WHERE id = ?", n, bytes.Int64, id)
+			var err error
+			n, err = deleteEvents(ctx, tx, id, "seq >= ? AND seq <= ?", lo, upto.Int64)
+			return err
 		})
 		if err != nil {
 			return total, err
@@ -1028,21 +1157,25 @@ func (s *Store) Trim(ctx context.Context, topic string, r broker.TrimRequest) (i
 	return total, nil
 }
 
+// upsertGroupOffsetSQL stores a group's next offset for a topic.
+const upsertGroupOffsetSQL = `INSERT INTO broker_group_offsets (group_name, topic_id, next_offset, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (group_name, topic_id) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`
+
 // CommitOffsets implements broker.Log: one transaction, so a failure part-way
 // (an unknown topic, a full disk) leaves every offset as it was.
 func (s *Store) CommitOffsets(ctx context.Context, group string, offsets []broker.GroupOffset) error {
 	ids := make([]int64, len(offsets))
 	for i, o := range offsets {
-		id, err := s.id(o.Topic)
+		id, err := s.id(ctx, o.Topic)
 		if err != nil {
 			return err
 		}
 		ids[i] = id
 	}
 	now := time.Now().UnixNano()
-	return s.update(ctx, func(tx *sql.Tx) error {
+	return s.update(ctx, func(tx txn) error {
 		for i, o := range offsets {
-			if err := exec(ctx, tx, upsertGroupOffsetSQL, group, ids[i], o.Offset, now); err != nil {
+			if err := tx.exec(ctx, upsertGroupOffsetSQL, group, ids[i], o.Offset, now); err != nil {
 				return err
 			}
 			if commitOffsetHook != nil {
@@ -1062,7 +1195,7 @@ var commitOffsetHook func(i int) error
 
 // Offsets implements broker.Log.
 func (s *Store) Offsets(ctx context.Context, group string) (map[string]int64, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT t.name, g.next_offset FROM broker_group_offsets g JOIN broker_topics t ON t.id = g.topic_id WHERE g.group_name = ?", group)
+	rows, err := s.rq().query(ctx, "SELECT t.name, g.next_offset FROM broker_group_offsets g JOIN broker_topics t ON t.id = g.topic_id WHERE g.group_name = ?", group)
 	if err != nil {
 		return nil, err
 	}
@@ -1081,7 +1214,7 @@ func (s *Store) Offsets(ctx context.Context, group string) (map[string]int64, er
 
 // RecentIDs implements broker.Log.
 func (s *Store) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEntry, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT t.name, d.dedup_key, d.off, d.time FROM broker_dedup d JOIN broker_topics t ON t.id = d.topic_id WHERE d.time >= ? ORDER BY d.time", since.UnixNano())
+	rows, err := s.rq().query(ctx, "SELECT t.name, d.dedup_key, d.off, d.time FROM broker_dedup d JOIN broker_topics t ON t.id = d.topic_id WHERE d.time >= ? ORDER BY d.time", since.UnixNano())
 	if err != nil {
 		return nil, err
 	}
@@ -1101,14 +1234,36 @@ func (s *Store) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupE
 
 // PruneIDs implements broker.Log.
 func (s *Store) PruneIDs(ctx context.Context, before time.Time) error {
-	return exec(ctx, s.w, "DELETE FROM broker_dedup WHERE time < ?", before.UnixNano())
+	return s.wq().exec(ctx, "DELETE FROM broker_dedup WHERE time < ?", before.UnixNano())
 }
 
-// SaveObservations implements broker.Log.
+// upsertObservationSQL merges one observation: counts add up, first seen
+// keeps the earliest, last seen the latest (CASE, since SQLite's two-argument
+// min and max are LEAST and GREATEST on PostgreSQL).
+const upsertObservationSQL = `INSERT INTO broker_lineage (topic, role, client, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (topic, role, client) DO UPDATE SET
+	first_seen = CASE WHEN excluded.first_seen < broker_lineage.first_seen THEN excluded.first_seen ELSE broker_lineage.first_seen END,
+	last_seen = CASE WHEN excluded.last_seen > broker_lineage.last_seen THEN excluded.last_seen ELSE broker_lineage.last_seen END,
+	count = broker_lineage.count + excluded.count`
+
+// pruneObservationsSQL keeps a topic's most recently seen observations per
+// role (the second parameter is how many), naming rows by their key.
+const pruneObservationsSQL = `DELETE FROM broker_lineage WHERE (topic, role, client) IN (
+	SELECT topic, role, client FROM (
+		SELECT topic, role, client, row_number() OVER (PARTITION BY role ORDER BY last_seen DESC, client) AS rn
+		FROM broker_lineage WHERE topic = ?) AS ranked
+	WHERE rn > ?)`
+
+// SaveObservations implements broker.Log. Observations are merged in key
+// order, so two instances saving overlapping sets lock rows in one order.
 func (s *Store) SaveObservations(ctx context.Context, obs []broker.Observation) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
+	obs = slices.Clone(obs)
+	slices.SortFunc(obs, func(a, b broker.Observation) int {
+		return strings.Compare(a.Topic+"\x00"+a.Role.String()+"\x00"+a.Client, b.Topic+"\x00"+b.Role.String()+"\x00"+b.Client)
+	})
+	return s.update(ctx, func(tx txn) error {
 		for _, o := range obs {
-			err := exec(ctx, tx, upsertObservationSQL, o.Topic, o.Role.String(), o.Client, o.FirstSeen.UnixNano(), o.LastSeen.UnixNano(), o.Count)
+			err := tx.exec(ctx, upsertObservationSQL, o.Topic, o.Role.String(), o.Client, o.FirstSeen.UnixNano(), o.LastSeen.UnixNano(), o.Count)
 			if err != nil {
 				return err
 			}
@@ -1119,7 +1274,7 @@ func (s *Store) SaveObservations(ctx context.Context, obs []broker.Observation) 
 
 // Observations implements broker.Log.
 func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT topic, role, client, first_seen, last_seen, count FROM broker_lineage ORDER BY topic, role, client")
+	rows, err := s.rq().query(ctx, "SELECT topic, role, client, first_seen, last_seen, count FROM broker_lineage ORDER BY topic, role, client")
 	if err != nil {
 		return nil, err
 	}
@@ -1144,9 +1299,10 @@ func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) 
 // PruneObservations implements broker.Log.
 func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune) (int64, error) {
 	var n int64
-	err := s.update(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(tx txn) error {
+		n = 0
 		if !p.Before.IsZero() {
-			if err := execCount(ctx, tx, &n, "DELETE FROM broker_lineage WHERE last_seen < ?", p.Before.UnixNano()); err != nil {
+			if err := tx.execCount(ctx, &n, "DELETE FROM broker_lineage WHERE last_seen < ?", p.Before.UnixNano()); err != nil {
 				return err
 			}
 		}
@@ -1154,7 +1310,7 @@ func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune
 			return nil
 		}
 		for _, topic := range p.Topics {
-			if err := execCount(ctx, tx, &n, pruneObservationsSQL, topic, p.Keep); err != nil {
+			if err := tx.execCount(ctx, &n, pruneObservationsSQL, topic, p.Keep); err != nil {
 				return err
 			}
 		}
@@ -1168,11 +1324,11 @@ func (s *Store) PruneObservations(ctx context.Context, p broker.ObservationPrune
 
 // GroupsOf implements broker.Log.
 func (s *Store) GroupsOf(ctx context.Context, topic string) ([]broker.GroupCommit, error) {
-	id, err := s.id(topic)
+	id, err := s.id(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT group_name, next_offset FROM broker_group_offsets WHERE topic_id = ? ORDER BY group_name", id)
+	rows, err := s.rq().query(ctx, "SELECT group_name, next_offset FROM broker_group_offsets WHERE topic_id = ? ORDER BY group_name", id)
 	if err != nil {
 		return nil, err
 	}
@@ -1190,13 +1346,12 @@ func (s *Store) GroupsOf(ctx context.Context, topic string) ([]broker.GroupCommi
 
 // QueueCounts implements broker.Log.
 func (s *Store) QueueCounts(ctx context.Context, topic string, now time.Time) (visible, hidden int64, err error) {
-	id, err := s.id(topic)
+	id, err := s.id(ctx, topic)
 	if err != nil {
 		return 0, 0, err
 	}
 	lo, hi := topicRange(id)
-	var vis, hid sql.NullInt64
-	err = s.r.QueryRowContext(ctx, "SELECT sum(visible_at <= ?), sum(visible_at > ?) FROM broker_queue WHERE seq >= ? AND seq < ?",
-		now.UnixNano(), now.UnixNano(), lo, hi).Scan(&vis, &hid)
-	return vis.Int64, hid.Int64, err
+	err = s.rq().scan(ctx, []any{&visible, &hidden}, "SELECT count(*) FILTER (WHERE visible_at <= ?), count(*) FILTER (WHERE visible_at > ?) FROM broker_queue WHERE seq >= ? AND seq < ?",
+		now.UnixNano(), now.UnixNano(), lo, hi)
+	return visible, hidden, err
 }

@@ -2,16 +2,14 @@ package brokerdb
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/heraldhq/herald/internal/sqlitefault"
 )
 
 // This file holds what is SQLite's own in the broker log: the DDL and the
-// statements no other engine takes as written. Pragmas, the migration runner
-// and the open-error diagnosis are shared by every store (internal/sqlstore).
-// The rest of the package's SQL is plain, but a port still changes the
-// placeholders (? to $n) and the seq layout's reliance on SQLite's integer
-// primary key being the table's b-tree key.
+// dialect. Pragmas, the migration runner and the open-error diagnosis are
+// shared by every store (internal/sqlstore).
 
 // migrations are applied in order, each once and in its own transaction,
 // recorded in schema_migrations (sqlstore.Migrate): migrations[i] is version
@@ -88,34 +86,48 @@ CREATE INDEX IF NOT EXISTS broker_lineage_last_seen ON broker_lineage(last_seen)
 `,
 }
 
-// The append statements Open prepares on the writer connection. A dedup key
-// seen again (after its window) points at the newer offset: INSERT OR REPLACE
-// is SQLite's spelling of that upsert.
-const (
-	insertQueueSQL = "INSERT INTO broker_queue (seq, visible_at, deliveries) VALUES (?, ?, 0)"
-	insertDedupSQL = "INSERT OR REPLACE INTO broker_dedup (topic_id, dedup_key, off, time) VALUES (?, ?, ?, ?)"
-)
+// dialect is what differs between the engines. The package's SQL is written
+// once; a dialect adapts it.
+type dialect interface {
+	// rebind turns the package's ? placeholders into the engine's.
+	rebind(query string) string
+	// lockRows is the clause that locks the rows a SELECT returns until the
+	// transaction ends, passing over rows another transaction holds when
+	// skipLocked; "" where the engine runs one writer at a time.
+	lockRows(skipLocked bool) string
+	// translate marks the errors the server maps (a full disk, an unreachable
+	// database); others, and nil, pass unchanged.
+	translate(err error) error
+	// retryable reports whether a transaction failed only because it met
+	// another, so that running it again can succeed.
+	retryable(err error) bool
+	// cachesIDs reports whether the store is the only writer of its topics,
+	// so that it may keep their ids in memory.
+	cachesIDs() bool
+	// probeWrite checks that the database would accept a small write now.
+	probeWrite(ctx context.Context, db *sql.DB) error
+}
 
-// upsertGroupOffsetSQL stores a group's next offset for a topic.
-const upsertGroupOffsetSQL = `INSERT INTO broker_group_offsets (group_name, topic_id, next_offset, updated_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (group_name, topic_id) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`
+// sqliteDialect is SQLite's: the package's SQL as written, one writer.
+type sqliteDialect struct{}
 
-// upsertObservationSQL merges one observation. SQLite's two-argument min and
-// max are LEAST and GREATEST elsewhere.
-const upsertObservationSQL = `INSERT INTO broker_lineage (topic, role, client, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (topic, role, client) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-	last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`
+func (sqliteDialect) rebind(query string) string { return query }
 
-// pruneObservationsSQL keeps a topic's most recently seen observations per
-// role (the second parameter is how many). It names rows by SQLite's rowid,
-// since broker_lineage's key has three columns.
-const pruneObservationsSQL = `DELETE FROM broker_lineage WHERE rowid IN (
-	SELECT rowid FROM (
-		SELECT rowid, row_number() OVER (PARTITION BY role ORDER BY last_seen DESC, client) AS rn
-		FROM broker_lineage WHERE topic = ?)
-	WHERE rn > ?)`
+// lockRows is empty: the writer connection runs one transaction at a time,
+// each taking the database's write lock at BEGIN (sqlstore.DSN).
+func (sqliteDialect) lockRows(bool) string { return "" }
 
-// ProbeWrite checks that the database has room for a small write, keeping
-// nothing (see sqlitefault.Probe). Readiness uses it to notice that a full disk
-// has room again.
-func (s *Store) ProbeWrite(ctx context.Context) error { return sqlitefault.Probe(ctx, s.w) }
+func (sqliteDialect) translate(err error) error { return sqlitefault.Translate(err) }
+
+// retryable is false: with one writer, transactions never meet.
+func (sqliteDialect) retryable(error) bool { return false }
+
+// cachesIDs is true: one Herald process per database file (a lock file
+// enforces it), and its store is that file's only writer.
+func (sqliteDialect) cachesIDs() bool { return true }
+
+// probeWrite checks that the database has room for a small write, keeping
+// nothing (see sqlitefault.Probe), to notice that a full disk has room again.
+func (sqliteDialect) probeWrite(ctx context.Context, db *sql.DB) error {
+	return sqlitefault.Probe(ctx, db)
+}

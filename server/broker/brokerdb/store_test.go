@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/pgtest"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 	"github.com/heraldhq/herald/server/broker/brokertest"
@@ -42,5 +43,37 @@ func TestSharedSQLite(t *testing.T) {
 	brokertest.RunShared(t, func(t *testing.T) func() broker.Log {
 		l := openSQLite(t)
 		return func() broker.Log { return l }
+	})
+}
+
+func openPostgres(t *testing.T) broker.Log {
+	t.Helper()
+	return openPostgresAt(t, pgtest.URL(t))
+}
+
+func openPostgresAt(t *testing.T, url string) broker.Log {
+	t.Helper()
+	st, err := brokerdb.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtEnd(t, st)
+	return st
+}
+
+func TestLogPostgres(t *testing.T) {
+	t.Parallel()
+	pgtest.URL(t) // skips the whole suite at once when absent
+	brokertest.Run(t, openPostgres)
+}
+
+// TestSharedPostgres runs the shared tests on two stores on one database, as
+// two Herald instances use it.
+func TestSharedPostgres(t *testing.T) {
+	t.Parallel()
+	pgtest.URL(t)
+	brokertest.RunShared(t, func(t *testing.T) func() broker.Log {
+		url := pgtest.URL(t)
+		return func() broker.Log { return openPostgresAt(t, url) }
 	})
 }

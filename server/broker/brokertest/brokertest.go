@@ -204,8 +204,8 @@ func testTopics(t *testing.T, l broker.Log) {
 	want := broker.Topic{
 		Name: "orders", Kind: broker.Stream, ValueSubject: "orders-v2", KeySubject: "orders-key",
 		Encoding: broker.EncodingBinary, FirstVersion: 2, LastVersion: 5,
-		Retention:  broker.Retention{MaxAge: time.Hour, MaxBytes: 1 << 20, MaxEvents: 100},
-		OnInvalid:  broker.DeadLetter, DeadLetterTopic: "audit", MaxDeliveries: 4, Visibility: 90 * time.Second,
+		Retention: broker.Retention{MaxAge: time.Hour, MaxBytes: 1 << 20, MaxEvents: 100},
+		OnInvalid: broker.DeadLetter, DeadLetterTopic: "audit", MaxDeliveries: 4, Visibility: 90 * time.Second,
 		CreatedAt: t0, UpdatedAt: t0.Add(time.Minute),
 	}
 	put(t, l, want)
@@ -244,9 +244,12 @@ func testMissingTopic(t *testing.T, l broker.Log) {
 	for name, call := range map[string]func() error{
 		"DeleteTopic": func() error { return l.DeleteTopic(ctx, "gone") },
 		"Stats":       func() error { _, err := l.Stats(ctx, "gone"); return err },
-		"Append":      func() error { _, err := l.Append(ctx, []broker.Batch{{Topic: "gone", Records: values("x", 1)}}); return err },
-		"Read":        func() error { _, err := l.Read(ctx, "gone", 0, 10); return err },
-		"OffsetAt":    func() error { _, err := l.OffsetAt(ctx, "gone", t0); return err },
+		"Append": func() error {
+			_, err := l.Append(ctx, []broker.Batch{{Topic: "gone", Records: values("x", 1)}})
+			return err
+		},
+		"Read":     func() error { _, err := l.Read(ctx, "gone", 0, 10); return err },
+		"OffsetAt": func() error { _, err := l.OffsetAt(ctx, "gone", t0); return err },
 		"Lease": func() error {
 			_, err := l.Lease(ctx, broker.LeaseRequest{Topic: "gone", Max: 1, Now: t0, Visibility: time.Second})
 			return err
@@ -372,7 +375,7 @@ func testRoundTrip(t *testing.T, l broker.Log) {
 	in := []broker.Record{
 		{Time: at, ID: "evt-1", Key: []byte{0, 1, 2, 0xff}, Value: []byte(`{"a":1}`), Headers: map[string]string{"ce-type": "x", "h": ""}, SchemaID: 7, KeySchemaID: 9},
 		{Time: at, Value: []byte{0, 0, 0, 0, 1, 0x80}}, // binary, no key, id or headers
-		{Time: at},                                     // an empty value
+		{Time: at}, // an empty value
 	}
 	appendOK(t, l, broker.Batch{Topic: "t", Records: in})
 	got := readAll(t, l, "t")
