@@ -44,7 +44,17 @@ func (faultDialector) Translate(err error) error { return sqlitefault.Translate(
 
 var _ gorm.ErrorTranslator = faultDialector{}
 
-// ProbeWrite checks that the database has room for a small write, keeping
-// nothing (see sqlitefault.Probe). Readiness uses it to notice that a full disk
-// has room again.
-func (s *Store) ProbeWrite(ctx context.Context) error { return sqlitefault.Probe(ctx, s.sqlDB) }
+// sqliteDialect is the SQLite side of Store.
+type sqliteDialect struct{}
+
+// lockSaves does nothing: the pool begins every transaction IMMEDIATE
+// (sqlstore.DSN), which takes SQLite's write lock at BEGIN.
+func (sqliteDialect) lockSaves(*gorm.DB) error { return nil }
+
+func (sqliteDialect) translate(err error) error { return sqlitefault.Translate(err) }
+
+// probeWrite checks that the database has room for a small write, keeping
+// nothing (see sqlitefault.Probe).
+func (sqliteDialect) probeWrite(ctx context.Context, db *sql.DB) error {
+	return sqlitefault.Probe(ctx, db)
+}
