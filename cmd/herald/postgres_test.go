@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/pgtest"
 	"github.com/heraldhq/herald/registry/registrytest"
 )
 
@@ -70,5 +72,80 @@ func TestServeOnUnreachablePostgres(t *testing.T) {
 	}
 	if !strings.Contains(msg, "open registry database postgres://herald:xxxxx@127.0.0.1:1/herald") {
 		t.Errorf("error = %s, want it to name the database, password masked", msg)
+	}
+}
+
+// TestServeEverythingOnPostgres: with --db a PostgreSQL URL and no other
+// store flag, the registry, the broker and the catalog all live in that
+// database, and no SQLite file is written: a Main started again on the
+// database (its working directory gone) finds the schema, the topics, the
+// events, the group's offset, the unacknowledged queue message and the
+// catalog.
+func TestServeEverythingOnPostgres(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.URL(t)
+	first := startMainWith(t, Config{Addr: "127.0.0.1:0", DB: dbURL, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	if paths := first.dbPaths(); len(paths) != 0 {
+		t.Errorf("SQLite files of a Main on PostgreSQL: %v, want none", paths)
+	}
+	setupOrdersTopic(t, first)
+	u := first.URL()
+	call(t, http.MethodPut, u+"/v1/topics/jobs", "application/json", `{"kind":"queue","valueSubject":"orders-value"}`)
+	call(t, http.MethodPost, u+"/v1/topics/orders/events", "application/json", `{"events":[{"id":"e1","value":{"id":"a"}},{"id":"e2","value":{"id":"b"}}]}`)
+	call(t, http.MethodPost, u+"/v1/topics/jobs/events", "application/json", `{"events":[{"value":{"id":"j1"}},{"value":{"id":"j2"}}]}`)
+	// Consume: a group reads the stream and commits; a worker takes a job and
+	// acknowledges it.
+	var page struct {
+		Events     []struct{ Offset int64 }
+		NextOffset int64 `json:"nextOffset"`
+	}
+	if err := json.Unmarshal(call(t, http.MethodGet, u+"/v1/topics/orders/events?group=billing&limit=1", "", ""), &page); err != nil || len(page.Events) != 1 {
+		t.Fatalf("group read = %+v, %v", page, err)
+	}
+	call(t, http.MethodPost, u+"/v1/groups/billing/offsets", "application/json", fmt.Sprintf(`{"offsets":[{"topic":"orders","offset":%d}]}`, page.NextOffset))
+	var jobs struct {
+		Messages []struct {
+			AckID string          `json:"ackId"`
+			Value json.RawMessage `json:"value"`
+		}
+	}
+	if err := json.Unmarshal(call(t, http.MethodPost, u+"/v1/topics/jobs/receive?max=1&visibility=1s", "application/json", ""), &jobs); err != nil || len(jobs.Messages) != 1 {
+		t.Fatalf("receive = %+v, %v", jobs, err)
+	}
+	call(t, http.MethodPost, u+"/v1/topics/jobs/ack", "application/json", `{"ackIds":["`+jobs.Messages[0].AckID+`"]}`)
+	call(t, http.MethodPut, u+"/v1/catalog", "application/yaml", "events:\n  - id: order-placed\n    subject: orders-value\n    topic: orders\n")
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startMainWith(t, Config{Addr: "127.0.0.1:0", DB: dbURL, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	u = second.URL()
+	var events struct {
+		Events []struct {
+			ID    string          `json:"id"`
+			Value json.RawMessage `json:"value"`
+		}
+	}
+	if err := json.Unmarshal(call(t, http.MethodGet, u+"/v1/topics/orders/events?from=earliest", "", ""), &events); err != nil {
+		t.Fatal(err)
+	}
+	if len(events.Events) != 2 || events.Events[0].ID != "e1" || string(events.Events[1].Value) != `{"id":"b"}` {
+		t.Errorf("orders after the restart = %+v, want e1 and e2", events)
+	}
+	if got := string(call(t, http.MethodGet, u+"/v1/groups/billing/offsets", "", "")); !strings.Contains(got, `{"topic":"orders","offset":1}`) {
+		t.Errorf("billing's offsets after the restart = %s, want orders at 1", got)
+	}
+	// j1 was acknowledged: only j2 is left.
+	if err := json.Unmarshal(call(t, http.MethodPost, u+"/v1/topics/jobs/receive?max=10", "application/json", ""), &jobs); err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs.Messages) != 1 || string(jobs.Messages[0].Value) != `{"id":"j2"}` {
+		t.Errorf("jobs after the restart = %+v, want only j2", jobs)
+	}
+	if got := string(call(t, http.MethodGet, u+"/v1/catalog?format=json", "", "")); !strings.Contains(got, `"order-placed"`) {
+		t.Errorf("catalog after the restart = %s, want the event order-placed", got)
+	}
+	if got := string(call(t, http.MethodGet, u+"/subjects", "application/vnd.schemaregistry.v1+json", "")); got != `["orders-value"]` {
+		t.Errorf("subjects after the restart = %s", got)
 	}
 }

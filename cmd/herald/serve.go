@@ -226,12 +226,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.sqliteBase(), reg, m.log)
+	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.cfg.DB, reg, m.log)
 	if err != nil {
 		return fmt.Errorf("open broker: %w", err)
 	}
 	m.addCloser(brkCloser)
-	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.sqliteBase(), reg, brk, m.log)
+	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.cfg.DB, reg, brk, m.log)
 	if err != nil {
 		return fmt.Errorf("open catalog: %w", err)
 	}
@@ -395,34 +395,22 @@ func (m *Main) dbName() string {
 	return m.cfg.DB
 }
 
-// sqliteBase is the path the broker's and the catalog's SQLite files are
-// named after by default: --db, or ./herald.db when --db is a PostgreSQL URL
-// (whose broker and catalog are not on PostgreSQL yet).
-func (m *Main) sqliteBase() string {
-	if registrydb.IsPostgresURL(m.cfg.DB) {
-		return defaultDB
-	}
-	return m.cfg.DB
-}
-
-// dbPaths are the SQLite files this Main opens: the registry's (unless it is
-// on PostgreSQL), and the broker's and the catalog's unless they are off,
-// without repeats.
+// dbPaths are the SQLite files this Main opens: the registry's, the broker's
+// and the catalog's (unless they are off or on PostgreSQL), without repeats.
 func (m *Main) dbPaths() []string {
-	var paths []string
-	if !registrydb.IsPostgresURL(m.cfg.DB) {
-		paths = append(paths, m.cfg.DB)
-	}
-	base := m.sqliteBase()
+	paths := []string{m.cfg.DB}
 	if !m.cfg.broker.Off {
-		paths = append(paths, brokerDBPath(m.cfg.broker, base))
+		paths = append(paths, brokerDBPath(m.cfg.broker, m.cfg.DB))
 	}
 	if !m.cfg.catalog.Off {
-		paths = append(paths, catalogDBPath(m.cfg.catalog, base))
+		paths = append(paths, catalogDBPath(m.cfg.catalog, m.cfg.DB))
 	}
 	seen := map[string]bool{}
 	out := paths[:0]
 	for _, p := range paths {
+		if registrydb.IsPostgresURL(p) {
+			continue
+		}
 		key := p
 		if abs, err := filepath.Abs(p); err == nil {
 			key = abs
@@ -547,8 +535,8 @@ func newServeCmd() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&cfg.Addr, "addr", defaultAddr, "listen address (port 0 picks a free port)")
-	fs.StringVar(&cfg.DB, "db", defaultDB, "registry database: a SQLite file, or a PostgreSQL URL (postgres://user:password@host:5432/herald?sslmode=require) that several instances share; "+
-		"with a URL, the broker and the catalog stay in SQLite files in the working directory (./herald-broker.db, ./herald-catalog.db) unless --broker-db and --catalog-db name others")
+	fs.StringVar(&cfg.DB, "db", defaultDB, "database: a SQLite file (the broker and the catalog then use <name>-broker.db and <name>-catalog.db beside it), or a PostgreSQL URL (postgres://user:password@host:5432/herald?sslmode=require) that several instances share, "+
+		"holding the registry, the catalog and the broker (each in its own schema) unless --broker-db or --catalog-db name another place")
 	fs.IntVar(&cfg.MaxSchemaBytes, "max-schema-bytes", registry.DefaultMaxSchemaBytes, "largest schema text accepted, in bytes (42209 beyond)")
 	fs.IntVar(&cfg.ParsedCacheSize, "parsed-cache-size", registry.DefaultParsedCacheSize, "how many parsed schemas to keep in memory for compatibility checks and validation (least recently used dropped first)")
 	fs.IntVar(&cfg.IncompatibleErrorCode, "incompatible-error-code", 409, "error_code sent with HTTP 409 for an incompatible schema: 409 or 40901")

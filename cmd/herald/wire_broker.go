@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/heraldhq/herald/internal/pgstore"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
@@ -23,8 +24,9 @@ import (
 type brokerFlags struct {
 	// Off disables the broker (--no-broker); /v1/topics then answers 404.
 	Off bool
-	// DB is the broker log's SQLite file. Empty: next to the registry database,
-	// named <registry name>-broker.db.
+	// DB is the broker log's SQLite file or PostgreSQL URL. Empty: the
+	// registry's PostgreSQL database, or a file next to the registry's SQLite
+	// one, named <registry name>-broker.db.
 	DB string
 	// Sync is the log's SQLite synchronous mode: FULL (default) or NORMAL.
 	Sync string
@@ -49,7 +51,7 @@ type brokerFlags struct {
 func addBrokerFlags(fs *pflag.FlagSet) *brokerFlags {
 	f := &brokerFlags{}
 	fs.BoolVar(&f.Off, "no-broker", false, "disable the built-in broker (/v1/topics answers 404)")
-	fs.StringVar(&f.DB, "broker-db", "", "broker log SQLite file (default: next to --db, named <name>-broker.db)")
+	fs.StringVar(&f.DB, "broker-db", "", "broker log: a SQLite file or a PostgreSQL URL (default: the --db PostgreSQL database, or a file next to --db named <name>-broker.db)")
 	fs.StringVar(&f.Sync, "broker-sync", "FULL", "broker log durability: FULL (fsync every commit: survives power loss) or NORMAL (survives a crash of herald only; faster)")
 	fs.IntVar(&f.MaxEventBytes, "max-event-bytes", 1<<20, "largest event accepted by the broker, in bytes (key, value, id and headers)")
 	fs.DurationVar(&f.DedupWindow, "dedup-window", 2*time.Minute, "how long the broker remembers event ids to drop duplicates")
@@ -66,12 +68,16 @@ func brokerDBPath(f *brokerFlags, registryDB string) string {
 	return siblingDBPath(f.DB, registryDB, "broker")
 }
 
-// siblingDBPath is a store's SQLite file: flag when set, else a file next to
-// the registry database named for the store ("data/herald.db" and "broker" →
-// "data/herald-broker.db").
+// siblingDBPath is where a store lives: flag when set; else the registry's
+// PostgreSQL database when --db is one (every store then shares it, each in
+// its own schema); else a SQLite file next to the registry database named for
+// the store ("data/herald.db" and "broker" → "data/herald-broker.db").
 func siblingDBPath(flag, registryDB, store string) string {
 	if flag != "" {
 		return flag
+	}
+	if pgstore.IsURL(registryDB) {
+		return registryDB
 	}
 	dir, base := filepath.Split(registryDB)
 	name := strings.TrimSuffix(base, filepath.Ext(base))
@@ -95,7 +101,7 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		return nil, nil, usageErrorf("--max-event-bytes, --dedup-window, --retention-interval, --max-observed-clients, --observed-client-ttl and --broker-schema-cache-bytes must not be negative")
 	}
 	path := brokerDBPath(f, registryDB)
-	store, err := brokerdb.Open(ctx, path, brokerdb.Options{Synchronous: f.Sync})
+	store, err := openBrokerStore(ctx, path, f.Sync)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,9 +118,9 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 	})
 	if err != nil {
 		_ = store.Close() // error path: the broker error is the one to report
-		return nil, nil, fmt.Errorf("broker log %s: %w", path, err)
+		return nil, nil, fmt.Errorf("broker log %s: %w", storeName(path), err)
 	}
-	log.Info("broker ready", "db", path)
+	log.Info("broker ready", "db", storeName(path))
 	return brk, brokerCloser{brk: brk, store: store}, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/heraldhq/herald/catalog"
-	"github.com/heraldhq/herald/catalog/catalogdb"
 	"github.com/heraldhq/herald/catalog/demo"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
@@ -24,7 +23,8 @@ type catalogFlags struct {
 	Demo bool
 	// Off disables the catalog (--no-catalog); /v1/catalog and /ui answer 404.
 	Off bool
-	// DB is the catalog's SQLite file. Empty: next to the registry database, named
+	// DB is the catalog's SQLite file or PostgreSQL URL. Empty: the registry's
+	// PostgreSQL database, or a file next to the registry's SQLite one, named
 	// <registry name>-catalog.db. A sibling file rather than the registry's own
 	// keeps each store's migrations independent and lets the catalog be reset
 	// without touching schemas.
@@ -39,7 +39,7 @@ func addCatalogFlags(fs *pflag.FlagSet) *catalogFlags {
 	f := &catalogFlags{}
 	fs.BoolVar(&f.Demo, "demo", false, "load the demo catalog (a small shop: schemas, services, events, flows) into an empty database")
 	fs.BoolVar(&f.Off, "no-catalog", false, "disable the web catalog (/ui and /v1/catalog answer 404)")
-	fs.StringVar(&f.DB, "catalog-db", "", "catalog SQLite file (default: next to --db, named <name>-catalog.db)")
+	fs.StringVar(&f.DB, "catalog-db", "", "catalog store: a SQLite file or a PostgreSQL URL (default: the --db PostgreSQL database, or a file next to --db named <name>-catalog.db)")
 	fs.IntVar(&f.MaxFieldRows, "max-field-rows", catalog.DefaultMaxFieldRows, "most rows of one field table or changes of one diff in the catalog (a larger one answers 422)")
 	fs.IntVar(&f.MaxFieldNodes, "max-field-nodes", catalog.DefaultMaxFieldNodes, "most schema nodes one field table visits (a larger one answers 422)")
 	return f
@@ -60,7 +60,7 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 	if f.Off {
 		return nil, nil, nil
 	}
-	store, err := catalogdb.Open(ctx, catalogDBPath(f, registryDB))
+	store, err := openCatalogStore(ctx, catalogDBPath(f, registryDB))
 	if err != nil {
 		return nil, nil, err
 	}
