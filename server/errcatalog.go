@@ -32,6 +32,7 @@ import (
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/internal/dbfile"
+	"github.com/heraldhq/herald/internal/pgstore"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/broker"
@@ -104,6 +105,10 @@ var (
 	errNotReady   = newRow(http.StatusServiceUnavailable, 50310, "not ready")
 	errReadOnly   = newRow(http.StatusServiceUnavailable, 50311, "The store is read-only", dbfile.ErrReadOnly).in(scopeWrite)
 	errDraining   = newRow(http.StatusServiceUnavailable, 50320, "The broker is shutting down", broker.ErrClosed)
+	// errStorageUnavailable: a store's database (PostgreSQL) cannot be reached.
+	// The request was fine and can be sent again; the driver's error goes to
+	// the log, not to the client.
+	errStorageUnavailable = newRow(http.StatusServiceUnavailable, 50312, "The database is unavailable: retry later", pgstore.ErrUnavailable).in(scopeEvery)
 	// errDiskFull is 507 Insufficient Storage: the request was fine and can be
 	// sent again once there is room.
 	errDiskFull = newRow(http.StatusInsufficientStorage, 50701, "The disk is full", dbfile.ErrDiskFull).in(scopeWrite)

@@ -69,7 +69,11 @@ func (s *Server) writeError(c *gin.Context, err error) {
 // cut short by the client (see withBodyDeadline), which is the client's doing
 // and logged as such, not as an internal error.
 func (s *Server) resolve(r *http.Request, err error) (*errorRow, string) {
-	if row := rowFor(err); row != nil {
+	if row := rowFor(err); row == errStorageUnavailable {
+		// The driver's error names hosts and users: the log's, not the client's.
+		s.log.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		return row, row.message
+	} else if row != nil {
 		return row, err.Error()
 	}
 	var mbe *http.MaxBytesError

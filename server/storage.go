@@ -16,7 +16,7 @@ type storageFault struct {
 
 // note records err if it is a storage fault.
 func (f *storageFault) note(err error) {
-	if r := rowFor(err); r == errDiskFull || r == errReadOnly {
+	if r := rowFor(err); r == errDiskFull || r == errReadOnly || r == errStorageUnavailable {
 		msg := err.Error()
 		f.last.Store(&msg)
 	}

@@ -149,3 +149,87 @@ func TestServeEverythingOnPostgres(t *testing.T) {
 		t.Errorf("subjects after the restart = %s", got)
 	}
 }
+
+// TestServeThroughAPostgresOutage stops the PostgreSQL server under a running
+// Herald (immediately, as a crash would) and starts it again. While it is down
+// every request that needs the database answers 503 with error_code 50312, and
+// /readyz fails; once it is back Herald answers again by itself (no restart),
+// and every event acknowledged before the outage is there.
+func TestServeThroughAPostgresOutage(t *testing.T) {
+	t.Parallel()
+	srv := pgtest.StartServer(t)
+	dbURL := pgtest.Create(t, srv.AdminURL())
+	m := startMainWith(t, Config{Addr: "127.0.0.1:0", DB: dbURL, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	u := m.URL()
+	setupOrdersTopic(t, m)
+	publish := func(id string) (int, string) {
+		return send(t, http.MethodPost, u+"/v1/topics/orders/events", "application/json", `{"events":[{"id":"`+id+`","value":{"id":"`+id+`"}}]}`)
+	}
+	var acked []string
+	for i := range 5 {
+		id := fmt.Sprintf("before-%d", i)
+		if status, body := publish(id); status != http.StatusOK {
+			t.Fatalf("publish %s: %d %s", id, status, body)
+		}
+		acked = append(acked, id)
+	}
+
+	srv.Stop()
+	const ct = "application/vnd.schemaregistry.v1+json"
+	for _, tc := range []struct{ name, method, path, contentType, body string }{
+		{"Publish", http.MethodPost, "/v1/topics/orders/events", "application/json", `{"events":[{"value":{"id":"x"}}]}`},
+		{"ReadEvents", http.MethodGet, "/v1/topics/orders/events?from=earliest", "", ""},
+		{"PutTopic", http.MethodPut, "/v1/topics/other", "application/json", `{"valueSubject":"orders-value"}`},
+		{"Register", http.MethodPost, "/subjects/new-value/versions", ct, `{"schemaType":"JSON","schema":"{\"type\":\"string\"}"}`},
+		{"ApplyCatalog", http.MethodPut, "/v1/catalog", "application/yaml", "teams:\n  - id: t\n    name: T\n"},
+	} {
+		status, body := send(t, tc.method, u+tc.path, tc.contentType, tc.body)
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, `"error_code":50312`) {
+			t.Errorf("%s while PostgreSQL is down = %d %s; want 503 with error_code 50312", tc.name, status, body)
+		}
+		if strings.Contains(body, "127.0.0.1") || strings.Contains(body, "user=") {
+			t.Errorf("%s: the client sees the driver's error: %s", tc.name, body)
+		}
+	}
+	if status, body := send(t, http.MethodGet, u+"/readyz", "", ""); status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while PostgreSQL is down = %d %s; want 503", status, body)
+	}
+
+	srv.Start()
+	// The pool finds its connections broken on first use and opens new ones:
+	// a request or two may still meet a dead connection, never more than the
+	// pool holds.
+	var status int
+	var body string
+	for range 50 {
+		if status, body = publish("after"); status == http.StatusOK {
+			break
+		}
+		if status != http.StatusServiceUnavailable {
+			t.Fatalf("publish after PostgreSQL is back = %d %s; want 200 (or 503 while connections renew)", status, body)
+		}
+	}
+	if status != http.StatusOK {
+		t.Fatalf("publish never succeeded after PostgreSQL came back: %d %s", status, body)
+	}
+	acked = append(acked, "after")
+	waitReady(t, m)
+	var page struct {
+		Events []struct {
+			ID string `json:"id"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(call(t, http.MethodGet, u+"/v1/topics/orders/events?from=earliest", "", ""), &page); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range page.Events {
+		got = append(got, e.ID)
+	}
+	if strings.Join(got, ",") != strings.Join(acked, ",") {
+		t.Errorf("events after the outage = %v, want the acknowledged %v (the refused one not among them)", got, acked)
+	}
+	body2, _ := json.Marshal(map[string]string{"schemaType": "JSON", "schema": `{"type":"string"}`})
+	call(t, http.MethodPost, u+"/subjects/new-value/versions", ct, string(body2))
+	call(t, http.MethodPut, u+"/v1/catalog", "application/yaml", "teams:\n  - id: t\n    name: T\n")
+}
