@@ -84,6 +84,14 @@ func newSQLiteBroker(t testing.TB, dir string, reg *registry.Service, opts broke
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newBrokerOn(t, log, reg, mod)
+}
+
+// newBrokerOn is a broker on log (closed with it when the test ends) that
+// validates through reg, with no retention sweeps and no logs; mod, if not
+// nil, changes its Config first.
+func newBrokerOn(t testing.TB, log *brokerdb.Store, reg *registry.Service, mod func(*broker.Config)) *broker.Broker {
+	t.Helper()
 	cfg := broker.Config{Log: log, Validator: server.NewValidator(reg), RetentionInterval: -1, Logger: slog.New(slog.DiscardHandler)}
 	if mod != nil {
 		mod(&cfg)
