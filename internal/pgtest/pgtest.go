@@ -64,7 +64,11 @@ func Create(t testing.TB, admin string) string {
 		t.Fatal(err)
 	}
 	name := "herald_test_" + hex.EncodeToString(b[:])
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+	// CREATE DATABASE copies template1 and queues behind every other test's
+	// doing the same: on a busy machine it takes far longer than a ping.
+	createCtx, cancelCreate := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancelCreate()
+	if _, err := db.ExecContext(createCtx, `CREATE DATABASE `+name); err != nil {
 		_ = db.Close()
 		t.Fatalf("create database %s: %v", name, err)
 	}
