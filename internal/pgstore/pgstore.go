@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,7 +94,7 @@ func Open(ctx context.Context, dbURL string, o Options) (*sql.DB, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["search_path"] = o.Schema
-	db := stdlib.OpenDB(*cfg)
+	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(shouldPing))
 	n := o.MaxConns
 	if n <= 0 {
 		n = DefaultMaxConns
@@ -187,12 +188,37 @@ func ProbeWrite(ctx context.Context, db *sql.DB, what string) error {
 
 // Translate marks an error that means PostgreSQL cannot be reached with
 // ErrUnavailable (keeping the driver's error in the chain); others pass
-// unchanged. nil stays nil.
+// unchanged. nil stays nil. Every store's errors pass through it, so it also
+// notes when the database was last found unreachable (see shouldPing).
 func Translate(err error) error {
 	if err == nil || errors.Is(err, ErrUnavailable) || !unavailable(err) {
 		return err
 	}
+	lastUnavailable.Store(time.Now().UnixNano())
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// suspectFor is how long after the database was last found unreachable every
+// pooled connection is pinged before it is reused.
+const suspectFor = time.Minute
+
+// lastUnavailable is when Translate last saw the database unreachable (Unix
+// nanoseconds; 0: never).
+var lastUnavailable atomic.Int64
+
+// shouldPing decides whether a pooled connection is pinged before reuse
+// (a dead one is then dropped and another taken, without failing the
+// request). pgx's default pings a connection idle for over a second; after an
+// outage (a restart, a failover) every connection the pool still holds is
+// dead, and one a busy store used a moment before would each fail one request
+// on first use. So for suspectFor after an outage was noticed, every reuse is
+// pinged: a round trip per query, only then.
+func shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
+	if p.IdleDuration > time.Second {
+		return true
+	}
+	last := lastUnavailable.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) < suspectFor
 }
 
 // unavailable reports whether err says the server could not be reached or
