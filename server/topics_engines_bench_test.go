@@ -5,9 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/heraldhq/herald/internal/pgtest"
 	"github.com/heraldhq/herald/server"
@@ -15,7 +13,7 @@ import (
 )
 
 // BenchmarkPublishBatch100Engines publishes batches of 100 × 1 KB JSON events
-// through HTTP from 4 concurrent clients, validated and durably committed, on
+// through HTTP from concurrent clients (as BenchmarkPublishBatch100), validated and durably committed, on
 // each engine of the broker log in the same run: SQLite (synchronous=FULL) and
 // PostgreSQL (the shared test server, a database of the benchmark's own). The
 // registry is on SQLite in both, so the log is the only difference.
@@ -55,24 +53,7 @@ func BenchmarkPublishBatch100Engines(b *testing.B) {
 			for i := range bodies {
 				bodies[i] = benchBatchBody(i*100, 100)
 			}
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-			var mu sync.Mutex
-			k := 0
-			b.SetParallelism(4)
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					mu.Lock()
-					body := bodies[k%len(bodies)]
-					k++
-					mu.Unlock()
-					if !postBench(b, client, ts.URL, body) {
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N*100)/time.Since(start).Seconds(), "events/s")
+			b.ReportMetric(postBatchesParallel(b, ts, bodies), "events/s")
 		})
 	}
 }

@@ -11,23 +11,26 @@ import (
 	"github.com/heraldhq/herald/server/broker/brokertest"
 )
 
-// closeAtEnd closes st when the test ends, failing it on an error.
-func closeAtEnd(t testing.TB, st *brokerdb.Store) {
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
+// opened returns a function that fails t on an open's error, or else closes
+// the store when the test ends: opened(t)(brokerdb.Open(…)).
+func opened(t testing.TB) func(st *brokerdb.Store, err error) broker.Log {
+	return func(st *brokerdb.Store, err error) broker.Log {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
+		t.Cleanup(func() {
+			if err := st.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		return st
+	}
 }
 
 func openSQLite(t *testing.T) broker.Log {
 	t.Helper()
-	st, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, st)
-	return st
+	return opened(t)(brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"}))
 }
 
 func TestLogSQLite(t *testing.T) {
@@ -53,12 +56,7 @@ func openPostgres(t *testing.T) broker.Log {
 
 func openPostgresAt(t *testing.T, url string) broker.Log {
 	t.Helper()
-	st, err := brokerdb.OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtEnd(t, st)
-	return st
+	return opened(t)(brokerdb.OpenPostgres(context.Background(), url))
 }
 
 func TestLogPostgres(t *testing.T) {
