@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the raw-insert baseline talks to SQLite directly
 
+	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -64,6 +65,15 @@ func benchServerFor(b *testing.B, schema, encoding string) (*httptest.Server, st
 	dir := b.TempDir()
 	reg := newSQLiteRegistry(b, dir)
 	brk := newSQLiteBroker(b, dir, reg, brokerdb.Options{}, nil)
+	ts, id := benchServerOn(b, reg, brk, schema, encoding)
+	return ts, dir, id
+}
+
+// benchServerOn is a real server on reg and brk behind a loopback HTTP
+// listener, with the topic "bench" bound to a subject holding schema (a
+// register request body) in the given encoding; it also returns the schema id.
+func benchServerOn(b *testing.B, reg *registry.Service, brk *broker.Broker, schema, encoding string) (*httptest.Server, int) {
+	b.Helper()
 	srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -73,7 +83,7 @@ func benchServerFor(b *testing.B, schema, encoding string) (*httptest.Server, st
 	e := &testEnv{t: b, srv: srv, reg: reg}
 	id := e.register("bench-value", schema)
 	e.must(http.StatusOK, "PUT", "/v1/topics/bench", `{"valueSubject":"bench-value","encoding":"`+encoding+`"}`, "Content-Type: application/json")
-	return ts, dir, id
+	return ts, id
 }
 
 // postBench publishes body to the topic "bench" of the server at url; it

@@ -2,13 +2,9 @@ package server_test
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/heraldhq/herald/internal/pgtest"
-	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
 
@@ -40,15 +36,7 @@ func BenchmarkPublishBatch100Engines(b *testing.B) {
 		b.Run(engine.name, func(b *testing.B) {
 			reg := newSQLiteRegistry(b, b.TempDir())
 			brk := newBrokerOn(b, engine.open(b), reg, nil)
-			srv, err := server.New(server.Config{Registry: reg, Broker: brk, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ts := httptest.NewServer(srv)
-			b.Cleanup(ts.Close)
-			e := &testEnv{t: b, srv: srv, reg: reg}
-			e.register("bench-value", schemaBody("JSON", benchSchema))
-			e.must(http.StatusOK, "PUT", "/v1/topics/bench", `{"valueSubject":"bench-value"}`, "Content-Type: application/json")
+			ts, _ := benchServerOn(b, reg, brk, schemaBody("JSON", benchSchema), "json")
 			bodies := make([]string, 16)
 			for i := range bodies {
 				bodies[i] = benchBatchBody(i*100, 100)
