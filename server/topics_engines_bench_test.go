@@ -9,10 +9,11 @@ import (
 )
 
 // BenchmarkPublishBatch100Engines publishes batches of 100 × 1 KB JSON events
-// through HTTP from concurrent clients (as BenchmarkPublishBatch100), validated and durably committed, on
-// each engine of the broker log in the same run: SQLite (synchronous=FULL) and
-// PostgreSQL (the shared test server, a database of the benchmark's own). The
-// registry is on SQLite in both, so the log is the only difference.
+// through HTTP from concurrent clients (as BenchmarkPublishBatch100),
+// validated and durably committed, on each engine of the broker log in the
+// same run: SQLite (synchronous=FULL) and PostgreSQL (the shared test server,
+// a database of the benchmark's own). The registry is on SQLite in both, so
+// the log is the only difference.
 func BenchmarkPublishBatch100Engines(b *testing.B) {
 	for _, engine := range []struct {
 		name string
