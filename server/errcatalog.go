@@ -104,6 +104,9 @@ var (
 	errNotReady   = newRow(http.StatusServiceUnavailable, 50310, "not ready")
 	errReadOnly   = newRow(http.StatusServiceUnavailable, 50311, "The store is read-only", dbfile.ErrReadOnly).in(scopeWrite)
 	errDraining   = newRow(http.StatusServiceUnavailable, 50320, "The broker is shutting down", broker.ErrClosed)
+	// errLogUnavailable: the broker's event log engine (NATS JetStream) does
+	// not answer; any broker route can meet it, and the client may retry.
+	errLogUnavailable = newRow(http.StatusServiceUnavailable, 50321, "The event log is unavailable", broker.ErrLogUnavailable).in(scopeBroker)
 	// errDiskFull is 507 Insufficient Storage: the request was fine and can be
 	// sent again once there is room.
 	errDiskFull = newRow(http.StatusInsufficientStorage, 50701, "The disk is full", dbfile.ErrDiskFull).in(scopeWrite)
@@ -148,6 +151,9 @@ const (
 	// scopeUnrouted: only where no route matched (404, 405, a bad /contexts
 	// prefix); no operation answers it.
 	scopeUnrouted
+	// scopeBroker: on the broker's routes (/v1/topics, /v1/groups), whose
+	// event log may live on an engine that can go away.
+	scopeBroker
 )
 
 // applies reports whether a row of scope s can arise on method and path.
@@ -165,6 +171,8 @@ func (s rowScope) applies(method, path string) bool {
 		return body && native
 	case scopeWrite:
 		return isWrite(method)
+	case scopeBroker:
+		return strings.HasPrefix(path, "/v1/topics") || strings.HasPrefix(path, "/v1/groups")
 	case scopeDeclared, scopeUnrouted:
 	}
 	return false

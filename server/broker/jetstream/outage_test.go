@@ -1,0 +1,94 @@
+package jetstream_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/natstest"
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// TestNATSKilledAndBack kills its own nats-server with SIGKILL under a Log:
+// calls fail at once with ErrLogUnavailable, and once the server is back on
+// the same port and store the Log reconnects by itself, every acknowledged
+// event is there and appends go on.
+func TestNATSKilledAndBack(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	e := newEnvAt(t, srv.URL(), natstest.Prefix())
+	ctx := context.Background()
+	e.put(e.log, broker.Topic{Name: "t"})
+	var acked []string
+	for i := range 20 {
+		rs := recs(fmt.Sprintf("b%d", i), 5)
+		if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}}); err != nil {
+			t.Fatal(err)
+		}
+		acked = append(acked, values(rs)...)
+	}
+
+	srv.Kill()
+	waitFor(t, "the Log to notice", func() bool { return e.log.Ping(ctx) != nil })
+	calls := map[string]func() error{
+		"Append": func() error {
+			_, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("lost", 3)}})
+			return err
+		},
+		"Read":  func() error { _, err := e.log.Read(ctx, "t", 0, 10); return err },
+		"Stats": func() error { _, err := e.log.Stats(ctx, "t"); return err },
+		"OffsetAt": func() error {
+			_, err := e.log.OffsetAt(ctx, "t", time.Now())
+			return err
+		},
+		"Ping": func() error { return e.log.Ping(ctx) },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, broker.ErrLogUnavailable) {
+			t.Errorf("%s while NATS is down: %v, want ErrLogUnavailable", name, err)
+		}
+	}
+
+	srv.Restart()
+	waitFor(t, "the Log to reconnect", func() bool { return e.log.Ping(ctx) == nil })
+	var firsts []int64
+	waitFor(t, "appends to work again", func() bool {
+		rs := recs("after", 2)
+		f, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
+		if err == nil {
+			firsts = f
+			acked = append(acked, values(rs)...)
+		}
+		return err == nil
+	})
+	all, err := e.log.Read(ctx, "t", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := values(all)
+	if len(got) != len(acked) {
+		t.Fatalf("after the restart the topic holds %d events, %d were acknowledged: %v", len(got), len(acked), got)
+	}
+	for i := range acked {
+		if got[i] != acked[i] {
+			t.Fatalf("event %d is %s, want %s", i, got[i], acked[i])
+		}
+	}
+	if firsts[0] != 100 {
+		t.Errorf("first append after the restart got offset %d, want 100", firsts[0])
+	}
+}
+
+// waitFor polls cond until it holds; the test fails after a generous bound.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 600 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("gave up waiting for %s", what)
+}
