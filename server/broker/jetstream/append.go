@@ -164,6 +164,11 @@ func (l *Log) publishBatch(ctx context.Context, stream, subject string, b *broke
 				firstErr = err
 				break
 			}
+			if n := msgSize(m); n > l.nc.MaxPayload() {
+				firstErr = fmt.Errorf("%w: event %d of the batch to %s is %d bytes with Herald's headers; the NATS server takes at most %d (max_payload)",
+					broker.ErrEventTooLarge, j, b.Topic, n, l.nc.MaxPayload())
+				break
+			}
 			f, err := l.js.PublishMsgAsync(m, js.WithExpectLastSequence(last+uint64(j)))
 			if err != nil {
 				firstErr = l.fail("publish", err)
@@ -284,4 +289,16 @@ func (l *Log) deleteBatch(ctx context.Context, rb rollback) *rollback {
 	}
 	l.logger.Warn("jetstream: rollback postponed", "stream", rb.stream, "messages", len(left.seqs)+len(left.maybe))
 	return &left
+}
+
+// msgSize is what the server counts against max_payload: the data and the
+// encoded headers, with room for the expected-sequence header added on publish.
+func msgSize(m *nats.Msg) int64 {
+	n := len(m.Data) + len("NATS/1.0\r\n\r\n") + len("Nats-Expected-Last-Sequence: 18446744073709551615\r\n")
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return int64(n)
 }
