@@ -129,6 +129,20 @@ func BenchmarkPublishBatch100(b *testing.B) {
 // "bench" from concurrent clients, then inserts as many rows of values
 // straight into SQLite (the raw baselines), and reports the rates and ratios.
 func benchPublishBatches(b *testing.B, ts *httptest.Server, dir string, bodies []string, values [][]byte) {
+	rate := benchPostBatches(b, ts, bodies)
+	full := rawInsertRate(b, filepath.Join(dir, "raw.db"), "FULL", b.N, 100, values)
+	normal := rawInsertRate(b, filepath.Join(dir, "raw-normal.db"), "NORMAL", b.N, 100, values)
+	b.ReportMetric(rate, "events/s")
+	b.ReportMetric(full, "raw-full-events/s")
+	b.ReportMetric(normal, "raw-normal-events/s")
+	b.ReportMetric(rate/full, "ratio-full")
+	b.ReportMetric(rate/normal, "ratio-normal")
+}
+
+// benchPostBatches posts the batches of 100 events in bodies to the topic
+// "bench" from 4×GOMAXPROCS concurrent clients, b.N batches in all, and
+// returns the events per second; the timer is stopped when it returns.
+func benchPostBatches(b *testing.B, ts *httptest.Server, bodies []string) float64 {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next sync.Mutex
 	k := 0
@@ -148,15 +162,7 @@ func benchPublishBatches(b *testing.B, ts *httptest.Server, dir string, bodies [
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
-	events := float64(b.N * 100)
-	rate := events / elapsed.Seconds()
-	full := rawInsertRate(b, filepath.Join(dir, "raw.db"), "FULL", b.N, 100, values)
-	normal := rawInsertRate(b, filepath.Join(dir, "raw-normal.db"), "NORMAL", b.N, 100, values)
-	b.ReportMetric(rate, "events/s")
-	b.ReportMetric(full, "raw-full-events/s")
-	b.ReportMetric(normal, "raw-normal-events/s")
-	b.ReportMetric(rate/full, "ratio-full")
-	b.ReportMetric(rate/normal, "ratio-normal")
+	return float64(b.N*100) / elapsed.Seconds()
 }
 
 // rawInsertRate inserts batches × per rows of values (in turn) into a fresh broker log file

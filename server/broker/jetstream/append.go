@@ -37,7 +37,10 @@ type rollback struct {
 var errOvertaken = errors.New("another writer appended to the stream first")
 
 // Append implements broker.Log; see the package comment for how a batch stays
-// all-or-nothing.
+// all-or-nothing. The batches of one topic are stored back to back (a group
+// commit's publishes to one topic stay in order), and the messages of every
+// topic go out before any acknowledgement is awaited, so a group commit costs
+// about one round trip to JetStream, not one per batch.
 func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
@@ -48,14 +51,14 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 	defer cancel()
 	l.retryOrphans(ctx)
 	firsts := make([]int64, len(batches))
-	var done []rollback
+	var runs []*run
+	byTopic := map[string]*run{}
 	var metaBatches []broker.Batch
 	var metaIdx []int
 	for i := range batches {
 		b := &batches[i]
 		t, err := l.topic(ctx, b.Topic)
 		if err != nil {
-			l.undo(ctx, done)
 			return nil, err
 		}
 		if t.Kind != broker.Stream {
@@ -63,18 +66,29 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 			metaIdx = append(metaIdx, i)
 			continue
 		}
-		first, rb, err := l.appendStream(ctx, t, b)
-		if err != nil {
-			l.undo(ctx, done)
-			return nil, err
+		r := byTopic[t.Name]
+		if r == nil {
+			r = &run{topic: t}
+			byTopic[t.Name] = r
+			runs = append(runs, r)
 		}
-		firsts[i] = first
-		done = append(done, rb)
+		r.add(i, b)
+	}
+	rbs, err := l.appendRuns(ctx, runs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		pos := r.first
+		for k, i := range r.idx {
+			firsts[i] = pos
+			pos += int64(r.lens[k])
+		}
 	}
 	if len(metaBatches) > 0 {
 		f, err := l.meta.Append(ctx, metaBatches)
 		if err != nil {
-			l.undo(ctx, done)
+			l.undo(ctx, rbs)
 			return nil, err
 		}
 		for j, i := range metaIdx {
@@ -84,32 +98,153 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 	return firsts, nil
 }
 
+// run is what one Append stores in one stream: the topic's batches, in order,
+// back to back.
+type run struct {
+	topic broker.Topic
+	// batch is the batches' records and deduplication keys (nil when none
+	// has keys), concatenated.
+	batch broker.Batch
+	// idx and lens are each batch's index in the Append and its length.
+	idx, lens []int
+	// first is the offset the run was stored at.
+	first int64
+}
+
+// add appends batch i to the run.
+func (r *run) add(i int, b *broker.Batch) {
+	if len(r.idx) == 0 {
+		r.batch = *b // the common case, one batch: no copy
+	} else {
+		if b.DedupKeys != nil && r.batch.DedupKeys == nil {
+			r.batch.DedupKeys = make([]string, len(r.batch.Records), len(r.batch.Records)+len(b.Records))
+		}
+		if r.batch.DedupKeys != nil {
+			if b.DedupKeys != nil {
+				r.batch.DedupKeys = append(r.batch.DedupKeys, b.DedupKeys...)
+			} else {
+				r.batch.DedupKeys = append(r.batch.DedupKeys, make([]string, len(b.Records))...)
+			}
+		}
+		r.batch.Records = append(r.batch.Records[:len(r.batch.Records):len(r.batch.Records)], b.Records...)
+	}
+	r.idx = append(r.idx, i)
+	r.lens = append(r.lens, len(b.Records))
+}
+
+// appendRuns stores every run, all or nothing, and returns what would undo
+// them. The runs are pipelined together; a run another writer overtook is
+// rolled back and stored again alone (appendStream).
+func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
+	total := 0
+	for _, r := range runs {
+		total += len(r.batch.Records)
+	}
+	rbs := make([]rollback, 0, len(runs))
+	fail := func(err error) ([]rollback, error) {
+		l.undo(ctx, rbs)
+		return nil, err
+	}
+	if total > ackWindow || total == 0 {
+		// Too many to have in flight at once: one run after the other.
+		for _, r := range runs {
+			first, rb, err := l.appendStream(ctx, r.topic, &r.batch)
+			if err != nil {
+				return fail(err)
+			}
+			r.first = first
+			rbs = append(rbs, rb)
+		}
+		return rbs, nil
+	}
+	lasts := make([]uint64, len(runs))
+	for i, r := range runs {
+		last, err := l.lastSeq(ctx, r.topic.Name)
+		if err != nil {
+			return nil, err
+		}
+		lasts[i] = last
+	}
+	flights := make([]flight, len(runs))
+	for i, r := range runs {
+		flights[i] = l.send(r.topic.Name, &r.batch, 0, len(r.batch.Records), lasts[i], nuid.Next())
+	}
+	var again []*run
+	var firstErr error
+	for i, r := range runs {
+		rb, err := l.await(ctx, &flights[i])
+		switch {
+		case err == nil:
+			r.first = int64(lasts[i])
+			l.setLast(r.topic.Name, lasts[i]+uint64(len(r.batch.Records)))
+			rbs = append(rbs, rb)
+		case firstErr == nil && (errors.Is(err, errOvertaken) || errors.Is(err, js.ErrNoStreamResponse)):
+			if !l.undo(ctx, []rollback{rb}) {
+				firstErr = err
+				continue
+			}
+			if errors.Is(err, errOvertaken) {
+				l.overtaken.Add(1)
+			}
+			again = append(again, r)
+		default:
+			rbs = append(rbs, rb)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	if firstErr != nil {
+		return fail(firstErr)
+	}
+	for _, r := range again {
+		first, rb, err := l.appendStream(ctx, r.topic, &r.batch)
+		if err != nil {
+			return fail(err)
+		}
+		r.first = first
+		rbs = append(rbs, rb)
+	}
+	return rbs, nil
+}
+
+// lastSeq is the last sequence of a topic's stream: the one this Log last
+// stored or saw, else the stream's.
+func (l *Log) lastSeq(ctx context.Context, topic string) (uint64, error) {
+	l.mu.Lock()
+	last, known := l.last[l.streamName(topic)]
+	l.mu.Unlock()
+	if known {
+		return last, nil
+	}
+	st, err := l.state(ctx, topic)
+	return st.LastSeq, err
+}
+
+// setLast remembers the last sequence this Log stored in a topic's stream.
+func (l *Log) setLast(topic string, seq uint64) {
+	l.mu.Lock()
+	l.last[l.streamName(topic)] = seq
+	l.mu.Unlock()
+}
+
 // appendStream stores one batch in its topic's stream, contiguously, retrying
 // while other writers overtake it. It returns the first offset and what would
 // undo the batch.
 func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch) (int64, rollback, error) {
-	name := l.streamName(t.Name)
 	if len(b.Records) == 0 {
 		st, err := l.state(ctx, t.Name)
 		return int64(st.LastSeq), rollback{}, err
 	}
-	l.mu.Lock()
-	last, known := l.last[name]
-	l.mu.Unlock()
-	if !known {
-		st, err := l.state(ctx, t.Name)
-		if err != nil {
-			return 0, rollback{}, err
-		}
-		last = st.LastSeq
+	last, err := l.lastSeq(ctx, t.Name)
+	if err != nil {
+		return 0, rollback{}, err
 	}
 	created := false
 	for attempt := 1; ; attempt++ {
-		rb, err := l.publishBatch(ctx, name, l.subject(t.Name), b, last)
+		rb, err := l.publishBatch(ctx, t.Name, b, last)
 		if err == nil {
-			l.mu.Lock()
-			l.last[name] = last + uint64(len(b.Records))
-			l.mu.Unlock()
+			l.setLast(t.Name, last+uint64(len(b.Records)))
 			return int64(last), rb, nil
 		}
 		if !l.undo(ctx, []rollback{rb}) {
@@ -145,54 +280,84 @@ func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch)
 }
 
 // publishBatch publishes a batch's messages after sequence last, each
-// expecting its predecessor's sequence, and waits for every ack. On an error
-// the rollback names what may have been stored.
-func (l *Log) publishBatch(ctx context.Context, stream, subject string, b *broker.Batch, last uint64) (rollback, error) {
-	rb := rollback{stream: stream, token: nuid.Next()}
-	var firstErr error
-	futures := make([]js.PubAckFuture, 0, min(len(b.Records), ackWindow))
-	for lo := 0; lo < len(b.Records) && firstErr == nil; lo += ackWindow {
-		hi := min(lo+ackWindow, len(b.Records))
-		futures = futures[:0]
-		for j := lo; j < hi; j++ {
-			key := ""
-			if b.DedupKeys != nil {
-				key = b.DedupKeys[j]
-			}
-			m, err := encodeMsg(subject, &b.Records[j], key, rb.token)
-			if err != nil {
-				firstErr = err
-				break
-			}
-			if n := msgSize(m); n > l.nc.MaxPayload() {
-				firstErr = fmt.Errorf("%w: event %d of the batch to %s is %d bytes with Herald's headers; the NATS server takes at most %d (max_payload)",
-					broker.ErrEventTooLarge, j, b.Topic, n, l.nc.MaxPayload())
-				break
-			}
-			f, err := l.js.PublishMsgAsync(m, js.WithExpectLastSequence(last+uint64(j)))
-			if err != nil {
-				firstErr = l.fail("publish", err)
-				break
-			}
-			futures = append(futures, f)
+// expecting its predecessor's sequence, ackWindow at a time, and waits for
+// every ack. On an error the rollback names what may have been stored.
+func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, last uint64) (rollback, error) {
+	token := nuid.Next()
+	all := rollback{stream: l.streamName(topic), token: token}
+	for lo := 0; lo < len(b.Records); lo += ackWindow {
+		f := l.send(topic, b, lo, min(lo+ackWindow, len(b.Records)), last, token)
+		rb, err := l.await(ctx, &f)
+		all.seqs = append(all.seqs, rb.seqs...)
+		all.maybe = append(all.maybe, rb.maybe...)
+		if err != nil {
+			return all, err
 		}
-		for k, f := range futures {
-			want := last + uint64(lo+k) + 1
-			select {
-			case pa := <-f.Ok():
-				rb.seqs = append(rb.seqs, pa.Sequence)
-				if pa.Sequence != want && firstErr == nil {
-					firstErr = fmt.Errorf("jetstream: stored at sequence %d, not %d", pa.Sequence, want)
-				}
-			case err := <-f.Err():
-				if firstErr == nil {
-					firstErr = l.publishErr(err)
-				}
-			case <-ctx.Done():
-				rb.maybe = append(rb.maybe, want)
-				if firstErr == nil {
-					firstErr = l.fail("wait for JetStream's acknowledgement", ctx.Err())
-				}
+	}
+	return all, nil
+}
+
+// flight is a part of a batch published and not yet acknowledged.
+type flight struct {
+	rb      rollback
+	futures []js.PubAckFuture
+	// want is the sequence the first future's message must get.
+	want uint64
+	// err is why publishing stopped early.
+	err error
+}
+
+// send publishes records lo to hi of a batch, message j expecting sequence
+// last+j before it, without waiting for acks.
+func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, token string) flight {
+	subject := l.subject(topic)
+	f := flight{rb: rollback{stream: l.streamName(topic), token: token}, want: last + uint64(lo) + 1, futures: make([]js.PubAckFuture, 0, hi-lo)}
+	for j := lo; j < hi; j++ {
+		key := ""
+		if b.DedupKeys != nil {
+			key = b.DedupKeys[j]
+		}
+		m, err := encodeMsg(subject, &b.Records[j], key, token)
+		if err != nil {
+			f.err = err
+			break
+		}
+		if n := msgSize(m); n > l.nc.MaxPayload() {
+			f.err = fmt.Errorf("%w: event %d of the batch to %s is %d bytes with Herald's headers; the NATS server takes at most %d (max_payload)",
+				broker.ErrEventTooLarge, j, b.Topic, n, l.nc.MaxPayload())
+			break
+		}
+		fut, err := l.js.PublishMsgAsync(m, js.WithExpectLastSequence(last+uint64(j)))
+		if err != nil {
+			f.err = l.fail("publish", err)
+			break
+		}
+		f.futures = append(f.futures, fut)
+	}
+	return f
+}
+
+// await waits for a flight's acks and returns what was (or may have been)
+// stored, and the first error.
+func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
+	rb := f.rb
+	firstErr := f.err
+	for k, fut := range f.futures {
+		want := f.want + uint64(k)
+		select {
+		case pa := <-fut.Ok():
+			rb.seqs = append(rb.seqs, pa.Sequence)
+			if pa.Sequence != want && firstErr == nil {
+				firstErr = fmt.Errorf("jetstream: stored at sequence %d, not %d", pa.Sequence, want)
+			}
+		case err := <-fut.Err():
+			if firstErr == nil {
+				firstErr = l.publishErr(err)
+			}
+		case <-ctx.Done():
+			rb.maybe = append(rb.maybe, want)
+			if firstErr == nil {
+				firstErr = l.fail("wait for JetStream's acknowledgement", ctx.Err())
 			}
 		}
 	}

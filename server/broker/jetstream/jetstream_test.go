@@ -24,7 +24,7 @@ import (
 // env is a JetStream Log on the shared NATS server with its own prefix and
 // its own SQLite meta log; every stream of the prefix is deleted after the test.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	prefix string
 	meta   *brokerdb.Store
@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	return newEnvAt(t, natstest.URL(t), natstest.Prefix())
 }
 
-func newEnvAt(t *testing.T, url, prefix string) *env {
+func newEnvAt(t testing.TB, url, prefix string) *env {
 	t.Helper()
 	e := &env{t: t, url: url, prefix: prefix}
 	e.meta = openMeta(t)
@@ -60,7 +60,7 @@ func newEnvAt(t *testing.T, url, prefix string) *env {
 	return e
 }
 
-func openMeta(t *testing.T) *brokerdb.Store {
+func openMeta(t testing.TB) *brokerdb.Store {
 	t.Helper()
 	st, err := brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "meta.db"), brokerdb.Options{Synchronous: "NORMAL"})
 	if err != nil {
@@ -405,6 +405,7 @@ func TestDedupKeysSurviveAReopen(t *testing.T) {
 	q := recs("q", 1)
 	q[0].Time = time.Now() // the meta log keeps the time the broker gives
 	if _, err := e.log.Append(ctx, []broker.Batch{
+		{Topic: "t", Records: recs("u", 1)}, // no keys, stored back to back with the next
 		{Topic: "t", Records: recs("v", 3), DedupKeys: []string{"src\x00a", "", "b"}},
 		{Topic: "q", Records: q, DedupKeys: []string{"qk"}, Queue: true},
 	}); err != nil {
@@ -422,7 +423,7 @@ func TestDedupKeysSurviveAReopen(t *testing.T) {
 		}
 		got[id.Topic+"/"+id.Key] = id.Offset
 	}
-	want := map[string]int64{"t/src\x00a": 1, "t/b": 3, "q/qk": 0}
+	want := map[string]int64{"t/src\x00a": 2, "t/b": 4, "q/qk": 0}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RecentIDs (-want +got):\n%s", diff)
 	}
@@ -447,10 +448,18 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 	if _, err := e.js.Stream(ctx, e.prefix+"_q"); !errors.Is(err, js.ErrStreamNotFound) {
 		t.Errorf("a queue topic has a stream: %v", err)
 	}
-	// The stream batch is stored, then the unknown topic fails the call.
+	// An unknown topic fails the call before anything is stored.
 	_, err = e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("x", 5)}, {Topic: "gone", Records: recs("g", 1)}})
 	if !errors.Is(err, broker.ErrTopicNotFound) {
 		t.Fatalf("Append with a missing topic: %v, want ErrTopicNotFound", err)
+	}
+	// A batch to another stream that NATS cannot take (an event over its
+	// max_payload) rolls back the batch already stored in "s".
+	e.put(e.log, broker.Topic{Name: "s2"})
+	huge := []broker.Record{{Value: make([]byte, 2<<20)}}
+	_, err = e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("x", 3)}, {Topic: "s2", Records: huge}})
+	if !errors.Is(err, broker.ErrEventTooLarge) {
+		t.Fatalf("Append of an event over max_payload: %v, want ErrEventTooLarge", err)
 	}
 	// And a failing meta append rolls the stream batch back too.
 	if err := e.meta.DeleteTopic(ctx, "q"); err != nil {
@@ -467,9 +476,12 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 	if err != nil || !cmp.Equal(values(rs), values(recs("s", 2))) {
 		t.Errorf("Read = %v, %v", values(rs), err)
 	}
-	// Offsets go on after the rolled-back ones: never reused.
-	if firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("z", 1)}}); err != nil || firsts[0] < 11 {
-		t.Errorf("Append after rollbacks = %v, %v; want an offset after the rolled-back ones", firsts, err)
+	// Offsets go on after the rolled-back ones (3, then 4): never reused.
+	if firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("z", 1)}}); err != nil || firsts[0] != 9 {
+		t.Errorf("Append after rollbacks = %v, %v; want offset 9, after the rolled-back ones", firsts, err)
+	}
+	if c := e.log.Counters(); c.RolledBack != 7 {
+		t.Errorf("rolled back %d messages, want 7", c.RolledBack)
 	}
 }
 
