@@ -106,7 +106,7 @@ var (
 	errDraining   = newRow(http.StatusServiceUnavailable, 50320, "The broker is shutting down", broker.ErrClosed)
 	// errLogUnavailable: the broker's event log engine (NATS JetStream) does
 	// not answer; any broker route can meet it, and the client may retry.
-	errLogUnavailable = newRow(http.StatusServiceUnavailable, 50321, "The event log is unavailable", broker.ErrLogUnavailable).in(scopeBroker)
+	errLogUnavailable = newRow(http.StatusServiceUnavailable, 50321, "The event log is unavailable", broker.ErrLogUnavailable).in(scopeBroker) //nolint:unused // newRow registers it; errors find it by its sentinel
 	// errDiskFull is 507 Insufficient Storage: the request was fine and can be
 	// sent again once there is room.
 	errDiskFull = newRow(http.StatusInsufficientStorage, 50701, "The disk is full", dbfile.ErrDiskFull).in(scopeWrite)

@@ -122,7 +122,7 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 	})
 	if err != nil {
 		_ = closeJetStream(js) // error path: the broker error is the one to report
-		_ = store.Close() // error path: the broker error is the one to report
+		_ = store.Close()      // error path: the broker error is the one to report
 		return nil, nil, fmt.Errorf("broker log %s: %w", path, err)
 	}
 	if js != nil {
