@@ -144,13 +144,13 @@ func TestJetStreamOutage(t *testing.T) {
 		e.must(200, "POST", "/v1/topics/orders/events", fmt.Sprintf(`{"events":[{"value":{"id":"o%d","amount":%d}}]}`, i, i), "Content-Type: application/json")
 	}
 	srv.Kill()
-	waitUntil(t, "readyz to fail", func() bool { return e.do("GET", "/readyz", "").status == 503 })
+	natstest.WaitFor(t, "readyz to fail", func() bool { return e.do("GET", "/readyz", "").status == 503 })
 	wantError(t, e.call("POST", "/v1/topics/orders/events", `{"events":[{"value":{"id":"x","amount":1}}]}`), 503, 50321, "NATS")
 	wantError(t, e.call("GET", "/v1/topics/orders/events?from=earliest", ""), 503, 50321, "")
 	wantError(t, e.call("GET", "/readyz", ""), 503, 50310, "nats")
 
 	srv.Restart()
-	waitUntil(t, "readyz to pass", func() bool { return e.do("GET", "/readyz", "").status == 200 })
+	natstest.WaitFor(t, "readyz to pass", func() bool { return e.do("GET", "/readyz", "").status == 200 })
 	e.must(200, "POST", "/v1/topics/orders/events", `{"events":[{"value":{"id":"o5","amount":5}}]}`, "Content-Type: application/json")
 	r := e.must(200, "GET", "/v1/topics/orders/events?from=earliest", "")
 	var page struct {
@@ -164,16 +164,4 @@ func TestJetStreamOutage(t *testing.T) {
 	if len(page.Events) != 6 || page.Events[5].Offset != 5 {
 		t.Errorf("after the outage: %s; want offsets 0..5", r.body)
 	}
-}
-
-// waitUntil polls cond; the bound is generous, for an engine restarting.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for range 600 {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("gave up waiting for %s", what)
 }

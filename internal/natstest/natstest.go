@@ -140,3 +140,17 @@ func (s *Server) Kill() {
 	_ = s.cmd.Wait()         // reaps it; its exit status is the kill's
 	s.cmd = nil
 }
+
+// WaitFor polls cond every 50 ms until it holds, as a server restarts or a
+// client reconnects; the test fails after 30 s (a bound for a stuck engine,
+// not a timing assertion).
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for range 600 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("gave up waiting for %s", what)
+}

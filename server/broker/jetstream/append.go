@@ -147,15 +147,7 @@ func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
 	}
 	if total > ackWindow || total == 0 {
 		// Too many to have in flight at once: one run after the other.
-		for _, r := range runs {
-			first, rb, err := l.appendStream(ctx, r.topic, &r.batch)
-			if err != nil {
-				return fail(err)
-			}
-			r.first = first
-			rbs = append(rbs, rb)
-		}
-		return rbs, nil
+		return l.appendAlone(ctx, runs, rbs)
 	}
 	lasts := make([]uint64, len(runs))
 	for i, r := range runs {
@@ -197,10 +189,17 @@ func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
 	if firstErr != nil {
 		return fail(firstErr)
 	}
-	for _, r := range again {
+	return l.appendAlone(ctx, again, rbs)
+}
+
+// appendAlone stores runs one after the other, adding what would undo them to
+// rbs; on an error it undoes rbs too.
+func (l *Log) appendAlone(ctx context.Context, runs []*run, rbs []rollback) ([]rollback, error) {
+	for _, r := range runs {
 		first, rb, err := l.appendStream(ctx, r.topic, &r.batch)
 		if err != nil {
-			return fail(err)
+			l.undo(ctx, rbs)
+			return nil, err
 		}
 		r.first = first
 		rbs = append(rbs, rb)

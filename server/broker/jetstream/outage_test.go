@@ -31,7 +31,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	}
 
 	srv.Kill()
-	waitFor(t, "the Log to notice", func() bool { return e.log.Ping(ctx) != nil })
+	natstest.WaitFor(t, "the Log to notice", func() bool { return e.log.Ping(ctx) != nil })
 	calls := map[string]func() error{
 		"Append": func() error {
 			_, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("lost", 3)}})
@@ -52,9 +52,9 @@ func TestNATSKilledAndBack(t *testing.T) {
 	}
 
 	srv.Restart()
-	waitFor(t, "the Log to reconnect", func() bool { return e.log.Ping(ctx) == nil })
+	natstest.WaitFor(t, "the Log to reconnect", func() bool { return e.log.Ping(ctx) == nil })
 	var firsts []int64
-	waitFor(t, "appends to work again", func() bool {
+	natstest.WaitFor(t, "appends to work again", func() bool {
 		rs := recs("after", 2)
 		f, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
 		if err == nil {
@@ -79,16 +79,4 @@ func TestNATSKilledAndBack(t *testing.T) {
 	if firsts[0] != 100 {
 		t.Errorf("first append after the restart got offset %d, want 100", firsts[0])
 	}
-}
-
-// waitFor polls cond until it holds; the test fails after a generous bound.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for range 600 {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("gave up waiting for %s", what)
 }
