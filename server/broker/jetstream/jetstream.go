@@ -219,7 +219,9 @@ func Open(ctx context.Context, cfg Config, meta broker.Log) (*Log, error) {
 		return nil, fmt.Errorf("jetstream: connect to %s: %w", redactURLs(cfg.URLs), err)
 	}
 	l.nc = nc
-	l.js, err = js.New(nc, js.WithDefaultTimeout(cfg.Timeout))
+	// Room for two ack windows in flight: Append never stalls on the client's
+	// own pending limit (4000 by default).
+	l.js, err = js.New(nc, js.WithDefaultTimeout(cfg.Timeout), js.WithPublishAsyncMaxPending(2*ackWindow))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)

@@ -293,6 +293,26 @@ func TestConcurrentAppenders(t *testing.T) {
 	t.Logf("overtaken %d+%d attempts, rolled back %d+%d messages", c1.Overtaken, c2.Overtaken, c1.RolledBack, c2.RolledBack)
 }
 
+// TestLargeGroupCommit appends more records than one ack window holds, in
+// several batches of one call: offsets stay consecutive across the windows.
+func TestLargeGroupCommit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.put(e.log, broker.Topic{Name: "t"})
+	firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("a", 6000)}, {Topic: "t", Records: recs("b", 3000)}})
+	if err != nil || !cmp.Equal(firsts, []int64{0, 6000}) {
+		t.Fatalf("Append = %v, %v", firsts, err)
+	}
+	rs, err := e.log.Read(ctx, "t", 5999, 2)
+	if err != nil || !cmp.Equal(values(rs), []string{`{"a":5999}`, `{"b":0}`}) {
+		t.Errorf("Read across the batches = %v, %v", values(rs), err)
+	}
+	if st, err := e.log.Stats(ctx, "t"); err != nil || st.Events != 9000 || st.NextOffset != 9000 {
+		t.Errorf("Stats = %+v, %v", st, err)
+	}
+}
+
 func TestRetentionMaxEvents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -187,7 +187,8 @@ func (l *Log) Stats(ctx context.Context, topic string) (broker.Stats, error) {
 }
 
 // streamStats reads a stream topic's stats from its stream's state. A stream
-// that is missing (deleted behind Herald's back) is an empty topic.
+// that is missing (deleted behind Herald's back) is an empty topic. Bytes is
+// JetStream's count, which includes each message's subject and headers.
 func (l *Log) streamStats(ctx context.Context, topic string) (broker.Stats, error) {
 	st, err := l.state(ctx, topic)
 	if err != nil {
