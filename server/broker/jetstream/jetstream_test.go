@@ -505,6 +505,32 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 	}
 }
 
+// TestStreamDeletedBehindHeraldsBack: a topic whose stream someone deleted
+// gets a new one on the next append.
+func TestStreamDeletedBehindHeraldsBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.put(e.log, broker.Topic{Name: "t", Retention: broker.Retention{MaxEvents: 50}})
+	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 5)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.js.DeleteStream(ctx, e.prefix+"_t"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := e.log.Stats(ctx, "t"); err != nil || st.Events != 0 || st.FirstOffset != -1 {
+		t.Errorf("Stats without a stream = %+v, %v; want an empty topic", st, err)
+	}
+	firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("w", 2)}})
+	if err != nil || firsts[0] != 0 {
+		t.Fatalf("Append after the stream went = %v, %v; want offset 0 in a new stream", firsts, err)
+	}
+	s, err := e.js.Stream(ctx, e.prefix+"_t")
+	if err != nil || s.CachedInfo().Config.MaxMsgs != 50 {
+		t.Errorf("the new stream: %v; want the topic's retention", err)
+	}
+}
+
 func TestKindChangeDropsTheStream(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
