@@ -109,6 +109,9 @@ var (
 	// The request was fine and can be sent again; the driver's error goes to
 	// the log, not to the client.
 	errStorageUnavailable = newRow(http.StatusServiceUnavailable, 50312, "The database is unavailable: retry later", pgstore.ErrUnavailable).in(scopeEvery)
+	// errLogUnavailable: the broker's event log engine (NATS JetStream) does
+	// not answer; any broker route can meet it, and the client may retry.
+	errLogUnavailable = newRow(http.StatusServiceUnavailable, 50321, "The event log is unavailable", broker.ErrLogUnavailable).in(scopeBroker) //nolint:unused // newRow registers it; errors find it by its sentinel
 	// errDiskFull is 507 Insufficient Storage: the request was fine and can be
 	// sent again once there is room.
 	errDiskFull = newRow(http.StatusInsufficientStorage, 50701, "The disk is full", dbfile.ErrDiskFull).in(scopeWrite)
@@ -153,6 +156,9 @@ const (
 	// scopeUnrouted: only where no route matched (404, 405, a bad /contexts
 	// prefix); no operation answers it.
 	scopeUnrouted
+	// scopeBroker: on the broker's routes (/v1/topics, /v1/groups), whose
+	// event log may live on an engine that can go away.
+	scopeBroker
 )
 
 // applies reports whether a row of scope s can arise on method and path.
@@ -170,6 +176,8 @@ func (s rowScope) applies(method, path string) bool {
 		return body && native
 	case scopeWrite:
 		return isWrite(method)
+	case scopeBroker:
+		return strings.HasPrefix(path, "/v1/topics") || strings.HasPrefix(path, "/v1/groups")
 	case scopeDeclared, scopeUnrouted:
 	}
 	return false

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -72,8 +74,9 @@ type pinger interface {
 }
 
 // readyz serves GET /readyz: 200 when the registry's store answers a ping (or the
-// registry offers no ping) and no write has met a full disk since the stores last
-// had room (see storageFault), 503 otherwise.
+// registry offers no ping), every Config.ReadyChecks engine answers its ping,
+// and no write has met a full disk since the stores last had room (see
+// storageFault), 503 otherwise.
 func (s *Server) readyz(c *gin.Context) error {
 	if err := s.storage.check(c.Request.Context(), s.cfg.StorageProbe); err != nil {
 		return err
@@ -82,6 +85,12 @@ func (s *Server) readyz(c *gin.Context) error {
 		if err := p.Ping(c.Request.Context()); err != nil {
 			s.log.WarnContext(c.Request.Context(), "not ready", "err", err)
 			return errNotReady.with("not ready: store unavailable")
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.cfg.ReadyChecks)) {
+		if err := s.cfg.ReadyChecks[name].Ping(c.Request.Context()); err != nil {
+			s.log.WarnContext(c.Request.Context(), "not ready", "engine", name, "err", err)
+			return errNotReady.with("not ready: " + name + " unavailable")
 		}
 	}
 	c.Render(http.StatusOK, jsonRender{contentType: "application/json", value: statusResponse{Status: "ok"}})

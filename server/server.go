@@ -95,6 +95,15 @@ type Config struct {
 	// RateLimiter limits requests per principal and failed authentications
 	// per address (see RateLimits). Nil: no limits.
 	RateLimiter *RateLimiter
+	// ReadyChecks are the engines /readyz checks besides the registry's store,
+	// by name ("nats" for the broker's JetStream log): each must answer Ping.
+	// Nil: none.
+	ReadyChecks map[string]Pinger
+}
+
+// Pinger is an engine /readyz checks: Ping returns nil while it answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
 }
 
 // Server is Herald's HTTP handler.

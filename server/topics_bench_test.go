@@ -139,7 +139,7 @@ func BenchmarkPublishBatch100(b *testing.B) {
 // "bench" from concurrent clients, then inserts as many rows of values
 // straight into SQLite (the raw baselines), and reports the rates and ratios.
 func benchPublishBatches(b *testing.B, ts *httptest.Server, dir string, bodies []string, values [][]byte) {
-	rate := postBatchesParallel(b, ts, bodies)
+	rate := benchPostBatches(b, ts, bodies)
 	full := rawInsertRate(b, filepath.Join(dir, "raw.db"), "FULL", b.N, 100, values)
 	normal := rawInsertRate(b, filepath.Join(dir, "raw-normal.db"), "NORMAL", b.N, 100, values)
 	b.ReportMetric(rate, "events/s")
@@ -149,10 +149,10 @@ func benchPublishBatches(b *testing.B, ts *httptest.Server, dir string, bodies [
 	b.ReportMetric(rate/normal, "ratio-normal")
 }
 
-// postBatchesParallel posts b.N batches of 100 events (bodies in turn) to the
-// topic "bench" from 4 concurrent clients per CPU and returns the events
-// acknowledged per second; the timer stops after the last one.
-func postBatchesParallel(b *testing.B, ts *httptest.Server, bodies []string) float64 {
+// benchPostBatches posts the batches of 100 events in bodies to the topic
+// "bench" from 4×GOMAXPROCS concurrent clients, b.N batches in all, and
+// returns the events per second; the timer is stopped when it returns.
+func benchPostBatches(b *testing.B, ts *httptest.Server, bodies []string) float64 {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next sync.Mutex
 	k := 0

@@ -42,7 +42,7 @@ func BenchmarkPublishBatch100Engines(b *testing.B) {
 			for i := range bodies {
 				bodies[i] = benchBatchBody(i*100, 100)
 			}
-			b.ReportMetric(postBatchesParallel(b, ts, bodies), "events/s")
+			b.ReportMetric(benchPostBatches(b, ts, bodies), "events/s")
 		})
 	}
 }

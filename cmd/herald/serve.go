@@ -276,6 +276,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		SlowRequest:           m.cfg.SlowRequest,
 		AuditLog:              auditLog,
 		RateLimiter:           limiter,
+		ReadyChecks:           readyChecks(brkCloser),
 	})
 	if err != nil {
 		return err

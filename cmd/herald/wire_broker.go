@@ -17,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
+	"github.com/heraldhq/herald/server/broker/jetstream"
 )
 
 // brokerFlags are the serve flags of the built-in broker (HERALD_* env twins).
@@ -45,6 +46,8 @@ type brokerFlags struct {
 	// SchemaCacheBytes bounds the broker's parsed-schema cache. Zero: the
 	// broker's default.
 	SchemaCacheBytes int64
+	// JetStream puts stream topics' events on NATS JetStream (--broker).
+	JetStream *jetStreamFlags
 }
 
 // addBrokerFlags registers the broker's serve flags on fs.
@@ -59,6 +62,7 @@ func addBrokerFlags(fs *pflag.FlagSet) *brokerFlags {
 	fs.IntVar(&f.MaxObservations, "max-observed-clients", broker.DefaultMaxObservations, "observed producers and consumers kept per topic and role (the least recently seen are dropped)")
 	fs.DurationVar(&f.ObservationTTL, "observed-client-ttl", broker.DefaultObservationTTL, "forget observed producers and consumers not seen for this long")
 	fs.Int64Var(&f.SchemaCacheBytes, "broker-schema-cache-bytes", broker.DefaultSchemaCacheBytes, "estimated memory of the parsed schemas the broker keeps for validation")
+	f.JetStream = addJetStreamFlags(fs)
 	return f
 }
 
@@ -105,11 +109,17 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 	if err != nil {
 		return nil, nil, err
 	}
+	maxEvent := f.MaxEventBytes
+	events, js, err := openJetStream(ctx, f.JetStream, store, &maxEvent, log)
+	if err != nil {
+		_ = store.Close() // error path: the NATS error is the one to report
+		return nil, nil, err
+	}
 	brk, err := broker.New(ctx, broker.Config{
-		Log:               store,
+		Log:               events,
 		Validator:         server.NewValidator(reg),
 		Logger:            log,
-		MaxEventBytes:     f.MaxEventBytes,
+		MaxEventBytes:     maxEvent,
 		DedupWindow:       f.DedupWindow,
 		RetentionInterval: f.RetentionInterval,
 		MaxObservations:   f.MaxObservations,
@@ -117,11 +127,16 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		SchemaCacheBytes:  f.SchemaCacheBytes,
 	})
 	if err != nil {
-		_ = store.Close() // error path: the broker error is the one to report
+		_ = closeJetStream(js) // error path: the broker error is the one to report
+		_ = store.Close()      // error path: the broker error is the one to report
 		return nil, nil, fmt.Errorf("broker log %s: %w", storeName(path), err)
 	}
-	log.Info("broker ready", "db", storeName(path))
-	return brk, brokerCloser{brk: brk, store: store}, nil
+	if js != nil {
+		log.Info("broker ready", "db", storeName(path), "events", "nats jetstream", "prefix", f.JetStream.Prefix)
+	} else {
+		log.Info("broker ready", "db", storeName(path))
+	}
+	return brk, brokerCloser{brk: brk, store: store, js: js}, nil
 }
 
 // brokerCloser closes the broker, then its log; it offers the log's write probe
@@ -129,10 +144,14 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 type brokerCloser struct {
 	brk   *broker.Broker
 	store *brokerdb.Store
+	// js is the JetStream log of --broker (nil without).
+	js *jetstream.Log
 }
 
 // Close implements io.Closer.
-func (c brokerCloser) Close() error { return errors.Join(c.brk.Close(), c.store.Close()) }
+func (c brokerCloser) Close() error {
+	return errors.Join(c.brk.Close(), closeJetStream(c.js), c.store.Close())
+}
 
 // ProbeWrite checks that the log has room for a write.
 func (c brokerCloser) ProbeWrite(ctx context.Context) error { return c.store.ProbeWrite(ctx) }

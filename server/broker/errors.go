@@ -34,6 +34,9 @@ var (
 	ErrInvalidRequest = errors.New("invalid request")
 	// ErrClosed: the broker is shutting down. (503, 50320)
 	ErrClosed = errors.New("broker closed")
+	// ErrLogUnavailable: the engine the Log stores events in (NATS JetStream)
+	// cannot be reached; the call may succeed once it is back. (503, 50321)
+	ErrLogUnavailable = errors.New("event log unavailable")
 )
 
 // EventProblem is one reason one event of a publish was refused.

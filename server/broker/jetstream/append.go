@@ -1,0 +1,468 @@
+package jetstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	js "github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// ackWindow bounds the messages published before their acks are awaited, so a
+// large group commit never outruns the client's pending-ack limit.
+const ackWindow = 4096
+
+// maxAttempts bounds the tries of one batch that other writers keep
+// overtaking (each try is also bounded by the call's deadline).
+const maxAttempts = 64
+
+// rollback is what undoing one stored (or partly stored) batch deletes.
+type rollback struct {
+	stream string
+	// seqs were acknowledged: they are the batch's.
+	seqs []uint64
+	// maybe were published but got no answer: each is the batch's only if it
+	// carries token.
+	maybe []uint64
+	token string
+}
+
+// errOvertaken is a batch refused because another writer appended first.
+var errOvertaken = errors.New("another writer appended to the stream first")
+
+// Append implements broker.Log; see the package comment for how a batch stays
+// all-or-nothing. The batches of one topic are stored back to back (a group
+// commit's publishes to one topic stay in order), and the messages of every
+// topic go out before any acknowledgement is awaited, so a group commit costs
+// about one round trip to JetStream, not one per batch.
+func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if err := l.up(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := l.bound(ctx)
+	defer cancel()
+	l.retryOrphans(ctx)
+	firsts := make([]int64, len(batches))
+	var runs []*run
+	byTopic := map[string]*run{}
+	var metaBatches []broker.Batch
+	var metaIdx []int
+	for i := range batches {
+		b := &batches[i]
+		t, err := l.topic(ctx, b.Topic)
+		if err != nil {
+			return nil, err
+		}
+		if t.Kind != broker.Stream {
+			metaBatches = append(metaBatches, *b)
+			metaIdx = append(metaIdx, i)
+			continue
+		}
+		r := byTopic[t.Name]
+		if r == nil {
+			r = &run{topic: t}
+			byTopic[t.Name] = r
+			runs = append(runs, r)
+		}
+		r.add(i, b)
+	}
+	rbs, err := l.appendRuns(ctx, runs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		pos := r.first
+		for k, i := range r.idx {
+			firsts[i] = pos
+			pos += int64(r.lens[k])
+		}
+	}
+	if len(metaBatches) > 0 {
+		f, err := l.meta.Append(ctx, metaBatches)
+		if err != nil {
+			l.undo(ctx, rbs)
+			return nil, err
+		}
+		for j, i := range metaIdx {
+			firsts[i] = f[j]
+		}
+	}
+	return firsts, nil
+}
+
+// run is what one Append stores in one stream: the topic's batches, in order,
+// back to back.
+type run struct {
+	topic broker.Topic
+	// batch is the batches' records and deduplication keys (nil when none
+	// has keys), concatenated.
+	batch broker.Batch
+	// idx and lens are each batch's index in the Append and its length.
+	idx, lens []int
+	// first is the offset the run was stored at.
+	first int64
+}
+
+// add appends batch i to the run.
+func (r *run) add(i int, b *broker.Batch) {
+	if len(r.idx) == 0 {
+		r.batch = *b // the common case, one batch: no copy
+	} else {
+		if b.DedupKeys != nil && r.batch.DedupKeys == nil {
+			r.batch.DedupKeys = make([]string, len(r.batch.Records), len(r.batch.Records)+len(b.Records))
+		}
+		if r.batch.DedupKeys != nil {
+			if b.DedupKeys != nil {
+				r.batch.DedupKeys = append(r.batch.DedupKeys, b.DedupKeys...)
+			} else {
+				r.batch.DedupKeys = append(r.batch.DedupKeys, make([]string, len(b.Records))...)
+			}
+		}
+		r.batch.Records = append(r.batch.Records[:len(r.batch.Records):len(r.batch.Records)], b.Records...)
+	}
+	r.idx = append(r.idx, i)
+	r.lens = append(r.lens, len(b.Records))
+}
+
+// appendRuns stores every run, all or nothing, and returns what would undo
+// them. The runs are pipelined together; a run another writer overtook is
+// rolled back and stored again alone (appendStream).
+func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
+	total := 0
+	for _, r := range runs {
+		total += len(r.batch.Records)
+	}
+	rbs := make([]rollback, 0, len(runs))
+	fail := func(err error) ([]rollback, error) {
+		l.undo(ctx, rbs)
+		return nil, err
+	}
+	if total > ackWindow || total == 0 {
+		// Too many to have in flight at once: one run after the other.
+		return l.appendAlone(ctx, runs, rbs)
+	}
+	lasts := make([]uint64, len(runs))
+	for i, r := range runs {
+		last, err := l.lastSeq(ctx, r.topic.Name)
+		if err != nil {
+			return nil, err
+		}
+		lasts[i] = last
+	}
+	flights := make([]flight, len(runs))
+	for i, r := range runs {
+		flights[i] = l.send(r.topic.Name, &r.batch, 0, len(r.batch.Records), lasts[i], nuid.Next())
+	}
+	var again []*run
+	var firstErr error
+	for i, r := range runs {
+		rb, err := l.await(ctx, &flights[i])
+		switch {
+		case err == nil:
+			r.first = int64(lasts[i])
+			l.setLast(r.topic.Name, lasts[i]+uint64(len(r.batch.Records)))
+			rbs = append(rbs, rb)
+		case firstErr == nil && (errors.Is(err, errOvertaken) || errors.Is(err, js.ErrNoStreamResponse)):
+			if !l.undo(ctx, []rollback{rb}) {
+				firstErr = err
+				continue
+			}
+			if errors.Is(err, errOvertaken) {
+				l.overtaken.Add(1)
+			}
+			again = append(again, r)
+		default:
+			rbs = append(rbs, rb)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	if firstErr != nil {
+		return fail(firstErr)
+	}
+	return l.appendAlone(ctx, again, rbs)
+}
+
+// appendAlone stores runs one after the other, adding what would undo them to
+// rbs; on an error it undoes rbs too.
+func (l *Log) appendAlone(ctx context.Context, runs []*run, rbs []rollback) ([]rollback, error) {
+	for _, r := range runs {
+		first, rb, err := l.appendStream(ctx, r.topic, &r.batch)
+		if err != nil {
+			l.undo(ctx, rbs)
+			return nil, err
+		}
+		r.first = first
+		rbs = append(rbs, rb)
+	}
+	return rbs, nil
+}
+
+// lastSeq is the last sequence of a topic's stream: the one this Log last
+// stored or saw, else the stream's.
+func (l *Log) lastSeq(ctx context.Context, topic string) (uint64, error) {
+	l.mu.Lock()
+	last, known := l.last[l.streamName(topic)]
+	l.mu.Unlock()
+	if known {
+		return last, nil
+	}
+	st, err := l.state(ctx, topic)
+	return st.LastSeq, err
+}
+
+// setLast remembers the last sequence this Log stored in a topic's stream.
+func (l *Log) setLast(topic string, seq uint64) {
+	l.mu.Lock()
+	l.last[l.streamName(topic)] = seq
+	l.mu.Unlock()
+}
+
+// appendStream stores one batch in its topic's stream, contiguously, retrying
+// while other writers overtake it. It returns the first offset and what would
+// undo the batch.
+func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch) (int64, rollback, error) {
+	if len(b.Records) == 0 {
+		st, err := l.state(ctx, t.Name)
+		return int64(st.LastSeq), rollback{}, err
+	}
+	last, err := l.lastSeq(ctx, t.Name)
+	if err != nil {
+		return 0, rollback{}, err
+	}
+	created := false
+	for attempt := 1; ; attempt++ {
+		rb, err := l.publishBatch(ctx, t.Name, b, last)
+		if err == nil {
+			l.setLast(t.Name, last+uint64(len(b.Records)))
+			return int64(last), rb, nil
+		}
+		if !l.undo(ctx, []rollback{rb}) {
+			return 0, rollback{}, err
+		}
+		switch {
+		case errors.Is(err, js.ErrNoStreamResponse) && !created:
+			// No stream captures the subject: it was deleted behind Herald's
+			// back, or its creation was interrupted. Make it again.
+			created = true
+			if err := l.ensureStream(ctx, t); err != nil {
+				return 0, rollback{}, err
+			}
+		case errors.Is(err, errOvertaken) && attempt < maxAttempts:
+			l.overtaken.Add(1)
+			// Wait a random while, growing with the attempts, so that two
+			// writers overtaking each other stop meeting.
+			wait := time.Duration(rand.Int64N(int64(min(attempt, 20))*int64(time.Millisecond) + 1))
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return 0, rollback{}, l.fail("append to topic "+t.Name, ctx.Err())
+			}
+		default:
+			return 0, rollback{}, err
+		}
+		st, err := l.state(ctx, t.Name)
+		if err != nil {
+			return 0, rollback{}, err
+		}
+		last = st.LastSeq
+	}
+}
+
+// publishBatch publishes a batch's messages after sequence last, each
+// expecting its predecessor's sequence, ackWindow at a time, and waits for
+// every ack. On an error the rollback names what may have been stored.
+func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, last uint64) (rollback, error) {
+	token := nuid.Next()
+	all := rollback{stream: l.streamName(topic), token: token}
+	for lo := 0; lo < len(b.Records); lo += ackWindow {
+		f := l.send(topic, b, lo, min(lo+ackWindow, len(b.Records)), last, token)
+		rb, err := l.await(ctx, &f)
+		all.seqs = append(all.seqs, rb.seqs...)
+		all.maybe = append(all.maybe, rb.maybe...)
+		if err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// flight is a part of a batch published and not yet acknowledged.
+type flight struct {
+	rb      rollback
+	futures []js.PubAckFuture
+	// want is the sequence the first future's message must get.
+	want uint64
+	// err is why publishing stopped early.
+	err error
+}
+
+// send publishes records lo to hi of a batch, message j expecting sequence
+// last+j before it, without waiting for acks.
+func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, token string) flight {
+	subject := l.subject(topic)
+	f := flight{rb: rollback{stream: l.streamName(topic), token: token}, want: last + uint64(lo) + 1, futures: make([]js.PubAckFuture, 0, hi-lo)}
+	for j := lo; j < hi; j++ {
+		key := ""
+		if b.DedupKeys != nil {
+			key = b.DedupKeys[j]
+		}
+		m, err := encodeMsg(subject, &b.Records[j], key, token)
+		if err != nil {
+			f.err = err
+			break
+		}
+		if n := msgSize(m); n > l.nc.MaxPayload() {
+			f.err = fmt.Errorf("%w: event %d of the batch to %s is %d bytes with Herald's headers; the NATS server takes at most %d (max_payload)",
+				broker.ErrEventTooLarge, j, b.Topic, n, l.nc.MaxPayload())
+			break
+		}
+		fut, err := l.js.PublishMsgAsync(m, js.WithExpectLastSequence(last+uint64(j)))
+		if err != nil {
+			f.err = l.fail("publish", err)
+			break
+		}
+		f.futures = append(f.futures, fut)
+	}
+	return f
+}
+
+// await waits for a flight's acks and returns what was (or may have been)
+// stored, and the first error.
+func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
+	rb := f.rb
+	firstErr := f.err
+	for k, fut := range f.futures {
+		want := f.want + uint64(k)
+		select {
+		case pa := <-fut.Ok():
+			rb.seqs = append(rb.seqs, pa.Sequence)
+			if pa.Sequence != want && firstErr == nil {
+				firstErr = fmt.Errorf("jetstream: stored at sequence %d, not %d", pa.Sequence, want)
+			}
+		case err := <-fut.Err():
+			if firstErr == nil {
+				firstErr = l.publishErr(err)
+			}
+		case <-ctx.Done():
+			rb.maybe = append(rb.maybe, want)
+			if firstErr == nil {
+				firstErr = l.fail("wait for JetStream's acknowledgement", ctx.Err())
+			}
+		}
+	}
+	return rb, firstErr
+}
+
+// publishErr classifies an async publish error.
+func (l *Log) publishErr(err error) error {
+	var api *js.APIError
+	if errors.As(err, &api) && (api.ErrorCode == js.JSErrCodeStreamWrongLastSequence || api.ErrorCode == js.JSErrCodeStreamWrongLastSequenceConstant) {
+		return errOvertaken
+	}
+	if errors.Is(err, js.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+		if l.nc.IsConnected() {
+			return fmt.Errorf("jetstream: no stream answers: %w", js.ErrNoStreamResponse)
+		}
+	}
+	return l.fail("publish", err)
+}
+
+// undo deletes what rollbacks name and reports whether all of it is gone.
+// What it cannot delete now (NATS is away) is kept and retried before the
+// next Append.
+func (l *Log) undo(ctx context.Context, rbs []rollback) bool {
+	ok := true
+	for _, rb := range rbs {
+		if left := l.deleteBatch(ctx, rb); left != nil {
+			ok = false
+			l.mu.Lock()
+			l.orphans = append(l.orphans, *left)
+			l.mu.Unlock()
+		}
+	}
+	return ok
+}
+
+// retryOrphans retries the rollbacks that could not reach NATS before.
+func (l *Log) retryOrphans(ctx context.Context) {
+	l.mu.Lock()
+	todo := l.orphans
+	l.orphans = nil
+	l.mu.Unlock()
+	if len(todo) > 0 {
+		l.undo(ctx, todo)
+	}
+}
+
+// deleteBatch deletes a rollback's messages and returns what is left, nil
+// when nothing is.
+func (l *Log) deleteBatch(ctx context.Context, rb rollback) *rollback {
+	if len(rb.seqs) == 0 && len(rb.maybe) == 0 {
+		return nil
+	}
+	s, err := l.js.Stream(ctx, rb.stream)
+	if errors.Is(err, js.ErrStreamNotFound) {
+		return nil // the stream went, and the batch with it
+	}
+	if err != nil {
+		l.logger.Warn("jetstream: rollback postponed", "stream", rb.stream, "err", err)
+		return &rb
+	}
+	left := rollback{stream: rb.stream, token: rb.token}
+	for _, seq := range rb.seqs {
+		err := s.DeleteMsg(ctx, seq)
+		switch {
+		case err == nil:
+			l.rolledBack.Add(1)
+		case !errors.Is(err, js.ErrMsgNotFound):
+			left.seqs = append(left.seqs, seq)
+		}
+	}
+	for _, seq := range rb.maybe {
+		m, err := s.GetMsg(ctx, seq)
+		switch {
+		case errors.Is(err, js.ErrMsgNotFound):
+			continue
+		case err != nil:
+			left.maybe = append(left.maybe, seq)
+			continue
+		}
+		if m.Header.Get(hdrAppend) != rb.token {
+			continue // another writer's message took that sequence
+		}
+		err = s.DeleteMsg(ctx, seq)
+		switch {
+		case err == nil:
+			l.rolledBack.Add(1)
+		case !errors.Is(err, js.ErrMsgNotFound):
+			left.maybe = append(left.maybe, seq)
+		}
+	}
+	if len(left.seqs) == 0 && len(left.maybe) == 0 {
+		return nil
+	}
+	l.logger.Warn("jetstream: rollback postponed", "stream", rb.stream, "messages", len(left.seqs)+len(left.maybe))
+	return &left
+}
+
+// msgSize is what the server counts against max_payload: the data and the
+// encoded headers, with room for the expected-sequence header added on publish.
+func msgSize(m *nats.Msg) int64 {
+	n := len(m.Data) + len("NATS/1.0\r\n\r\n") + len("Nats-Expected-Last-Sequence: 18446744073709551615\r\n")
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return int64(n)
+}

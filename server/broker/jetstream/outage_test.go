@@ -1,0 +1,171 @@
+package jetstream_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/natstest"
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// TestNATSKilledAndBack kills its own nats-server with SIGKILL under a Log:
+// calls fail at once with ErrLogUnavailable, and once the server is back on
+// the same port and store the Log reconnects by itself, every acknowledged
+// event is there and appends go on.
+func TestNATSKilledAndBack(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	e := newEnvAt(t, srv.URL(), natstest.Prefix())
+	ctx := context.Background()
+	e.put(e.log, broker.Topic{Name: "t"})
+	var acked []string
+	for i := range 20 {
+		rs := recs(fmt.Sprintf("b%d", i), 5)
+		if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}}); err != nil {
+			t.Fatal(err)
+		}
+		acked = append(acked, values(rs)...)
+	}
+
+	srv.Kill()
+	natstest.WaitFor(t, "the Log to notice", func() bool { return e.log.Ping(ctx) != nil })
+	calls := map[string]func() error{
+		"Append": func() error {
+			_, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("lost", 3)}})
+			return err
+		},
+		"Read":  func() error { _, err := e.log.Read(ctx, "t", 0, 10); return err },
+		"Stats": func() error { _, err := e.log.Stats(ctx, "t"); return err },
+		"OffsetAt": func() error {
+			_, err := e.log.OffsetAt(ctx, "t", time.Now())
+			return err
+		},
+		"Ping": func() error { return e.log.Ping(ctx) },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, broker.ErrLogUnavailable) {
+			t.Errorf("%s while NATS is down: %v, want ErrLogUnavailable", name, err)
+		}
+	}
+
+	srv.Restart()
+	natstest.WaitFor(t, "the Log to reconnect", func() bool { return e.log.Ping(ctx) == nil })
+	var firsts []int64
+	natstest.WaitFor(t, "appends to work again", func() bool {
+		rs := recs("after", 2)
+		f, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
+		if err == nil {
+			firsts = f
+			acked = append(acked, values(rs)...)
+		}
+		return err == nil
+	})
+	all, err := e.log.Read(ctx, "t", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := values(all)
+	if len(got) != len(acked) {
+		t.Fatalf("after the restart the topic holds %d events, %d were acknowledged: %v", len(got), len(acked), got)
+	}
+	for i := range acked {
+		if got[i] != acked[i] {
+			t.Fatalf("event %d is %s, want %s", i, got[i], acked[i])
+		}
+	}
+	if firsts[0] != 100 {
+		t.Errorf("first append after the restart got offset %d, want 100", firsts[0])
+	}
+}
+
+// TestNATSKilledUnderLoad kills NATS while several goroutines append: every
+// acknowledged batch is there afterwards at its offsets, and once a rollback
+// that NATS missed has run, nothing else is (no half batch, no duplicate).
+func TestNATSKilledUnderLoad(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	e := newEnvAt(t, srv.URL(), natstest.Prefix())
+	ctx := context.Background()
+	e.put(e.log, broker.Topic{Name: "t"})
+	type acked struct {
+		first int64
+		vals  []string
+	}
+	var mu sync.Mutex
+	var done []acked
+	failed := 0
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rs := recs(fmt.Sprintf("w%d-%d", w, i), 50)
+				firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
+				mu.Lock()
+				if err == nil {
+					done = append(done, acked{firsts[0], values(rs)})
+				} else {
+					failed++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	natstest.WaitFor(t, "some batches to be stored", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(done) >= 20
+	})
+	srv.Kill()
+	natstest.WaitFor(t, "appends to fail", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return failed >= 4
+	})
+	srv.Restart()
+	natstest.WaitFor(t, "appends to work again", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		n := len(done)
+		mu.Unlock()
+		time.Sleep(100 * time.Millisecond)
+		mu.Lock()
+		return len(done) > n+4
+	})
+	close(stop)
+	wg.Wait()
+	// One more append runs any rollback NATS missed while it was away.
+	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("last", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byOff := map[int64]string{}
+	for _, r := range all {
+		byOff[r.Offset] = string(r.Value)
+	}
+	total := 1
+	for _, a := range done {
+		for j, v := range a.vals {
+			if got := byOff[a.first+int64(j)]; got != v {
+				t.Fatalf("acknowledged batch at %d: offset %d holds %q, want %q", a.first, a.first+int64(j), got, v)
+			}
+		}
+		total += len(a.vals)
+	}
+	if len(all) != total {
+		t.Errorf("the stream holds %d events, %d were acknowledged (a half batch or a duplicate stayed)", len(all), total)
+	}
+	t.Logf("%d batches acknowledged, %d failed; counters %+v", len(done), failed, e.log.Counters())
+}

@@ -1,0 +1,300 @@
+package jetstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	js "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// refresh reloads the topic definitions from the meta Log.
+func (l *Log) refresh(ctx context.Context) error {
+	infos, err := l.meta.Topics(ctx)
+	if err != nil {
+		return fmt.Errorf("jetstream: load topics: %w", err)
+	}
+	m := make(map[string]broker.Topic, len(infos))
+	for _, ti := range infos {
+		m[ti.Name] = ti.Topic
+	}
+	l.mu.Lock()
+	l.topics = m
+	l.mu.Unlock()
+	return nil
+}
+
+// topic returns a topic's definition: from memory, or from the meta Log when
+// memory does not have it (another instance created it). Errors:
+// broker.ErrTopicNotFound.
+func (l *Log) topic(ctx context.Context, name string) (broker.Topic, error) {
+	l.mu.Lock()
+	t, ok := l.topics[name]
+	l.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	if err := l.refresh(ctx); err != nil {
+		return broker.Topic{}, err
+	}
+	l.mu.Lock()
+	t, ok = l.topics[name]
+	l.mu.Unlock()
+	if !ok {
+		return broker.Topic{}, fmt.Errorf("%w: %s", broker.ErrTopicNotFound, name)
+	}
+	return t, nil
+}
+
+// streamConfig is the JetStream stream of a stream topic.
+func (l *Log) streamConfig(t broker.Topic) js.StreamConfig {
+	c := js.StreamConfig{
+		Name:         l.streamName(t.Name),
+		Description:  "Herald topic " + t.Name,
+		Subjects:     []string{l.subject(t.Name)},
+		Retention:    js.LimitsPolicy,
+		Discard:      js.DiscardOld,
+		Storage:      js.FileStorage,
+		Replicas:     l.cfg.Replicas,
+		MaxAge:       t.Retention.MaxAge,
+		MaxBytes:     -1,
+		MaxMsgs:      -1,
+		MaxConsumers: -1,
+		MaxMsgSize:   -1,
+	}
+	if t.Retention.MaxBytes > 0 {
+		c.MaxBytes = t.Retention.MaxBytes
+	}
+	if t.Retention.MaxEvents > 0 {
+		c.MaxMsgs = t.Retention.MaxEvents
+	}
+	return c
+}
+
+// ensureStream creates a stream topic's stream or brings its configuration up
+// to date.
+// NATS 2.9 sometimes fails to create a stream's store while another stream
+// is being deleted (code 500, err_code 10049); a moment later it succeeds.
+func (l *Log) ensureStream(ctx context.Context, t broker.Topic) error {
+	for attempt := 1; ; attempt++ {
+		_, err := l.js.CreateOrUpdateStream(ctx, l.streamConfig(t))
+		var api *js.APIError
+		if err == nil {
+			return nil
+		}
+		if !errors.As(err, &api) || api.Code != 500 || attempt == 5 {
+			return l.fail("stream for topic "+t.Name, err)
+		}
+		select {
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		case <-ctx.Done():
+			return l.fail("stream for topic "+t.Name, err)
+		}
+	}
+}
+
+// PutTopic implements broker.Log: a stream topic's stream is created (or
+// updated) first, then the definition is stored in the meta Log, so a stored
+// stream topic always has its stream. A topic that becomes a queue loses its
+// (empty: the broker checks) stream.
+func (l *Log) PutTopic(ctx context.Context, t broker.Topic) error {
+	if err := l.up(); err != nil {
+		return err
+	}
+	ctx, cancel := l.bound(ctx)
+	defer cancel()
+	if t.Kind == broker.Stream {
+		if err := l.ensureStream(ctx, t); err != nil {
+			return err
+		}
+	}
+	if err := l.meta.PutTopic(ctx, t); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.topics[t.Name] = t
+	l.mu.Unlock()
+	if t.Kind == broker.Queue {
+		if err := l.js.DeleteStream(ctx, l.streamName(t.Name)); err != nil && !errors.Is(err, js.ErrStreamNotFound) {
+			return l.fail("delete the stream of queue "+t.Name, err)
+		}
+		l.forget(t.Name)
+	}
+	return nil
+}
+
+// DeleteTopic implements broker.Log: the stream goes first, so a topic created
+// again under that name never finds old events.
+func (l *Log) DeleteTopic(ctx context.Context, name string) error {
+	if _, err := l.topic(ctx, name); err != nil {
+		return err
+	}
+	if err := l.up(); err != nil {
+		return err
+	}
+	ctx, cancel := l.bound(ctx)
+	defer cancel()
+	if err := l.js.DeleteStream(ctx, l.streamName(name)); err != nil && !errors.Is(err, js.ErrStreamNotFound) {
+		return l.fail("delete the stream of topic "+name, err)
+	}
+	if err := l.meta.DeleteTopic(ctx, name); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	delete(l.topics, name)
+	delete(l.last, l.streamName(name))
+	delete(l.streams, l.streamName(name))
+	l.mu.Unlock()
+	return nil
+}
+
+// Topics implements broker.Log: the meta Log's topics, with the stats of
+// stream topics from JetStream.
+func (l *Log) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
+	infos, err := l.meta.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]broker.Topic, len(infos))
+	for i := range infos {
+		m[infos[i].Name] = infos[i].Topic
+		if infos[i].Kind != broker.Stream {
+			continue
+		}
+		if infos[i].Stats, err = l.streamStats(ctx, infos[i].Name); err != nil {
+			return nil, err
+		}
+	}
+	l.mu.Lock()
+	l.topics = m
+	l.mu.Unlock()
+	return infos, nil
+}
+
+// Stats implements broker.Log.
+func (l *Log) Stats(ctx context.Context, topic string) (broker.Stats, error) {
+	t, err := l.topic(ctx, topic)
+	if err != nil {
+		return broker.Stats{}, err
+	}
+	if t.Kind != broker.Stream {
+		return l.meta.Stats(ctx, topic)
+	}
+	return l.streamStats(ctx, topic)
+}
+
+// streamStats reads a stream topic's stats from its stream's state. A stream
+// that is missing (deleted behind Herald's back) is an empty topic. Bytes is
+// JetStream's count, which includes each message's subject and headers.
+func (l *Log) streamStats(ctx context.Context, topic string) (broker.Stats, error) {
+	st, err := l.state(ctx, topic)
+	if err != nil {
+		return broker.Stats{}, err
+	}
+	s := broker.Stats{Events: int64(st.Msgs), Bytes: int64(st.Bytes), FirstOffset: -1, LastOffset: -1, NextOffset: int64(st.LastSeq)}
+	if st.Msgs > 0 {
+		s.FirstOffset, s.LastOffset = int64(st.FirstSeq)-1, int64(st.LastSeq)-1
+	}
+	return s, nil
+}
+
+// state returns a stream topic's stream state (zero for a missing stream) and
+// remembers its last sequence.
+func (l *Log) state(ctx context.Context, topic string) (js.StreamState, error) {
+	if err := l.up(); err != nil {
+		return js.StreamState{}, err
+	}
+	ctx, cancel := l.bound(ctx)
+	defer cancel()
+	name := l.streamName(topic)
+	s, err := l.js.Stream(ctx, name)
+	if errors.Is(err, js.ErrStreamNotFound) {
+		return js.StreamState{}, nil
+	}
+	if err != nil {
+		return js.StreamState{}, l.fail("stream info of topic "+topic, err)
+	}
+	st := s.CachedInfo().State
+	l.mu.Lock()
+	if st.LastSeq > l.last[name] {
+		l.last[name] = st.LastSeq
+	}
+	l.mu.Unlock()
+	return st, nil
+}
+
+// Trim implements broker.Log: JetStream enforces a stream topic's retention
+// itself (its stream has the limits), so only queues are trimmed, by the meta
+// Log.
+func (l *Log) Trim(ctx context.Context, topic string, r broker.TrimRequest) (int64, error) {
+	t, err := l.topic(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	if t.Kind == broker.Stream {
+		return 0, nil
+	}
+	return l.meta.Trim(ctx, topic, r)
+}
+
+// The rest is the meta Log's: queues, consumer groups, observed lineage.
+
+// Lease implements broker.Log (queues live in the meta Log).
+func (l *Log) Lease(ctx context.Context, req broker.LeaseRequest) (broker.LeaseResult, error) {
+	return l.meta.Lease(ctx, req)
+}
+
+// Ack implements broker.Log (queues live in the meta Log).
+func (l *Log) Ack(ctx context.Context, topic string, ids []broker.AckID) (int, error) {
+	return l.meta.Ack(ctx, topic, ids)
+}
+
+// Nack implements broker.Log (queues live in the meta Log).
+func (l *Log) Nack(ctx context.Context, topic string, ids []broker.AckID, visibleAt time.Time) (int, error) {
+	return l.meta.Nack(ctx, topic, ids, visibleAt)
+}
+
+// QueueCounts implements broker.Log (queues live in the meta Log).
+func (l *Log) QueueCounts(ctx context.Context, topic string, now time.Time) (visible, hidden int64, err error) {
+	return l.meta.QueueCounts(ctx, topic, now)
+}
+
+// CommitOffsets implements broker.Log: group offsets live in the meta Log.
+func (l *Log) CommitOffsets(ctx context.Context, group string, offsets []broker.GroupOffset) error {
+	return l.meta.CommitOffsets(ctx, group, offsets)
+}
+
+// Offsets implements broker.Log: group offsets live in the meta Log.
+func (l *Log) Offsets(ctx context.Context, group string) (map[string]int64, error) {
+	return l.meta.Offsets(ctx, group)
+}
+
+// GroupsOf implements broker.Log: group offsets live in the meta Log.
+func (l *Log) GroupsOf(ctx context.Context, topic string) ([]broker.GroupCommit, error) {
+	return l.meta.GroupsOf(ctx, topic)
+}
+
+// PruneIDs implements broker.Log: the meta Log forgets queue topics' ids; a
+// stream topic's ids are headers of its events, which RecentIDs reads only
+// within the window asked for.
+func (l *Log) PruneIDs(ctx context.Context, before time.Time) error {
+	return l.meta.PruneIDs(ctx, before)
+}
+
+// SaveObservations implements broker.Log: lineage lives in the meta Log.
+func (l *Log) SaveObservations(ctx context.Context, obs []broker.Observation) error {
+	return l.meta.SaveObservations(ctx, obs)
+}
+
+// Observations implements broker.Log: lineage lives in the meta Log.
+func (l *Log) Observations(ctx context.Context) ([]broker.Observation, error) {
+	return l.meta.Observations(ctx)
+}
+
+// PruneObservations implements broker.Log: lineage lives in the meta Log.
+func (l *Log) PruneObservations(ctx context.Context, p broker.ObservationPrune) (int64, error) {
+	return l.meta.PruneObservations(ctx, p)
+}
