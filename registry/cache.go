@@ -96,7 +96,12 @@ func newCache(parsedLimit int, parsedBytes int64) *cache {
 // (TestParsedCostEstimate re-measures them, on large texts and on realistic
 // 20-field records, and fails when the estimate is off by more than a factor of
 // two): an Avro schema keeps its node graph, ~5-8 bytes per byte of text; a
-// JSON Schema its compiled form, ~14-35; a Protobuf file descriptor ~13-30.
+// JSON Schema its canonical text and sources, ~1; a Protobuf schema its text
+// and serialized file descriptors, ~1.5-2. The compiled forms of JSON and
+// Protobuf schemas (15-30 bytes per byte) are not counted here: they live in
+// their formats' own process-wide caches, bounded by bytes
+// (jsonschema.SetFormsCacheBytes, protobuf.SetDescriptorCacheBytes), and are
+// rebuilt from the text when those dropped them.
 type costModel struct {
 	base, perByte int64
 }
@@ -104,8 +109,8 @@ type costModel struct {
 // parsedCosts is the cost model by format.
 var parsedCosts = map[compat.SchemaType]costModel{
 	compat.Avro:     {base: 64, perByte: 7},
-	compat.JSON:     {base: 1 << 10, perByte: 20},
-	compat.Protobuf: {base: 3 << 9, perByte: 20},
+	compat.JSON:     {base: 100, perByte: 1},
+	compat.Protobuf: {base: 300, perByte: 2},
 }
 
 // parsedCost estimates the heap bytes a parsed schema of type typ keeps, from

@@ -561,7 +561,7 @@ func newServeCmd() *cobra.Command {
 	cfg.catalog = addCatalogFlags(fs)
 	fs.IntVar(&cfg.CompatLimits.MaxNodes, "max-compat-nodes", compat.DefaultMaxNodes, "most node pairs one compatibility check compares (a larger check answers 422, error_code 42240)")
 	fs.IntVar(&cfg.CompatLimits.MaxViolations, "max-violations", compat.DefaultMaxViolations, "most violations one compatibility report lists (the rest are cut and the report marked truncated)")
-	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema weighs 5-35 times its text, by format; least recently used dropped first)")
+	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema keeps 1-8 times its text, by format; least recently used dropped first; the compiled forms of JSON and Protobuf schemas live apart, within 48 and 32 MiB)")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")

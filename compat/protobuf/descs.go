@@ -3,7 +3,6 @@ package protobuf
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/proto"
@@ -12,6 +11,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/heraldhq/herald/compat/derived"
 )
 
 // A compiled file's descriptors cost about twenty times the schema's text
@@ -34,13 +35,6 @@ type descs struct {
 	resolver typeResolver
 	// msgTypes holds one dynamic message type per message descriptor used.
 	msgTypes sync.Map // protoreflect.FullName → protoreflect.MessageType
-
-	// cost is the estimated heap the descriptors keep, in bytes.
-	cost int64
-	// used is set on every use and cleared by the cache's sweep: a second
-	// chance for descriptors in use (the CLOCK policy), without a lock on
-	// the validation path.
-	used atomic.Bool
 }
 
 // typeResolver is what proto.UnmarshalOptions and protojson.UnmarshalOptions
@@ -63,12 +57,12 @@ func (d *descs) messageType(md protoreflect.MessageDescriptor) protoreflect.Mess
 const descCostPerByte = 25
 
 // descsOf wraps what protocompile built.
-func descsOf(files linker.Files, setLen int) *descs {
+func descsOf(files linker.Files) *descs {
 	out := make([]protoreflect.FileDescriptor, len(files))
 	for i, f := range files {
 		out[i] = f
 	}
-	return &descs{file: files[0], files: out, resolver: files.AsResolver(), cost: int64(setLen) * descCostPerByte}
+	return &descs{file: files[0], files: out, resolver: files.AsResolver()}
 }
 
 // encodeFiles serializes the files of a compilation that are not protobuf-go's
@@ -125,7 +119,7 @@ func decodeFiles(b []byte) (*descs, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &descs{file: root, files: closure(root), resolver: dynamicpb.NewTypes(reg), cost: int64(len(b)) * descCostPerByte}, nil
+	return &descs{file: root, files: closure(root), resolver: dynamicpb.NewTypes(reg)}, nil
 }
 
 // closure lists f and its transitive imports, each once, f first.
@@ -146,80 +140,28 @@ func closure(f protoreflect.FileDescriptor) []protoreflect.FileDescriptor {
 	return out
 }
 
-// descCache holds the descriptors of the schemas used most recently, within
-// maxBytes of estimated cost. It evicts by CLOCK: a sweep gives each entry
-// used since the last sweep a second chance.
-type descCache struct {
-	mu sync.Mutex // protects the fields below
-	// ring holds the cached schemas in insertion order; hand is where the
-	// next sweep starts.
-	ring     []*Schema
-	hand     int
-	bytes    int64
-	maxBytes int64
-}
-
 // defaultDescCacheBytes bounds the descriptors kept for all Protobuf schemas
 // of the process: about 1,300 schemas of 20 fields, or 260 of 100.
 const defaultDescCacheBytes = 32 << 20
 
-var descriptorCache = &descCache{maxBytes: defaultDescCacheBytes}
+var descriptorCache = derived.NewCache(defaultDescCacheBytes)
 
 // SetDescriptorCacheBytes bounds the estimated bytes of the descriptors kept
 // for all Protobuf schemas of the process (default 32 MiB) and returns the
 // previous bound. Zero or less keeps only the descriptors built last. A schema
 // whose descriptors were dropped rebuilds them on its next use, in tens of
 // microseconds for a 20-field message.
-func SetDescriptorCacheBytes(n int64) int64 {
-	c := descriptorCache
-	c.mu.Lock()
-	prev := c.maxBytes
-	c.maxBytes = max(n, 0)
-	c.mu.Unlock()
-	return prev
-}
-
-// add caches d as s's descriptors and evicts others while over the bound. The
-// newest entry is never evicted by its own insertion.
-func (c *descCache) add(s *Schema, d *descs) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ring = append(c.ring, s)
-	c.bytes += d.cost
-	for c.bytes > c.maxBytes && len(c.ring) > 1 {
-		if c.hand >= len(c.ring)-1 {
-			c.hand = 0
-		}
-		victim := c.ring[c.hand]
-		vd := victim.built.Load()
-		if vd != nil && vd.used.Swap(false) {
-			c.hand++
-			continue
-		}
-		c.ring = append(c.ring[:c.hand], c.ring[c.hand+1:]...)
-		if vd != nil {
-			c.bytes -= vd.cost
-			victim.built.CompareAndSwap(vd, nil)
-		}
-	}
-}
+func SetDescriptorCacheBytes(n int64) int64 { return descriptorCache.SetMaxBytes(n) }
 
 // descs returns the schema's descriptors, rebuilding them when the cache
 // dropped them.
 func (s *Schema) descs() *descs {
-	if d := s.built.Load(); d != nil {
-		if !d.used.Load() {
-			d.used.Store(true)
+	return s.built.Get(descriptorCache, func() (*descs, int64) {
+		cost := int64(len(s.files)) * descCostPerByte
+		d, err := decodeFiles(s.files)
+		if err == nil {
+			return d, cost
 		}
-		return d
-	}
-	s.buildMu.Lock()
-	defer s.buildMu.Unlock()
-	if d := s.built.Load(); d != nil {
-		return d
-	}
-	d, err := decodeFiles(s.files)
-	if err != nil {
 		// The serialized files came from a compilation that succeeded, so
 		// this does not happen; compiling the text again is the safe way
 		// back if it ever does.
@@ -227,10 +169,6 @@ func (s *Schema) descs() *descs {
 		if cerr != nil {
 			panic(fmt.Sprintf("protobuf: rebuilding a compiled schema failed: %v; recompiling: %v", err, cerr))
 		}
-		d = descsOf(files, len(s.files))
-	}
-	d.used.Store(true)
-	s.built.Store(d)
-	descriptorCache.add(s, d)
-	return d
+		return descsOf(files), cost
+	})
 }

@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/derived"
 )
 
 // SchemaFile is the file name the schema being parsed gets inside the compilation.
@@ -58,10 +58,8 @@ type Schema struct {
 	// (encodeFiles): what the descriptors are rebuilt from.
 	files []byte
 
-	// built holds the descriptors while descriptorCache keeps them; buildMu
-	// makes one goroutine rebuild them when it did not.
-	built   atomic.Pointer[descs]
-	buildMu sync.Mutex
+	// built holds the descriptors while descriptorCache keeps them.
+	built derived.Slot[descs]
 
 	normOnce   sync.Once
 	normalized string
@@ -83,10 +81,7 @@ func Parse(text string, refs []compat.Reference) (*Schema, error) {
 	if s.canonical == text {
 		s.canonical = s.text // one string, not two equal ones
 	}
-	d := descsOf(files, len(set))
-	d.used.Store(true)
-	s.built.Store(d)
-	descriptorCache.add(s, d)
+	s.built.Set(descriptorCache, descsOf(files), int64(len(set))*descCostPerByte)
 	return s, nil
 }
 
