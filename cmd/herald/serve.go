@@ -611,6 +611,7 @@ func newServeCmd() *cobra.Command {
 		if cfg.AuthFailureLimit <= 0 {
 			cfg.AuthFailureLimit = -1 // the flag's "no limit"; zero in Config means the default
 		}
+		go returnMemoryWhenIdle(cmd.Context(), idleReturnEvery, log)
 		m := NewMain(cfg)
 		if err := m.Run(cmd.Context()); err != nil {
 			return &exitError{code: exitFailure, err: err}
