@@ -31,8 +31,10 @@ const DefaultParsedCacheBytes = 128 << 20
 
 // DefaultRecordCacheBytes is how many estimated bytes of schema content (what
 // GET /schemas/ids/{id} answers from) a Service keeps in memory by default (see
-// ServiceConfig.RecordCacheBytes): about 80,000 realistic 20-field schemas.
-const DefaultRecordCacheBytes = 160 << 20
+// ServiceConfig.RecordCacheBytes): about 40,000 realistic 20-field schemas;
+// the ids beyond are read from the store, as a by-id read of a cold schema is
+// rare, while a busy deployment reads the same few ids all day.
+const DefaultRecordCacheBytes = 64 << 20
 
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
