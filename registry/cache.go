@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/heraldhq/herald/compat"
 )
@@ -19,18 +20,28 @@ type idKey struct {
 // its parsed form. Only a hard delete that removes the content (and DeleteContext)
 // evicts; soft deletes keep it, because soft-deleted ids must still resolve.
 //
-// The content of every id read is kept (a few hundred bytes each: GET
-// /schemas/ids/{id} is the hottest path). Parsed schemas weigh kilobytes each
+// The content of ids read is kept (a few hundred bytes to a few kilobytes each:
+// GET /schemas/ids/{id} is the hottest path), bounded by estimated bytes
+// (ServiceConfig.RecordCacheBytes) and evicted by CLOCK: a read sets a flag
+// without taking the lock for writing, and an insertion over the bound sweeps,
+// giving each record read since the last sweep a second chance. Parsed schemas weigh kilobytes each
 // (a compiled JSON Schema far more than its text), so only the most recently
 // used ones are kept, bounded by count and by estimated bytes (parsedCost): a
 // compatibility check touches its subject's versions on every registration and
 // the broker its topics' schemas on every publish, so those stay while the long
 // tail is parsed again on demand.
 type cache struct {
-	// mu protects records, parsed, holders and gen. It is taken after
-	// Service.writeMu, never before, and never held across a store call.
+	// mu protects records, ring, hand, recordBytes, parsed, holders and gen.
+	// It is taken after Service.writeMu, never before, and never held across
+	// a store call.
 	mu      sync.RWMutex
-	records map[idKey]cachedRecord
+	records map[idKey]*cachedRecord
+	// ring holds the records' keys for the CLOCK sweep, each record's at
+	// its slot; hand is where the next sweep starts.
+	ring           []idKey
+	hand           int
+	recordBytes    int64
+	maxRecordBytes int64
 	// parsed is bounded; a hit reorders it, so reads take mu for writing.
 	parsed *lru[idKey, compat.Schema]
 	// holders remembers, for GET /schemas/ids/{id}?subject=s (what
@@ -53,6 +64,10 @@ type cachedRecord struct {
 	typ              compat.SchemaType
 	// extra is nil when the record has no references, metadata or rule set.
 	extra *recordExtra
+	// used is set by reads and cleared by the sweep.
+	used atomic.Bool
+	// slot is the record's index in cache.ring.
+	slot int
 }
 
 // recordExtra holds the rarely set fields of a cachedRecord.
@@ -63,15 +78,30 @@ type recordExtra struct {
 	ruleSet    json.RawMessage
 }
 
-func toCached(r SchemaRecord) cachedRecord {
-	c := cachedRecord{guid: r.GUID, hash: r.Hash, text: r.Text, typ: r.Type}
+func toCached(r SchemaRecord) *cachedRecord {
+	c := &cachedRecord{guid: r.GUID, hash: r.Hash, text: r.Text, typ: r.Type}
 	if r.References != nil || r.Targets != nil || r.Metadata != nil || r.RuleSet != nil {
 		c.extra = &recordExtra{references: r.References, targets: r.Targets, metadata: r.Metadata, ruleSet: r.RuleSet}
 	}
 	return c
 }
 
-func (c cachedRecord) record(k idKey) SchemaRecord {
+// cost estimates the heap a cached record keeps: its strings, the raw JSON
+// of its metadata and rule set, and the map entry, struct and ring slot
+// around them.
+func (c *cachedRecord) cost() int64 {
+	n := len(c.guid) + len(c.hash) + len(c.text) + 160
+	if x := c.extra; x != nil {
+		n += 96 + len(x.metadata) + len(x.ruleSet)
+		for _, r := range x.references {
+			n += 64 + len(r.Name) + len(r.Subject)
+		}
+		n += 48 * len(x.targets)
+	}
+	return int64(n)
+}
+
+func (c *cachedRecord) record(k idKey) SchemaRecord {
 	r := SchemaRecord{Context: k.ctx, ID: k.id, GUID: c.guid, Hash: c.hash, Type: c.typ, Text: c.text}
 	if c.extra != nil {
 		r.References, r.Targets, r.Metadata, r.RuleSet = c.extra.references, c.extra.targets, c.extra.metadata, c.extra.ruleSet
@@ -86,9 +116,9 @@ type holderKey struct {
 }
 
 // newCache returns a cache keeping at most parsedLimit parsed schemas, of at
-// most parsedBytes estimated bytes in all.
-func newCache(parsedLimit int, parsedBytes int64) *cache {
-	return &cache{records: map[idKey]cachedRecord{}, parsed: newLRU[idKey, compat.Schema](parsedLimit, parsedBytes), holders: map[holderKey]VersionRecord{}}
+// most parsedBytes estimated bytes in all, and records of at most recordBytes.
+func newCache(parsedLimit int, parsedBytes, recordBytes int64) *cache {
+	return &cache{records: map[idKey]*cachedRecord{}, maxRecordBytes: recordBytes, parsed: newLRU[idKey, compat.Schema](parsedLimit, parsedBytes), holders: map[holderKey]VersionRecord{}}
 }
 
 // Parsed-schema cost model: a parsed schema holds about perByte times its text
@@ -96,7 +126,12 @@ func newCache(parsedLimit int, parsedBytes int64) *cache {
 // (TestParsedCostEstimate re-measures them, on large texts and on realistic
 // 20-field records, and fails when the estimate is off by more than a factor of
 // two): an Avro schema keeps its node graph, ~5-8 bytes per byte of text; a
-// JSON Schema its compiled form, ~14-35; a Protobuf file descriptor ~13-30.
+// JSON Schema its canonical text and sources, ~1; a Protobuf schema its text
+// and serialized file descriptors, ~1.5-2. The compiled forms of JSON and
+// Protobuf schemas (15-30 bytes per byte) are not counted here: they live in
+// their formats' own process-wide caches, bounded by bytes
+// (jsonschema.SetFormsCacheBytes, protobuf.SetDescriptorCacheBytes), and are
+// rebuilt from the text when those dropped them.
 type costModel struct {
 	base, perByte int64
 }
@@ -104,8 +139,8 @@ type costModel struct {
 // parsedCosts is the cost model by format.
 var parsedCosts = map[compat.SchemaType]costModel{
 	compat.Avro:     {base: 64, perByte: 7},
-	compat.JSON:     {base: 1 << 10, perByte: 20},
-	compat.Protobuf: {base: 3 << 9, perByte: 20},
+	compat.JSON:     {base: 100, perByte: 1},
+	compat.Protobuf: {base: 300, perByte: 2},
 }
 
 // parsedCost estimates the heap bytes a parsed schema of type typ keeps, from
@@ -154,13 +189,63 @@ func (c *cache) record(k idKey) (SchemaRecord, bool) {
 	if !ok {
 		return SchemaRecord{}, false
 	}
+	if !r.used.Load() {
+		r.used.Store(true)
+	}
 	return r.record(k), true
 }
 
 func (c *cache) putRecord(r SchemaRecord) {
+	k := idKey{r.Context, r.ID}
+	e := toCached(r) // not marked used: a record read once, never again, goes first
 	c.mu.Lock()
-	c.records[idKey{r.Context, r.ID}] = toCached(r)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if old, ok := c.records[k]; ok {
+		c.recordBytes -= old.cost()
+		e.slot = old.slot
+	} else {
+		e.slot = len(c.ring)
+		c.ring = append(c.ring, k)
+	}
+	c.records[k] = e
+	c.recordBytes += e.cost()
+	c.sweepRecords(k)
+}
+
+// sweepRecords evicts records while over the bound, never keep (the one just
+// stored). The caller holds mu for writing.
+func (c *cache) sweepRecords(keep idKey) {
+	for c.recordBytes > c.maxRecordBytes && len(c.ring) > 1 {
+		if c.hand >= len(c.ring) {
+			c.hand = 0
+		}
+		k := c.ring[c.hand]
+		if k == keep || c.records[k].used.Swap(false) {
+			c.hand++
+			continue
+		}
+		// The sweep goes on from the same slot, where removeRecord moves
+		// the last key.
+		c.removeRecord(k)
+	}
+}
+
+// removeRecord drops k's record and its ring slot, which the last key takes.
+// The caller holds mu for writing.
+func (c *cache) removeRecord(k idKey) {
+	e, ok := c.records[k]
+	if !ok {
+		return
+	}
+	delete(c.records, k)
+	c.recordBytes -= e.cost()
+	last := len(c.ring) - 1
+	moved := c.ring[last]
+	if moved != k {
+		c.ring[e.slot] = moved
+		c.records[moved].slot = e.slot
+	}
+	c.ring = c.ring[:last]
 }
 
 func (c *cache) parsedSchema(k idKey) (compat.Schema, bool) {
@@ -179,7 +264,7 @@ func (c *cache) putParsed(k idKey, p compat.Schema, cost int64) {
 
 func (c *cache) evict(k idKey) {
 	c.mu.Lock()
-	delete(c.records, k)
+	c.removeRecord(k)
 	c.parsed.remove(k)
 	c.mu.Unlock()
 }
@@ -188,7 +273,7 @@ func (c *cache) evictContext(ctx string) {
 	c.mu.Lock()
 	for k := range c.records {
 		if k.ctx == ctx {
-			delete(c.records, k)
+			c.removeRecord(k)
 		}
 	}
 	c.parsed.removeIf(func(k idKey) bool { return k.ctx == ctx })

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -95,7 +96,13 @@ func heapInUse() uint64 {
 // over a few copies kept alive together.
 func measureParsed(t *testing.T, f compat.Format, text string) float64 {
 	t.Helper()
-	const copies = 4
+	const copies = 8
+	// A first parse outside the measurement, so what the format builds once
+	// per process (or evicts from its caches of compiled forms) is not
+	// counted against the copies.
+	if _, err := f.Parse(text, nil); err != nil {
+		t.Fatalf("parse: %v", err)
+	}
 	keep := make([]compat.Schema, copies)
 	before := heapInUse()
 	for i := range keep {
@@ -123,6 +130,10 @@ func TestParsedCostEstimate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures heap growth of parsed ~100 KB schemas; skipped with -short")
 	}
+	// What a parsed schema keeps beyond the bounded caches of compiled forms
+	// (see parsedCosts): measure with those caches keeping nothing.
+	defer protobuf.SetDescriptorCacheBytes(protobuf.SetDescriptorCacheBytes(0))
+	defer jsonschema.SetFormsCacheBytes(jsonschema.SetFormsCacheBytes(0))
 	tests := []struct {
 		name string
 		f    compat.Format
@@ -149,7 +160,10 @@ func TestParsedCostEstimate(t *testing.T) {
 			est := float64(parsedCost(p.Type(), tt.text, nil))
 			measured := measureParsed(t, tt.f, tt.text)
 			t.Logf("text %d bytes: measured %.0f bytes (%.1f per byte), estimated %.0f", len(tt.text), measured, measured/float64(len(tt.text)), est)
-			if est < measured/2 || est > measured*2 {
+			// Tiny schemas measure within a few hundred bytes of noise (a
+			// map growing elsewhere): a kilobyte either way is within bounds
+			// for a cache of many megabytes.
+			if (est < measured/2 || est > measured*2) && math.Abs(est-measured) > 1024 {
 				t.Errorf("estimate %.0f bytes is not within a factor of two of the measured %.0f bytes", est, measured)
 			}
 		})

@@ -29,6 +29,13 @@ const DefaultParsedCacheSize = 10000
 // which keeps a 100k-schema registry inside its memory budget.
 const DefaultParsedCacheBytes = 128 << 20
 
+// DefaultRecordCacheBytes is how many estimated bytes of schema content (what
+// GET /schemas/ids/{id} answers from) a Service keeps in memory by default (see
+// ServiceConfig.RecordCacheBytes): about 40,000 realistic 20-field schemas;
+// the ids beyond are read from the store, as a by-id read of a cold schema is
+// rare, while a busy deployment reads the same few ids all day.
+const DefaultRecordCacheBytes = 64 << 20
+
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
 	// MaxSchemaBytes bounds the schema text; larger gives ErrSchemaTooLarge (42209).
@@ -51,6 +58,10 @@ type ServiceConfig struct {
 	// above the whole bound is parsed on every use, never kept. Zero:
 	// DefaultParsedCacheBytes.
 	ParsedCacheBytes int64
+	// RecordCacheBytes bounds the estimated bytes of schema content kept for
+	// reads by id; a record not kept is read from the store again. Zero:
+	// DefaultRecordCacheBytes.
+	RecordCacheBytes int64
 	// CompatLimits bound the work of every compatibility check (node pairs
 	// compared, violations reported); past them a check fails with a
 	// *compat.LimitError (422, 42240). Zero: compat's defaults.
@@ -108,10 +119,16 @@ func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if cfg.ParsedCacheBytes == 0 {
 		cfg.ParsedCacheBytes = DefaultParsedCacheBytes
 	}
+	if cfg.RecordCacheBytes < 0 {
+		return nil, fmt.Errorf("registry: RecordCacheBytes %d is negative", cfg.RecordCacheBytes)
+	}
+	if cfg.RecordCacheBytes == 0 {
+		cfg.RecordCacheBytes = DefaultRecordCacheBytes
+	}
 	if cfg.DefaultCompatibility < compat.Backward || cfg.DefaultCompatibility > compat.None {
 		return nil, fmt.Errorf("registry: unknown default compatibility %v", cfg.DefaultCompatibility)
 	}
-	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize, cfg.ParsedCacheBytes)}
+	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize, cfg.ParsedCacheBytes, cfg.RecordCacheBytes)}
 	for _, f := range cfg.Formats {
 		if f == nil {
 			return nil, errors.New("registry: nil format")

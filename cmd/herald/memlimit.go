@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // byteUnits are the suffixes a memory size may carry, GOMEMLIMIT's binary ones
@@ -65,4 +69,61 @@ func applyMemoryLimit(flag string) (limit int64, from string, err error) {
 	}
 	debug.SetMemoryLimit(n)
 	return n, "--memory-limit", nil
+}
+
+// After a burst of work (a bulk import, thousands of registrations) the heap
+// holds garbage the collector has not yet been asked to collect: an idle
+// process allocates nothing, so it runs no collection for up to two minutes,
+// and the runtime then returns freed pages to the system only gradually. A
+// server that has gone quiet should give that memory back promptly, so a
+// container's footprint follows its work.
+
+// idleReturnEvery is how often returnMemoryWhenIdle looks: memory comes back
+// between one and two periods after the work stops.
+const idleReturnEvery = 20 * time.Second
+
+// idleDetector decides, from the number of completed GC cycles seen at each
+// tick, when the process has just gone idle after work: a tick that saw
+// collections followed by one that saw none.
+type idleDetector struct {
+	cycles uint64
+	busy   bool
+}
+
+// observe records the GC cycle count at a tick and reports whether to return
+// memory now.
+func (d *idleDetector) observe(cycles uint64) bool {
+	active := cycles != d.cycles
+	d.cycles = cycles
+	release := d.busy && !active
+	d.busy = active
+	return release
+}
+
+// returnMemoryWhenIdle forces a collection and returns freed memory to the
+// system each time the process goes idle after work, until ctx ends.
+func returnMemoryWhenIdle(ctx context.Context, every time.Duration, log *slog.Logger) {
+	sample := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return sample[0].Value.Uint64()
+	}
+	d := idleDetector{cycles: read()}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if d.observe(read()) {
+			debug.FreeOSMemory()
+			d.cycles = read() // the forced collection is not work
+			log.Debug("idle: returned freed memory to the system")
+		}
+	}
 }

@@ -78,3 +78,30 @@ func TestApplyMemoryLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleDetector checks when memory is returned: once, at the first quiet
+// tick after ticks with collections; never while work goes on, never twice
+// for one burst, never at start-up.
+func TestIdleDetector(t *testing.T) {
+	t.Parallel()
+	d := idleDetector{cycles: 5}
+	ticks := []struct {
+		cycles uint64
+		want   bool
+	}{
+		{5, false},  // quiet from the start
+		{9, false},  // work
+		{14, false}, // still working
+		{14, true},  // quiet after work: return memory
+		{14, false}, // still quiet: once is enough
+		{15, false}, // a little work
+		{15, true},  // quiet again
+		{20, false},
+		{27, false},
+	}
+	for i, tk := range ticks {
+		if got := d.observe(tk.cycles); got != tk.want {
+			t.Errorf("tick %d (cycles %d): release = %v, want %v", i, tk.cycles, got, tk.want)
+		}
+	}
+}

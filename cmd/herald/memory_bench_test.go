@@ -71,7 +71,7 @@ func BenchmarkRSS100kSchemas(b *testing.B) {
 		b.Fatalf("-schemas=%d -schema-clients=%d: want positive numbers", *schemaCount, *schemaClients)
 	}
 	bin := buildHerald(b)
-	var rss, peak, idle, regRate, heap, text float64
+	var rss, peak, idle, afterIdle, regRate, heap, text float64
 	b.ResetTimer()
 	for i := range b.N {
 		p := startMeasured(b, bin, filepath.Join(b.TempDir(), fmt.Sprintf("schemas%d.db", i)))
@@ -90,8 +90,13 @@ func BenchmarkRSS100kSchemas(b *testing.B) {
 		h := p.heapMB(b)
 		heap += h
 		text = float64(textBytes) / float64(len(ids))
-		b.Logf("%d schemas (%.0f B of text each): registered at %.0f/s; RSS %.1f MB (peak %.1f MB, %.0f B per schema), heap %.1f MB (%.0f B per schema), idle before %.1f MB",
-			len(ids), text, regRate/float64(i+1), m.rssMB, m.peakMB, m.rssMB*(1<<20)/float64(len(ids)), h, h*(1<<20)/float64(len(ids)), idle/float64(i+1))
+		// The server returns freed memory once it has been idle for one
+		// to two periods of returnMemoryWhenIdle.
+		time.Sleep(2*idleReturnEvery + 5*time.Second)
+		quiet := p.memory(b).rssMB
+		afterIdle += quiet
+		b.Logf("%d schemas (%.0f B of text each): registered at %.0f/s; RSS %.1f MB (peak %.1f MB, %.0f B per schema), %.1f MB after %s idle; heap %.1f MB (%.0f B per schema), idle before %.1f MB",
+			len(ids), text, regRate/float64(i+1), m.rssMB, m.peakMB, m.rssMB*(1<<20)/float64(len(ids)), quiet, 2*idleReturnEvery+5*time.Second, h, h*(1<<20)/float64(len(ids)), idle/float64(i+1))
 		p.stop(b)
 	}
 	b.StopTimer()
@@ -103,6 +108,7 @@ func BenchmarkRSS100kSchemas(b *testing.B) {
 	b.ReportMetric(rss/n, "MB-rss")
 	b.ReportMetric(peak/n, "MB-peak-rss")
 	b.ReportMetric(idle/n, "MB-rss-before")
+	b.ReportMetric(afterIdle/n, "MB-rss-after-idle")
 	b.ReportMetric(rss/n/schemasBudgetMB, "budget-ratio")
 	b.ReportMetric(regRate/n, "schemas/s")
 	b.ReportMetric(float64(*schemaCount), "schemas")

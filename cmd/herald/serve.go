@@ -86,6 +86,10 @@ type Config struct {
 	// ParsedCacheBytes bounds the estimated bytes of the parsed schemas the
 	// registry keeps in memory. Zero: the registry default.
 	ParsedCacheBytes int64
+	// RecordCacheBytes bounds the estimated bytes of schema content kept for
+	// reads by id (registry.ServiceConfig.RecordCacheBytes); zero: the
+	// registry's default.
+	RecordCacheBytes int64
 	// BodyReadTimeout bounds reading one request body (requests without a
 	// body, such as event streams and long polls, are not bounded). Zero: one
 	// minute; negative: no bound.
@@ -221,7 +225,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.addCloser(store)
 	probes := []prober{store}
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats(),
+	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, RecordCacheBytes: m.cfg.RecordCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats(),
 		StrictImport: m.cfg.StrictImport, StrictReferences: m.cfg.StrictReferences})
 	if err != nil {
 		return err
@@ -550,7 +554,8 @@ func newServeCmd() *cobra.Command {
 	cfg.catalog = addCatalogFlags(fs)
 	fs.IntVar(&cfg.CompatLimits.MaxNodes, "max-compat-nodes", compat.DefaultMaxNodes, "most node pairs one compatibility check compares (a larger check answers 422, error_code 42240)")
 	fs.IntVar(&cfg.CompatLimits.MaxViolations, "max-violations", compat.DefaultMaxViolations, "most violations one compatibility report lists (the rest are cut and the report marked truncated)")
-	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema weighs 5-35 times its text, by format; least recently used dropped first)")
+	fs.Int64Var(&cfg.RecordCacheBytes, "record-cache-bytes", registry.DefaultRecordCacheBytes, "estimated bytes of schema content to keep in memory for reads by id (GET /schemas/ids/{id}); a schema not kept is read from the database again")
+	fs.Int64Var(&cfg.ParsedCacheBytes, "parsed-cache-bytes", registry.DefaultParsedCacheBytes, "estimated bytes of parsed schemas to keep in memory (a parsed schema keeps 1-8 times its text, by format; least recently used dropped first; the compiled forms of JSON and Protobuf schemas live apart, within 48 and 32 MiB)")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", defaultBodyReadTimeout, "longest time to read one request body (400 beyond; streams and long polls have no body and are not bounded); negative: no bound")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "close keep-alive connections idle this long; negative: never")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", defaultMaxConnections, "most connections open at once; more are answered 503 (error_code 50310) and closed; negative: no cap")
@@ -595,6 +600,7 @@ func newServeCmd() *cobra.Command {
 		if cfg.AuthFailureLimit <= 0 {
 			cfg.AuthFailureLimit = -1 // the flag's "no limit"; zero in Config means the default
 		}
+		go returnMemoryWhenIdle(cmd.Context(), idleReturnEvery, log)
 		m := NewMain(cfg)
 		if err := m.Run(cmd.Context()); err != nil {
 			return &exitError{code: exitFailure, err: err}

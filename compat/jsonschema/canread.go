@@ -168,7 +168,10 @@ func otherPaths(n int) string {
 }
 
 // root returns the model of the schema, building it on first use.
-func (s *Schema) root() *node {
+func (s *Schema) root() *node { return s.forms().root() }
+
+// root returns the model of the compiled schema, building it on first use.
+func (s *forms) root() *node {
 	s.modelOnce.Do(func() {
 		b := &builder{owner: s, nodes: map[*sjs.Schema]*node{}, extras: s.extras}
 		s.model = b.build(s.compiled)

@@ -42,7 +42,9 @@ func Stats() ValidatorStats {
 
 // fastValidator returns the compiled validator of s, built on first use, or
 // nil when s falls back to the full validator.
-func (s *Schema) fastValidator() *compiled.Validator {
+func (s *Schema) fastValidator() *compiled.Validator { return s.forms().fastValidator() }
+
+func (s *forms) fastValidator() *compiled.Validator {
 	s.fastOnce.Do(func() {
 		v, err := compileFast(s.compiled)
 		if err != nil {

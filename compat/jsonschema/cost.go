@@ -189,7 +189,7 @@ func (m *meter) Validate(*sjs.ValidatorContext, any) {
 const meterVocabulary = "urn:herald:meter"
 
 // newMeter compiles a metered copy of s from the documents it was built from.
-func (s *Schema) newMeter() (*meter, error) {
+func (s *forms) newMeter() (*meter, error) {
 	m := &meter{max: meterBudget}
 	c := sjs.NewCompiler()
 	c.DefaultDraft(sjs.Draft7)
@@ -231,7 +231,7 @@ type meters struct {
 
 // validateMetered validates v with a metered copy of s. It returns
 // errValidationTooComplex when the meter ran out.
-func (s *Schema) validateMetered(v any) (err error) {
+func (s *forms) validateMetered(v any) (err error) {
 	m, _ := s.meters.pool.Get().(*meter)
 	if m == nil {
 		if m, err = s.newMeter(); err != nil {

@@ -37,6 +37,7 @@ import (
 	"sync"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/derived"
 	"github.com/heraldhq/herald/compat/jsonschema/compiled"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -70,13 +71,31 @@ func (Format) Type() compat.SchemaType { return compat.JSON }
 // concurrent use.
 type Schema struct {
 	canonical string
-	compiled  *sjs.Schema
+	// refs are the references the schema was parsed with, kept to compile
+	// it again.
+	refs []compat.Reference
 	// sources holds the text of every document the compiled schema was built
 	// from, by URL: the root (its canonical text) at rootURL and the references
-	// under the URL they were loaded as. The decoded documents weigh ~7 times
-	// their text and only compatibility checks and metered validation need them
-	// after parsing, so they are decoded again then (documents).
+	// under the URL they were loaded as.
+	sources []source
+
+	// built holds the compiled forms while formsCache keeps them.
+	built derived.Slot[forms]
+}
+
+// forms are what a schema compiles to: the full validator, and the fast
+// validator, the compatibility model and the decoded documents built from it
+// on first use. They cost 15–25 times the text (santhosh-tekuri's compiled
+// schema alone about 12), so they live in formsCache, bounded by bytes, and
+// are compiled again from the sources when it dropped them; a schema itself
+// keeps little more than its text.
+type forms struct {
+	compiled *sjs.Schema
 	sources  []source
+
+	// The decoded documents weigh ~7 times their text and only
+	// compatibility checks and metered validation need them after
+	// compiling, so they are decoded again then (documents).
 	docsOnce sync.Once
 	docs     map[string]any // built by documents
 	// extras holds, for drafts before 2020-12, the compiled "additionalItems"
@@ -96,6 +115,44 @@ type Schema struct {
 }
 
 var _ compat.Schema = (*Schema)(nil)
+
+// formsCostPerByte estimates the compiled forms' heap from the sources'
+// length: the full validator is measured at about 12 times the text, and the
+// fast validator and compatibility model, when built, add as much again.
+const formsCostPerByte = 24
+
+// defaultFormsCacheBytes bounds the compiled forms kept for all JSON schemas
+// of the process: about 1,400 schemas of 20 properties.
+const defaultFormsCacheBytes = 48 << 20
+
+var formsCache = derived.NewCache(defaultFormsCacheBytes)
+
+// SetFormsCacheBytes bounds the estimated bytes of the compiled forms kept for
+// all JSON schemas of the process (default 48 MiB) and returns the previous
+// bound. Zero or less keeps only the forms compiled last. A schema whose forms
+// were dropped compiles them again on its next use.
+func SetFormsCacheBytes(n int64) int64 { return formsCache.SetMaxBytes(n) }
+
+func (s *Schema) cost() int64 {
+	var n int
+	for _, src := range s.sources {
+		n += len(src.text)
+	}
+	return int64(n) * formsCostPerByte
+}
+
+// forms returns the schema's compiled forms, compiling them again when the
+// cache dropped them.
+func (s *Schema) forms() *forms {
+	return s.built.Get(formsCache, func() (*forms, int64) {
+		f, _, err := compileForms(s.canonical, s.refs)
+		if err != nil {
+			// The same text compiled when s was parsed.
+			panic(fmt.Sprintf("jsonschema: compiling a parsed schema again failed: %v", err))
+		}
+		return f, s.cost()
+	})
+}
 
 // Type reports compat.JSON.
 func (s *Schema) Type() compat.SchemaType { return compat.JSON }
@@ -124,7 +181,7 @@ type source struct {
 
 // documents returns the decoded documents the schema was compiled from, by
 // URL, decoding them on first use.
-func (s *Schema) documents() map[string]any {
+func (s *forms) documents() map[string]any {
 	s.docsOnce.Do(func() {
 		docs := make(map[string]any, len(s.sources))
 		for _, src := range s.sources {
@@ -154,18 +211,29 @@ func (Format) Parse(text string, refs []compat.Reference) (s compat.Schema, err 
 }
 
 func parse(text string, refs []compat.Reference) (*Schema, error) {
-	doc, canonical, err := decodeDocument("", text)
+	f, canonical, err := compileForms(text, refs)
 	if err != nil {
 		return nil, err
 	}
+	s := &Schema{canonical: canonical, refs: append([]compat.Reference(nil), refs...), sources: f.sources}
+	s.built.Set(formsCache, f, s.cost())
+	return s, nil
+}
+
+// compileForms decodes and compiles text with its references.
+func compileForms(text string, refs []compat.Reference) (*forms, string, error) {
+	doc, canonical, err := decodeDocument("", text)
+	if err != nil {
+		return nil, "", err
+	}
 	if len(refs) > MaxReferences {
-		return nil, &compat.SchemaError{Message: fmt.Sprintf("too many references: %d, at most %d are allowed", len(refs), MaxReferences)}
+		return nil, "", &compat.SchemaError{Message: fmt.Sprintf("too many references: %d, at most %d are allowed", len(refs), MaxReferences)}
 	}
 	ld := &refLoader{}
 	for _, r := range refs {
 		rdoc, _, err := decodeDocument(r.Name, r.Text)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		ld.refs = append(ld.refs, loadedRef{name: r.Name, text: r.Text, doc: rdoc})
 	}
@@ -174,30 +242,26 @@ func parse(text string, refs []compat.Reference) (*Schema, error) {
 	c.DefaultDraft(sjs.Draft7)
 	c.UseLoader(ld)
 	if err := c.AddResource(rootURL, doc); err != nil {
-		return nil, &compat.SchemaError{Message: err.Error()}
+		return nil, "", &compat.SchemaError{Message: err.Error()}
 	}
 	ld.base = baseURL(doc)
 	compiled, err := c.Compile(rootURL)
 	if err != nil {
-		return nil, compileError(err, []byte(text), doc, ld)
+		return nil, "", compileError(err, []byte(text), doc, ld)
 	}
-	s := &Schema{
-		canonical: canonical,
-		compiled:  compiled,
-		sources:   []source{{rootURL, canonical}},
-	}
+	s := &forms{compiled: compiled, sources: []source{{rootURL, canonical}}}
 	docs := map[string]any{rootURL: doc}
 	for u, d := range ld.loaded {
 		docs[u] = d
 		s.sources = append(s.sources, source{u, ld.texts[u]})
 	}
 	s.compileExtras(c, docs)
-	return s, nil
+	return s, canonical, nil
 }
 
 // compileExtras finds "additionalItems" keywords the compiler skipped (those
 // next to a non-array "items") and compiles them on their own.
-func (s *Schema) compileExtras(c *sjs.Compiler, docs map[string]any) {
+func (s *forms) compileExtras(c *sjs.Compiler, docs map[string]any) {
 	seen := map[*sjs.Schema]bool{}
 	stack := []*sjs.Schema{s.compiled}
 	for len(stack) > 0 {
@@ -234,7 +298,7 @@ func (s *Schema) compileExtras(c *sjs.Compiler, docs map[string]any) {
 
 // rawAt returns the JSON value at a compiled schema's location (URL#pointer), or
 // nil when it cannot be found.
-func (s *Schema) rawAt(loc string) any { return rawIn(s.documents(), loc) }
+func (s *forms) rawAt(loc string) any { return rawIn(s.documents(), loc) }
 
 // rawIn returns the JSON value at a location (URL#pointer) in docs, or nil
 // when it cannot be found.

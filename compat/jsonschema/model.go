@@ -104,7 +104,7 @@ type node struct {
 	// synthetic per-family parts of a schema object.
 	src *sjs.Schema
 	// owner is the parsed schema src belongs to.
-	owner *Schema
+	owner *forms
 	// requires is set on a type's part when "type" names the type; without it
 	// the part constrains values of its type and lets other types through.
 	requires bool
@@ -170,7 +170,7 @@ type node struct {
 
 // builder turns compiled schemas into nodes, one node per compiled schema.
 type builder struct {
-	owner  *Schema
+	owner  *forms
 	nodes  map[*sjs.Schema]*node
 	extras map[*sjs.Schema]*sjs.Schema // additionalItems ignored by the validator
 }

@@ -70,7 +70,9 @@ func (s *Schema) validateValue(v any) error {
 // validate validates v against the schema with bounded work: unmetered when
 // the estimate allows, else with a metered copy (see cost.go), which may give
 // errValidationTooComplex.
-func (s *Schema) validate(v any) error {
+func (s *Schema) validate(v any) error { return s.forms().validate(v) }
+
+func (s *forms) validate(v any) error {
 	if estimateWithin(s.compiled, v, estimateBudget) {
 		return s.compiled.Validate(v)
 	}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 // bigSchema returns a proto3 file with n messages of 10 fields each, every
@@ -130,4 +131,31 @@ func BenchmarkValidateJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDescriptorRebuild measures what a schema whose descriptors the
+// bounded cache dropped pays on its next use (rebuild), beside compiling the
+// same text (compile), for a realistic 20-field message.
+func BenchmarkDescriptorRebuild(b *testing.B) {
+	text := compattest.ProtobufRecord(1, 20)
+	s, err := Parse(text, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("rebuild", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := decodeFiles(s.files); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("compile", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := compile(text, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

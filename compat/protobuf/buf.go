@@ -59,14 +59,14 @@ type bufChecker struct {
 // bufCheck runs the rule set within budget, stopping with the budget's error once
 // it is spent.
 func bufCheck(previous, current *Schema, set RuleSet, budget *compat.Budget) ([]compat.Violation, error) {
+	pf, cf := previous.descs().file, current.descs().file
 	c := &bufChecker{
 		json:   set == WireJSON,
-		pRoot:  previous.file.Path(),
-		cRoot:  current.file.Path(),
+		pRoot:  pf.Path(),
+		cRoot:  cf.Path(),
 		memo:   map[[2]protoreflect.FullName]bool{},
 		budget: budget,
 	}
-	pf, cf := previous.file, current.file
 	if pf.Package() != cf.Package() {
 		c.add(RuleFileSamePackage, "#/", fmt.Sprintf("package changed from %q to %q", pf.Package(), cf.Package()))
 	}

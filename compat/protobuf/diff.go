@@ -93,7 +93,7 @@ func Diff(original, update *Schema) []Change {
 // diff is Diff within budget: every message, field and enum pair compared is one
 // step, and the comparison stops with the budget's error once it is spent.
 func diff(original, update *Schema, budget *compat.Budget) ([]Change, error) {
-	of, uf := original.file, update.file
+	of, uf := original.descs().file, update.descs().file
 	d := &differ{memo: map[[2]protoreflect.FullName]bool{}, oRoot: of.Path(), uRoot: uf.Path(), budget: budget}
 	if of.Package() != uf.Package() {
 		d.add(PackageChanged, "#/", fmt.Sprintf("package changed from %q to %q", of.Package(), uf.Package()))

@@ -174,13 +174,13 @@ func FindMessage(fd protoreflect.FileDescriptor, name string) protoreflect.Messa
 // MessageByIndexes returns the schema's message named by a message-index path.
 // Errors wrap ErrBadIndexes.
 func (s *Schema) MessageByIndexes(path []int) (protoreflect.MessageDescriptor, error) {
-	return MessageAt(s.file, path)
+	return MessageAt(s.descs().file, path)
 }
 
 // MessageByName returns the schema's message with the given full name (for example
 // "acme.Order.Line"; a leading dot is allowed), or nil when it declares none.
 func (s *Schema) MessageByName(name string) protoreflect.MessageDescriptor {
-	return FindMessage(s.file, name)
+	return FindMessage(s.descs().file, name)
 }
 
 // IndexesOf returns the message-index path of the schema's message with the given

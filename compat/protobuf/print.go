@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -26,13 +25,14 @@ import (
 
 type printer struct {
 	b       strings.Builder
-	res     linker.Resolver
+	res     typeResolver
 	syntax  protoreflect.Syntax
 	edition string
 }
 
-func printFile(f linker.File, files linker.Files) string {
-	p := &printer{res: files.AsResolver(), syntax: f.Syntax()}
+func printFile(d *descs) string {
+	f := d.file
+	p := &printer{res: d.resolver, syntax: f.Syntax()}
 	if p.syntax == protoreflect.Editions {
 		p.edition = editionName(f)
 		fmt.Fprintf(&p.b, "edition = %q;\n", p.edition)

@@ -9,13 +9,14 @@
 package protobuf
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 
-	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/derived"
 )
 
 // SchemaFile is the file name the schema being parsed gets inside the compilation.
@@ -52,15 +53,16 @@ func (Format) Parse(text string, refs []compat.Reference) (compat.Schema, error)
 type Schema struct {
 	text      string
 	canonical string
-	file      linker.File
-	files     linker.Files // file and every file it imports, transitively
 	refs      []compat.Reference
+	// files are the compiled files as a serialized FileDescriptorSet
+	// (encodeFiles): what the descriptors are rebuilt from.
+	files []byte
+
+	// built holds the descriptors while descriptorCache keeps them.
+	built derived.Slot[descs]
 
 	normOnce   sync.Once
 	normalized string
-
-	typesOnce sync.Once
-	types     *typeCache
 }
 
 var _ compat.Schema = (*Schema)(nil)
@@ -71,13 +73,16 @@ func Parse(text string, refs []compat.Reference) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Schema{
-		text:      text,
-		canonical: canonicalText(text),
-		file:      files[0],
-		files:     files,
-		refs:      append([]compat.Reference(nil), refs...),
-	}, nil
+	set, err := encodeFiles(files)
+	if err != nil {
+		return nil, fmt.Errorf("protobuf: encode compiled files: %w", err)
+	}
+	s := &Schema{text: text, canonical: canonicalText(text), refs: append([]compat.Reference(nil), refs...), files: set}
+	if s.canonical == text {
+		s.canonical = s.text // one string, not two equal ones
+	}
+	s.built.Set(descriptorCache, descsOf(files), int64(len(set))*descCostPerByte)
+	return s, nil
 }
 
 // Type reports compat.Protobuf.
@@ -107,26 +112,22 @@ func (s *Schema) References() []compat.Reference {
 // values is kept, so message indexes are the same as in Canonical. Parsing the
 // result with the same references and normalizing again gives the same text.
 func (s *Schema) Normalized() string {
-	s.normOnce.Do(func() { s.normalized = printFile(s.file, s.files) })
+	s.normOnce.Do(func() { s.normalized = printFile(s.descs()) })
 	return s.normalized
 }
 
 // File returns the compiled file descriptor of the schema itself. Its imports are
 // the compiled references and well-known files.
-func (s *Schema) File() protoreflect.FileDescriptor { return s.file }
+func (s *Schema) File() protoreflect.FileDescriptor { return s.descs().file }
 
 // Files returns the schema's file descriptor followed by every file it imports,
 // directly or not, each once.
 func (s *Schema) Files() []protoreflect.FileDescriptor {
-	out := make([]protoreflect.FileDescriptor, len(s.files))
-	for i, f := range s.files {
-		out[i] = f
-	}
-	return out
+	return append([]protoreflect.FileDescriptor(nil), s.descs().files...)
 }
 
 // Package returns the schema's package name, "" when it declares none.
-func (s *Schema) Package() string { return string(s.file.Package()) }
+func (s *Schema) Package() string { return string(s.descs().file.Package()) }
 
 // MessageNames returns the full names of the messages declared in the schema, in
 // message-index order: each top-level message followed by its nested messages,
@@ -144,17 +145,18 @@ func (s *Schema) MessageNames() []string {
 			walk(m.Messages())
 		}
 	}
-	walk(s.file.Messages())
+	walk(s.descs().file.Messages())
 	return out
 }
 
 // FirstMessage returns the first top-level message, the one message index [0]
 // names, or nil when the schema declares no message.
 func (s *Schema) FirstMessage() protoreflect.MessageDescriptor {
-	if s.file.Messages().Len() == 0 {
+	ms := s.descs().file.Messages()
+	if ms.Len() == 0 {
 		return nil
 	}
-	return s.file.Messages().Get(0)
+	return ms.Get(0)
 }
 
 // canonicalText implements Canonical's rule.

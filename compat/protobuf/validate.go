@@ -4,41 +4,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/heraldhq/herald/compat"
 )
 
 // maxProblems bounds the problems reported for one payload.
 const maxProblems = 100
-
-// typeCache holds what decoding needs, built on first use: a resolver over every
-// compiled file (extensions, google.protobuf.Any contents) and one dynamic message
-// type per message descriptor.
-type typeCache struct {
-	resolver linker.Resolver
-	msgTypes sync.Map // protoreflect.FullName → protoreflect.MessageType
-}
-
-func (s *Schema) typeCache() *typeCache {
-	s.typesOnce.Do(func() { s.types = &typeCache{resolver: s.files.AsResolver()} })
-	return s.types
-}
-
-func (c *typeCache) messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
-	if t, ok := c.msgTypes.Load(md.FullName()); ok {
-		return t.(protoreflect.MessageType)
-	}
-	t, _ := c.msgTypes.LoadOrStore(md.FullName(), dynamicpb.NewMessageType(md))
-	return t.(protoreflect.MessageType)
-}
 
 // Validate checks one payload.
 //
@@ -91,7 +67,7 @@ func (s *Schema) validate(payload []byte, enc compat.Encoding, md protoreflect.M
 			err = invalid("", fmt.Sprintf("cannot decode %s: %v", md.FullName(), r))
 		}
 	}()
-	tc := s.typeCache()
+	tc := s.descs()
 	msg := tc.messageType(md).New().Interface()
 	if enc == compat.EncodingBinary {
 		uerr := proto.UnmarshalOptions{AllowPartial: true, Resolver: tc.resolver}.Unmarshal(payload, msg)
