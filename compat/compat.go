@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/enum"
+	"github.com/heraldhq/herald/internal/textpos"
 )
 
 // SchemaType names a schema format as the Confluent API spells it.
@@ -179,16 +180,7 @@ type SchemaError struct {
 
 func (e *SchemaError) Error() string {
 	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "%d:%d:", e.Line, e.Column)
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
+	textpos.WritePlace(&b, e.File, e.Line, e.Column)
 	if e.Path != "" {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
