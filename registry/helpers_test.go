@@ -21,6 +21,14 @@ func newService(t testing.TB, cfg registry.ServiceConfig) *registry.Service {
 	return s
 }
 
+// parallelService is the prologue of most Service tests: it marks t parallel
+// and returns a context that ends with the test and a fresh Service with the
+// default configuration.
+func parallelService(t *testing.T) (context.Context, *registry.Service) {
+	t.Parallel()
+	return t.Context(), newService(t, registry.ServiceConfig{})
+}
+
 // newServiceAndStore is newService that also returns the store, for tests that
 // close it under the Service. The store is closed again at cleanup.
 func newServiceAndStore(t testing.TB, cfg registry.ServiceConfig) (*registry.Service, *registrydb.Store) {
