@@ -7,9 +7,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/compat/formats"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 )
@@ -43,7 +41,7 @@ func newServiceAndStore(t testing.TB, cfg registry.ServiceConfig) (*registry.Ser
 		}
 	})
 	if cfg.Formats == nil {
-		cfg.Formats = []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
+		cfg.Formats = formats.All()
 	}
 	s, err := registry.New(st, cfg)
 	if err != nil {
