@@ -252,8 +252,7 @@ func TestPublishDeadLetter(t *testing.T) {
 func TestPublishTooLarge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *broker.Config) { c.MaxEventBytes = 100 })
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	big := `"` + strings.Repeat("x", 200) + `"`
 	_, err := e.b.Publish(context.Background(), "t", []broker.Event{{Value: []byte(`1`)}, {Value: []byte(big)}}, broker.PublishOptions{})
 	var ee *broker.EventsError
@@ -265,8 +264,7 @@ func TestPublishTooLarge(t *testing.T) {
 func TestPublishDedup(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	ctx := context.Background()
 	pub := func(evs ...broker.Event) []broker.Result {
 		t.Helper()
@@ -362,8 +360,7 @@ func TestPublishGroupCommit(t *testing.T) {
 func TestBrokerLineage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "s1", ValueSubject: "s"})
+	e.anyTopic("s1")
 	e.topic(broker.Topic{Name: "q1", ValueSubject: "s", Kind: broker.Queue})
 	ctx := context.Background()
 	for range 2 {
@@ -417,8 +414,7 @@ func TestBrokerLineage(t *testing.T) {
 func TestBrokerCachesSchemas(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	before := e.reg.versionCalls()
 	for range 20 {
 		e.publish("t", "1")

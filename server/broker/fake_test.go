@@ -154,6 +154,15 @@ func (e *env) reopen() {
 	e.open()
 }
 
+// anyTopic registers subject "s" with the schema {} (any JSON value) and
+// creates the stream topic name bound to it: the setup of tests about reading
+// and positions, where the contract does not matter.
+func (e *env) anyTopic(name string) broker.Topic {
+	e.t.Helper()
+	e.reg.register(e.t, "s", `{}`)
+	return e.topic(broker.Topic{Name: name, ValueSubject: "s"})
+}
+
 func (e *env) topic(t broker.Topic) broker.Topic {
 	e.t.Helper()
 	got, err := e.b.PutTopic(context.Background(), t)

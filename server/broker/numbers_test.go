@@ -13,8 +13,7 @@ import (
 func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	e.publish("t", "0", "1", "2")
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -50,8 +49,7 @@ func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
 func TestBrokerReadFromFutureTimeWaitsForIt(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	at := e.clock.Now().Add(time.Hour)
 	done := make(chan broker.ReadResult, 1)
 	go func() {
@@ -78,8 +76,7 @@ func TestBrokerReadFromFutureTimeWaitsForIt(t *testing.T) {
 func TestBrokerTopicBounds(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "dlq", ValueSubject: "s"})
+	e.anyTopic("dlq")
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name  string

@@ -20,8 +20,7 @@ func offsets(recs []broker.Record) []int64 {
 func TestBrokerReadPositions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	ctx := context.Background()
 	e.publish("t", "0", "1", "2")
 	mid := e.clock.Now().Add(time.Second)
@@ -90,8 +89,7 @@ func equal(a, b []int64) bool {
 func TestBrokerReadLongPoll(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 
 	done := make(chan broker.ReadResult, 1)
 	go func() {
@@ -130,8 +128,7 @@ func awaitWaiter(t *testing.T, b *broker.Broker) {
 func TestBrokerReadWaitTimesOut(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	rr, err := e.b.Read(context.Background(), broker.ReadRequest{Topic: "t", Wait: 10 * time.Millisecond})
 	if err != nil || len(rr.Records) != 0 || rr.Next != 0 {
 		t.Errorf("Read = %+v, %v; want empty", rr, err)
@@ -141,8 +138,7 @@ func TestBrokerReadWaitTimesOut(t *testing.T) {
 func TestBrokerConsumerGroups(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	e.topic(broker.Topic{Name: "q", ValueSubject: "s", Kind: broker.Queue})
 	ctx := context.Background()
 	e.publish("t", "0", "1", "2", "3")
