@@ -17,11 +17,6 @@ func mustParse(t testing.TB, text string, refs ...compat.Reference) *Schema {
 	return compattest.MustParse(t, Parse, text, refs)
 }
 
-func TestFormatType(t *testing.T) {
-	t.Parallel()
-	compattest.FormatType(t, New(), compat.Protobuf, `syntax = "proto3"; message A {}`)
-}
-
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
