@@ -96,6 +96,13 @@ type env struct {
 
 const orderSchema = `{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"number"}},"required":["id","amount"]}`
 
+// parallelEnv is the prologue of most broker tests: it marks t parallel and
+// returns an env with the default configuration.
+func parallelEnv(t *testing.T) *env {
+	t.Parallel()
+	return newEnv(t, nil)
+}
+
 func newEnv(t testing.TB, mod func(*broker.Config)) *env {
 	t.Helper()
 	e := &env{t: t, reg: newFakeRegistry(), clock: newClock(), path: filepath.Join(t.TempDir(), "broker.db")}

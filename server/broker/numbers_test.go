@@ -11,8 +11,7 @@ import (
 )
 
 func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("t")
 	e.publish("t", "0", "1", "2")
 	ctx := context.Background()
@@ -47,8 +46,7 @@ func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
 // event published before that time wakes the read but is not returned; the
 // read waits on and returns the first event at or after the time.
 func TestBrokerReadFromFutureTimeWaitsForIt(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("t")
 	at := e.clock.Now().Add(time.Hour)
 	done := make(chan broker.ReadResult, 1)
@@ -74,8 +72,7 @@ func TestBrokerReadFromFutureTimeWaitsForIt(t *testing.T) {
 }
 
 func TestBrokerTopicBounds(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("dlq")
 	ctx := context.Background()
 	for _, tc := range []struct {

@@ -18,8 +18,7 @@ func offsets(recs []broker.Record) []int64 {
 }
 
 func TestBrokerReadPositions(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("t")
 	ctx := context.Background()
 	e.publish("t", "0", "1", "2")
@@ -87,8 +86,7 @@ func equal(a, b []int64) bool {
 }
 
 func TestBrokerReadLongPoll(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("t")
 
 	done := make(chan broker.ReadResult, 1)
@@ -126,8 +124,7 @@ func awaitWaiter(t *testing.T, b *broker.Broker) {
 }
 
 func TestBrokerReadWaitTimesOut(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("t")
 	rr, err := e.b.Read(context.Background(), broker.ReadRequest{Topic: "t", Wait: 10 * time.Millisecond})
 	if err != nil || len(rr.Records) != 0 || rr.Next != 0 {
@@ -136,8 +133,7 @@ func TestBrokerReadWaitTimesOut(t *testing.T) {
 }
 
 func TestBrokerConsumerGroups(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.anyTopic("t")
 	e.topic(broker.Topic{Name: "q", ValueSubject: "s", Kind: broker.Queue})
 	ctx := context.Background()
@@ -190,8 +186,7 @@ func TestBrokerConsumerGroups(t *testing.T) {
 }
 
 func TestBrokerRetention(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "s", `{}`)
 	ctx := context.Background()
 	e.topic(broker.Topic{Name: "count", ValueSubject: "s", Retention: broker.Retention{MaxEvents: 3}})
