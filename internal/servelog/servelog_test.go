@@ -42,7 +42,9 @@ func TestKeepBoundsTheLines(t *testing.T) {
 	t.Parallel()
 	l := servelog.New(3)
 	for i := range 100 {
-		fmt.Fprintf(l, "line %d\n", i)
+		if _, err := fmt.Fprintf(l, "line %d\n", i); err != nil {
+			t.Fatal(err)
+		}
 	}
 	got := strings.Split(strings.TrimSpace(l.String()), "\n")
 	if len(got) > 6 || got[len(got)-1] != "line 99" {
