@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/heraldhq/herald/internal/enum"
 )
 
 // Sentinel errors. The server maps them to HTTP responses.
@@ -42,41 +44,27 @@ const (
 	KindQuery
 )
 
-var kindNames = [...]string{KindEvent: "event", KindCommand: "command", KindQuery: "query"}
+// kindText spells the kinds; "" is an event.
+var kindText = enum.Text[Kind]{
+	Type:  "Kind",
+	Names: []string{KindEvent: "event", KindCommand: "command", KindQuery: "query"},
+	Empty: enum.Zero[Kind](),
+	Unknown: func(s string) error {
+		return fmt.Errorf("unknown kind %q: want event, command or query", s)
+	},
+}
 
 // String returns event, command or query.
-func (k Kind) String() string {
-	if k < 0 || int(k) >= len(kindNames) {
-		return fmt.Sprintf("Kind(%d)", int(k))
-	}
-	return kindNames[k]
-}
+func (k Kind) String() string { return kindText.String(k) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k Kind) MarshalText() ([]byte, error) { return kindText.Marshal(k) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseKind's rules.
-func (k *Kind) UnmarshalText(b []byte) error {
-	v, err := ParseKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
-}
+func (k *Kind) UnmarshalText(b []byte) error { return kindText.Unmarshal(k, b) }
 
 // ParseKind parses event, command or query; the empty string is event.
-func ParseKind(s string) (Kind, error) {
-	switch s {
-	case "", "event":
-		return KindEvent, nil
-	case "command":
-		return KindCommand, nil
-	case "query":
-		return KindQuery, nil
-	}
-	return 0, fmt.Errorf("unknown kind %q: want event, command or query", s)
-}
+func ParseKind(s string) (Kind, error) { return kindText.Parse(s) }
 
 // Action is what a service does with an event in a flow step or an edge.
 type Action int
@@ -87,29 +75,23 @@ const (
 	Receives
 )
 
-// String returns sends or receives.
-func (a Action) String() string {
-	if a == Receives {
-		return "receives"
-	}
-	return "sends"
+// actionText spells the actions; an edge must say which, so "" is refused.
+var actionText = enum.Text[Action]{
+	Type:  "Action",
+	Names: []string{Sends: "sends", Receives: "receives"},
+	Unknown: func(s string) error {
+		return fmt.Errorf("unknown action %q: want sends or receives", s)
+	},
 }
+
+// String returns sends or receives.
+func (a Action) String() string { return actionText.String(a) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+func (a Action) MarshalText() ([]byte, error) { return actionText.Marshal(a) }
 
 // UnmarshalText implements encoding.TextUnmarshaler: sends or receives.
-func (a *Action) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "sends":
-		*a = Sends
-	case "receives":
-		*a = Receives
-	default:
-		return fmt.Errorf("unknown action %q: want sends or receives", b)
-	}
-	return nil
-}
+func (a *Action) UnmarshalText(b []byte) error { return actionText.Unmarshal(a, b) }
 
 // Document is a whole catalog, as written in catalog-as-code files and returned by
 // GET /v1/catalog. Entities are kept sorted by id.

@@ -2,65 +2,16 @@ package catalog_test
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"testing"
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/compat"
 )
 
-// newLarge returns a catalog of 1,000 events (two JSON Schema versions each),
-// 200 services and 20 flows, the shape of server.BenchmarkPageLarge.
+// newLarge returns catalogtest's large catalog, the shape of
+// server.BenchmarkPageLarge, with descriptions a search for "order" matches.
 func newLarge(tb testing.TB) *catalog.Service {
-	tb.Helper()
-	ctx := context.Background()
-	reg := catalogtest.NewRegistry()
-	doc := &catalog.Document{Teams: []catalog.Team{{ID: "team-0"}, {ID: "team-1"}}}
-	for d := range 20 {
-		doc.Domains = append(doc.Domains, catalog.Domain{ID: fmt.Sprintf("domain-%d", d), Name: fmt.Sprintf("Domain %d", d), Owners: []string{"team-0"}})
-	}
-	for i := range 1000 {
-		subject := fmt.Sprintf("event-%d-value", i)
-		for v := 1; v <= 2; v++ {
-			props := fmt.Sprintf(`"id":{"type":"string"},"n%d":{"type":"integer","description":"field %d"}`, i, i)
-			if v == 2 {
-				props += `,"extra":{"type":"string"}`
-			}
-			if _, err := reg.Register(ctx, subject, compat.JSON, `{"type":"object","additionalProperties":false,"properties":{`+props+`},"required":["id"]}`); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		doc.Events = append(doc.Events, catalog.Event{ID: fmt.Sprintf("event-%d", i), Name: fmt.Sprintf("Event%d", i), Subject: subject,
-			Topic: fmt.Sprintf("topic-%d", i), Domain: fmt.Sprintf("domain-%d", i%20), Description: "A generated event about an order.", Owners: []string{"team-1"}})
-	}
-	for s := range 200 {
-		a := catalog.Application{ID: fmt.Sprintf("service-%d", s), Name: fmt.Sprintf("Service %d", s), Domain: fmt.Sprintf("domain-%d", s%20), Owners: []string{"team-0"}}
-		for k := range 5 {
-			a.Sends = append(a.Sends, catalog.Message{Event: fmt.Sprintf("event-%d", s*5+k)})
-		}
-		for k := range 10 {
-			a.Receives = append(a.Receives, catalog.Message{Event: fmt.Sprintf("event-%d", (s*37+k*101)%1000)})
-		}
-		doc.Services = append(doc.Services, a)
-	}
-	for f := range 20 {
-		fl := catalog.Flow{ID: fmt.Sprintf("flow-%d", f), Name: fmt.Sprintf("Flow %d", f), Domain: fmt.Sprintf("domain-%d", f)}
-		for k := range 10 {
-			s := (f*10 + k) % 200
-			fl.Steps = append(fl.Steps, catalog.Step{ID: fmt.Sprintf("s%d", k), Service: fmt.Sprintf("service-%d", s), Action: catalog.Sends, Event: fmt.Sprintf("event-%d", s*5)})
-		}
-		doc.Flows = append(doc.Flows, fl)
-	}
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: reg, Lineage: &catalogtest.Lineage{}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := cat.ApplyDocument(ctx, doc); err != nil {
-		tb.Fatal(err)
-	}
-	return cat
+	return catalogtest.NewLarge(tb, catalogtest.Large{Description: "A generated event about an order."})
 }
 
 // BenchmarkSearchLarge measures one query on the large catalog with a warm

@@ -16,6 +16,8 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/heraldhq/herald/internal/textpos"
 )
 
 // File is one catalog-as-code file: its name (a path relative to the applied
@@ -32,30 +34,8 @@ type Pos struct {
 	Column int
 }
 
-// Problem is one reason a catalog cannot be applied.
-type Problem struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Message string `json:"message"`
-}
-
-// String formats the problem as file:line:column: message.
-func (p Problem) String() string {
-	var b strings.Builder
-	if p.File != "" {
-		b.WriteString(p.File)
-		b.WriteString(":")
-	}
-	if p.Line > 0 {
-		fmt.Fprintf(&b, "%d:%d:", p.Line, p.Column)
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
-}
+// Problem is one reason a catalog cannot be applied, at its place in a file.
+type Problem = textpos.Problem
 
 // ApplyError lists every problem found in a catalog; nothing was changed. It wraps
 // ErrInvalid.
@@ -63,21 +43,7 @@ type ApplyError struct {
 	Problems []Problem
 }
 
-func (e *ApplyError) Error() string {
-	var b strings.Builder
-	if len(e.Problems) == 1 {
-		b.WriteString("catalog has 1 error: ")
-	} else {
-		fmt.Fprintf(&b, "catalog has %d errors: ", len(e.Problems))
-	}
-	for i, p := range e.Problems {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(p.String())
-	}
-	return b.String()
-}
+func (e *ApplyError) Error() string { return textpos.List("catalog", e.Problems) }
 
 // Unwrap returns ErrInvalid.
 func (e *ApplyError) Unwrap() error { return ErrInvalid }

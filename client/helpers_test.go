@@ -12,9 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/client"
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/compat/formats"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
@@ -31,7 +29,7 @@ func startServer(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.New(store, registry.ServiceConfig{Formats: []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}})
+	reg, err := registry.New(store, registry.ServiceConfig{Formats: formats.All()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/heraldhq/herald/internal/enum"
+	"github.com/heraldhq/herald/internal/textpos"
 )
 
 // SchemaType names a schema format as the Confluent API spells it.
@@ -25,48 +28,32 @@ const (
 	Protobuf
 )
 
-var schemaTypeNames = [...]string{Avro: "AVRO", JSON: "JSON", Protobuf: "PROTOBUF"}
+// schemaTypeText spells the types as Confluent does; "" is AVRO.
+var schemaTypeText = enum.Text[SchemaType]{
+	Type:    "SchemaType",
+	Names:   []string{Avro: "AVRO", JSON: "JSON", Protobuf: "PROTOBUF"},
+	Empty:   enum.Zero[SchemaType](),
+	Unknown: func(s string) error { return fmt.Errorf("%w %s", ErrUnknownSchemaType, s) },
+}
 
 // SchemaTypes lists every supported type in a stable order.
 var SchemaTypes = []SchemaType{JSON, Protobuf, Avro}
 
 // String returns the Confluent spelling: AVRO, JSON or PROTOBUF.
-func (t SchemaType) String() string {
-	if t < 0 || int(t) >= len(schemaTypeNames) {
-		return fmt.Sprintf("SchemaType(%d)", int(t))
-	}
-	return schemaTypeNames[t]
-}
+func (t SchemaType) String() string { return schemaTypeText.String(t) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (t SchemaType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+func (t SchemaType) MarshalText() ([]byte, error) { return schemaTypeText.Marshal(t) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseSchemaType's rules.
-func (t *SchemaType) UnmarshalText(b []byte) error {
-	v, err := ParseSchemaType(string(b))
-	if err != nil {
-		return err
-	}
-	*t = v
-	return nil
-}
+func (t *SchemaType) UnmarshalText(b []byte) error { return schemaTypeText.Unmarshal(t, b) }
 
 // ErrUnknownSchemaType is returned by ParseSchemaType for names it does not know.
 var ErrUnknownSchemaType = errors.New("unknown schema type")
 
 // ParseSchemaType parses a schema type name. Matching is case-sensitive, as in
 // Confluent; the empty string means AVRO.
-func ParseSchemaType(s string) (SchemaType, error) {
-	switch s {
-	case "", "AVRO":
-		return Avro, nil
-	case "JSON":
-		return JSON, nil
-	case "PROTOBUF":
-		return Protobuf, nil
-	}
-	return 0, fmt.Errorf("%w %s", ErrUnknownSchemaType, s)
-}
+func ParseSchemaType(s string) (SchemaType, error) { return schemaTypeText.Parse(s) }
 
 // Reference is a resolved schema reference: the name the referring schema uses for it
 // (a Protobuf import path, a JSON Schema $ref URI, an Avro full name) and its text.
@@ -193,16 +180,7 @@ type SchemaError struct {
 
 func (e *SchemaError) Error() string {
 	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "%d:%d:", e.Line, e.Column)
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
+	textpos.WritePlace(&b, e.File, e.Line, e.Column)
 	if e.Path != "" {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
@@ -222,37 +200,28 @@ const (
 	Lenient
 )
 
-// String returns STRICT or LENIENT.
-func (p Policy) String() string {
-	if p == Lenient {
-		return "LENIENT"
-	}
-	return "STRICT"
+// policyText spells the policies; matching ignores case and "" is STRICT.
+var policyText = enum.Text[Policy]{
+	Type:  "Policy",
+	Names: []string{Strict: "STRICT", Lenient: "LENIENT"},
+	Empty: enum.Zero[Policy](),
+	Fold:  strings.ToUpper,
+	Unknown: func(s string) error {
+		return fmt.Errorf("unknown compatibility policy %q: want STRICT or LENIENT", s)
+	},
 }
+
+// String returns STRICT or LENIENT.
+func (p Policy) String() string { return policyText.String(p) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (p Policy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+func (p Policy) MarshalText() ([]byte, error) { return policyText.Marshal(p) }
 
 // UnmarshalText implements encoding.TextUnmarshaler; matching ignores case.
-func (p *Policy) UnmarshalText(b []byte) error {
-	v, err := ParsePolicy(string(b))
-	if err != nil {
-		return err
-	}
-	*p = v
-	return nil
-}
+func (p *Policy) UnmarshalText(b []byte) error { return policyText.Unmarshal(p, b) }
 
 // ParsePolicy parses STRICT or LENIENT, ignoring case.
-func ParsePolicy(s string) (Policy, error) {
-	switch strings.ToUpper(s) {
-	case "", "STRICT":
-		return Strict, nil
-	case "LENIENT":
-		return Lenient, nil
-	}
-	return 0, fmt.Errorf("unknown compatibility policy %q: want STRICT or LENIENT", s)
-}
+func ParsePolicy(s string) (Policy, error) { return policyText.Parse(s) }
 
 // Options tune a compatibility check. The zero value is Confluent's default behaviour.
 type Options struct {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/heraldhq/herald/internal/enum"
 )
 
 // Level is a compatibility level, as configured per subject or globally.
@@ -21,14 +23,23 @@ const (
 	None
 )
 
-var levelNames = [...]string{
-	Backward:           "BACKWARD",
-	BackwardTransitive: "BACKWARD_TRANSITIVE",
-	Forward:            "FORWARD",
-	ForwardTransitive:  "FORWARD_TRANSITIVE",
-	Full:               "FULL",
-	FullTransitive:     "FULL_TRANSITIVE",
-	None:               "NONE",
+// levelText spells the levels; matching ignores case and surrounding space, as
+// Confluent does.
+var levelText = enum.Text[Level]{
+	Type: "Level",
+	Names: []string{
+		Backward:           "BACKWARD",
+		BackwardTransitive: "BACKWARD_TRANSITIVE",
+		Forward:            "FORWARD",
+		ForwardTransitive:  "FORWARD_TRANSITIVE",
+		Full:               "FULL",
+		FullTransitive:     "FULL_TRANSITIVE",
+		None:               "NONE",
+	},
+	Fold: func(s string) string { return strings.ToUpper(strings.TrimSpace(s)) },
+	Unknown: func(s string) error {
+		return fmt.Errorf("%w %q: valid values are none, backward, backward_transitive, forward, forward_transitive, full, full_transitive", ErrInvalidLevel, s)
+	},
 }
 
 // Levels lists every level in a stable order.
@@ -38,36 +49,16 @@ var Levels = []Level{None, Backward, BackwardTransitive, Forward, ForwardTransit
 var ErrInvalidLevel = errors.New("invalid compatibility level")
 
 // String returns the level's upper-case name, such as BACKWARD_TRANSITIVE.
-func (l Level) String() string {
-	if l < 0 || int(l) >= len(levelNames) {
-		return fmt.Sprintf("Level(%d)", int(l))
-	}
-	return levelNames[l]
-}
+func (l Level) String() string { return levelText.String(l) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+func (l Level) MarshalText() ([]byte, error) { return levelText.Marshal(l) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseLevel's rules.
-func (l *Level) UnmarshalText(b []byte) error {
-	v, err := ParseLevel(string(b))
-	if err != nil {
-		return err
-	}
-	*l = v
-	return nil
-}
+func (l *Level) UnmarshalText(b []byte) error { return levelText.Unmarshal(l, b) }
 
 // ParseLevel parses a level name, ignoring case as Confluent does.
-func ParseLevel(s string) (Level, error) {
-	u := strings.ToUpper(strings.TrimSpace(s))
-	for i, n := range levelNames {
-		if n == u {
-			return Level(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%w %q: valid values are none, backward, backward_transitive, forward, forward_transitive, full, full_transitive", ErrInvalidLevel, s)
-}
+func ParseLevel(s string) (Level, error) { return levelText.Parse(s) }
 
 // Transitive reports whether the level compares against every live version rather
 // than only the latest.
@@ -95,34 +86,21 @@ const (
 	DirForward
 )
 
-// String returns "backward" or "forward".
-func (d Direction) String() string {
-	switch d {
-	case DirBackward:
-		return "backward"
-	case DirForward:
-		return "forward"
-	}
-	return ""
+// directionText spells the directions; the zero value, no direction, is "".
+var directionText = enum.Text[Direction]{
+	Type:    "Direction",
+	Names:   []string{DirBackward: "backward", DirForward: "forward"},
+	Unknown: func(s string) error { return fmt.Errorf("unknown direction %q", s) },
 }
+
+// String returns "backward" or "forward", and "" for no direction.
+func (d Direction) String() string { return directionText.String(d) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d Direction) MarshalText() ([]byte, error) { return directionText.Marshal(d) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Direction) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "backward":
-		*d = DirBackward
-	case "forward":
-		*d = DirForward
-	case "":
-		*d = 0
-	default:
-		return fmt.Errorf("unknown direction %q", b)
-	}
-	return nil
-}
+func (d *Direction) UnmarshalText(b []byte) error { return directionText.Unmarshal(d, b) }
 
 // Violation is one reason a schema change is incompatible.
 type Violation struct {

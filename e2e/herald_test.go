@@ -1,19 +1,17 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/servelog"
 )
 
 // heraldBin is the herald binary TestMain builds from the parent module.
@@ -50,13 +48,10 @@ type herald struct {
 	t    testing.TB
 	cmd  *exec.Cmd
 	url  string
-	mu   sync.Mutex // guards logs, written by the stderr reader
-	logs strings.Builder
+	log  *servelog.Log
 	done chan struct{} // closed when the stderr reader has finished
 	once sync.Once
 }
-
-var listenRE = regexp.MustCompile(`msg="herald listening" addr=(\S+)`)
 
 // startHerald runs `herald serve` on a free loopback port over db, with extra
 // arguments, waits until /readyz answers 200, and stops it when the test ends.
@@ -71,28 +66,14 @@ func startHerald(t testing.TB, db string, extra ...string) *herald {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	h := &herald{t: t, cmd: cmd, done: make(chan struct{})}
-	found := make(chan string, 1)
+	h := &herald{t: t, cmd: cmd, log: servelog.New(0), done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			h.mu.Lock()
-			h.logs.WriteString(sc.Text() + "\n")
-			h.mu.Unlock()
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil && !sent {
-				found <- m[1]
-				sent = true
-			}
-		}
-		// What the scanner left (a line over its limit) is not needed; the
-		// pipe closes when the process exits.
-		_, _ = io.Copy(io.Discard, stderr)
-		close(found)
+		// The pipe closes when the process exits; a read error then adds nothing.
+		_, _ = h.log.ReadFrom(stderr)
 	}()
 	t.Cleanup(h.stop)
-	addr, ok := <-found
+	addr, ok := <-h.log.Addr()
 	if !ok {
 		// The process failed before listening; its logs say why.
 		_ = cmd.Wait()
@@ -117,11 +98,7 @@ func startHerald(t testing.TB, db string, extra ...string) *herald {
 // URL is the server's base URL, such as http://127.0.0.1:41234.
 func (h *herald) URL() string { return h.url }
 
-func (h *herald) logText() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.logs.String()
-}
+func (h *herald) logText() string { return h.log.String() }
 
 // stop ends the server as an operator would (SIGTERM, a graceful shutdown) and
 // fails the test if it does not exit cleanly. Calling it again does nothing.

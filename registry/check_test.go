@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -12,9 +11,7 @@ import (
 )
 
 func TestCheckCompatibility(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustSetConfig(t, s, "s", registry.Config{Compatibility: ptr(compat.BackwardTransitive)})
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))                       // v1
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))            // v2
@@ -67,9 +64,7 @@ func TestCheckCompatibility(t *testing.T) {
 }
 
 func TestIncompatibleMessagesPerFormat(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 
 	mustRegister(t, s, registry.RegisterRequest{Subject: "j", Type: compat.JSON, Text: `{"type":"object","properties":{"x":{"type":"string"}},"additionalProperties":false}`})
 	res, err := s.CheckCompatibility(ctx, registry.RegisterRequest{Subject: "j", Type: compat.JSON, Text: `{"type":"object","properties":{"x":{"type":"number"}},"additionalProperties":false}`}, 0)
@@ -99,9 +94,7 @@ func TestIncompatibleMessagesPerFormat(t *testing.T) {
 }
 
 func TestCompatibilityGroup(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustSetConfig(t, s, "s", registry.Config{CompatibilityGroup: ptr("major")})
 	v1 := avroReq("s", avroRecord("R", fieldA))
 	v1.Metadata = []byte(`{"properties":{"major":"1"}}`)

@@ -16,9 +16,7 @@ import (
 // TestConcurrentRegistrationOfOneSchema registers the same schema from many
 // goroutines on a few subjects: one id in all, one version per subject.
 func TestConcurrentRegistrationOfOneSchema(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	const goroutines = 32
 	subjects := []string{"a", "b", "c", ":.ctx:a"}
 	text := avroRecord("R", fieldA)

@@ -21,9 +21,7 @@ func registryLevel(s string) compat.Level {
 }
 
 func TestConfigLevelsAndMerge(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 
 	// global: the server default when nothing is set
 	got, err := s.Config(ctx, "", false)
@@ -110,9 +108,7 @@ func TestConfigLevelIsEnforced(t *testing.T) {
 }
 
 func TestConfigDefaultAndOverrideMetadata(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	if _, err := s.SetConfig(ctx, "s", registry.Config{
 		DefaultMetadata:  []byte(`{"properties":{"owner":"default","tier":"2"}}`),
 		OverrideMetadata: []byte(`{"properties":{"tier":"1"}}`),
@@ -128,9 +124,7 @@ func TestConfigDefaultAndOverrideMetadata(t *testing.T) {
 }
 
 func TestModes(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	m, err := s.Mode(ctx, "", false)
 	wantKind(t, err, nil)
 	if m != registry.ReadWrite {
@@ -198,9 +192,7 @@ func TestModes(t *testing.T) {
 }
 
 func TestImportSwitchHardDeletesSoftDeleted(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	if _, err := s.DeleteSubject(ctx, "s", false); err != nil {
 		t.Fatal(err)
@@ -215,9 +207,7 @@ func TestImportSwitchHardDeletesSoftDeleted(t *testing.T) {
 }
 
 func TestImportMode(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustSetMode(t, s, "", registry.Import, false)
 	_, err := s.Register(ctx, avroReq("s", avroRecord("R", fieldA)))
 	wantKind(t, err, registry.ErrOperationNotPermitted)

@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,9 +9,7 @@ import (
 )
 
 func TestSoftDeleteKeepsIDsAndVersionNumbers(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	v1 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	v2 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 
@@ -63,9 +60,7 @@ func TestSoftDeleteKeepsIDsAndVersionNumbers(t *testing.T) {
 }
 
 func TestReRegisterSoftDeletedSchemaKeepsID(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	v2 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	if _, err := s.DeleteVersion(ctx, "s", 2, false); err != nil {
@@ -84,9 +79,7 @@ func TestReRegisterSoftDeletedSchemaKeepsID(t *testing.T) {
 }
 
 func TestDeleteSubject(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	v1 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	mustRegister(t, s, avroReq("other", avroRecord("R", fieldA)))
@@ -151,9 +144,7 @@ func TestDeleteSubject(t *testing.T) {
 }
 
 func TestDeleteVersionErrors(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	if _, err := s.DeleteVersion(ctx, "s", 1, false); err != nil {
@@ -198,9 +189,7 @@ func TestDeleteVersionErrors(t *testing.T) {
 }
 
 func TestDeletesRefusedInReadOnly(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	mustSetMode(t, s, "", registry.ReadOnly, false)
 	_, err := s.DeleteVersion(ctx, "s", 1, false)

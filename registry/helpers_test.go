@@ -7,9 +7,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/compat/formats"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 )
@@ -19,6 +17,14 @@ func newService(t testing.TB, cfg registry.ServiceConfig) *registry.Service {
 	t.Helper()
 	s, _ := newServiceAndStore(t, cfg)
 	return s
+}
+
+// parallelService is the prologue of most Service tests: it marks t parallel
+// and returns a context that ends with the test and a fresh Service with the
+// default configuration.
+func parallelService(t *testing.T) (context.Context, *registry.Service) {
+	t.Parallel()
+	return t.Context(), newService(t, registry.ServiceConfig{})
 }
 
 // newServiceAndStore is newService that also returns the store, for tests that
@@ -35,7 +41,7 @@ func newServiceAndStore(t testing.TB, cfg registry.ServiceConfig) (*registry.Ser
 		}
 	})
 	if cfg.Formats == nil {
-		cfg.Formats = []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
+		cfg.Formats = formats.All()
 	}
 	s, err := registry.New(st, cfg)
 	if err != nil {

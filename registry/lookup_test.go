@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,9 +10,7 @@ import (
 )
 
 func TestLookup(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	v1 := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 
@@ -43,9 +40,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	a := `{"type":"object","properties":{"x":{"type":"string"},"y":{"type":"number"}}}`
 	b := `{"properties":{"y":{"type":"number"},"x":{"type":"string"}},"type":"object"}`
 	first := mustRegister(t, s, registry.RegisterRequest{Subject: "j", Type: compat.JSON, Text: a})
@@ -72,9 +67,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestContexts(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	cs, err := s.Contexts(ctx, registry.ListOptions{})
 	wantKind(t, err, nil)
 	if diff := cmp.Diff([]string{"."}, cs); diff != "" {
@@ -171,9 +164,7 @@ func TestContexts(t *testing.T) {
 }
 
 func TestListings(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	for _, sub := range []string{"c", "a", "b"} {
 		mustRegister(t, s, avroReq(sub, avroRecord("R", fieldA)))
 		mustRegister(t, s, avroReq(sub, avroRecord("R", fieldA, fieldBOpt)))
@@ -246,9 +237,7 @@ func TestParseVersion(t *testing.T) {
 }
 
 func TestVersionErrors(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	_, err := s.Version(ctx, "nope", 1, false)
 	wantMsg(t, err, registry.ErrSubjectNotFound, "Subject 'nope' not found.")

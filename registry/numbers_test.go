@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -9,9 +8,7 @@ import (
 )
 
 func TestRegisterIDAndVersionBounds(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustSetMode(t, s, "", registry.Import, false)
 	imp := func(subject, name string, id, version int) registry.RegisterRequest {
 		r := avroReq(subject, avroRecord(name, fieldA))
@@ -47,9 +44,7 @@ func TestRegisterIDAndVersionBounds(t *testing.T) {
 }
 
 func TestReferenceVersionOverMaxVersionIsInvalid(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("dep", avroRecord("D", fieldA)))
 	req := avroReq("s", avroRecord("R", `{"name":"d","type":"D"}`))
 	req.References = []registry.Reference{{Name: "D", Subject: "dep", Version: registry.MaxVersion + 1}}
@@ -58,9 +53,7 @@ func TestReferenceVersionOverMaxVersionIsInvalid(t *testing.T) {
 }
 
 func TestSubjectNameRules(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	long := strings.Repeat("x", registry.MaxSubjectBytes)
 	for _, tc := range []struct {
 		name, subject string

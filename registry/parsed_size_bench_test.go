@@ -6,10 +6,8 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
 	"github.com/heraldhq/herald/compat/compattest"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/compat/formats"
 )
 
 // parsedSizeCopies is how many distinct schemas of a shape are kept alive
@@ -82,16 +80,11 @@ func BenchmarkParsedSizeCompiled(b *testing.B) {
 
 func benchParsedSize(b *testing.B) {
 	for _, sh := range compattest.RealisticShapes {
-		for _, c := range []struct {
-			f   compat.Format
-			gen func(int) (string, []compat.Reference)
-		}{
-			{avro.New(), sh.Avro}, {jsonschema.New(), sh.JSONSchema}, {protobuf.New(), sh.Protobuf},
-		} {
-			b.Run(fmt.Sprintf("%s/%s", c.f.Type(), sh.Name), func(b *testing.B) {
+		for _, f := range formats.All() {
+			b.Run(fmt.Sprintf("%s/%s", f.Type(), sh.Name), func(b *testing.B) {
 				var per, text float64
 				for range b.N {
-					p, t := measureShape(b, c.f, c.gen)
+					p, t := measureShape(b, f, sh.For(f.Type()))
 					per += p
 					text = t
 				}

@@ -108,9 +108,7 @@ func TestReferencesFromTheSameSubjectAreIgnoredOnSubjectDelete(t *testing.T) {
 }
 
 func TestNestedReferencesAreResolvedDependenciesFirst(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("currency", `{"type":"enum","name":"Currency","namespace":"com.acme","symbols":["EUR","USD"]}`))
 	req := avroReq("money", `{"type":"record","name":"Money","namespace":"com.acme","fields":[{"name":"units","type":"long"},{"name":"currency","type":"com.acme.Currency"}]}`)
 	req.References = []registry.Reference{{Name: "com.acme.Currency", Subject: "currency", Version: 1}}
@@ -130,9 +128,7 @@ func TestNestedReferencesAreResolvedDependenciesFirst(t *testing.T) {
 }
 
 func TestProtobufImportReference(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	money := `syntax = "proto3";
 package acme;
 message Money { int64 units = 1; string currency = 2; }
@@ -172,9 +168,7 @@ func TestProtobufSyntaxErrorHasLineAndColumn(t *testing.T) {
 }
 
 func TestJSONSchemaRefReference(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, registry.RegisterRequest{Subject: "address", Type: compat.JSON,
 		Text: `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`})
 	sc := mustRegister(t, s, registry.RegisterRequest{Subject: "customer", Type: compat.JSON,
@@ -191,9 +185,7 @@ func TestJSONSchemaRefReference(t *testing.T) {
 }
 
 func TestReferenceInheritsContext(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	// "money" exists only in .staging; an unqualified reference from .staging finds it
 	mustRegister(t, s, avroReq(":.staging:money", moneyAvro))
 	req := avroReq(":.staging:orders", orderAvro())

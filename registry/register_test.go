@@ -13,9 +13,7 @@ import (
 )
 
 func TestRegisterAssignsIDsAndVersions(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 
 	v1 := mustRegister(t, s, avroReq("orders-value", avroRecord("Order", fieldA)))
 	if v1.ID != 1 || v1.Version != 1 || v1.Subject != "orders-value" || v1.Type != compat.Avro {
@@ -67,9 +65,7 @@ func TestRegisterStoresCanonicalText(t *testing.T) {
 }
 
 func TestRegisterIsIdempotent(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	first := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA, fieldBOpt)))
 	// an older live version comes back as it is, no new version
@@ -96,9 +92,7 @@ func TestRegisterIsIdempotent(t *testing.T) {
 }
 
 func TestRegisterReusesIDAcrossSubjects(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	a := mustRegister(t, s, avroReq("a", avroRecord("R", fieldA)))
 	b := mustRegister(t, s, avroReq("b", avroRecord("R", fieldA)))
 	if a.ID != b.ID || b.Version != 1 {
@@ -190,9 +184,7 @@ func TestRegisterEmptySchemaCopiesPrevious(t *testing.T) {
 }
 
 func TestRegisterIncompatible(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	_, err := s.Register(ctx, avroReq("s", avroRecord("R", fieldA, fieldB)))
 	wantKind(t, err, registry.ErrIncompatible)

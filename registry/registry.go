@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/internal/enum"
 )
 
 // DefaultContext is the name of the default context, whose subjects are unqualified.
@@ -101,38 +102,26 @@ const (
 	Import
 )
 
-var modeNames = [...]string{ReadWrite: "READWRITE", ReadOnly: "READONLY", ReadOnlyOverride: "READONLY_OVERRIDE", Import: "IMPORT"}
+// modeText spells the modes as Confluent does, matched exactly.
+var modeText = enum.Text[Mode]{
+	Type:  "Mode",
+	Names: []string{ReadWrite: "READWRITE", ReadOnly: "READONLY", ReadOnlyOverride: "READONLY_OVERRIDE", Import: "IMPORT"},
+	Unknown: func(string) error {
+		return newError(ErrInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD.")
+	},
+}
 
 // String returns the mode's Confluent spelling.
-func (m Mode) String() string {
-	if m < 0 || int(m) >= len(modeNames) {
-		return fmt.Sprintf("Mode(%d)", int(m))
-	}
-	return modeNames[m]
-}
+func (m Mode) String() string { return modeText.String(m) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+func (m Mode) MarshalText() ([]byte, error) { return modeText.Marshal(m) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseMode's rules.
-func (m *Mode) UnmarshalText(b []byte) error {
-	v, err := ParseMode(string(b))
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
+func (m *Mode) UnmarshalText(b []byte) error { return modeText.Unmarshal(m, b) }
 
 // ParseMode parses a mode name (exact, upper case). An unknown name wraps ErrInvalidMode.
-func ParseMode(s string) (Mode, error) {
-	for i, n := range modeNames {
-		if n == s {
-			return Mode(i), nil
-		}
-	}
-	return 0, newError(ErrInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD.")
-}
+func ParseMode(s string) (Mode, error) { return modeText.Parse(s) }
 
 // Config is the configuration of a subject, a context or the whole registry. Nil
 // pointer fields are unset at that level (they inherit from the level above).

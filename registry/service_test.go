@@ -80,9 +80,7 @@ func TestSchemaByIDIsServedFromMemory(t *testing.T) {
 }
 
 func TestSchemaByIDWithSubjectFollowsDeletes(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	sc := mustRegister(t, s, avroReq("s", avroRecord("R", fieldA)))
 	got, err := s.SchemaByID(ctx, sc.ID, "s")
 	if err != nil || got.Deleted || got.Version != 1 {

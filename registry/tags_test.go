@@ -1,16 +1,13 @@
 package registry_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/heraldhq/herald/registry"
 )
 
 func TestLatestWithMetadata(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	req := avroReq("s", avroRecord("R", fieldA))
 	req.Metadata = []byte(`{"properties":{"owner":"a","major":"1"}}`)
 	mustRegister(t, s, req)
@@ -35,9 +32,7 @@ func TestLatestWithMetadata(t *testing.T) {
 }
 
 func TestTagVersion(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	req := avroReq("s", avroRecord("R", fieldA))
 	req.RuleSet = []byte(`{"domainRules":[{"name":"r1","kind":"CONDITION","type":"CEL","mode":"WRITE","expr":"true"}]}`)
 	v1 := mustRegister(t, s, req)
@@ -69,9 +64,7 @@ func TestTagVersion(t *testing.T) {
 }
 
 func TestMaxID(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := newService(t, registry.ServiceConfig{})
+	ctx, s := parallelService(t)
 	if n, err := s.MaxID(ctx, ""); err != nil || n != 0 {
 		t.Fatalf("empty registry max id = %d, %v", n, err)
 	}

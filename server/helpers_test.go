@@ -14,9 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	heraldformats "github.com/heraldhq/herald/compat/formats"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
@@ -45,9 +43,8 @@ func withMaxBody(n int64) envOption {
 	return func(c *server.Config, _ *registry.ServiceConfig) { c.MaxBodyBytes = n }
 }
 
-func formats() []compat.Format {
-	return []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
-}
+// formats are every real format, for a registry under test.
+func formats() []compat.Format { return heraldformats.All() }
 
 // openRegistryStore opens the registry's SQLite file in dir; the test's
 // cleanup closes it.

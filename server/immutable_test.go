@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/server"
 )
 
 // immutablePaths are the reads answered from pre-encoded bytes with an ETag.
@@ -135,23 +137,13 @@ func BenchmarkSchemaByIDHandler(b *testing.B) {
 	e := newEnv(b)
 	e.register("orders-value", schemaBody("", avroV2))
 	req := httptest.NewRequest("GET", "/schemas/ids/1", nil)
-	w := &discardWriter{h: http.Header{}}
+	w := server.NewDiscardWriter()
 	b.ReportAllocs()
 	for b.Loop() {
-		clear(w.h)
+		w.Reset()
 		e.srv.ServeHTTP(w, req)
-		if w.status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
+		if w.Status() != http.StatusOK {
+			b.Fatalf("status %d", w.Status())
 		}
 	}
 }
-
-// discardWriter keeps the status only and reuses its header map.
-type discardWriter struct {
-	h      http.Header
-	status int
-}
-
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (w *discardWriter) WriteHeader(status int)      { w.status = status }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/server"
 )
 
@@ -74,52 +71,7 @@ func containsVerb(s string) bool {
 // BenchmarkPageLarge measures each page on a generated catalog of 1,000 events
 // and 200 services (budget: < 100 ms).
 func BenchmarkPageLarge(b *testing.B) {
-	ctx := context.Background()
-	reg := catalogtest.NewRegistry()
-	doc := &catalog.Document{Teams: []catalog.Team{{ID: "team-0"}, {ID: "team-1"}}}
-	for d := range 20 {
-		doc.Domains = append(doc.Domains, catalog.Domain{ID: fmt.Sprintf("domain-%d", d), Name: fmt.Sprintf("Domain %d", d), Owners: []string{"team-0"}})
-	}
-	for i := range 1000 {
-		subject := fmt.Sprintf("event-%d-value", i)
-		for v := 1; v <= 2; v++ {
-			props := fmt.Sprintf(`"id":{"type":"string"},"n%d":{"type":"integer","description":"field %d"}`, i, i)
-			if v == 2 {
-				props += `,"extra":{"type":"string"}`
-			}
-			if _, err := reg.Register(ctx, subject, compat.JSON, `{"type":"object","additionalProperties":false,"properties":{`+props+`},"required":["id"]}`); err != nil {
-				b.Fatal(err)
-			}
-		}
-		doc.Events = append(doc.Events, catalog.Event{ID: fmt.Sprintf("event-%d", i), Name: fmt.Sprintf("Event%d", i), Subject: subject,
-			Topic: fmt.Sprintf("topic-%d", i), Domain: fmt.Sprintf("domain-%d", i%20), Description: "A generated event.", Owners: []string{"team-1"},
-			Examples: []catalog.Example{{Name: "ex", Value: []byte(`{"id":"x"}`)}}})
-	}
-	for s := range 200 {
-		a := catalog.Application{ID: fmt.Sprintf("service-%d", s), Name: fmt.Sprintf("Service %d", s), Domain: fmt.Sprintf("domain-%d", s%20), Owners: []string{"team-0"}}
-		for k := range 5 {
-			a.Sends = append(a.Sends, catalog.Message{Event: fmt.Sprintf("event-%d", s*5+k)})
-		}
-		for k := range 10 {
-			a.Receives = append(a.Receives, catalog.Message{Event: fmt.Sprintf("event-%d", (s*37+k*101)%1000)})
-		}
-		doc.Services = append(doc.Services, a)
-	}
-	for f := range 20 {
-		fl := catalog.Flow{ID: fmt.Sprintf("flow-%d", f), Name: fmt.Sprintf("Flow %d", f), Domain: fmt.Sprintf("domain-%d", f)}
-		for k := range 10 {
-			s := (f*10 + k) % 200
-			fl.Steps = append(fl.Steps, catalog.Step{ID: fmt.Sprintf("s%d", k), Service: fmt.Sprintf("service-%d", s), Action: catalog.Sends, Event: fmt.Sprintf("event-%d", s*5)})
-		}
-		doc.Flows = append(doc.Flows, fl)
-	}
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: reg, Lineage: &catalogtest.Lineage{}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := cat.ApplyDocument(ctx, doc); err != nil {
-		b.Fatal(err)
-	}
+	cat := catalogtest.NewLarge(b, catalogtest.Large{Description: "A generated event.", Examples: true})
 	rs := newSQLiteRegistry(b, b.TempDir())
 	srv, err := server.New(server.Config{Registry: rs, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

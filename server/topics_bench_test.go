@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the raw-insert baseline talks to SQLite directly
 
+	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
@@ -37,18 +38,7 @@ const benchSchema = `{"type":"object","required":["orderId","customerId","status
 	`"unitPrice":{"type":"number","exclusiveMinimum":0},"discount":{"type":["number","null"],"minimum":0,"maximum":1}}}}}}`
 
 // benchEvent is a ~1 KB JSON order with 8 lines, valid against benchSchema.
-func benchEvent(i int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `{"orderId":"%08x-1f2e-4d3c-9b8a-%012x","customerId":"cus_%06d","status":"paid","placedAt":"2025-03-14T09:26:53.589Z","currency":"EUR","total":%d.%02d,"shipping":{"country":"DE","city":"Berlin","street":"Unter den Linden 77","zip":"10117"},"lines":[`, i, i, i%1000000, 100+i%900, i%100)
-	for l := range 8 {
-		if l > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"sku":"SKU-%05d-%d","name":"Widget number %d, blue","quantity":%d,"unitPrice":%d.99,"discount":%s}`, i%100000, l, l, 1+l, 3+l, []string{"null", "0.1", "0"}[l%3])
-	}
-	b.WriteString(`]}`)
-	return b.String()
-}
+func benchEvent(i int) string { return compattest.OrderEvent(i) }
 
 // benchServer is a real server (registry and broker on SQLite, durable
 // synchronous=FULL log) behind a loopback HTTP listener.

@@ -12,19 +12,11 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/compat/formats"
 )
 
 // Formats returns the three schema formats by type.
-func Formats() map[compat.SchemaType]compat.Format {
-	return map[compat.SchemaType]compat.Format{
-		compat.JSON:     jsonschema.New(),
-		compat.Avro:     avro.New(),
-		compat.Protobuf: protobuf.New(),
-	}
-}
+func Formats() map[compat.SchemaType]compat.Format { return formats.ByType() }
 
 type version struct {
 	sv     catalog.SchemaVersion

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,8 +16,9 @@ func TestServeAuditLogAndRateLimitConfig(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.log")
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test",
-		AuditLog: path, RateLimit: 100})
+	cfg := testConfig(t)
+	cfg.AuditLog, cfg.RateLimit = path, 100
+	m := NewMain(cfg)
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -42,12 +42,13 @@ func TestServeAuditLogAndRateLimitConfig(t *testing.T) {
 		t.Errorf("audit log mode %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
 
-	for name, cfg := range map[string]Config{
-		"UnopenableAuditLog": {AuditLog: filepath.Join(dir, "missing", "audit.log")},
-		"NegativeRateLimit":  {RateLimit: -1},
+	for name, set := range map[string]func(*Config){
+		"UnopenableAuditLog": func(c *Config) { c.AuditLog = filepath.Join(dir, "missing", "audit.log") },
+		"NegativeRateLimit":  func(c *Config) { c.RateLimit = -1 },
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg.Addr, cfg.DB, cfg.Logger = "127.0.0.1:0", filepath.Join(t.TempDir(), "h.db"), slog.New(slog.DiscardHandler)
+			cfg := testConfig(t)
+			set(&cfg)
 			bad := NewMain(cfg)
 			if err := bad.Run(context.Background()); err == nil {
 				_ = bad.Close()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,7 +18,7 @@ import (
 // waits until it answers.
 func brokerMain(t testing.TB) *Main {
 	t.Helper()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	m := NewMain(testConfig(t))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,38 +1,30 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/servelog"
 )
 
 // serveProcess is a `herald serve` child process.
 type serveProcess struct {
-	cmd  *exec.Cmd
-	url  string
-	mu   sync.Mutex // guards logs, written by the stderr reader
-	logs strings.Builder
+	cmd *exec.Cmd
+	url string
+	log *servelog.Log
 }
 
 // logText is what the process has written to stderr so far.
-func (p *serveProcess) logText() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.logs.String()
-}
-
-var listenRE = regexp.MustCompile(`msg="herald listening" addr=(\S+)`)
+func (p *serveProcess) logText() string { return p.log.String() }
 
 // startServe starts the binary on a free port with extra serve flags (--db
 // and the rest) and waits for its listening line.
@@ -46,27 +38,12 @@ func startServe(t *testing.T, bin string, args ...string) *serveProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil && !sent {
-				found <- m[1]
-				sent = true
-			}
-		}
-		// Drain what the scanner left; a read error here only means the pipe
-		// closed under us (Wait closes it), and the logs are already kept.
-		_, _ = io.Copy(io.Discard, stderr)
-		close(found)
-	}()
+	p := &serveProcess{cmd: cmd, log: servelog.New(0)}
+	// A read error only means the pipe closed under us (Wait closes it), and
+	// the logs are already kept.
+	go func() { _, _ = p.log.ReadFrom(stderr) }()
 	select {
-	case addr, ok := <-found:
+	case addr, ok := <-p.log.Addr():
 		if !ok {
 			// The process already failed; its logs say why, the exit status adds nothing.
 			_ = cmd.Wait()

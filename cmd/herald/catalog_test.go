@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,8 +14,9 @@ import (
 // startDemo runs Herald with --demo on a temp database.
 func startDemo(t *testing.T) *Main {
 	t.Helper()
-	return startMainWith(t, Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test",
-		catalog: &catalogFlags{Demo: true}})
+	cfg := testConfig(t)
+	cfg.catalog = &catalogFlags{Demo: true}
+	return startMainWith(t, cfg)
 }
 
 func runCatalogCLI(args ...string) (string, error) {

@@ -14,10 +14,18 @@ import (
 	"time"
 )
 
+// testConfig is the Config most tests start from: a random port on 127.0.0.1,
+// a fresh SQLite file in its own temp dir, a discarded log, version "test".
+func testConfig(t testing.TB) Config {
+	return Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: discardLogger(), Version: "test"}
+}
+
 // startMain runs a Main on 127.0.0.1:0 over db and waits until /readyz answers 200.
 func startMain(t testing.TB, db string) *Main {
 	t.Helper()
-	return startMainWith(t, Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	cfg := testConfig(t)
+	cfg.DB = db
+	return startMainWith(t, cfg)
 }
 
 // startMainWith runs a Main with cfg, waits until /readyz answers 200, and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/compattest"
+	"github.com/heraldhq/herald/internal/servelog"
 )
 
 // The memory budgets of DESIGN.md, in MB of resident memory.
@@ -137,7 +137,7 @@ func buildHerald(tb testing.TB) string {
 type measuredServe struct {
 	cmd    *exec.Cmd
 	url    string
-	log    *logTail
+	log    *servelog.Log
 	client *http.Client
 	// done is closed when the process has exited and waitErr is set.
 	done    chan struct{}
@@ -148,7 +148,7 @@ type measuredServe struct {
 // is the database's) and waits until /readyz answers 200.
 func startMeasured(b *testing.B, bin, db string) *measuredServe {
 	b.Helper()
-	lt := &logTail{addr: make(chan string, 1)}
+	lt := servelog.New(40) // the last lines, for failure messages
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
 	cmd.Dir = filepath.Dir(db)
 	cmd.Stderr = lt
@@ -162,7 +162,7 @@ func startMeasured(b *testing.B, bin, db string) *measuredServe {
 		close(p.done)
 	}()
 	select {
-	case addr := <-lt.addr:
+	case addr := <-lt.Addr():
 		p.url = "http://" + addr
 	case <-p.done:
 		b.Fatalf("herald serve exited before listening: %v\n%s", p.waitErr, lt)
@@ -466,53 +466,4 @@ func (p *measuredServe) getAll(b *testing.B, ids []int, clients int) {
 	if first != nil {
 		b.Fatal(first)
 	}
-}
-
-// logTail is the child's stderr: it sends the listening address once and keeps
-// the last lines for failure messages, so a long run does not pile up its
-// request log in the benchmark's memory.
-type logTail struct {
-	addr chan string
-
-	// mu protects partial, lines and sent.
-	mu      sync.Mutex
-	partial []byte
-	lines   []string
-	sent    bool
-}
-
-// logTailLines is how many lines a logTail keeps.
-const logTailLines = 40
-
-// Write implements io.Writer; exec calls it from one goroutine.
-func (l *logTail) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial = append(l.partial, b...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
-		}
-		line := string(l.partial[:i])
-		l.partial = l.partial[i+1:]
-		if !l.sent {
-			if m := listenRE.FindStringSubmatch(line); m != nil {
-				l.addr <- m[1]
-				l.sent = true
-			}
-		}
-		l.lines = append(l.lines, line)
-		if len(l.lines) > 2*logTailLines {
-			l.lines = append(l.lines[:0], l.lines[len(l.lines)-logTailLines:]...)
-		}
-	}
-	return len(b), nil
-}
-
-// String returns the kept lines.
-func (l *logTail) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n") + "\n" + string(l.partial)
 }

@@ -62,7 +62,7 @@ func hostStatus(t *testing.T, addr, host, method, path string, headers ...string
 // loopback answers IP addresses and localhost, and refuses another name.
 func TestServeDefaultRefusesOtherHosts(t *testing.T) {
 	t.Parallel()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: discardLogger(), Version: "test"})
+	m := NewMain(testConfig(t))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

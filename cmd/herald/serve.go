@@ -18,9 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/heraldhq/herald/compat"
-	"github.com/heraldhq/herald/compat/avro"
-	"github.com/heraldhq/herald/compat/jsonschema"
-	"github.com/heraldhq/herald/compat/protobuf"
+	"github.com/heraldhq/herald/compat/formats"
 	"github.com/heraldhq/herald/internal/dbfile"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
@@ -179,9 +177,7 @@ func NewMain(cfg Config) *Main {
 }
 
 // Formats are the schema formats Herald serves.
-func Formats() []compat.Format {
-	return []compat.Format{avro.New(), jsonschema.New(), protobuf.New()}
-}
+func Formats() []compat.Format { return formats.All() }
 
 // Run opens the database, builds every part, binds the listener and starts
 // serving in the background. On error everything opened so far is closed.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,7 +40,7 @@ func call(t *testing.T, method, url, contentType, body string) []byte {
 // its grace period (Close would then fail with the deadline), and it ends.
 func TestCloseEndsEventStreams(t *testing.T) {
 	t.Parallel()
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: discardLogger(), Version: "test"})
+	m := NewMain(testConfig(t))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +157,9 @@ func TestCloseKeepsAcknowledgedPublishes(t *testing.T) {
 func TestServeAccessLog(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "herald.db"), Logger: slog.New(slog.DiscardHandler), Version: "test", AccessLog: path})
+	cfg := testConfig(t)
+	cfg.AccessLog = path
+	m := NewMain(cfg)
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,9 @@ func TestServeAccessLog(t *testing.T) {
 		t.Errorf("no line for GET /schemas/types in:\n%s", data)
 	}
 
-	bad := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "b.db"), Logger: slog.New(slog.DiscardHandler), AccessLog: filepath.Join(dir, "missing", "access.log")})
+	cfg = testConfig(t)
+	cfg.AccessLog = filepath.Join(dir, "missing", "access.log")
+	bad := NewMain(cfg)
 	if err := bad.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("Run with an unwritable access log: %v", err)
 	}

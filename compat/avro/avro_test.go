@@ -2,23 +2,18 @@ package avro
 
 import (
 	"errors"
-	"github.com/heraldhq/herald/compat/compattest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 func mustParse(t testing.TB, text string, refs ...compat.Reference) *Schema {
 	t.Helper()
 	return compattest.MustParse(t, Parse, text, refs)
-}
-
-func TestFormatType(t *testing.T) {
-	t.Parallel()
-	compattest.FormatType(t, New(), compat.Avro, `"string"`)
 }
 
 func TestParseErrors(t *testing.T) {

@@ -40,18 +40,6 @@ func MustParse[S any](tb testing.TB, parse func(string, []compat.Reference) (S, 
 	return s
 }
 
-// FormatType checks that f and the schema it parses from text both report
-// type want.
-func FormatType(tb testing.TB, f compat.Format, want compat.SchemaType, text string) {
-	tb.Helper()
-	if got := f.Type(); got != want {
-		tb.Errorf("Type() = %v, want %v", got, want)
-	}
-	if got := MustParse(tb, f.Parse, text, nil).Type(); got != want {
-		tb.Errorf("Schema.Type() = %v, want %v", got, want)
-	}
-}
-
 // ParseBoth parses a and b with parse (a format package's Parse); ok is false
 // when either does not parse, which a fuzz target comparing the two skips.
 func ParseBoth[S any](parse func(string, []compat.Reference) (S, error), a, b string) (sa, sb S, ok bool) {

@@ -21,6 +21,15 @@ type Shape struct {
 	Avro, JSONSchema, Protobuf func(i int) (string, []compat.Reference)
 }
 
+// For returns the shape's generator in format t (nil for a type it has no
+// generator for).
+func (sh Shape) For(t compat.SchemaType) func(i int) (string, []compat.Reference) {
+	gens := map[compat.SchemaType]func(int) (string, []compat.Reference){
+		compat.Avro: sh.Avro, compat.JSON: sh.JSONSchema, compat.Protobuf: sh.Protobuf,
+	}
+	return gens[t]
+}
+
 // RealisticShapes are the shapes the memory benchmarks measure: flat records of
 // 20 and 100 string-ish fields, a record nesting two named sub-records, and a
 // record whose nested type comes from a reference.

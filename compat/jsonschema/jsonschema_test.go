@@ -16,11 +16,6 @@ func mustParse(t testing.TB, text string, refs ...compat.Reference) compat.Schem
 	return compattest.MustParse(t, jsonschema.New().Parse, text, refs)
 }
 
-func TestFormatType(t *testing.T) {
-	t.Parallel()
-	compattest.FormatType(t, jsonschema.New(), compat.JSON, `{}`)
-}
-
 func TestParseDrafts(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

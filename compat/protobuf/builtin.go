@@ -1,5 +1,10 @@
 package protobuf
 
+import (
+	"fmt"
+	"strings"
+)
+
 // builtinSources are the imports Confluent Schema Registry resolves without a
 // reference, beyond the google/protobuf well-known files (which protocompile
 // provides): Confluent's own option and decimal types, and the common
@@ -7,7 +12,59 @@ package protobuf
 // schema importing them must compile without one. A reference with the same
 // import path takes precedence. Only the declarations are here: field names,
 // numbers and types, which is all the wire and JSON encodings depend on.
-var builtinSources = map[string]string{
+//
+// Most of these files are one message whose fields are numbered 1, 2, 3... in
+// order, or one enum whose values are numbered 0, 1, 2...; those are written as
+// builtinFiles and rendered to proto text once. The three files with nested
+// messages, oneofs, maps or extensions are written as text.
+var builtinSources = builtinSourceMap()
+
+// builtinFile is one regular built-in import: a package, its imports, and one
+// message (fields "type name", numbered from 1) or enum (values numbered from 0).
+type builtinFile struct {
+	path    string
+	pkg     string // zero: google.type
+	imports []string
+	enum    bool
+	name    string
+	members []string
+}
+
+var builtinFiles = []builtinFile{
+	{path: "confluent/type/decimal.proto", pkg: "confluent.type", name: "Decimal",
+		members: []string{"bytes value", "uint32 precision", "int32 scale"}},
+	{path: "google/type/calendar_period.proto", enum: true, name: "CalendarPeriod",
+		members: []string{"CALENDAR_PERIOD_UNSPECIFIED", "DAY", "WEEK", "FORTNIGHT", "MONTH", "QUARTER", "HALF", "YEAR"}},
+	{path: "google/type/color.proto", imports: []string{"google/protobuf/wrappers.proto"}, name: "Color",
+		members: []string{"float red", "float green", "float blue", "google.protobuf.FloatValue alpha"}},
+	{path: "google/type/date.proto", name: "Date",
+		members: []string{"int32 year", "int32 month", "int32 day"}},
+	{path: "google/type/dayofweek.proto", enum: true, name: "DayOfWeek",
+		members: []string{"DAY_OF_WEEK_UNSPECIFIED", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}},
+	{path: "google/type/decimal.proto", name: "Decimal", members: []string{"string value"}},
+	{path: "google/type/expr.proto", name: "Expr",
+		members: []string{"string expression", "string title", "string description", "string location"}},
+	{path: "google/type/fraction.proto", name: "Fraction", members: []string{"int64 numerator", "int64 denominator"}},
+	{path: "google/type/interval.proto", imports: []string{"google/protobuf/timestamp.proto"}, name: "Interval",
+		members: []string{"google.protobuf.Timestamp start_time", "google.protobuf.Timestamp end_time"}},
+	{path: "google/type/latlng.proto", name: "LatLng", members: []string{"double latitude", "double longitude"}},
+	{path: "google/type/localized_text.proto", name: "LocalizedText", members: []string{"string text", "string language_code"}},
+	{path: "google/type/money.proto", name: "Money",
+		members: []string{"string currency_code", "int64 units", "int32 nanos"}},
+	{path: "google/type/month.proto", enum: true, name: "Month",
+		members: []string{"MONTH_UNSPECIFIED", "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY",
+			"AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER"}},
+	{path: "google/type/postal_address.proto", name: "PostalAddress",
+		members: []string{"int32 revision", "string region_code", "string language_code", "string postal_code",
+			"string sorting_code", "string administrative_area", "string locality", "string sublocality",
+			"repeated string address_lines", "repeated string recipients", "string organization"}},
+	{path: "google/type/quaternion.proto", name: "Quaternion", members: []string{"double x", "double y", "double z", "double w"}},
+	{path: "google/type/timeofday.proto", name: "TimeOfDay",
+		members: []string{"int32 hours", "int32 minutes", "int32 seconds", "int32 nanos"}},
+}
+
+// builtinTexts are the built-in files that are not one plain message or enum.
+var builtinTexts = map[string]string{
 	"confluent/meta.proto": `syntax = "proto3";
 package confluent;
 import "google/protobuf/descriptor.proto";
@@ -21,45 +78,6 @@ extend google.protobuf.MessageOptions { Meta message_meta = 1088; }
 extend google.protobuf.FieldOptions { Meta field_meta = 1088; }
 extend google.protobuf.EnumOptions { Meta enum_meta = 1088; }
 extend google.protobuf.EnumValueOptions { Meta enum_value_meta = 1088; }
-`,
-	"confluent/type/decimal.proto": `syntax = "proto3";
-package confluent.type;
-message Decimal {
-  bytes value = 1;
-  uint32 precision = 2;
-  int32 scale = 3;
-}
-`,
-	"google/type/calendar_period.proto": `syntax = "proto3";
-package google.type;
-enum CalendarPeriod {
-  CALENDAR_PERIOD_UNSPECIFIED = 0;
-  DAY = 1;
-  WEEK = 2;
-  FORTNIGHT = 3;
-  MONTH = 4;
-  QUARTER = 5;
-  HALF = 6;
-  YEAR = 7;
-}
-`,
-	"google/type/color.proto": `syntax = "proto3";
-package google.type;
-import "google/protobuf/wrappers.proto";
-message Color {
-  float red = 1;
-  float green = 2;
-  float blue = 3;
-  google.protobuf.FloatValue alpha = 4;
-}
-`,
-	"google/type/date.proto": `syntax = "proto3";
-package google.type;
-message Date {
-  int32 year = 1;
-  int32 month = 2;
-  int32 day = 3;
-}
 `,
 	"google/type/datetime.proto": `syntax = "proto3";
 package google.type;
@@ -82,89 +100,6 @@ message TimeZone {
   string version = 2;
 }
 `,
-	"google/type/dayofweek.proto": `syntax = "proto3";
-package google.type;
-enum DayOfWeek {
-  DAY_OF_WEEK_UNSPECIFIED = 0;
-  MONDAY = 1;
-  TUESDAY = 2;
-  WEDNESDAY = 3;
-  THURSDAY = 4;
-  FRIDAY = 5;
-  SATURDAY = 6;
-  SUNDAY = 7;
-}
-`,
-	"google/type/decimal.proto": `syntax = "proto3";
-package google.type;
-message Decimal {
-  string value = 1;
-}
-`,
-	"google/type/expr.proto": `syntax = "proto3";
-package google.type;
-message Expr {
-  string expression = 1;
-  string title = 2;
-  string description = 3;
-  string location = 4;
-}
-`,
-	"google/type/fraction.proto": `syntax = "proto3";
-package google.type;
-message Fraction {
-  int64 numerator = 1;
-  int64 denominator = 2;
-}
-`,
-	"google/type/interval.proto": `syntax = "proto3";
-package google.type;
-import "google/protobuf/timestamp.proto";
-message Interval {
-  google.protobuf.Timestamp start_time = 1;
-  google.protobuf.Timestamp end_time = 2;
-}
-`,
-	"google/type/latlng.proto": `syntax = "proto3";
-package google.type;
-message LatLng {
-  double latitude = 1;
-  double longitude = 2;
-}
-`,
-	"google/type/localized_text.proto": `syntax = "proto3";
-package google.type;
-message LocalizedText {
-  string text = 1;
-  string language_code = 2;
-}
-`,
-	"google/type/money.proto": `syntax = "proto3";
-package google.type;
-message Money {
-  string currency_code = 1;
-  int64 units = 2;
-  int32 nanos = 3;
-}
-`,
-	"google/type/month.proto": `syntax = "proto3";
-package google.type;
-enum Month {
-  MONTH_UNSPECIFIED = 0;
-  JANUARY = 1;
-  FEBRUARY = 2;
-  MARCH = 3;
-  APRIL = 4;
-  MAY = 5;
-  JUNE = 6;
-  JULY = 7;
-  AUGUST = 8;
-  SEPTEMBER = 9;
-  OCTOBER = 10;
-  NOVEMBER = 11;
-  DECEMBER = 12;
-}
-`,
 	"google/type/phone_number.proto": `syntax = "proto3";
 package google.type;
 message PhoneNumber {
@@ -179,38 +114,39 @@ message PhoneNumber {
   string extension = 3;
 }
 `,
-	"google/type/postal_address.proto": `syntax = "proto3";
-package google.type;
-message PostalAddress {
-  int32 revision = 1;
-  string region_code = 2;
-  string language_code = 3;
-  string postal_code = 4;
-  string sorting_code = 5;
-  string administrative_area = 6;
-  string locality = 7;
-  string sublocality = 8;
-  repeated string address_lines = 9;
-  repeated string recipients = 10;
-  string organization = 11;
 }
-`,
-	"google/type/quaternion.proto": `syntax = "proto3";
-package google.type;
-message Quaternion {
-  double x = 1;
-  double y = 2;
-  double z = 3;
-  double w = 4;
+
+// builtinSourceMap renders builtinFiles and adds builtinTexts.
+func builtinSourceMap() map[string]string {
+	m := make(map[string]string, len(builtinFiles)+len(builtinTexts))
+	for path, text := range builtinTexts {
+		m[path] = text
+	}
+	for _, f := range builtinFiles {
+		m[f.path] = f.text()
+	}
+	return m
 }
-`,
-	"google/type/timeofday.proto": `syntax = "proto3";
-package google.type;
-message TimeOfDay {
-  int32 hours = 1;
-  int32 minutes = 2;
-  int32 seconds = 3;
-  int32 nanos = 4;
-}
-`,
+
+// text renders the file as proto3 source.
+func (f builtinFile) text() string {
+	var b strings.Builder
+	pkg := f.pkg
+	if pkg == "" {
+		pkg = "google.type"
+	}
+	fmt.Fprintf(&b, "syntax = \"proto3\";\npackage %s;\n", pkg)
+	for _, imp := range f.imports {
+		fmt.Fprintf(&b, "import %q;\n", imp)
+	}
+	kind, first := "message", 1
+	if f.enum {
+		kind, first = "enum", 0
+	}
+	fmt.Fprintf(&b, "%s %s {\n", kind, f.name)
+	for i, m := range f.members {
+		fmt.Fprintf(&b, "  %s = %d;\n", m, first+i)
+	}
+	b.WriteString("}\n")
+	return b.String()
 }

@@ -17,11 +17,6 @@ func mustParse(t testing.TB, text string, refs ...compat.Reference) *Schema {
 	return compattest.MustParse(t, Parse, text, refs)
 }
 
-func TestFormatType(t *testing.T) {
-	t.Parallel()
-	compattest.FormatType(t, New(), compat.Protobuf, `syntax = "proto3"; message A {}`)
-}
-
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -352,5 +347,24 @@ message Order {
 	s2 := mustParse(t, `syntax = "proto3"; import "google/type/money.proto"; message A { google.type.Money m = 1; }`, own)
 	if s2.FirstMessage().Fields().Get(0).Message().Fields().ByName("amount") == nil {
 		t.Error("reference did not override the built-in")
+	}
+}
+
+// TestBuiltinFileText pins how a table entry becomes proto text: fields are
+// numbered from 1, enum values from 0, and google.type is the default package.
+func TestBuiltinFileText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		f    builtinFile
+		want string
+	}{
+		{builtinFile{pkg: "p", imports: []string{"a.proto"}, name: "M", members: []string{"int32 x", "string y"}},
+			"syntax = \"proto3\";\npackage p;\nimport \"a.proto\";\nmessage M {\n  int32 x = 1;\n  string y = 2;\n}\n"},
+		{builtinFile{enum: true, name: "E", members: []string{"E_UNSPECIFIED", "ONE"}},
+			"syntax = \"proto3\";\npackage google.type;\nenum E {\n  E_UNSPECIFIED = 0;\n  ONE = 1;\n}\n"},
+	} {
+		if got := tc.f.text(); got != tc.want {
+			t.Errorf("text() =\n%s\nwant\n%s", got, tc.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/internal/dbfile"
+	"github.com/heraldhq/herald/internal/dbfile/dbfiletest"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 )
@@ -264,6 +267,28 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := registrydb.Open(context.Background(), filepath.Join(t.TempDir(), "missing", "dir", "r.db")); err == nil {
 		t.Fatal("Open in a missing directory succeeded")
+	}
+}
+
+// TestOpenOnAReadOnlyDiskSaysSo opens an existing database on a read-only
+// mount. SQLite's own error was "unable to open database file: no such file
+// or directory" (the -wal file it could not create).
+func TestOpenOnAReadOnlyDiskSaysSo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	disk := dbfiletest.SmallDisk(t, 4<<20)
+	path := filepath.Join(disk.Dir, "registry.db")
+	s, err := registrydb.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dbfiletest.ReadOnly(t, disk)
+	_, err = registrydb.Open(ctx, path)
+	if !errors.Is(err, dbfile.ErrReadOnly) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "read-only file system") {
+		t.Fatalf("Open = %v, want ErrReadOnly naming %s and the read-only file system", err, path)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/heraldhq/herald/internal/textpos"
 )
 
 // MaxFileBytes bounds an auth file: Parse refuses a larger one.
@@ -83,29 +85,7 @@ type OIDCConfig struct {
 }
 
 // Problem is one thing wrong with an auth file, at a place in it.
-type Problem struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Message string `json:"message"`
-}
-
-// String formats the problem as file:line:column: message.
-func (p Problem) String() string {
-	var b strings.Builder
-	if p.File != "" {
-		b.WriteString(p.File)
-		b.WriteString(":")
-	}
-	if p.Line > 0 {
-		fmt.Fprintf(&b, "%d:%d:", p.Line, p.Column)
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
-}
+type Problem = textpos.Problem
 
 // FileError lists every problem of an auth file. It never quotes a password
 // or key: only the place and what is wrong.
@@ -113,21 +93,7 @@ type FileError struct {
 	Problems []Problem
 }
 
-func (e *FileError) Error() string {
-	var b strings.Builder
-	if len(e.Problems) == 1 {
-		b.WriteString("auth file has 1 error: ")
-	} else {
-		fmt.Fprintf(&b, "auth file has %d errors: ", len(e.Problems))
-	}
-	for i, p := range e.Problems {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(p.String())
-	}
-	return b.String()
-}
+func (e *FileError) Error() string { return textpos.List("auth file", e.Problems) }
 
 // Parse reads an auth file. name is used in error messages only. Unknown
 // keys, repeated keys, bad values, duplicate names and duplicate API keys are

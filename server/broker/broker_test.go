@@ -15,8 +15,7 @@ import (
 )
 
 func TestBrokerPutTopic(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "orders-value", orderSchema)
 	e.reg.register(t, "orders-value", orderSchema)
 	ctx := context.Background()
@@ -98,8 +97,7 @@ func TestBrokerPutTopic(t *testing.T) {
 }
 
 func TestPublishValidates(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "orders-value", orderSchema)
 	e.topic(broker.Topic{Name: "orders", ValueSubject: "orders-value"})
 	ctx := context.Background()
@@ -146,8 +144,7 @@ func TestPublishValidates(t *testing.T) {
 }
 
 func TestPublishVersionRange(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "v", `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`)
 	e.reg.register(t, "v", `{"type":"object","properties":{"b":{"type":"string"}},"required":["b"]}`)
 	e.reg.register(t, "v", `{"type":"object","properties":{"c":{"type":"string"}},"required":["c"]}`)
@@ -177,8 +174,7 @@ func TestPublishVersionRange(t *testing.T) {
 }
 
 func TestPublishWireFormat(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	v1 := e.reg.register(t, "pay-value", `{"type":"object","required":["a"]}`)
 	v2 := e.reg.register(t, "pay-value", `{"type":"object","required":["b"]}`)
 	other := e.reg.register(t, "other", `{}`)
@@ -218,8 +214,7 @@ func TestPublishWireFormat(t *testing.T) {
 }
 
 func TestPublishDeadLetter(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "orders-value", orderSchema)
 	e.topic(broker.Topic{Name: "orders.dlq", ValueSubject: "orders-value"})
 	e.topic(broker.Topic{Name: "orders", ValueSubject: "orders-value", OnInvalid: broker.DeadLetter, DeadLetterTopic: "orders.dlq"})
@@ -252,8 +247,7 @@ func TestPublishDeadLetter(t *testing.T) {
 func TestPublishTooLarge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *broker.Config) { c.MaxEventBytes = 100 })
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e.anyTopic("t")
 	big := `"` + strings.Repeat("x", 200) + `"`
 	_, err := e.b.Publish(context.Background(), "t", []broker.Event{{Value: []byte(`1`)}, {Value: []byte(big)}}, broker.PublishOptions{})
 	var ee *broker.EventsError
@@ -263,10 +257,8 @@ func TestPublishTooLarge(t *testing.T) {
 }
 
 func TestPublishDedup(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	ctx := context.Background()
 	pub := func(evs ...broker.Event) []broker.Result {
 		t.Helper()
@@ -305,8 +297,7 @@ func TestPublishDedup(t *testing.T) {
 // gets a unique offset, offsets have no gaps, and each publisher's events are in
 // its own order.
 func TestPublishGroupCommit(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "s", `{"type":"object","required":["p","n"]}`)
 	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
 	const publishers, each = 16, 40
@@ -360,10 +351,8 @@ func TestPublishGroupCommit(t *testing.T) {
 }
 
 func TestBrokerLineage(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "s1", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("s1")
 	e.topic(broker.Topic{Name: "q1", ValueSubject: "s", Kind: broker.Queue})
 	ctx := context.Background()
 	for range 2 {
@@ -415,10 +404,8 @@ func TestBrokerLineage(t *testing.T) {
 }
 
 func TestBrokerCachesSchemas(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	before := e.reg.versionCalls()
 	for range 20 {
 		e.publish("t", "1")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/internal/fakeclock"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
 )
@@ -78,24 +79,9 @@ func (f *fakeRegistry) Schema(ctx context.Context, subject string, id int) (comp
 }
 
 // clock is a settable clock for leases, retention and dedup windows.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // env is a broker on a real SQLite log in a temp dir.
 type env struct {
@@ -109,6 +95,13 @@ type env struct {
 }
 
 const orderSchema = `{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"number"}},"required":["id","amount"]}`
+
+// parallelEnv is the prologue of most broker tests: it marks t parallel and
+// returns an env with the default configuration.
+func parallelEnv(t *testing.T) *env {
+	t.Parallel()
+	return newEnv(t, nil)
+}
 
 func newEnv(t testing.TB, mod func(*broker.Config)) *env {
 	t.Helper()
@@ -152,6 +145,15 @@ func (e *env) close() {
 func (e *env) reopen() {
 	e.close()
 	e.open()
+}
+
+// anyTopic registers subject "s" with the schema {} (any JSON value) and
+// creates the stream topic name bound to it: the setup of tests about reading
+// and positions, where the contract does not matter.
+func (e *env) anyTopic(name string) broker.Topic {
+	e.t.Helper()
+	e.reg.register(e.t, "s", `{}`)
+	return e.topic(broker.Topic{Name: name, ValueSubject: "s"})
 }
 
 func (e *env) topic(t broker.Topic) broker.Topic {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/heraldhq/herald/internal/enum"
 )
 
 // Role is what an observed client did with a topic.
@@ -18,32 +20,21 @@ const (
 	Consumer
 )
 
-// String returns "producer" or "consumer".
-func (r Role) String() string {
-	switch r {
-	case Producer:
-		return "producer"
-	case Consumer:
-		return "consumer"
-	}
-	return fmt.Sprintf("Role(%d)", int(r))
+// roleText spells the roles; an observation always has one, so "" is refused.
+var roleText = enum.Text[Role]{
+	Type:    "Role",
+	Names:   []string{Producer: "producer", Consumer: "consumer"},
+	Unknown: func(s string) error { return fmt.Errorf("unknown role %q: want producer or consumer", s) },
 }
+
+// String returns "producer" or "consumer".
+func (r Role) String() string { return roleText.String(r) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+func (r Role) MarshalText() ([]byte, error) { return roleText.Marshal(r) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (r *Role) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "producer":
-		*r = Producer
-	case "consumer":
-		*r = Consumer
-	default:
-		return fmt.Errorf("unknown role %q: want producer or consumer", b)
-	}
-	return nil
-}
+func (r *Role) UnmarshalText(b []byte) error { return roleText.Unmarshal(r, b) }
 
 // Observation is one client seen producing to or consuming from one topic: the
 // catalog's observed edges.

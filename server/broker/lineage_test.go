@@ -28,8 +28,7 @@ func TestBrokerLineageBounded(t *testing.T) {
 	t.Parallel()
 	// No background flush: the test decides when pending observations are saved.
 	e := newEnv(t, func(c *broker.Config) { c.MaxObservations, c.LineageFlush = 3, time.Hour })
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "s1", ValueSubject: "s"})
+	e.anyTopic("s1")
 	ctx := context.Background()
 	if _, err := e.b.Publish(ctx, "s1", []broker.Event{{Value: []byte(`1`)}}, broker.PublishOptions{Producer: "orders-svc"}); err != nil {
 		t.Fatal(err)
@@ -86,8 +85,7 @@ func TestBrokerLineageBounded(t *testing.T) {
 func TestBrokerLineageKeptWithoutTTL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *broker.Config) { c.ObservationTTL = -1 })
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "s1", ValueSubject: "s"})
+	e.anyTopic("s1")
 	ctx := context.Background()
 	if _, err := e.b.Read(ctx, broker.ReadRequest{Topic: "s1", Group: "old"}); err != nil {
 		t.Fatal(err)

@@ -11,10 +11,8 @@ import (
 )
 
 func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	e.publish("t", "0", "1", "2")
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -48,10 +46,8 @@ func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
 // event published before that time wakes the read but is not returned; the
 // read waits on and returns the first event at or after the time.
 func TestBrokerReadFromFutureTimeWaitsForIt(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	at := e.clock.Now().Add(time.Hour)
 	done := make(chan broker.ReadResult, 1)
 	go func() {
@@ -76,10 +72,8 @@ func TestBrokerReadFromFutureTimeWaitsForIt(t *testing.T) {
 }
 
 func TestBrokerTopicBounds(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "dlq", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("dlq")
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name  string

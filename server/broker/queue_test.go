@@ -15,8 +15,7 @@ import (
 
 func newQueueEnv(t *testing.T, q broker.Topic) *env {
 	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "dlq", ValueSubject: "s"})
+	e.anyTopic("dlq")
 	q.Name, q.ValueSubject, q.Kind = "q", "s", broker.Queue
 	e.topic(q)
 	return e

@@ -18,10 +18,8 @@ func offsets(recs []broker.Record) []int64 {
 }
 
 func TestBrokerReadPositions(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	ctx := context.Background()
 	e.publish("t", "0", "1", "2")
 	mid := e.clock.Now().Add(time.Second)
@@ -88,10 +86,8 @@ func equal(a, b []int64) bool {
 }
 
 func TestBrokerReadLongPoll(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 
 	done := make(chan broker.ReadResult, 1)
 	go func() {
@@ -128,10 +124,8 @@ func awaitWaiter(t *testing.T, b *broker.Broker) {
 }
 
 func TestBrokerReadWaitTimesOut(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	rr, err := e.b.Read(context.Background(), broker.ReadRequest{Topic: "t", Wait: 10 * time.Millisecond})
 	if err != nil || len(rr.Records) != 0 || rr.Next != 0 {
 		t.Errorf("Read = %+v, %v; want empty", rr, err)
@@ -139,10 +133,8 @@ func TestBrokerReadWaitTimesOut(t *testing.T) {
 }
 
 func TestBrokerConsumerGroups(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.reg.register(t, "s", `{}`)
-	e.topic(broker.Topic{Name: "t", ValueSubject: "s"})
+	e := parallelEnv(t)
+	e.anyTopic("t")
 	e.topic(broker.Topic{Name: "q", ValueSubject: "s", Kind: broker.Queue})
 	ctx := context.Background()
 	e.publish("t", "0", "1", "2", "3")
@@ -194,8 +186,7 @@ func TestBrokerConsumerGroups(t *testing.T) {
 }
 
 func TestBrokerRetention(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	e.reg.register(t, "s", `{}`)
 	ctx := context.Background()
 	e.topic(broker.Topic{Name: "count", ValueSubject: "s", Retention: broker.Retention{MaxEvents: 3}})

@@ -12,8 +12,7 @@ import (
 )
 
 func TestTopicGroupsLag(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
+	e := parallelEnv(t)
 	ctx := context.Background()
 	e.reg.register(t, "s", `{}`)
 	e.topic(broker.Topic{Name: "orders", ValueSubject: "s", Retention: broker.Retention{MaxEvents: 4}})

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/enum"
 )
 
 // Kind is how a topic delivers: a retained, replayable stream or a queue whose
@@ -17,40 +19,25 @@ const (
 	Queue
 )
 
-// String returns "stream" or "queue".
-func (k Kind) String() string {
-	switch k {
-	case Stream:
-		return "stream"
-	case Queue:
-		return "queue"
-	}
-	return fmt.Sprintf("Kind(%d)", int(k))
+// kindText spells the kinds; "" is a stream.
+var kindText = enum.Text[Kind]{
+	Type:    "Kind",
+	Names:   []string{Stream: "stream", Queue: "queue"},
+	Empty:   enum.Zero[Kind](),
+	Unknown: func(s string) error { return fmt.Errorf("%w: kind %q: want stream or queue", ErrInvalidTopic, s) },
 }
+
+// String returns "stream" or "queue".
+func (k Kind) String() string { return kindText.String(k) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k Kind) MarshalText() ([]byte, error) { return kindText.Marshal(k) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseKind's rules.
-func (k *Kind) UnmarshalText(b []byte) error {
-	v, err := ParseKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
-}
+func (k *Kind) UnmarshalText(b []byte) error { return kindText.Unmarshal(k, b) }
 
 // ParseKind parses "stream" (or "") and "queue". Anything else wraps ErrInvalidTopic.
-func ParseKind(s string) (Kind, error) {
-	switch s {
-	case "", "stream":
-		return Stream, nil
-	case "queue":
-		return Queue, nil
-	}
-	return 0, fmt.Errorf("%w: kind %q: want stream or queue", ErrInvalidTopic, s)
-}
+func ParseKind(s string) (Kind, error) { return kindText.Parse(s) }
 
 // Encoding is how a topic's event values are encoded on publish and stored.
 type Encoding int
@@ -68,45 +55,28 @@ const (
 	EncodingCloudEvents
 )
 
-// String returns "json", "binary" or "cloudevents".
-func (e Encoding) String() string {
-	switch e {
-	case EncodingJSON:
-		return "json"
-	case EncodingBinary:
-		return "binary"
-	case EncodingCloudEvents:
-		return "cloudevents"
-	}
-	return fmt.Sprintf("Encoding(%d)", int(e))
+// encodingText spells the encodings; "" is json.
+var encodingText = enum.Text[Encoding]{
+	Type:  "Encoding",
+	Names: []string{EncodingJSON: "json", EncodingBinary: "binary", EncodingCloudEvents: "cloudevents"},
+	Empty: enum.Zero[Encoding](),
+	Unknown: func(s string) error {
+		return fmt.Errorf("%w: encoding %q: want json, binary or cloudevents", ErrInvalidTopic, s)
+	},
 }
+
+// String returns "json", "binary" or "cloudevents".
+func (e Encoding) String() string { return encodingText.String(e) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (e Encoding) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+func (e Encoding) MarshalText() ([]byte, error) { return encodingText.Marshal(e) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseEncoding's rules.
-func (e *Encoding) UnmarshalText(b []byte) error {
-	v, err := ParseEncoding(string(b))
-	if err != nil {
-		return err
-	}
-	*e = v
-	return nil
-}
+func (e *Encoding) UnmarshalText(b []byte) error { return encodingText.Unmarshal(e, b) }
 
 // ParseEncoding parses "json" (or ""), "binary" and "cloudevents". Anything else
 // wraps ErrInvalidTopic.
-func ParseEncoding(s string) (Encoding, error) {
-	switch s {
-	case "", "json":
-		return EncodingJSON, nil
-	case "binary":
-		return EncodingBinary, nil
-	case "cloudevents":
-		return EncodingCloudEvents, nil
-	}
-	return 0, fmt.Errorf("%w: encoding %q: want json, binary or cloudevents", ErrInvalidTopic, s)
-}
+func ParseEncoding(s string) (Encoding, error) { return encodingText.Parse(s) }
 
 // InvalidPolicy is what a publish does with events that break the contract.
 type InvalidPolicy int
@@ -120,41 +90,29 @@ const (
 	DeadLetter
 )
 
-// String returns "reject" or "deadletter".
-func (p InvalidPolicy) String() string {
-	switch p {
-	case Reject:
-		return "reject"
-	case DeadLetter:
-		return "deadletter"
-	}
-	return fmt.Sprintf("InvalidPolicy(%d)", int(p))
+// invalidPolicyText spells the policies as the topic field onInvalid takes them;
+// "" is reject.
+var invalidPolicyText = enum.Text[InvalidPolicy]{
+	Type:  "InvalidPolicy",
+	Names: []string{Reject: "reject", DeadLetter: "deadletter"},
+	Empty: enum.Zero[InvalidPolicy](),
+	Unknown: func(s string) error {
+		return fmt.Errorf("%w: onInvalid %q: want reject or deadletter", ErrInvalidTopic, s)
+	},
 }
+
+// String returns "reject" or "deadletter".
+func (p InvalidPolicy) String() string { return invalidPolicyText.String(p) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (p InvalidPolicy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+func (p InvalidPolicy) MarshalText() ([]byte, error) { return invalidPolicyText.Marshal(p) }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseInvalidPolicy's rules.
-func (p *InvalidPolicy) UnmarshalText(b []byte) error {
-	v, err := ParseInvalidPolicy(string(b))
-	if err != nil {
-		return err
-	}
-	*p = v
-	return nil
-}
+func (p *InvalidPolicy) UnmarshalText(b []byte) error { return invalidPolicyText.Unmarshal(p, b) }
 
 // ParseInvalidPolicy parses "reject" (or "") and "deadletter". Anything else wraps
 // ErrInvalidTopic.
-func ParseInvalidPolicy(s string) (InvalidPolicy, error) {
-	switch s {
-	case "", "reject":
-		return Reject, nil
-	case "deadletter":
-		return DeadLetter, nil
-	}
-	return 0, fmt.Errorf("%w: onInvalid %q: want reject or deadletter", ErrInvalidTopic, s)
-}
+func ParseInvalidPolicy(s string) (InvalidPolicy, error) { return invalidPolicyText.Parse(s) }
 
 // Retention bounds what a topic keeps. Zero fields are unbounded. Retention is
 // enforced in the background, so a topic may briefly exceed its limits.

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/fakeclock"
 )
 
 // testKey is a signing key of a test provider.
@@ -249,24 +251,9 @@ func (p *provider) setStatus(code int) {
 }
 
 // clock is a settable clock for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{t: time.Unix(1_800_000_000, 0)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return fakeclock.New(time.Unix(1_800_000_000, 0)) }
 
 // newVerifier returns a Verifier for p with the JWKS URL given (no discovery),
 // audience "herald", roles from "groups", and clock c.
