@@ -78,6 +78,7 @@ var Funcs = template.FuncMap{
 	"contains": strings.Contains,
 	"nodeURL":  nodeURL,
 	"bytes":    byteSize,
+	"markdown": Markdown,
 }
 
 // EntityURL returns the page of an entity: kind is team, domain, service, flow,
