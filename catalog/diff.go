@@ -41,14 +41,78 @@ type Diff struct {
 	Changes        []Change
 	// Compatible is true when no change is breaking.
 	Compatible bool
-	// Lines is a line-by-line diff of the two pretty-printed texts.
-	Lines []DiffLine
+	// Hunks are the changed lines of the two pretty-printed texts, each with
+	// diffContext unchanged lines around it, as in a unified diff: a one-line
+	// change to a long schema shows as a few lines, not the whole file.
+	Hunks []DiffHunk
 }
 
 // DiffLine is one line of a text diff: Op is ' ', '+' or '-'.
 type DiffLine struct {
 	Op   string
 	Text string
+}
+
+// DiffHunk is one run of changed lines with its context.
+type DiffHunk struct {
+	// Header is the unified-diff range line, "@@ -12,7 +12,8 @@": where the
+	// hunk starts in each text and how many of its lines each text has.
+	Header string
+	Lines  []DiffLine
+}
+
+// diffContext is how many unchanged lines a hunk shows before and after its
+// changes, as diff -u does.
+const diffContext = 3
+
+// hunks groups a full line diff into hunks: changes closer than twice the
+// context share one hunk, so no unchanged line is shown twice.
+func hunks(lines []DiffLine) []DiffHunk {
+	var out []DiffHunk
+	oldLine, newLine := 0, 0 // lines of each text before lines[i]
+	// counts[i] holds the old and new line numbers before lines[i].
+	counts := make([][2]int, len(lines)+1)
+	for i, l := range lines {
+		counts[i] = [2]int{oldLine, newLine}
+		if l.Op != "+" {
+			oldLine++
+		}
+		if l.Op != "-" {
+			newLine++
+		}
+	}
+	counts[len(lines)] = [2]int{oldLine, newLine}
+	for i := 0; i < len(lines); {
+		if lines[i].Op == " " {
+			i++
+			continue
+		}
+		lo := max(i-diffContext, 0)
+		// Extend over changes whose context would touch this hunk's.
+		end := i // one past the last changed line
+		for j := i; j < len(lines) && j-end <= 2*diffContext; j++ {
+			if lines[j].Op != " " {
+				end = j + 1
+			}
+		}
+		hi := min(end+diffContext, len(lines))
+		out = append(out, DiffHunk{Header: hunkHeader(counts[lo], counts[hi]), Lines: lines[lo:hi]})
+		i = hi
+	}
+	return out
+}
+
+// hunkHeader writes the "@@ -a,b +c,d @@" line of the hunk between two
+// positions: a side with no lines names the line before, as diff -u does.
+func hunkHeader(from, to [2]int) string {
+	side := func(a, b int) string {
+		n := b - a
+		if n == 0 {
+			return fmt.Sprintf("%d,0", a)
+		}
+		return fmt.Sprintf("%d,%d", a+1, n)
+	}
+	return "@@ -" + side(from[0], to[0]) + " +" + side(from[1], to[1]) + " @@"
 }
 
 // Diff compares versions from and to of an event's schema: field changes, each
@@ -136,10 +200,11 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 			c.Affected = affected(consumers, readers, c.Path)
 		}
 	}
-	d.Lines, err = lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
+	lines, err := lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
 	if err != nil {
 		return nil, err
 	}
+	d.Hunks = hunks(lines)
 	return d, nil
 }
 

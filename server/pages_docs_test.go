@@ -1,0 +1,97 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald/compat"
+)
+
+// longSchema is a JSON Schema whose pretty form runs past 200 lines, with one
+// property's description set to desc.
+func longSchema(desc string) string {
+	var props []string
+	for i := range 70 {
+		d := "field"
+		if i == 35 {
+			d = desc
+		}
+		props = append(props, fmt.Sprintf(`"p%02d":{"type":"string","description":%q}`, i, d))
+	}
+	return `{"type":"object","properties":{` + strings.Join(props, ",") + `}}`
+}
+
+// TestPageDiffShowsHunks checks that a one-line change to a long schema shows
+// as one hunk of a few lines with its @@ header, not as the whole file.
+func TestPageDiffShowsHunks(t *testing.T) {
+	t.Parallel()
+	e := newCatalogEnv(t)
+	ctx := context.Background()
+	from, err := e.reg.Register(ctx, "order-placed-value", compat.JSON, longSchema("before"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := e.reg.Register(ctx, "order-placed-value", compat.JSON, longSchema("after"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := e.page(fmt.Sprintf("/ui/events/order-placed/diff?from=%d&to=%d", from.Version, to.Version), http.StatusOK)
+	lines := doc.Find(".textdiff .l")
+	if n := lines.Length(); n > 10 || n < 3 {
+		t.Fatalf("%d lines shown for a one-line change to a 200-line schema, want a hunk of at most 10", n)
+	}
+	expect(t, doc, ".textdiff .hunk", 1, "@@ -")
+	expect(t, doc, ".textdiff .del", 1, `"before"`)
+	expect(t, doc, ".textdiff .add", 1, `"after"`)
+	if n := doc.Find(".textdiff .hunk").Length(); n != 1 {
+		t.Errorf("%d hunks, want 1", n)
+	}
+	// The same version twice: no text diff, and a sentence saying so.
+	doc = e.page(fmt.Sprintf("/ui/events/order-placed/diff?from=%d&to=%d", to.Version, to.Version), http.StatusOK)
+	expect(t, doc, "#same-text", 1, "same")
+}
+
+// TestPageMarkdownDescriptions checks that descriptions render as markdown on
+// every entity page, that raw HTML stays text and that only http, https and
+// mailto links become links.
+func TestPageMarkdownDescriptions(t *testing.T) {
+	t.Parallel()
+	e := newCatalogEnv(t)
+	const desc = "Placed **once** per `order`.\n\n- see [runbook](https://runbook.example/orders)\n- [bad](javascript:alert(1))\n\n<img src=x onerror=alert(1)>"
+	cp := *e.cat.Document()
+	cp.Events = append(cp.Events[:0:0], cp.Events...)
+	cp.Services = append(cp.Services[:0:0], cp.Services...)
+	cp.Domains = append(cp.Domains[:0:0], cp.Domains...)
+	cp.Teams = append(cp.Teams[:0:0], cp.Teams...)
+	cp.Flows = append(cp.Flows[:0:0], cp.Flows...)
+	cp.Events[0].Description = desc
+	cp.Services[0].Description = desc
+	cp.Domains[0].Description = desc
+	cp.Teams[0].Description = desc
+	cp.Flows[0].Description = desc
+	if _, err := e.cat.ApplyDocument(context.Background(), &cp); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		"/ui/events/" + cp.Events[0].ID, "/ui/services/" + cp.Services[0].ID, "/ui/domains/" + cp.Domains[0].ID,
+		"/ui/teams/" + cp.Teams[0].ID, "/ui/flows/" + cp.Flows[0].ID,
+	} {
+		t.Run(path, func(t *testing.T) {
+			doc := e.page(path, http.StatusOK)
+			expect(t, doc, ".lead.md strong", 1, "once")
+			expect(t, doc, ".lead.md code", 1, "order")
+			expect(t, doc, `.lead.md li a[href="https://runbook.example/orders"][rel~=noopener]`, 1, "runbook")
+			if n := doc.Find(".lead.md a").Length(); n != 1 {
+				t.Errorf("%d links, want only the https one", n)
+			}
+			expect(t, doc, ".lead.md li", 2, "javascript:alert(1)")
+			if doc.Find("main img").Length() != 0 {
+				t.Error("raw HTML in a description became an element")
+			}
+			expect(t, doc, ".lead.md p", 2, "<img src=x")
+		})
+	}
+}
