@@ -95,3 +95,36 @@ func TestPageMarkdownDescriptions(t *testing.T) {
 		})
 	}
 }
+
+// TestPageTopicSparklines checks the publish-rate sparklines of the topic
+// pages: inline SVG with a line per series, a summary a screen reader reads,
+// the hour's totals, and no inline style (the CSP forbids it).
+func TestPageTopicSparklines(t *testing.T) {
+	t.Parallel()
+	e := newDemoEnv(t)
+	doc := e.page("/ui/topics", http.StatusOK)
+	row := `table.topics tr:has(a[href="/ui/topics/order-work"])`
+	expect(t, doc, row+` td.spark-cell svg.spark[role=img] polyline.spark-ok`, 1, "")
+	expect(t, doc, row+` td.spark-cell svg.spark polyline.spark-bad`, 1, "")
+	if label, _ := doc.Find(row + ` svg.spark`).Attr("aria-label"); label != "Last 60 minutes: 2 accepted, 0 refused, 1 dead-lettered; busiest minute 2" {
+		t.Errorf("order-work sparkline label %q", label)
+	}
+	if pts, _ := doc.Find(row + ` polyline.spark-ok`).Attr("points"); len(strings.Fields(pts)) != 60 {
+		t.Errorf("%d points, want one per minute of the hour", len(strings.Fields(pts)))
+	}
+
+	doc = e.page("/ui/topics/order-placed", http.StatusOK)
+	expect(t, doc, "#rate svg.spark-large title", 1, "7 accepted")
+	expect(t, doc, "#rate figcaption", 1, "0 refused")
+	if n := doc.Find("main [style]").Length(); n != 0 {
+		t.Errorf("%d elements with a style attribute, which the CSP blocks", n)
+	}
+
+	// A refused batch shows on the next render.
+	req := `{"events":[{"value":{"orderId":1}}]}`
+	if r := e.do(http.MethodPost, "/v1/topics/order-placed/events", "application/json", req); r.StatusCode != http.StatusBadRequest && r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid publish = %d", r.StatusCode)
+	}
+	doc = e.page("/ui/topics/order-placed", http.StatusOK)
+	expect(t, doc, "#rate svg.spark-large title", 1, "7 accepted, 1 refused")
+}

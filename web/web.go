@@ -35,7 +35,7 @@ var Pages = []string{"home", "search", "list", "domain", "team", "service", "eve
 // Templates parses every page template. A template that does not parse is an
 // error, which stops the server at start-up.
 func Templates() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(Funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("layout.html").Funcs(Funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/spark.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}

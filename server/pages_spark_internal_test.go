@@ -1,0 +1,47 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/server/broker"
+)
+
+// TestToSparkView checks the drawing: one point per minute across the width,
+// the busiest minute at the top, empty minutes on the bottom line, and both
+// series on one scale.
+func TestToSparkView(t *testing.T) {
+	t.Parallel()
+	pts := make([]broker.RatePoint, broker.RateMinutes)
+	start := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	for i := range pts {
+		pts[i].Minute = start.Add(time.Duration(i) * time.Minute)
+	}
+	pts[30].Accepted = 10
+	pts[59].Refused, pts[59].DeadLettered = 3, 2
+	v := toSparkView(pts, sparkSize{w: 120, h: 24})
+	ok, bad := strings.Fields(v.Accepted), strings.Fields(v.Refused)
+	if len(ok) != 60 || len(bad) != 60 {
+		t.Fatalf("%d and %d points, want 60", len(ok), len(bad))
+	}
+	for _, c := range []struct{ got, want string }{
+		{ok[0], "1.0,23.0"}, {ok[30], "61.0,1.0"}, {ok[59], "119.0,23.0"},
+		{bad[59], "119.0,12.0"}, // 5 of 10: half way up
+	} {
+		if c.got != c.want {
+			t.Errorf("point %s, want %s", c.got, c.want)
+		}
+	}
+	if v.TotalAccepted != 10 || v.TotalRefused != 3 || v.TotalDead != 2 || v.Peak != 10 {
+		t.Errorf("totals %+v", v)
+	}
+	if !strings.Contains(v.Label, "10 accepted, 3 refused, 2 dead-lettered; busiest minute 10") {
+		t.Errorf("label %q", v.Label)
+	}
+	// An empty hour: flat lines at the bottom, no division by zero.
+	v = toSparkView(make([]broker.RatePoint, 60), sparkSize{w: 120, h: 24})
+	if p := strings.Fields(v.Accepted); p[10] != "21.0,23.0" {
+		t.Errorf("empty hour point %s", p[10])
+	}
+}
