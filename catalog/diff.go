@@ -145,22 +145,38 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		return nil, fmt.Errorf("version %d of %s: %w", to, ev.Subject, ErrNotFound)
 	}
 	level, opts, _ := reg.Compatibility(ctx, ev.Subject)
-	d := &Diff{Event: ev, From: fv, To: tv, Level: level, Verdict: level, Versions: versions}
-	if level == compat.None {
+	d := &Diff{Event: ev, From: fv, To: tv, Level: level, Versions: versions}
+	_, consumers, _ := s.EventEdges(ctx, id)
+	if err := s.compare(ctx, d, fp, tp, opts, consumers); err != nil {
+		return nil, err
+	}
+	lines, err := lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
+	if err != nil {
+		return nil, err
+	}
+	d.Hunks = hunks(lines)
+	return d, nil
+}
+
+// compare fills d's Verdict, Changes and Compatible, and the consumers each
+// breaking change affects, from the versions d.From and d.To (parsed: fp, tp)
+// under d.Level: everything a diff shows but the text.
+func (s *Service) compare(ctx context.Context, d *Diff, fp, tp compat.Schema, opts compat.Options, consumers []Edge) error {
+	reg, ev, fv, tv := s.cfg.Registry, d.Event, d.From, d.To
+	d.Verdict = d.Level
+	if d.Level == compat.None {
 		d.Verdict = compat.Backward
 	}
-	_, consumers, _ := s.EventEdges(ctx, id)
-
 	// The field tables come first: they are the cheaper walk, and a schema too
 	// large to list is refused before the comparison runs.
 	lim := s.cfg.FieldLimits
 	before, err := Fields(ctx, fv.Type, fv.Text, lim)
 	if err != nil {
-		return nil, fmt.Errorf("fields of version %d of %s: %w", fv.Version, ev.Subject, err)
+		return fmt.Errorf("fields of version %d of %s: %w", fv.Version, ev.Subject, err)
 	}
 	after, err := Fields(ctx, tv.Type, tv.Text, lim)
 	if err != nil {
-		return nil, fmt.Errorf("fields of version %d of %s: %w", tv.Version, ev.Subject, err)
+		return fmt.Errorf("fields of version %d of %s: %w", tv.Version, ev.Subject, err)
 	}
 	var viols []compat.Violation
 	if fp != nil && tp != nil && fp.Type() == tp.Type() {
@@ -171,7 +187,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		}{{compat.DirBackward, tp, fp}, {compat.DirForward, fp, tp}} {
 			found, err := reg.CanRead(ctx, c.reader, c.writer, opts)
 			if err != nil {
-				return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+				return fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
 			}
 			for _, v := range found {
 				v.Direction, v.Version = c.dir, fv.Version
@@ -184,7 +200,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	d.Changes = fieldChanges(before, after)
 	canons := [2]canon{newCanon(before), newCanon(after)}
 	if err := attachViolations(ctx, d, viols, canons, lim.rows()); err != nil {
-		return nil, fmt.Errorf("diff versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+		return fmt.Errorf("diff versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
 	}
 	d.Compatible = true
 	readers := consumerPaths(consumers, canons)
@@ -200,12 +216,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 			c.Affected = affected(consumers, readers, c.Path)
 		}
 	}
-	lines, err := lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
-	if err != nil {
-		return nil, err
-	}
-	d.Hunks = hunks(lines)
-	return d, nil
+	return nil
 }
 
 func fieldChanges(before, after []Field) []Change {

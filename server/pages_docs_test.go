@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/heraldhq/herald/compat"
 )
 
@@ -127,4 +129,55 @@ func TestPageTopicSparklines(t *testing.T) {
 	}
 	doc = e.page("/ui/topics/order-placed", http.StatusOK)
 	expect(t, doc, "#rate svg.spark-large title", 1, "7 accepted, 1 refused")
+}
+
+// TestPageEventChangelog checks the event page's changelog: every version
+// newest first with its date, its rule-based changes against the version
+// before it, and the consumers a breaking version affects.
+func TestPageEventChangelog(t *testing.T) {
+	t.Parallel()
+	e := newCatalogEnv(t)
+	ctx := context.Background()
+	doc := e.page("/ui/events/order-placed", http.StatusOK)
+	entries := doc.Find("#changelog li.entry")
+	if ids := entries.Map(func(_ int, s *goquery.Selection) string { id, _ := s.Attr("id"); return id }); strings.Join(ids, " ") != "changelog-v3 changelog-v2 changelog-v1" {
+		t.Fatalf("changelog entries %v, want v3 v2 v1", ids)
+	}
+	expect(t, doc, "#changelog-v1", 1, "First version")
+	expect(t, doc, "#changelog-v3.compatible .change-summary li", 1, "added")
+	expect(t, doc, `#changelog-v3 a.diff-link[href="/ui/events/order-placed/diff?from=2&to=3"]`, 1, "")
+	expect(t, doc, "#changelog-v3", 1, "No consumer affected")
+	dates := map[string]bool{}
+	entries.Find("h3 .n").Each(func(_ int, s *goquery.Selection) { dates[s.Text()] = true })
+	if len(dates) != 3 {
+		t.Errorf("dates %v, want one per version", dates)
+	}
+
+	// A v4 that drops what v2 and v3 added: breaking, with the consumer that
+	// reads the dropped field named.
+	v1, _, err := e.reg.Schema(ctx, "order-placed-value", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.reg.Register(ctx, "order-placed-value", compat.JSON, `{"title":"v4",`+strings.TrimPrefix(v1.Text, "{")); err != nil {
+		t.Fatal(err)
+	}
+	doc = e.page("/ui/events/order-placed", http.StatusOK)
+	expect(t, doc, "#changelog-v4.breaking h3 .badge.bad", 1, "breaking")
+	expect(t, doc, `#changelog-v4 .change-summary li.breaking`, 1, "removed")
+	expect(t, doc, `#changelog-v4 .change-summary a.rule-id`, 1, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL")
+	expect(t, doc, `#changelog-v4 .affected a[href="/ui/services/fraud-service"]`, 1, "fraud-service")
+
+	// Past the limit the oldest versions are counted, not compared.
+	for i := range 8 {
+		if _, err := e.reg.Register(ctx, "order-placed-value", compat.JSON, fmt.Sprintf(`{"title":"v%d",`, 5+i)+strings.TrimPrefix(v1.Text, "{")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc = e.page("/ui/events/order-placed", http.StatusOK)
+	if n := doc.Find("#changelog li.entry").Length(); n != 10 {
+		t.Errorf("%d entries, want the newest 10", n)
+	}
+	expect(t, doc, "#changelog p.meta", 1, "2 older versions are not listed")
+	expect(t, doc, "#changelog-v12", 1, "No field changed")
 }
