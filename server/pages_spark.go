@@ -14,14 +14,17 @@ import (
 // Content-Security-Policy (style-src 'self', no inline styles) holds.
 type sparkView struct {
 	W, H int
+	// Base is the baseline's y: the bottom pixel row, whole.
+	Base float64
 	// Accepted and Refused are polyline points: accepted events, and refused
-	// plus dead-lettered ones, per minute on one scale.
+	// plus dead-lettered ones, per minute on one scale; empty when the series
+	// has nothing in the hour.
 	Accepted, Refused string
 	// Label says what the drawing shows, for screen readers and as a tooltip.
 	Label string
 	// Totals over the hour, and the busiest minute.
 	TotalAccepted, TotalRefused, TotalDead, Peak int64
-	// Large draws the axis line and legend of the topic page.
+	// Large is the topic page's drawing, which scales with the page.
 	Large bool
 }
 
@@ -40,7 +43,7 @@ var (
 // busiest minute as their scale, so a refusal rate reads against the
 // publish rate; an hour without publishes is two flat lines at the bottom.
 func toSparkView(pts []broker.RatePoint, sz sparkSize) sparkView {
-	v := sparkView{W: sz.w, H: sz.h, Large: sz.large}
+	v := sparkView{W: sz.w, H: sz.h, Base: float64(sz.h) - 0.5, Large: sz.large}
 	for _, p := range pts {
 		v.TotalAccepted += p.Accepted
 		v.TotalRefused += p.Refused
@@ -66,9 +69,18 @@ func toSparkView(pts []broker.RatePoint, sz sparkSize) sparkView {
 		}
 		return b.String()
 	}
-	v.Accepted = line(func(p broker.RatePoint) int64 { return p.Accepted })
-	v.Refused = line(func(p broker.RatePoint) int64 { return p.Refused + p.DeadLettered })
+	// A series with nothing in the hour is not drawn: a flat red line along
+	// the bottom would read as refusals. The baseline is drawn either way.
+	if v.TotalAccepted > 0 {
+		v.Accepted = line(func(p broker.RatePoint) int64 { return p.Accepted })
+	}
+	if v.TotalRefused+v.TotalDead > 0 {
+		v.Refused = line(func(p broker.RatePoint) int64 { return p.Refused + p.DeadLettered })
+	}
 	v.Label = fmt.Sprintf("Last %d minutes: %d accepted, %d refused, %d dead-lettered; busiest minute %d",
 		len(pts), v.TotalAccepted, v.TotalRefused, v.TotalDead, v.Peak)
+	if v.Peak == 0 {
+		v.Label = fmt.Sprintf("Last %d minutes: no publishes", len(pts))
+	}
 	return v
 }

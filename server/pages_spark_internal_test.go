@@ -39,9 +39,16 @@ func TestToSparkView(t *testing.T) {
 	if !strings.Contains(v.Label, "10 accepted, 3 refused, 2 dead-lettered; busiest minute 10") {
 		t.Errorf("label %q", v.Label)
 	}
-	// An empty hour: flat lines at the bottom, no division by zero.
+	// Accepted only: the refused line is not drawn, and zero minutes sit on
+	// the bottom line.
+	pts[59].Refused, pts[59].DeadLettered = 0, 0
+	v = toSparkView(pts, sparkSize{w: 120, h: 24})
+	if p := strings.Fields(v.Accepted); v.Refused != "" || p[10] != "21.0,23.0" {
+		t.Errorf("refused %q, point %s", v.Refused, p[10])
+	}
+	// An empty hour: no lines, and a label that says so.
 	v = toSparkView(make([]broker.RatePoint, 60), sparkSize{w: 120, h: 24})
-	if p := strings.Fields(v.Accepted); p[10] != "21.0,23.0" {
-		t.Errorf("empty hour point %s", p[10])
+	if v.Accepted != "" || v.Refused != "" || v.Label != "Last 60 minutes: no publishes" {
+		t.Errorf("empty hour: %+v", v)
 	}
 }
