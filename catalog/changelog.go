@@ -41,16 +41,14 @@ type Changelog struct {
 // the diff page compares any two.
 // Errors: ErrNotFound (the event), and ctx's error.
 func (s *Service) Changelog(ctx context.Context, id string, limit int) (*Changelog, error) {
-	ev, err := s.Event(id)
+	ev, versions, err := s.eventVersions(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	reg := s.cfg.Registry
-	versions, err := reg.Versions(ctx, ev.Subject)
-	if err != nil || len(versions) == 0 {
+	if len(versions) == 0 {
 		return &Changelog{}, nil
 	}
-	level, opts, _ := reg.Compatibility(ctx, ev.Subject)
+	level, opts, _ := s.cfg.Registry.Compatibility(ctx, ev.Subject)
 	_, consumers, _ := s.EventEdges(ctx, id)
 	first := 0
 	if limit > 0 && len(versions) > limit {

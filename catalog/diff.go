@@ -120,15 +120,14 @@ func hunkHeader(from, to [2]int) string {
 // A from or to of 0 is the second-newest or the newest live version.
 // Errors: ErrNotFound (event or version), ErrBadRequest (different formats).
 func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, error) {
-	ev, err := s.Event(id)
+	ev, versions, err := s.eventVersions(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	reg := s.cfg.Registry
-	versions, err := reg.Versions(ctx, ev.Subject)
-	if err != nil || len(versions) == 0 {
+	if len(versions) == 0 {
 		return nil, fmt.Errorf("versions of %s: %w", ev.Subject, ErrNotFound)
 	}
+	reg := s.cfg.Registry
 	n := len(versions)
 	if to == 0 {
 		to = versions[n-1].Version
@@ -156,6 +155,21 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	}
 	d.Hunks = hunks(lines)
 	return d, nil
+}
+
+// eventVersions returns an event and its subject's live versions, oldest
+// first: none when the registry has none or cannot say.
+// Errors: ErrNotFound (the event).
+func (s *Service) eventVersions(ctx context.Context, id string) (*Event, []SchemaVersion, error) {
+	ev, err := s.Event(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	versions, err := s.cfg.Registry.Versions(ctx, ev.Subject)
+	if err != nil {
+		return ev, nil, nil
+	}
+	return ev, versions, nil
 }
 
 // compare fills d's Verdict, Changes and Compatible, and the consumers each
