@@ -117,7 +117,7 @@ func TestPageTopicSparklines(t *testing.T) {
 
 	doc = e.page("/ui/topics/order-placed", http.StatusOK)
 	expect(t, doc, "#rate svg.spark-large title", 1, "7 accepted")
-	expect(t, doc, "#rate figcaption", 1, "0 refused")
+	expect(t, doc, "#rate figcaption", 1, "refused: 0")
 	if n := doc.Find("main [style]").Length(); n != 0 {
 		t.Errorf("%d elements with a style attribute, which the CSP blocks", n)
 	}

@@ -20,6 +20,9 @@ type sparkView struct {
 	// plus dead-lettered ones, per minute on one scale; empty when the series
 	// has nothing in the hour.
 	Accepted, Refused string
+	// AcceptedArea fills under the accepted line, so that the refused line,
+	// drawn over it, shows even where the two are equal.
+	AcceptedArea string
 	// Label says what the drawing shows, for screen readers and as a tooltip.
 	Label string
 	// Totals over the hour, and the busiest minute.
@@ -73,6 +76,8 @@ func toSparkView(pts []broker.RatePoint, sz sparkSize) sparkView {
 	// the bottom would read as refusals. The baseline is drawn either way.
 	if v.TotalAccepted > 0 {
 		v.Accepted = line(func(p broker.RatePoint) int64 { return p.Accepted })
+		base := strconv.FormatFloat(v.Base, 'f', 1, 64)
+		v.AcceptedArea = "1.0," + base + " " + v.Accepted + " " + strconv.Itoa(sz.w-1) + ".0," + base
 	}
 	if v.TotalRefused+v.TotalDead > 0 {
 		v.Refused = line(func(p broker.RatePoint) int64 { return p.Refused + p.DeadLettered })

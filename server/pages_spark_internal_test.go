@@ -52,3 +52,15 @@ func TestToSparkView(t *testing.T) {
 		t.Errorf("empty hour: %+v", v)
 	}
 }
+
+// TestSparkAreaClosesOnBaseline checks that the area under the accepted line
+// starts and ends on the baseline, so that it fills down to it.
+func TestSparkAreaClosesOnBaseline(t *testing.T) {
+	t.Parallel()
+	pts := make([]broker.RatePoint, 3)
+	pts[1].Accepted = 4
+	v := toSparkView(pts, sparkSize{w: 120, h: 24})
+	if want := "1.0,23.5 " + v.Accepted + " 119.0,23.5"; v.AcceptedArea != want {
+		t.Errorf("area %q, want %q", v.AcceptedArea, want)
+	}
+}
