@@ -107,7 +107,10 @@ func TestPageTopicSparklines(t *testing.T) {
 	doc := e.page("/ui/topics", http.StatusOK)
 	row := `table.topics tr:has(a[href="/ui/topics/order-work"])`
 	expect(t, doc, row+` td.spark-cell svg.spark[role=img] polyline.spark-ok`, 1, "")
-	expect(t, doc, row+` td.spark-cell svg.spark polyline.spark-bad`, 1, "")
+	expect(t, doc, row+` td.spark-cell svg.spark path.spark-bad`, 1, "")
+	if n := doc.Find(`table.topics tr:has(a[href="/ui/topics/order-placed"]) .spark-bad`).Length(); n != 0 {
+		t.Error("a topic without refusals draws a refused series")
+	}
 	if label, _ := doc.Find(row + ` svg.spark`).Attr("aria-label"); label != "Last 60 minutes: 2 accepted, 0 refused, 1 dead-lettered; busiest minute 2" {
 		t.Errorf("order-work sparkline label %q", label)
 	}

@@ -16,9 +16,10 @@ type sparkView struct {
 	W, H int
 	// Base is the baseline's y: the bottom pixel row, whole.
 	Base float64
-	// Accepted and Refused are polyline points: accepted events, and refused
-	// plus dead-lettered ones, per minute on one scale; empty when the series
-	// has nothing in the hour.
+	// Accepted is a polyline's points: accepted events per minute; Refused is
+	// a path of one bar per minute with refused or dead-lettered events, on
+	// the same scale, so that a minute without any draws nothing. Each is
+	// empty when the hour has none.
 	Accepted, Refused string
 	// AcceptedArea fills under the accepted line, so that the refused line,
 	// drawn over it, shows even where the two are equal.
@@ -54,38 +55,61 @@ func toSparkView(pts []broker.RatePoint, sz sparkSize) sparkView {
 		v.Peak = max(v.Peak, p.Accepted, p.Refused+p.DeadLettered)
 	}
 	scale := max(v.Peak, 1)
-	line := func(val func(broker.RatePoint) int64) string {
+	// A series with nothing in the hour is not drawn; the baseline is drawn
+	// either way.
+	if v.TotalAccepted > 0 {
 		var b strings.Builder
 		b.Grow(len(pts) * 10)
 		for i, p := range pts {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			x := 1.0
-			if len(pts) > 1 {
-				x += float64(i) * float64(sz.w-2) / float64(len(pts)-1)
-			}
-			y := float64(sz.h-1) - float64(val(p))*float64(sz.h-2)/float64(scale)
-			b.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
-			b.WriteByte(',')
-			b.WriteString(strconv.FormatFloat(y, 'f', 1, 64))
+			writePoint(&b, sparkX(i, len(pts), sz), sparkY(p.Accepted, sz, scale))
 		}
-		return b.String()
-	}
-	// A series with nothing in the hour is not drawn: a flat red line along
-	// the bottom would read as refusals. The baseline is drawn either way.
-	if v.TotalAccepted > 0 {
-		v.Accepted = line(func(p broker.RatePoint) int64 { return p.Accepted })
+		v.Accepted = b.String()
 		base := strconv.FormatFloat(v.Base, 'f', 1, 64)
 		v.AcceptedArea = "1.0," + base + " " + v.Accepted + " " + strconv.Itoa(sz.w-1) + ".0," + base
 	}
-	if v.TotalRefused+v.TotalDead > 0 {
-		v.Refused = line(func(p broker.RatePoint) int64 { return p.Refused + p.DeadLettered })
-	}
+	v.Refused = bars(pts, sz, v.Base, scale)
 	v.Label = fmt.Sprintf("Last %d minutes: %d accepted, %d refused, %d dead-lettered; busiest minute %d",
 		len(pts), v.TotalAccepted, v.TotalRefused, v.TotalDead, v.Peak)
 	if v.Peak == 0 {
 		v.Label = fmt.Sprintf("Last %d minutes: no publishes", len(pts))
 	}
 	return v
+}
+
+// sparkX is the x of minute i of n.
+func sparkX(i, n int, sz sparkSize) float64 {
+	if n < 2 {
+		return 1
+	}
+	return 1 + float64(i)*float64(sz.w-2)/float64(n-1)
+}
+
+// sparkY is the y of a count: the busiest minute (scale) at the top, 0 on the
+// bottom row.
+func sparkY(n int64, sz sparkSize, scale int64) float64 {
+	return float64(sz.h-1) - float64(n)*float64(sz.h-2)/float64(scale)
+}
+
+func writePoint(b *strings.Builder, x, y float64) {
+	b.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
+	b.WriteByte(',')
+	b.WriteString(strconv.FormatFloat(y, 'f', 1, 64))
+}
+
+// bars draws a vertical bar from the baseline for each minute with refused
+// or dead-lettered events.
+func bars(pts []broker.RatePoint, sz sparkSize, base float64, scale int64) string {
+	var b strings.Builder
+	for i, p := range pts {
+		if n := p.Refused + p.DeadLettered; n > 0 {
+			b.WriteByte('M')
+			writePoint(&b, sparkX(i, len(pts), sz), base)
+			b.WriteByte('V')
+			b.WriteString(strconv.FormatFloat(sparkY(n, sz, scale), 'f', 1, 64))
+		}
+	}
+	return b.String()
 }

@@ -21,13 +21,13 @@ func TestToSparkView(t *testing.T) {
 	pts[30].Accepted = 10
 	pts[59].Refused, pts[59].DeadLettered = 3, 2
 	v := toSparkView(pts, sparkSize{w: 120, h: 24})
-	ok, bad := strings.Fields(v.Accepted), strings.Fields(v.Refused)
-	if len(ok) != 60 || len(bad) != 60 {
-		t.Fatalf("%d and %d points, want 60", len(ok), len(bad))
+	ok := strings.Fields(v.Accepted)
+	if len(ok) != 60 {
+		t.Fatalf("%d points, want 60", len(ok))
 	}
 	for _, c := range []struct{ got, want string }{
 		{ok[0], "1.0,23.0"}, {ok[30], "61.0,1.0"}, {ok[59], "119.0,23.0"},
-		{bad[59], "119.0,12.0"}, // 5 of 10: half way up
+		{v.Refused, "M119.0,23.5V12.0"}, // one bar, for the one minute with refusals: 5 of 10, half way up
 	} {
 		if c.got != c.want {
 			t.Errorf("point %s, want %s", c.got, c.want)
