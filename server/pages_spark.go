@@ -99,6 +99,10 @@ func writePoint(b *strings.Builder, x, y float64) {
 	b.WriteString(strconv.FormatFloat(y, 'f', 1, 64))
 }
 
+// minBar is the shortest refused bar, in pixels: a few refusals in a busy
+// hour stay visible.
+const minBar = 3
+
 // bars draws a vertical bar from the baseline for each minute with refused
 // or dead-lettered events.
 func bars(pts []broker.RatePoint, sz sparkSize, base float64, scale int64) string {
@@ -108,7 +112,7 @@ func bars(pts []broker.RatePoint, sz sparkSize, base float64, scale int64) strin
 			b.WriteByte('M')
 			writePoint(&b, sparkX(i, len(pts), sz), base)
 			b.WriteByte('V')
-			b.WriteString(strconv.FormatFloat(sparkY(n, sz, scale), 'f', 1, 64))
+			b.WriteString(strconv.FormatFloat(min(sparkY(n, sz, scale), base-minBar), 'f', 1, 64))
 		}
 	}
 	return b.String()

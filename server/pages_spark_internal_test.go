@@ -39,6 +39,12 @@ func TestToSparkView(t *testing.T) {
 	if !strings.Contains(v.Label, "10 accepted, 3 refused, 2 dead-lettered; busiest minute 10") {
 		t.Errorf("label %q", v.Label)
 	}
+	// One refusal in a busy hour still draws a visible bar.
+	pts[59].Refused, pts[59].DeadLettered = 1, 0
+	pts[30].Accepted = 1000
+	if v := toSparkView(pts, sparkSize{w: 120, h: 24}); v.Refused != "M119.0,23.5V20.5" {
+		t.Errorf("a lone refusal draws %q", v.Refused)
+	}
 	// Accepted only: the refused line is not drawn, and zero minutes sit on
 	// the bottom line.
 	pts[59].Refused, pts[59].DeadLettered = 0, 0
