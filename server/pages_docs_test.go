@@ -96,6 +96,12 @@ func TestPageMarkdownDescriptions(t *testing.T) {
 			expect(t, doc, ".lead.md p", 2, "<img src=x")
 		})
 	}
+	// Lists show the description as plain text, its markup dropped.
+	doc := e.page("/ui/events", http.StatusOK)
+	expect(t, doc, "main", 1, "Placed once per order. see runbook")
+	if strings.Contains(doc.Find("main").Text(), "**once**") {
+		t.Error("the events list shows markdown markup")
+	}
 }
 
 // TestPageTopicSparklines checks the publish-rate sparklines of the topic

@@ -38,6 +38,28 @@ func Markdown(src string) template.HTML {
 	return template.HTML(b.String()) //nolint:gosec // every piece of author text above is escaped; only fixed tags and checked hrefs are written raw
 }
 
+// MarkdownText returns a description as one line of plain text, for the
+// summaries of lists and search results: the markup Markdown renders is
+// dropped (a link keeps its text, not its target) and whitespace collapses.
+// The result is text, escaped by the template that shows it.
+func MarkdownText(src string) string {
+	h := string(Markdown(src))
+	var b strings.Builder
+	b.Grow(len(h))
+	inTag := false
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c == '<':
+			inTag = true
+		case c == '>' && inTag:
+			inTag = false
+		case !inTag:
+			b.WriteByte(c)
+		}
+	}
+	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+}
+
 // maxMarkdownBytes bounds the description text one render reads: a catalog
 // description is prose, and a larger one is cut rather than slowing the page.
 const maxMarkdownBytes = 64 << 10

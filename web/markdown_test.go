@@ -171,3 +171,17 @@ func FuzzMarkdown(f *testing.F) {
 		checkSafe(t, in, out)
 	})
 }
+
+func TestMarkdownText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"A **bold** _move_ with `code`.\n\n- one\n- two": "A bold move with code. one two",
+		"see [the docs](https://docs.example) & <b>":     "see the docs & <b>",
+		"# Title\nbody": "Title body",
+		"a&amp;b":       "a&amp;b",
+	} {
+		if got := web.MarkdownText(in); got != want {
+			t.Errorf("MarkdownText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
