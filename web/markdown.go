@@ -10,7 +10,8 @@ import (
 
 // Markdown renders an entity's description, written by catalog authors, as
 // HTML. It knows paragraphs, headings, emphasis, code spans, fenced code,
-// lists, block quotes, rules and links, and nothing else: every other
+// lists (one level deep), block quotes, rules, links, <autolinks> and bare
+// http(s) URLs, and nothing else: every other
 // character is text, escaped, so raw HTML never passes through. Links keep
 // only http, https and mailto targets (anything else, javascript: included,
 // stays visible as text), and the output carries no style or event attribute,
@@ -344,6 +345,15 @@ func renderInline(b *strings.Builder, s string, depth int, links bool) {
 				i, text = end, end
 				continue
 			}
+		case c == 'h' && links && (i == 0 || !isWordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
+			end, ok := bareURL(b, s, i, flush)
+			if ok {
+				text = end
+			}
+			// A target that is not a link stays text; either way the scan
+			// goes on after it, so each byte is scanned once.
+			i = max(end, i+1)
+			continue
 		}
 		i++
 	}
@@ -451,6 +461,29 @@ func autolink(b *strings.Builder, s string, i int, st *inlineState, flush func(i
 	b.WriteString(html.EscapeString(target))
 	b.WriteString("</a>")
 	return k + 1, true
+}
+
+// bareURL writes the http or https URL starting at i as a link, as GitHub
+// does with URLs in text, and returns where it ends. When the URL is not one
+// safeURL accepts it writes nothing and returns false, with the end: the
+// caller leaves it as text. Trailing punctuation ends a sentence, not the URL.
+func bareURL(b *strings.Builder, s string, i int, flush func(int)) (int, bool) {
+	end := i
+	for end < len(s) && end-i <= maxURLBytes && s[end] > ' ' && s[end] != '<' && s[end] != '>' {
+		end++
+	}
+	for end > i && strings.IndexByte(".,;:!?)'\"*_", s[end-1]) >= 0 {
+		end--
+	}
+	target := s[i:end]
+	if !safeURL(target) {
+		return end, false
+	}
+	flush(i)
+	writeAnchor(b, target)
+	b.WriteString(html.EscapeString(target))
+	b.WriteString("</a>")
+	return end, true
 }
 
 // writeAnchor opens a link to a target safeURL accepted. Descriptions are

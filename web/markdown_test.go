@@ -41,7 +41,12 @@ func TestMarkdown(t *testing.T) {
 		{"QuoteInURLIsText", "[x](https://a.example/\"onmouseover=alert(1))", "<p>[x](https://a.example/&#34;onmouseover=alert(1))</p>\n"},
 		{"RawHTMLEscaped", "<script>alert(1)</script><img src=x onerror=alert(1)>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;</p>\n"},
 		{"BackslashEscapes", `\*not em\* \<b>`, "<p>*not em* &lt;b&gt;</p>\n"},
-		{"NoLinkInLinkText", "[a [b](https://b.example)](https://a.example)", "<p><a href=\"https://b.example\" rel=\"nofollow noopener noreferrer\">a [b</a>](https://a.example)</p>\n"},
+		{"BareURL", "docs: https://docs.example/a_b?x=1. (also http://b.example/c)", "<p>docs: <a href=\"https://docs.example/a_b?x=1\" rel=\"nofollow noopener noreferrer\">https://docs.example/a_b?x=1</a>. (also <a href=\"http://b.example/c\" rel=\"nofollow noopener noreferrer\">http://b.example/c</a>)</p>\n"},
+		{"BareURLInEmphasis", "**https://x.example**", "<p><strong><a href=\"https://x.example\" rel=\"nofollow noopener noreferrer\">https://x.example</a></strong></p>\n"},
+		{"BareURLMidWordIsText", "xhttps://x.example", "<p>xhttps://x.example</p>\n"},
+		{"BareURLWithQuoteIsText", `https://x.example/"onclick=alert(1)`, "<p>https://x.example/&#34;onclick=alert(1)</p>\n"},
+		{"BareURLWithoutHostIsText", "https:///x", "<p>https:///x</p>\n"},
+		{"NoLinkInLinkText", "[a [b](https://b.example)](https://a.example)", "<p><a href=\"https://b.example\" rel=\"nofollow noopener noreferrer\">a [b</a>](<a href=\"https://a.example\" rel=\"nofollow noopener noreferrer\">https://a.example</a>)</p>\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +86,7 @@ func TestMarkdownLinear(t *testing.T) {
 		"Brackets":    strings.Repeat("[a](", 20000),
 		"Backticks":   strings.Repeat("`a ``b ", 10000),
 		"Autolinks":   strings.Repeat("<https://a ", 5000),
+		"BareURLs":    strings.Repeat("https://\"", 5000),
 		"Quotes":      strings.Repeat(">", 20000) + " deep",
 		"Nesting":     strings.Repeat("**a *b ", 2000) + strings.Repeat("* b**", 2000),
 	} {
@@ -162,7 +168,7 @@ func FuzzMarkdown(f *testing.F) {
 		"> > > quote", "# h\n---", `<img src=x onerror="alert(1)">`, "[x](https://a.example/\" onclick=\"alert(1))",
 		"[x](https://a.example/'onmouseover='alert(1))", "**[x](https://a.example)**", "\\", "`", "[", "*", "_",
 		"[a](mailto:x@y.example?subject=<script>)", "\x00\xff\xfe", "<https://a.example/\x01>",
-		"[a](http:javascript:alert(1))", "[a](https:/\\evil.example)", "[a](HTTPS://A.EXAMPLE)",
+		"[a](http:javascript:alert(1))", "https://a.example/\"onmouseover=x", "see http://a.example.", "[a](https:/\\evil.example)", "[a](HTTPS://A.EXAMPLE)",
 	} {
 		f.Add(s)
 	}
