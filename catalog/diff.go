@@ -41,8 +41,10 @@ type Diff struct {
 	Changes        []Change
 	// Compatible is true when no change is breaking.
 	Compatible bool
-	// Lines is a line-by-line diff of the two pretty-printed texts.
-	Lines []DiffLine
+	// Hunks are the changed lines of the two pretty-printed texts, each with
+	// diffContext unchanged lines around it, as in a unified diff: a one-line
+	// change to a long schema shows as a few lines, not the whole file.
+	Hunks []DiffHunk
 }
 
 // DiffLine is one line of a text diff: Op is ' ', '+' or '-'.
@@ -51,20 +53,81 @@ type DiffLine struct {
 	Text string
 }
 
+// DiffHunk is one run of changed lines with its context.
+type DiffHunk struct {
+	// Header is the unified-diff range line, "@@ -12,7 +12,8 @@": where the
+	// hunk starts in each text and how many of its lines each text has.
+	Header string
+	Lines  []DiffLine
+}
+
+// diffContext is how many unchanged lines a hunk shows before and after its
+// changes, as diff -u does.
+const diffContext = 3
+
+// hunks groups a full line diff into hunks: changes closer than twice the
+// context share one hunk, so no unchanged line is shown twice.
+func hunks(lines []DiffLine) []DiffHunk {
+	var out []DiffHunk
+	oldLine, newLine := 0, 0 // lines of each text before lines[i]
+	// counts[i] holds the old and new line numbers before lines[i].
+	counts := make([][2]int, len(lines)+1)
+	for i, l := range lines {
+		counts[i] = [2]int{oldLine, newLine}
+		if l.Op != "+" {
+			oldLine++
+		}
+		if l.Op != "-" {
+			newLine++
+		}
+	}
+	counts[len(lines)] = [2]int{oldLine, newLine}
+	for i := 0; i < len(lines); {
+		if lines[i].Op == " " {
+			i++
+			continue
+		}
+		lo := max(i-diffContext, 0)
+		// Extend over changes whose context would touch this hunk's.
+		end := i // one past the last changed line
+		for j := i; j < len(lines) && j-end <= 2*diffContext; j++ {
+			if lines[j].Op != " " {
+				end = j + 1
+			}
+		}
+		hi := min(end+diffContext, len(lines))
+		out = append(out, DiffHunk{Header: hunkHeader(counts[lo], counts[hi]), Lines: lines[lo:hi]})
+		i = hi
+	}
+	return out
+}
+
+// hunkHeader writes the "@@ -a,b +c,d @@" line of the hunk between two
+// positions: a side with no lines names the line before, as diff -u does.
+func hunkHeader(from, to [2]int) string {
+	side := func(a, b int) string {
+		n := b - a
+		if n == 0 {
+			return fmt.Sprintf("%d,0", a)
+		}
+		return fmt.Sprintf("%d,%d", a+1, n)
+	}
+	return "@@ -" + side(from[0], to[0]) + " +" + side(from[1], to[1]) + " @@"
+}
+
 // Diff compares versions from and to of an event's schema: field changes, each
 // marked compatible or breaking with its rule, and the consumers each would affect.
 // A from or to of 0 is the second-newest or the newest live version.
 // Errors: ErrNotFound (event or version), ErrBadRequest (different formats).
 func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, error) {
-	ev, err := s.Event(id)
+	ev, versions, err := s.eventVersions(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	reg := s.cfg.Registry
-	versions, err := reg.Versions(ctx, ev.Subject)
-	if err != nil || len(versions) == 0 {
+	if len(versions) == 0 {
 		return nil, fmt.Errorf("versions of %s: %w", ev.Subject, ErrNotFound)
 	}
+	reg := s.cfg.Registry
 	n := len(versions)
 	if to == 0 {
 		to = versions[n-1].Version
@@ -81,22 +144,53 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		return nil, fmt.Errorf("version %d of %s: %w", to, ev.Subject, ErrNotFound)
 	}
 	level, opts, _ := reg.Compatibility(ctx, ev.Subject)
-	d := &Diff{Event: ev, From: fv, To: tv, Level: level, Verdict: level, Versions: versions}
-	if level == compat.None {
+	d := &Diff{Event: ev, From: fv, To: tv, Level: level, Versions: versions}
+	_, consumers, _ := s.EventEdges(ctx, id)
+	if err := s.compare(ctx, d, fp, tp, opts, consumers); err != nil {
+		return nil, err
+	}
+	lines, err := lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
+	if err != nil {
+		return nil, err
+	}
+	d.Hunks = hunks(lines)
+	return d, nil
+}
+
+// eventVersions returns an event and its subject's live versions, oldest
+// first: none when the registry has none or cannot say.
+// Errors: ErrNotFound (the event).
+func (s *Service) eventVersions(ctx context.Context, id string) (*Event, []SchemaVersion, error) {
+	ev, err := s.Event(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	versions, err := s.cfg.Registry.Versions(ctx, ev.Subject)
+	if err != nil {
+		return ev, nil, nil
+	}
+	return ev, versions, nil
+}
+
+// compare fills d's Verdict, Changes and Compatible, and the consumers each
+// breaking change affects, from the versions d.From and d.To (parsed: fp, tp)
+// under d.Level: everything a diff shows but the text.
+func (s *Service) compare(ctx context.Context, d *Diff, fp, tp compat.Schema, opts compat.Options, consumers []Edge) error {
+	reg, ev, fv, tv := s.cfg.Registry, d.Event, d.From, d.To
+	d.Verdict = d.Level
+	if d.Level == compat.None {
 		d.Verdict = compat.Backward
 	}
-	_, consumers, _ := s.EventEdges(ctx, id)
-
 	// The field tables come first: they are the cheaper walk, and a schema too
 	// large to list is refused before the comparison runs.
 	lim := s.cfg.FieldLimits
 	before, err := Fields(ctx, fv.Type, fv.Text, lim)
 	if err != nil {
-		return nil, fmt.Errorf("fields of version %d of %s: %w", fv.Version, ev.Subject, err)
+		return fmt.Errorf("fields of version %d of %s: %w", fv.Version, ev.Subject, err)
 	}
 	after, err := Fields(ctx, tv.Type, tv.Text, lim)
 	if err != nil {
-		return nil, fmt.Errorf("fields of version %d of %s: %w", tv.Version, ev.Subject, err)
+		return fmt.Errorf("fields of version %d of %s: %w", tv.Version, ev.Subject, err)
 	}
 	var viols []compat.Violation
 	if fp != nil && tp != nil && fp.Type() == tp.Type() {
@@ -107,7 +201,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 		}{{compat.DirBackward, tp, fp}, {compat.DirForward, fp, tp}} {
 			found, err := reg.CanRead(ctx, c.reader, c.writer, opts)
 			if err != nil {
-				return nil, fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+				return fmt.Errorf("compare versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
 			}
 			for _, v := range found {
 				v.Direction, v.Version = c.dir, fv.Version
@@ -120,7 +214,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 	d.Changes = fieldChanges(before, after)
 	canons := [2]canon{newCanon(before), newCanon(after)}
 	if err := attachViolations(ctx, d, viols, canons, lim.rows()); err != nil {
-		return nil, fmt.Errorf("diff versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
+		return fmt.Errorf("diff versions %d and %d of %s: %w", fv.Version, tv.Version, ev.Subject, err)
 	}
 	d.Compatible = true
 	readers := consumerPaths(consumers, canons)
@@ -136,11 +230,7 @@ func (s *Service) Diff(ctx context.Context, id string, from, to int) (*Diff, err
 			c.Affected = affected(consumers, readers, c.Path)
 		}
 	}
-	d.Lines, err = lineDiff(ctx, PrettySchema(fv), PrettySchema(tv))
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	return nil
 }
 
 func fieldChanges(before, after []Field) []Change {

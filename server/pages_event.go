@@ -45,7 +45,13 @@ type eventView struct {
 	ConsumerTable edgeTable
 	Graph         graphView
 	StreamURL     string
+	// Changelog is the newest changelogLimit versions with what each changed.
+	Changelog *catalog.Changelog
 }
+
+// changelogLimit is how many versions the event page's changelog compares:
+// each is a compatibility check, and the diff page compares any two.
+const changelogLimit = 10
 
 // versionParam parses ?name= as a version number; empty gives def.
 func versionParam(c *gin.Context, name string, def int) (int, error) {
@@ -61,7 +67,7 @@ func versionParam(c *gin.Context, name string, def int) (int, error) {
 }
 
 // event serves GET /ui/events/{id}?version=N: description, owners, deprecation,
-// schema viewer, field table, versions, diff form, validated examples, declared
+// schema viewer, field table, versions, diff form, changelog, validated examples, declared
 // vs observed producers and consumers, graph, and the live tail.
 func (p *pages) event(c *gin.Context) error {
 	ctx := c.Request.Context()
@@ -94,6 +100,9 @@ func (p *pages) event(c *gin.Context) error {
 	for _, ex := range d.Examples {
 		v.Examples = append(v.Examples, exampleView{ExampleResult: ex, Name: ex.Example.Name, Description: ex.Example.Description,
 			Code: catalog.Highlight(compat.JSON, catalog.PrettySchema(catalog.SchemaVersion{Type: compat.JSON, Text: string(ex.Example.Value)}))})
+	}
+	if v.Changelog, err = p.cat.Changelog(ctx, d.Event.ID, changelogLimit); err != nil {
+		return err
 	}
 	if d.Event.Topic != "" {
 		v.StreamURL = "/v1/topics/" + url.PathEscape(d.Event.Topic) + "/stream"

@@ -7,9 +7,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/catalog"
+	"github.com/heraldhq/herald/web"
 )
 
-// entityItem is one entity in a list: its page, label and a line of text.
+// entityItem is one entity in a list: its page, label and a line of text
+// (its description, as plain text: the markup of a markdown description
+// would read as noise in one line).
 type entityItem struct {
 	Kind, ID, Label, Summary string
 	Domain                   string
@@ -18,23 +21,23 @@ type entityItem struct {
 }
 
 func domainItem(d *catalog.Domain) entityItem {
-	return entityItem{Kind: "domain", ID: d.ID, Label: catalog.DisplayName(d.Name, d.ID), Summary: d.Description, Domain: d.Parent, Owners: d.Owners}
+	return entityItem{Kind: "domain", ID: d.ID, Label: catalog.DisplayName(d.Name, d.ID), Summary: web.MarkdownText(d.Description), Domain: d.Parent, Owners: d.Owners}
 }
 
 func serviceItem(a *catalog.Application) entityItem {
-	return entityItem{Kind: "service", ID: a.ID, Label: catalog.DisplayName(a.Name, a.ID), Summary: a.Description, Domain: a.Domain, Owners: a.Owners, External: a.External}
+	return entityItem{Kind: "service", ID: a.ID, Label: catalog.DisplayName(a.Name, a.ID), Summary: web.MarkdownText(a.Description), Domain: a.Domain, Owners: a.Owners, External: a.External}
 }
 
 func eventItem(e *catalog.Event) entityItem {
-	return entityItem{Kind: e.Kind.String(), ID: e.ID, Label: catalog.DisplayName(e.Name, e.ID), Summary: e.Description, Domain: e.Domain, Owners: e.Owners, Deprecated: e.Deprecated != nil}
+	return entityItem{Kind: e.Kind.String(), ID: e.ID, Label: catalog.DisplayName(e.Name, e.ID), Summary: web.MarkdownText(e.Description), Domain: e.Domain, Owners: e.Owners, Deprecated: e.Deprecated != nil}
 }
 
 func flowItem(f *catalog.Flow) entityItem {
-	return entityItem{Kind: "flow", ID: f.ID, Label: catalog.DisplayName(f.Name, f.ID), Summary: f.Description, Domain: f.Domain, Owners: f.Owners}
+	return entityItem{Kind: "flow", ID: f.ID, Label: catalog.DisplayName(f.Name, f.ID), Summary: web.MarkdownText(f.Description), Domain: f.Domain, Owners: f.Owners}
 }
 
 func teamItem(t *catalog.Team) entityItem {
-	return entityItem{Kind: "team", ID: t.ID, Label: catalog.DisplayName(t.Name, t.ID), Summary: t.Description}
+	return entityItem{Kind: "team", ID: t.ID, Label: catalog.DisplayName(t.Name, t.ID), Summary: web.MarkdownText(t.Description)}
 }
 
 func mapItems[T any](list []*T, f func(*T) entityItem) []entityItem {

@@ -20,6 +20,8 @@ type topicsView struct {
 	Topics   []broker.TopicInfo
 	// DeadLetters are the stored events of each topic's dead-letter topic.
 	DeadLetters map[string]int64
+	// Sparks are each topic's publishes over the last hour.
+	Sparks map[string]sparkView
 }
 
 // topics serves GET /ui/topics: every broker topic with its kind, encoding,
@@ -50,6 +52,10 @@ func (p *pages) topics(c *gin.Context) error {
 			v.DeadLetters[t.Name] = events[t.DeadLetterTopic]
 		}
 	}
+	v.Sparks = make(map[string]sparkView, len(v.Topics))
+	for _, t := range v.Topics {
+		v.Sparks[t.Name] = toSparkView(p.s.cfg.Broker.Rates(t.Name), sparkSmall)
+	}
 	p.render(c, http.StatusOK, "topics", v)
 	return nil
 }
@@ -76,6 +82,8 @@ type topicView struct {
 	Events     []entityItem
 	// DeadLetterFor are the topics that dead-letter into this one.
 	DeadLetterFor []string
+	// Spark is the topic's publishes over the last hour.
+	Spark sparkView
 }
 
 // topic serves GET /ui/topics/{topic}: configuration, retention and size;
@@ -93,7 +101,8 @@ func (p *pages) topic(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v := topicView{pageMeta: p.meta(name, "topics"), T: info, Retention: retentionFacts(info.Retention)}
+	v := topicView{pageMeta: p.meta(name, "topics"), T: info, Retention: retentionFacts(info.Retention),
+		Spark: toSparkView(b.Rates(name), sparkLarge)}
 	if info.Kind == broker.Queue {
 		d, err := b.QueueDepth(ctx, name)
 		if err != nil {

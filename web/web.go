@@ -35,7 +35,7 @@ var Pages = []string{"home", "search", "list", "domain", "team", "service", "eve
 // Templates parses every page template. A template that does not parse is an
 // error, which stops the server at start-up.
 func Templates() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(Funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("layout.html").Funcs(Funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/spark.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
@@ -78,6 +78,7 @@ var Funcs = template.FuncMap{
 	"contains": strings.Contains,
 	"nodeURL":  nodeURL,
 	"bytes":    byteSize,
+	"markdown": Markdown,
 }
 
 // EntityURL returns the page of an entity: kind is team, domain, service, flow,

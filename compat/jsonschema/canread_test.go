@@ -203,3 +203,56 @@ func TestRulesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesNameReaderAndWriter checks that a rule's message holds in both
+// directions: the diff page shows the forward violation of an added property
+// (the old version reading the new one's data) next to the word "added", so a
+// message saying the property "was removed" contradicted it.
+func TestMessagesNameReaderAndWriter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, old, new string
+		rule, want     string
+	}{
+		{
+			name: "PropertyAddedReadForward",
+			old:  `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`,
+			new:  `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"additionalProperties":false}`,
+			rule: "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+			want: `property "b" is in the writer's schema but not the reader's closed content model`,
+		},
+		{
+			name: "TupleItemAddedReadForward",
+			old:  `{"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{"type":"string"}],"items":false}`,
+			new:  `{"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{"type":"string"},{"type":"string"}],"items":false}`,
+			rule: "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+			want: "item 1 is in the writer's tuple but not the reader's closed one",
+		},
+		{
+			name: "PropertyRemovedReadForward",
+			old:  `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`,
+			new:  `{"type":"object","properties":{"a":{"type":"string"}}}`,
+			rule: "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+			want: `property "b" is in the reader's schema but not the writer's open content model`,
+		},
+	}
+	f := jsonschema.New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// Forward: the old version reads data written with the new one.
+			vs := compattest.CanRead(t, f, mustParse(t, tt.old), mustParse(t, tt.new), compat.Options{})
+			if len(vs) != 1 || vs[0].Rule != tt.rule {
+				t.Fatalf("got %v, want one %s", vs, tt.rule)
+			}
+			if !strings.Contains(vs[0].Message, tt.want) {
+				t.Errorf("message %q does not contain %q", vs[0].Message, tt.want)
+			}
+			for _, word := range []string{"was removed", "was added"} {
+				if strings.Contains(vs[0].Message, word) {
+					t.Errorf("message %q says %q, which is true in one direction only", vs[0].Message, word)
+				}
+			}
+		})
+	}
+}

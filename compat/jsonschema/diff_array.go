@@ -50,12 +50,12 @@ func (c *checker) tuples(o, u *node) []diff {
 			switch {
 			case o.rest.open():
 				if deref(ui).kind != kEmpty {
-					out = c.add(out, RuleItemAddedToOpenContentModel, path, "item %d was added to an open content model, where writers may already put any value", i)
+					out = c.add(out, RuleItemAddedToOpenContentModel, path, "item %d is in the reader's tuple but not the writer's open one, where writers may already put any value", i)
 				}
 			case o.rest.schema != nil:
 				if d := c.compare(o.rest.schema, ui); len(d) > 0 {
 					out = append(out, prefix(path, d)...)
-					out = c.add(out, RuleItemAddedNotCoveredByPartiallyOpenContentModel, path, "item %d was added with a schema that does not accept what the writer allowed for extra items", i)
+					out = c.add(out, RuleItemAddedNotCoveredByPartiallyOpenContentModel, path, "item %d is in the reader's tuple but not the writer's, and its schema does not accept what the writer allowed for extra items", i)
 				}
 			}
 		default: // removed by the reader
@@ -66,11 +66,11 @@ func (c *checker) tuples(o, u *node) []diff {
 			case u.rest.schema != nil:
 				if d := c.compare(oi, u.rest.schema); len(d) > 0 {
 					out = append(out, prefix(path, d)...)
-					out = c.add(out, RuleItemRemovedNotCoveredByPartiallyOpenContentModel, path, "item %d was removed and the reader's schema for extra items does not accept its values", i)
+					out = c.add(out, RuleItemRemovedNotCoveredByPartiallyOpenContentModel, path, "item %d is in the writer's tuple but not the reader's, whose schema for extra items does not accept its values", i)
 				}
 			case deref(oi).kind == kFalse:
 			default:
-				out = c.add(out, RuleItemRemovedFromClosedContentModel, path, "item %d was removed from a closed content model, so longer arrays are rejected", i)
+				out = c.add(out, RuleItemRemovedFromClosedContentModel, path, "item %d is in the writer's tuple but not the reader's closed one, so longer arrays are rejected", i)
 			}
 		}
 	}

@@ -79,11 +79,11 @@ func (c *checker) properties(o, u *node) []diff {
 		case sch != nil:
 			if d := c.compare(op, sch); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, RulePropertyRemovedNotCoveredByPartiallyOpenContentModel, path, "property %q was removed and the reader's schema for undeclared properties does not accept its values", name)
+				out = c.add(out, RulePropertyRemovedNotCoveredByPartiallyOpenContentModel, path, "property %q is in the writer's schema but not the reader's, whose schema for undeclared properties does not accept its values", name)
 			}
 		case deref(op).kind == kFalse:
 		default:
-			out = c.add(out, RulePropertyRemovedFromClosedContentModel, path, "property %q was removed from a closed content model, so data that has it is rejected", name)
+			out = c.add(out, RulePropertyRemovedFromClosedContentModel, path, "property %q is in the writer's schema but not the reader's closed content model, so data that has it is rejected", name)
 		}
 	}
 	for _, name := range u.propNames {
@@ -98,22 +98,22 @@ func (c *checker) properties(o, u *node) []diff {
 			switch {
 			case deref(up).kind == kEmpty && !required:
 			case required && hasDefault(up):
-				out = c.add(out, RuleRequiredPropertyWithDefaultAddedToOpenContentModel, path, "required property %q (with a default) was added to an open content model, where writers may already use the name with any value", name)
+				out = c.add(out, RuleRequiredPropertyWithDefaultAddedToOpenContentModel, path, "required property %q (with a default) is in the reader's schema but not the writer's open content model, where writers may already use the name with any value", name)
 			case required:
-				out = c.add(out, RuleRequiredPropertyAddedToOpenContentModel, path, "required property %q was added: data written without it is rejected", name)
+				out = c.add(out, RuleRequiredPropertyAddedToOpenContentModel, path, "required property %q is in the reader's schema but not the writer's: data written without it is rejected", name)
 			default:
-				out = c.add(out, RuleOptionalPropertyAddedToOpenContentModel, path, "property %q was added to an open content model, where writers may already use the name with any value", name)
+				out = c.add(out, RuleOptionalPropertyAddedToOpenContentModel, path, "property %q is in the reader's schema but not the writer's open content model, where writers may already use the name with any value", name)
 			}
 			continue
 		}
 		if sch != nil {
 			if d := c.compare(sch, up); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, RulePropertyAddedNotCoveredByPartiallyOpenContentModel, path, "property %q was added with a schema that does not accept what the writer allowed for undeclared properties", name)
+				out = c.add(out, RulePropertyAddedNotCoveredByPartiallyOpenContentModel, path, "property %q is in the reader's schema but not the writer's, and its schema does not accept what the writer allowed for undeclared properties", name)
 			}
 		}
 		if required && !hasDefault(up) {
-			out = c.add(out, RuleRequiredPropertyAddedToUnopenContentModel, path, "required property %q was added: data written without it is rejected", name)
+			out = c.add(out, RuleRequiredPropertyAddedToUnopenContentModel, path, "required property %q is in the reader's schema but not the writer's: data written without it is rejected", name)
 		}
 	}
 	return out
@@ -163,10 +163,10 @@ func (c *checker) patternProperties(o, u *node) []diff {
 		case u.additional.schema != nil:
 			if d := c.compare(op.schema, u.additional.schema); len(d) > 0 {
 				out = append(out, prefix(path, d)...)
-				out = c.add(out, RulePropertyRemovedNotCoveredByPartiallyOpenContentModel, path, "patternProperties %q was removed and the reader's schema for undeclared properties does not accept its values", op.source)
+				out = c.add(out, RulePropertyRemovedNotCoveredByPartiallyOpenContentModel, path, "patternProperties %q is in the writer's schema but not the reader's, whose schema for undeclared properties does not accept its values", op.source)
 			}
 		case u.additional.closed && deref(op.schema).kind != kFalse:
-			out = c.add(out, RulePropertyRemovedFromClosedContentModel, path, "patternProperties %q was removed from a closed content model, so matching properties are rejected", op.source)
+			out = c.add(out, RulePropertyRemovedFromClosedContentModel, path, "patternProperties %q is in the writer's schema but not the reader's closed content model, so matching properties are rejected", op.source)
 		}
 	}
 	for _, up := range u.patterns {

@@ -121,6 +121,9 @@ type Broker struct {
 	// waiting counts the long polls (Read, Receive) blocked in await. Only
 	// tests read it: they publish once a poll waits, to prove it wakes.
 	waiting atomic.Int64
+
+	// rates counts each topic's publishes per minute, for Rates.
+	rates rateBook
 }
 
 // topicState is a topic's cached configuration and its new-event signal.
@@ -432,6 +435,7 @@ func (b *Broker) deleteTopic(ctx context.Context, name string) error {
 		return fmt.Errorf("delete topic %s: %w", name, err)
 	}
 	delete(b.topics, name)
+	b.rates.forget(name)
 	t.wake()
 	return nil
 }

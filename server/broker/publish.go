@@ -108,6 +108,7 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		}
 	}
 	if len(tooBig) > 0 {
+		b.recordPublish(topic, 0, len(events), 0)
 		return nil, &EventsError{Kind: ErrEventTooLarge, Topic: topic, Problems: tooBig}
 	}
 	var bad []EventProblem
@@ -147,6 +148,7 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		req.stored = append(req.stored, i)
 	}
 	if len(bad) > 0 && t.OnInvalid == Reject {
+		b.recordPublish(topic, 0, len(events), 0)
 		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
 	}
 	if req.dead != nil {
@@ -156,7 +158,11 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		}
 		req.dead.Queue = dl.Kind == Queue
 	}
-	return b.submit(ctx, req)
+	res, err := b.submit(ctx, req)
+	if err == nil {
+		b.recordPublish(topic, len(req.records), 0, len(req.deadIdx))
+	}
+	return res, err
 }
 
 // deadHeaders are the headers of a dead-lettered event: the original ones plus
