@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -88,6 +90,7 @@ type ordering struct {
 	layers   [][]int
 	up, down [][]int // neighbours in the layer above and below
 	pos      []int
+	key      []float64 // reorder's sort keys, by vertex
 }
 
 func (o *ordering) vertex(layer int) int {
@@ -198,22 +201,24 @@ func (o *ordering) restore(s [][]int) {
 // reorder sorts one layer by the mean position of each vertex's neighbours
 // in nb; a vertex without any keeps its position.
 func (o *ordering) reorder(l []int, nb [][]int) {
-	key := make(map[int]float64, len(l))
+	if len(o.key) < len(o.pos) {
+		o.key = make([]float64, len(o.pos))
+	}
 	for _, v := range l {
-		key[v] = float64(o.pos[v])
+		o.key[v] = float64(o.pos[v])
 		if len(nb[v]) > 0 {
 			sum := 0
 			for _, u := range nb[v] {
 				sum += o.pos[u]
 			}
-			key[v] = float64(sum) / float64(len(nb[v]))
+			o.key[v] = float64(sum) / float64(len(nb[v]))
 		}
 	}
-	sort.SliceStable(l, func(i, j int) bool {
-		if key[l[i]] != key[l[j]] {
-			return key[l[i]] < key[l[j]]
+	slices.SortFunc(l, func(a, b int) int {
+		if c := cmp.Compare(o.key[a], o.key[b]); c != 0 {
+			return c
 		}
-		return o.pos[l[i]] < o.pos[l[j]]
+		return cmp.Compare(o.pos[a], o.pos[b])
 	})
 	for j, v := range l {
 		o.pos[v] = j
@@ -634,5 +639,141 @@ func ranks(g *Graph, succ [][]int) []int {
 			}
 		}
 	}
+	tighten(rank, succ, back)
+	// In a graph full of cycles the longest paths are long, and so are the
+	// edges that skip along them; ranking by breadth-first distance keeps
+	// every forward edge to one layer. Take whichever stretches edges less.
+	if bfs := bfsRanks(succ); span(bfs, succ) < span(rank, succ) {
+		return bfs
+	}
 	return rank
+}
+
+// span is the layers a ranking's edges cross in total; an edge inside one
+// layer counts 2 (it is drawn over the row).
+func span(rank []int, succ [][]int) int {
+	total := 0
+	for v, ws := range succ {
+		for _, w := range ws {
+			if d := abs(rank[w] - rank[v]); d > 0 {
+				total += d
+			} else {
+				total += 2
+			}
+		}
+	}
+	return total
+}
+
+// bfsRanks ranks by breadth-first distance from the sources (in node order),
+// then from the first node not yet reached, and so on.
+func bfsRanks(succ [][]int) []int {
+	n := len(succ)
+	rank := make([]int, n)
+	seen := make([]bool, n)
+	indeg := make([]int, n)
+	for _, ws := range succ {
+		for _, w := range ws {
+			indeg[w]++
+		}
+	}
+	var queue []int
+	run := func() {
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			for _, w := range succ[v] {
+				if !seen[w] {
+					seen[w], rank[w] = true, rank[v]+1
+					queue = append(queue, w)
+				}
+			}
+		}
+	}
+	for v := range n {
+		if indeg[v] == 0 {
+			seen[v] = true
+			queue = append(queue, v)
+		}
+	}
+	run()
+	for v := range n {
+		if !seen[v] {
+			seen[v] = true
+			queue = append(queue, v)
+			run()
+		}
+	}
+	return rank
+}
+
+// rankPasses bounds tighten.
+const rankPasses = 8
+
+// tighten shortens the edges of a longest-path ranking, which pushes every
+// node as far down as its longest path and so stretches edges over many
+// layers (each layer an edge spans costs a dummy vertex in the ordering): each
+// node moves to the median rank of its neighbours, within the ranks its
+// forward edges allow, for a bounded number of passes; empty layers are then
+// removed.
+func tighten(rank []int, succ [][]int, back map[[2]int]bool) {
+	n := len(rank)
+	type adj struct{ nb, lo, hi []int }
+	a := make([]adj, n)
+	for v := range n {
+		for _, w := range succ[v] {
+			if v == w {
+				continue
+			}
+			a[v].nb = append(a[v].nb, w)
+			a[w].nb = append(a[w].nb, v)
+			if !back[[2]int{v, w}] {
+				a[v].hi = append(a[v].hi, w)
+				a[w].lo = append(a[w].lo, v)
+			}
+		}
+	}
+	var ranks []int
+	for range rankPasses {
+		moved := false
+		for v := range n {
+			if len(a[v].nb) == 0 {
+				continue
+			}
+			lo, hi := 0, 1<<30
+			for _, u := range a[v].lo {
+				lo = max(lo, rank[u]+1)
+			}
+			for _, u := range a[v].hi {
+				hi = min(hi, rank[u]-1)
+			}
+			ranks = ranks[:0]
+			for _, u := range a[v].nb {
+				ranks = append(ranks, rank[u])
+			}
+			slices.Sort(ranks)
+			want := max(lo, min(hi, ranks[(len(ranks)-1)/2]))
+			if want != rank[v] {
+				rank[v], moved = want, true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	used := map[int]int{}
+	for _, r := range rank {
+		used[r] = 0
+	}
+	keys := make([]int, 0, len(used))
+	for r := range used {
+		keys = append(keys, r)
+	}
+	slices.Sort(keys)
+	for i, r := range keys {
+		used[r] = i
+	}
+	for v := range rank {
+		rank[v] = used[rank[v]]
+	}
 }
