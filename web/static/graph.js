@@ -72,11 +72,11 @@
     function zoomCentre(f) {
       zoomTo(view.w / f, view.x + view.w / 2, view.y + view.h / 2);
     }
-    // actual shows the drawing at 1:1, centred where it is smaller than the
-    // box, else from its top left.
+    // actual shows the drawing at 1:1, centred across (layers are centred
+    // rows), from the top where it is taller than the box.
     function actual() {
       var s = size();
-      view = { x: Math.min(0, (W - s.w) / 2), y: Math.min(0, (H - s.h) / 2), w: s.w, h: s.h };
+      view = { x: (W - s.w) / 2, y: Math.min(0, (H - s.h) / 2), w: s.w, h: s.h };
       apply();
     }
     function fit() {
@@ -130,7 +130,11 @@
       if (!dragged) {
         dragged = true;
         box.classList.add("dragging");
-        box.setPointerCapture(e.pointerId);
+        try {
+          box.setPointerCapture(e.pointerId);
+        } catch (err) {
+          // A pointer the browser no longer tracks: pan without capture.
+        }
       }
       var s = size();
       view.x = drag.vx - dx * view.w / s.w;
@@ -180,7 +184,7 @@
     });
 
     // A drawing wider than its box starts fitted when that keeps it readable
-    // (at least half size); otherwise at 1:1 from the top left.
+    // (at least half size); otherwise at 1:1.
     var s = size();
     if (W > s.w && s.w / W >= 0.5 && H * s.w / W <= s.h) {
       fit();
