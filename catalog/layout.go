@@ -2,10 +2,9 @@ package catalog
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"sort"
-	"strings"
+	"strconv"
 )
 
 // Layout sizes, in SVG user units.
@@ -240,11 +239,11 @@ func (o *ordering) crossings() int {
 				pairs = append(pairs, pair{o.pos[u], o.pos[w]})
 			}
 		}
-		sort.Slice(pairs, func(i, j int) bool {
-			if pairs[i].a != pairs[j].a {
-				return pairs[i].a < pairs[j].a
+		slices.SortFunc(pairs, func(x, y pair) int {
+			if c := cmp.Compare(x.a, y.a); c != 0 {
+				return c
 			}
-			return pairs[i].b < pairs[j].b
+			return cmp.Compare(x.b, y.b)
 		})
 		size := len(o.layers[l+1])
 		tree = append(tree[:0], make([]int, size+1)...)
@@ -357,14 +356,71 @@ type edgeRoute struct {
 	second int  // index of its second hseg, -1 without a lane
 	lane   int  // the gap between columns it runs down, -1 for none
 	slot   int
+	x1, x2 int // where it leaves its source and enters its target
 }
+
+// ports spreads the edges that meet one side of a node along that side, in
+// the order of their other ends, so that they neither overlap nor cross
+// there: edges leave a node's bottom going down, and enter its top (as do
+// edges leaving it upwards).
+func ports(routes []edgeRoute, out *Layout) {
+	type end struct {
+		route int
+		from  bool // the route's source end
+		other int  // the x of the node at the other end
+	}
+	cx := func(v int) int { return out.Nodes[v].X + NodeWidth/2 }
+	bottom := make([][]end, len(out.Nodes))
+	top := make([][]end, len(out.Nodes))
+	for i, r := range routes {
+		if r.down {
+			bottom[r.from] = append(bottom[r.from], end{i, true, cx(r.to)})
+		} else {
+			top[r.from] = append(top[r.from], end{i, true, cx(r.to)})
+		}
+		top[r.to] = append(top[r.to], end{i, false, cx(r.from)})
+	}
+	for _, sides := range [][][]end{bottom, top} {
+		for n, list := range sides {
+			slices.SortStableFunc(list, func(a, b end) int { return cmp.Compare(a.other, b.other) })
+			for k, e := range list {
+				x := out.Nodes[n].X + NodeWidth*(k+1)/(len(list)+1)
+				if e.from {
+					routes[e.route].x1 = x
+				} else {
+					routes[e.route].x2 = x
+				}
+			}
+		}
+	}
+	// A node right above another may put a leaving edge where another edge
+	// enters the node below, and the two would read as one edge: move the
+	// leaving one aside.
+	type stub struct{ channel, x int }
+	entering := map[stub]int{}
+	for i, r := range routes {
+		entering[stub{out.Nodes[r.to].Row, r.x2}] = i
+	}
+	for i := range routes {
+		r := &routes[i]
+		c := out.Nodes[r.from].Row
+		if r.down {
+			c++
+		}
+		if j, ok := entering[stub{c, r.x1}]; ok && j != i {
+			r.x1 += portShift
+		}
+	}
+}
+
+// portShift is how far an edge leaving a node moves aside from one entering
+// the node below.
+const portShift = 10
 
 // route gives every edge an orthogonal route and the rows their y, then
 // writes out.Edges and out.Height.
 func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 	laneX := func(k int) int { return margin + k*(NodeWidth+colGap) - colGap/2 }
-	cx := func(v int) int { return out.Nodes[v].X + NodeWidth/2 }
-	var segs []hseg
 	var routes []edgeRoute
 	for i, e := range g.Edges {
 		f, ok1 := idx[e.From]
@@ -372,15 +428,20 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 		if !ok1 || !ok2 || f == t {
 			continue
 		}
-		rs, rt := out.Nodes[f].Row, out.Nodes[t].Row
-		r := edgeRoute{edge: i, from: f, to: t, down: rt > rs, second: -1, lane: -1}
+		routes = append(routes, edgeRoute{edge: i, from: f, to: t, down: out.Nodes[t].Row > out.Nodes[f].Row, second: -1, lane: -1})
+	}
+	ports(routes, out)
+	var segs []hseg
+	for i := range routes {
+		r := &routes[i]
+		rs, rt := out.Nodes[r.from].Row, out.Nodes[r.to].Row
 		c1, c2 := rt, rt // channel c lies above row c
 		if r.down {
 			c1 = rs + 1
 		} else {
 			c1 = rs
 		}
-		x1, x2 := cx(f), cx(t)
+		x1, x2 := r.x1, r.x2
 		if c1 != c2 {
 			// Nearest gap to the middle of the two ends.
 			mid := (x1 + x2) / 2
@@ -395,7 +456,6 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 			r.first = len(segs)
 			segs = append(segs, hseg{channel: c1, lo: min(x1, x2), hi: max(x1, x2)})
 		}
-		routes = append(routes, r)
 	}
 	// Tracks: in each channel, overlapping pieces get different tracks.
 	tracks := make([]int, len(rows)+1)
@@ -403,12 +463,11 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		sa, sb := segs[order[a]], segs[order[b]]
-		if sa.channel != sb.channel {
-			return sa.channel < sb.channel
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := cmp.Compare(segs[a].channel, segs[b].channel); c != 0 {
+			return c
 		}
-		return sa.lo < sb.lo
+		return cmp.Compare(segs[a].lo, segs[b].lo)
 	})
 	var ends []int
 	for k, i := range order {
@@ -463,11 +522,11 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 			spans = append(spans, span{i, r.lane, min(a, b), max(a, b)})
 		}
 	}
-	sort.SliceStable(spans, func(a, b int) bool {
-		if spans[a].lane != spans[b].lane {
-			return spans[a].lane < spans[b].lane
+	slices.SortStableFunc(spans, func(a, b span) int {
+		if c := cmp.Compare(a.lane, b.lane); c != 0 {
+			return c
 		}
-		return spans[a].lo < spans[b].lo
+		return cmp.Compare(a.lo, b.lo)
 	})
 	var slotEnd [laneSlots]int
 	for k, sp := range spans {
@@ -490,7 +549,7 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 	}
 	for _, r := range routes {
 		a, b := out.Nodes[r.from], out.Nodes[r.to]
-		x1, x2 := cx(r.from), cx(r.to)
+		x1, x2 := r.x1, r.x2
 		y1 := a.Y + a.H
 		if !r.down {
 			y1 = a.Y
@@ -547,20 +606,28 @@ func simplify(pts []Point) []Point {
 
 // pathData writes an orthogonal route as SVG path data.
 func pathData(pts []Point) string {
-	var b strings.Builder
+	b := make([]byte, 0, 8*len(pts))
 	for i, p := range pts {
 		switch {
 		case i == 0:
-			fmt.Fprintf(&b, "M%d %d", p.X, p.Y)
+			b = append(b, 'M')
+			b = strconv.AppendInt(b, int64(p.X), 10)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(p.Y), 10)
 		case p.X == pts[i-1].X:
-			fmt.Fprintf(&b, "V%d", p.Y)
+			b = append(b, 'V')
+			b = strconv.AppendInt(b, int64(p.Y), 10)
 		case p.Y == pts[i-1].Y:
-			fmt.Fprintf(&b, "H%d", p.X)
+			b = append(b, 'H')
+			b = strconv.AppendInt(b, int64(p.X), 10)
 		default:
-			fmt.Fprintf(&b, "L%d %d", p.X, p.Y)
+			b = append(b, 'L')
+			b = strconv.AppendInt(b, int64(p.X), 10)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(p.Y), 10)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // ranks returns each node's layer. Nodes with Rank >= 0 keep it (compacted); the
