@@ -435,11 +435,11 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 	for i := range routes {
 		r := &routes[i]
 		rs, rt := out.Nodes[r.from].Row, out.Nodes[r.to].Row
-		c1, c2 := rt, rt // channel c lies above row c
+		// Channel c lies above row c: an edge turns below its source's row
+		// going down, above it going up, and enters its target from above.
+		c1, c2 := rs, rt
 		if r.down {
 			c1 = rs + 1
-		} else {
-			c1 = rs
 		}
 		x1, x2 := r.x1, r.x2
 		if c1 != c2 {
