@@ -168,3 +168,23 @@ func BenchmarkLayout200(b *testing.B) {
 		}
 	}
 }
+
+func TestLayoutTightensLongEdges(t *testing.T) {
+	t.Parallel()
+	// a → b → c → d and x → d: x belongs right above d, not beside a with an
+	// edge over three layers.
+	g := &Graph{}
+	for _, id := range []string{"a", "b", "c", "d", "x"} {
+		g.Nodes = append(g.Nodes, Node{ID: id, Rank: -1})
+	}
+	g.Edges = []GraphEdge{{From: "a", To: "b"}, {From: "b", To: "c"}, {From: "c", To: "d"}, {From: "x", To: "d"}}
+	l := LayoutGraph(g)
+	checkLayout(t, g, l)
+	layers := map[string]int{}
+	for _, n := range l.Nodes {
+		layers[n.ID] = n.Layer
+	}
+	if diff := cmp.Diff(map[string]int{"a": 0, "b": 1, "c": 2, "d": 3, "x": 2}, layers); diff != "" {
+		t.Errorf("layers (-want +got):\n%s", diff)
+	}
+}
