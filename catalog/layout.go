@@ -421,7 +421,7 @@ const portShift = 10
 // writes out.Edges and out.Height.
 func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 	laneX := func(k int) int { return margin + k*(NodeWidth+colGap) - colGap/2 }
-	var routes []edgeRoute
+	routes := make([]edgeRoute, 0, len(g.Edges))
 	for i, e := range g.Edges {
 		f, ok1 := idx[e.From]
 		t, ok2 := idx[e.To]
@@ -431,7 +431,7 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 		routes = append(routes, edgeRoute{edge: i, from: f, to: t, down: out.Nodes[t].Row > out.Nodes[f].Row, second: -1, lane: -1})
 	}
 	ports(routes, out)
-	var segs []hseg
+	segs := make([]hseg, 0, 2*len(routes))
 	for i := range routes {
 		r := &routes[i]
 		rs, rt := out.Nodes[r.from].Row, out.Nodes[r.to].Row
@@ -547,6 +547,7 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 		routes[sp.route].slot = best
 		slotEnd[best] = sp.hi + trackGap
 	}
+	out.Edges = make([]PlacedEdge, 0, len(routes))
 	for _, r := range routes {
 		a, b := out.Nodes[r.from], out.Nodes[r.to]
 		x1, x2 := r.x1, r.x2
@@ -554,7 +555,8 @@ func route(g *Graph, idx map[string]int, rows []row, out *Layout) {
 		if !r.down {
 			y1 = a.Y
 		}
-		pts := []Point{{x1, y1}}
+		pts := make([]Point, 1, 6)
+		pts[0] = Point{x1, y1}
 		ty := trackY(segs[r.first])
 		pts = append(pts, Point{x1, ty})
 		if r.lane >= 0 {
@@ -586,8 +588,9 @@ func abs(x int) int {
 }
 
 // simplify drops repeated points and the middle of three points in line.
+// It works in place: it never writes ahead of what it reads.
 func simplify(pts []Point) []Point {
-	out := pts[:0:0]
+	out := pts[:0]
 	for _, p := range pts {
 		if len(out) > 0 && out[len(out)-1] == p {
 			continue
