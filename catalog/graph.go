@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -134,6 +135,94 @@ func (sn *snapshot) eventNode(id string, rank int) Node {
 // "flow:ID". Large fan-outs are collapsed into group nodes.
 // Errors: ErrBadRequest (unknown scope kind), ErrNotFound.
 func (s *Service) Graph(ctx context.Context, scope string) (*Graph, error) {
+	g, err := s.extract(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	collapse(g, MaxFanOut)
+	return g, nil
+}
+
+// MaxFocusDepth is the widest neighbourhood GraphFocus draws: beyond two
+// steps a neighbourhood is most of a catalog.
+const MaxFocusDepth = 2
+
+// GraphFocus is the graph of scope narrowed to node focus (a node id such as
+// "service:order-service") and the nodes at most depth edges away from it, in
+// either direction; depth is 1 or 2. Large fan-outs are collapsed as in Graph,
+// except around the focused node.
+// Errors: ErrBadRequest (bad scope or depth), ErrNotFound (no such scope, or
+// focus is not a node of its graph).
+func (s *Service) GraphFocus(ctx context.Context, scope, focus string, depth int) (*Graph, error) {
+	if depth < 1 || depth > MaxFocusDepth {
+		return nil, fmt.Errorf("focus depth %d: want 1 or %d: %w", depth, MaxFocusDepth, ErrBadRequest)
+	}
+	g, err := s.extract(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	if err := narrow(g, focus, depth); err != nil {
+		return nil, err
+	}
+	collapse(g, MaxFanOut)
+	return g, nil
+}
+
+// narrow keeps the nodes of g at most depth edges from node focus, and the
+// edges between them; focus gets the "focus" class (so collapse keeps it).
+func narrow(g *Graph, focus string, depth int) error {
+	at := -1
+	for i, n := range g.Nodes {
+		if n.ID == focus {
+			at = i
+		}
+	}
+	if at < 0 {
+		return fmt.Errorf("node %q in the graph of %s: %w", focus, g.Scope, ErrNotFound)
+	}
+	if !slices.Contains(g.Nodes[at].Classes, "focus") {
+		g.Nodes[at].Classes = append(g.Nodes[at].Classes, "focus")
+	}
+	near := map[string][]string{}
+	for _, e := range g.Edges {
+		near[e.From] = append(near[e.From], e.To)
+		near[e.To] = append(near[e.To], e.From)
+	}
+	dist := map[string]int{focus: 0}
+	frontier := []string{focus}
+	for d := 1; d <= depth; d++ {
+		var next []string
+		for _, v := range frontier {
+			for _, w := range near[v] {
+				if _, ok := dist[w]; !ok {
+					dist[w] = d
+					next = append(next, w)
+				}
+			}
+		}
+		frontier = next
+	}
+	nodes := g.Nodes[:0]
+	for _, n := range g.Nodes {
+		if _, ok := dist[n.ID]; ok {
+			nodes = append(nodes, n)
+		}
+	}
+	g.Nodes = nodes
+	edges := g.Edges[:0]
+	for _, e := range g.Edges {
+		_, a := dist[e.From]
+		_, b := dist[e.To]
+		if a && b {
+			edges = append(edges, e)
+		}
+	}
+	g.Edges = edges
+	return nil
+}
+
+// extract builds the graph of a scope, before collapse.
+func (s *Service) extract(ctx context.Context, scope string) (*Graph, error) {
 	kind, id, ok := strings.Cut(scope, ":")
 	if !ok {
 		return nil, fmt.Errorf("graph scope %q: want event:ID, service:ID, domain:ID or flow:ID: %w", scope, ErrBadRequest)
@@ -165,7 +254,6 @@ func (s *Service) Graph(ctx context.Context, scope string) (*Graph, error) {
 	default:
 		return nil, fmt.Errorf("graph scope %q: want event:ID, service:ID, domain:ID or flow:ID: %w", scope, ErrBadRequest)
 	}
-	collapse(g, MaxFanOut)
 	return g, nil
 }
 

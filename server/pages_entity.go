@@ -26,14 +26,14 @@ func (p *pages) domain(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.cat.Graph(c.Request.Context(), "domain:"+d.Domain.ID)
+	gv, err := p.pageGraph(c, "Services and events", "domain:"+d.Domain.ID, nil)
 	if err != nil {
 		return err
 	}
 	v := domainView{pageMeta: p.meta(catalog.DisplayName(d.Domain.Name, d.Domain.ID), "domains"), Detail: d,
 		Subdomains: mapItems(d.Subdomains, domainItem), Services: mapItems(d.Services, serviceItem),
 		Events: mapItems(d.Events, eventItem), Flows: mapItems(d.Flows, flowItem),
-		Graph: toGraphView("Services and events", g)}
+		Graph: gv}
 	p.render(c, http.StatusOK, "domain", v)
 	return nil
 }
@@ -100,12 +100,12 @@ func (p *pages) service(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.cat.Graph(ctx, "service:"+a.ID)
+	gv, err := p.pageGraph(c, "Around this service", "service:"+a.ID, nil)
 	if err != nil {
 		return err
 	}
 	v := serviceView{pageMeta: p.meta(catalog.DisplayName(a.Name, a.ID), "services"), Service: a,
-		Flows: mapItems(p.cat.FlowsOf(a.ID, ""), flowItem), Graph: toGraphView("Around this service", g)}
+		Flows: mapItems(p.cat.FlowsOf(a.ID, ""), flowItem), Graph: gv}
 	for _, e := range sends {
 		v.Sends = append(v.Sends, p.edgeRow(e))
 		if e.Observed != nil && !e.Declared {
@@ -136,11 +136,11 @@ func (p *pages) flow(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.cat.Graph(c.Request.Context(), "flow:"+f.ID)
+	gv, err := p.pageGraph(c, "Flow", "flow:"+f.ID, nil)
 	if err != nil {
 		return err
 	}
-	v := flowView{pageMeta: p.meta(catalog.DisplayName(f.Name, f.ID), "flows"), Flow: f, Graph: toGraphView("Flow", g)}
+	v := flowView{pageMeta: p.meta(catalog.DisplayName(f.Name, f.ID), "flows"), Flow: f, Graph: gv}
 	for i := range f.Steps {
 		st := f.Steps[i]
 		st.Next = f.Successors(i)

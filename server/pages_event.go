@@ -79,11 +79,15 @@ func (p *pages) event(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	gv, err := p.pageGraph(c, "Around this event", "event:"+d.Event.ID, d.Graph)
+	if err != nil {
+		return err
+	}
 	v := eventView{pageMeta: p.meta(catalog.DisplayName(d.Event.Name, d.Event.ID), "events"), D: d,
 		DiffURL:       "/ui/events/" + url.PathEscape(d.Event.ID) + "/diff",
 		ProducerTable: edgeTable{Who: "Producer", Edges: d.Producers},
 		ConsumerTable: edgeTable{Who: "Consumer", Edges: d.Consumers},
-		Graph:         toGraphView("Around this event", d.Graph)}
+		Graph:         gv}
 	if d.Schema.Version > 0 {
 		v.Code = catalog.Highlight(d.Schema.Type, catalog.PrettySchema(d.Schema))
 	}

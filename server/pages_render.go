@@ -2,10 +2,13 @@ package server
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -128,7 +131,8 @@ func (p *pages) render(c *gin.Context, status int, name string, view any) {
 // types, HEAD, ranges and conditional requests.
 var staticFiles = http.FileServerFS(web.Static())
 
-// static serves GET /ui/static/*file: the stylesheet and the live-tail script.
+// static serves GET /ui/static/*file: the stylesheet, the live-tail script and
+// the graphs' zoom script.
 // A name that is not a file (missing, or a folder, which the file server would
 // list) gets the catalog's own 404 page.
 func (p *pages) static(c *gin.Context) {
@@ -152,11 +156,18 @@ type graphView struct {
 	Rows       []graphRow
 	Hidden     []hiddenNode
 	Standalone bool
+	// Path is the page's path, which the focus links keep.
+	Path string
+	// Focus is the node the graph is narrowed to ("" for the whole graph),
+	// FocusLabel its label, Depth how far around it the graph reaches.
+	Focus, FocusLabel string
+	Depth             int
 }
 
-// graphRow is one edge of the table twin.
+// graphRow is one edge of the table twin, as a sentence: the service (or
+// client) that sends or receives, the relation, and the event.
 type graphRow struct {
-	From, FromURL, Label, To, ToURL, State string
+	Subject, SubjectURL, Verb, Object, ObjectURL, State string
 }
 
 // hiddenNode is a node collapsed out of the drawing.
@@ -172,6 +183,56 @@ func nodeHref(n catalog.Node) string {
 func idHref(id string) string {
 	kind, rest, _ := strings.Cut(id, ":")
 	return web.EntityURL(kind, rest)
+}
+
+// pageGraph is the graph view of a page at path: scope's whole graph (whole,
+// when the caller has it already), or with ?focus=NODE&depth=1|2 the node's
+// neighbourhood. A focus the graph does not have is a 404, a bad depth a 400.
+func (p *pages) pageGraph(c *gin.Context, title, scope string, whole *catalog.Graph) (graphView, error) {
+	ctx := c.Request.Context()
+	focus := c.Query("focus")
+	if focus == "" {
+		if whole == nil {
+			g, err := p.cat.Graph(ctx, scope)
+			if err != nil {
+				return graphView{}, err
+			}
+			whole = g
+		}
+		v := toGraphView(title, whole)
+		v.Path = c.Request.URL.Path
+		return v, nil
+	}
+	depth := 1
+	if d := c.Query("depth"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return graphView{}, errCatalogQuery.with(fmt.Sprintf("The depth %q around the focused node is not a number: use depth=1 or depth=%d.", d, catalog.MaxFocusDepth))
+		}
+		depth = n
+	}
+	g, err := p.cat.GraphFocus(ctx, scope, focus, depth)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return graphView{}, errCatalogNotFound.with(fmt.Sprintf("This graph has no node %q to focus on; the graph's nodes link to their own focus.", focus))
+	case errors.Is(err, catalog.ErrBadRequest):
+		return graphView{}, errCatalogQuery.with(fmt.Sprintf("The depth %d around the focused node is out of range: use depth=1 or depth=%d.", depth, catalog.MaxFocusDepth))
+	case err != nil:
+		return graphView{}, err
+	}
+	v := toGraphView(title, g)
+	v.Path, v.Focus, v.FocusLabel, v.Depth = c.Request.URL.Path, focus, g.Labels[focus], depth
+	return v, nil
+}
+
+// sentence orders an edge as the table reads it: the service (or client)
+// first, then what it does, then the event. Edges point from a sender to the
+// event and from the event to a receiver, so a receiving edge is turned round.
+func sentence(e catalog.GraphEdge) (subject, object string) {
+	if strings.HasPrefix(e.From, catalog.NodeEvent+":") && !strings.HasPrefix(e.To, catalog.NodeEvent+":") {
+		return e.To, e.From
+	}
+	return e.From, e.To
 }
 
 // toGraphView lays g out and builds its table twin.
@@ -213,7 +274,8 @@ func toGraphView(title string, g *catalog.Graph) graphView {
 		if e.State == "group" {
 			return
 		}
-		v.Rows = append(v.Rows, graphRow{From: label(e.From), FromURL: idHref(e.From), Label: e.Label, To: label(e.To), ToURL: idHref(e.To), State: e.State})
+		subject, object := sentence(e)
+		v.Rows = append(v.Rows, graphRow{Subject: label(subject), SubjectURL: idHref(subject), Verb: e.Label, Object: label(object), ObjectURL: idHref(object), State: e.State})
 	}
 	for _, e := range g.Edges {
 		add(e)

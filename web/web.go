@@ -19,7 +19,7 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Static returns the static assets (style.css, tail.js), served under /ui/static/.
+// Static returns the static assets (style.css, tail.js, graph.js), served under /ui/static/.
 func Static() fs.FS {
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
