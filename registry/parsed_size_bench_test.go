@@ -8,6 +8,8 @@ import (
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/formats"
+	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/compat/protobuf"
 )
 
 // parsedSizeCopies is how many distinct schemas of a shape are kept alive
