@@ -178,8 +178,9 @@ func TestSuccessfulReadsWriteNoLog(t *testing.T) {
 func TestSlowRequestLogsWarn(t *testing.T) {
 	h := &countingHandler{level: slog.LevelInfo}
 	s := newChainServer(t, Config{Logger: slog.New(h), SlowRequest: time.Millisecond})
-	release := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	s.handleRoute(http.MethodGet, "/slow/:id", func(c *gin.Context) {
+		close(started)
 		<-release
 		c.Status(http.StatusNoContent)
 	})
@@ -188,8 +189,12 @@ func TestSlowRequestLogsWarn(t *testing.T) {
 		defer close(done)
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/slow/7", nil))
 	}()
+	// Wait until the request is inside its handler, then let the clock pass
+	// the 1 ms threshold: on a loaded machine the goroutine may start late,
+	// and a wait counted from before it started would not make it slow.
+	<-started
 	for start := time.Now(); time.Since(start) < 2*time.Millisecond; {
-		time.Sleep(time.Millisecond) // only lets the clock pass the 1 ms threshold
+		time.Sleep(time.Millisecond)
 	}
 	close(release)
 	<-done
