@@ -17,13 +17,15 @@ const followWait = 25 * time.Second
 // newConsumeCommand builds `herald consume TOPIC`: prints events as JSON lines.
 // On a stream it reads from --from (or the group's committed offset) and, with
 // --group, commits after each page printed. On a queue it receives, prints and
-// acknowledges. --follow keeps waiting for new events.
+// acknowledges. --follow keeps waiting for new events. An interrupt (Ctrl-C)
+// ends it quietly with status 0: stopping is how a follow is meant to end.
 func newConsumeCommand() *cobra.Command {
 	var (
 		from, group string
 		follow      bool
 		limit, max  int
 	)
+	var consume func(cmd *cobra.Command, args []string) error
 	cmd := &cobra.Command{
 		Use:   "consume TOPIC",
 		Short: "Print a topic's events as JSON lines (streams: read; queues: receive and ack)",
@@ -37,6 +39,13 @@ func newConsumeCommand() *cobra.Command {
 	fs.IntVar(&limit, "limit", 100, "events per request")
 	fs.IntVar(&max, "max", 0, "stop after this many events (0: no limit)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		err := consume(cmd, args)
+		if err != nil && cmd.Context().Err() != nil {
+			return nil
+		}
+		return err
+	}
+	consume = func(cmd *cobra.Command, args []string) error {
 		c, err := cf.newClient(cmd)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,6 +30,10 @@ const exitCodesHelp = `Exit status, the same for every command:
 func serverFailure(err error, refusal func(*client.APIError) error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		// An interrupt (Ctrl-C), not the server's doing.
+		return &exitError{code: exitFailure, err: errors.New("interrupted")}
 	}
 	var ae *client.APIError
 	if errors.As(err, &ae) {
