@@ -126,7 +126,7 @@ func newCatalogCommand() *cobra.Command {
 			if err := do(cmd, r, &res); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %d events, %d schemas registered\n", res.Service, len(res.Events), res.Schemas)
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %s, %s registered\n", res.Service, plural(len(res.Events), "event"), plural(res.Schemas, "schema"))
 			return err
 		},
 	}

@@ -56,7 +56,7 @@ the folder into a Herald.`,
 		if err := writeSnapshot(to, snap); err != nil {
 			return &exitError{code: exitFailure, err: fmt.Errorf("write %s: %w", to, err)}
 		}
-		_, _ = fmt.Fprintf(out, "%d subjects, %d versions written to %s\n", len(snap.Subjects), snap.versionCount(), to)
+		_, _ = fmt.Fprintf(out, "%s, %s written to %s\n", plural(len(snap.Subjects), "subject"), plural(snap.versionCount(), "version"), to)
 		return nil
 	}
 	return cmd

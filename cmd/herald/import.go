@@ -169,7 +169,7 @@ func (p *progress) step(what string) func(n int) {
 	}
 	return func(n int) {
 		p.active = true
-		_, _ = fmt.Fprintf(p.w, "\r%s: %d versions", what, n)
+		_, _ = fmt.Fprintf(p.w, "\r%s: %s", what, plural(n, "version"))
 	}
 }
 
@@ -195,9 +195,9 @@ func (s importSummary) print(w io.Writer, dryRun bool) {
 	if dryRun {
 		verb = "to import"
 	}
-	_, _ = fmt.Fprintf(w, "%d subjects, %d versions: %d %s, %d already present, %d soft-deleted again\n", s.subjects, s.versions, s.imported, verb, s.present, s.deleted)
+	_, _ = fmt.Fprintf(w, "%s, %s: %d %s, %d already present, %d soft-deleted again\n", plural(s.subjects, "subject"), plural(s.versions, "version"), s.imported, verb, s.present, s.deleted)
 	if !dryRun {
-		_, _ = fmt.Fprintf(w, "%d configs and %d modes set; %d of %d versions verified\n", s.configs, s.modes, s.checked, s.versions)
+		_, _ = fmt.Fprintf(w, "%s and %s set; %d of %s verified\n", plural(s.configs, "config"), plural(s.modes, "mode"), s.checked, plural(s.versions, "version"))
 	}
 	for _, p := range s.problems {
 		_, _ = fmt.Fprintf(w, "problem: %s\n", p)

@@ -197,7 +197,7 @@ func TestImportHeraldToHeraldOverHTTP(t *testing.T) {
 func TestImportResumesAPartialCopy(t *testing.T) {
 	src, dst, want := seededPair(t)
 	// A first run that copied only the money subject, as an interrupted one would.
-	wantCLI(t, "partial import", 0, "1 versions: 1 imported", "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money")
+	wantCLI(t, "partial import", 0, "1 version: 1 imported", "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money")
 	wantCLI(t, "resumed import", 0, "5 imported, 1 already present", "import", "--from", src.URL(), "--server", dst.URL())
 	wantState(t, "copy", want, dst.URL())
 }
