@@ -159,9 +159,10 @@ type checkResult struct {
 	// Closest are the registry's subjects closest to a new subject's name,
 	// closest first: the one meant, when the name has a typo.
 	Closest []string `json:"closest,omitempty"`
-	// server is set on an error of the registry (unreachable, 5xx) rather
-	// than of the file: it exits 3, not 2.
-	server bool
+	// exit is the exit code an error stands for: 3 for a registry that
+	// cannot be reached or fails, 1 for a request it refused (such as a
+	// missing credential), 2 for a file that cannot be read or is invalid.
+	exit int
 }
 
 // runCheck checks every file and writes the report; it returns an *exitError for
@@ -236,22 +237,25 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 		}
 	}
 	var errs, breaks int
-	serverDown := false
+	code := exitFailure
 	for _, r := range results {
 		switch {
 		case r.Status == statusError:
 			errs++
-			serverDown = serverDown || r.server
+			// The gravest wins: the registry down, then a bad file, then a refusal.
+			if r.exit == exitServer || (r.exit == exitUsage && code != exitServer) {
+				code = r.exit
+			}
 		case r.Status == statusIncompatible, r.Status == statusNew && f.failOnNew:
 			breaks++
 		}
 	}
 	if errs > 0 {
 		msg := fmt.Sprintf("%d of %s could not be checked", errs, plural(len(results), "file"))
-		if serverDown {
-			return &exitError{code: exitServer, err: fmt.Errorf("%s: the registry at %s cannot be reached or failed; check --server or HERALD_SERVER", msg, f.server)}
+		if code == exitServer {
+			msg += fmt.Sprintf(": the registry at %s cannot be reached or failed; check --server or HERALD_SERVER", f.server)
 		}
-		return usageErrorf("%s", msg)
+		return &exitError{code: code, err: errors.New(msg)}
 	}
 	if breaks > 0 {
 		return &exitError{code: exitFailure}
@@ -370,21 +374,28 @@ func (c *registryChecker) check(ctx context.Context, e checkEntry) checkResult {
 	return reportResult(rep)
 }
 
-// errorResult is a file that could not be checked; server marks an error of
-// the registry (unreachable, or a 5xx) rather than of the file.
+// errorResult is a file that could not be checked, with the exit code its
+// error stands for (see checkResult.exit).
 func errorResult(err error) checkResult {
-	return checkResult{Status: statusError, Error: err.Error(), server: isServerError(err)}
+	return checkResult{Status: statusError, Error: err.Error(), exit: errorExit(err)}
 }
 
-// isServerError reports whether err is a server that could not be reached
-// or failed, as serverFailure classifies it.
-func isServerError(err error) bool {
+// errorExit classifies an error of herald check as serverFailure does: a
+// registry unreachable or failing is 3, a refusal 1, except that an invalid
+// schema is the file's fault, 2, as is anything else.
+func errorExit(err error) int {
 	var ae *client.APIError
-	if errors.As(err, &ae) {
-		return ae.Status >= http.StatusInternalServerError
+	switch {
+	case client.IsInvalidSchema(err):
+		return exitUsage
+	case errors.As(err, &ae) && ae.Status >= http.StatusInternalServerError:
+		return exitServer
+	case errors.As(err, &ae):
+		return exitFailure
+	case errors.As(err, new(*url.Error)):
+		return exitServer
 	}
-	var ue *url.Error
-	return errors.As(err, &ue)
+	return exitUsage
 }
 
 // maxClosest is how many existing subjects a new one lists.

@@ -67,7 +67,12 @@ type unreachableError struct {
 }
 
 func (e unreachableError) Error() string {
-	return fmt.Sprintf("cannot reach %s: %v\n  is Herald running there? Give its URL with --server or HERALD_SERVER", e.server, e.err)
+	hint := "is Herald running there? Give its URL with --server or HERALD_SERVER"
+	if strings.Contains(e.err.Error(), "tls:") || strings.Contains(e.err.Error(), "x509:") {
+		// The server answered; its certificate or ours is the matter.
+		hint = "check --ca-cert (the CAs the server's certificate chains to) and --client-cert/--client-key"
+	}
+	return fmt.Sprintf("cannot reach %s: %v\n  %s", e.server, e.err, hint)
 }
 
 func (e unreachableError) Unwrap() error { return e.err }
