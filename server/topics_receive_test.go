@@ -36,3 +36,17 @@ func TestReceiveRefusesABody(t *testing.T) {
 		t.Errorf("receive with no body leased %d, want the 2 left", n)
 	}
 }
+
+// TestPublishRefusalCountsInGoodEnglish: one bad event "breaks", two "break".
+func TestPublishRefusalCountsInGoodEnglish(t *testing.T) {
+	t.Parallel()
+	e, _ := newBrokerEnv(t, nil)
+	e.register("orders-value", schemaBody("JSON", `{"type":"object","required":["id"]}`))
+	e.must(200, "PUT", "/v1/topics/orders", `{"valueSubject":"orders-value"}`, "Content-Type: application/json")
+	wantError(t, e.call("POST", "/v1/topics/orders/events", `{"events":[{"value":{"id":1}},{"value":{}}]}`), 422, 42222,
+		"1 event breaks the contract of topic orders")
+	wantError(t, e.call("POST", "/v1/topics/orders/events", `{"events":[{"value":{}},{"value":{}}]}`), 422, 42222,
+		"2 events break the contract of topic orders")
+	wantError(t, e.call("POST", "/v1/topics/orders/events", `{"events":[{"value":{}},{"id":"x"}]}`), 400, 40001,
+		"invalid JSON envelope: 1 event cannot be read")
+}
