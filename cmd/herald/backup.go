@@ -116,13 +116,14 @@ func backupFile(ctx context.Context, from, to string) error {
 	if err != nil {
 		return fmt.Errorf("backup %s: %w", from, err)
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // read only: nothing to lose
 	tmp, err := os.CreateTemp(filepath.Dir(to), "."+filepath.Base(to)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("backup %s: %w", from, err)
 	}
 	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // gone once linked, or on any failure
+	// Gone once linked, or on any failure; a leftover is only a temporary file.
+	defer func() { _ = os.Remove(tmpName) }()
 	// VACUUM INTO wants a file that does not exist, or is empty.
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("backup %s: %w", from, err)

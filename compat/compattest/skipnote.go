@@ -3,7 +3,6 @@ package compattest
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"testing"
 )
@@ -34,11 +33,11 @@ func SkipMissingData(t testing.TB, what, msg string) {
 }
 
 // Main runs a package's tests (call it from TestMain) and then writes one
-// line to stderr per data set SkipMissingData skipped. It returns the exit
-// code for os.Exit.
-func Main(m *testing.M) int {
+// line to stderr (os.Stderr: compat packages do no I/O of their own) per data
+// set SkipMissingData skipped. It returns the exit code for os.Exit.
+func Main(m *testing.M, stderr io.Writer) int {
 	code := m.Run()
-	writeSkipNotes(os.Stderr)
+	writeSkipNotes(stderr)
 	return code
 }
 

@@ -8,4 +8,4 @@ import (
 )
 
 // TestMain notes, after the tests, the published data sets that were absent.
-func TestMain(m *testing.M) { os.Exit(compattest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(compattest.Main(m, os.Stderr)) }
