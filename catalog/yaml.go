@@ -16,6 +16,8 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/heraldhq/herald/internal/editdist"
 )
 
 // File is one catalog-as-code file: its name (a path relative to the applied
@@ -370,31 +372,11 @@ func (d *decoder) posOf(n ast.Node) Pos {
 func suggest(key string, allowed []string) string {
 	best, bestD := "", 3
 	for _, a := range allowed {
-		if dd := editDistance(key, a); dd < bestD {
+		if dd := editdist.Between(key, a); dd < bestD {
 			best, bestD = a, dd
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // name names a value in errors: field (the prefix of its struct's fields, may

@@ -22,6 +22,7 @@ import (
 
 	"github.com/heraldhq/herald/client"
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/internal/editdist"
 )
 
 // checkFlags are the flags of `herald check`.
@@ -411,7 +412,7 @@ func closestNames(name string, names []string, n int) []string {
 	all := make([]scored, 0, len(names))
 	for _, x := range names {
 		if x != name {
-			all = append(all, scored{x, editDistance(name, x)})
+			all = append(all, scored{x, editdist.Between(name, x)})
 		}
 	}
 	sort.Slice(all, func(i, j int) bool {
@@ -425,27 +426,6 @@ func closestNames(name string, names []string, n int) []string {
 		out = append(out, s.name)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, by bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // newSubjectText says a subject is new, with the registry's closest subjects.

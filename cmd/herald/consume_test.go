@@ -1,31 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// lockedBuffer is a bytes.Buffer a test reads while a command writes it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestConsumeFollowInterruptExitsZero interrupts consume --follow (the
 // context main cancels on Ctrl-C) while it waits for more events, on a
@@ -46,7 +26,7 @@ func TestConsumeFollowInterruptExitsZero(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var stdout, stderr lockedBuffer
+			var stdout, stderr syncBuffer
 			done := make(chan int, 1)
 			go func() { done <- run(ctx, []string{"consume", topic, "--follow", srv}, &stdout, &stderr) }()
 			// The event printed means the next read is the one that waits.
