@@ -26,7 +26,8 @@ func newCatalogCommand() *cobra.Command {
 		Short: "Apply, export and import the event catalog of a Herald server",
 		Long: "Catalog as code: `herald catalog apply DIR` sends every .yaml/.yml/.json file under DIR\n" +
 			"(or one FILE) to the server, which replaces its catalog with them (idempotently; a\n" +
-			"catalog with errors changes nothing and each error names its file and line).\n" +
+			"catalog with errors changes nothing and each error names its file and line; entities\n" +
+			"the files leave out are deleted only with --prune, and --dry-run shows the diff).\n" +
 			"`herald catalog export` prints the catalog in the same format. `herald catalog import\n" +
 			"asyncapi FILE` adds the services, events and edges of an AsyncAPI 3.0 document and\n" +
 			"registers its payload schemas.",

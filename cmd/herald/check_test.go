@@ -279,6 +279,10 @@ func TestCheckAgainstGit(t *testing.T) {
 		if !strings.Contains(out, "(added-value): new subject") {
 			t.Errorf("output:\n%s", out)
 		}
+		out, _ = runCheckCLI(t, 1, "--against", "HEAD", "--fail-on-new", "-o", "junit", "--subject", "added-value="+f("schemas/added.avsc"))
+		if !strings.Contains(out, `failures="1"`) || !strings.Contains(out, `type="NEW_SUBJECT"`) {
+			t.Errorf("junit output with --fail-on-new:\n%s", out)
+		}
 	})
 	t.Run("UnknownRef", func(t *testing.T) {
 		_, stderr := runCheckCLI(t, 2, "--against", "no-such-branch", "--subject", "added-value="+f("schemas/added.avsc"))
