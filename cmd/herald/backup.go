@@ -17,14 +17,15 @@ import (
 // newBackupCmd builds `herald backup`: a consistent copy of the SQLite files
 // of a Herald, taken while it runs.
 func newBackupCmd() *cobra.Command {
-	var db, to string
+	var db, to, brokerDB, catalogDB string
 	cmd := &cobra.Command{
 		Use:   "backup --db herald.db --to FILE",
 		Short: "Copy Herald's SQLite files, consistently, while it runs",
 		Long: `Copy the registry database (--db) and, when they exist, the broker's and the
 catalog's files beside it (herald-broker.db, herald-catalog.db) to FILE and the
 same siblings of FILE (backup.db, backup-broker.db, backup-catalog.db), so that
-"herald serve --db FILE" starts from the copy.
+"herald serve --db FILE" starts from the copy. --broker-db and --catalog-db name
+those two files when herald serve was given them too.
 
 Each file is copied with SQLite's VACUUM INTO: a consistent snapshot, taken
 while Herald keeps serving (writers wait at most for the copy's read). A copy
@@ -38,6 +39,8 @@ SQLite files, which stay local, with herald backup --db on their own name).`,
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "the registry's SQLite file, as given to herald serve (env HERALD_DB)")
 	cmd.Flags().StringVar(&to, "to", "", "the file to write (required); the broker's and catalog's copies go beside it")
+	cmd.Flags().StringVar(&brokerDB, "broker-db", "", "the broker log's SQLite file, if not beside --db (env HERALD_BROKER_DB)")
+	cmd.Flags().StringVar(&catalogDB, "catalog-db", "", "the catalog's SQLite file, if not beside --db (env HERALD_CATALOG_DB)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
@@ -48,7 +51,7 @@ SQLite files, which stay local, with herald backup --db on their own name).`,
 		if to == "" {
 			return usageErrorf("--to is required: the file to write")
 		}
-		pairs, err := backupPairs(db, to)
+		pairs, err := backupPairs(db, to, map[string]string{"broker": brokerDB, "catalog": catalogDB})
 		if err != nil {
 			return err
 		}
@@ -74,7 +77,8 @@ type backupPair struct{ from, to string }
 
 // backupPairs lists the files of the Herald at db, each with where its copy
 // goes, after checking that db exists and that no copy would overwrite a file.
-func backupPairs(db, to string) ([]backupPair, error) {
+// stores maps broker and catalog to their files when not beside db.
+func backupPairs(db, to string, stores map[string]string) ([]backupPair, error) {
 	if st, err := os.Stat(db); err != nil {
 		return nil, usageErrorf("--db %s: %v", db, err)
 	} else if st.IsDir() {
@@ -82,8 +86,11 @@ func backupPairs(db, to string) ([]backupPair, error) {
 	}
 	pairs := []backupPair{{db, to}}
 	for _, store := range []string{"broker", "catalog"} {
-		from := siblingDBPath("", db, store)
+		from := siblingDBPath(stores[store], db, store)
 		if _, err := os.Stat(from); errors.Is(err, fs.ErrNotExist) {
+			if stores[store] != "" {
+				return nil, usageErrorf("--%s-db %s: %v", store, from, err)
+			}
 			continue
 		}
 		pairs = append(pairs, backupPair{from, siblingDBPath("", to, store)})

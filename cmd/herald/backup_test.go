@@ -73,6 +73,10 @@ func TestBackupWhileServing(t *testing.T) {
 func TestBackupBadInput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	db := filepath.Join(dir, "h.db")
+	if err := os.WriteFile(db, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -82,6 +86,7 @@ func TestBackupBadInput(t *testing.T) {
 		{"NoTo", []string{"--db", filepath.Join(dir, "none.db")}, "--to is required"},
 		{"MissingDB", []string{"--db", filepath.Join(dir, "none.db"), "--to", filepath.Join(dir, "x.db")}, "none.db"},
 		{"DBIsADirectory", []string{"--db", dir, "--to", filepath.Join(dir, "x.db")}, "is a directory"},
+		{"MissingBrokerDB", []string{"--db", db, "--broker-db", filepath.Join(dir, "nope.db"), "--to", filepath.Join(dir, "x.db")}, "--broker-db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runCLI(append([]string{"backup"}, tc.args...)...)
@@ -89,5 +94,23 @@ func TestBackupBadInput(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tc.msg)
 			}
 		})
+	}
+}
+
+// TestBackupPairsFollowTheStoreFlags: a store file named by --catalog-db is
+// copied beside --to under the usual sibling name; an absent sibling is left
+// out.
+func TestBackupPairsFollowTheStoreFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := func(name string) string { return filepath.Join(dir, name) }
+	writeFiles(t, dir, map[string]string{"h.db": "", "elsewhere/cat.db": ""})
+	got, err := backupPairs(f("h.db"), f("b/copy.db"), map[string]string{"catalog": f("elsewhere/cat.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []backupPair{{f("h.db"), f("b/copy.db")}, {f("elsewhere/cat.db"), f("b/copy-catalog.db")}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("pairs = %v, want %v", got, want)
 	}
 }
