@@ -62,12 +62,12 @@ func (e *PruneError) Error() string {
 		}
 		names = append(names, r.String())
 	}
-	noun := "entities"
+	noun, them := "entities", "them"
 	if len(e.Deleted) == 1 {
-		noun = "entity"
+		noun, them = "entity", "it"
 	}
-	return fmt.Sprintf("the files do not declare %d catalog %s the catalog holds (%s): apply with prune=true to delete them, or add them to the files",
-		len(e.Deleted), noun, strings.Join(names, ", "))
+	return fmt.Sprintf("the files do not declare %d catalog %s the catalog holds (%s): apply with prune=true to delete %s, or add %s to the files",
+		len(e.Deleted), noun, strings.Join(names, ", "), them, them)
 }
 
 // Unwrap returns ErrWouldDelete.

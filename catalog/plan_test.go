@@ -42,7 +42,7 @@ func TestApplyWithPruneAndDryRun(t *testing.T) {
 	if !errors.As(err, &pe) || !errors.Is(err, catalog.ErrWouldDelete) {
 		t.Fatalf("apply without prune: err = %v, want a *PruneError", err)
 	}
-	if diff := cmp.Diff(want.Deleted, pe.Deleted); diff != "" || !strings.Contains(err.Error(), "flow "+dropped) {
+	if diff := cmp.Diff(want.Deleted, pe.Deleted); diff != "" || !strings.Contains(err.Error(), "do not declare 1 catalog entity the catalog holds (flow "+dropped+"): apply with prune=true to delete it,") {
 		t.Errorf("refusal names %v (-want +got %s): %v", pe.Deleted, diff, err)
 	}
 

@@ -180,7 +180,11 @@ func (r catalogRefusal) Error() string {
 			for _, ref := range refs {
 				fmt.Fprintf(&b, "  - %s\n", ref)
 			}
-			b.WriteString("apply with --prune to delete them (--dry-run shows every change), or add them to the files")
+			them := "them"
+			if len(refs) == 1 {
+				them = "it"
+			}
+			fmt.Fprintf(&b, "apply with --prune to delete %s (--dry-run shows every change), or add %s to the files", them, them)
 			return b.String()
 		}
 	}
