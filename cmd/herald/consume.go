@@ -35,7 +35,7 @@ func newConsumeCommand() *cobra.Command {
 	cf := addClientFlags(fs)
 	fs.StringVar(&from, "from", "", "where to start: earliest, latest, an offset or an RFC 3339 time (default: the group's offset, else earliest)")
 	fs.StringVar(&group, "group", "", "consumer group: start at its committed offset and commit as events are printed")
-	fs.BoolVar(&follow, "follow", false, "keep waiting for new events (stop with Ctrl-C)")
+	fs.BoolVar(&follow, "follow", false, "keep waiting for new events (Ctrl-C stops it, with exit status 0)")
 	fs.IntVar(&limit, "limit", 100, "events per request")
 	fs.IntVar(&max, "max", 0, "stop after this many events (0: no limit)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
