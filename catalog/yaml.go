@@ -16,8 +16,6 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
-
-	"github.com/heraldhq/herald/internal/editdist"
 )
 
 // File is one catalog-as-code file: its name (a path relative to the applied
@@ -372,7 +370,7 @@ func (d *decoder) posOf(n ast.Node) Pos {
 func suggest(key string, allowed []string) string {
 	best, bestD := "", 3
 	for _, a := range allowed {
-		if dd := editdist.Between(key, a); dd < bestD {
+		if dd := editDistance(key, a); dd < bestD {
 			best, bestD = a, dd
 		}
 	}
