@@ -1,9 +1,7 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -143,6 +141,10 @@ type ApplyResult struct {
 	Revision int64    `json:"revision"`
 	Counts   Counts   `json:"counts"`
 	Warnings []string `json:"warnings,omitempty"`
+	// Diff is what the apply changed, or with DryRun would change.
+	Diff ApplyDiff `json:"diff"`
+	// DryRun is true when nothing was written (ApplyOptions.DryRun).
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // Counts counts the entities of a catalog.
@@ -161,25 +163,23 @@ func countsOf(d *Document) Counts {
 // Counts returns the number of entities of each kind.
 func (s *Service) Counts() Counts { return countsOf(s.snapshot().doc) }
 
-// Apply parses catalog files and replaces the whole catalog with them. It is
-// idempotent: applying the same files twice changes nothing the second time. Any
-// problem (with its file and line) gives an *ApplyError and changes nothing.
+// Apply parses catalog files and replaces the whole catalog with them,
+// deleting what they do not declare (ApplyWith refuses that unless asked). It
+// is idempotent: applying the same files twice changes nothing the second
+// time. Any problem (with its file and line) gives an *ApplyError and changes
+// nothing.
 func (s *Service) Apply(ctx context.Context, files []File) (ApplyResult, error) {
-	doc, src, err := ParseFiles(files)
-	if err != nil {
-		return ApplyResult{}, err
-	}
-	return s.apply(ctx, doc, src)
+	return s.ApplyWith(ctx, files, ApplyOptions{Prune: true})
 }
 
 // ApplyDocument replaces the whole catalog with doc, validated as Apply does.
 func (s *Service) ApplyDocument(ctx context.Context, doc *Document) (ApplyResult, error) {
 	cp := *doc
 	cp.sort()
-	return s.apply(ctx, &cp, nil)
+	return s.apply(ctx, &cp, nil, ApplyOptions{Prune: true})
 }
 
-func (s *Service) apply(ctx context.Context, doc *Document, src *Source) (ApplyResult, error) {
+func (s *Service) apply(ctx context.Context, doc *Document, src *Source, opts ApplyOptions) (ApplyResult, error) {
 	subjects, err := s.subjectSet(ctx)
 	if err != nil {
 		return ApplyResult{}, err
@@ -190,8 +190,14 @@ func (s *Service) apply(ctx context.Context, doc *Document, src *Source) (ApplyR
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	cur := s.snapshot()
-	res := ApplyResult{Revision: cur.rev.Number, Counts: countsOf(doc), Warnings: warnings(doc)}
-	if equalDocs(cur.doc, doc) {
+	res := ApplyResult{Revision: cur.rev.Number, Counts: countsOf(doc), Warnings: warnings(doc),
+		Diff: DiffDocuments(cur.doc, doc), DryRun: opts.DryRun}
+	// The check is under applyMu: what it lists is exactly what this apply
+	// would delete.
+	if len(res.Diff.Deleted) > 0 && !opts.Prune && !opts.DryRun {
+		return ApplyResult{}, &PruneError{Deleted: res.Diff.Deleted}
+	}
+	if opts.DryRun || equalDocs(cur.doc, doc) {
 		return res, nil
 	}
 	rev, err := s.cfg.Store.Save(ctx, doc)
@@ -235,11 +241,7 @@ func warnings(doc *Document) []string {
 	return w
 }
 
-func equalDocs(a, b *Document) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
-}
+func equalDocs(a, b *Document) bool { return sameJSON(a, b) }
 
 // Team returns a team. Errors: ErrNotFound.
 func (s *Service) Team(id string) (*Team, error) { return entity(s.snapshot().teams, "team", id) }

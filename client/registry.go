@@ -247,10 +247,18 @@ func (c *Client) Lookup(ctx context.Context, subject string, s Schema, normalize
 // registration would compare it with, under the subject's level, and reports
 // every violation (Herald's POST /v1/compat/subjects/{subject}). An
 // incompatible schema is a Report with Compatible false, not an error.
+//
+// A registry without that route (Confluent, Karapace, Apicurio's ccompat) is
+// asked with POST /compatibility/subjects/{subject}/versions/latest?verbose=true
+// instead: its verbose messages become the violations, as far as they can be
+// read, and the check is against the latest version only.
 func (c *Client) CheckCompatibility(ctx context.Context, subject string, s Schema) (Report, error) {
 	var out Report
 	r := request{method: "POST", path: "/v1/compat/subjects/" + url.PathEscape(subject), body: toSchemaJSON(s), native: true}
 	if err := c.do(ctx, r, &out); err != nil {
+		if isMissingRoute(err) {
+			return c.checkConfluent(ctx, subject, s)
+		}
 		return Report{}, fmt.Errorf("check compatibility with %s: %w", subject, err)
 	}
 	if out.Violations == nil {

@@ -30,10 +30,12 @@ var catalogOperations = document(slices.Concat([]operation{
 		handler: (*Server).getCatalog},
 	{Method: http.MethodPut, Path: "/v1/catalog", ID: "applyCatalog", Summary: "Replace the catalog with catalog-as-code files, idempotently",
 		Description: "The body is either {\"files\":[{\"name\",\"content\"}]} (application/json) or one YAML file (any other type, named by file). " +
-			"A catalog with problems is refused with 422, one detail per problem (file, line, message), and nothing changes.",
+			"A catalog with problems is refused with 422, one detail per problem (file, line, message), and nothing changes. " +
+			"Files that no longer declare entities the catalog holds are refused with 409, naming them, unless prune=true; " +
+			"dryRun=true validates and answers the diff without writing.",
 		Tags: []string{tagCatalog}, Params: applyParams{}, Body: applyRequest{}, BodyTypes: []string{"application/yaml"},
 		Responses: []response{{Body: applyResponse{}}},
-		Errors:    []*errorRow{errInvalidCatalog},
+		Errors:    []*errorRow{errInvalidCatalog, errCatalogWouldDelete},
 		handler:   (*Server).putCatalog},
 	{Method: http.MethodGet, Path: "/v1/catalog/search", ID: "searchCatalog", Summary: "Search the catalog: ranked hits grouped by kind",
 		Description: "Events, services, flows, subjects, topics, domains, teams and schema fields, ranked across kinds; the groups come in the order of their best hit.",
@@ -106,7 +108,9 @@ type catalogFormatParams struct {
 
 // applyParams are the parameters of PUT /v1/catalog.
 type applyParams struct {
-	File string `query:"file" description:"The name of a YAML body in error messages. Default: catalog.yaml."`
+	File   string `query:"file" description:"The name of a YAML body in error messages. Default: catalog.yaml."`
+	Prune  bool   `query:"prune" description:"Delete the entities the files no longer declare. Without it such an apply is refused with 409 naming them."`
+	DryRun bool   `query:"dryRun" description:"Validate and answer the diff (added, changed, deleted entities) without writing anything."`
 }
 
 // searchParams are the parameters of GET /v1/catalog/search.
@@ -164,7 +168,8 @@ type applyRequest struct {
 // idempotently. The body is either {"files":[{"name","content"}]} (JSON) or one
 // YAML file (application/yaml, named by ?file=, default catalog.yaml). A catalog
 // with problems gives 422 with one detail per problem (file, line, message) and
-// changes nothing.
+// changes nothing; one that would delete entities needs ?prune=true (else 409
+// naming them), and ?dryRun=true answers the diff without writing.
 func (s *Server) putCatalog(c *gin.Context) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
@@ -182,7 +187,8 @@ func (s *Server) putCatalog(c *gin.Context) error {
 		name := c.DefaultQuery("file", "catalog.yaml")
 		files = []catalog.File{{Name: name, Data: string(body)}}
 	}
-	res, err := s.cfg.Catalog.Apply(c.Request.Context(), files)
+	opts := catalog.ApplyOptions{Prune: queryBool(c, "prune"), DryRun: queryBool(c, "dryRun")}
+	res, err := s.cfg.Catalog.ApplyWith(c.Request.Context(), files, opts)
 	if err != nil {
 		return err
 	}

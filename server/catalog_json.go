@@ -130,6 +130,10 @@ type applyResponse struct {
 	Revision int64          `json:"revision" required:"true"`
 	Counts   catalog.Counts `json:"counts" required:"true"`
 	Warnings []string       `json:"warnings,omitempty"`
+	// Diff lists the entities added, changed and deleted (or, with dryRun,
+	// that would be).
+	Diff   catalog.ApplyDiff `json:"diff" required:"true"`
+	DryRun bool              `json:"dryRun,omitempty" description:"True when nothing was written (dryRun=true)."`
 }
 
 // hitGroupJSON is the search hits of one kind, groups in the order of their

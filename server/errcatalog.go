@@ -115,6 +115,10 @@ var (
 	// errDiskFull is 507 Insufficient Storage: the request was fine and can be
 	// sent again once there is room.
 	errDiskFull = newRow(http.StatusInsufficientStorage, 50701, "The disk is full", dbfile.ErrDiskFull).in(scopeWrite)
+
+	// errCatalogWouldDelete: an apply whose files drop entities, without
+	// prune=true; the details list the entities.
+	errCatalogWouldDelete = newRow(http.StatusConflict, 40960, "The apply would delete catalog entities", catalog.ErrWouldDelete)
 )
 
 // statusClientClosed is the status recorded for a request whose client went

@@ -128,7 +128,7 @@ func TestStateChangingRoutesRefuseSimpleContentTypes(t *testing.T) {
 		{"Ack", "POST", "/v1/topics/jobs/ack", `{"ackIds":["0-9"]}`, ctJSON, 200},
 		{"Nack", "POST", "/v1/topics/jobs/nack", `{"ackIds":["0-9"]}`, ctJSON, 200},
 		{"CommitOffsets", "POST", "/v1/groups/forged/offsets", `{"offsets":[{"topic":"orders","offset":1}]}`, ctJSON, 200},
-		{"ApplyCatalog", "PUT", "/v1/catalog", "", ctYAML, 200}, // an empty catalog: it wipes
+		{"ApplyCatalog", "PUT", "/v1/catalog?prune=true", "", ctYAML, 200}, // an empty catalog: it wipes
 		{"ImportAsyncAPI", "POST", "/v1/catalog/import/asyncapi", importDoc, ctYAML, 200},
 	}
 	refused := []string{"", "text/plain", "text/plain; charset=utf-8", "TEXT/PLAIN", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain; bad=\"", "text/html"}

@@ -69,7 +69,7 @@ func TestFullDiskAnswers507AndFailsReadiness(t *testing.T) {
 	}{
 		{"ReadyAgainWhenTheProbeFindsRoom", true, func(*testEnv) {}},
 		{"ReadyAgainAfterASuccessfulWrite", false, func(e *testEnv) {
-			e.must(http.StatusOK, "PUT", "/v1/catalog", applyTeam("after"), "Content-Type: application/json")
+			e.must(http.StatusOK, "PUT", "/v1/catalog?prune=true", applyTeam("after"), "Content-Type: application/json")
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,7 +78,7 @@ func TestFullDiskAnswers507AndFailsReadiness(t *testing.T) {
 			e.must(http.StatusOK, "GET", "/readyz", "")
 
 			fs.full.Store(true)
-			r := e.do("PUT", "/v1/catalog", applyTeam("during"), "Content-Type: application/json")
+			r := e.do("PUT", "/v1/catalog?prune=true", applyTeam("during"), "Content-Type: application/json")
 			wantError(t, r, http.StatusInsufficientStorage, 50701, "disk full")
 			wantError(t, e.do("GET", "/readyz", ""), http.StatusServiceUnavailable, 50310, "disk full")
 			// A read does not clear the fault.
@@ -90,7 +90,7 @@ func TestFullDiskAnswers507AndFailsReadiness(t *testing.T) {
 			fs.full.Store(false)
 			tc.recover(e)
 			e.must(http.StatusOK, "GET", "/readyz", "")
-			e.must(http.StatusOK, "PUT", "/v1/catalog", applyTeam("later"), "Content-Type: application/json")
+			e.must(http.StatusOK, "PUT", "/v1/catalog?prune=true", applyTeam("later"), "Content-Type: application/json")
 		})
 	}
 }

@@ -92,7 +92,7 @@ var topicOperations = document(
 		Errors:    brokerReadErrors,
 		handler:   (*Server).streamEvents},
 	operation{Method: http.MethodPost, Path: "/v1/topics/{topic}/receive", ID: "receiveMessages", Summary: "Lease messages of a queue, optionally waiting for the first (long poll)",
-		Description: "Each message comes with an ackId: ack it before its lease ends, or it is delivered again; after the topic's maxDeliveries it goes to the dead-letter topic.",
+		Description: "Each message comes with an ackId: ack it before its lease ends, or it is delivered again; after the topic's maxDeliveries it goes to the dead-letter topic. The parameters are query parameters: a body other than none or {} is refused with 400 (40001).",
 		Tags:        []string{tagBroker}, Params: receiveParams{}, Responses: []response{{Body: messagesJSON{}}},
 		Errors:  brokerReadErrors,
 		handler: (*Server).receiveMessages},
@@ -686,6 +686,9 @@ type messagesJSON struct {
 
 // receiveMessages handles POST /v1/topics/{topic}/receive?max&visibility&wait.
 func (s *Server) receiveMessages(c *gin.Context) error {
+	if err := refuseReceiveBody(c); err != nil {
+		return err
+	}
 	brk := s.cfg.Broker
 	t, err := brk.TopicConfig(c.Param("topic"))
 	if err != nil {

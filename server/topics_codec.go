@@ -216,7 +216,7 @@ func decodeEnvelopeSlow(body []byte, binary bool) ([]broker.Event, error) {
 		evs[i] = ev
 	}
 	if len(probs) > 0 {
-		return nil, badBody(fmt.Sprintf("invalid JSON envelope: %d event(s) cannot be read; first: event %d: %s", len(probs), probs[0].Index, probs[0].Message), probs...)
+		return nil, badBody(fmt.Sprintf("invalid JSON envelope: %s cannot be read; first: event %d: %s", countEvents(len(probs)), probs[0].Index, probs[0].Message), probs...)
 	}
 	return evs, nil
 }
@@ -338,7 +338,7 @@ func decodeCloudEventBatch(body []byte) ([]broker.Event, error) {
 		evs[i] = ev
 	}
 	if len(probs) > 0 {
-		return nil, badBody(fmt.Sprintf("invalid CloudEvents batch: %d event(s) cannot be read; first: event %d: %s", len(probs), probs[0].Index, probs[0].Message), probs...)
+		return nil, badBody(fmt.Sprintf("invalid CloudEvents batch: %s cannot be read; first: event %d: %s", countEvents(len(probs)), probs[0].Index, probs[0].Message), probs...)
 	}
 	return evs, nil
 }
@@ -419,4 +419,12 @@ func toEventJSON(r *broker.Record, enc broker.Encoding) eventJSON {
 		}
 	}
 	return e
+}
+
+// countEvents is "1 event" or "n events", for refusals that count events.
+func countEvents(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return strconv.Itoa(n) + " events"
 }

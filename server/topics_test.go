@@ -140,7 +140,7 @@ func TestPublishAPI(t *testing.T) {
 
 	t.Run("SchemaBreak", func(t *testing.T) {
 		r := e.call("POST", "/v1/topics/orders/events", `{"events":[`+ev(3)+`,{"value":{"id":"o-4","amount":"ten"}},{"value":{"amount":5}}]}`)
-		wantError(t, r, 422, 42222, "2 event(s) break the contract of topic orders")
+		wantError(t, r, 422, 42222, "2 events break the contract of topic orders")
 		probs := problemsOf(t, r)
 		if len(probs) != 2 {
 			t.Fatalf("details = %+v", probs)

@@ -94,7 +94,7 @@ func TestBrokerCLI(t *testing.T) {
 
 	// JSON lines on stdin.
 	code, out, errOut = brokerCLI("{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n", "publish", "orders", "-", "--batch", "2", "--client", "cli-test", srv)
-	if code != 0 || out != "event 0: offset 0\nevent 1: offset 1\nevent 2: offset 2\n" {
+	if code != 0 || out != "event 0: offset 0\nevent 1: offset 1\nevent 2: offset 2\npublished 3 events to orders, offsets 0\u20132\n" {
 		t.Fatalf("publish: %d %q %s", code, out, errOut)
 	}
 	// One document from a file, and a refusal with details.
@@ -102,12 +102,23 @@ func TestBrokerCLI(t *testing.T) {
 	if err := os.WriteFile(file, []byte(`{"id": "d"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := brokerCLI("", "publish", "orders", file, srv); code != 0 || out != "event 0: offset 3\n" {
+	if code, out, _ := brokerCLI("", "publish", "orders", file, srv); code != 0 || out != "event 0: offset 3\npublished 1 event to orders, offset 3\n" {
 		t.Errorf("publish file: %d %q", code, out)
 	}
 	code, _, errOut = brokerCLI(`{"nope":1}`, "publish", "orders", srv)
 	if code != exitFailure || !strings.Contains(errOut, "error_code 42222") || !strings.Contains(errOut, `"index": 0`) {
 		t.Errorf("publish invalid: %d %s", code, errOut)
+	}
+	// The index of an unreadable input event counts from 0 too.
+	code, _, errOut = brokerCLI("{\"id\":\"x\"}\n{\"id\":", "publish", "orders", srv)
+	if code != exitUsage || !strings.Contains(errOut, "input event 1: ") {
+		t.Errorf("publish unreadable second event: %d %s", code, errOut)
+	}
+	// Duplicates (the same --id again) are counted apart.
+	for i, want := range []string{"published 1 event to orders, offset 4\n", "published 0 events to orders; 1 event already there (duplicate ids)\n"} {
+		if code, out, errOut := brokerCLI(`{"id":"dup"}`, "publish", "orders", "--id", "dup-1", srv); code != 0 || !strings.HasSuffix(out, want) {
+			t.Errorf("publish with an id, time %d: %d %q %s; want it to end with %q", i+1, code, out, errOut, want)
+		}
 	}
 
 	code, out, _ = brokerCLI("", "consume", "orders", "--from", "1", "--max", "2", srv)
@@ -118,7 +129,7 @@ func TestBrokerCLI(t *testing.T) {
 	if code, out, _ := brokerCLI("", "consume", "orders", "--group", "g", "--max", "3", srv); code != 0 || strings.Count(out, "\n") != 3 {
 		t.Errorf("consume --group: %d %s", code, out)
 	}
-	if code, out, _ := brokerCLI("", "consume", "orders", "--group", "g", srv); code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, `"offset":3`) {
+	if code, out, _ := brokerCLI("", "consume", "orders", "--group", "g", srv); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"offset":4`) {
 		t.Errorf("consume --group again: %d %s", code, out)
 	}
 	// --follow waits for an event published meanwhile.
@@ -140,7 +151,7 @@ func TestBrokerCLI(t *testing.T) {
 	if code, _, errOut := brokerCLI("", "topic", "create", "jobs", "--kind", "queue", "--value-subject", "orders-value", srv); code != 0 {
 		t.Fatal(errOut)
 	}
-	if code, out, errOut := brokerCLI("{\"id\":\"j1\"}\n{\"id\":\"j2\"}\n", "publish", "jobs", srv); code != 0 || out != "event 0: offset 0\nevent 1: offset 1\n" {
+	if code, out, errOut := brokerCLI("{\"id\":\"j1\"}\n{\"id\":\"j2\"}\n", "publish", "jobs", srv); code != 0 || out != "event 0: offset 0\nevent 1: offset 1\npublished 2 events to jobs, offsets 0\u20131\n" {
 		t.Fatalf("publish to the queue: %d %q %s", code, out, errOut)
 	}
 	if code, out, _ := brokerCLI("", "consume", "jobs", srv); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"ackId":"0-1"`) {

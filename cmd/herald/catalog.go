@@ -2,8 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,7 +26,8 @@ func newCatalogCommand() *cobra.Command {
 		Short: "Apply, export and import the event catalog of a Herald server",
 		Long: "Catalog as code: `herald catalog apply DIR` sends every .yaml/.yml/.json file under DIR\n" +
 			"(or one FILE) to the server, which replaces its catalog with them (idempotently; a\n" +
-			"catalog with errors changes nothing and each error names its file and line).\n" +
+			"catalog with errors changes nothing and each error names its file and line; entities\n" +
+			"the files leave out are deleted only with --prune, and --dry-run shows the diff).\n" +
 			"`herald catalog export` prints the catalog in the same format. `herald catalog import\n" +
 			"asyncapi FILE` adds the services, events and edges of an AsyncAPI 3.0 document and\n" +
 			"registers its payload schemas.",
@@ -49,13 +50,18 @@ func newCatalogCommand() *cobra.Command {
 		if err != nil {
 			return usageErrorf("--server %q: want a URL such as %s", serverURL, defaultServer)
 		}
-		return catalogFailure(c.Do(cmd.Context(), r, out), serverURL)
+		return serverFailure(c.Do(cmd.Context(), r, out), func(ae *client.APIError) error { return catalogRefusal{ae} })
 	}
 
+	var prune, dryRun bool
 	apply := &cobra.Command{
 		Use:   "apply DIR|FILE",
 		Short: "Replace the server's catalog with the files in DIR (or FILE)",
-		Args:  cobra.ExactArgs(1),
+		Long: "Replace the server's catalog with the files in DIR (or FILE). Entities the files no\n" +
+			"longer declare are deleted only with --prune: without it the command lists them and\n" +
+			"changes nothing. --dry-run prints what would be added, changed and deleted, and\n" +
+			"writes nothing.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files, err := readCatalogFiles(args[0])
 			if err != nil {
@@ -65,27 +71,22 @@ func newCatalogCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			q := url.Values{}
+			if prune {
+				q.Set("prune", "true")
+			}
+			if dryRun {
+				q.Set("dryRun", "true")
+			}
 			var res catalog.ApplyResult
-			if err := do(cmd, client.Request{Method: http.MethodPut, Path: "/v1/catalog", Body: body}, &res); err != nil {
+			if err := do(cmd, client.Request{Method: http.MethodPut, Path: "/v1/catalog", Query: q, Body: body}, &res); err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			state := "unchanged"
-			if res.Changed {
-				state = "applied"
-			}
-			if _, err := fmt.Fprintf(out, "catalog %s (revision %d): %d domains, %d services, %d events, %d flows, %d teams\n",
-				state, res.Revision, res.Counts.Domains, res.Counts.Services, res.Counts.Events, res.Counts.Flows, res.Counts.Teams); err != nil {
-				return err
-			}
-			for _, w := range res.Warnings {
-				if _, err := fmt.Fprintf(out, "warning: %s\n", w); err != nil {
-					return err
-				}
-			}
-			return nil
+			return printApplied(cmd.OutOrStdout(), res, dryRun)
 		},
 	}
+	apply.Flags().BoolVar(&prune, "prune", false, "delete the entities the files no longer declare")
+	apply.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be added, changed and deleted; write nothing")
 
 	var output, format string
 	export := &cobra.Command{
@@ -126,7 +127,7 @@ func newCatalogCommand() *cobra.Command {
 			if err := do(cmd, r, &res); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %d events, %d schemas registered\n", res.Service, len(res.Events), res.Schemas)
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported service %s: %s, %s registered\n", res.Service, plural(len(res.Events), "event"), plural(res.Schemas, "schema"))
 			return err
 		},
 	}
@@ -160,37 +161,42 @@ func readCatalogFiles(path string) ([]catalog.File, error) {
 // catalogTimeout bounds each request of the catalog commands.
 const catalogTimeout = 2 * time.Minute
 
-// catalogFailure is how the catalog commands end on an SDK error: a refusal
-// lists the catalog's problems, an unreachable server names the server, and
-// anything else is returned as it is. None carries an exit code, so they exit
-// 2, as they always have.
-func catalogFailure(err error, server string) error {
-	var ae *client.APIError
-	if errors.As(err, &ae) {
-		return catalogRefusal{ae}
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("cannot reach %s: %w", strings.TrimRight(server, "/"), ue)
-	}
-	return err
-}
-
 // catalogRefusal prints a refusal of the catalog API: one line per problem of
-// a catalog that was not applied, each with its file:line:col, or else the
-// message with its status and code.
+// a catalog that was not applied, each with its file:line:col; the entities an
+// apply without --prune would delete; or else the message with its status and
+// code.
 type catalogRefusal struct{ e *client.APIError }
 
+// codeWouldDelete is the server's error_code for an apply that would delete
+// entities without prune=true; its details are the entities.
+const codeWouldDelete = 40960
+
 func (r catalogRefusal) Error() string {
+	if r.e.Code == codeWouldDelete {
+		var refs []catalog.EntityRef
+		if json.Unmarshal(r.e.Details, &refs) == nil && len(refs) > 0 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "the catalog was not applied: the files no longer declare %s, which the catalog holds:\n", plural(len(refs), "entity"))
+			for _, ref := range refs {
+				fmt.Fprintf(&b, "  - %s\n", ref)
+			}
+			them := "them"
+			if len(refs) == 1 {
+				them = "it"
+			}
+			fmt.Fprintf(&b, "apply with --prune to delete %s (--dry-run shows every change), or add %s to the files", them, them)
+			return b.String()
+		}
+	}
 	var problems []catalog.Problem
 	if len(r.e.Details) > 0 && json.Unmarshal(r.e.Details, &problems) != nil {
 		problems = nil
 	}
 	if len(problems) == 0 {
-		return fmt.Sprintf("%s (HTTP %d, error %d)", r.e.Message, r.e.Status, r.e.Code)
+		return fmt.Sprintf("%s (HTTP %d, error_code %d)", r.e.Message, r.e.Status, r.e.Code)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "the catalog was not applied: %d %s\n", len(problems), map[bool]string{true: "error", false: "errors"}[len(problems) == 1])
+	fmt.Fprintf(&b, "the catalog was not applied: %s\n", plural(len(problems), "error"))
 	for _, p := range problems {
 		b.WriteString("  ")
 		b.WriteString(p.String())
@@ -200,3 +206,41 @@ func (r catalogRefusal) Error() string {
 }
 
 func (r catalogRefusal) Unwrap() error { return r.e }
+
+// printApplied prints the outcome of an apply: the counts, the entities
+// added, changed and deleted (or that would be, on a dry run), and the
+// warnings.
+func printApplied(w io.Writer, res catalog.ApplyResult, dryRun bool) error {
+	var b strings.Builder
+	c := res.Counts
+	counts := strings.Join([]string{plural(c.Domains, "domain"), plural(c.Services, "service"), plural(c.Events, "event"),
+		plural(c.Flows, "flow"), plural(c.Teams, "team")}, ", ")
+	d := res.Diff
+	switch {
+	case dryRun && d.Empty():
+		fmt.Fprintf(&b, "dry run: the catalog would not change (revision %d): %s\n", res.Revision, counts)
+	case dryRun:
+		fmt.Fprintf(&b, "dry run: the catalog would change: %d added, %d changed, %d deleted; nothing was written\n",
+			len(d.Added), len(d.Changed), len(d.Deleted))
+	case res.Changed:
+		fmt.Fprintf(&b, "catalog applied (revision %d): %s; %d added, %d changed, %d deleted\n",
+			res.Revision, counts, len(d.Added), len(d.Changed), len(d.Deleted))
+	default:
+		fmt.Fprintf(&b, "catalog unchanged (revision %d): %s\n", res.Revision, counts)
+	}
+	if dryRun || res.Changed {
+		for _, l := range []struct {
+			mark string
+			refs []catalog.EntityRef
+		}{{"+", d.Added}, {"~", d.Changed}, {"-", d.Deleted}} {
+			for _, ref := range l.refs {
+				fmt.Fprintf(&b, "  %s %s\n", l.mark, ref)
+			}
+		}
+	}
+	for _, warn := range res.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", warn)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

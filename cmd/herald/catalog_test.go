@@ -90,3 +90,46 @@ func TestCatalogCommand(t *testing.T) {
 		t.Fatalf("import: %v %s", err, out)
 	}
 }
+
+// TestCatalogApplyPruneAndDryRun applies a file that drops every demo entity
+// but adds a team: refused (exit 1) listing what would go, a dry run prints
+// the diff and writes nothing, and --prune applies it.
+func TestCatalogApplyPruneAndDryRun(t *testing.T) {
+	m := startDemo(t)
+	file := filepath.Join(t.TempDir(), "one.yaml")
+	if err := os.WriteFile(file, []byte("teams:\n  - id: only-team\n    name: Only\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("catalog", "apply", file, "--server", m.URL())
+	if code != exitFailure || out != "" {
+		t.Fatalf("apply dropping entities: exit %d, stdout %q; want 1 and nothing", code, out)
+	}
+	for _, want := range []string{"the catalog was not applied: the files no longer declare 42 entities", "  - service order-service\n",
+		"  - flow checkout\n", "apply with --prune"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+
+	code, out, errOut = runCLI("catalog", "apply", "--dry-run", file, "--server", m.URL())
+	if code != exitOK {
+		t.Fatalf("dry run: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"dry run: the catalog would change: 1 added, 0 changed, 42 deleted; nothing was written\n",
+		"  + team only-team\n", "  - event order-placed\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, body := get(t, m.URL()+"/v1/catalog/events/order-placed"); code != http.StatusOK {
+		t.Fatalf("after a dry run, order-placed = %d %s", code, body)
+	}
+
+	code, out, errOut = runCLI("catalog", "apply", "--prune", file, "--server", m.URL())
+	if code != exitOK || !strings.Contains(out, "catalog applied (revision ") || !strings.Contains(out, "0 domains, 0 services, 0 events, 0 flows, 1 team; 1 added, 0 changed, 42 deleted") {
+		t.Fatalf("prune: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _ := get(t, m.URL()+"/v1/catalog/events/order-placed"); code != http.StatusNotFound {
+		t.Fatalf("after --prune, order-placed = %d, want 404", code)
+	}
+}

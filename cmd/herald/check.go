@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/heraldhq/herald/client"
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/internal/editdist"
 )
 
 // checkFlags are the flags of `herald check`.
@@ -31,6 +35,9 @@ type checkFlags struct {
 	rules     ruleFlags
 	output    string
 	junitFile string
+	// failOnNew fails the check on a file whose subject is not on the
+	// registry (or, with --against, not at the ref): usually a typo.
+	failOnNew bool
 	// offline is set when --level, --policy or --rule-set was given: they apply
 	// with --against only.
 	offline bool
@@ -64,7 +71,11 @@ Which files (any mix of the three):
 Against what:
   a registry (default; --server, env HERALD_SERVER): each file is checked as
     registration would check it (POST /v1/compat/subjects/SUBJECT), at the subject's
-    configured level; a subject with no versions yet is reported as new and passes.
+    configured level; a subject with no versions yet is reported as new, with the
+    registry's closest subject names, and passes unless --fail-on-new is given.
+    A registry without Herald's /v1/compat (Confluent, Karapace, Apicurio) is asked
+    with POST /compatibility/subjects/SUBJECT/versions/latest?verbose=true, which
+    checks against the latest version only.
   a git ref (--against REF, such as origin/main): each file's version at REF (git
     show, in the file's repository) is the previous version, checked offline at
     --level with --policy and --rule-set, as herald compat does; a file absent at REF
@@ -72,12 +83,14 @@ Against what:
     text (at REF for the previous version), or come from --ref and --refs-dir.
 
 Output (--output): text (one line per violation: file, path, rule, message), json
-(an array with one result per file), github (GitHub Actions ::error annotations) or
-junit (a JUnit XML report, one testcase per file). --junit-file FILE also writes the
-JUnit report to FILE, whatever --output is.
+(an array with one result per file), github (GitHub Actions ::error annotations, each
+on the line of the file where the violation's path lies) or junit (a JUnit XML
+report, one testcase per file). --junit-file FILE also writes the JUnit report to
+FILE, whatever --output is.
 
-Exit status: 0 every file compatible (or new), 1 a file breaks compatibility, 2 bad
-input (an unreadable or invalid file, an unreachable server, an unknown ref or level).`,
+Exit status: 0 every file compatible (or new), 1 a file breaks compatibility (or is
+new, with --fail-on-new), 2 bad input (an unreadable or invalid file, an unknown ref
+or level), 3 the registry cannot be reached or fails.`,
 		Args: cobra.NoArgs,
 	}
 	fl := cmd.Flags()
@@ -89,6 +102,7 @@ input (an unreadable or invalid file, an unreachable server, an unknown ref or l
 	f.rules.add(fl, "with --against: ", "compatibility level")
 	fl.StringVarP(&f.output, "output", "o", "text", "output: text, json, github or junit")
 	fl.StringVar(&f.junitFile, "junit-file", "", "also write a JUnit XML report to this file")
+	fl.BoolVar(&f.failOnNew, "fail-on-new", false, "fail on a file whose subject the registry does not have (or that is absent at --against)")
 	f.creds = addCredentialFlags(fl)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := applyEnv(cmd.Flags()); err != nil {
@@ -143,6 +157,13 @@ type checkResult struct {
 	Violations []compat.Violation `json:"violations"`
 	// Error says why the file could not be checked (status error).
 	Error string `json:"error,omitempty"`
+	// Closest are the registry's subjects closest to a new subject's name,
+	// closest first: the one meant, when the name has a typo.
+	Closest []string `json:"closest,omitempty"`
+	// exit is the exit code an error stands for: 3 for a registry that
+	// cannot be reached or fails, 1 for a request it refused (such as a
+	// missing credential), 2 for a file that cannot be read or is invalid.
+	exit int
 }
 
 // runCheck checks every file and writes the report; it returns an *exitError for
@@ -179,7 +200,7 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 		if err != nil {
 			return usageErrorf("--server %q: want a URL such as %s", f.server, defaultServer)
 		}
-		check = registryChecker{cl: cl}.check
+		check = (&registryChecker{cl: cl}).check
 	}
 	results := make([]checkResult, len(entries))
 	for i, e := range entries {
@@ -198,18 +219,18 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 		enc.SetEscapeHTML(false)
 		err = enc.Encode(results)
 	case "github":
-		err = writeCheckGitHub(w, results)
+		err = writeCheckGitHub(w, results, f.failOnNew)
 	case "junit":
-		err = writeCheckJUnit(w, results)
+		err = writeCheckJUnit(w, results, f.failOnNew)
 	default:
-		err = writeCheckText(w, results)
+		err = writeCheckText(w, results, f.failOnNew)
 	}
 	if err != nil {
 		return err
 	}
 	if f.junitFile != "" {
 		var b bytes.Buffer
-		if err := writeCheckJUnit(&b, results); err != nil {
+		if err := writeCheckJUnit(&b, results, f.failOnNew); err != nil {
 			return err
 		}
 		if err := os.WriteFile(f.junitFile, b.Bytes(), 0o644); err != nil {
@@ -217,16 +238,25 @@ func runCheck(ctx context.Context, w io.Writer, f checkFlags) error {
 		}
 	}
 	var errs, breaks int
+	code := exitFailure
 	for _, r := range results {
-		switch r.Status {
-		case statusError:
+		switch {
+		case r.Status == statusError:
 			errs++
-		case statusIncompatible:
+			// The gravest wins: the registry down, then a bad file, then a refusal.
+			if r.exit == exitServer || (r.exit == exitUsage && code != exitServer) {
+				code = r.exit
+			}
+		case r.Status == statusIncompatible, r.Status == statusNew && f.failOnNew:
 			breaks++
 		}
 	}
 	if errs > 0 {
-		return usageErrorf("%d of %d files could not be checked", errs, len(results))
+		msg := fmt.Sprintf("%d of %s could not be checked", errs, plural(len(results), "file"))
+		if code == exitServer {
+			msg += fmt.Sprintf(": the registry at %s cannot be reached or failed; check --server or HERALD_SERVER", f.server)
+		}
+		return &exitError{code: code, err: errors.New(msg)}
 	}
 	if breaks > 0 {
 		return &exitError{code: exitFailure}
@@ -303,10 +333,14 @@ func topicNameSubject(name string) string {
 // registryChecker checks files against a registry.
 type registryChecker struct {
 	cl *client.Client
+	// subjects are the registry's subjects, listed once, for the closest
+	// names to a new one.
+	subjects []string
+	listed   bool
 }
 
 // check asks the registry what registering e's file would meet.
-func (c registryChecker) check(ctx context.Context, e checkEntry) checkResult {
+func (c *registryChecker) check(ctx context.Context, e checkEntry) checkResult {
 	b, err := os.ReadFile(e.File)
 	if err != nil {
 		return errorResult(err)
@@ -330,14 +364,80 @@ func (c registryChecker) check(ctx context.Context, e checkEntry) checkResult {
 		return errorResult(err)
 	}
 	if isNew {
-		return checkResult{Status: statusNew}
+		if !c.listed {
+			// Best effort: the closest names help, and their absence does not
+			// change the verdict.
+			c.subjects, _ = c.cl.ListSubjects(ctx, "", false)
+			c.listed = true
+		}
+		return checkResult{Status: statusNew, Closest: closestNames(e.Subject, c.subjects, maxClosest)}
 	}
 	return reportResult(rep)
 }
 
-// errorResult is a file that could not be checked.
+// errorResult is a file that could not be checked, with the exit code its
+// error stands for (see checkResult.exit).
 func errorResult(err error) checkResult {
-	return checkResult{Status: statusError, Error: err.Error()}
+	return checkResult{Status: statusError, Error: err.Error(), exit: errorExit(err)}
+}
+
+// errorExit classifies an error of herald check as serverFailure does: a
+// registry unreachable or failing is 3, a refusal 1, except that an invalid
+// schema is the file's fault, 2, as is anything else.
+func errorExit(err error) int {
+	var ae *client.APIError
+	switch {
+	case client.IsInvalidSchema(err):
+		return exitUsage
+	case errors.As(err, &ae) && ae.Status >= http.StatusInternalServerError:
+		return exitServer
+	case errors.As(err, &ae):
+		return exitFailure
+	case errors.As(err, new(*url.Error)):
+		return exitServer
+	}
+	return exitUsage
+}
+
+// maxClosest is how many existing subjects a new one lists.
+const maxClosest = 5
+
+// closestNames returns up to n of names, closest to name first (by edit
+// distance, then alphabetically).
+func closestNames(name string, names []string, n int) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	all := make([]scored, 0, len(names))
+	for _, x := range names {
+		if x != name {
+			all = append(all, scored{x, editdist.Between(name, x)})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].d != all[j].d {
+			return all[i].d < all[j].d
+		}
+		return all[i].name < all[j].name
+	})
+	out := make([]string, 0, min(n, len(all)))
+	for _, s := range all[:min(n, len(all))] {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+// newSubjectText says a subject is new, with the registry's closest subjects.
+func newSubjectText(r checkResult, failOnNew bool) string {
+	msg := r.Subject + " is a new subject: there is no earlier version to check against"
+	if failOnNew {
+		msg += " (--fail-on-new)"
+	}
+	if len(r.Closest) > 0 {
+		msg += "; closest existing subjects: " + strings.Join(r.Closest, ", ")
+	}
+	return msg
 }
 
 // reportResult turns a compatibility report into a result.
@@ -526,7 +626,7 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 }
 
 // writeCheckText prints one line per violation and one per file, then a total.
-func writeCheckText(w io.Writer, results []checkResult) error {
+func writeCheckText(w io.Writer, results []checkResult, failOnNew bool) error {
 	var b strings.Builder
 	counts := map[checkStatus]int{}
 	for _, r := range results {
@@ -537,33 +637,48 @@ func writeCheckText(w io.Writer, results []checkResult) error {
 		head := r.File + " (" + r.Subject + "): "
 		switch r.Status {
 		case statusNew:
-			b.WriteString(head + "new subject\n")
+			word := "warning"
+			if failOnNew {
+				word = "error"
+			}
+			b.WriteString(head + "new subject (" + word + "): " + newSubjectText(r, failOnNew) + "\n")
 		case statusCompatible:
 			b.WriteString(head + "compatible under " + r.Level + "\n")
 		case statusIncompatible:
-			b.WriteString(head + "incompatible: breaks " + r.Level + " (" + strconv.Itoa(len(r.Violations)) + " violations)\n")
+			b.WriteString(head + "incompatible: breaks " + r.Level + " (" + plural(len(r.Violations), "violation") + ")\n")
 		case statusError:
 			b.WriteString(head + "error: " + r.Error + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "%d files: %d compatible, %d new, %d incompatible, %d errors\n", len(results),
-		counts[statusCompatible], counts[statusNew], counts[statusIncompatible], counts[statusError])
+	fmt.Fprintf(&b, "%s: %d compatible, %d new, %d incompatible, %s\n", plural(len(results), "file"),
+		counts[statusCompatible], counts[statusNew], counts[statusIncompatible], plural(counts[statusError], "error"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 // writeCheckGitHub prints GitHub Actions workflow commands: an error annotation
-// per violation and per file that could not be checked, a notice per new
-// subject.
-func writeCheckGitHub(w io.Writer, results []checkResult) error {
+// per violation, on the line where its path lies, and per file that could not
+// be checked; a warning per new subject (an error with --fail-on-new).
+func writeCheckGitHub(w io.Writer, results []checkResult, failOnNew bool) error {
 	var b strings.Builder
 	for _, r := range results {
 		file := annotationPath(r.File)
 		switch r.Status {
 		case statusNew:
-			b.WriteString(workflowCommand("notice", file, "new subject", r.Subject+" is a new subject") + "\n")
+			level := "warning"
+			if failOnNew {
+				level = "error"
+			}
+			b.WriteString(workflowCommand(level, file, 1, "new subject", newSubjectText(r, failOnNew)) + "\n")
 		case statusError:
-			b.WriteString(workflowCommand("error", file, "herald check", r.Error) + "\n")
+			b.WriteString(workflowCommand("error", file, 1, "herald check", r.Error) + "\n")
+		}
+		var text string
+		if len(r.Violations) > 0 {
+			// Unreadable: every annotation goes on line 1.
+			if data, err := os.ReadFile(r.File); err == nil {
+				text = string(data)
+			}
 		}
 		for _, v := range r.Violations {
 			path := v.Path
@@ -574,7 +689,7 @@ func writeCheckGitHub(w io.Writer, results []checkResult) error {
 			if v.Direction != 0 {
 				msg += " [" + v.Direction.String() + "]"
 			}
-			b.WriteString(workflowCommand("error", file, v.Rule, msg) + "\n")
+			b.WriteString(workflowCommand("error", file, pathLine(text, v.Path), v.Rule, msg) + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -600,10 +715,10 @@ func annotationPath(file string) string {
 	return filepath.ToSlash(rel)
 }
 
-// workflowCommand is "::NAME file=FILE,title=TITLE::MESSAGE" with the values
-// escaped as the GitHub Actions toolkit escapes them.
-func workflowCommand(name, file, title, message string) string {
-	return "::" + name + " file=" + escapeProperty(file) + ",title=" + escapeProperty(title) + "::" + escapeData(message)
+// workflowCommand is "::NAME file=FILE,line=LINE,title=TITLE::MESSAGE" with
+// the values escaped as the GitHub Actions toolkit escapes them.
+func workflowCommand(name, file string, line int, title, message string) string {
+	return "::" + name + " file=" + escapeProperty(file) + ",line=" + strconv.Itoa(line) + ",title=" + escapeProperty(title) + "::" + escapeData(message)
 }
 
 // escapeData escapes a workflow command's message: %, CR and LF.
@@ -654,13 +769,17 @@ type junitProblem struct {
 }
 
 // writeCheckJUnit writes the JUnit XML report.
-func writeCheckJUnit(w io.Writer, results []checkResult) error {
+func writeCheckJUnit(w io.Writer, results []checkResult, failOnNew bool) error {
 	s := junitSuite{Name: "herald check", Tests: len(results)}
 	for _, r := range results {
 		c := junitCase{Name: r.Subject, ClassName: r.File}
 		switch r.Status {
 		case statusNew:
-			c.SystemOut = "new subject"
+			c.SystemOut = newSubjectText(r, failOnNew)
+			if failOnNew {
+				s.Failures++
+				c.Failure = &junitProblem{Message: c.SystemOut, Type: "NEW_SUBJECT", Text: c.SystemOut}
+			}
 		case statusCompatible:
 			c.SystemOut = "compatible under " + r.Level
 		case statusError:
@@ -679,7 +798,7 @@ func writeCheckJUnit(w io.Writer, results []checkResult) error {
 				names = append(names, n)
 			}
 			sort.Strings(names)
-			c.Failure = &junitProblem{Message: "breaks " + r.Level + ": " + strconv.Itoa(len(r.Violations)) + " violations",
+			c.Failure = &junitProblem{Message: "breaks " + r.Level + ": " + plural(len(r.Violations), "violation"),
 				Type: strings.Join(names, ","), Text: text.String()}
 		}
 		s.Cases = append(s.Cases, c)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/heraldhq/herald/client"
 	"github.com/heraldhq/herald/compat"
@@ -67,19 +68,30 @@ func TestCheckRegistry(t *testing.T) {
 	})
 	t.Run("Breaking", func(t *testing.T) {
 		out, _ := runCheckCLI(t, 1, srv, "--subject", "orders-value="+f("bad.avsc"))
-		if !strings.Contains(out, f("bad.avsc")+": /fields/1: "+checkRule+": ") || !strings.Contains(out, "incompatible: breaks BACKWARD (1 violations)") {
+		if !strings.Contains(out, f("bad.avsc")+": /fields/1: "+checkRule+": ") || !strings.Contains(out, "incompatible: breaks BACKWARD (1 violation)") {
 			t.Errorf("output:\n%s", out)
 		}
 	})
 	t.Run("NewSubject", func(t *testing.T) {
 		out, _ := runCheckCLI(t, 0, srv, "--subject", "brand-new-value="+f("bad.avsc"))
-		if !strings.Contains(out, "(brand-new-value): new subject") {
+		if !strings.Contains(out, "(brand-new-value): new subject (warning): ") || !strings.Contains(out, "closest existing subjects: orders-value\n") {
 			t.Errorf("output:\n%s", out)
+		}
+	})
+	t.Run("FailOnNewNamesTheClosestSubjects", func(t *testing.T) {
+		out, _ := runCheckCLI(t, 1, srv, "--fail-on-new", "--subject", "ordrs-value="+f("v2.avsc"), "--subject", "orders-value="+f("v2.avsc"))
+		if !strings.Contains(out, "(ordrs-value): new subject (error): ordrs-value is a new subject") ||
+			!strings.Contains(out, "(--fail-on-new); closest existing subjects: orders-value") {
+			t.Errorf("output:\n%s", out)
+		}
+		out, _ = runCheckCLI(t, 1, srv, "--fail-on-new", "-o", "github", "--subject", "ordrs-value="+f("v2.avsc"))
+		if !strings.HasPrefix(out, "::error file="+escapeProperty(filepath.ToSlash(f("v2.avsc")))+",line=1,title=new subject::") {
+			t.Errorf("github output:\n%s", out)
 		}
 	})
 	t.Run("InvalidSchema", func(t *testing.T) {
 		out, stderr := runCheckCLI(t, 2, srv, "--subject", "orders-value="+f("wrong.avsc"))
-		if !strings.Contains(out, "invalid AVRO schema") || !strings.Contains(stderr, "1 of 1 files could not be checked") {
+		if !strings.Contains(out, "invalid AVRO schema") || !strings.Contains(stderr, "1 of 1 file could not be checked") {
 			t.Errorf("stdout:\n%s\nstderr: %s", out, stderr)
 		}
 	})
@@ -98,9 +110,9 @@ func TestCheckRegistry(t *testing.T) {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
-		out, _ := runCheckCLI(t, 2, "--server=http://"+addr, "--subject", "orders-value="+f("v2.avsc"))
-		if !strings.Contains(out, "error: ") {
-			t.Errorf("output:\n%s", out)
+		out, stderr := runCheckCLI(t, exitServer, "--server=http://"+addr, "--subject", "orders-value="+f("v2.avsc"))
+		if !strings.Contains(out, "error: ") || !strings.Contains(stderr, "--server or HERALD_SERVER") {
+			t.Errorf("output:\n%s\nstderr: %s", out, stderr)
 		}
 	})
 	t.Run("Config", func(t *testing.T) {
@@ -120,9 +132,9 @@ func TestCheckRegistry(t *testing.T) {
 		}
 		want := []checkResult{
 			{File: f("schemas/orders.avsc"), Subject: "orders-value", Status: statusCompatible, Level: "BACKWARD", Violations: []compat.Violation{}},
-			{File: f("schemas/payments-value.avsc"), Subject: "payments-value", Status: statusNew, Violations: []compat.Violation{}},
+			{File: f("schemas/payments-value.avsc"), Subject: "payments-value", Status: statusNew, Violations: []compat.Violation{}, Closest: []string{"orders-value"}},
 		}
-		if d := cmp.Diff(want, got); d != "" {
+		if d := cmp.Diff(want, got, cmpopts.IgnoreUnexported(checkResult{})); d != "" {
 			t.Errorf("results (-want +got):\n%s", d)
 		}
 	})
@@ -173,7 +185,8 @@ func TestCheckRegistry(t *testing.T) {
 	})
 	t.Run("GitHub", func(t *testing.T) {
 		out, _ := runCheckCLI(t, 1, srv, "-o", "github", "--subject", "orders-value="+f("bad.avsc"))
-		want := "::error file=" + escapeProperty(filepath.ToSlash(f("bad.avsc"))) + ",title=" + checkRule + "::orders-value: /fields/1: "
+		// bad.avsc is one line: the path is found there.
+		want := "::error file=" + escapeProperty(filepath.ToSlash(f("bad.avsc"))) + ",line=1,title=" + checkRule + "::orders-value: /fields/1: "
 		if !strings.HasPrefix(out, want) || strings.Count(out, "\n") != 1 {
 			t.Errorf("output:\n%s\nwant prefix %s", out, want)
 		}
@@ -182,8 +195,8 @@ func TestCheckRegistry(t *testing.T) {
 
 func TestCheckWorkflowCommandEscaping(t *testing.T) {
 	t.Parallel()
-	got := workflowCommand("error", "a,b:c%.avsc", "RULE,X:Y", "50% off\r\nsecond line, with: colons")
-	want := "::error file=a%2Cb%3Ac%25.avsc,title=RULE%2CX%3AY::50%25 off%0D%0Asecond line, with: colons"
+	got := workflowCommand("error", "a,b:c%.avsc", 7, "RULE,X:Y", "50% off\r\nsecond line, with: colons")
+	want := "::error file=a%2Cb%3Ac%25.avsc,line=7,title=RULE%2CX%3AY::50%25 off%0D%0Asecond line, with: colons"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
@@ -193,13 +206,13 @@ func TestCheckWorkflowCommandEscaping(t *testing.T) {
 		{File: "s/o.avsc", Subject: "o-value", Status: statusIncompatible, Violations: []compat.Violation{{Rule: "R", Path: "/a", Message: "multi\nline 100%"}}},
 		{File: "s/n.avsc", Subject: "n-value", Status: statusNew},
 		{File: "s/e.avsc", Subject: "e-value", Status: statusError, Error: "bad: input,\nhere"},
-	})
+	}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantOut := "::error file=s/o.avsc,title=R::o-value: /a: multi%0Aline 100%25\n" +
-		"::notice file=s/n.avsc,title=new subject::n-value is a new subject\n" +
-		"::error file=s/e.avsc,title=herald check::bad: input,%0Ahere\n"
+	wantOut := "::error file=s/o.avsc,line=1,title=R::o-value: /a: multi%0Aline 100%25\n" +
+		"::warning file=s/n.avsc,line=1,title=new subject::n-value is a new subject: there is no earlier version to check against\n" +
+		"::error file=s/e.avsc,line=1,title=herald check::bad: input,%0Ahere\n"
 	if d := cmp.Diff(wantOut, b.String()); d != "" {
 		t.Errorf("github output (-want +got):\n%s", d)
 	}
@@ -265,6 +278,10 @@ func TestCheckAgainstGit(t *testing.T) {
 		out, _ := runCheckCLI(t, 0, "--against", "HEAD", "--subject", "added-value="+f("schemas/added.avsc"))
 		if !strings.Contains(out, "(added-value): new subject") {
 			t.Errorf("output:\n%s", out)
+		}
+		out, _ = runCheckCLI(t, 1, "--against", "HEAD", "--fail-on-new", "-o", "junit", "--subject", "added-value="+f("schemas/added.avsc"))
+		if !strings.Contains(out, `failures="1"`) || !strings.Contains(out, `type="NEW_SUBJECT"`) {
+			t.Errorf("junit output with --fail-on-new:\n%s", out)
 		}
 	})
 	t.Run("UnknownRef", func(t *testing.T) {

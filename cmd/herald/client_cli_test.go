@@ -33,8 +33,8 @@ func TestBrokerCLIClientErrors(t *testing.T) {
 	}{
 		{"NegativeTimeoutIsUsage", []string{"topic", "list", down, "--timeout", "-1s"}, exitUsage, "--timeout -1s"},
 		{"BadServerURLIsUsage", []string{"consume", "orders", "--server", "localhost:8081"}, exitUsage, `--server "localhost:8081"`},
-		{"UnreachableServerFails", []string{"topic", "show", "orders", down}, exitFailure, "connection refused"},
-		{"UnreachableServerOnPublishFails", []string{"publish", "orders", down}, exitFailure, `Post "http://`},
+		{"UnreachableServerIs3", []string{"topic", "show", "orders", down}, exitServer, "connection refused"},
+		{"UnreachableServerOnPublishSaysWhereTheURLComesFrom", []string{"publish", "orders", down}, exitServer, "--server or HERALD_SERVER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := brokerCLI(`{"id":"a"}`, tc.args...)
@@ -46,14 +46,16 @@ func TestBrokerCLIClientErrors(t *testing.T) {
 }
 
 // TestCatalogCLIClientErrors covers the catalog commands' errors that come
-// before or instead of an answer: all exit 2, as catalog errors always have.
+// before or instead of an answer: a bad URL is usage (2), an unreachable
+// server 3, as for every command.
 func TestCatalogCLIClientErrors(t *testing.T) {
 	down := closedURL(t)
 	for _, tc := range []struct {
 		name, server, contains string
+		code                   int
 	}{
-		{"BadServerURLIsUsage", "ftp://x", `--server "ftp://x": want a URL`},
-		{"UnreachableServerNamesIt", down + "/", "cannot reach " + down + ": "},
+		{"BadServerURLIsUsage", "ftp://x", `--server "ftp://x": want a URL`, exitUsage},
+		{"UnreachableServerNamesIt", down + "/", "cannot reach " + down + ": ", exitServer},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := runCatalogCLI("export", "--server", tc.server)
@@ -61,8 +63,8 @@ func TestCatalogCLIClientErrors(t *testing.T) {
 				t.Fatalf("export: %v, want %q", err, tc.contains)
 			}
 			var ee *exitError
-			if errors.As(err, &ee) && ee.code != exitUsage {
-				t.Errorf("exit code %d, want %d", ee.code, exitUsage)
+			if !errors.As(err, &ee) || ee.code != tc.code {
+				t.Errorf("exit error %v, want code %d", err, tc.code)
 			}
 		})
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -201,7 +200,7 @@ func writeCompatText(w io.Writer, out compatOutput) error {
 	if out.Compatible {
 		b.WriteString("compatible: " + out.New + " may follow " + strings.Join(out.Old, ", ") + " under " + out.Level + "\n")
 	} else {
-		b.WriteString("incompatible: " + out.New + " breaks " + out.Level + " (" + strconv.Itoa(len(out.Violations)) + " violations)\n")
+		b.WriteString("incompatible: " + out.New + " breaks " + out.Level + " (" + plural(len(out.Violations), "violation") + ")\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -17,13 +17,15 @@ const followWait = 25 * time.Second
 // newConsumeCommand builds `herald consume TOPIC`: prints events as JSON lines.
 // On a stream it reads from --from (or the group's committed offset) and, with
 // --group, commits after each page printed. On a queue it receives, prints and
-// acknowledges. --follow keeps waiting for new events.
+// acknowledges. --follow keeps waiting for new events. An interrupt (Ctrl-C)
+// ends it quietly with status 0: stopping is how a follow is meant to end.
 func newConsumeCommand() *cobra.Command {
 	var (
 		from, group string
 		follow      bool
 		limit, max  int
 	)
+	var consume func(cmd *cobra.Command, args []string) error
 	cmd := &cobra.Command{
 		Use:   "consume TOPIC",
 		Short: "Print a topic's events as JSON lines (streams: read; queues: receive and ack)",
@@ -33,10 +35,17 @@ func newConsumeCommand() *cobra.Command {
 	cf := addClientFlags(fs)
 	fs.StringVar(&from, "from", "", "where to start: earliest, latest, an offset or an RFC 3339 time (default: the group's offset, else earliest)")
 	fs.StringVar(&group, "group", "", "consumer group: start at its committed offset and commit as events are printed")
-	fs.BoolVar(&follow, "follow", false, "keep waiting for new events (stop with Ctrl-C)")
+	fs.BoolVar(&follow, "follow", false, "keep waiting for new events (Ctrl-C stops it, with exit status 0)")
 	fs.IntVar(&limit, "limit", 100, "events per request")
 	fs.IntVar(&max, "max", 0, "stop after this many events (0: no limit)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		err := consume(cmd, args)
+		if err != nil && cmd.Context().Err() != nil {
+			return nil
+		}
+		return err
+	}
+	consume = func(cmd *cobra.Command, args []string) error {
 		c, err := cf.newClient(cmd)
 		if err != nil {
 			return err

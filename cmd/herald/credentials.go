@@ -24,32 +24,55 @@ type credentialFlags struct {
 	// ClientCert and ClientKey are the PEM certificate and key presented to
 	// a server that asks for one (mTLS).
 	ClientCert, ClientKey string
+	// prefix starts every flag's name: "" for the server a command talks
+	// to, "from-" for the source registry of herald import.
+	prefix string
 }
 
 // addCredentialFlags registers the credential and TLS flags on fs.
 func addCredentialFlags(fs *pflag.FlagSet) *credentialFlags {
-	f := &credentialFlags{}
-	fs.StringVar(&f.User, "user", "", "HTTP Basic credentials as user:password (env HERALD_USER)")
-	fs.StringVar(&f.Token, "token", "", "bearer token: an API key or a JWT (env HERALD_TOKEN)")
-	fs.StringVar(&f.CACert, "ca-cert", "", "PEM file of the CAs an https server's certificate must chain to, instead of the system's (env HERALD_CA_CERT)")
-	fs.StringVar(&f.ClientCert, "client-cert", "", "PEM client certificate for a server that requires one (mTLS; needs --client-key; env HERALD_CLIENT_CERT)")
-	fs.StringVar(&f.ClientKey, "client-key", "", "PEM private key of --client-cert (env HERALD_CLIENT_KEY)")
+	return addPrefixedCredentialFlags(fs, "", "a server")
+}
+
+// addPrefixedCredentialFlags registers the credential and TLS flags on fs,
+// each name starting with prefix; what names the server they are for.
+func addPrefixedCredentialFlags(fs *pflag.FlagSet, prefix, what string) *credentialFlags {
+	f := &credentialFlags{prefix: prefix}
+	fs.StringVar(&f.User, prefix+"user", "", "HTTP Basic credentials for "+what+" as user:password (env "+f.env("user")+")")
+	fs.StringVar(&f.Token, prefix+"token", "", "bearer token for "+what+": an API key or a JWT (env "+f.env("token")+")")
+	fs.StringVar(&f.CACert, prefix+"ca-cert", "", "PEM file of the CAs the certificate of "+what+" (https) must chain to, instead of the system's (env "+f.env("ca-cert")+")")
+	fs.StringVar(&f.ClientCert, prefix+"client-cert", "", "PEM client certificate for "+what+" that requires one (mTLS; needs "+f.flag("client-key")+"; env "+f.env("client-cert")+")")
+	fs.StringVar(&f.ClientKey, prefix+"client-key", "", "PEM private key of "+f.flag("client-cert")+" (env "+f.env("client-key")+")")
 	return f
+}
+
+// flag is the command-line name of the flag name: --user, --from-user.
+func (f *credentialFlags) flag(name string) string { return "--" + f.prefix + name }
+
+// env is the environment twin of the flag name: HERALD_USER, HERALD_FROM_USER.
+func (f *credentialFlags) env(name string) string {
+	return "HERALD_" + strings.ToUpper(strings.ReplaceAll(f.prefix+name, "-", "_"))
+}
+
+// given reports whether any credential or TLS flag is set.
+func (f *credentialFlags) given() bool {
+	return f.User != "" || f.Token != "" || f.CACert != "" || f.ClientCert != "" || f.ClientKey != ""
 }
 
 // check reports a malformed --user, both credentials at once, or half a
 // client certificate. It never quotes the secret.
 func (f *credentialFlags) check() error {
 	if f.User != "" && f.Token != "" {
-		return usageErrorf("--user and --token (or HERALD_USER and HERALD_TOKEN) are both set: give one")
+		return usageErrorf("%s and %s (or %s and %s) are both set: give one", f.flag("user"), f.flag("token"), f.env("user"), f.env("token"))
 	}
 	if f.User != "" {
 		if u, _, ok := strings.Cut(f.User, ":"); !ok || u == "" {
-			return usageErrorf("--user (HERALD_USER) must be user:password")
+			return usageErrorf("%s (%s) must be user:password", f.flag("user"), f.env("user"))
 		}
 	}
 	if (f.ClientCert == "") != (f.ClientKey == "") {
-		return usageErrorf("--client-cert and --client-key (HERALD_CLIENT_CERT, HERALD_CLIENT_KEY) go together: give both or neither")
+		return usageErrorf("%s and %s (%s, %s) go together: give both or neither",
+			f.flag("client-cert"), f.flag("client-key"), f.env("client-cert"), f.env("client-key"))
 	}
 	return nil
 }
@@ -87,14 +110,14 @@ func (f *credentialFlags) tlsConfig() (*tls.Config, error) {
 	if f.CACert != "" {
 		pool, err := loadCertPool(f.CACert)
 		if err != nil {
-			return nil, usageErrorf("--ca-cert: %v", err)
+			return nil, usageErrorf("%s: %v", f.flag("ca-cert"), err)
 		}
 		cfg.RootCAs = pool
 	}
 	if f.ClientCert != "" {
 		pair, err := tls.LoadX509KeyPair(f.ClientCert, f.ClientKey)
 		if err != nil {
-			return nil, usageErrorf("--client-cert %s / --client-key %s: %v", f.ClientCert, f.ClientKey, err)
+			return nil, usageErrorf("%s %s / %s %s: %v", f.flag("client-cert"), f.ClientCert, f.flag("client-key"), f.ClientKey, err)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}

@@ -58,9 +58,9 @@ func TestCLICredentials(t *testing.T) {
 		{"TopicListWithUser", []string{"topic", "list", srv, "--user", "ci:s3cret"}, exitOK, ""},
 		{"TopicCreateAsReaderIs403", []string{"topic", "create", "orders", "--value-subject", "orders-value", srv, "--token", "key-reader"}, exitFailure, "lacks role admin"},
 		{"CatalogExportWithToken", []string{"catalog", "export", srv, "--token", "key-reader"}, exitOK, ""},
-		{"CatalogExportWithoutIs401", []string{"catalog", "export", srv}, exitUsage, "HTTP 401"},
+		{"CatalogExportWithoutIs401", []string{"catalog", "export", srv}, exitFailure, "HTTP 401"},
 		{"CheckWithUser", []string{"check", srv, "--user", "ci:s3cret", "--subject", "orders-value=" + schema}, exitOK, ""},
-		{"CheckWithWrongPassword", []string{"check", srv, "--user", "ci:nope", "--subject", "orders-value=" + schema}, exitUsage, "invalid credentials"},
+		{"CheckWithWrongPassword", []string{"check", srv, "--user", "ci:nope", "--subject", "orders-value=" + schema}, exitFailure, "invalid credentials"},
 		{"UserWithoutColonIsUsage", []string{"topic", "list", srv, "--user", "ci"}, exitUsage, "user:password"},
 		{"BothIsUsage", []string{"topic", "list", srv, "--user", "ci:s3cret", "--token", "x"}, exitUsage, "give one"},
 	} {

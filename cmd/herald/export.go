@@ -31,8 +31,9 @@ half-written file; run it again to finish. "herald import --from DIR" copies
 the folder into a Herald.`,
 		Args: cobra.NoArgs,
 	}
-	src.add(cmd, "the --server registry")
+	src.add(cmd)
 	fl := cmd.Flags()
+	creds := addCredentialFlags(fl)
 	fl.StringVar(&server, "server", defaultServer, "registry URL to export (env HERALD_SERVER)")
 	fl.StringVar(&to, "to", "", "folder to write (created when missing; required)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -42,7 +43,7 @@ the folder into a Herald.`,
 		if to == "" {
 			return usageErrorf("--to is required: the folder to write")
 		}
-		c, err := src.client(server)
+		c, err := migrationClient(server, "--server", "herald-migrate", creds)
 		if err != nil {
 			return err
 		}
@@ -51,12 +52,12 @@ the folder into a Herald.`,
 		snap, err := readRegistry(cmd.Context(), c, src.filter(), prog.step("reading"))
 		prog.done()
 		if err != nil {
-			return &exitError{code: exitFailure, err: fmt.Errorf("read %s: %w", server, err)}
+			return migrationFailure("read "+server, err)
 		}
 		if err := writeSnapshot(to, snap); err != nil {
 			return &exitError{code: exitFailure, err: fmt.Errorf("write %s: %w", to, err)}
 		}
-		_, _ = fmt.Fprintf(out, "%d subjects, %d versions written to %s\n", len(snap.Subjects), snap.versionCount(), to)
+		_, _ = fmt.Fprintf(out, "%s, %s written to %s\n", plural(len(snap.Subjects), "subject"), plural(snap.versionCount(), "version"), to)
 		return nil
 	}
 	return cmd

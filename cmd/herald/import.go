@@ -18,41 +18,28 @@ import (
 	"github.com/heraldhq/herald/client"
 )
 
-// sourceFlags name the registry a copy reads from and how to log in to it.
+// sourceFlags say what part of a registry a copy reads.
 type sourceFlags struct {
-	user    string
-	token   string
 	context string
 	glob    string
 }
 
-func (f *sourceFlags) add(cmd *cobra.Command, what string) {
+func (f *sourceFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.user, "user", "", "USER:PASSWORD for HTTP basic authentication to "+what)
-	fl.StringVar(&f.token, "token", "", "bearer token for "+what)
 	fl.StringVar(&f.context, "context", "", "copy only this context (.staging; . for the default one); default: every context")
 	fl.StringVar(&f.glob, "subjects", "", "copy only subjects matching this glob (orders-*), on the qualified or the plain name")
 }
 
-// client returns a client for url with the source's credentials.
-func (f *sourceFlags) client(url string) (*client.Client, error) {
-	if f.user != "" && f.token != "" {
-		return nil, usageErrorf("--user and --token: give one")
-	}
-	opts := []client.Opt{client.ClientName("herald-migrate"), client.Timeout(time.Minute)}
-	if f.user != "" {
-		u, p, ok := strings.Cut(f.user, ":")
-		if !ok {
-			return nil, usageErrorf("--user %q: want USER:PASSWORD", u)
-		}
-		opts = append(opts, client.BasicAuth(u, p))
-	}
-	if f.token != "" {
-		opts = append(opts, client.WithBearerToken(f.token))
-	}
-	c, err := client.New(url, opts...)
+// migrationClient returns a client for the registry at url with the
+// credentials and TLS settings of creds; flag names the URL's flag in errors.
+func migrationClient(url, flag, name string, creds *credentialFlags) (*client.Client, error) {
+	opts, err := creds.clientOpts()
 	if err != nil {
-		return nil, usageErrorf("%q: %v", url, err)
+		return nil, err
+	}
+	c, err := client.New(url, append([]client.Opt{client.ClientName(name), client.Timeout(time.Minute)}, opts...)...)
+	if err != nil {
+		return nil, usageErrorf("%s %q: %v", flag, url, err)
 	}
 	return c, nil
 }
@@ -70,6 +57,7 @@ func newImportCmd() *cobra.Command {
 		server string
 		dryRun bool
 	)
+	var fromCreds, serverCreds *credentialFlags
 	cmd := &cobra.Command{
 		Use:   "import --from URL|DIR [flags]",
 		Short: "Copy a registry (Confluent, Karapace, Apicurio ccompat, AxonOps, Herald) or an export folder into Herald",
@@ -89,12 +77,20 @@ schema, is reported and skipped, and the command fails. Every id and version
 is checked afterwards. --dry-run reads both sides and reports what would be
 copied, writing nothing.
 
+Each side has its own credentials and TLS settings: --from-user, --from-token,
+--from-ca-cert, --from-client-cert and --from-client-key (HERALD_FROM_*) for the
+source registry; --user, --token, --ca-cert, --client-cert and --client-key
+(HERALD_*) for the Herald at --server, as for every other command.
+
 Exit status: 0 when everything was copied and verified, 1 when something was
-not, 2 for bad flags.`,
+not (or a side refused a request), 2 for bad flags, 3 when a side cannot be
+reached or fails.`,
 		Args: cobra.NoArgs,
 	}
-	src.add(cmd, "the --from registry")
+	src.add(cmd)
 	fl := cmd.Flags()
+	fromCreds = addPrefixedCredentialFlags(fl, "from-", "the --from registry")
+	serverCreds = addPrefixedCredentialFlags(fl, "", "the --server Herald")
 	fl.StringVar(&from, "from", "", "registry URL, or a folder written by herald export (required)")
 	fl.StringVar(&server, "server", defaultServer, "Herald server URL to import into (env HERALD_SERVER)")
 	fl.BoolVar(&dryRun, "dry-run", false, "report what would be copied without writing anything")
@@ -105,25 +101,25 @@ not, 2 for bad flags.`,
 		if from == "" {
 			return usageErrorf("--from is required: a registry URL or an export folder")
 		}
-		target, err := client.New(server, client.ClientName("herald-import"), client.Timeout(time.Minute))
+		target, err := migrationClient(server, "--server", "herald-import", serverCreds)
 		if err != nil {
-			return usageErrorf("--server %q: %v", server, err)
+			return err
 		}
 		out := cmd.OutOrStdout()
 		prog := newProgress(out)
 		var snap snapshot
 		if isURL(from) {
-			sc, err := src.client(from)
+			sc, err := migrationClient(from, "--from", "herald-migrate", fromCreds)
 			if err != nil {
 				return err
 			}
 			snap, err = readRegistry(cmd.Context(), sc, src.filter(), prog.step("reading"))
 			if err != nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("read %s: %w", from, err)}
+				return migrationFailure("read "+from, err)
 			}
 		} else {
-			if src.user != "" || src.token != "" {
-				return usageErrorf("--user and --token apply to a registry URL, not to a folder")
+			if fromCreds.given() {
+				return usageErrorf("--from-user, --from-token and the --from TLS flags apply to a registry URL, not to a folder")
 			}
 			snap, err = readSnapshot(from, src.filter())
 			if err != nil {
@@ -134,7 +130,7 @@ not, 2 for bad flags.`,
 		sum, err := importSnapshot(cmd.Context(), target, snap, dryRun, prog)
 		sum.print(out, dryRun)
 		if err != nil {
-			return &exitError{code: exitFailure, err: err}
+			return migrationFailure("import into "+server, err)
 		}
 		if len(sum.problems) > 0 {
 			return &exitError{code: exitFailure}
@@ -142,6 +138,13 @@ not, 2 for bad flags.`,
 		return nil
 	}
 	return cmd
+}
+
+// migrationFailure is how import and export end on an error that stopped
+// the copy: as serverFailure classifies it (a refusal 1, a registry
+// unreachable or failing 3), with what was being done in front.
+func migrationFailure(doing string, err error) error {
+	return serverFailure(err, func(ae *client.APIError) error { return fmt.Errorf("%s: %w", doing, ae) })
 }
 
 // progress prints a live count on a terminal, and nothing anywhere else (a
@@ -169,7 +172,7 @@ func (p *progress) step(what string) func(n int) {
 	}
 	return func(n int) {
 		p.active = true
-		_, _ = fmt.Fprintf(p.w, "\r%s: %d versions", what, n)
+		_, _ = fmt.Fprintf(p.w, "\r%s: %s", what, plural(n, "version"))
 	}
 }
 
@@ -195,9 +198,9 @@ func (s importSummary) print(w io.Writer, dryRun bool) {
 	if dryRun {
 		verb = "to import"
 	}
-	_, _ = fmt.Fprintf(w, "%d subjects, %d versions: %d %s, %d already present, %d soft-deleted again\n", s.subjects, s.versions, s.imported, verb, s.present, s.deleted)
+	_, _ = fmt.Fprintf(w, "%s, %s: %d %s, %d already present, %d soft-deleted again\n", plural(s.subjects, "subject"), plural(s.versions, "version"), s.imported, verb, s.present, s.deleted)
 	if !dryRun {
-		_, _ = fmt.Fprintf(w, "%d configs and %d modes set; %d of %d versions verified\n", s.configs, s.modes, s.checked, s.versions)
+		_, _ = fmt.Fprintf(w, "%s and %s set; %d of %s verified\n", plural(s.configs, "config"), plural(s.modes, "mode"), s.checked, plural(s.versions, "version"))
 	}
 	for _, p := range s.problems {
 		_, _ = fmt.Fprintf(w, "problem: %s\n", p)

@@ -197,7 +197,7 @@ func TestImportHeraldToHeraldOverHTTP(t *testing.T) {
 func TestImportResumesAPartialCopy(t *testing.T) {
 	src, dst, want := seededPair(t)
 	// A first run that copied only the money subject, as an interrupted one would.
-	wantCLI(t, "partial import", 0, "1 versions: 1 imported", "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money")
+	wantCLI(t, "partial import", 0, "1 version: 1 imported", "import", "--from", src.URL(), "--server", dst.URL(), "--subjects", "money")
 	wantCLI(t, "resumed import", 0, "5 imported, 1 already present", "import", "--from", src.URL(), "--server", dst.URL())
 	wantState(t, "copy", want, dst.URL())
 }
@@ -255,7 +255,10 @@ func TestImportFlagErrors(t *testing.T) {
 	}{
 		{"FromIsRequired", []string{"import"}, "--from is required"},
 		{"UserAndTokenExclude", []string{"import", "--from", "http://127.0.0.1:1", "--user", "a:b", "--token", "t"}, "give one"},
-		{"UserNeedsPassword", []string{"import", "--from", "http://127.0.0.1:1", "--user", "a"}, "USER:PASSWORD"},
+		{"UserNeedsPassword", []string{"import", "--from", "http://127.0.0.1:1", "--user", "a"}, "--user (HERALD_USER) must be user:password"},
+		{"FromUserAndTokenExclude", []string{"import", "--from", "http://127.0.0.1:1", "--from-user", "a:b", "--from-token", "t"}, "--from-user and --from-token (or HERALD_FROM_USER and HERALD_FROM_TOKEN)"},
+		{"FromClientCertNeedsKey", []string{"import", "--from", "http://127.0.0.1:1", "--from-client-cert", "c.pem"}, "--from-client-cert and --from-client-key"},
+		{"FromCredentialsOnAFolder", []string{"import", "--from", t.TempDir(), "--from-token", "t"}, "apply to a registry URL"},
 		{"MissingFolderIsUsage", []string{"import", "--from", filepath.Join(t.TempDir(), "none")}, "registry.json"},
 		{"ToIsRequired", []string{"export"}, "--to is required"},
 	} {
@@ -267,4 +270,59 @@ func TestImportFlagErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// authCall sends one registry request with a bearer token and fails the
+// test unless it answers 200.
+func authCall(t *testing.T, token, method, u, body string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s %s: %d %s", method, u, resp.StatusCode, b)
+	}
+}
+
+// TestImportWithCredentialsOnEachSide copies between two Heralds that both
+// require credentials: the source is read with a reader key given by
+// --from-token (then HERALD_FROM_TOKEN), the target written with an admin
+// key given by --token. Not parallel: it sets the environment.
+func TestImportWithCredentialsOnEachSide(t *testing.T) {
+	src, dst := authMain(t), authMain(t)
+	authCall(t, "key-admin", "POST", src.URL()+"/subjects/money/versions", schemaJSONBody(t, "JSON", migMoney))
+	authCall(t, "key-admin", "POST", src.URL()+"/subjects/old/versions", schemaJSONBody(t, "", migOld1))
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"SourceWithoutCredentials", []string{"--token", "key-admin"}, "read " + src.URL() + ": herald: 401 40101"},
+		{"TargetWithoutCredentials", []string{"--from-token", "key-reader"}, "import into " + dst.URL() + ": herald: 401 40101"},
+		{"TargetAsAReader", []string{"--from-token", "key-reader", "--token", "key-reader"}, "403"},
+	} {
+		code, out, errOut := runCLI(append([]string{"import", "--from", src.URL(), "--server", dst.URL()}, tc.args...)...)
+		if code != exitFailure || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q\nstdout: %s", tc.name, code, errOut, tc.want, out)
+		}
+		if strings.Contains(errOut+out, "key-") {
+			t.Errorf("%s: a secret is echoed: %s %s", tc.name, out, errOut)
+		}
+	}
+	wantCLI(t, "import", exitOK, "2 versions: 2 imported", "import", "--from", src.URL(), "--from-token", "key-reader", "--server", dst.URL(), "--token", "key-admin")
+
+	// The env twins; the source's HERALD_FROM_USER is the developer, which may read too.
+	t.Setenv("HERALD_FROM_USER", "ci:s3cret")
+	t.Setenv("HERALD_TOKEN", "key-admin")
+	wantCLI(t, "import again through the environment", exitOK, "0 imported, 2 already present", "import", "--from", src.URL(), "--server", dst.URL())
 }

@@ -25,13 +25,17 @@ import (
 // empty, the module version from the build info is used.
 var version string
 
-// Exit codes shared by every command.
+// Exit codes shared by every command (exitCodesHelp documents them).
 const (
 	exitOK = 0
-	// exitFailure is a failed check (an incompatible schema) or a failed command.
+	// exitFailure is a failed check (an incompatible schema), a request the
+	// server refused (a 4xx), or a failed command.
 	exitFailure = 1
 	// exitUsage is bad input: unknown flags or values, unreadable or invalid files.
 	exitUsage = 2
+	// exitServer is a server that cannot be reached or fails (a 5xx, an
+	// answer that cannot be read).
+	exitServer = 3
 )
 
 // exitError carries an exit code out of a command.
@@ -90,18 +94,23 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 
 Every flag has an environment twin: HERALD_ and the flag name in upper case with
 dashes as underscores (--max-schema-bytes is HERALD_MAX_SCHEMA_BYTES). A flag given
-on the command line wins over its twin.`,
+on the command line wins over its twin.
+
+` + exitCodesHelp,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// --version prints what `herald version` prints.
+	root.SetVersionTemplate("herald {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
 	root.AddCommand(newServeCmd(), newCompatCmd(), newCheckCmd(), newVersionCmd(),
 		newTopicCommand(), newPublishCommand(), newConsumeCommand(), newCatalogCommand(), newImportCmd(), newExportCmd())
-	root.AddCommand(newAuthCmd())
+	root.AddCommand(newAuthCmd(), newBackupCmd())
 	return root
 }
 

@@ -91,6 +91,22 @@ func TestVersion(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "herald ") {
 		t.Errorf("version: code %d, out %q", code, out)
 	}
+	code, flagOut, _ := runCLI("--version")
+	if code != 0 || flagOut != out {
+		t.Errorf("--version: code %d, out %q; want what version prints, %q", code, flagOut, out)
+	}
+}
+
+func TestHelpDocumentsExitCodes(t *testing.T) {
+	code, out, _ := runCLI("--help")
+	if code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for _, want := range []string{"Exit status", "  1  refused or failed", "  2  usage", "  3  server unreachable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 func TestUnknownCommandAndFlag(t *testing.T) {

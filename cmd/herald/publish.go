@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,12 +61,17 @@ func newPublishCommand() *cobra.Command {
 			return err
 		}
 		out := cmd.OutOrStdout()
+		sum := publishSummary{topic: args[0]}
 		publish := func(ct string, body []byte, base int) error {
 			res, err := c.PublishRaw(cmd.Context(), args[0], ct, body)
 			if err != nil {
 				return brokerFailure(err)
 			}
-			return printPublished(out, res, base)
+			if err := printPublished(out, res, base); err != nil {
+				return err
+			}
+			sum.add(res)
+			return sum.print(out)
 		}
 		if raw || ct != "" {
 			if ct == "" {
@@ -131,15 +137,16 @@ func newPublishCommand() *cobra.Command {
 			if err != nil {
 				if start > 0 {
 					// Best effort, as in main: the publish error is what is returned.
-					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0..%d were published; event %d and later were not\n", start-1, start)
+					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0 to %d were published; event %d and later were not\n", start-1, start)
 				}
 				return brokerFailure(err)
 			}
 			if err := printPublished(out, res, start); err != nil {
 				return err
 			}
+			sum.add(res)
 		}
-		return nil
+		return sum.print(out)
 	}
 	return cmd
 }
@@ -155,7 +162,8 @@ func readValues(data []byte) (values []json.RawMessage, envelope []byte, err err
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("input event %d: %v", len(values)+1, err)
+			// 0-based, as the per-event lines and the server's details count.
+			return nil, nil, fmt.Errorf("input event %d: %v", len(values), err)
 		}
 		values = append(values, v)
 	}
@@ -173,8 +181,9 @@ func readValues(data []byte) (values []json.RawMessage, envelope []byte, err err
 // mediaJSON is the media type of the publish envelope.
 const mediaJSON = "application/json"
 
-// printPublished writes one line per event: its input index (from base) and
-// what happened to it.
+// printPublished writes one line per event: its 0-based index in the input
+// (base is the index of res's first event), as the server's refusal details
+// count them, and what happened to it.
 func printPublished(w io.Writer, res client.PublishResult, base int) error {
 	for i, r := range res.Results {
 		var err error
@@ -191,4 +200,53 @@ func printPublished(w io.Writer, res client.PublishResult, base int) error {
 		}
 	}
 	return nil
+}
+
+// publishSummary adds up what the requests of one publish did, for its last
+// line: "published 3 events to orders, offsets 10-12".
+type publishSummary struct {
+	topic                    string
+	stored, duplicates, dead int
+	firstOffset, lastOffset  int64
+	deadTopics               []string
+}
+
+func (s *publishSummary) add(res client.PublishResult) {
+	for _, r := range res.Results {
+		switch {
+		case r.DeadLetter != nil:
+			s.dead++
+			if !slices.Contains(s.deadTopics, r.DeadLetter.Topic) {
+				s.deadTopics = append(s.deadTopics, r.DeadLetter.Topic)
+			}
+		case r.Duplicate:
+			s.duplicates++
+		case r.Offset >= 0:
+			if s.stored == 0 || r.Offset < s.firstOffset {
+				s.firstOffset = r.Offset
+			}
+			s.lastOffset = max(s.lastOffset, r.Offset)
+			s.stored++
+		}
+	}
+}
+
+func (s *publishSummary) print(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "published %s to %s", plural(s.stored, "event"), s.topic)
+	switch {
+	case s.stored == 1:
+		fmt.Fprintf(&b, ", offset %d", s.firstOffset)
+	case s.stored > 1:
+		fmt.Fprintf(&b, ", offsets %d\u2013%d", s.firstOffset, s.lastOffset)
+	}
+	if s.duplicates > 0 {
+		fmt.Fprintf(&b, "; %s already there (duplicate ids)", plural(s.duplicates, "event"))
+	}
+	if s.dead > 0 {
+		fmt.Fprintf(&b, "; %s invalid, dead-lettered to %s", plural(s.dead, "event"), strings.Join(s.deadTopics, ", "))
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
 }

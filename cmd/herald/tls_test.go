@@ -321,12 +321,12 @@ func TestCLITLSFlags(t *testing.T) {
 	}{
 		{"WithCAAndClientCertificate", []string{"topic", "list", srv, ca, cert, key}, exitOK, ""},
 		{"CatalogExportWithClientCertificate", []string{"catalog", "export", srv, ca, cert, key}, exitOK, ""},
-		{"WithoutCAIsUnknownAuthority", []string{"topic", "list", srv, cert, key}, exitFailure, "certificate signed by unknown authority"},
+		{"WithoutCAIsUnknownAuthority", []string{"topic", "list", srv, cert, key}, exitServer, "certificate signed by unknown authority"},
 		// Under TLS 1.3 the client finishes its side of the handshake first,
 		// so the server's refusal arrives as its alert or as the connection it
 		// closed (HTTP/2: the client conn that could not be established),
 		// whichever the client reads first.
-		{"WithoutClientCertificateIsRefused", []string{"topic", "list", srv, ca}, exitFailure, "remote error: tls|broken pipe|connection reset|client conn could not be established"},
+		{"WithoutClientCertificateIsRefused", []string{"topic", "list", srv, ca}, exitServer, "remote error: tls|broken pipe|connection reset|client conn could not be established"},
 		{"CertWithoutKeyIsUsage", []string{"topic", "list", srv, ca, cert}, exitUsage, "give both or neither"},
 		{"CANotPEMIsUsage", []string{"topic", "list", srv, "--ca-cert=" + pki.ordersKey, cert, key}, exitUsage, "holds no PEM certificate"},
 	} {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,20 +60,10 @@ func (f *clientFlags) newClient(cmd *cobra.Command) (*client.Client, error) {
 	return c, nil
 }
 
-// brokerFailure is how the broker commands end on an SDK error: a refusal of
-// the server or an unreachable server exits 1; anything else (an answer that
-// cannot be read) is returned as it is.
+// brokerFailure is how the broker commands end on an SDK error (see
+// serverFailure): a refusal prints as a brokerRefusal.
 func brokerFailure(err error) error {
-	var ae *client.APIError
-	if errors.As(err, &ae) {
-		return &exitError{code: exitFailure, err: brokerRefusal{ae}}
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		// The transport's own words, without the SDK's prefix.
-		return &exitError{code: exitFailure, err: ue}
-	}
-	return err
+	return serverFailure(err, func(ae *client.APIError) error { return brokerRefusal{ae} })
 }
 
 // brokerRefusal prints a refusal of the broker: its message, HTTP status and

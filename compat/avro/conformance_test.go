@@ -25,7 +25,7 @@ func TestApicurioConformance(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile(apicurioAvroCases)
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("Apicurio conformance data not found at %s (it lives in the shared checkout, outside this repository)", apicurioAvroCases)
+		compattest.SkipMissingData(t, "Apicurio Avro conformance cases", "not found at "+apicurioAvroCases+" (it lives in the shared checkout, outside this repository)")
 	}
 	if err != nil {
 		t.Fatal(err)

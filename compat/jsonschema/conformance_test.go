@@ -23,7 +23,7 @@ func conformanceFile(t *testing.T, parts ...string) []byte {
 	path := filepath.Join(append([]string{conformanceDir}, parts...)...)
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		t.Skipf("conformance data not found at %s: the shared steering area is absent", path)
+		compattest.SkipMissingData(t, "JSON Schema conformance cases", "not found at "+path+": the shared steering area is absent")
 	}
 	if err != nil {
 		t.Fatal(err)

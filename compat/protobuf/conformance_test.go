@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"encoding/json"
+	"fmt"
 	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ func loadConformance(t *testing.T, name string) []confluentCase {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(conformanceDir, name))
 	if os.IsNotExist(err) {
-		t.Skipf("conformance data not present (%s); it lives in the shared steering area, not in this repository", conformanceDir)
+		compattest.SkipMissingData(t, "Confluent Protobuf conformance cases", fmt.Sprintf("not present (%s); it lives in the shared steering area, not in this repository", conformanceDir))
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func TestPublishValidates(t *testing.T) {
 	if got[1] != "/amount;" || got[2] != ";" || got[3] != ";" || got[0] != "" {
 		t.Errorf("problem paths by index = %v; want 1:/amount 2:(root) 3:(root)", got)
 	}
-	if !strings.Contains(ee.Error(), "3 event(s)") {
+	if !strings.Contains(ee.Error(), "3 events") {
 		t.Errorf("message %q does not count the bad events", ee.Error())
 	}
 	st, err := e.b.Topic(ctx, "orders")

@@ -72,8 +72,13 @@ func (e *EventsError) Error() string {
 	if errors.Is(e.Kind, ErrEventTooLarge) {
 		what = "are too large for"
 	}
+	noun := "events"
+	if len(bad) == 1 {
+		noun = "event"
+		what = strings.Replace(strings.Replace(what, "break ", "breaks ", 1), "are ", "is ", 1)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d event(s) %s topic %s, nothing was stored", len(bad), what, e.Topic)
+	fmt.Fprintf(&b, "%d %s %s topic %s, nothing was stored", len(bad), noun, what, e.Topic)
 	if len(e.Problems) > 0 {
 		p := e.Problems[0]
 		fmt.Fprintf(&b, "; first: event %d %s", p.Index, p.Field)
