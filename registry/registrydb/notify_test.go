@@ -257,14 +257,14 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer admin.Close()
+		defer func() { _ = admin.Close() }()
 		listeners := func() []int {
 			rows, err := admin.QueryContext(ctx, `SELECT pid FROM pg_stat_activity
 				WHERE datname = current_database() AND application_name = $1`, registrydb.ListenerApplicationName)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer rows.Close()
+			defer func() { _ = rows.Close() }()
 			var pids []int
 			for rows.Next() {
 				var pid int

@@ -3,8 +3,6 @@ package registrydb_test
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"sync"
 	"testing"
 
 	"github.com/heraldhq/herald/registry/registrydb"
@@ -18,32 +16,20 @@ import (
 func TestOpenPostgresTogetherMigratesOnce(t *testing.T) {
 	t.Parallel()
 	u := registrytest.PostgresURL(t)
-	const n = 8
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			st, err := registrydb.OpenPostgres(context.Background(), u)
-			if err == nil {
-				closeAtEnd(t, st)
-			}
-			errs[i] = err
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Concurrently(t, 8, func(int) error {
+		st, err := registrydb.OpenPostgres(context.Background(), u)
+		if err == nil {
+			closeAtEnd(t, st)
+		}
+		return err
+	})
 	db, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	var rows, distinct, top int
-	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version), max(version) FROM ` + registrydb.PostgresSchema + `.schema_migrations`).Scan(&rows, &distinct, &top); err != nil {
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version), max(version) FROM `+registrydb.PostgresSchema+`.schema_migrations`).Scan(&rows, &distinct, &top); err != nil {
 		t.Fatal(err)
 	}
 	if want := len(registrydb.PostgresMigrations); rows != want || distinct != want || top != want {
