@@ -151,6 +151,14 @@ func (c *cache) evict(k idKey) {
 	c.mu.Unlock()
 }
 
+// evictAll drops every entry.
+func (c *cache) evictAll() {
+	c.mu.Lock()
+	clear(c.records)
+	c.parsed.removeIf(func(idKey) bool { return true })
+	c.mu.Unlock()
+}
+
 func (c *cache) evictContext(ctx string) {
 	c.mu.Lock()
 	for k := range c.records {

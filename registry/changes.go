@@ -12,7 +12,8 @@ type ChangeKind uint8
 // (an unreadable notification) errs on the side of dropping everything.
 const (
 	// ChangeAll: anything may have changed (notifications were missed, or one
-	// could not be read): every mutable cache entry goes.
+	// could not be read): every cache entry goes, by-id ones included, since
+	// a missed hard delete would otherwise keep its id readable.
 	ChangeAll ChangeKind = iota
 	// ChangeSubject: a version of Context/Subject was added.
 	ChangeSubject
@@ -190,6 +191,10 @@ func (s *Service) apply(c Change) {
 		s.cache.evictContext(c.Context)
 		s.mut.forgetContext(c.Context)
 	default:
+		// Changes were missed, so a hard delete may have been: by-id entries
+		// go too (rare: a reconnect, or one transaction changing more than a
+		// store announces one by one), and are read again on demand.
+		s.cache.evictAll()
 		s.mut.forgetAll()
 	}
 }

@@ -282,3 +282,30 @@ func TestHolderOfAnIDFollowsDeletesMadeElsewhere(t *testing.T) {
 		t.Fatalf("SchemaByID after a delete elsewhere = %+v, %v; want the deleted flag", got, err)
 	}
 }
+
+func TestChangeAllDropsByIDEntriesToo(t *testing.T) {
+	t.Parallel()
+	stores := sharedFile(t, 2)
+	a := serviceOn(t, stores[0], registry.ServiceConfig{})
+	b := serviceOn(t, stores[1], registry.ServiceConfig{MaxStaleness: time.Hour})
+	ctx := context.Background()
+	sc := mustRegister(t, a, avroReq("orders", v1))
+	if _, err := b.SchemaByID(ctx, sc.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, permanent := range []bool{false, true} {
+		if _, err := a.DeleteSubject(ctx, "orders", permanent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The content is gone, but B's by-id cache still has it: ids are
+	// immutable, only a hard delete (announced as ChangeSchema) removes one.
+	if _, err := b.SchemaByID(ctx, sc.ID, ""); err != nil {
+		t.Fatalf("B's cached id %d: %v", sc.ID, err)
+	}
+	// A missed notification (a reconnect's ChangeAll) must not leave it there.
+	b.Apply(registry.Change{Kind: registry.ChangeAll})
+	if _, err := b.SchemaByID(ctx, sc.ID, ""); !errors.Is(err, registry.ErrSchemaNotFound) {
+		t.Fatalf("B's id %d after ChangeAll: %v, want not found", sc.ID, err)
+	}
+}

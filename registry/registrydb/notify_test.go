@@ -219,7 +219,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 	})
 
 	t.Run("DeleteOnAIsNotFoundOnB", func(t *testing.T) {
-		registerHeard(t, a, b, "gone", avroFields())
+		registerHeard(t, a, b, "gone", avroFields("only_here")) // content no other subject holds
 		sc, err := a.svc.Version(ctx, "gone", 1, false)
 		if err != nil {
 			t.Fatal(err)
@@ -227,8 +227,10 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		if v := latest(t, b.svc, "gone"); v != 1 {
 			t.Fatalf("latest = %d, want 1", v)
 		}
-		if got, err := b.svc.SchemaByID(ctx, sc.ID, "gone"); err != nil || got.Deleted {
-			t.Fatalf("SchemaByID = %+v, %v; want live", got, err)
+		for _, s := range []*registry.Service{b.svc, c.svc} {
+			if got, err := s.SchemaByID(ctx, sc.ID, "gone"); err != nil || got.Deleted {
+				t.Fatalf("SchemaByID = %+v, %v; want live", got, err)
+			}
 		}
 		if _, err := a.svc.DeleteSubject(ctx, "gone", false); err != nil {
 			t.Fatal(err)
@@ -245,6 +247,14 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 			_, err := b.svc.Version(ctx, "gone", registry.Latest, true)
 			return errors.Is(err, registry.ErrSubjectNotFound)
 		})
+		// B cached the content by id; the hard delete's ChangeSchema drops it.
+		eventually(t, "B answers not found for the hard-deleted id", func() bool {
+			_, err := b.svc.SchemaByID(ctx, sc.ID, "")
+			return errors.Is(err, registry.ErrSchemaNotFound)
+		})
+		if _, err := c.svc.SchemaByID(ctx, sc.ID, "gone"); err != nil {
+			t.Fatalf("C (no listener) no longer serves its cached id %d (%v): the test proves nothing", sc.ID, err)
+		}
 	})
 
 	t.Run("KilledListenerReconnectsAndStillInvalidates", func(t *testing.T) {
