@@ -102,6 +102,9 @@ func decodeChange(payload string) registry.Change {
 // listener is how a PostgreSQL Store listens.
 type listener struct {
 	cfg *pgx.ConnConfig
+	// ping is how long a wait lasts before the connection is pinged:
+	// listenPing (tests shorten it).
+	ping time.Duration
 	// onError, when set, hears why the listener is reconnecting.
 	onError func(error)
 }
@@ -171,7 +174,7 @@ func (l *listener) session(ctx context.Context, fn func(registry.Change)) error 
 	}
 	fn(registry.Change{Kind: registry.ChangeAll})
 	for {
-		wctx, cancel := context.WithTimeout(ctx, listenPing)
+		wctx, cancel := context.WithTimeout(ctx, l.ping)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
@@ -181,7 +184,7 @@ func (l *listener) session(ctx context.Context, fn func(registry.Change)) error 
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-			// Quiet for listenPing: make sure the connection still answers.
+			// Quiet for a while: make sure the connection still answers.
 			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 			err = conn.Ping(pctx)
 			cancel()

@@ -393,3 +393,65 @@ func TestOneTransactionAnnouncesEachChangeOnce(t *testing.T) {
 		t.Fatalf("100 changes in one transaction were heard as %v, want one ChangeAll", got)
 	}
 }
+
+// TestQuietListenerPingsAndStaysConnected: a listener that hears nothing for
+// many ping periods keeps its one connection (each quiet period ends in a
+// ping, not a reconnect, which would drop every cache) and still hears the
+// next change.
+func TestQuietListenerPingsAndStaysConnected(t *testing.T) {
+	t.Parallel()
+	u := registrytest.PostgresURL(t)
+	a := openInstance(t, u, false)
+	st, err := registrydb.OpenPostgres(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtEnd(t, st)
+	st.SetListenPing(time.Millisecond)
+	var errs atomic.Int64
+	st.OnListenError(func(error) { errs.Add(1) })
+	heardY := make(chan struct{})
+	sessions := 0
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- st.Listen(ctx, func(c registry.Change) {
+			switch {
+			case c.Kind == registry.ChangeAll:
+				sessions++
+			case c.Subject == "y":
+				close(heardY)
+			}
+		})
+	}()
+	// Quiet long enough for many 1 ms waits to end in pings: poll the
+	// server's count of the listener's queries rather than sleeping blind.
+	admin, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = admin.Close() }()
+	eventually(t, "the listener pinged", func() bool {
+		var n int
+		err := admin.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND application_name = $1 AND query <> 'LISTEN `+registrydb.NotifyChannel+`'`, registrydb.ListenerApplicationName).Scan(&n)
+		return err == nil && n == 1
+	})
+	if err := a.store.Update(context.Background(), func(tx registry.Tx) error {
+		return tx.PutMode(context.Background(), registry.Scope{Context: ".", Subject: "y"}, registry.ReadOnly)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-heardY:
+	case <-time.After(time.Minute): // a hang guard, not a speed bound
+		t.Fatal("the listener never heard the change")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if sessions != 1 || errs.Load() != 0 {
+		t.Fatalf("%d sessions and %d listener errors, want 1 session and no error", sessions, errs.Load())
+	}
+}

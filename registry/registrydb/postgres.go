@@ -184,7 +184,7 @@ func OpenPostgres(ctx context.Context, dbURL string) (*Store, error) {
 	}
 	lcfg := cfg.Copy()
 	lcfg.RuntimeParams["application_name"] = ListenerApplicationName
-	return &Store{queries: queries{db: db}, sqlDB: sqlDB, dialect: postgresDialect{}, listen: &listener{cfg: lcfg}}, nil
+	return &Store{queries: queries{db: db}, sqlDB: sqlDB, dialect: postgresDialect{}, listen: &listener{cfg: lcfg, ping: listenPing}}, nil
 }
 
 // postgresDialect is the PostgreSQL side of Store.
