@@ -99,57 +99,46 @@ type noteTx struct {
 	note func(Change)
 }
 
-func (t noteTx) subject(kind ChangeKind, k VersionKey) {
-	t.note(Change{Kind: kind, Context: k.Context, Subject: k.Subject})
-}
-
-func (t noteTx) scope(kind ChangeKind, sc Scope) {
-	t.note(Change{Kind: kind, Context: sc.Context, Subject: sc.Subject})
+// then reports c, then makes the write.
+func (t noteTx) then(c Change, write func() error) error {
+	t.note(c)
+	return write()
 }
 
 func (t noteTx) InsertVersion(ctx context.Context, v VersionRecord) error {
-	t.subject(ChangeSubject, v.Key())
-	return t.Tx.InsertVersion(ctx, v)
+	return t.then(Change{Kind: ChangeSubject, Context: v.Context, Subject: v.Subject}, func() error { return t.Tx.InsertVersion(ctx, v) })
 }
 
 func (t noteTx) SetDeleted(ctx context.Context, k VersionKey, deleted bool) error {
-	t.subject(ChangeDelete, k)
-	return t.Tx.SetDeleted(ctx, k, deleted)
+	return t.then(Change{Kind: ChangeDelete, Context: k.Context, Subject: k.Subject}, func() error { return t.Tx.SetDeleted(ctx, k, deleted) })
 }
 
 func (t noteTx) DeleteVersion(ctx context.Context, k VersionKey) error {
-	t.subject(ChangeDelete, k)
-	return t.Tx.DeleteVersion(ctx, k)
+	return t.then(Change{Kind: ChangeDelete, Context: k.Context, Subject: k.Subject}, func() error { return t.Tx.DeleteVersion(ctx, k) })
 }
 
 func (t noteTx) DeleteSchema(ctx context.Context, c string, id int) error {
-	t.note(Change{Kind: ChangeSchema, Context: c, ID: id})
-	return t.Tx.DeleteSchema(ctx, c, id)
+	return t.then(Change{Kind: ChangeSchema, Context: c, ID: id}, func() error { return t.Tx.DeleteSchema(ctx, c, id) })
 }
 
 func (t noteTx) PutConfig(ctx context.Context, sc Scope, cfg Config) error {
-	t.scope(ChangeConfig, sc)
-	return t.Tx.PutConfig(ctx, sc, cfg)
+	return t.then(Change{Kind: ChangeConfig, Context: sc.Context, Subject: sc.Subject}, func() error { return t.Tx.PutConfig(ctx, sc, cfg) })
 }
 
 func (t noteTx) DeleteConfig(ctx context.Context, sc Scope) error {
-	t.scope(ChangeConfig, sc)
-	return t.Tx.DeleteConfig(ctx, sc)
+	return t.then(Change{Kind: ChangeConfig, Context: sc.Context, Subject: sc.Subject}, func() error { return t.Tx.DeleteConfig(ctx, sc) })
 }
 
 func (t noteTx) PutMode(ctx context.Context, sc Scope, m Mode) error {
-	t.scope(ChangeMode, sc)
-	return t.Tx.PutMode(ctx, sc, m)
+	return t.then(Change{Kind: ChangeMode, Context: sc.Context, Subject: sc.Subject}, func() error { return t.Tx.PutMode(ctx, sc, m) })
 }
 
 func (t noteTx) DeleteMode(ctx context.Context, sc Scope) error {
-	t.scope(ChangeMode, sc)
-	return t.Tx.DeleteMode(ctx, sc)
+	return t.then(Change{Kind: ChangeMode, Context: sc.Context, Subject: sc.Subject}, func() error { return t.Tx.DeleteMode(ctx, sc) })
 }
 
 func (t noteTx) DeleteContext(ctx context.Context, name string) error {
-	t.note(Change{Kind: ChangeContext, Context: name})
-	return t.Tx.DeleteContext(ctx, name)
+	return t.then(Change{Kind: ChangeContext, Context: name}, func() error { return t.Tx.DeleteContext(ctx, name) })
 }
 
 // update runs fn in one store transaction and, whatever the outcome (a

@@ -76,6 +76,14 @@ func serviceOn(t *testing.T, st registry.Store, cfg registry.ServiceConfig) *reg
 	return s
 }
 
+// twoOnOneFile returns two Services on one SQLite file, as two processes: b
+// trusts what it caches for maxStaleness.
+func twoOnOneFile(t *testing.T, maxStaleness time.Duration) (a, b *registry.Service) {
+	t.Helper()
+	stores := sharedFile(t, 2)
+	return serviceOn(t, stores[0], registry.ServiceConfig{}), serviceOn(t, stores[1], registry.ServiceConfig{MaxStaleness: maxStaleness})
+}
+
 // wantLatest fails unless subject's latest live version is want (0: not found).
 func wantLatest(t *testing.T, s *registry.Service, subject string, want int) {
 	t.Helper()
@@ -137,9 +145,7 @@ func TestLatestIsServedFromMemoryAndOwnWritesAtOnce(t *testing.T) {
 
 func TestLatestWrittenElsewhereIsSeenAfterMaxStaleness(t *testing.T) {
 	t.Parallel()
-	stores := sharedFile(t, 2)
-	a := serviceOn(t, stores[0], registry.ServiceConfig{})
-	b := serviceOn(t, stores[1], registry.ServiceConfig{MaxStaleness: 5 * time.Second})
+	a, b := twoOnOneFile(t, 5*time.Second)
 	// B's clock moves only when the test says.
 	var elapsed atomic.Int64
 	b.SetClock(func() time.Time { return time.Unix(1e9, elapsed.Load()) })
@@ -264,9 +270,7 @@ func TestSubjectCachesAreBounded(t *testing.T) {
 
 func TestHolderOfAnIDFollowsDeletesMadeElsewhere(t *testing.T) {
 	t.Parallel()
-	stores := sharedFile(t, 2)
-	a := serviceOn(t, stores[0], registry.ServiceConfig{})
-	b := serviceOn(t, stores[1], registry.ServiceConfig{MaxStaleness: time.Hour})
+	a, b := twoOnOneFile(t, time.Hour)
 	ctx := context.Background()
 	sc := mustRegister(t, a, avroReq("orders", v1))
 	got, err := b.SchemaByID(ctx, sc.ID, "orders")
@@ -285,9 +289,7 @@ func TestHolderOfAnIDFollowsDeletesMadeElsewhere(t *testing.T) {
 
 func TestChangeAllDropsByIDEntriesToo(t *testing.T) {
 	t.Parallel()
-	stores := sharedFile(t, 2)
-	a := serviceOn(t, stores[0], registry.ServiceConfig{})
-	b := serviceOn(t, stores[1], registry.ServiceConfig{MaxStaleness: time.Hour})
+	a, b := twoOnOneFile(t, time.Hour)
 	ctx := context.Background()
 	sc := mustRegister(t, a, avroReq("orders", v1))
 	if _, err := b.SchemaByID(ctx, sc.ID, ""); err != nil {
