@@ -371,16 +371,22 @@ func pickVersion(vs []VersionRecord, version int, deleted bool) (VersionRecord, 
 // also finds soft-deleted versions. Errors: ErrSubjectNotFound,
 // ErrVersionNotFound, ErrInvalidVersion, ErrInvalidSubject.
 func (s *Service) Version(ctx context.Context, subject string, version int, deleted bool) (Schema, error) {
-	var (
-		sn  subjectName
-		v   VersionRecord
-		err error
-	)
 	if version == Latest && !deleted {
-		sn, v, err = s.latestVersion(ctx, subject)
-	} else {
-		sn, v, err = s.findVersion(ctx, s.store, subject, version, deleted)
+		sn, v, err := s.latestVersion(ctx, subject)
+		return s.versionSchema(ctx, sn, v, err)
 	}
+	return s.storedVersion(ctx, subject, version, deleted)
+}
+
+// storedVersion is Version read from the store, never from the latest cache:
+// for writes that build on the version they read (TagVersion).
+func (s *Service) storedVersion(ctx context.Context, subject string, version int, deleted bool) (Schema, error) {
+	sn, v, err := s.findVersion(ctx, s.store, subject, version, deleted)
+	return s.versionSchema(ctx, sn, v, err)
+}
+
+// versionSchema completes a version found (unless err) with its content.
+func (s *Service) versionSchema(ctx context.Context, sn subjectName, v VersionRecord, err error) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
