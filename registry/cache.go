@@ -151,10 +151,19 @@ func (c *cache) evict(k idKey) {
 	c.mu.Unlock()
 }
 
-// evictAll drops every entry.
+// evictAll drops every entry, one by one through evict, so whatever evict
+// keeps in step with records (its accounting) stays right.
 func (c *cache) evictAll() {
+	c.mu.RLock()
+	keys := make([]idKey, 0, len(c.records))
+	for k := range c.records {
+		keys = append(keys, k)
+	}
+	c.mu.RUnlock()
+	for _, k := range keys {
+		c.evict(k)
+	}
 	c.mu.Lock()
-	clear(c.records)
 	c.parsed.removeIf(func(idKey) bool { return true })
 	c.mu.Unlock()
 }

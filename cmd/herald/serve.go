@@ -231,7 +231,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.followRegistryChanges(store, reg)
 	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.sqliteBase(), reg, m.log)
 	if err != nil {
 		return fmt.Errorf("open broker: %w", err)
@@ -247,6 +246,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			probes = append(probes, p)
 		}
 	}
+	m.followRegistryChanges(store, reg)
 
 	accessLog, err := m.openAccessLog()
 	if err != nil {

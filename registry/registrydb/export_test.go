@@ -11,4 +11,4 @@ var PostgresMigrations = postgresMigrations
 
 // SetListenPing sets how long the listener waits for a notification before
 // it pings its connection. Call it before Listen.
-func (s *Store) SetListenPing(d time.Duration) { s.listen.ping = d }
+func (s *Store) SetListenPing(d time.Duration) { s.listenPing = d }

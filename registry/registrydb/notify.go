@@ -2,6 +2,7 @@ package registrydb
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
 	"github.com/heraldhq/herald/registry"
@@ -99,45 +101,35 @@ func decodeChange(payload string) registry.Change {
 	return c
 }
 
-// listener is how a PostgreSQL Store listens.
-type listener struct {
-	cfg *pgx.ConnConfig
-	// ping is how long a wait lasts before the connection is pinged:
-	// listenPing (tests shorten it).
-	ping time.Duration
-	// onError, when set, hears why the listener is reconnecting.
-	onError func(error)
-}
-
 // OnListenError sets a function told, from Listen's goroutine, every error
 // that makes the listener reconnect (for logs: the error never holds the
 // password). Call it before Listen.
-func (s *Store) OnListenError(fn func(error)) {
-	if s.listen != nil {
-		s.listen.onError = fn
-	}
-}
+func (s *Store) OnListenError(fn func(error)) { s.onListenError = fn }
 
 // Listen implements registry.Changes. On SQLite it returns nil at once: one
 // process writes the file, and no one else has changes to report. On
-// PostgreSQL it holds a connection of its own LISTENing on NotifyChannel and
-// calls fn with every change any instance commits, until ctx ends. When the
-// connection fails it reconnects, backing off from 50 ms to 5 s, and calls fn
-// with a ChangeAll each time it is listening again (changes committed
-// meanwhile were missed; the first time too, since entries cached before
-// listening may already be stale).
+// PostgreSQL it holds a connection of its own (configured as the pool's, named
+// ListenerApplicationName) LISTENing on NotifyChannel, and calls fn with every
+// change any instance commits, until ctx ends. When the connection fails it
+// reconnects, backing off from 50 ms to 5 s, and calls fn with a ChangeAll each
+// time it is listening again (changes committed meanwhile were missed; the
+// first time too, since entries cached before listening may already be stale).
 func (s *Store) Listen(ctx context.Context, fn func(registry.Change)) error {
-	if s.listen == nil {
+	if _, ok := s.dialect.(postgresDialect); !ok {
 		return nil
+	}
+	l := listener{ping: s.listenPing}
+	if l.ping <= 0 {
+		l.ping = listenPing
 	}
 	wait := reconnectMin
 	for ctx.Err() == nil {
-		err := s.listen.session(ctx, fn)
+		err := l.session(ctx, s.sqlDB, fn)
 		if ctx.Err() != nil {
 			break
 		}
-		if s.listen.onError != nil {
-			s.listen.onError(err)
+		if s.onListenError != nil {
+			s.onListenError(err)
 		}
 		if errors.Is(err, errListened) {
 			wait = reconnectMin
@@ -153,14 +145,60 @@ func (s *Store) Listen(ctx context.Context, fn func(registry.Change)) error {
 	return nil
 }
 
+// listener is one Listen's state.
+type listener struct {
+	// cfg is what the listener connects with, once known.
+	cfg *pgx.ConnConfig
+	// ping is how long a wait lasts before the connection is pinged.
+	ping time.Duration
+}
+
+// config returns the listener's connection config: the pool's (whatever
+// opened it), with the listener's application_name. It asks the pool for a
+// connection the first time, so a database down then is retried like any
+// failed connect.
+func (l *listener) config(ctx context.Context, db *sql.DB) (*pgx.ConnConfig, error) {
+	if l.cfg != nil {
+		return l.cfg, nil
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = conn.Close() }() // back to the pool
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("the pool's connections are %T, not pgx's", dc)
+		}
+		l.cfg = c.Conn().Config() // a copy
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// pgx set the pool connection's notification handler in its config (to
+	// buffer into that connection): ours must get its own.
+	l.cfg.OnNotification = nil
+	if l.cfg.RuntimeParams == nil {
+		l.cfg.RuntimeParams = map[string]string{}
+	}
+	l.cfg.RuntimeParams["application_name"] = ListenerApplicationName
+	return l.cfg, nil
+}
+
 // errListened wraps the error of a session that was listening before it
 // failed, so the next reconnect starts from the shortest wait again.
 var errListened = errors.New("registry change listener: connection lost")
 
 // session connects, listens and hands changes to fn until the connection
 // fails or ctx ends.
-func (l *listener) session(ctx context.Context, fn func(registry.Change)) error {
-	conn, err := pgx.ConnectConfig(ctx, l.cfg)
+func (l *listener) session(ctx context.Context, db *sql.DB, fn func(registry.Change)) error {
+	cfg, err := l.config(ctx, db)
+	if err != nil {
+		return fmt.Errorf("registry change listener: read the connection settings: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("registry change listener: connect: %w", err)
 	}
@@ -178,8 +216,10 @@ func (l *listener) session(ctx context.Context, fn func(registry.Change)) error 
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
-		case err == nil:
+		case err == nil && n != nil:
 			fn(decodeChange(n.Payload))
+			continue
+		case err == nil: // not possible with pgx's own handler; stay safe
 			continue
 		case ctx.Err() != nil:
 			return ctx.Err()

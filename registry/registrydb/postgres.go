@@ -149,9 +149,7 @@ func Redact(dbURL string) string {
 // migrations run once, under an advisory lock.
 //
 // Writes are serialized across every instance by a transaction-scoped advisory
-// lock (see Update), as SQLite serializes them by its file lock. Each write
-// transaction announces what it changed (see notify.go): run Listen (through
-// registry.Service.FollowChanges) so this instance hears the others'.
+// lock (see Update), as SQLite serializes them by its file lock.
 func OpenPostgres(ctx context.Context, dbURL string) (*Store, error) {
 	name := Redact(dbURL)
 	cfg, err := pgx.ParseConfig(dbURL)
@@ -182,9 +180,7 @@ func OpenPostgres(ctx context.Context, dbURL string) (*Store, error) {
 		_ = sqlDB.Close() // error path: gorm's error is the one to report
 		return nil, fmt.Errorf("registrydb: open %s: %w", name, err)
 	}
-	lcfg := cfg.Copy()
-	lcfg.RuntimeParams["application_name"] = ListenerApplicationName
-	return &Store{queries: queries{db: db}, sqlDB: sqlDB, dialect: postgresDialect{}, listen: &listener{cfg: lcfg, ping: listenPing}}, nil
+	return &Store{queries: queries{db: db}, sqlDB: sqlDB, dialect: postgresDialect{}}, nil
 }
 
 // postgresDialect is the PostgreSQL side of Store.

@@ -14,6 +14,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -27,8 +28,9 @@ type Store struct {
 	queries
 	sqlDB   *sql.DB
 	dialect dialect
-	// listen is what Listen connects with: nil on SQLite (see notify.go).
-	listen *listener
+	// listenPing and onListenError tune Listen (see notify.go).
+	listenPing    time.Duration
+	onListenError func(error)
 }
 
 var _ registry.Store = (*Store)(nil)
