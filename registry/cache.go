@@ -31,9 +31,9 @@ type idKey struct {
 // the broker its topics' schemas on every publish, so those stay while the long
 // tail is parsed again on demand.
 type cache struct {
-	// mu protects records, ring, hand, recordBytes, parsed, holders and gen.
-	// It is taken after Service.writeMu, never before, and never held across
-	// a store call.
+	// mu protects records, ring, hand, recordBytes and parsed. It is taken
+	// after Service.writeMu, never before, and never held across a store
+	// call.
 	mu      sync.RWMutex
 	records map[idKey]*cachedRecord
 	// ring holds the records' keys for the CLOCK sweep, each record's at
@@ -44,16 +44,6 @@ type cache struct {
 	maxRecordBytes int64
 	// parsed is bounded; a hit reorders it, so reads take mu for writing.
 	parsed *lru[idKey, compat.Schema]
-	// holders remembers, for GET /schemas/ids/{id}?subject=s (what
-	// confluent-kafka-go's deserializer calls), the latest version of s holding
-	// the id. Unlike the rest it can change, so every local write clears it; only
-	// found versions are kept, so a version registered by another process is seen
-	// at once, while one it deletes may show a stale Deleted flag until the next
-	// local write.
-	holders map[holderKey]VersionRecord
-	// gen counts versionsChanged calls: a holder read from the store is kept only
-	// if no write committed while it was being read.
-	gen uint64
 }
 
 // cachedRecord is a SchemaRecord as the by-id cache keeps it, one per schema
@@ -109,7 +99,9 @@ func (c *cachedRecord) record(k idKey) SchemaRecord {
 	return r
 }
 
-// holderKey is an id asked for through a subject.
+// holderKey is an id asked for through a subject: GET
+// /schemas/ids/{id}?subject=s reports the latest version of s holding the id,
+// which writes change (see mutable). Only found versions are kept.
 type holderKey struct {
 	ctx, subject string
 	id           int
@@ -118,7 +110,7 @@ type holderKey struct {
 // newCache returns a cache keeping at most parsedLimit parsed schemas, of at
 // most parsedBytes estimated bytes in all, and records of at most recordBytes.
 func newCache(parsedLimit int, parsedBytes, recordBytes int64) *cache {
-	return &cache{records: map[idKey]*cachedRecord{}, maxRecordBytes: recordBytes, parsed: newLRU[idKey, compat.Schema](parsedLimit, parsedBytes), holders: map[holderKey]VersionRecord{}}
+	return &cache{records: map[idKey]*cachedRecord{}, maxRecordBytes: recordBytes, parsed: newLRU[idKey, compat.Schema](parsedLimit, parsedBytes)}
 }
 
 // Parsed-schema cost model: a parsed schema holds about perByte times its text
@@ -155,31 +147,6 @@ func parsedCost(typ compat.SchemaType, text string, refs []compat.Reference) int
 		m = costModel{base: 1 << 10, perByte: 35} // the largest measured: overestimating only evicts sooner
 	}
 	return m.base + m.perByte*n
-}
-
-// holder returns the cached holder of k, or the generation to pass to putHolder.
-func (c *cache) holder(k holderKey) (VersionRecord, bool, uint64) {
-	c.mu.RLock()
-	v, ok := c.holders[k]
-	gen := c.gen
-	c.mu.RUnlock()
-	return v, ok, gen
-}
-
-func (c *cache) putHolder(k holderKey, v VersionRecord, gen uint64) {
-	c.mu.Lock()
-	if c.gen == gen {
-		c.holders[k] = v
-	}
-	c.mu.Unlock()
-}
-
-// versionsChanged forgets what depends on versions: called after every local write.
-func (c *cache) versionsChanged() {
-	c.mu.Lock()
-	clear(c.holders)
-	c.gen++
-	c.mu.Unlock()
 }
 
 func (c *cache) record(k idKey) (SchemaRecord, bool) {
@@ -266,6 +233,23 @@ func (c *cache) evict(k idKey) {
 	c.mu.Lock()
 	c.removeRecord(k)
 	c.parsed.remove(k)
+	c.mu.Unlock()
+}
+
+// evictAll drops every entry, one by one through evict, so whatever evict
+// keeps in step with records (its accounting) stays right.
+func (c *cache) evictAll() {
+	c.mu.RLock()
+	keys := make([]idKey, 0, len(c.records))
+	for k := range c.records {
+		keys = append(keys, k)
+	}
+	c.mu.RUnlock()
+	for _, k := range keys {
+		c.evict(k)
+	}
+	c.mu.Lock()
+	c.parsed.removeIf(func(idKey) bool { return true })
 	c.mu.Unlock()
 }
 

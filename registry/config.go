@@ -223,7 +223,7 @@ func (s *Service) updateConfig(ctx context.Context, sn subjectName, fn func(tx T
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	var out Config
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if err := s.checkWritable(ctx, tx, sn); err != nil {
 			return err
 		}
@@ -330,9 +330,8 @@ func (s *Service) SetMode(ctx context.Context, subject string, mode Mode, force 
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	defer s.cache.versionsChanged()
 	var evict []idKey
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		if mode == Import && !force {
 			cur, err := s.effectiveMode(ctx, tx, sn)
 			if err != nil {
@@ -380,7 +379,7 @@ func (s *Service) DeleteMode(ctx context.Context, subject string, recursive bool
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	var out Mode
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		m, ok, err := storedMode(ctx, tx, sn.scope())
 		if err != nil {
 			return err
@@ -432,8 +431,7 @@ func (s *Service) DeleteContext(ctx context.Context, name string) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	defer s.cache.versionsChanged()
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		vs, err := tx.ListVersions(ctx, c, "")
 		if err != nil {
 			return storeErr("read versions", err)

@@ -77,9 +77,8 @@ func (s *Service) hardDelete(ctx context.Context, tx Tx, v VersionRecord, skipRe
 func (s *Service) deleteFrame(ctx context.Context, sn subjectName, subject string, fn func(tx Tx, vs []VersionRecord) ([]idKey, error)) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	defer s.cache.versionsChanged()
 	var evict []idKey
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if err := s.checkWritable(ctx, tx, sn); err != nil {
 			return err
 		}

@@ -126,10 +126,9 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	defer s.cache.versionsChanged()
 	for attempt := 0; ; attempt++ {
 		var res registered
-		err := s.store.Update(ctx, func(tx Tx) error {
+		err := s.update(ctx, func(tx Tx) error {
 			var err error
 			res, err = s.register(ctx, tx, sn, req)
 			return err

@@ -13,6 +13,15 @@
 // bounded, by count and by estimated bytes (ServiceConfig.ParsedCacheSize and
 // ParsedCacheBytes, least recently used out first).
 //
+// What writes change is cached per subject (a subject's latest live version;
+// which version of a subject holds an id: see mutable in latest.go), and
+// forgotten three ways: a write this Service makes forgets what it changed
+// before it is answered (read-your-writes, Service.update); a store shared by
+// several processes reports the changes they commit (Changes, followed by
+// FollowChanges: PostgreSQL LISTEN/NOTIFY in registrydb); and every such entry
+// expires after ServiceConfig.MaxStaleness, should a notification be lost.
+// Configs and modes are not cached: every read asks the store.
+//
 // Lock order: Service.writeMu, then cache.mu. cache.mu is never held across a
 // store call.
 package registry

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/heraldhq/herald/compat"
 )
@@ -77,6 +78,22 @@ type ServiceConfig struct {
 	// references. Zero (false): as Confluent, only live referrers count, and a
 	// soft-deleted referrer may be left pointing at a version that is gone.
 	StrictReferences bool
+	// MaxStaleness bounds how long a cached answer that another process's
+	// write can change (a subject's latest version; which version of a
+	// subject holds an id) is served without being read again. This
+	// process's own writes are seen at once (read-your-writes), and on a
+	// store that reports changes (Changes, see FollowChanges) other
+	// processes' writes are seen as soon as their notification arrives; the
+	// bound is the fallback for a notification lost on a dropped connection,
+	// or for a store without them. Zero does not turn the caching off: it
+	// means DefaultMaxStaleness (1 s). Negative: such answers are never
+	// cached, and every read of them reads the store.
+	MaxStaleness time.Duration
+	// SubjectCacheSize and SubjectCacheBytes bound each per-subject cache
+	// (latest versions; which version holds an id) by entries and by
+	// estimated bytes. Zero: DefaultSubjectCacheSize, DefaultSubjectCacheBytes.
+	SubjectCacheSize  int
+	SubjectCacheBytes int64
 }
 
 // Service implements the registry's rules over a Store. It is safe for concurrent
@@ -92,6 +109,8 @@ type Service struct {
 	// unique indexes back this up across processes.
 	writeMu sync.Mutex
 	cache   *cache
+	// mut caches what writes change (latest versions, id holders); see mutable.
+	mut *mutable
 }
 
 // New returns a Service over store. It fails when cfg is invalid: a negative
@@ -128,7 +147,20 @@ func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if cfg.DefaultCompatibility < compat.Backward || cfg.DefaultCompatibility > compat.None {
 		return nil, fmt.Errorf("registry: unknown default compatibility %v", cfg.DefaultCompatibility)
 	}
-	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize, cfg.ParsedCacheBytes, cfg.RecordCacheBytes)}
+	if cfg.MaxStaleness == 0 {
+		cfg.MaxStaleness = DefaultMaxStaleness
+	}
+	if cfg.SubjectCacheSize < 0 || cfg.SubjectCacheBytes < 0 {
+		return nil, fmt.Errorf("registry: SubjectCacheSize %d or SubjectCacheBytes %d is negative", cfg.SubjectCacheSize, cfg.SubjectCacheBytes)
+	}
+	if cfg.SubjectCacheSize == 0 {
+		cfg.SubjectCacheSize = DefaultSubjectCacheSize
+	}
+	if cfg.SubjectCacheBytes == 0 {
+		cfg.SubjectCacheBytes = DefaultSubjectCacheBytes
+	}
+	s := &Service{cfg: cfg, store: store, formats: map[compat.SchemaType]compat.Format{}, cache: newCache(cfg.ParsedCacheSize, cfg.ParsedCacheBytes, cfg.RecordCacheBytes),
+		mut: newMutable(cfg.MaxStaleness, cfg.SubjectCacheSize, cfg.SubjectCacheBytes, time.Now)}
 	for _, f := range cfg.Formats {
 		if f == nil {
 			return nil, errors.New("registry: nil format")
@@ -356,7 +388,22 @@ func pickVersion(vs []VersionRecord, version int, deleted bool) (VersionRecord, 
 // also finds soft-deleted versions. Errors: ErrSubjectNotFound,
 // ErrVersionNotFound, ErrInvalidVersion, ErrInvalidSubject.
 func (s *Service) Version(ctx context.Context, subject string, version int, deleted bool) (Schema, error) {
+	if version == Latest && !deleted {
+		sn, v, err := s.latestVersion(ctx, subject)
+		return s.versionSchema(ctx, sn, v, err)
+	}
+	return s.storedVersion(ctx, subject, version, deleted)
+}
+
+// storedVersion is Version read from the store, never from the latest cache:
+// for writes that build on the version they read (TagVersion).
+func (s *Service) storedVersion(ctx context.Context, subject string, version int, deleted bool) (Schema, error) {
 	sn, v, err := s.findVersion(ctx, s.store, subject, version, deleted)
+	return s.versionSchema(ctx, sn, v, err)
+}
+
+// versionSchema completes a version found (unless err) with its content.
+func (s *Service) versionSchema(ctx context.Context, sn subjectName, v VersionRecord, err error) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
@@ -458,7 +505,7 @@ func (s *Service) SchemaByID(ctx context.Context, id int, subject string) (Schem
 	out := schemaOf(rec)
 	if _, name, _ := splitSubject(subject); name != "" {
 		hk := holderKey{ctx: c, subject: name, id: id}
-		v, ok, gen := s.cache.holder(hk)
+		v, ok, gen := s.mut.holder(hk)
 		if !ok {
 			vs, err := s.store.SubjectVersions(ctx, c, name)
 			if err != nil {
@@ -467,7 +514,7 @@ func (s *Service) SchemaByID(ctx context.Context, id int, subject string) (Schem
 			for i := len(vs) - 1; i >= 0; i-- {
 				if vs[i].ID == id {
 					v, ok = vs[i], true
-					s.cache.putHolder(hk, v, gen)
+					s.mut.putHolder(hk, v, gen)
 					break
 				}
 			}

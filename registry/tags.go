@@ -89,7 +89,9 @@ func (s *Service) TagVersion(ctx context.Context, subject string, version int, r
 	if !isEmptyJSON(req.SchemaTagsToAdd) || !isEmptyJSON(req.SchemaTagsToRemove) {
 		return Schema{}, newError(ErrInvalidSchema, "Schema tags (schemaTagsToAdd, schemaTagsToRemove) are not supported; change metadata or rules instead")
 	}
-	old, err := s.Version(ctx, subject, version, false)
+	// From the store: the new version copies this one, so it must be the
+	// latest now, not as cached.
+	old, err := s.storedVersion(ctx, subject, version, false)
 	if err != nil {
 		return Schema{}, err
 	}

@@ -72,10 +72,26 @@ func parallelGets(b *testing.B, cl *http.Client, url, authorization string, n in
 func BenchmarkSchemaByID(b *testing.B) {
 	e := newEnv(b)
 	e.register("orders-value", schemaBody("", avroV2))
+	benchBesideBare(b, e, "/schemas/ids/1")
+}
+
+// BenchmarkVersionsLatest measures GET /subjects/{s}/versions/latest (what
+// serializers with use.latest.version ask on every send) as
+// BenchmarkSchemaByID measures the by-id path, beside the same bare server.
+func BenchmarkVersionsLatest(b *testing.B) {
+	e := newEnv(b)
+	e.register("orders-value", schemaBody("", avroV2))
+	benchBesideBare(b, e, "/subjects/orders-value/versions/latest")
+}
+
+// benchBesideBare measures GETs of path on e's server and, in the same run,
+// on a bare net/http handler answering the same bytes with the same content
+// type, and reports the throughput ratio herald/bare.
+func benchBesideBare(b *testing.B, e *testEnv, path string) {
 	herald := httptest.NewServer(e.srv)
 	defer herald.Close()
 	cl := benchClient()
-	resp, err := cl.Get(herald.URL + "/schemas/ids/1")
+	resp, err := cl.Get(herald.URL + path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,11 +105,11 @@ func BenchmarkSchemaByID(b *testing.B) {
 	defer bare.Close()
 
 	// Warm both servers and the connection pools.
-	parallelGets(b, cl, herald.URL+"/schemas/ids/1", "", 2000)
+	parallelGets(b, cl, herald.URL+path, "", 2000)
 	parallelGets(b, cl, bare.URL, "", 2000)
 
 	b.ResetTimer()
-	heraldDur := parallelGets(b, cl, herald.URL+"/schemas/ids/1", "", b.N)
+	heraldDur := parallelGets(b, cl, herald.URL+path, "", b.N)
 	b.StopTimer()
 	bareDur := parallelGets(b, cl, bare.URL, "", b.N)
 

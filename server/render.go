@@ -67,9 +67,3 @@ func writeJSON(c *gin.Context, status int, v any) error {
 	c.Render(status, jsonRender{contentType: contentTypeFor(c.Request.URL.Path), value: v})
 	return nil
 }
-
-// writeRaw writes text as the body, labelled with the API's content type.
-func writeRaw(c *gin.Context, status int, text string) error {
-	c.Render(status, rawRender{contentType: contentTypeFor(c.Request.URL.Path), body: []byte(text)})
-	return nil
-}

@@ -226,26 +226,23 @@ func readVersionParams(c *gin.Context) (versionParams, int, error) {
 	return p, v, err
 }
 
-// getVersion serves GET /subjects/{subject}/versions/{version}. A numbered
-// version answers from pre-encoded bytes with a strong ETag (and 304 to an
-// If-None-Match naming it); latest, which moves, is encoded each time.
+// getVersion serves GET /subjects/{subject}/versions/{version} from
+// pre-encoded bytes with a strong ETag (and 304 to an If-None-Match naming
+// it). latest moves, but the encoded answer is reused only while the registry
+// returns an equal Schema (see writeImmutable), and the registry serves latest
+// from its own cache, so it is as cheap as a numbered version.
 func (s *Server) getVersion(c *gin.Context) error {
-	return s.serveVersion(c, kindVersion, func(sch registry.Schema) error {
-		return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
-	})
+	return s.serveVersion(c, kindVersion)
 }
 
 // getVersionSchema serves GET /subjects/{subject}/versions/{version}/schema,
 // as getVersion.
 func (s *Server) getVersionSchema(c *gin.Context) error {
-	return s.serveVersion(c, kindSchemaText, func(sch registry.Schema) error {
-		return writeRaw(c, http.StatusOK, sch.Text)
-	})
+	return s.serveVersion(c, kindSchemaText)
 }
 
-// serveVersion finds the version the path names and answers a numbered one
-// as the immutable kind; latest, which moves, goes to writeLatest.
-func (s *Server) serveVersion(c *gin.Context, kind immutableKind, writeLatest func(registry.Schema) error) error {
+// serveVersion finds the version the path names and answers it as kind.
+func (s *Server) serveVersion(c *gin.Context, kind immutableKind) error {
 	p, v, err := readVersionParams(c)
 	if err != nil {
 		return err
@@ -254,10 +251,7 @@ func (s *Server) serveVersion(c *gin.Context, kind immutableKind, writeLatest fu
 	if err != nil {
 		return err
 	}
-	if v != registry.Latest {
-		return s.writeImmutable(c, kind, p.Subject, v, sch)
-	}
-	return writeLatest(sch)
+	return s.writeImmutable(c, kind, p.Subject, v, sch)
 }
 
 // referencedByParams are the parameters of GET …/versions/{version}/referencedby.

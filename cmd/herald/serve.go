@@ -109,6 +109,11 @@ type Config struct {
 	// AccessLog is where the access log goes: a file (appended to), or "-"
 	// for standard output. Empty: no access log.
 	AccessLog string
+	// RegistryMaxStaleness bounds how long the registry serves a cached latest
+	// version that another instance may have changed, should its change
+	// notification be lost (registry.ServiceConfig.MaxStaleness). Zero: 1 s;
+	// negative: such answers are never cached.
+	RegistryMaxStaleness time.Duration
 	// SlowRequest is the duration from which a request is logged at Warn
 	// (server.Config.SlowRequest). Zero: 1s; negative: never.
 	SlowRequest time.Duration
@@ -222,7 +227,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.addCloser(store)
 	probes := []prober{store}
 	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, RecordCacheBytes: m.cfg.RecordCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats(),
-		StrictImport: m.cfg.StrictImport, StrictReferences: m.cfg.StrictReferences})
+		StrictImport: m.cfg.StrictImport, StrictReferences: m.cfg.StrictReferences, MaxStaleness: m.cfg.RegistryMaxStaleness})
 	if err != nil {
 		return err
 	}
@@ -241,6 +246,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			probes = append(probes, p)
 		}
 	}
+	m.followRegistryChanges(store, reg)
 
 	accessLog, err := m.openAccessLog()
 	if err != nil {
@@ -449,6 +455,36 @@ func storageProbe(paths []string, probes []prober) func(context.Context) error {
 	}
 }
 
+// followRegistryChanges keeps reg's caches in step with the writes of the
+// other instances sharing a PostgreSQL registry (LISTEN/NOTIFY), until Close.
+// On SQLite one process writes the file, so there is nothing to follow.
+func (m *Main) followRegistryChanges(store *registrydb.Store, reg *registry.Service) {
+	if !registrydb.IsPostgresURL(m.cfg.DB) {
+		return
+	}
+	store.OnListenError(func(err error) {
+		m.log.Warn("registry change listener reconnecting; meanwhile other instances' writes show within --registry-max-staleness", "err", err)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = reg.FollowChanges(ctx) // nil: it only returns once ctx ends
+	}()
+	// Added after the store, so stopped before it closes.
+	m.addCloser(closeFunc(func() error {
+		cancel()
+		<-done
+		return nil
+	}))
+}
+
+// closeFunc is a function that closes something.
+type closeFunc func() error
+
+// Close calls f.
+func (f closeFunc) Close() error { return f() }
+
 // addCloser remembers c (nil allowed) for Close.
 func (m *Main) addCloser(c any) {
 	if cl, ok := c.(io.Closer); ok && cl != nil {
@@ -560,6 +596,7 @@ func newServeCmd() *cobra.Command {
 	fs.BoolVar(&cfg.StrictReferences, "strict-references", false, "soft-deleted versions keep their references: what they reference cannot be permanently deleted (42206) until they are; Confluent lets it go")
 	// Logs: no line per successful request; slow ones, and an access log on request.
 	fs.StringVar(&cfg.AccessLog, "access-log", "", "write an access log (one JSON line per request, combined log fields) to FILE, or - for standard output; written off the request path, lines dropped when it falls behind (herald_access_log_dropped_total); default: none")
+	fs.DurationVar(&cfg.RegistryMaxStaleness, "registry-max-staleness", registry.DefaultMaxStaleness, "with a PostgreSQL --db: longest time a cached latest version is served should another instance's change notification be lost (its own writes, and notified ones, show at once); 0 or less: never cache them")
 	fs.DurationVar(&cfg.SlowRequest, "slow-request", time.Second, "log requests slower than this at WARN, with route and duration (0 or less: never)")
 	// HTTPS and client certificates (mTLS).
 	cfg.tls = addTLSFlags(fs)
@@ -589,6 +626,9 @@ func newServeCmd() *cobra.Command {
 		}
 		if limit != math.MaxInt64 {
 			log.Info("memory limit", "bytes", limit, "from", from)
+		}
+		if cfg.RegistryMaxStaleness <= 0 {
+			cfg.RegistryMaxStaleness = -1 // the flag's "never cache"; zero in Config means the default
 		}
 		if cfg.SlowRequest <= 0 {
 			cfg.SlowRequest = -1 // the flag's "never"; zero in Config means the default

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/heraldhq/herald/internal/sqlitefault"
+	"github.com/heraldhq/herald/registry"
 )
 
 // This file holds what is SQLite's own in the registry store: the schema's
@@ -138,3 +139,7 @@ func (sqliteDialect) lockWrites(*gorm.DB) error { return nil }
 func (sqliteDialect) probeWrite(ctx context.Context, db *sql.DB) error {
 	return sqlitefault.Probe(ctx, db)
 }
+
+// announce tells no one: one process writes a SQLite database (a lock file
+// enforces it), and its Service invalidates its own caches.
+func (sqliteDialect) announce(*gorm.DB, []registry.Change) error { return nil }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -27,6 +28,9 @@ type Store struct {
 	queries
 	sqlDB   *sql.DB
 	dialect dialect
+	// listenPing and onListenError tune Listen (see notify.go).
+	listenPing    time.Duration
+	onListenError func(error)
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -38,6 +42,9 @@ type dialect interface {
 	lockWrites(tx *gorm.DB) error
 	// probeWrite checks that the database would accept a small write now.
 	probeWrite(ctx context.Context, db *sql.DB) error
+	// announce runs last in every Update transaction that is about to commit,
+	// telling other processes what it changed (delivered only on commit).
+	announce(tx *gorm.DB, changes []registry.Change) error
 }
 
 // gormConfig is the gorm configuration of both engines: no logging (errors are
@@ -83,12 +90,21 @@ func (s *Store) ProbeWrite(ctx context.Context) error { return s.dialect.probeWr
 // Update runs fn in one transaction that excludes every other writer of the
 // database from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
 // lock, see postgresDialect.lockWrites), so fn's reads stay true until it
-// commits.
+// commits. On PostgreSQL the transaction also announces what it changed to
+// every instance's Listen, in the same transaction, so the announcement is
+// delivered exactly when the change is visible.
 func (s *Store) Update(ctx context.Context, fn func(tx registry.Tx) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.dialect.lockWrites(tx); err != nil {
 			return fmt.Errorf("registrydb: take the write lock: %w", err)
 		}
-		return fn(queries{db: tx})
+		var changes []registry.Change
+		if err := fn(registry.NoteChanges(queries{db: tx}, func(c registry.Change) { changes = append(changes, c) })); err != nil {
+			return err
+		}
+		if err := s.dialect.announce(tx, changes); err != nil {
+			return fmt.Errorf("registrydb: announce the changes: %w", err)
+		}
+		return nil
 	})
 }

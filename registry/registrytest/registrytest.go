@@ -646,7 +646,7 @@ func testPing(t *testing.T, st registry.Store) {
 func testOpensTogether(t *testing.T, open func() (registry.Store, error)) {
 	const n = 4
 	stores := make([]registry.Store, n)
-	concurrently(t, n, func(i int) error {
+	Concurrently(t, n, func(i int) error {
 		var err error
 		stores[i], err = open()
 		return err
@@ -660,8 +660,9 @@ func testOpensTogether(t *testing.T, open func() (registry.Store, error)) {
 	}
 }
 
-// concurrently runs fn(i) for i in [0, n) at once and fails on any error.
-func concurrently(t *testing.T, n int, fn func(i int) error) {
+// Concurrently runs fn(i) for i in [0, n) at once (all released together)
+// and fails the test on any error.
+func Concurrently(t *testing.T, n int, fn func(i int) error) {
 	t.Helper()
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -696,7 +697,7 @@ func testSameSchemaTwoInstances(t *testing.T, open func() (registry.Store, error
 	s := twoServices(t, open)
 	const n = 16
 	ids := make([]int, n)
-	concurrently(t, n, func(i int) error {
+	Concurrently(t, n, func(i int) error {
 		sc, err := s[i%2].Register(ctx, registry.RegisterRequest{Subject: "s", Type: compat.Avro, Text: avroRecord("R")})
 		ids[i] = sc.ID
 		return err
@@ -718,7 +719,7 @@ func testDifferentSchemasTwoInstances(t *testing.T, open func() (registry.Store,
 	s := twoServices(t, open)
 	const n = 16
 	ids := make([]int, n)
-	concurrently(t, n, func(i int) error {
+	Concurrently(t, n, func(i int) error {
 		sc, err := s[i%2].Register(ctx, registry.RegisterRequest{Subject: "s", Type: compat.Avro, Text: avroRecord(fmt.Sprintf("R%d", i))})
 		ids[i] = sc.ID
 		return err
