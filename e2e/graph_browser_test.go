@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -59,6 +60,17 @@ func TestGraphBrowser(t *testing.T) {
 		run("read the viewBox", chromedp.AttributeValue(`.graph-scroll svg.graph`, "viewBox", &attr, nil, chromedp.ByQuery))
 		return readViewBox(t, attr)
 	}
+	// changed waits until the viewBox is no longer prev: an input event
+	// returns once the browser has queued it, and on a busy machine the page
+	// handles it a little later.
+	changed := func(prev string) chromedp.Action {
+		return chromedp.Poll(fmt.Sprintf(`document.querySelector(".graph-scroll svg.graph").getAttribute("viewBox") !== %q`, prev), nil, chromedp.WithPollingTimeout(20*time.Second))
+	}
+	act := func(step string, actions ...chromedp.Action) {
+		t.Helper()
+		box()
+		run(step, append(actions, changed(attr))...)
+	}
 
 	run("open a domain graph",
 		chromedp.Navigate(base+"/ui/domains/ordering"),
@@ -67,19 +79,19 @@ func TestGraphBrowser(t *testing.T) {
 		fullScreenshot(shots, "graph-domain-browser.png"))
 	start := box()
 
-	run("zoom in with the button", chromedp.Click(`.graph-tools button[aria-label="Zoom in"]`, chromedp.ByQuery))
+	act("zoom in with the button", chromedp.Click(`.graph-tools button[aria-label="Zoom in"]`, chromedp.ByQuery))
 	zoomed := box()
 	if zoomed.W >= start.W || zoomed.H >= start.H {
 		t.Errorf("zoom in: viewBox %+v, want smaller than %+v", zoomed, start)
 	}
-	run("zoom out with the button", chromedp.Click(`.graph-tools button[aria-label="Zoom out"]`, chromedp.ByQuery))
+	act("zoom out with the button", chromedp.Click(`.graph-tools button[aria-label="Zoom out"]`, chromedp.ByQuery))
 	if out := box(); out.W <= zoomed.W {
 		t.Errorf("zoom out: viewBox %+v, want wider than %+v", out, zoomed)
 	}
 
 	// The wheel zooms about the pointer.
 	before := box()
-	run("zoom with the wheel", chromedp.Evaluate(`(() => {
+	act("zoom with the wheel", chromedp.Evaluate(`(() => {
 		const b = document.querySelector(".graph-scroll"), r = b.getBoundingClientRect();
 		return b.dispatchEvent(new WheelEvent("wheel", {deltaY: -120, clientX: r.left + 100, clientY: r.top + 80, bubbles: true, cancelable: true}));
 	})()`, nil))
@@ -90,8 +102,8 @@ func TestGraphBrowser(t *testing.T) {
 	// Fit shows the whole drawing: every node's box inside the viewport.
 	w, h := graphSize(t, base, "domain:ordering")
 	var outside []string
-	run("fit", chromedp.Click(`.graph-tools button[aria-label="Fit the whole graph"]`, chromedp.ByQuery),
-		chromedp.Evaluate(`(() => {
+	act("fit", chromedp.Click(`.graph-tools button[aria-label="Fit the whole graph"]`, chromedp.ByQuery))
+	run("nodes after fit", chromedp.Evaluate(`(() => {
 			const b = document.querySelector(".graph-scroll").getBoundingClientRect();
 			return [...document.querySelectorAll(".graph-scroll a.node rect")].filter(r => {
 				const n = r.getBoundingClientRect();
@@ -107,9 +119,9 @@ func TestGraphBrowser(t *testing.T) {
 	}
 
 	// Keys pan once the box has the focus.
-	run("1:1", chromedp.Click(`.graph-tools button[aria-label="Actual size"]`, chromedp.ByQuery))
+	act("1:1", chromedp.Click(`.graph-tools button[aria-label="Actual size"]`, chromedp.ByQuery))
 	before = box()
-	run("pan with the arrow keys", chromedp.Focus(`.graph-scroll`, chromedp.ByQuery), chromedp.KeyEvent(kb.ArrowDown))
+	act("pan with the arrow keys", chromedp.Focus(`.graph-scroll`, chromedp.ByQuery), chromedp.KeyEvent(kb.ArrowDown))
 	if after := box(); after.Y <= before.Y || after.W != before.W {
 		t.Errorf("ArrowDown: viewBox %+v, want %+v moved down", after, before)
 	}
