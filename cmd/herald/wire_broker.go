@@ -125,6 +125,9 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		MaxObservations:   f.MaxObservations,
 		ObservationTTL:    f.ObservationTTL,
 		SchemaCacheBytes:  f.SchemaCacheBytes,
+		// PostgreSQL and JetStream are shared by every instance pointed at
+		// them; a SQLite file has one process (its lock file says so).
+		Shared: pgstore.IsURL(path) || js != nil,
 	})
 	if err != nil {
 		_ = closeJetStream(js) // error path: the broker error is the one to report
