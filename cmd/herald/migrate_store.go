@@ -65,7 +65,10 @@ topic or a catalog the target holds differently is an error naming it. At
 the end it counts both sides and fails when they differ.
 
 Event offsets start again from the target's first offset; consumer group
-offsets are moved with them (without --events, groups start at the end).`,
+offsets are moved with them (without --events, groups start at the end).
+Events keep their ids, keys, headers and schema ids; on JetStream their time
+becomes the copy's (JetStream stamps each message as it stores it). Queue
+messages come back visible, with no delivery counted.`,
 		Args: cobra.NoArgs,
 	}
 	fl := cmd.Flags()

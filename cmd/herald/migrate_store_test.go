@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/internal/pgtest"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -136,13 +137,23 @@ func TestMigrateStoreSQLiteToPostgres(t *testing.T) {
 	}
 }
 
-// sameEvents compares two pages of events, ignoring nothing but their JSON
-// layout.
-func sameEvents(t *testing.T, a, b string) bool {
+// sameEvents compares two pages of events as JSON values, without the
+// events' fields named in ignore.
+func sameEvents(t *testing.T, a, b string, ignore ...string) bool {
 	t.Helper()
-	var x, y any
+	var x, y struct {
+		Events     []map[string]any `json:"events"`
+		NextOffset int64            `json:"nextOffset"`
+	}
 	mustJSON(t, a, &x)
 	mustJSON(t, b, &y)
+	for _, page := range [][]map[string]any{x.Events, y.Events} {
+		for _, e := range page {
+			for _, f := range ignore {
+				delete(e, f)
+			}
+		}
+	}
 	return cmp.Equal(x, y)
 }
 
@@ -211,3 +222,33 @@ func cliErr(t *testing.T, args ...string) (int, string) {
 	return code, stderr
 }
 
+// TestMigrateStoreEventsIntoJetStream: with --broker, stream events go to
+// JetStream and a Herald on PostgreSQL and that JetStream serves them, with
+// the group where it was.
+func TestMigrateStoreEventsIntoJetStream(t *testing.T) {
+	t.Parallel()
+	pg := pgtest.URL(t)
+	url := natstest.URL(t)
+	prefix := natstest.Prefix()
+	src := seedMigrateSource(t)
+	out := wantCLI(t, "copy into JetStream", 0, "verified", "migrate-store", "--from", src.db, "--to", pg, "--events", "--broker", url, "--broker-prefix", prefix)
+	if !strings.Contains(out, "7 events copied") {
+		t.Errorf("copy into JetStream:\n%s", out)
+	}
+	wantCLI(t, "second copy into JetStream", 0, "0 events copied", "migrate-store", "--from", src.db, "--to", pg, "--events", "--broker", url, "--broker-prefix", prefix)
+	m := startMainWith(t, Config{Addr: "127.0.0.1:0", DB: pg, Logger: discardLogger(), Version: "test",
+		broker: &brokerFlags{JetStream: &jetStreamFlags{URLs: url, Prefix: prefix}}})
+	u := m.URL()
+	t.Cleanup(func() { // the streams go with the topics; the shared server keeps nothing
+		for _, tp := range []string{"orders", "jobs"} {
+			send(t, http.MethodDelete, u+"/v1/topics/"+tp, "", "")
+		}
+	})
+	// JetStream stamps each message with the time it stored it: the copy's.
+	if got := string(call(t, http.MethodGet, u+"/v1/topics/orders/events?from=earliest", "", "")); !sameEvents(t, src.events, got, "time") {
+		t.Errorf("events on JetStream differ:\nsource %s\ncopy   %s", src.events, got)
+	}
+	if got := string(call(t, http.MethodGet, u+"/v1/groups/billing/offsets", "", "")); got != src.groups {
+		t.Errorf("group offsets = %s; want %s", got, src.groups)
+	}
+}
