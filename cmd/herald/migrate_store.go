@@ -170,7 +170,7 @@ func migrateRegistry(ctx context.Context, opts migrateOptions, out io.Writer) er
 			return fmt.Errorf("registry: verify: %s version %d (id %d) is not in the target after the copy", qualified(v.Context, v.Subject), v.Version, v.ID)
 		}
 	}
-	fmt.Fprintf(out, "registry: %d schemas, %d versions, %d configs and modes copied; %d already there; verified %d versions\n",
+	_, _ = fmt.Fprintf(out, "registry: %d schemas, %d versions, %d configs and modes copied; %d already there; verified %d versions\n",
 		n.schemas, n.versions, n.settings, n.skipped, len(versions))
 	return nil
 }
@@ -345,7 +345,7 @@ func scopeName(s registry.Scope) string {
 func migrateCatalog(ctx context.Context, opts migrateOptions, out io.Writer) error {
 	path, ok := siblingExists(opts.From, "catalog")
 	if !ok {
-		fmt.Fprintf(out, "catalog: no %s: nothing to copy\n", path)
+		_, _ = fmt.Fprintf(out, "catalog: no %s: nothing to copy\n", path)
 		return nil
 	}
 	src, err := catalogdb.Open(ctx, path)
@@ -358,7 +358,7 @@ func migrateCatalog(ctx context.Context, opts migrateOptions, out io.Writer) err
 		return fmt.Errorf("catalog %s: %w", path, err)
 	}
 	if rev.Number == 0 {
-		fmt.Fprintln(out, "catalog: empty: nothing to copy")
+		_, _ = fmt.Fprintln(out, "catalog: empty: nothing to copy")
 		return nil
 	}
 	dst, err := catalogdb.OpenPostgres(ctx, opts.To)
@@ -372,7 +372,7 @@ func migrateCatalog(ctx context.Context, opts migrateOptions, out io.Writer) err
 	}
 	switch {
 	case hrev.Number != 0 && sameCatalog(have, doc):
-		fmt.Fprintln(out, "catalog: already there")
+		_, _ = fmt.Fprintln(out, "catalog: already there")
 		return nil
 	case hrev.Number != 0:
 		return errors.New("catalog: the target already holds a different catalog: copy into an empty database")
@@ -387,7 +387,7 @@ func migrateCatalog(ctx context.Context, opts migrateOptions, out io.Writer) err
 	if !sameCatalog(have, doc) {
 		return errors.New("catalog: verify: the target's catalog differs from the source's after the copy")
 	}
-	fmt.Fprintln(out, "catalog: copied and verified")
+	_, _ = fmt.Fprintln(out, "catalog: copied and verified")
 	return nil
 }
 
@@ -399,7 +399,7 @@ func sameCatalog(a, b *catalog.Document) bool { return reflect.DeepEqual(a, b) }
 func migrateBroker(ctx context.Context, opts migrateOptions, out io.Writer, log *slog.Logger) error {
 	path, ok := siblingExists(opts.From, "broker")
 	if !ok {
-		fmt.Fprintf(out, "broker: no %s: nothing to copy\n", path)
+		_, _ = fmt.Fprintf(out, "broker: no %s: nothing to copy\n", path)
 		return nil
 	}
 	src, err := brokerdb.Open(ctx, path, brokerdb.Options{Synchronous: "NORMAL"})
@@ -470,11 +470,11 @@ func copyBroker(ctx context.Context, src, dst broker.Log, events bool, out io.Wr
 			return fmt.Errorf("broker: verify topic %s: the target holds %d events, the source %d", t.Name, st.Events, t.Events)
 		}
 	}
-	fmt.Fprintf(out, "broker: %d topics created, %d already there; %d group offsets; %d observed clients; %d events copied", made, skipped, groups, obs, copied)
+	_, _ = fmt.Fprintf(out, "broker: %d topics created, %d already there; %d group offsets; %d observed clients; %d events copied", made, skipped, groups, obs, copied)
 	if events {
-		fmt.Fprintf(out, "; verified %d topics and their event counts\n", len(topics))
+		_, _ = fmt.Fprintf(out, "; verified %d topics and their event counts\n", len(topics))
 	} else {
-		fmt.Fprintf(out, "; verified %d topics (events not copied: add --events)\n", len(topics))
+		_, _ = fmt.Fprintf(out, "; verified %d topics (events not copied: add --events)\n", len(topics))
 	}
 	return nil
 }

@@ -175,7 +175,7 @@ func TestMigrateStoreResumesEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer log.Close()
+	defer func() { _ = log.Close() }() // read only
 	offs, err := log.Offsets(context.Background(), "billing")
 	if err != nil {
 		t.Fatal(err)
