@@ -287,38 +287,35 @@ func copyVersion(ctx context.Context, tx registry.Tx, v registry.VersionRecord, 
 
 // copySettings copies the config and the mode set at one scope.
 func copySettings(ctx context.Context, src registry.Reader, tx registry.Tx, s registry.Scope, n *registryCounts) error {
-	cfg, err := src.Config(ctx, s)
-	switch {
-	case errors.Is(err, registry.ErrSubjectConfigNotFound):
-	case err != nil:
-		return err
-	default:
-		have, herr := tx.Config(ctx, s)
-		if herr == nil && reflect.DeepEqual(have, cfg) {
-			n.skipped++
-		} else {
-			if err := tx.PutConfig(ctx, s, cfg); err != nil {
-				return err
-			}
-			n.settings++
-		}
+	if err := copySetting(ctx, s, src.Config, tx.Config, tx.PutConfig, registry.ErrSubjectConfigNotFound, n); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
-	mode, err := src.Mode(ctx, s)
-	switch {
-	case errors.Is(err, registry.ErrSubjectModeNotFound):
-	case err != nil:
-		return err
-	default:
-		have, herr := tx.Mode(ctx, s)
-		if herr == nil && have == mode {
-			n.skipped++
-			return nil
-		}
-		if err := tx.PutMode(ctx, s, mode); err != nil {
-			return err
-		}
-		n.settings++
+	if err := copySetting(ctx, s, src.Mode, tx.Mode, tx.PutMode, registry.ErrSubjectModeNotFound, n); err != nil {
+		return fmt.Errorf("mode: %w", err)
 	}
+	return nil
+}
+
+// copySetting copies one setting (a config or a mode) at scope s from get to
+// put, unless the source sets none (notFound) or the target, read with have,
+// already holds the same.
+func copySetting[T any](ctx context.Context, s registry.Scope, get, have func(context.Context, registry.Scope) (T, error),
+	put func(context.Context, registry.Scope, T) error, notFound error, n *registryCounts) error {
+	v, err := get(ctx, s)
+	if errors.Is(err, notFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if h, err := have(ctx, s); err == nil && reflect.DeepEqual(h, v) {
+		n.skipped++
+		return nil
+	}
+	if err := put(ctx, s, v); err != nil {
+		return err
+	}
+	n.settings++
 	return nil
 }
 

@@ -23,9 +23,9 @@ type pair struct {
 }
 
 // newPair opens two shared brokers on a new PostgreSQL database (skipped
-// without PostgreSQL, failed under CI=true). The background topic refresh is
-// left at a minute, so a test sees a change elsewhere only through a miss or
-// an explicit SyncTopics.
+// without PostgreSQL, failed under CI=true) and creates topic orders through
+// A. The background topic refresh is left at a minute, so a test sees a
+// change elsewhere only through a miss or an explicit SyncTopics.
 func newPair(t *testing.T) *pair {
 	t.Helper()
 	url := pgtest.URL(t)
@@ -52,6 +52,7 @@ func newPair(t *testing.T) *pair {
 		return b
 	}
 	p.a, p.b = open(), open()
+	put(t, p.a, broker.Topic{Name: "orders", ValueSubject: "orders-value"})
 	return p
 }
 
@@ -83,7 +84,6 @@ func TestSharedTopicMissReloads(t *testing.T) {
 	t.Parallel()
 	p := newPair(t)
 	ctx := context.Background()
-	put(t, p.a, broker.Topic{Name: "orders", ValueSubject: "orders-value"})
 	if _, err := p.b.TopicConfig("orders"); err != nil {
 		t.Fatalf("B TopicConfig right after A created the topic: %v", err)
 	}
@@ -119,7 +119,6 @@ func TestSharedTopicChangesAndDeletes(t *testing.T) {
 	t.Parallel()
 	p := newPair(t)
 	ctx := context.Background()
-	put(t, p.a, broker.Topic{Name: "orders", ValueSubject: "orders-value"})
 	if _, err := p.b.TopicConfig("orders"); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +164,6 @@ func TestSharedDedup(t *testing.T) {
 	t.Parallel()
 	p := newPair(t)
 	ctx := context.Background()
-	put(t, p.a, broker.Topic{Name: "orders", ValueSubject: "orders-value"})
 	first := publishIDs(t, p.a, "orders", "x", "y")
 	again := publishIDs(t, p.b, "orders", "z", "x", "y")
 	want := []broker.Result{{Offset: 2}, {Offset: first[0].Offset, Duplicate: true}, {Offset: first[1].Offset, Duplicate: true}}
@@ -205,7 +203,6 @@ func TestSharedTail(t *testing.T) {
 	t.Parallel()
 	p := newPair(t)
 	ctx := context.Background()
-	put(t, p.a, broker.Topic{Name: "orders", ValueSubject: "orders-value"})
 	type answer struct {
 		rr  broker.ReadResult
 		err error
