@@ -20,10 +20,12 @@
 // (PostgreSQL, or JetStream with its metadata in PostgreSQL). The Log is then
 // the authority and memory a cache of it:
 //   - Topics: a name this broker does not know is looked up in the Log at once
-//     (another instance may just have created it), and every TopicRefresh the
-//     whole list is reloaded, so a change or a delete made elsewhere is seen
-//     within that bound. A reload never undoes this broker's own change: one
-//     that overlapped such a change is read again.
+//     (another instance may just have created it: one Stats call, and a
+//     reload of the list only when the Log has it), and every TopicRefresh
+//     the whole list is reloaded, so a change or a delete made elsewhere is
+//     seen within that bound. PutTopic and DeleteTopic reload first, since
+//     they decide from memory. A reload never undoes this broker's own
+//     change: one that overlapped such a change is read again.
 //   - Deduplication: the in-memory window stays the fast path, and before a
 //     commit holding an id the window does not know, the committer pulls the
 //     ids stored since its last pull (Log.RecentIDs). A retry sent to another
@@ -310,6 +312,14 @@ func (b *Broker) Close() error {
 func (b *Broker) topic(ctx context.Context, name string) (*topicState, error) {
 	t, err := b.cachedTopic(name)
 	if errors.Is(err, ErrTopicNotFound) && b.cfg.Shared {
+		// One cheap lookup first: a name nobody created (a typo, a probe)
+		// must not cost a reload of every topic.
+		if _, serr := b.log.Stats(ctx, name); serr != nil {
+			if errors.Is(serr, ErrTopicNotFound) {
+				return nil, err
+			}
+			return nil, serr
+		}
 		if serr := b.syncTopics(ctx, time.Now()); serr != nil {
 			return nil, serr
 		}
@@ -361,7 +371,7 @@ func (b *Broker) PutTopic(ctx context.Context, t Topic) (Topic, error) {
 			return Topic{}, fmt.Errorf("topic %s: key subject %q: %w", t.Name, t.KeySubject, err)
 		}
 	}
-	if err := b.know(ctx, t.Name, t.DeadLetterTopic); err != nil {
+	if err := b.fresh(ctx); err != nil {
 		return Topic{}, err
 	}
 	b.mu.Lock()
@@ -488,7 +498,7 @@ func (b *Broker) DeleteTopic(ctx context.Context, name string) error {
 }
 
 func (b *Broker) deleteTopic(ctx context.Context, name string) error {
-	if err := b.know(ctx, name); err != nil {
+	if err := b.fresh(ctx); err != nil {
 		return err
 	}
 	b.mu.Lock()

@@ -32,21 +32,16 @@ const dedupSlack = 2 * time.Second
 // its own topics while the reload was reading the Log.
 const syncAttempts = 3
 
-// know makes sure a shared broker has loaded the named topics ("" is
-// skipped) if the Log has them: PutTopic and DeleteTopic decide from memory.
-func (b *Broker) know(ctx context.Context, names ...string) error {
+// fresh reloads the topics of a shared broker before a topic is created,
+// changed or deleted: those decide from memory (is it new, is the
+// configuration the same, does the dead-letter topic exist, is the topic
+// another's dead-letter topic), and memory may be up to TopicRefresh behind
+// another instance's change.
+func (b *Broker) fresh(ctx context.Context) error {
 	if !b.cfg.Shared {
 		return nil
 	}
-	for _, n := range names {
-		if n == "" {
-			continue
-		}
-		if _, err := b.cachedTopic(n); errors.Is(err, ErrTopicNotFound) {
-			return b.syncTopics(ctx, time.Now())
-		}
-	}
-	return nil
+	return b.syncTopics(ctx, time.Now())
 }
 
 // syncTopics reloads the topics from the shared Log unless a reload that

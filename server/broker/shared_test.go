@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 // pair is two brokers, as two Herald instances, each with its own connection
 // to one PostgreSQL Log, validating through one registry.
 type pair struct {
+	url  string
 	reg  *fakeRegistry
 	a, b *broker.Broker
 }
@@ -29,7 +31,7 @@ type pair struct {
 func newPair(t *testing.T) *pair {
 	t.Helper()
 	url := pgtest.URL(t)
-	p := &pair{reg: newFakeRegistry()}
+	p := &pair{url: url, reg: newFakeRegistry()}
 	p.reg.register(t, "orders-value", orderSchema)
 	open := func() *broker.Broker {
 		st, err := brokerdb.OpenPostgres(context.Background(), url)
@@ -284,5 +286,72 @@ func TestSharedLineageAndQueue(t *testing.T) {
 	sort.Strings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("messages received through both instances (-want +got):\n%s", diff)
+	}
+}
+
+// countingLog counts the full reloads (Topics) a broker asks its Log for.
+type countingLog struct {
+	broker.Log
+	topics atomic.Int64
+}
+
+func (l *countingLog) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
+	l.topics.Add(1)
+	return l.Log.Topics(ctx)
+}
+
+// TestSharedUnknownTopicCostsNoReload: names nobody created are answered
+// with one lookup each, never a reload of every topic; a stale PutTopic
+// still writes (it reloads first), so B cannot skip a change A's change made
+// necessary.
+func TestSharedUnknownTopicCostsNoReload(t *testing.T) {
+	t.Parallel()
+	p := newPair(t)
+	ctx := context.Background()
+	st, err := brokerdb.OpenPostgres(ctx, p.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }() // the broker is closed first
+	cl := &countingLog{Log: st}
+	c, err := broker.New(ctx, broker.Config{Log: cl, Validator: p.reg, RetentionInterval: -1, Shared: true, TopicRefresh: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }() // nothing pending
+	before := cl.topics.Load()
+	for range 20 {
+		if _, err := c.TopicConfig("nobody-made-me"); !errors.Is(err, broker.ErrTopicNotFound) {
+			t.Fatalf("TopicConfig(nobody-made-me) = %v; want ErrTopicNotFound", err)
+		}
+	}
+	if n := cl.topics.Load() - before; n != 0 {
+		t.Fatalf("20 lookups of an unknown topic reloaded the topics %d times; want 0", n)
+	}
+	put(t, p.a, broker.Topic{Name: "fresh", ValueSubject: "orders-value"})
+	if _, err := c.TopicConfig("fresh"); err != nil {
+		t.Fatalf("a topic A just created: %v", err)
+	}
+	if n := cl.topics.Load() - before; n != 1 {
+		t.Fatalf("finding a new topic reloaded the topics %d times; want 1", n)
+	}
+
+	// B has orders with no retention; A sets one; B puts the old definition
+	// back, which must reach the Log rather than match B's stale copy.
+	old, err := p.b.TopicConfig("orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, p.a, broker.Topic{Name: "orders", ValueSubject: "orders-value", Retention: broker.Retention{MaxEvents: 5}})
+	put(t, p.b, broker.Topic{Name: "orders", ValueSubject: "orders-value"})
+	if err := p.a.SyncTopics(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.a.TopicConfig("orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Retention != old.Retention {
+		t.Fatalf("orders' retention after B put it back = %+v; want %+v", got.Retention, old.Retention)
 	}
 }
