@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogdb"
+	"github.com/heraldhq/herald/internal/dbfile"
 	"github.com/heraldhq/herald/internal/pgstore"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
@@ -103,6 +104,22 @@ func migrateStore(ctx context.Context, opts migrateOptions, out io.Writer, log *
 	}
 	if opts.JetStream != nil && opts.JetStream.URLs != "" && !opts.Events {
 		return usageErrorf("--broker only says where --events go: add --events, or leave --broker out")
+	}
+	// The source must hold still: a Herald still serving it would write
+	// while it is read.
+	for _, what := range []string{"", "catalog", "broker"} {
+		p := opts.From
+		if what != "" {
+			var ok bool
+			if p, ok = siblingExists(opts.From, what); !ok {
+				continue
+			}
+		}
+		lk, err := dbfile.Lock(p)
+		if err != nil {
+			return fmt.Errorf("--from: stop the Herald using it first: %w", err)
+		}
+		defer func() { _ = lk.Close() }() // releases the lock; nothing to flush
 	}
 	if err := migrateRegistry(ctx, opts, out); err != nil {
 		return err

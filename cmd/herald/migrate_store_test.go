@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/heraldhq/herald/internal/dbfile"
 	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/internal/pgtest"
 	"github.com/heraldhq/herald/server/broker"
@@ -203,6 +204,15 @@ func TestMigrateStoreRefusesDifferentData(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "topic orders: the target defines it differently") {
 		t.Errorf("copy over a different topic: exit %d, %s", code, stderr)
 	}
+	lk, err := dbfile.Lock(siblingDBPath("", src.db, "broker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stderr = cliErr(t, "migrate-store", "--from", src.db, "--to", pg)
+	if code == 0 || !strings.Contains(stderr, "stop the Herald using it first") {
+		t.Errorf("copy from a broker log in use: exit %d, %s", code, stderr)
+	}
+	_ = lk.Close() // released for the next runs
 	for _, args := range [][]string{
 		{"--from", src.db},
 		{"--from", src.db, "--to", filepath.Join(t.TempDir(), "x.db")},
