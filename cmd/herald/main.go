@@ -111,6 +111,7 @@ on the command line wins over its twin.
 	root.AddCommand(newServeCmd(), newCompatCmd(), newCheckCmd(), newVersionCmd(),
 		newTopicCommand(), newPublishCommand(), newConsumeCommand(), newCatalogCommand(), newImportCmd(), newExportCmd())
 	root.AddCommand(newAuthCmd(), newBackupCmd())
+	root.AddCommand(newMigrateStoreCmd())
 	return root
 }
 

@@ -125,6 +125,11 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		MaxObservations:   f.MaxObservations,
 		ObservationTTL:    f.ObservationTTL,
 		SchemaCacheBytes:  f.SchemaCacheBytes,
+		// A PostgreSQL log (with or without JetStream for the events) is
+		// shared by every instance pointed at it. A SQLite one has one
+		// process (its lock file says so), even when the events are on
+		// JetStream: the topics and their offsets live in that file.
+		Shared: pgstore.IsURL(path),
 	})
 	if err != nil {
 		_ = closeJetStream(js) // error path: the broker error is the one to report

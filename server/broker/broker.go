@@ -14,7 +14,33 @@
 // Readers never hold a lock a publisher needs: a long poll waits on a channel the
 // committer closes after each commit, so a slow consumer never blocks a publisher.
 //
-// Lock order: Broker.mu, then Broker.schemaMu, then Broker.lineageMu. No lock is
+// # Several instances on one Log
+//
+// With Config.Shared, other Herald instances append to the same Log
+// (PostgreSQL, or JetStream with its metadata in PostgreSQL). The Log is then
+// the authority and memory a cache of it:
+//   - Topics: a name this broker does not know is looked up in the Log at once
+//     (another instance may just have created it: one Stats call, and a
+//     reload of the list only when the Log has it), and every TopicRefresh
+//     the whole list is reloaded, so a change or a delete made elsewhere is
+//     seen within that bound. PutTopic and DeleteTopic reload first, since
+//     they decide from memory. A reload never undoes this broker's own
+//     change: one that overlapped such a change is read again.
+//   - Deduplication: the in-memory window stays the fast path, and before a
+//     commit holding an id the window does not know, the committer pulls the
+//     ids stored since its last pull (Log.RecentIDs). A retry sent to another
+//     instance after the first copy was acknowledged is therefore always a
+//     duplicate. Two copies racing through two instances in the same instant
+//     can both be stored: exact cross-instance deduplication needs the Log to
+//     refuse a known id inside its append transaction, which the Log interface
+//     does not offer yet. The pull reads the ids since the last one, so its
+//     cost follows the rate of keyed publishes, not the window.
+//   - Live tails: a long poll is woken by this broker's commits and, since
+//     another instance's commits wake nothing here, also reads the Log again
+//     every TailPoll. Queue receives already poll (lease expiry wakes nothing).
+//   - Lineage and consumer groups are stored in the Log and read from it.
+//
+// Lock order: Broker.syncMu, then Broker.mu, then Broker.schemaMu, then Broker.lineageMu. No lock is
 // held while calling the Log or the Validator, except that the committer owns the
 // deduplication index without a lock (only its goroutine touches it).
 package broker
@@ -67,6 +93,18 @@ type Config struct {
 	// ObservationTTL drops observed clients not seen for this long. Zero: 30
 	// days; negative: kept forever.
 	ObservationTTL time.Duration
+	// Shared says other Herald instances run on the same Log (PostgreSQL or
+	// JetStream): topics are reloaded from it on a miss and every
+	// TopicRefresh, deduplication consults the ids it stores, and long polls
+	// look at it every TailPoll for events committed elsewhere. See the
+	// package comment. False: this broker is the Log's only user.
+	Shared bool
+	// TopicRefresh (Shared) bounds how stale a topic changed or deleted by
+	// another instance stays here. Zero: DefaultTopicRefresh.
+	TopicRefresh time.Duration
+	// TailPoll (Shared) is how long at most a long poll waits before reading
+	// the Log again. Zero: DefaultTailPoll.
+	TailPoll time.Duration
 }
 
 // Defaults of Config.MaxObservations and Config.ObservationTTL.
@@ -117,6 +155,17 @@ type Broker struct {
 	// must reach the Log whatever Close does.
 	life    context.Context
 	endLife context.CancelFunc
+
+	// syncMu serializes topic reloads (Shared) and protects lastSync, when
+	// the last reload that was applied started. It is taken before mu.
+	syncMu   sync.Mutex
+	lastSync time.Time
+	// topicGen counts this broker's own topic changes (under mu): a reload
+	// that saw it move is stale and is not applied.
+	topicGen uint64
+	// dedupSynced (owned by the committer) is when the ids other instances
+	// stored were last pulled from the Log.
+	dedupSynced time.Time
 
 	// waiting counts the long polls (Read, Receive) blocked in await. Only
 	// tests read it: they publish once a poll waits, to prove it wakes.
@@ -195,6 +244,12 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.ObservationTTL == 0 {
 		cfg.ObservationTTL = DefaultObservationTTL
 	}
+	if cfg.TopicRefresh <= 0 {
+		cfg.TopicRefresh = DefaultTopicRefresh
+	}
+	if cfg.TailPoll <= 0 {
+		cfg.TailPoll = DefaultTailPoll
+	}
 	b := &Broker{
 		cfg:           cfg,
 		log:           cfg.Log,
@@ -254,8 +309,30 @@ func (b *Broker) Close() error {
 	return b.flushLineage(context.Background())
 }
 
-// topic returns a topic's cached state.
-func (b *Broker) topic(name string) (*topicState, error) {
+// topic returns a topic's cached state. A shared broker that does not know
+// the topic reloads the topics from the Log first: another instance may just
+// have created it.
+func (b *Broker) topic(ctx context.Context, name string) (*topicState, error) {
+	t, err := b.cachedTopic(name)
+	if errors.Is(err, ErrTopicNotFound) && b.cfg.Shared {
+		// One cheap lookup first: a name nobody created (a typo, a probe)
+		// must not cost a reload of every topic.
+		if _, serr := b.log.Stats(ctx, name); serr != nil {
+			if errors.Is(serr, ErrTopicNotFound) {
+				return nil, err
+			}
+			return nil, serr
+		}
+		if serr := b.syncTopics(ctx, time.Now()); serr != nil {
+			return nil, serr
+		}
+		t, err = b.cachedTopic(name)
+	}
+	return t, err
+}
+
+// cachedTopic returns a topic's state from memory only.
+func (b *Broker) cachedTopic(name string) (*topicState, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
@@ -297,6 +374,9 @@ func (b *Broker) PutTopic(ctx context.Context, t Topic) (Topic, error) {
 			return Topic{}, fmt.Errorf("topic %s: key subject %q: %w", t.Name, t.KeySubject, err)
 		}
 	}
+	if err := b.fresh(ctx); err != nil {
+		return Topic{}, err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -330,6 +410,7 @@ func (b *Broker) PutTopic(ctx context.Context, t Topic) (Topic, error) {
 	if err := b.log.PutTopic(ctx, t); err != nil {
 		return Topic{}, fmt.Errorf("put topic %s: %w", t.Name, err)
 	}
+	b.topicGen++
 	if exists {
 		// Keep the notify channel: readers waiting on it stay valid.
 		old.notifyMu.Lock()
@@ -351,7 +432,10 @@ func sameConfig(a, b Topic) bool {
 // TopicConfig returns a topic's configuration from memory, without stats.
 // Errors: ErrTopicNotFound.
 func (b *Broker) TopicConfig(name string) (Topic, error) {
-	t, err := b.topic(name)
+	// No caller context: a reload on a miss (Shared) is bounded here.
+	ctx, cancel := context.WithTimeout(b.life, topicLoadTimeout)
+	defer cancel()
+	t, err := b.topic(ctx, name)
 	if err != nil {
 		return Topic{}, err
 	}
@@ -361,7 +445,7 @@ func (b *Broker) TopicConfig(name string) (Topic, error) {
 // Topic returns one topic with its stats and observed lineage.
 // Errors: ErrTopicNotFound.
 func (b *Broker) Topic(ctx context.Context, name string) (TopicInfo, error) {
-	t, err := b.topic(name)
+	t, err := b.topic(ctx, name)
 	if err != nil {
 		return TopicInfo{}, err
 	}
@@ -417,6 +501,9 @@ func (b *Broker) DeleteTopic(ctx context.Context, name string) error {
 }
 
 func (b *Broker) deleteTopic(ctx context.Context, name string) error {
+	if err := b.fresh(ctx); err != nil {
+		return err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -436,6 +523,7 @@ func (b *Broker) deleteTopic(ctx context.Context, name string) error {
 	}
 	delete(b.topics, name)
 	b.rates.forget(name)
+	b.topicGen++
 	t.wake()
 	return nil
 }

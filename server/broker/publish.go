@@ -88,7 +88,7 @@ type commitRes struct {
 // batch (ErrEventTooLarge). Errors: ErrTopicNotFound, ErrInvalidEvent,
 // ErrEventTooLarge, ErrSubjectNotFound (the subject lost its versions), ErrClosed.
 func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts PublishOptions) ([]Result, error) {
-	t, err := b.topic(topic)
+	t, err := b.topic(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
 	}
 	if req.dead != nil {
-		dl, err := b.topic(t.DeadLetterTopic)
+		dl, err := b.topic(ctx, t.DeadLetterTopic)
 		if err != nil {
 			return nil, fmt.Errorf("publish to %s: dead-letter topic: %w", topic, err)
 		}
@@ -280,6 +280,7 @@ func (b *Broker) commit(group []*commitReq) {
 		keep  []int       // indexes of records appended, in order
 		dupOf map[int]any // record index → int64 offset or pendingRef
 	}
+	b.pullDedup(group, now)
 	var batches []Batch
 	plans := make([]plan, len(group))
 	inGroup := map[string]pendingRef{}
@@ -449,6 +450,9 @@ func (d *dedupIndex) add(topic, key string, off int64, t time.Time) {
 	if m == nil {
 		m = map[string]dedupVal{}
 		d.byTopic[topic] = m
+	}
+	if v, ok := m[key]; ok && v.offset == off && !t.After(v.time) {
+		return // pulled again from a shared Log: already known
 	}
 	m[key] = dedupVal{off, t}
 	d.fifo = append(d.fifo, DedupEntry{Topic: topic, Key: key, Offset: off, Time: t})

@@ -30,7 +30,7 @@ const queuePoll = 250 * time.Millisecond
 // goes to the dead-letter topic instead. Errors: ErrTopicNotFound, ErrWrongKind,
 // ErrInvalidRequest, ErrClosed.
 func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, error) {
-	t, err := b.topic(req.Topic)
+	t, err := b.topic(ctx, req.Topic)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 		if err := b.await(ctx, changed, min(time.Until(deadline), queuePoll)); err != nil {
 			return nil, err
 		}
-		if t, err = b.topic(req.Topic); err != nil {
+		if t, err = b.topic(ctx, req.Topic); err != nil {
 			return nil, err
 		}
 	}
@@ -111,7 +111,7 @@ func checkAckIDs(ids []AckID) error {
 // unknown (already acknowledged) are skipped. Errors: ErrTopicNotFound,
 // ErrWrongKind, ErrInvalidRequest (more than MaxAckIDs ids).
 func (b *Broker) Ack(ctx context.Context, topic string, ids []AckID) (int, error) {
-	if _, err := b.queue(topic); err != nil {
+	if _, err := b.queue(ctx, topic); err != nil {
 		return 0, err
 	}
 	if err := checkAckIDs(ids); err != nil {
@@ -128,7 +128,7 @@ func (b *Broker) Ack(ctx context.Context, topic string, ids []AckID) (int, error
 // Errors: ErrTopicNotFound, ErrWrongKind, ErrInvalidRequest (a negative delay,
 // more than MaxAckIDs ids).
 func (b *Broker) Nack(ctx context.Context, topic string, ids []AckID, delay time.Duration) (int, error) {
-	t, err := b.queue(topic)
+	t, err := b.queue(ctx, topic)
 	if err != nil {
 		return 0, err
 	}
@@ -148,8 +148,8 @@ func (b *Broker) Nack(ctx context.Context, topic string, ids []AckID, delay time
 	return n, err
 }
 
-func (b *Broker) queue(topic string) (*topicState, error) {
-	t, err := b.topic(topic)
+func (b *Broker) queue(ctx context.Context, topic string) (*topicState, error) {
+	t, err := b.topic(ctx, topic)
 	if err != nil {
 		return nil, err
 	}

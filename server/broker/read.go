@@ -122,7 +122,7 @@ func ValidGroupName(name string) bool {
 // first one when there is none. Errors: ErrTopicNotFound, ErrInvalidRequest,
 // ErrWrongKind (a group read on a queue), ErrClosed.
 func (b *Broker) Read(ctx context.Context, req ReadRequest) (ReadResult, error) {
-	t, err := b.topic(req.Topic)
+	t, err := b.topic(ctx, req.Topic)
 	if err != nil {
 		return ReadResult{}, err
 	}
@@ -181,10 +181,10 @@ func (b *Broker) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 			}
 			return res, nil
 		}
-		if err := b.await(ctx, changed, time.Until(deadline)); err != nil {
+		if err := b.await(ctx, changed, b.pollSlice(time.Until(deadline))); err != nil {
 			return ReadResult{}, err
 		}
-		if t, err = b.topic(req.Topic); err != nil {
+		if t, err = b.topic(ctx, req.Topic); err != nil {
 			return ReadResult{}, err
 		}
 	}
@@ -297,7 +297,7 @@ func (b *Broker) CommitOffsets(ctx context.Context, group string, offsets ...Gro
 // checkOffset checks that o names a stream and lies between 0 and its next
 // offset.
 func (b *Broker) checkOffset(ctx context.Context, o GroupOffset) error {
-	t, err := b.topic(o.Topic)
+	t, err := b.topic(ctx, o.Topic)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,8 @@ func (b *Broker) EnforceRetention(ctx context.Context) (int64, error) {
 	return total, nil
 }
 
-// background runs retention and saves lineage until Close.
+// background runs retention, saves lineage and (Shared) reloads the topics
+// until Close.
 func (b *Broker) background() {
 	defer b.wg.Done()
 	ret := make(<-chan time.Time)
@@ -45,6 +46,12 @@ func (b *Broker) background() {
 	}
 	lin := time.NewTicker(b.cfg.LineageFlush)
 	defer lin.Stop()
+	refresh := make(<-chan time.Time)
+	if b.cfg.Shared {
+		t := time.NewTicker(b.cfg.TopicRefresh)
+		defer t.Stop()
+		refresh = t.C
+	}
 	ctx := b.life
 	for {
 		select {
@@ -56,6 +63,8 @@ func (b *Broker) background() {
 			if err := b.flushLineage(ctx); err != nil {
 				b.logr.Error("broker: lineage", "err", err)
 			}
+		case <-refresh:
+			b.refreshTopics(ctx)
 		case <-b.stop:
 			return
 		}

@@ -27,7 +27,7 @@ type GroupLag struct {
 // offsets and lag, ordered by group name (empty for a queue, which has no
 // groups). Errors: ErrTopicNotFound.
 func (b *Broker) TopicGroups(ctx context.Context, topic string) ([]GroupLag, error) {
-	t, err := b.topic(topic)
+	t, err := b.topic(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ type QueueDepth struct {
 // QueueDepth returns the visible and in-flight messages of a queue.
 // Errors: ErrTopicNotFound, ErrWrongKind for a stream.
 func (b *Broker) QueueDepth(ctx context.Context, topic string) (QueueDepth, error) {
-	t, err := b.topic(topic)
+	t, err := b.topic(ctx, topic)
 	if err != nil {
 		return QueueDepth{}, err
 	}
