@@ -95,6 +95,12 @@ type Config struct {
 	// RateLimiter limits requests per principal and failed authentications
 	// per address (see RateLimits). Nil: no limits.
 	RateLimiter *RateLimiter
+	// TrustedProxies are the CIDRs (or addresses) of the proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed: for a request from
+	// one of them, the client address (audit, rate limits) and whether it
+	// was served over TLS (Secure cookies) come from those headers. Empty:
+	// none, the headers are ignored.
+	TrustedProxies []string
 }
 
 // Server is Herald's HTTP handler.
@@ -116,6 +122,8 @@ type Server struct {
 	// hosts and cors are Config.AllowedHosts and Config.CORSOrigins, parsed.
 	hosts hostPolicy
 	cors  corsPolicy
+	// proxies is Config.TrustedProxies, parsed (proxies.go).
+	proxies proxyPolicy
 	// storage is the last storage fault, for /readyz.
 	storage storageFault
 
@@ -168,8 +176,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := newProxyPolicy(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
-		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache()}
+		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache(), proxies: proxies}
 	s.metrics.accessLog = cfg.AccessLog
 	s.metrics.confluent.registry = cfg.Registry
 	s.drain, s.drainStart = context.WithCancel(context.Background())
@@ -219,6 +231,7 @@ func (s *Server) Drain() { s.drainStart() }
 // ServeHTTP implements http.Handler. Requests under /contexts/{ctx}/… are first
 // rewritten into their context-qualified form (see rewriteContextPath).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = s.proxies.apply(r)
 	withBodyDeadline(w, r, s.cfg.BodyReadTimeout)
 	trimTrailingSlash(r)
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
