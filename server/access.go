@@ -148,6 +148,9 @@ var accessRules = map[accessKey]accessRule{
 	{"POST", "/v1/topics/:topic/nack"}:    {action: auth.Consume, from: fromTopic},
 	{"GET", "/v1/groups/:group/offsets"}:  {action: auth.GroupOffsets},
 	{"POST", "/v1/groups/:group/offsets"}: {action: auth.GroupOffsets},
+	// Dead letters hold event payloads; redriving them is an operator's repair.
+	{"GET", "/v1/topics/:topic/deadletters"}:          {action: auth.ReadDeadLetters, from: fromTopic},
+	{"POST", "/v1/topics/:topic/deadletters/redrive"}: {action: auth.RedriveDeadLetters, from: fromTopic},
 
 	// The catalog API.
 	{"GET", "/v1/catalog"}:                            {action: auth.ReadCatalog},

@@ -80,6 +80,7 @@ var routeNeeds = map[string]string{
 	"POST /v1/topics/:topic/events": "producer", "GET /v1/topics/:topic/events": "consumer", "GET /v1/topics/:topic/stream": "consumer",
 	"POST /v1/topics/:topic/receive": "consumer", "POST /v1/topics/:topic/ack": "consumer", "POST /v1/topics/:topic/nack": "consumer",
 	"GET /v1/groups/:group/offsets": "consumer", "POST /v1/groups/:group/offsets": "consumer",
+	"GET /v1/topics/:topic/deadletters": "consumer", "POST /v1/topics/:topic/deadletters/redrive": "admin",
 
 	"GET /v1/catalog": "reader", "PUT /v1/catalog": "developer", "POST /v1/catalog/import/asyncapi": "developer!",
 	"GET /v1/catalog/search": "reader", "GET /v1/catalog/graph": "reader", "GET /v1/catalog/services/:id/asyncapi.yaml": "reader",

@@ -300,6 +300,7 @@ func (s *Server) routes() error {
 	s.registerRegistryRoutes()
 	s.registerCompatReportRoutes()
 	s.registerTopicRoutes()
+	s.registerDeadLetterRoutes()
 	s.registerCatalogRoutes()
 	s.registerWhoAmIRoutes()
 	return s.registerPageRoutes()

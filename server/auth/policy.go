@@ -67,6 +67,14 @@ const (
 	// GroupOffsets reads or commits a consumer group's offsets. Groups are not
 	// bound to a topic, so any consumer binding allows it.
 	GroupOffsets
+	// ReadDeadLetters lists a topic's dead letters: event payloads, so it
+	// needs what reading the topic's events needs.
+	ReadDeadLetters
+	// RedriveDeadLetters publishes a topic's dead letters to it again: an
+	// operator's repair, for admins.
+	RedriveDeadLetters
+	// SignOut ends a web session: any caller may end its own.
+	SignOut
 
 	actionCount
 )
@@ -118,6 +126,9 @@ var actionInfo = [actionCount]struct {
 	Publish:            {"topic.publish", Producer, scopeTopic},
 	Consume:            {"topic.consume", Consumer, scopeTopic},
 	GroupOffsets:       {"group.offsets", Consumer, scopeAny},
+	ReadDeadLetters:    {"deadletters.read", Consumer, scopeTopic},
+	RedriveDeadLetters: {"deadletters.redrive", Admin, scopeTopic},
+	SignOut:            {"session.signout", 0, scopeAny},
 }
 
 // String returns the action's stable name ("subject.register").
