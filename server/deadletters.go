@@ -60,10 +60,10 @@ type deadLetterEventJSON struct {
 
 // deadLettersJSON is a page of dead letters.
 type deadLettersJSON struct {
-	Topic           string           `json:"topic" required:"true"`
-	DeadLetterTopic string           `json:"deadLetterTopic" required:"true"`
+	Topic           string                `json:"topic" required:"true"`
+	DeadLetterTopic string                `json:"deadLetterTopic" required:"true"`
 	DeadLetters     []deadLetterEventJSON `json:"deadLetters" required:"true" description:"Offsets are the dead-letter topic's."`
-	NextOffset      int64            `json:"nextOffset" required:"true" description:"Where to continue (from=nextOffset)."`
+	NextOffset      int64                 `json:"nextOffset" required:"true" description:"Where to continue (from=nextOffset)."`
 }
 
 // deadLetterPage reads the page the request's from and limit ask for.
