@@ -195,6 +195,13 @@ var accessRules = map[accessKey]accessRule{
 	{"GET", "/ui/topics"}:            {action: auth.ListTopics},
 	{"GET", "/ui/topics/:topic"}:     {action: auth.ReadTopic, from: fromTopic},
 	{"GET", "/ui/clients/:name"}:     {action: auth.ReadCatalog},
+	// Signing in is how a caller gets a credential; signing out ends one's
+	// own session (the form's CSRF check is csrfMiddleware's).
+	{"GET", "/ui/signin"}:                             {action: auth.Public},
+	{"GET", "/ui/callback"}:                           {action: auth.Public},
+	{"POST", "/ui/signout"}:                           {action: auth.SignOut},
+	{"GET", "/ui/topics/:topic/deadletters"}:          {action: auth.ReadDeadLetters, from: fromTopic},
+	{"POST", "/ui/topics/:topic/deadletters/redrive"}: {action: auth.RedriveDeadLetters, from: fromTopic},
 }
 
 // principalKey is the gin context key of the request's principal.
@@ -247,6 +254,11 @@ func (s *Server) accessMiddleware(c *gin.Context) {
 	case fromTopic:
 		res.Topic = c.Param("topic")
 	}
+	if !sessionWriteAllowed(c, p) {
+		s.writeError(c, errCrossSite.with("A write signed in by the session cookie must come from Herald's own pages (Origin or Sec-Fetch-Site): "+
+			"API clients send their own credentials."))
+		return
+	}
 	if ok, need := s.policy.Allowed(p, action, res); !ok {
 		if p.Method == auth.Anonymous {
 			s.refuse(c, errNoCredentials)
@@ -260,7 +272,10 @@ func (s *Server) accessMiddleware(c *gin.Context) {
 }
 
 // authenticate finds the caller: from the Authorization header, else from a
-// verified client certificate whose CN names a principal, else anonymous.
+// verified client certificate whose CN names a principal, else from a web
+// session cookie, else anonymous. A session cookie that is not valid (expired,
+// signed out, from another key) is ignored: the caller is anonymous and may
+// sign in again.
 func (s *Server) authenticate(c *gin.Context) (*auth.Principal, error) {
 	h := c.Request.Header.Get("Authorization")
 	if h == "" {
@@ -268,6 +283,9 @@ func (s *Server) authenticate(c *gin.Context) (*auth.Principal, error) {
 			if p, ok := s.cfg.Auth.Certificate(tls.VerifiedChains[0][0].Subject.CommonName); ok {
 				return p, nil
 			}
+		}
+		if p, ok := s.sessionPrincipal(c); ok {
+			return p, nil
 		}
 	}
 	return s.cfg.Auth.Authenticate(c.Request.Context(), h)

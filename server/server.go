@@ -124,6 +124,8 @@ type Server struct {
 	cors  corsPolicy
 	// proxies is Config.TrustedProxies, parsed (proxies.go).
 	proxies proxyPolicy
+	// sessions holds the web sessions' generated key and revocations (session.go).
+	sessions *sessionStore
 	// storage is the last storage fault, for /readyz.
 	storage storageFault
 
@@ -181,7 +183,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
-		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache(), proxies: proxies}
+		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache(), proxies: proxies,
+		sessions: newSessionStore()}
 	s.metrics.accessLog = cfg.AccessLog
 	s.metrics.confluent.registry = cfg.Registry
 	s.drain, s.drainStart = context.WithCancel(context.Background())
@@ -303,6 +306,8 @@ func (s *Server) routes() error {
 	s.registerDeadLetterRoutes()
 	s.registerCatalogRoutes()
 	s.registerWhoAmIRoutes()
+	s.registerSignInRoutes()
+	s.registerDeadLetterPages()
 	return s.registerPageRoutes()
 }
 

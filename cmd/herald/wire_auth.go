@@ -75,7 +75,7 @@ func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
 		if err != nil {
 			return nil, err
 		}
-		return &tokenVerifier{v: v, log: log}, nil
+		return &tokenVerifier{v: v, log: log, cfg: c}, nil
 	}
 }
 
@@ -86,6 +86,23 @@ func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
 type tokenVerifier struct {
 	v   *oidc.Verifier
 	log *slog.Logger
+	// cfg is the oidc section: the client id and secret of the web sign-in.
+	cfg *auth.OIDCConfig
+}
+
+// AuthCodeURL implements auth.SignInProvider.
+func (t *tokenVerifier) AuthCodeURL(ctx context.Context, r auth.SignInRequest) (string, error) {
+	return t.v.AuthCodeURL(ctx, oidc.AuthRequest{ClientID: t.cfg.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce, CodeVerifier: r.CodeVerifier})
+}
+
+// Exchange implements auth.SignInProvider.
+func (t *tokenVerifier) Exchange(ctx context.Context, r auth.CodeExchange) (auth.Identity, error) {
+	id, err := t.v.Exchange(ctx, oidc.CodeExchange{ClientID: t.cfg.ClientID, ClientSecret: t.cfg.ClientSecret, Code: r.Code,
+		CodeVerifier: r.CodeVerifier, RedirectURI: r.RedirectURI, ExpectedNonce: r.Nonce, AdditionalAudience: t.cfg.Audience})
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
 }
 
 // Verify implements auth.TokenVerifier.
