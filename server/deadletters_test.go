@@ -3,6 +3,9 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald/server"
@@ -199,4 +202,74 @@ func equalJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// TestDeadLettersPageRedrive checks the dead letters page: the list, the
+// Redrive button for admins only, and its form's CSRF checks (token, Origin,
+// Sec-Fetch-Site) before the redrive runs and its result is shown.
+func TestDeadLettersPageRedrive(t *testing.T) {
+	t.Parallel()
+	l, _ := auditFile(t)
+	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile()), AuditLog: l})
+	send := func(method, path, body, key string, headers ...string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := newRequest(method, path, body)
+		req.Header.Set("Authorization", "Bearer "+key)
+		for _, h := range headers {
+			k, v, _ := strings.Cut(h, ": ")
+			req.Header.Set(k, v)
+		}
+		return serve(srv, req)
+	}
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", "/subjects/orders-value/versions", schemaBody("JSON", brokerOrderJSON)},
+		{"PUT", "/v1/topics/orders.dlq", `{"valueSubject":"orders-value"}`},
+		{"PUT", "/v1/topics/orders", `{"valueSubject":"orders-value","onInvalid":"deadletter","deadLetterTopic":"orders.dlq"}`},
+		{"POST", "/v1/topics/orders/events", `{"events":[{"value":{"id":"a","amount":"1.5"}}]}`},
+		{"POST", "/subjects/orders-value/versions", schemaBody("JSON", `{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":["number","string"]}}}`)},
+	} {
+		if w := send(r.method, r.path, r.body, "key-admin"); w.Code != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", r.method, r.path, w.Code, w.Body)
+		}
+	}
+	w := send("GET", "/ui/topics/orders/deadletters", "", "key-consumer")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="dl-0"`) || strings.Contains(w.Body.String(), "redrive-all") {
+		t.Fatalf("consumer's page (%d): want the dead letter listed and no Redrive button:\n%s", w.Code, w.Body)
+	}
+	page := send("GET", "/ui/topics/orders/deadletters", "", "key-admin").Body.String()
+	m := csrfInput.FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `id="redrive-all"`) {
+		t.Fatalf("admin's page has no Redrive form:\n%s", page)
+	}
+	form := func(token string) string { return url.Values{"csrf": {token}, "all": {"true"}}.Encode() }
+	post := func(key, body string, headers ...string) *httptest.ResponseRecorder {
+		return send("POST", "/ui/topics/orders/deadletters/redrive", body, key, append([]string{"Content-Type: application/x-www-form-urlencoded"}, headers...)...)
+	}
+	for name, w := range map[string]*httptest.ResponseRecorder{
+		"no token":             post("key-admin", "all=true"),
+		"another's token":      post("key-orders-admin", form(m[1])),
+		"cross-site Origin":    post("key-admin", form(m[1]), "Origin: https://evil.example"),
+		"cross-site fetch":     post("key-admin", form(m[1]), "Sec-Fetch-Site: cross-site"),
+		"JSON instead of form": send("POST", "/ui/topics/orders/deadletters/redrive", `{"all":true}`, "key-admin"),
+	} {
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "Cross-site request refused") {
+			t.Errorf("%s: %d, want 403 Cross-site request refused:\n%s", name, w.Code, w.Body)
+		}
+	}
+	if w := post("key-consumer", form(m[1])); w.Code != http.StatusForbidden {
+		t.Errorf("consumer's redrive: %d, want 403", w.Code)
+	}
+	var events struct{ Events []json.RawMessage }
+	mustUnmarshal(t, send("GET", "/v1/topics/orders/events", "", "key-admin").Body.Bytes(), &events)
+	if len(events.Events) != 0 {
+		t.Fatalf("a refused form redrove %d events", len(events.Events))
+	}
+	w = post("key-admin", form(m[1]), "Origin: http://example.com", "Sec-Fetch-Site: same-origin")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "1 redriven, 0 still invalid") {
+		t.Fatalf("redrive form: %d, want the result shown:\n%s", w.Code, w.Body)
+	}
+	mustUnmarshal(t, send("GET", "/v1/topics/orders/events", "", "key-admin").Body.Bytes(), &events)
+	if len(events.Events) != 1 {
+		t.Fatalf("after the form's redrive orders holds %d events, want 1", len(events.Events))
+	}
 }

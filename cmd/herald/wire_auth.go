@@ -75,7 +75,7 @@ func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
 		if err != nil {
 			return nil, err
 		}
-		return &tokenVerifier{v: v, log: log, cfg: c}, nil
+		return &tokenVerifier{Client: oidc.Client{Verifier: v, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Audience: c.Audience}, log: log}, nil
 	}
 }
 
@@ -84,30 +84,14 @@ func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
 // token", so the reason must reach the operator here. No oidc error contains
 // the token.
 type tokenVerifier struct {
-	v   *oidc.Verifier
+	// Client also makes the verifier the web sign-in's provider.
+	oidc.Client
 	log *slog.Logger
-	// cfg is the oidc section: the client id and secret of the web sign-in.
-	cfg *auth.OIDCConfig
-}
-
-// AuthCodeURL implements auth.SignInProvider.
-func (t *tokenVerifier) AuthCodeURL(ctx context.Context, r auth.SignInRequest) (string, error) {
-	return t.v.AuthCodeURL(ctx, oidc.AuthRequest{ClientID: t.cfg.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce, CodeVerifier: r.CodeVerifier})
-}
-
-// Exchange implements auth.SignInProvider.
-func (t *tokenVerifier) Exchange(ctx context.Context, r auth.CodeExchange) (auth.Identity, error) {
-	id, err := t.v.Exchange(ctx, oidc.CodeExchange{ClientID: t.cfg.ClientID, ClientSecret: t.cfg.ClientSecret, Code: r.Code,
-		CodeVerifier: r.CodeVerifier, RedirectURI: r.RedirectURI, ExpectedNonce: r.Nonce, AdditionalAudience: t.cfg.Audience})
-	if err != nil {
-		return auth.Identity{}, err
-	}
-	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
 }
 
 // Verify implements auth.TokenVerifier.
 func (t *tokenVerifier) Verify(ctx context.Context, token string) (auth.Identity, error) {
-	id, err := t.v.Verify(ctx, token)
+	id, err := t.Client.Verify(ctx, token)
 	if err != nil {
 		if errors.Is(err, oidc.ErrProvider) {
 			// Every JWT fails until the provider answers: someone must look.
@@ -117,7 +101,7 @@ func (t *tokenVerifier) Verify(ctx context.Context, token string) (auth.Identity
 		}
 		return auth.Identity{}, err
 	}
-	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
+	return id, nil
 }
 
 // checkExposure refuses to listen beyond loopback without an auth file.

@@ -21,6 +21,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/heraldhq/herald/server/auth"
 )
 
 // errNonce is an ID token whose nonce is not the sign-in's.
@@ -186,4 +188,44 @@ func isPlainWord(s string) bool {
 		}
 	}
 	return true
+}
+
+// Client is a Verifier seen as the auth package wants it for one client of
+// the provider: an auth.TokenVerifier for bearer tokens and an
+// auth.SignInProvider for the web sign-in.
+type Client struct {
+	Verifier *Verifier
+	// ClientID and ClientSecret are the web UI's client (oidc.clientID,
+	// oidc.clientSecret); Audience is oidc.audience, also accepted in an ID
+	// token's aud.
+	ClientID, ClientSecret, Audience string
+}
+
+var (
+	_ auth.TokenVerifier  = Client{}
+	_ auth.SignInProvider = Client{}
+)
+
+// Verify implements auth.TokenVerifier.
+func (c Client) Verify(ctx context.Context, token string) (auth.Identity, error) {
+	id, err := c.Verifier.Verify(ctx, token)
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
+}
+
+// AuthCodeURL implements auth.SignInProvider.
+func (c Client) AuthCodeURL(ctx context.Context, r auth.SignInRequest) (string, error) {
+	return c.Verifier.AuthCodeURL(ctx, AuthRequest{ClientID: c.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce, CodeVerifier: r.CodeVerifier})
+}
+
+// Exchange implements auth.SignInProvider.
+func (c Client) Exchange(ctx context.Context, r auth.CodeExchange) (auth.Identity, error) {
+	id, err := c.Verifier.Exchange(ctx, CodeExchange{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Code: r.Code,
+		CodeVerifier: r.CodeVerifier, RedirectURI: r.RedirectURI, ExpectedNonce: r.Nonce, AdditionalAudience: c.Audience})
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
 }
