@@ -200,6 +200,7 @@ var accessRules = map[accessKey]accessRule{
 	{"GET", "/ui/signin"}:                             {action: auth.Public},
 	{"GET", "/ui/callback"}:                           {action: auth.Public},
 	{"POST", "/ui/signout"}:                           {action: auth.SignOut},
+	{"GET", basicSignInRoute}:                         {action: auth.SignOut},
 	{"GET", "/ui/topics/:topic/deadletters"}:          {action: auth.ReadDeadLetters, from: fromTopic},
 	{"POST", "/ui/topics/:topic/deadletters/redrive"}: {action: auth.RedriveDeadLetters, from: fromTopic},
 }
@@ -291,9 +292,18 @@ func (s *Server) authenticate(c *gin.Context) (*auth.Principal, error) {
 	return s.cfg.Auth.Authenticate(c.Request.Context(), h)
 }
 
-// refuse writes a 401 with the challenge.
+// refuse writes a 401 with the challenge. A page, when the web sign-in is
+// offered, is challenged with Bearer only: a Basic challenge would make the
+// browser prompt for a password before the page's Sign in links could be
+// seen. /ui/signin/basic challenges with Basic for those who want it.
 func (s *Server) refuse(c *gin.Context, err error) {
-	c.Header("WWW-Authenticate", wwwAuthenticate)
+	h := wwwAuthenticate
+	if isPagePath(c.Request.URL.Path) && c.FullPath() != basicSignInRoute {
+		if sp, _ := s.cfg.Auth.SignIn(); sp != nil {
+			h = `Bearer realm="herald"`
+		}
+	}
+	c.Header("WWW-Authenticate", h)
 	s.writeError(c, err)
 }
 

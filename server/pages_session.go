@@ -20,8 +20,8 @@ type pageUser struct {
 	// Session is set for a web session, which can sign out.
 	Session bool
 	// SignInURL is the sign-in link, when sign-in is offered and the caller
-	// is anonymous.
-	SignInURL string
+	// is anonymous; BasicURL the link that asks for a password instead.
+	SignInURL, BasicURL string
 	// CSRF is the token the page's forms carry (csrf.go).
 	CSRF string
 	// Admin is set when the caller holds an admin binding on every topic.
@@ -45,7 +45,8 @@ func (s *Server) pageUserOf(c *gin.Context) pageUser {
 		return u
 	}
 	if sp, _ := s.cfg.Auth.SignIn(); sp != nil {
-		u.SignInURL = "/ui/signin?return=" + url.QueryEscape(c.Request.URL.RequestURI())
+		ret := url.QueryEscape(c.Request.URL.RequestURI())
+		u.SignInURL, u.BasicURL = "/ui/signin?return="+ret, basicSignInRoute+"?return="+ret
 	}
 	return u
 }

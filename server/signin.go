@@ -47,6 +47,25 @@ func (s *Server) registerSignInRoutes() {
 	s.handleRoute(http.MethodGet, "/ui/signin", s.handle(s.signIn))
 	s.handleRoute(http.MethodGet, "/ui/callback", s.handle(s.signInCallback))
 	s.handleRoute(http.MethodPost, "/ui/signout", s.csrfMiddleware, s.handle(s.signOut))
+	s.handleRoute(http.MethodGet, basicSignInRoute, s.handle(s.basicSignIn))
+}
+
+// basicSignInRoute makes the browser ask for a password (HTTP Basic): the
+// pages' other 401s do not, when the identity provider's sign-in is offered.
+const basicSignInRoute = "/ui/signin/basic"
+
+// basicSignIn serves GET /ui/signin/basic?return=: a caller who sent
+// credentials goes back to the page; anyone else gets the Basic challenge.
+func (s *Server) basicSignIn(c *gin.Context) error {
+	if s.cfg.Auth == nil {
+		return errCatalogNotFound.with("This server runs without an auth file: there is nothing to sign in to.")
+	}
+	if p := principal(c); p != nil && p.Method != auth.Anonymous {
+		c.Redirect(http.StatusSeeOther, safeReturn(c.Query("return")))
+		return nil
+	}
+	s.refuse(c, errNoCredentials)
+	return nil
 }
 
 // signInProvider is the sign-in the auth file in force offers, or the 404

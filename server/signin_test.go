@@ -305,3 +305,27 @@ func TestSignInCookieSecureBehindTrustedProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInChallenges checks that, with sign-in offered, a page's 401 does
+// not challenge with Basic (the browser would prompt before the Sign in
+// links show) while the API's still does, and that /ui/signin/basic asks for
+// a password and, given one, goes back to the page.
+func TestSignInChallenges(t *testing.T) {
+	t.Parallel()
+	e := newSignInEnv(t)
+	if h := e.get("/ui/topics", http.StatusUnauthorized).Header.Get("WWW-Authenticate"); h != `Bearer realm="herald"` {
+		t.Errorf("page challenge %q, want Bearer only", h)
+	}
+	if h := e.get("/subjects", http.StatusUnauthorized).Header.Get("WWW-Authenticate"); !strings.Contains(h, "Basic") {
+		t.Errorf("API challenge %q, want Basic and Bearer", h)
+	}
+	if h := e.get("/ui/signin/basic?return=/ui/topics", http.StatusUnauthorized).Header.Get("WWW-Authenticate"); !strings.Contains(h, "Basic") {
+		t.Errorf("/ui/signin/basic challenge %q, want Basic", h)
+	}
+	req, _ := http.NewRequest("GET", e.herald.URL+"/ui/signin/basic?return=/ui/topics", nil)
+	req.SetBasicAuth("platform", "s3cret")
+	resp, err := e.browser.Do(req)
+	if err != nil || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/topics" {
+		t.Fatalf("with a password: %v %v, want 303 to /ui/topics", resp.Status, err)
+	}
+}
