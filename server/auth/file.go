@@ -508,15 +508,9 @@ func (d *decoder) oidc(n ast.Node) *OIDCConfig {
 	ok := d.fields(n, "oidc", []string{"issuer", "jwksURL", "audience", "usernameClaim", "rolesClaim", "clientID", "clientSecret", "redirectURL", "sessionKey", "roleMapping"}, func(key string, _, v ast.Node) {
 		switch key {
 		case "issuer":
-			if s, ok := d.str(v, "oidc.issuer"); ok {
-				d.checkURL(v, "oidc.issuer", s)
-				o.Issuer = s
-			}
+			o.Issuer = d.urlField(v, "oidc.issuer")
 		case "jwksURL":
-			if s, ok := d.str(v, "oidc.jwksURL"); ok {
-				d.checkURL(v, "oidc.jwksURL", s)
-				o.JWKSURL = s
-			}
+			o.JWKSURL = d.urlField(v, "oidc.jwksURL")
 		case "audience":
 			o.Audience, _ = d.str(v, "oidc.audience")
 		case "usernameClaim":
@@ -528,10 +522,7 @@ func (d *decoder) oidc(n ast.Node) *OIDCConfig {
 		case "clientSecret":
 			o.ClientSecret, _ = d.str(v, "oidc.clientSecret")
 		case "redirectURL":
-			if s, ok := d.str(v, "oidc.redirectURL"); ok {
-				d.checkURL(v, "oidc.redirectURL", s)
-				o.RedirectURL = s
-			}
+			o.RedirectURL = d.urlField(v, "oidc.redirectURL")
 		case "sessionKey":
 			if s, ok := d.str(v, "oidc.sessionKey"); ok {
 				if k, ok := decodeKey(s); ok && len(k) >= MinSessionKeyBytes {
@@ -598,6 +589,15 @@ func (d *decoder) roleMapping(n ast.Node) map[string][]Binding {
 		out[key] = d.bindings(mv.Value, fmt.Sprintf("oidc.roleMapping[%q]", key))
 	}
 	return out
+}
+
+// urlField reads a string that must be an absolute http(s) URL.
+func (d *decoder) urlField(n ast.Node, what string) string {
+	s, ok := d.str(n, what)
+	if ok {
+		d.checkURL(n, what, s)
+	}
+	return s
 }
 
 // checkURL reports a value that is not an absolute http(s) URL.
