@@ -197,8 +197,8 @@ var accessRules = map[accessKey]accessRule{
 	{"GET", "/ui/clients/:name"}:     {action: auth.ReadCatalog},
 	// Signing in is how a caller gets a credential; signing out ends one's
 	// own session (the form's CSRF check is csrfMiddleware's).
-	{"GET", "/ui/signin"}:                             {action: auth.Public},
-	{"GET", "/ui/callback"}:                           {action: auth.Public},
+	{"GET", "/ui/signin"}:                             {action: auth.SignIn},
+	{"GET", "/ui/callback"}:                           {action: auth.SignIn},
 	{"POST", "/ui/signout"}:                           {action: auth.SignOut},
 	{"GET", basicSignInRoute}:                         {action: auth.SignOut},
 	{"GET", "/ui/topics/:topic/deadletters"}:          {action: auth.ReadDeadLetters, from: fromTopic},

@@ -111,6 +111,10 @@ type auditResult struct {
 	Refused      int    `json:"refused,omitempty"`
 }
 
+// auditAlwaysKey marks, in the gin context, a read that is audited all the
+// same, whatever its outcome: the sign-in callback, which begins a session.
+const auditAlwaysKey = "herald.auditAlways"
+
 // auditResultKey is the gin context key of a request's auditResult.
 const auditResultKey = "herald.auditResult"
 
@@ -352,7 +356,7 @@ func (w *auditWriter) commit() {
 		return
 	}
 	status := w.Status()
-	if w.write || outcomeOf(status) == outcomeDenied {
+	if w.write || outcomeOf(status) == outcomeDenied || w.c.GetBool(auditAlwaysKey) {
 		if err := w.s.audit(w.c, w.id, status); err != nil {
 			w.s.log.ErrorContext(w.c.Request.Context(), "audit log write failed", "method", w.c.Request.Method,
 				"route", routeLabel(w.c), "request_id", w.id, "err", err)

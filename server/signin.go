@@ -133,6 +133,7 @@ func (s *Server) signInCallback(c *gin.Context) error {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Set(auditAlwaysKey, true)
 	// The sign-in cookie is good for one callback, whatever its outcome.
 	setCookie(c, signInCookie, "", "/ui/callback", -1)
 	var p pendingSignIn
@@ -183,6 +184,8 @@ func (s *Server) signInCallback(c *gin.Context) error {
 		return errSignIn.with(fmt.Sprintf("Your identity maps to %d roles, more than a session cookie holds.", len(ses.Roles)))
 	}
 	setCookie(c, sessionCookie, sealed, "/", int(exp.Sub(now)/time.Second))
+	// The audit line names who signed in.
+	c.Set(principalKey, s.cfg.Auth.SessionPrincipal(ses.Name, ses.Roles))
 	s.log.InfoContext(c.Request.Context(), "signed in", "principal", ses.Name, "roles", ses.Roles, "expires", exp.UTC().Format(time.RFC3339),
 		"remote", remoteHost(c.Request.RemoteAddr))
 	c.Redirect(http.StatusSeeOther, p.Return)

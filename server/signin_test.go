@@ -32,6 +32,7 @@ type signInEnv struct {
 	srv     *server.Server
 	authz   *auth.Authorizer
 	browser *http.Client
+	audit   string // the audit log's path
 	now     atomic.Int64 // the session clock, unix seconds
 }
 
@@ -63,7 +64,9 @@ func newSignInEnv(t *testing.T) *signInEnv {
 	}
 	e := &signInEnv{t: t, idp: idp, authz: a}
 	e.now.Store(time.Now().Unix())
-	e.srv = newFullServer(t, server.Config{Auth: a})
+	var audit *server.AuditLog
+	audit, e.audit = auditFile(t)
+	e.srv = newFullServer(t, server.Config{Auth: a, AuditLog: audit})
 	server.SetSessionClock(e.srv, func() time.Time { return time.Unix(e.now.Load(), 0) })
 	e.herald = httptest.NewServer(e.srv)
 	t.Cleanup(e.herald.Close)
@@ -133,6 +136,17 @@ func (e *signInEnv) sessionCookie() *http.Cookie {
 	return nil
 }
 
+// signInLines are the audit lines of sign-in callbacks.
+func (e *signInEnv) signInLines() []map[string]any {
+	var out []map[string]any
+	for _, l := range auditLines(e.t, e.audit) {
+		if l["action"] == "session.signin" && l["route"] == "/ui/callback" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // TestSignInHappyPath signs in, checks the session cookie's attributes and
@@ -161,6 +175,9 @@ func TestSignInHappyPath(t *testing.T) {
 	}
 	if got := e.whoami(); got != "alice/session" {
 		t.Fatalf("after sign-in whoami = %s, want alice/session", got)
+	}
+	if l := e.signInLines(); len(l) != 1 || l[0]["principal"] != "alice" || l[0]["auth_method"] != "session" || l[0]["outcome"] != "allowed" {
+		t.Errorf("sign-in audit lines %v: want one, alice's, allowed", l)
 	}
 	page := body(e.get("/ui/topics", http.StatusOK))
 	if !strings.Contains(page, "Signed in as <strong>alice</strong>") || !strings.Contains(page, `action="/ui/signout"`) {
@@ -224,6 +241,9 @@ func TestSignInRefusals(t *testing.T) {
 		}
 		if e.sessionCookie() != nil || e.idp.CodesRedeemed() != 0 {
 			t.Errorf("a bad state signed in or spent the code")
+		}
+		if l := e.signInLines(); len(l) != 1 || l[0]["outcome"] != "failed" || l[0]["status"] != float64(400) || l[0]["route"] != "/ui/callback" {
+			t.Errorf("audit lines of the refused callback %v: want one, failed 400", l)
 		}
 	})
 	t.Run("replayed code", func(t *testing.T) {

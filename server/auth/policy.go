@@ -73,6 +73,9 @@ const (
 	// RedriveDeadLetters publishes a topic's dead letters to it again: an
 	// operator's repair, for admins.
 	RedriveDeadLetters
+	// SignIn is the web sign-in and its callback: open to anyone, since it
+	// is how a caller gets a credential (audited: it begins a session).
+	SignIn
 	// SignOut ends a web session: any caller may end its own.
 	SignOut
 
@@ -128,6 +131,7 @@ var actionInfo = [actionCount]struct {
 	GroupOffsets:       {"group.offsets", Consumer, scopeAny},
 	ReadDeadLetters:    {"deadletters.read", Consumer, scopeTopic},
 	RedriveDeadLetters: {"deadletters.redrive", Admin, scopeTopic},
+	SignIn:             {"session.signin", 0, scopeAny},
 	SignOut:            {"session.signout", 0, scopeAny},
 }
 
