@@ -32,7 +32,7 @@ type signInEnv struct {
 	srv     *server.Server
 	authz   *auth.Authorizer
 	browser *http.Client
-	audit   string // the audit log's path
+	audit   string       // the audit log's path
 	now     atomic.Int64 // the session clock, unix seconds
 }
 
