@@ -118,7 +118,7 @@ func unseal(key []byte, purpose, sealed string, v any) error {
 	if !ok {
 		return errBadSeal
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, mac(key, purpose, body)) {
 		return errBadSeal
 	}

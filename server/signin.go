@@ -44,6 +44,12 @@ func (s *Server) registerSignInRoutes() {
 	if s.cfg.Catalog == nil {
 		return
 	}
+	if s.cfg.Auth != nil {
+		if sp, cfg := s.cfg.Auth.SignIn(); sp != nil && len(cfg.SessionKey) == 0 {
+			s.log.Warn("web sign-in: no oidc.sessionKey in the auth file, so sessions are signed with a key generated at start: " +
+				"they end when herald restarts, and other instances behind the same load balancer do not accept them")
+		}
+	}
 	s.handleRoute(http.MethodGet, "/ui/signin", s.handle(s.signIn))
 	s.handleRoute(http.MethodGet, "/ui/callback", s.handle(s.signInCallback))
 	s.handleRoute(http.MethodPost, "/ui/signout", s.csrfMiddleware, s.handle(s.signOut))
