@@ -61,6 +61,12 @@ type Config struct {
 	// granted and responses carry Access-Control-Allow-Origin. Empty: none, and
 	// no CORS header is ever sent.
 	CORSOrigins []string
+	// TrustedProxies are the CIDRs (or addresses) of the proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed: for a request from
+	// one of them, the client address (audit, rate limits) and whether it
+	// was served over TLS (Secure cookies) come from those headers. Empty:
+	// none, the headers are ignored.
+	TrustedProxies []string
 	// BodyReadTimeout bounds reading one request body, counted from the start
 	// of the request, so a client that sends its body a byte at a time cannot
 	// hold a connection for ever. Requests without a body (event streams, long
@@ -95,12 +101,6 @@ type Config struct {
 	// RateLimiter limits requests per principal and failed authentications
 	// per address (see RateLimits). Nil: no limits.
 	RateLimiter *RateLimiter
-	// TrustedProxies are the CIDRs (or addresses) of the proxies whose
-	// X-Forwarded-For and X-Forwarded-Proto are believed: for a request from
-	// one of them, the client address (audit, rate limits) and whether it
-	// was served over TLS (Secure cookies) come from those headers. Empty:
-	// none, the headers are ignored.
-	TrustedProxies []string
 }
 
 // Server is Herald's HTTP handler.

@@ -150,7 +150,11 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		req.keys = append(req.keys, e.dedupKey())
 		req.stored = append(req.stored, i)
 	}
-	if len(bad) > 0 && (t.OnInvalid == Reject || opts.RejectInvalid) {
+	if len(bad) > 0 && opts.RejectInvalid && t.OnInvalid != Reject {
+		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
+	}
+
+	if len(bad) > 0 && t.OnInvalid == Reject {
 		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
 	}
 	if req.dead != nil {
