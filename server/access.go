@@ -148,6 +148,9 @@ var accessRules = map[accessKey]accessRule{
 	{"POST", "/v1/topics/:topic/nack"}:    {action: auth.Consume, from: fromTopic},
 	{"GET", "/v1/groups/:group/offsets"}:  {action: auth.GroupOffsets},
 	{"POST", "/v1/groups/:group/offsets"}: {action: auth.GroupOffsets},
+	// Dead letters hold event payloads; redriving them is an operator's repair.
+	{"GET", "/v1/topics/:topic/deadletters"}:          {action: auth.ReadDeadLetters, from: fromTopic},
+	{"POST", "/v1/topics/:topic/deadletters/redrive"}: {action: auth.RedriveDeadLetters, from: fromTopic},
 
 	// The catalog API.
 	{"GET", "/v1/catalog"}:                            {action: auth.ReadCatalog},
@@ -192,6 +195,14 @@ var accessRules = map[accessKey]accessRule{
 	{"GET", "/ui/topics"}:            {action: auth.ListTopics},
 	{"GET", "/ui/topics/:topic"}:     {action: auth.ReadTopic, from: fromTopic},
 	{"GET", "/ui/clients/:name"}:     {action: auth.ReadCatalog},
+	// Signing in is how a caller gets a credential; signing out ends one's
+	// own session (the form's CSRF check is csrfMiddleware's).
+	{"GET", "/ui/signin"}:                             {action: auth.SignIn},
+	{"GET", "/ui/callback"}:                           {action: auth.SignIn},
+	{"POST", "/ui/signout"}:                           {action: auth.SignOut},
+	{"GET", basicSignInRoute}:                         {action: auth.SignOut},
+	{"GET", "/ui/topics/:topic/deadletters"}:          {action: auth.ReadDeadLetters, from: fromTopic},
+	{"POST", "/ui/topics/:topic/deadletters/redrive"}: {action: auth.RedriveDeadLetters, from: fromTopic},
 }
 
 // principalKey is the gin context key of the request's principal.
@@ -244,6 +255,11 @@ func (s *Server) accessMiddleware(c *gin.Context) {
 	case fromTopic:
 		res.Topic = c.Param("topic")
 	}
+	if !sessionWriteAllowed(c, p) {
+		s.writeError(c, errCrossSite.with("A write signed in by the session cookie must come from Herald's own pages (Origin or Sec-Fetch-Site): "+
+			"API clients send their own credentials."))
+		return
+	}
 	if ok, need := s.policy.Allowed(p, action, res); !ok {
 		if p.Method == auth.Anonymous {
 			s.refuse(c, errNoCredentials)
@@ -257,7 +273,10 @@ func (s *Server) accessMiddleware(c *gin.Context) {
 }
 
 // authenticate finds the caller: from the Authorization header, else from a
-// verified client certificate whose CN names a principal, else anonymous.
+// verified client certificate whose CN names a principal, else from a web
+// session cookie, else anonymous. A session cookie that is not valid (expired,
+// signed out, from another key) is ignored: the caller is anonymous and may
+// sign in again.
 func (s *Server) authenticate(c *gin.Context) (*auth.Principal, error) {
 	h := c.Request.Header.Get("Authorization")
 	if h == "" {
@@ -266,13 +285,25 @@ func (s *Server) authenticate(c *gin.Context) (*auth.Principal, error) {
 				return p, nil
 			}
 		}
+		if p, ok := s.sessionPrincipal(c); ok {
+			return p, nil
+		}
 	}
 	return s.cfg.Auth.Authenticate(c.Request.Context(), h)
 }
 
-// refuse writes a 401 with the challenge.
+// refuse writes a 401 with the challenge. A page, when the web sign-in is
+// offered, is challenged with Bearer only: a Basic challenge would make the
+// browser prompt for a password before the page's Sign in links could be
+// seen. /ui/signin/basic challenges with Basic for those who want it.
 func (s *Server) refuse(c *gin.Context, err error) {
-	c.Header("WWW-Authenticate", wwwAuthenticate)
+	h := wwwAuthenticate
+	if isPagePath(c.Request.URL.Path) && c.FullPath() != basicSignInRoute {
+		if sp, _ := s.cfg.Auth.SignIn(); sp != nil {
+			h = `Bearer realm="herald"`
+		}
+	}
+	c.Header("WWW-Authenticate", h)
 	s.writeError(c, err)
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/broker"
 )
 
 // auditQueue is how many lines may wait for the writer; a request that finds
@@ -91,6 +92,38 @@ type auditLine struct {
 	Outcome    string        `json:"outcome"`
 	Status     int           `json:"status"`
 	RemoteAddr string        `json:"remote_addr"`
+	// Result is what an allowed write made (see auditResult); absent for
+	// refusals and for writes that report nothing.
+	Result *auditResult `json:"result,omitempty"`
+}
+
+// auditResult is what a write made, from the handler's answer: for a
+// registration the version and schema id, for a publish the first offset
+// stored and how many events were stored and dead-lettered, for a redrive how
+// many dead letters were redriven and refused again. The handler puts it in
+// the gin context (setAuditResult), the line picks it up.
+type auditResult struct {
+	Version      int    `json:"version,omitempty"`
+	SchemaID     int    `json:"schema_id,omitempty"`
+	FirstOffset  *int64 `json:"first_offset,omitempty"`
+	Count        int    `json:"count,omitempty"`
+	DeadLettered int    `json:"dead_lettered,omitempty"`
+	Refused      int    `json:"refused,omitempty"`
+}
+
+// auditAlwaysKey marks, in the gin context, a read that is audited all the
+// same, whatever its outcome: the sign-in callback, which begins a session.
+const auditAlwaysKey = "herald.auditAlways"
+
+// auditResultKey is the gin context key of a request's auditResult.
+const auditResultKey = "herald.auditResult"
+
+// setAuditResult records what the request made, for its audit line. It costs
+// one context write, and nothing when no audit log is kept.
+func (s *Server) setAuditResult(c *gin.Context, r auditResult) {
+	if s.cfg.AuditLog != nil {
+		c.Set(auditResultKey, &r)
+	}
 }
 
 // auditResource is what a request acted on, from its path: the subject
@@ -323,7 +356,7 @@ func (w *auditWriter) commit() {
 		return
 	}
 	status := w.Status()
-	if w.write || outcomeOf(status) == outcomeDenied {
+	if w.write || outcomeOf(status) == outcomeDenied || w.c.GetBool(auditAlwaysKey) {
 		if err := w.s.audit(w.c, w.id, status); err != nil {
 			w.s.log.ErrorContext(w.c.Request.Context(), "audit log write failed", "method", w.c.Request.Method,
 				"route", routeLabel(w.c), "request_id", w.id, "err", err)
@@ -420,6 +453,9 @@ func (s *Server) audit(c *gin.Context, id string, status int) error {
 		},
 	}
 	line.Principal, line.AuthMethod = s.auditIdentity(c)
+	if v, ok := c.Get(auditResultKey); ok && line.Outcome == outcomeAllowed {
+		line.Result, _ = v.(*auditResult)
+	}
 	if rule, ok := accessRules[accessKey{r.Method, c.FullPath()}]; ok {
 		a := rule.action
 		if rule.permanent != 0 && queryBool(c, "permanent") {
@@ -460,4 +496,21 @@ func (s *Server) auditIdentity(c *gin.Context) (name, method string) {
 		return "", auth.OIDC.String()
 	}
 	return "", auth.APIKey.String()
+}
+
+// auditPublish records a publish's result: the first offset it stored (none
+// when every event was a duplicate or dead-lettered) and its counts.
+func (s *Server) auditPublish(c *gin.Context, res []broker.Result, stored, dead int) {
+	if s.cfg.AuditLog == nil {
+		return
+	}
+	r := auditResult{Count: stored, DeadLettered: dead}
+	for _, e := range res {
+		if e.DeadLetter == nil && !e.Duplicate {
+			off := e.Offset
+			r.FirstOffset = &off
+			break
+		}
+	}
+	s.setAuditResult(c, r)
 }

@@ -100,8 +100,10 @@ func TestAuditLogLines(t *testing.T) {
 		return m
 	}
 	subject := map[string]any{"subject": "orders-value"}
+	withResult := func(m map[string]any, r map[string]any) map[string]any { m["result"] = r; return m }
 	want := []map[string]any{
-		line("req-1", "developer", "apikey", "subject.register", "POST /subjects/:subject/versions", "allowed", 200, subject),
+		withResult(line("req-1", "developer", "apikey", "subject.register", "POST /subjects/:subject/versions", "allowed", 200, subject),
+			map[string]any{"version": float64(1), "schema_id": float64(1)}),
 		line("req-2", "reader", "apikey", "subject.register", "POST /subjects/:subject/versions", "denied", 403, subject),
 		line("req-3", "platform", "basic", "subject.register", "POST /subjects/:subject/versions", "denied", 401, subject),
 		line("req-4", "developer", "apikey", "subject.register", "POST /subjects/:subject/versions", "failed", 422, subject),
@@ -236,4 +238,44 @@ func TestAuditLogConcurrentWritesAllLogged(t *testing.T) {
 // basic is the HTTP Basic credential of user and password.
 func basic(user, password string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+}
+
+// TestAuditLineCarriesResults checks that a registration's line names the
+// version and schema id it made, a publish's the first offset and the count
+// it stored, and that a refused write carries no result.
+func TestAuditLineCarriesResults(t *testing.T) {
+	t.Parallel()
+	l, path := auditFile(t)
+	srv := newFullServer(t, server.Config{AuditLog: l})
+	do := func(want int, method, path, body string) {
+		t.Helper()
+		if w := serve(srv, newRequest(method, path, body)); w.Code != want {
+			t.Fatalf("%s %s: %d %s", method, path, w.Code, w.Body)
+		}
+	}
+	do(http.StatusOK, "POST", "/subjects/other-value/versions", schemaBody("JSON", `{"type":"string"}`))
+	do(http.StatusOK, "POST", "/subjects/orders-value/versions", schemaBody("JSON", `{"type":"integer"}`))
+	do(http.StatusOK, "POST", "/subjects/orders-value/versions", schemaBody("JSON", `{"type":["integer","string"]}`))
+	do(http.StatusOK, "PUT", "/v1/topics/orders", `{"valueSubject":"orders-value"}`)
+	do(http.StatusOK, "POST", "/v1/topics/orders/events", `{"events":[{"value":1},{"value":2}]}`)
+	do(http.StatusOK, "POST", "/v1/topics/orders/events", `{"events":[{"value":3},{"value":4},{"value":5}]}`)
+	do(http.StatusUnprocessableEntity, "POST", "/v1/topics/orders/events", `{"events":[{"value":{}}]}`)
+	lines := auditLines(t, path)
+	if len(lines) != 7 {
+		t.Fatalf("%d audit lines, want 7: %v", len(lines), lines)
+	}
+	want := []any{
+		map[string]any{"version": float64(1), "schema_id": float64(1)},
+		map[string]any{"version": float64(1), "schema_id": float64(2)},
+		map[string]any{"version": float64(2), "schema_id": float64(3)},
+		nil,
+		map[string]any{"first_offset": float64(0), "count": float64(2)},
+		map[string]any{"first_offset": float64(2), "count": float64(3)},
+		nil,
+	}
+	for i, w := range want {
+		if got := lines[i]["result"]; !cmp.Equal(got, w) {
+			t.Errorf("line %d (%s %s): result %v, want %v", i, lines[i]["method"], lines[i]["route"], got, w)
+		}
+	}
 }

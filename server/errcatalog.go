@@ -157,6 +157,9 @@ const (
 	scopeNativeBody
 	// scopeWrite: on any request that changes state (a full or read-only store).
 	scopeWrite
+	// scopePages: only on catalog pages (/ui), which are not operations: the
+	// web sign-in's rows.
+	scopePages
 	// scopeUnrouted: only where no route matched (404, 405, a bad /contexts
 	// prefix); no operation answers it.
 	scopeUnrouted
@@ -281,3 +284,14 @@ func implicitRows(method, path string) []*errorRow {
 // answering 40001 and 41501, rather than as the Confluent API (400, 415).
 // /v1/compat takes the Confluent body, so it answers as the Confluent API.
 func nativeBody(p string) bool { return isNativePath(p) && !strings.HasPrefix(p, "/v1/compat/") }
+
+// The rows of the web sign-in and of the UI's forms.
+var (
+	// errCrossSite: a write that rode on a session cookie or a UI form without
+	// proof it came from Herald's own pages (csrf.go).
+	errCrossSite = newRow(http.StatusForbidden, 40302, "Cross-site request refused").in(scopeWrite)
+	// The web sign-in (signin.go): a callback that does not match a sign-in
+	// under way, or a provider that refused or could not be reached.
+	errSignIn           = newRow(http.StatusBadRequest, 40003, "The sign-in cannot be completed").in(scopePages)
+	errIdentityProvider = newRow(http.StatusBadGateway, 50210, "The identity provider cannot be reached").in(scopePages)
+)

@@ -191,7 +191,7 @@ func TestEveryRowReachable(t *testing.T) {
 		}
 	}
 	for _, r := range catalogue() {
-		if !reach[r] && r.scope != scopeUnrouted {
+		if !reach[r] && r.scope != scopeUnrouted && r.scope != scopePages {
 			t.Errorf("row %d (%s) is neither declared by an operation, answered by middleware, nor marked unrouted", r.code, r.message)
 		}
 		if reach[r] && r.scope == scopeUnrouted {

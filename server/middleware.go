@@ -113,8 +113,8 @@ func (s *Server) contentTypeMiddleware(c *gin.Context) {
 		return
 	}
 	route := c.FullPath()
-	if route == "" || route == "/" {
-		return
+	if route == "" || route == "/" || formRoutes[route] {
+		return // formRoutes: csrfMiddleware checks the UI's forms
 	}
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)

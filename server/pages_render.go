@@ -44,6 +44,8 @@ type pageMeta struct {
 	Section  string
 	Query    string
 	Revision int64
+	// User is who is signed in (pages_session.go), set by render.
+	User pageUser
 }
 
 func (p *pages) meta(title, section string) pageMeta {
@@ -118,7 +120,7 @@ func (p *pages) render(c *gin.Context, status int, name string, view any) {
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error"))
 		return
 	}
-	if err := t.ExecuteTemplate(&buf, "layout.html", view); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout.html", withUser(view, p.s.pageUserOf(c))); err != nil {
 		p.s.log.ErrorContext(c.Request.Context(), "render page", "name", name, "err", err)
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error"))
 		return

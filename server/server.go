@@ -61,6 +61,12 @@ type Config struct {
 	// granted and responses carry Access-Control-Allow-Origin. Empty: none, and
 	// no CORS header is ever sent.
 	CORSOrigins []string
+	// TrustedProxies are the CIDRs (or addresses) of the proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed: for a request from
+	// one of them, the client address (audit, rate limits) and whether it
+	// was served over TLS (Secure cookies) come from those headers. Empty:
+	// none, the headers are ignored.
+	TrustedProxies []string
 	// BodyReadTimeout bounds reading one request body, counted from the start
 	// of the request, so a client that sends its body a byte at a time cannot
 	// hold a connection for ever. Requests without a body (event streams, long
@@ -125,6 +131,10 @@ type Server struct {
 	// hosts and cors are Config.AllowedHosts and Config.CORSOrigins, parsed.
 	hosts hostPolicy
 	cors  corsPolicy
+	// proxies is Config.TrustedProxies, parsed (proxies.go).
+	proxies proxyPolicy
+	// sessions holds the web sessions' generated key and revocations (session.go).
+	sessions *sessionStore
 	// storage is the last storage fault, for /readyz.
 	storage storageFault
 
@@ -177,8 +187,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := newProxyPolicy(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics(), hosts: hosts, cors: cors,
-		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache()}
+		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache(), proxies: proxies,
+		sessions: newSessionStore()}
 	s.metrics.accessLog = cfg.AccessLog
 	s.metrics.confluent.registry = cfg.Registry
 	s.drain, s.drainStart = context.WithCancel(context.Background())
@@ -228,6 +243,7 @@ func (s *Server) Drain() { s.drainStart() }
 // ServeHTTP implements http.Handler. Requests under /contexts/{ctx}/… are first
 // rewritten into their context-qualified form (see rewriteContextPath).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = s.proxies.apply(r)
 	withBodyDeadline(w, r, s.cfg.BodyReadTimeout)
 	trimTrailingSlash(r)
 	if len(r.URL.Path) > len("/contexts/") && r.URL.Path[:len("/contexts/")] == "/contexts/" {
@@ -296,8 +312,11 @@ func (s *Server) routes() error {
 	s.registerRegistryRoutes()
 	s.registerCompatReportRoutes()
 	s.registerTopicRoutes()
+	s.registerDeadLetterRoutes()
 	s.registerCatalogRoutes()
 	s.registerWhoAmIRoutes()
+	s.registerSignInRoutes()
+	s.registerDeadLetterPages()
 	return s.registerPageRoutes()
 }
 

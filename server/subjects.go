@@ -162,6 +162,7 @@ func (s *Server) registerSchema(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	s.setAuditResult(c, auditResult{Version: sch.Version, SchemaID: sch.ID})
 	return writeJSON(c, http.StatusOK, toRegisterSchemaResponse(sch))
 }
 

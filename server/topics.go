@@ -542,6 +542,7 @@ func (s *Server) publishEvents(c *gin.Context) error {
 			}
 		}
 	}
+	s.auditPublish(c, res, out.Stored, out.DeadLettered)
 	err = writeJSON(c, http.StatusOK, out)
 	recycleBody(buf) // after the answer, which may quote problems found in the events
 	return err

@@ -28,7 +28,7 @@ func (s *Server) registerWhoAmIRoutes() { s.registerOperations(whoAmIOperations)
 // whoAmIResponse is the answer of GET /v1/whoami.
 type whoAmIResponse struct {
 	Principal   string        `json:"principal" required:"true" description:"The principal's name; anonymous without credentials."`
-	Method      string        `json:"method" required:"true" enum:"anonymous,basic,apikey,oidc,mtls" description:"How the caller authenticated."`
+	Method      string        `json:"method" required:"true" enum:"anonymous,basic,apikey,oidc,mtls,session" description:"How the caller authenticated (session: the web UI's sign-in)."`
 	AuthEnabled bool          `json:"authEnabled" required:"true" description:"False when the server runs without an auth file."`
 	Bindings    []bindingJSON `json:"bindings" required:"true" description:"The roles held, each with the subject and topic patterns it is limited to."`
 }

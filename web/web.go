@@ -30,7 +30,7 @@ func Static() fs.FS {
 
 // Pages lists the page templates; each is parsed with layout.html and
 // partials.html into its own set, so that every page defines "content".
-var Pages = []string{"home", "search", "list", "domain", "team", "service", "event", "diff", "flow", "rules", "api", "error", "subjects", "subject", "topics", "topic", "client"}
+var Pages = []string{"home", "search", "list", "domain", "team", "service", "event", "diff", "flow", "rules", "api", "error", "subjects", "subject", "topics", "topic", "client", "deadletters"}
 
 // Templates parses every page template. A template that does not parse is an
 // error, which stops the server at start-up.

@@ -78,6 +78,9 @@ type Config struct {
 	// CORSOrigins are the origins whose web pages may call the API
 	// (server.Config.CORSOrigins). Empty: none.
 	CORSOrigins []string
+	// TrustedProxies are the proxies whose X-Forwarded-For/-Proto are
+	// believed (server.Config.TrustedProxies). Empty: none.
+	TrustedProxies []string
 	// CompatLimits bound every compatibility check (registry.ServiceConfig).
 	// Zero: compat's defaults.
 	CompatLimits compat.Limits
@@ -274,6 +277,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:               m.cfg.Version,
 		AllowedHosts:          allowedHosts,
 		CORSOrigins:           m.cfg.CORSOrigins,
+		TrustedProxies:        m.cfg.TrustedProxies,
 		BodyReadTimeout:       m.cfg.BodyReadTimeout,
 		StorageProbe:          storageProbe(paths, probes),
 		Auth:                  authz,
@@ -582,6 +586,7 @@ func newServeCmd() *cobra.Command {
 	fs.StringSliceVar(&cfg.AllowedHosts, "allowed-hosts", nil, "host names the server answers to, against DNS rebinding: NAME, .DOMAIN (it and its subdomains) or * (any host); "+
 		"IP addresses and localhost are always answered, other hosts get 403 (default: localhost, the --addr host name, and this machine's host name when --addr listens on all interfaces)")
 	fs.StringSliceVar(&cfg.CORSOrigins, "cors-origins", nil, "origins whose web pages may call the API from a browser (https://app.example.com, or * for any); default: none, no CORS headers are sent")
+	fs.StringSliceVar(&cfg.TrustedProxies, "trusted-proxies", nil, "CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (client address in the audit log and rate limits, Secure cookies); default: none, the headers are ignored")
 	cfg.broker = addBrokerFlags(fs)
 	cfg.catalog = addCatalogFlags(fs)
 	fs.IntVar(&cfg.CompatLimits.MaxNodes, "max-compat-nodes", compat.DefaultMaxNodes, "most node pairs one compatibility check compares (a larger check answers 422, error_code 42240)")

@@ -75,7 +75,7 @@ func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
 		if err != nil {
 			return nil, err
 		}
-		return &tokenVerifier{v: v, log: log}, nil
+		return &tokenVerifier{Client: oidc.Client{Verifier: v, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Audience: c.Audience}, log: log}, nil
 	}
 }
 
@@ -84,13 +84,14 @@ func newTokenVerifier(f *authFlags, log *slog.Logger) auth.VerifierFunc {
 // token", so the reason must reach the operator here. No oidc error contains
 // the token.
 type tokenVerifier struct {
-	v   *oidc.Verifier
+	// Client also makes the verifier the web sign-in's provider.
+	oidc.Client
 	log *slog.Logger
 }
 
 // Verify implements auth.TokenVerifier.
 func (t *tokenVerifier) Verify(ctx context.Context, token string) (auth.Identity, error) {
-	id, err := t.v.Verify(ctx, token)
+	id, err := t.Client.Verify(ctx, token)
 	if err != nil {
 		if errors.Is(err, oidc.ErrProvider) {
 			// Every JWT fails until the provider answers: someone must look.
@@ -100,7 +101,7 @@ func (t *tokenVerifier) Verify(ctx context.Context, token string) (auth.Identity
 		}
 		return auth.Identity{}, err
 	}
-	return auth.Identity{Username: id.Username, Roles: id.Roles, Expires: id.Expiry}, nil
+	return id, nil
 }
 
 // checkExposure refuses to listen beyond loopback without an auth file.

@@ -95,9 +95,12 @@ const (
 	APIKey
 	OIDC
 	MTLS
+	// Session is a web UI session, begun by signing in with the identity
+	// provider (the session cookie).
+	Session
 )
 
-var methodNames = [...]string{Anonymous: "anonymous", Basic: "basic", APIKey: "apikey", OIDC: "oidc", MTLS: "mtls"}
+var methodNames = [...]string{Anonymous: "anonymous", Basic: "basic", APIKey: "apikey", OIDC: "oidc", MTLS: "mtls", Session: "session"}
 
 // String returns the method's name ("basic", "apikey", …).
 func (m Method) String() string { return enumString(methodNames[:], m, "Method") }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -80,6 +81,18 @@ type OIDCConfig struct {
 	// ClientID, when set, lets the web UI offer sign-in with the identity
 	// provider. Empty: no sign-in.
 	ClientID string
+	// ClientSecret authenticates Herald at the token endpoint, for a
+	// confidential client. Empty: a public client (PKCE alone).
+	ClientSecret string
+	// RedirectURL is where the provider sends the browser back
+	// (https://herald.example.com/ui/callback). Empty: built from each
+	// request's host, which Config.AllowedHosts vets.
+	RedirectURL string
+	// SessionKey signs the web session cookies: 32 bytes or more, written as
+	// hex or base64. Give every instance behind a load balancer the same one.
+	// Empty: a key generated at start, so sessions end at a restart and are
+	// known to one instance only.
+	SessionKey []byte
 	// RoleMapping maps a value of RolesClaim to bindings.
 	RoleMapping map[string][]Binding
 }
@@ -458,18 +471,12 @@ func (d *decoder) patterns(n ast.Node, what string) []string {
 func (d *decoder) oidc(n ast.Node) *OIDCConfig {
 	o := &OIDCConfig{UsernameClaim: "sub", RolesClaim: "groups"}
 	start := len(d.probs)
-	ok := d.fields(n, "oidc", []string{"issuer", "jwksURL", "audience", "usernameClaim", "rolesClaim", "clientID", "roleMapping"}, func(key string, _, v ast.Node) {
+	ok := d.fields(n, "oidc", []string{"issuer", "jwksURL", "audience", "usernameClaim", "rolesClaim", "clientID", "clientSecret", "redirectURL", "sessionKey", "roleMapping"}, func(key string, _, v ast.Node) {
 		switch key {
 		case "issuer":
-			if s, ok := d.str(v, "oidc.issuer"); ok {
-				d.checkURL(v, "oidc.issuer", s)
-				o.Issuer = s
-			}
+			o.Issuer = d.urlField(v, "oidc.issuer")
 		case "jwksURL":
-			if s, ok := d.str(v, "oidc.jwksURL"); ok {
-				d.checkURL(v, "oidc.jwksURL", s)
-				o.JWKSURL = s
-			}
+			o.JWKSURL = d.urlField(v, "oidc.jwksURL")
 		case "audience":
 			o.Audience, _ = d.str(v, "oidc.audience")
 		case "usernameClaim":
@@ -478,6 +485,18 @@ func (d *decoder) oidc(n ast.Node) *OIDCConfig {
 			o.RolesClaim, _ = d.str(v, "oidc.rolesClaim")
 		case "clientID":
 			o.ClientID, _ = d.str(v, "oidc.clientID")
+		case "clientSecret":
+			o.ClientSecret, _ = d.str(v, "oidc.clientSecret")
+		case "redirectURL":
+			o.RedirectURL = d.urlField(v, "oidc.redirectURL")
+		case "sessionKey":
+			if s, ok := d.str(v, "oidc.sessionKey"); ok {
+				if k, ok := decodeKey(s); ok && len(k) >= MinSessionKeyBytes {
+					o.SessionKey = k
+				} else {
+					d.errorf(v, "oidc.sessionKey: want at least %d random bytes written as hex or base64 (`openssl rand -hex 32`)", MinSessionKeyBytes)
+				}
+			}
 		case "roleMapping":
 			o.RoleMapping = d.roleMapping(v)
 		}
@@ -494,6 +513,23 @@ func (d *decoder) oidc(n ast.Node) *OIDCConfig {
 		}
 	}
 	return o
+}
+
+// MinSessionKeyBytes is the shortest oidc.sessionKey accepted.
+const MinSessionKeyBytes = 32
+
+// decodeKey reads a key written as hex or as base64 (standard or URL, with
+// or without padding).
+func decodeKey(s string) ([]byte, bool) {
+	if k, err := hex.DecodeString(s); err == nil {
+		return k, true
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(s); err == nil {
+			return k, true
+		}
+	}
+	return nil, false
 }
 
 // roleMapping reads oidc.roleMapping: claim value → bindings.
@@ -519,6 +555,15 @@ func (d *decoder) roleMapping(n ast.Node) map[string][]Binding {
 		out[key] = d.bindings(mv.Value, fmt.Sprintf("oidc.roleMapping[%q]", key))
 	}
 	return out
+}
+
+// urlField reads a string that must be an absolute http(s) URL.
+func (d *decoder) urlField(n ast.Node, what string) string {
+	s, ok := d.str(n, what)
+	if ok {
+		d.checkURL(n, what, s)
+	}
+	return s
 }
 
 // checkURL reports a value that is not an absolute http(s) URL.

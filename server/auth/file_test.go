@@ -39,6 +39,9 @@ oidc:
   usernameClaim: preferred_username
   rolesClaim: groups
   clientID: herald-ui
+  clientSecret: ui-secret
+  redirectURL: https://herald.example/ui/callback
+  sessionKey: "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
   roleMapping:
     platform-admins: [admin]
     payments-team: [{role: developer, subjects: ["payments-*"], topics: ["payments*"]}]
@@ -60,6 +63,7 @@ anonymous: [reader]
 		OIDC: &auth.OIDCConfig{
 			Issuer: "https://idp.example/realms/acme", JWKSURL: "https://idp.example/realms/acme/protocol/openid-connect/certs",
 			Audience: "herald", UsernameClaim: "preferred_username", RolesClaim: "groups", ClientID: "herald-ui",
+			ClientSecret: "ui-secret", RedirectURL: "https://herald.example/ui/callback", SessionKey: seq(32),
 			RoleMapping: map[string][]auth.Binding{
 				"platform-admins": {{Role: auth.Admin}},
 				"payments-team":   {{Role: auth.Developer, Subjects: []string{"payments-*"}, Topics: []string{"payments*"}}},
@@ -74,6 +78,15 @@ anonymous: [reader]
 	if got := auth.HashAPIKey(testKey); got != "sha256:"+hexOf(f.Principals[1].APIKeyHash) {
 		t.Errorf("apiKey hash not decoded: %s", got)
 	}
+}
+
+// seq is the bytes 0, 1, … n-1.
+func seq(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
 }
 
 func hexOf(b [32]byte) string {
@@ -128,6 +141,8 @@ func TestParseRefuses(t *testing.T) {
 		{"OIDCWithoutIssuer", "oidc:\n  audience: herald\n", "a.yaml:2:3: oidc.issuer is required"},
 		{"OIDCBadURL", "oidc:\n  issuer: idp.example\n  audience: herald\n", `a.yaml:2:11: oidc.issuer "idp.example": want an absolute https URL`},
 		{"OIDCBadMapping", "oidc:\n  issuer: https://i\n  audience: a\n  roleMapping:\n    ops: [root]\n", `oidc.roleMapping["ops"][0]: unknown role "root"`},
+		{"ShortSessionKey", "oidc:\n  issuer: https://i\n  audience: a\n  sessionKey: hunter2\n", "a.yaml:4:15: oidc.sessionKey: want at least 32 random bytes"},
+		{"BadRedirectURL", "oidc:\n  issuer: https://i\n  audience: a\n  redirectURL: /ui/callback\n", `a.yaml:4:16: oidc.redirectURL "/ui/callback": want an absolute https URL`},
 		{"SyntaxError", "principals:\n  - name: [x\n", "a.yaml:"},
 		{"Alias", "a: &r [admin]\nprincipals:\n  - name: x\n    roles: *r\n", "aliases are not supported"},
 		{"TwoDocuments", "anonymous: [reader]\n---\nanonymous: [admin]\n", "the auth file must be one YAML document"},

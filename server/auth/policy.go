@@ -67,6 +67,17 @@ const (
 	// GroupOffsets reads or commits a consumer group's offsets. Groups are not
 	// bound to a topic, so any consumer binding allows it.
 	GroupOffsets
+	// ReadDeadLetters lists a topic's dead letters: event payloads, so it
+	// needs what reading the topic's events needs.
+	ReadDeadLetters
+	// RedriveDeadLetters publishes a topic's dead letters to it again: an
+	// operator's repair, for admins.
+	RedriveDeadLetters
+	// SignIn is the web sign-in and its callback: open to anyone, since it
+	// is how a caller gets a credential (audited: it begins a session).
+	SignIn
+	// SignOut ends a web session: any caller may end its own.
+	SignOut
 
 	actionCount
 )
@@ -118,6 +129,10 @@ var actionInfo = [actionCount]struct {
 	Publish:            {"topic.publish", Producer, scopeTopic},
 	Consume:            {"topic.consume", Consumer, scopeTopic},
 	GroupOffsets:       {"group.offsets", Consumer, scopeAny},
+	ReadDeadLetters:    {"deadletters.read", Consumer, scopeTopic},
+	RedriveDeadLetters: {"deadletters.redrive", Admin, scopeTopic},
+	SignIn:             {"session.signin", 0, scopeAny},
+	SignOut:            {"session.signout", 0, scopeAny},
 }
 
 // String returns the action's stable name ("subject.register").

@@ -119,7 +119,8 @@ func TestEnumNames(t *testing.T) {
 		{"RoleBeyondAdminIsInvalid", auth.Admin + 1, "Role(6)", false},
 		{"AnonymousIsNamed", auth.Anonymous, "anonymous", true},
 		{"MTLSIsNamed", auth.MTLS, "mtls", true},
-		{"MethodBeyondMTLSIsInvalid", auth.MTLS + 1, "Method(5)", false},
+		{"SessionIsNamed", auth.Session, "session", true},
+		{"MethodBeyondSessionIsInvalid", auth.Session + 1, "Method(6)", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

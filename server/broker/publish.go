@@ -40,6 +40,10 @@ type PublishOptions struct {
 	// authenticated principal); it is recorded as observed lineage. "" records
 	// nothing.
 	Producer string
+	// RejectInvalid refuses a batch with an invalid event even on a topic
+	// that dead-letters them: a redrive (redrive.go) must leave a
+	// still-invalid event where it is rather than dead-letter a copy.
+	RejectInvalid bool
 }
 
 // Result is what happened to one published event.
@@ -132,7 +136,7 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 				probs[j].Index = i
 			}
 			bad = append(bad, probs...)
-			if t.OnInvalid == DeadLetter {
+			if t.OnInvalid == DeadLetter && !opts.RejectInvalid {
 				if req.dead == nil {
 					req.dead = &Batch{Topic: t.DeadLetterTopic}
 				}
@@ -147,6 +151,10 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		req.keys = append(req.keys, e.dedupKey())
 		req.stored = append(req.stored, i)
 	}
+	if len(bad) > 0 && opts.RejectInvalid && t.OnInvalid != Reject {
+		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
+	}
+
 	if len(bad) > 0 && t.OnInvalid == Reject {
 		b.recordPublish(topic, 0, len(events), 0)
 		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}

@@ -3,6 +3,7 @@ package oidc
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -20,12 +21,13 @@ var (
 	errRoles          = fmt.Errorf("%w: roles claim is not a string or an array of strings", ErrInvalidToken)
 )
 
-// identity checks claims at time now and reads the bearer's identity.
-func (v *Verifier) identity(claims map[string]any, now time.Time) (Identity, error) {
+// identity checks claims at time now and reads the bearer's identity. The
+// aud claim must hold one of audiences.
+func (v *Verifier) identity(claims map[string]any, now time.Time, audiences ...string) (Identity, error) {
 	if iss, _ := claims["iss"].(string); iss != v.cfg.Issuer {
 		return Identity{}, errIssuer
 	}
-	if !hasAudience(claims["aud"], v.cfg.Audience) {
+	if !slices.ContainsFunc(audiences, func(a string) bool { return a != "" && hasAudience(claims["aud"], a) }) {
 		return Identity{}, errAudience
 	}
 	// Times compare as float seconds: NumericDate may have a fraction, and a

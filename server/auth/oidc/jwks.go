@@ -159,14 +159,11 @@ func (v *Verifier) fetch(ctx context.Context) (*keySet, error) {
 	jwksURL := v.jwksURL
 	v.mu.Unlock()
 	if jwksURL == "" {
-		u, err := v.discover(ctx)
+		doc, err := v.discover(ctx)
 		if err != nil {
 			return nil, err
 		}
-		v.mu.Lock()
-		v.jwksURL = u
-		v.mu.Unlock()
-		jwksURL = u
+		jwksURL = doc.JWKSURI
 	}
 	body, err := v.get(ctx, jwksURL)
 	if err != nil {
@@ -180,32 +177,50 @@ func (v *Verifier) fetch(ctx context.Context) (*keySet, error) {
 	return set, nil
 }
 
-// discover reads the provider's discovery document and returns its jwks_uri.
-func (v *Verifier) discover(ctx context.Context) (string, error) {
+// discoveryDoc is what Herald reads of a provider's discovery document.
+type discoveryDoc struct {
+	Issuer                string `json:"issuer"`
+	JWKSURI               string `json:"jwks_uri"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+}
+
+// discover reads the provider's discovery document, checks it, and keeps
+// what it says: the JWKS URL (unless one is configured) and the sign-in
+// endpoints.
+func (v *Verifier) discover(ctx context.Context) (*discoveryDoc, error) {
 	u := strings.TrimSuffix(v.cfg.Issuer, "/") + "/.well-known/openid-configuration"
 	body, err := v.get(ctx, u)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var doc struct {
-		Issuer  string `json:"issuer"`
-		JWKSURI string `json:"jwks_uri"`
-	}
+	var doc discoveryDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("%w: discovery document at %s is not JSON: %w", ErrProvider, u, err)
+		return nil, fmt.Errorf("%w: discovery document at %s is not JSON: %w", ErrProvider, u, err)
 	}
 	// OpenID Connect Discovery §4.3: the document must name the issuer it was
 	// fetched for, or it describes some other provider.
 	if doc.Issuer != v.cfg.Issuer {
-		return "", fmt.Errorf("%w: discovery document at %s names issuer %q, want %q", ErrProvider, u, doc.Issuer, v.cfg.Issuer)
+		return nil, fmt.Errorf("%w: discovery document at %s names issuer %q, want %q", ErrProvider, u, doc.Issuer, v.cfg.Issuer)
 	}
 	if doc.JWKSURI == "" {
-		return "", fmt.Errorf("%w: discovery document at %s has no jwks_uri", ErrProvider, u)
+		return nil, fmt.Errorf("%w: discovery document at %s has no jwks_uri", ErrProvider, u)
 	}
-	if err := checkProviderURL(doc.JWKSURI); err != nil {
-		return "", fmt.Errorf("%w: discovery document at %s: jwks_uri %w", ErrProvider, u, err)
+	for _, e := range []struct{ name, url string }{{"jwks_uri", doc.JWKSURI}, {"authorization_endpoint", doc.AuthorizationEndpoint}, {"token_endpoint", doc.TokenEndpoint}} {
+		if e.url == "" {
+			continue
+		}
+		if err := checkProviderURL(e.url); err != nil {
+			return nil, fmt.Errorf("%w: discovery document at %s: %s %w", ErrProvider, u, e.name, err)
+		}
 	}
-	return doc.JWKSURI, nil
+	v.mu.Lock()
+	if v.jwksURL == "" {
+		v.jwksURL = doc.JWKSURI
+	}
+	v.discovered = &doc
+	v.mu.Unlock()
+	return &doc, nil
 }
 
 // get fetches u and returns its body, refusing answers other than 200 and

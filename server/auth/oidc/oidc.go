@@ -126,6 +126,8 @@ type Verifier struct {
 	lastErr error
 	// inflight is the fetch under way, nil when there is none.
 	inflight *fetchCall
+	// discovered is the last discovery document read, nil before one.
+	discovered *discoveryDoc
 }
 
 // New returns a Verifier for cfg. It checks cfg but does no network I/O;
@@ -199,20 +201,26 @@ func isLoopback(host string) bool {
 // ErrInvalidToken or ErrProvider; a ctx that ends while the JWKS is being
 // fetched ends the wait with an error wrapping ErrProvider and ctx.Err().
 func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
-	tok, err := parseToken(token)
+	claims, err := v.signedClaims(ctx, token)
 	if err != nil {
 		return Identity{}, err
+	}
+	return v.identity(claims, v.cfg.Now(), v.cfg.Audience)
+}
+
+// signedClaims checks token's shape, alg and signature, and returns its
+// claims, not yet checked.
+func (v *Verifier) signedClaims(ctx context.Context, token string) (map[string]any, error) {
+	tok, err := parseToken(token)
+	if err != nil {
+		return nil, err
 	}
 	k, err := v.key(ctx, tok.kid, tok.alg)
 	if err != nil {
-		return Identity{}, err
+		return nil, err
 	}
 	if err := tok.verify(k); err != nil {
-		return Identity{}, err
+		return nil, err
 	}
-	claims, err := tok.claims()
-	if err != nil {
-		return Identity{}, err
-	}
-	return v.identity(claims, v.cfg.Now())
+	return tok.claims()
 }

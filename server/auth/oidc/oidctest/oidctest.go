@@ -2,7 +2,9 @@
 // manner of net/http/httptest: it serves a discovery document and a JWKS on a
 // loopback port, and signs the tokens a test needs, good and bad (expired,
 // for another audience, unsigned, HMAC-signed, under a key it has not
-// published yet).
+// published yet). It also signs users in (signin.go): an authorization
+// endpoint that approves at once, as the user SignInAs names, and a token
+// endpoint that checks the code, PKCE and the client as a real one does.
 //
 // It signs with RS256 only: the verifier's own tests cover the other
 // algorithms; what depends on this package is the wiring around it.
@@ -52,6 +54,9 @@ type Provider struct {
 	published []*Key
 
 	fetches atomic.Int64
+
+	// signIn is the sign-in side (authorization and token endpoints).
+	signIn signIn
 }
 
 // NewProvider starts a provider that publishes keys. Close it when done.
@@ -59,7 +64,8 @@ func NewProvider(keys ...*Key) *Provider {
 	p := &Provider{published: keys}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, map[string]any{"issuer": p.Issuer(), "jwks_uri": p.JWKSURL()})
+		writeJSON(w, map[string]any{"issuer": p.Issuer(), "jwks_uri": p.JWKSURL(),
+			"authorization_endpoint": p.srv.URL + "/authorize", "token_endpoint": p.srv.URL + "/token"})
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, _ *http.Request) {
 		p.fetches.Add(1)
@@ -73,6 +79,8 @@ func NewProvider(keys ...*Key) *Provider {
 		p.mu.Unlock()
 		writeJSON(w, map[string]any{"keys": keys})
 	})
+	mux.HandleFunc("GET /authorize", p.authorize)
+	mux.HandleFunc("POST /token", p.token)
 	p.srv = httptest.NewServer(mux)
 	return p
 }
