@@ -77,8 +77,8 @@ type redriveState struct {
 func (s redriveState) redriven(off int64) bool { return off < s.mark || s.above[off] }
 
 // deadLetterTopic returns the dead-letter topic of topic.
-func (b *Broker) deadLetterTopic(topic string) (string, error) {
-	t, err := b.topic(topic)
+func (b *Broker) deadLetterTopic(ctx context.Context, topic string) (string, error) {
+	t, err := b.topic(ctx, topic)
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +140,7 @@ func (b *Broker) scanDeadLetters(ctx context.Context, topic, dlq string, from in
 // saying whether it was redriven. Errors: ErrTopicNotFound, ErrInvalidRequest
 // (a topic without a dead-letter topic, a bad limit).
 func (b *Broker) DeadLetters(ctx context.Context, topic string, from int64, limit int) (DeadLetterPage, error) {
-	dlq, err := b.deadLetterTopic(topic)
+	dlq, err := b.deadLetterTopic(ctx, topic)
 	if err != nil {
 		return DeadLetterPage{}, err
 	}
@@ -237,7 +237,7 @@ type redriveLockKey struct {
 // dead-letter topic, no offsets, too many), and any publish error other than
 // an invalid event (the outcomes up to it are recorded).
 func (b *Broker) Redrive(ctx context.Context, req RedriveRequest) (RedriveResult, error) {
-	dlq, err := b.deadLetterTopic(req.Topic)
+	dlq, err := b.deadLetterTopic(ctx, req.Topic)
 	if err != nil {
 		return RedriveResult{}, err
 	}
@@ -336,7 +336,7 @@ func (b *Broker) redrivenStatus(ctx context.Context, topic, dlq string, off int6
 
 // refreshVersions fetches the version lists of topic's subjects again.
 func (b *Broker) refreshVersions(ctx context.Context, topic string) error {
-	t, err := b.topic(topic)
+	t, err := b.topic(ctx, topic)
 	if err != nil {
 		return err
 	}
