@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/heraldhq/herald/internal/pgstore"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/jetstream"
@@ -29,6 +30,9 @@ type jetStreamFlags struct {
 	Replicas int
 	// Prefix starts every stream name and subject. Empty: HERALD.
 	Prefix string
+	// Engines is not a flag: serve sets it so that the broker's engines
+	// report to /metrics. Nil: they report nowhere.
+	Engines *server.EngineMetrics
 }
 
 // addJetStreamFlags registers the JetStream flags on fs.
@@ -44,9 +48,22 @@ func addJetStreamFlags(fs *pflag.FlagSet) *jetStreamFlags {
 
 // openJetStream wraps meta in a JetStream log when f names servers; it returns
 // meta itself (and a nil log) otherwise. maxEvent is lowered, with a log line,
-// to what the NATS server accepts in one message.
-func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, maxEvent *int, log *slog.Logger) (broker.Log, *jetstream.Log, error) {
-	if f == nil || strings.TrimSpace(f.URLs) == "" {
+// to what the NATS server accepts in one message. metaLoc is where meta is
+// (a postgres:// URL or a SQLite file), for the engine its metrics name.
+func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, metaLoc string, maxEvent *int, log *slog.Logger) (broker.Log, *jetstream.Log, error) {
+	if f == nil {
+		return meta, nil, nil
+	}
+	var observer broker.EngineObserver
+	if f.Engines != nil {
+		engine := server.EngineSQLite
+		if pgstore.IsURL(metaLoc) {
+			engine = server.EnginePostgres
+		}
+		meta = broker.Observed(meta, f.Engines.Observer(engine))
+		observer = f.Engines.Observer(server.EngineJetStream)
+	}
+	if strings.TrimSpace(f.URLs) == "" {
 		return meta, nil, nil
 	}
 	var urls []string
@@ -55,9 +72,15 @@ func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, maxE
 			urls = append(urls, u)
 		}
 	}
-	js, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, CredsFile: f.Creds, CAFile: f.CACert, Replicas: f.Replicas, Prefix: f.Prefix, Logger: log}, meta)
+	js, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, CredsFile: f.Creds, CAFile: f.CACert, Replicas: f.Replicas, Prefix: f.Prefix, Logger: log, Observer: observer}, meta)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--broker: %w", err)
+	}
+	if f.Engines != nil {
+		f.Engines.SetJetStreamCounters(func() server.JetStreamCounters {
+			c := js.Counters()
+			return server.JetStreamCounters{Overtaken: c.Overtaken, RolledBack: c.RolledBack}
+		})
 	}
 	// Herald's headers ride with each event: keep 4 KiB of the message for them.
 	if *maxEvent == 0 {

@@ -51,6 +51,7 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
 	l.retryOrphans(ctx)
+	var err error
 	firsts := make([]int64, len(batches))
 	var runs []*run
 	byTopic := map[string]*run{}
@@ -58,9 +59,9 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 	var metaIdx []int
 	for i := range batches {
 		b := &batches[i]
-		t, err := l.topic(ctx, b.Topic)
-		if err != nil {
-			return nil, err
+		t, terr := l.topic(ctx, b.Topic)
+		if terr != nil {
+			return nil, terr
 		}
 		if t.Kind != broker.Stream {
 			metaBatches = append(metaBatches, *b)
@@ -75,9 +76,14 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 		}
 		r.add(i, b)
 	}
-	rbs, err := l.appendRuns(ctx, runs)
-	if err != nil {
-		return nil, err
+	var rbs []rollback
+	if len(runs) > 0 {
+		start := time.Now()
+		rbs, err = l.appendRuns(ctx, runs)
+		l.observe(broker.EngineWrite, start, err)
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range runs {
 		pos := r.first

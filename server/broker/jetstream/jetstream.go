@@ -129,6 +129,10 @@ type Config struct {
 	Name string
 	// Logger receives connection events. Nil: slog.Default().
 	Logger *slog.Logger
+	// Observer is told the time and outcome of every call that reaches
+	// JetStream (the server's per-engine metrics); calls that only the meta
+	// Log serves are not JetStream's. Nil: none.
+	Observer broker.EngineObserver
 }
 
 // Log is the JetStream event log. It is safe for concurrent use.
@@ -270,10 +274,13 @@ func (l *Log) Ping(ctx context.Context) error {
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
-	if _, err := l.js.AccountInfo(ctx); err != nil {
-		return l.fail("ping", err)
+	start := time.Now()
+	_, err := l.js.AccountInfo(ctx)
+	if err != nil {
+		err = l.fail("ping", err)
 	}
-	return nil
+	l.observe(broker.EngineRead, start, err)
+	return err
 }
 
 // Counters are what Append had to do beyond storing batches.
@@ -293,6 +300,13 @@ func (l *Log) Counters() Counters {
 // MaxPayload is the largest message the connected server accepts, in bytes:
 // an event, its headers and Herald's must fit in it.
 func (l *Log) MaxPayload() int64 { return l.nc.MaxPayload() }
+
+// observe reports a call to JetStream that started at start.
+func (l *Log) observe(op broker.EngineOp, start time.Time, err error) {
+	if l.cfg.Observer != nil {
+		l.cfg.Observer.ObserveEngine(op, time.Since(start), err)
+	}
+}
 
 // bound gives ctx the Log's timeout unless it has an earlier deadline.
 func (l *Log) bound(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -61,6 +61,14 @@ func (l *Log) Read(ctx context.Context, topic string, from int64, limit int) ([]
 	if t.Kind != broker.Stream {
 		return l.meta.Read(ctx, topic, from, limit)
 	}
+	start := time.Now()
+	out, err := l.readStream(ctx, topic, from, limit)
+	l.observe(broker.EngineRead, start, err)
+	return out, err
+}
+
+// readStream is Read of a stream topic.
+func (l *Log) readStream(ctx context.Context, topic string, from int64, limit int) ([]broker.Record, error) {
 	if err := l.up(); err != nil {
 		return nil, err
 	}
@@ -181,6 +189,14 @@ func (l *Log) OffsetAt(ctx context.Context, topic string, at time.Time) (int64, 
 	if t.Kind != broker.Stream {
 		return l.meta.OffsetAt(ctx, topic, at)
 	}
+	start := time.Now()
+	off, err := l.offsetAt(ctx, topic, at)
+	l.observe(broker.EngineRead, start, err)
+	return off, err
+}
+
+// offsetAt is OffsetAt of a stream topic.
+func (l *Log) offsetAt(ctx context.Context, topic string, at time.Time) (int64, error) {
 	if err := l.up(); err != nil {
 		return 0, err
 	}
@@ -261,7 +277,9 @@ func (l *Log) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEnt
 	l.mu.Unlock()
 	slices.Sort(names)
 	for _, topic := range names {
+		start := time.Now()
 		ids, err := l.streamIDs(ctx, topic, since)
+		l.observe(broker.EngineRead, start, err)
 		if err != nil {
 			return nil, err
 		}
@@ -274,7 +292,7 @@ func (l *Log) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEnt
 // streamIDs returns the deduplication keys of a stream topic's events stored
 // at or after since.
 func (l *Log) streamIDs(ctx context.Context, topic string, since time.Time) ([]broker.DedupEntry, error) {
-	from, err := l.OffsetAt(ctx, topic, since)
+	from, err := l.offsetAt(ctx, topic, since)
 	if err != nil {
 		return nil, err
 	}

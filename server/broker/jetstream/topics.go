@@ -113,7 +113,10 @@ func (l *Log) PutTopic(ctx context.Context, t broker.Topic) error {
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
 	if t.Kind == broker.Stream {
-		if err := l.ensureStream(ctx, t); err != nil {
+		start := time.Now()
+		err := l.ensureStream(ctx, t)
+		l.observe(broker.EngineWrite, start, err)
+		if err != nil {
 			return err
 		}
 	}
@@ -124,12 +127,25 @@ func (l *Log) PutTopic(ctx context.Context, t broker.Topic) error {
 	l.topics[t.Name] = t
 	l.mu.Unlock()
 	if t.Kind == broker.Queue {
-		if err := l.js.DeleteStream(ctx, l.streamName(t.Name)); err != nil && !errors.Is(err, js.ErrStreamNotFound) {
-			return l.fail("delete the stream of queue "+t.Name, err)
+		if err := l.deleteStream(ctx, t.Name, "delete the stream of queue "); err != nil {
+			return err
 		}
 		l.forget(t.Name)
 	}
 	return nil
+}
+
+// deleteStream deletes a topic's stream, if it has one.
+func (l *Log) deleteStream(ctx context.Context, topic, what string) error {
+	start := time.Now()
+	err := l.js.DeleteStream(ctx, l.streamName(topic))
+	if err != nil && !errors.Is(err, js.ErrStreamNotFound) {
+		err = l.fail(what+topic, err)
+	} else {
+		err = nil
+	}
+	l.observe(broker.EngineWrite, start, err)
+	return err
 }
 
 // DeleteTopic implements broker.Log: the stream goes first, so a topic created
@@ -143,8 +159,8 @@ func (l *Log) DeleteTopic(ctx context.Context, name string) error {
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
-	if err := l.js.DeleteStream(ctx, l.streamName(name)); err != nil && !errors.Is(err, js.ErrStreamNotFound) {
-		return l.fail("delete the stream of topic "+name, err)
+	if err := l.deleteStream(ctx, name, "delete the stream of topic "); err != nil {
+		return err
 	}
 	if err := l.meta.DeleteTopic(ctx, name); err != nil {
 		return err
@@ -198,12 +214,13 @@ func (l *Log) Stats(ctx context.Context, topic string) (broker.Stats, error) {
 // and last messages carry (recordBytes); for events stored without them (by
 // an older Herald) it is JetStream's count, which includes each message's
 // subject and headers.
-func (l *Log) streamStats(ctx context.Context, topic string) (broker.Stats, error) {
+func (l *Log) streamStats(ctx context.Context, topic string) (s broker.Stats, err error) {
+	defer func(start time.Time) { l.observe(broker.EngineRead, start, err) }(time.Now())
 	st, err := l.state(ctx, topic)
 	if err != nil {
 		return broker.Stats{}, err
 	}
-	s := broker.Stats{Events: int64(st.Msgs), Bytes: int64(st.Bytes), FirstOffset: -1, LastOffset: -1, NextOffset: int64(st.LastSeq)}
+	s = broker.Stats{Events: int64(st.Msgs), Bytes: int64(st.Bytes), FirstOffset: -1, LastOffset: -1, NextOffset: int64(st.LastSeq)}
 	if st.Msgs > 0 {
 		s.FirstOffset, s.LastOffset = int64(st.FirstSeq)-1, int64(st.LastSeq)-1
 		n, ok, err := l.recordBytes(ctx, topic, st.FirstSeq)
