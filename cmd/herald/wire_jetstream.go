@@ -26,6 +26,10 @@ type jetStreamFlags struct {
 	Creds string
 	// CACert is a PEM file of the CAs that sign the NATS servers' certificates.
 	CACert string
+	// Cert and Key are PEM files of a client certificate and its key, for
+	// NATS servers that verify clients (tls verify). Empty: none; both or
+	// neither.
+	Cert, Key string
 	// Replicas is each stream's replica count. Zero: 1.
 	Replicas int
 	// Prefix starts every stream name and subject. Empty: HERALD.
@@ -41,6 +45,8 @@ func addJetStreamFlags(fs *pflag.FlagSet) *jetStreamFlags {
 	fs.StringVar(&f.URLs, "broker", "", "keep stream topics' events on NATS JetStream: comma-separated servers (nats://host:4222,nats://host2:4222); empty keeps them in the broker's SQL log")
 	fs.StringVar(&f.Creds, "broker-creds", "", "NATS credentials file (JWT and NKey seed) for --broker")
 	fs.StringVar(&f.CACert, "broker-ca-cert", "", "PEM file of the CAs that sign the NATS servers' certificates (TLS) for --broker")
+	fs.StringVar(&f.Cert, "broker-cert", "", "PEM file of the client certificate Herald shows NATS servers that verify clients; needs --broker-key")
+	fs.StringVar(&f.Key, "broker-key", "", "PEM file of the private key of --broker-cert")
 	fs.IntVar(&f.Replicas, "broker-replicas", 1, "replicas of each JetStream stream (1 to 5; the JetStream cluster needs as many servers)")
 	fs.StringVar(&f.Prefix, "broker-prefix", "HERALD", "start of every JetStream stream name and subject Herald makes, so several deployments can share a NATS account")
 	return f
@@ -66,13 +72,16 @@ func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, meta
 	if strings.TrimSpace(f.URLs) == "" {
 		return meta, nil, nil
 	}
+	if (f.Cert == "") != (f.Key == "") {
+		return nil, nil, usageErrorf("--broker-cert and --broker-key go together: give both or neither")
+	}
 	var urls []string
 	for _, u := range strings.Split(f.URLs, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			urls = append(urls, u)
 		}
 	}
-	js, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, CredsFile: f.Creds, CAFile: f.CACert, Replicas: f.Replicas, Prefix: f.Prefix, Logger: log, Observer: observer}, meta)
+	js, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, CredsFile: f.Creds, CAFile: f.CACert, CertFile: f.Cert, KeyFile: f.Key, Replicas: f.Replicas, Prefix: f.Prefix, Logger: log, Observer: observer}, meta)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--broker: %w", err)
 	}
