@@ -370,3 +370,9 @@ func (p *promWriter) line(s string) {
 }
 
 func (p *promWriter) printf(format string, args ...any) { _, _ = fmt.Fprintf(p.w, format, args...) }
+
+// header writes a metric's HELP and TYPE lines.
+func (p *promWriter) header(name, typ, help string) {
+	p.line("# HELP " + name + " " + help)
+	p.line("# TYPE " + name + " " + typ)
+}

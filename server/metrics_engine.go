@@ -98,35 +98,35 @@ func (o engineObserver) ObserveEngine(op broker.EngineOp, d time.Duration, err e
 	}
 }
 
-// write adds the engine series to the exposition.
-func (m *EngineMetrics) write(bw *promWriter) {
-	bw.line("# HELP herald_engine_operation_duration_seconds Time of calls to a storage engine, by engine and operation class (read, write).")
-	bw.line("# TYPE herald_engine_operation_duration_seconds histogram")
+// active returns the series of the engines in use, in Engine order.
+func (m *EngineMetrics) active() []*engineSeries {
+	var out []*engineSeries
 	for e := range numEngines {
 		if m.used[e].Load() {
 			for op := range m.series[e] {
-				s := &m.series[e][op]
-				s.duration.write(bw, "herald_engine_operation_duration_seconds", s.labels)
+				out = append(out, &m.series[e][op])
 			}
 		}
 	}
-	bw.line("# HELP herald_engine_errors_total Calls to a storage engine that failed (the engine's failures, not answers such as a missing topic), by engine and operation class.")
-	bw.line("# TYPE herald_engine_errors_total counter")
-	for e := range numEngines {
-		if m.used[e].Load() {
-			for op := range m.series[e] {
-				s := &m.series[e][op]
-				bw.printf("herald_engine_errors_total{%s} %d\n", s.labels, s.errors.Load())
-			}
-		}
+	return out
+}
+
+// write adds the engine series to the exposition.
+func (m *EngineMetrics) write(bw *promWriter) {
+	active := m.active()
+	bw.header("herald_engine_operation_duration_seconds", "histogram", "Time of calls to a storage engine, by engine and operation class (read, write).")
+	for _, s := range active {
+		s.duration.write(bw, "herald_engine_operation_duration_seconds", s.labels)
+	}
+	bw.header("herald_engine_errors_total", "counter", "Calls to a storage engine that failed (the engine's failures, not answers such as a missing topic), by engine and operation class.")
+	for _, s := range active {
+		bw.printf("herald_engine_errors_total{%s} %d\n", s.labels, s.errors.Load())
 	}
 	if fn := m.jetStream.Load(); fn != nil {
 		c := (*fn)()
-		bw.line("# HELP herald_jetstream_batches_overtaken_total Batch appends another writer overtook, rolled back and retried.")
-		bw.line("# TYPE herald_jetstream_batches_overtaken_total counter")
+		bw.header("herald_jetstream_batches_overtaken_total", "counter", "Batch appends another writer overtook, rolled back and retried.")
 		bw.printf("herald_jetstream_batches_overtaken_total %d\n", c.Overtaken)
-		bw.line("# HELP herald_jetstream_messages_rolled_back_total Messages deleted to keep a batch all-or-nothing.")
-		bw.line("# TYPE herald_jetstream_messages_rolled_back_total counter")
+		bw.header("herald_jetstream_messages_rolled_back_total", "counter", "Messages deleted to keep a batch all-or-nothing.")
 		bw.printf("herald_jetstream_messages_rolled_back_total %d\n", c.RolledBack)
 	}
 }
