@@ -414,6 +414,11 @@ func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
 				firstErr = fmt.Errorf("jetstream: stored at sequence %d, not %d", pa.Sequence, want)
 			}
 		case err := <-fut.Err():
+			if api := (*js.APIError)(nil); !errors.As(err, &api) {
+				// No answer from JetStream (the connection went): it may
+				// have stored the message all the same.
+				rb.maybe = append(rb.maybe, want)
+			}
 			if firstErr == nil {
 				firstErr = l.publishErr(err)
 			}
@@ -524,10 +529,16 @@ func (l *Log) deleteBatch(ctx context.Context, rb rollback) *rollback {
 	return &left
 }
 
+// publishHeaderRoom is the most the headers added on publish take: the
+// expected sequence, the message id and the expected last message id (a
+// 22-character NUID token, a dot and a batch index).
+var publishHeaderRoom = len("Nats-Expected-Last-Sequence: 18446744073709551615\r\n") +
+	len("Nats-Msg-Id: \r\n") + len("Nats-Expected-Last-Msg-Id: \r\n") + 2*(22+1+19)
+
 // msgSize is what the server counts against max_payload: the data and the
-// encoded headers, with room for the expected-sequence header added on publish.
+// encoded headers, with room for the headers added on publish.
 func msgSize(m *nats.Msg) int64 {
-	n := len(m.Data) + len("NATS/1.0\r\n\r\n") + len("Nats-Expected-Last-Sequence: 18446744073709551615\r\n")
+	n := len(m.Data) + len("NATS/1.0\r\n\r\n") + publishHeaderRoom
 	for k, vs := range m.Header {
 		for _, v := range vs {
 			n += len(k) + len(v) + 4
