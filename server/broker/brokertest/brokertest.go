@@ -7,7 +7,9 @@
 // The suite asserts what package broker relies on and the interface's comments
 // promise: consecutive offsets, all-or-nothing appends and commits, leases that
 // hand a message to one receiver, stale acks skipped, retention, deduplication
-// ids and observations.
+// ids and observations. Where an engine truly cannot hold a check as written,
+// it passes an Allowance that documents the departure; the SQL engines pass
+// none, and the check is unchanged for them.
 package brokertest
 
 import (
