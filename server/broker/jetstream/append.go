@@ -45,7 +45,7 @@ var errOvertaken = errors.New("another writer appended to the stream first")
 func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	if err := l.up(); err != nil {
+	if err := l.upFor(broker.EngineWrite); err != nil {
 		return nil, err
 	}
 	ctx, cancel := l.bound(ctx)

@@ -269,8 +269,8 @@ func (l *Log) Close() error {
 
 // Ping checks that NATS answers and JetStream is enabled: the readiness check.
 func (l *Log) Ping(ctx context.Context) error {
-	if !l.nc.IsConnected() {
-		return fmt.Errorf("%w: not connected to NATS (%s)", broker.ErrLogUnavailable, l.nc.Status())
+	if err := l.upFor(broker.EngineRead); err != nil {
+		return err
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
@@ -322,6 +322,16 @@ func (l *Log) up() error {
 		return nil
 	}
 	return fmt.Errorf("%w: not connected to NATS (%s); retrying in the background", broker.ErrLogUnavailable, l.nc.Status())
+}
+
+// upFor is up for a call of class op that fails before reaching JetStream:
+// the failure is the engine's, so it is observed.
+func (l *Log) upFor(op broker.EngineOp) error {
+	err := l.up()
+	if err != nil {
+		l.observe(op, time.Now(), err)
+	}
+	return err
 }
 
 // fail wraps an error of a JetStream call: a lost connection or an unanswered

@@ -107,7 +107,7 @@ func (l *Log) ensureStream(ctx context.Context, t broker.Topic) error {
 // stream topic always has its stream. A topic that becomes a queue loses its
 // (empty: the broker checks) stream.
 func (l *Log) PutTopic(ctx context.Context, t broker.Topic) error {
-	if err := l.up(); err != nil {
+	if err := l.upFor(broker.EngineWrite); err != nil {
 		return err
 	}
 	ctx, cancel := l.bound(ctx)
@@ -154,7 +154,7 @@ func (l *Log) DeleteTopic(ctx context.Context, name string) error {
 	if _, err := l.topic(ctx, name); err != nil {
 		return err
 	}
-	if err := l.up(); err != nil {
+	if err := l.upFor(broker.EngineWrite); err != nil {
 		return err
 	}
 	ctx, cancel := l.bound(ctx)
