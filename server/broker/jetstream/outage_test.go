@@ -39,7 +39,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ol.Close()
+	defer func() { _ = ol.Close() }()
 	e.put(ol, broker.Topic{Name: "m"})
 	if _, err := ol.Append(ctx, []broker.Batch{{Topic: "m", Records: recs("m", 2)}}); err != nil {
 		t.Fatal(err)
