@@ -45,6 +45,8 @@ type metrics struct {
 	// confluent writes the names Confluent Schema Registry dashboards query
 	// (metrics_confluent.go).
 	confluent *confluentMetrics
+	// engines, when set, adds the storage engines' series.
+	engines *EngineMetrics
 }
 
 type routeKey struct{ method, route string }
@@ -183,10 +185,27 @@ func (rm *routeMetrics) observe(status int, d time.Duration) {
 	} else {
 		rm.otherStatus(status).Add(1)
 	}
-	h := &rm.duration
+	rm.duration.observe(d)
+}
+
+// observe records one duration.
+func (h *histogram) observe(d time.Duration) {
 	h.counts[sort.SearchFloat64s(durationBuckets[:], d.Seconds())].Add(1)
 	h.sumNanos.Add(uint64(d))
 	h.count.Add(1)
+}
+
+// write writes the histogram's series of metric name with labels.
+func (h *histogram) write(bw *promWriter, name, labels string) {
+	var cum uint64
+	for i, le := range durationBuckets {
+		cum += h.counts[i].Load()
+		bw.printf("%s_bucket{%s,le=\"%s\"} %d\n", name, labels, formatFloat(le), cum)
+	}
+	cum += h.counts[len(durationBuckets)].Load()
+	bw.printf("%s_bucket{%s,le=\"+Inf\"} %d\n", name, labels, cum)
+	bw.printf("%s_sum{%s} %s\n", name, labels, formatFloat(float64(h.sumNanos.Load())/1e9))
+	bw.printf("%s_count{%s} %d\n", name, labels, h.count.Load())
 }
 
 func (rm *routeMetrics) otherStatus(status int) *atomic.Uint64 {
@@ -309,19 +328,13 @@ func (m *metrics) writeTo(ctx context.Context, w io.Writer, version string) erro
 	bw.line("# HELP herald_http_request_duration_seconds HTTP request duration, by method and route.")
 	bw.line("# TYPE herald_http_request_duration_seconds histogram")
 	for _, rm := range routes {
-		h := &rm.duration
-		var cum uint64
-		for i, le := range durationBuckets {
-			cum += h.counts[i].Load()
-			bw.printf("herald_http_request_duration_seconds_bucket{%s,le=\"%s\"} %d\n", rm.labels, formatFloat(le), cum)
-		}
-		cum += h.counts[len(durationBuckets)].Load()
-		bw.printf("herald_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", rm.labels, cum)
-		bw.printf("herald_http_request_duration_seconds_sum{%s} %s\n", rm.labels, formatFloat(float64(h.sumNanos.Load())/1e9))
-		bw.printf("herald_http_request_duration_seconds_count{%s} %d\n", rm.labels, h.count.Load())
+		rm.duration.write(bw, "herald_http_request_duration_seconds", rm.labels)
 	}
 	if m.accessLog != nil {
 		m.accessLog.writeMetrics(bw)
+	}
+	if m.engines != nil {
+		m.engines.write(bw)
 	}
 
 	// JSON Schema payload validation: the compiled fast path and the full
@@ -357,3 +370,9 @@ func (p *promWriter) line(s string) {
 }
 
 func (p *promWriter) printf(format string, args ...any) { _, _ = fmt.Fprintf(p.w, format, args...) }
+
+// header writes a metric's HELP and TYPE lines.
+func (p *promWriter) header(name, typ, help string) {
+	p.line("# HELP " + name + " " + help)
+	p.line("# TYPE " + name + " " + typ)
+}

@@ -105,6 +105,9 @@ type Config struct {
 	// by name ("nats" for the broker's JetStream log): each must answer Ping.
 	// Nil: none.
 	ReadyChecks map[string]Pinger
+	// Engines are the storage engines' latency and error series /metrics
+	// shows (the stores report to its Observers). Nil: none.
+	Engines *EngineMetrics
 }
 
 // Pinger is an engine /readyz checks: Ping returns nil while it answers.
@@ -195,6 +198,7 @@ func New(cfg Config) (*Server, error) {
 		policy: auth.Policy{MetricsRole: cfg.MetricsRole}, encoded: newEncodedCache(), proxies: proxies,
 		sessions: newSessionStore()}
 	s.metrics.accessLog = cfg.AccessLog
+	s.metrics.engines = cfg.Engines
 	s.metrics.confluent.registry = cfg.Registry
 	s.drain, s.drainStart = context.WithCancel(context.Background())
 

@@ -34,16 +34,7 @@ func TestServeOnJetStream(t *testing.T) {
 	m := startMainWith(t, Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "herald.db"), Logger: discardLogger(), Version: "test",
 		broker: &brokerFlags{JetStream: &jetStreamFlags{URLs: " " + url + " ,", Prefix: prefix}}})
 	postJSON(t, m.URL()+"/subjects/orders-value/versions", "application/json", `{"schema":"{\"type\":\"object\",\"required\":[\"id\"]}","schemaType":"JSON"}`)
-	req, _ := http.NewRequest("PUT", m.URL()+"/v1/topics/orders", strings.NewReader(`{"valueSubject":"orders-value","retention":{"maxEvents":100}}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("PUT topic: %d", resp.StatusCode)
-	}
+	putTopic(t, m, "orders", `{"valueSubject":"orders-value","retention":{"maxEvents":100}}`)
 	postJSON(t, m.URL()+"/v1/topics/orders/events", "application/json", `{"events":[{"value":{"id":"a"}},{"value":{"id":"b"}}]}`)
 
 	s, err := jsc.Stream(context.Background(), prefix+"_orders")
@@ -54,7 +45,7 @@ func TestServeOnJetStream(t *testing.T) {
 	if info.State.Msgs != 2 || info.Config.MaxMsgs != 100 || info.Config.Replicas != 1 {
 		t.Errorf("stream: %d messages, MaxMsgs %d, replicas %d; want 2, 100, 1", info.State.Msgs, info.Config.MaxMsgs, info.Config.Replicas)
 	}
-	resp, err = http.Get(m.URL() + "/v1/topics/orders/events?from=earliest")
+	resp, err := http.Get(m.URL() + "/v1/topics/orders/events?from=earliest")
 	if err != nil {
 		t.Fatal(err)
 	}

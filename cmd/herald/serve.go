@@ -234,6 +234,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	engines := server.NewEngineMetrics()
+	if m.cfg.broker != nil && m.cfg.broker.JetStream != nil {
+		m.cfg.broker.JetStream.Engines = engines
+	}
 	brk, brkCloser, err := openBroker(ctx, m.cfg.broker, m.cfg.DB, reg, m.log)
 	if err != nil {
 		return fmt.Errorf("open broker: %w", err)
@@ -287,6 +291,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		AuditLog:              auditLog,
 		RateLimiter:           limiter,
 		ReadyChecks:           readyChecks(brkCloser),
+		Engines:               engines,
 	})
 	if err != nil {
 		return err

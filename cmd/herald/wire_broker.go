@@ -110,7 +110,7 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		return nil, nil, err
 	}
 	maxEvent := f.MaxEventBytes
-	events, js, err := openJetStream(ctx, f.JetStream, store, &maxEvent, log)
+	events, js, err := openJetStream(ctx, f.JetStream, store, path, &maxEvent, log)
 	if err != nil {
 		_ = store.Close() // error path: the NATS error is the one to report
 		return nil, nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/heraldhq/herald/internal/pgstore"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/jetstream"
@@ -25,10 +26,17 @@ type jetStreamFlags struct {
 	Creds string
 	// CACert is a PEM file of the CAs that sign the NATS servers' certificates.
 	CACert string
+	// Cert and Key are PEM files of a client certificate and its key, for
+	// NATS servers that verify clients (tls verify). Empty: none; both or
+	// neither.
+	Cert, Key string
 	// Replicas is each stream's replica count. Zero: 1.
 	Replicas int
 	// Prefix starts every stream name and subject. Empty: HERALD.
 	Prefix string
+	// Engines is not a flag: serve sets it so that the broker's engines
+	// report to /metrics. Nil: they report nowhere.
+	Engines *server.EngineMetrics
 }
 
 // addJetStreamFlags registers the JetStream flags on fs.
@@ -37,6 +45,8 @@ func addJetStreamFlags(fs *pflag.FlagSet) *jetStreamFlags {
 	fs.StringVar(&f.URLs, "broker", "", "keep stream topics' events on NATS JetStream: comma-separated servers (nats://host:4222,nats://host2:4222); empty keeps them in the broker's SQL log")
 	fs.StringVar(&f.Creds, "broker-creds", "", "NATS credentials file (JWT and NKey seed) for --broker")
 	fs.StringVar(&f.CACert, "broker-ca-cert", "", "PEM file of the CAs that sign the NATS servers' certificates (TLS) for --broker")
+	fs.StringVar(&f.Cert, "broker-cert", "", "PEM file of the client certificate Herald shows NATS servers that verify clients; needs --broker-key")
+	fs.StringVar(&f.Key, "broker-key", "", "PEM file of the private key of --broker-cert")
 	fs.IntVar(&f.Replicas, "broker-replicas", 1, "replicas of each JetStream stream (1 to 5; the JetStream cluster needs as many servers)")
 	fs.StringVar(&f.Prefix, "broker-prefix", "HERALD", "start of every JetStream stream name and subject Herald makes, so several deployments can share a NATS account")
 	return f
@@ -44,10 +54,26 @@ func addJetStreamFlags(fs *pflag.FlagSet) *jetStreamFlags {
 
 // openJetStream wraps meta in a JetStream log when f names servers; it returns
 // meta itself (and a nil log) otherwise. maxEvent is lowered, with a log line,
-// to what the NATS server accepts in one message.
-func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, maxEvent *int, log *slog.Logger) (broker.Log, *jetstream.Log, error) {
-	if f == nil || strings.TrimSpace(f.URLs) == "" {
+// to what the NATS server accepts in one message. metaLoc is where meta is
+// (a postgres:// URL or a SQLite file), for the engine its metrics name.
+func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, metaLoc string, maxEvent *int, log *slog.Logger) (broker.Log, *jetstream.Log, error) {
+	if f == nil {
 		return meta, nil, nil
+	}
+	var observer broker.EngineObserver
+	if f.Engines != nil {
+		engine := server.EngineSQLite
+		if pgstore.IsURL(metaLoc) {
+			engine = server.EnginePostgres
+		}
+		meta = broker.Observed(meta, f.Engines.Observer(engine))
+		observer = f.Engines.Observer(server.EngineJetStream)
+	}
+	if strings.TrimSpace(f.URLs) == "" {
+		return meta, nil, nil
+	}
+	if (f.Cert == "") != (f.Key == "") {
+		return nil, nil, usageErrorf("--broker-cert and --broker-key go together: give both or neither")
 	}
 	var urls []string
 	for _, u := range strings.Split(f.URLs, ",") {
@@ -55,9 +81,15 @@ func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, maxE
 			urls = append(urls, u)
 		}
 	}
-	js, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, CredsFile: f.Creds, CAFile: f.CACert, Replicas: f.Replicas, Prefix: f.Prefix, Logger: log}, meta)
+	js, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, CredsFile: f.Creds, CAFile: f.CACert, CertFile: f.Cert, KeyFile: f.Key, Replicas: f.Replicas, Prefix: f.Prefix, Logger: log, Observer: observer}, meta)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--broker: %w", err)
+	}
+	if f.Engines != nil {
+		f.Engines.SetJetStreamCounters(func() server.JetStreamCounters {
+			c := js.Counters()
+			return server.JetStreamCounters{Overtaken: c.Overtaken, RolledBack: c.RolledBack}
+		})
 	}
 	// Herald's headers ride with each event: keep 4 KiB of the message for them.
 	if *maxEvent == 0 {

@@ -80,6 +80,9 @@ type Server struct {
 	Port int
 	Dir  string
 	cmd  *exec.Cmd
+	// args are nats-server options beyond JetStream, address, port and store
+	// (StartWith).
+	args []string
 }
 
 // ServerBinary is where the nats-server program is looked for first.
@@ -89,6 +92,14 @@ const ServerBinary = "/usr/sbin/nats-server"
 // a temporary directory; it is killed when the test ends. Without a
 // nats-server program the test skips (fails in CI).
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t)
+}
+
+// StartWith is Start with more nats-server options, such as
+// "--tlsverify", "--tlscert", file… for a server that asks clients for
+// certificates.
+func StartWith(t testing.TB, args ...string) *Server {
 	t.Helper()
 	bin := ServerBinary
 	if _, err := os.Stat(bin); err != nil {
@@ -104,7 +115,7 @@ func Start(t testing.TB) *Server {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close() // the port is free again for nats-server to take
-	s := &Server{t: t, bin: bin, Port: port, Dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, Port: port, Dir: t.TempDir(), args: args}
 	s.Restart()
 	t.Cleanup(s.Kill)
 	return s
@@ -117,7 +128,7 @@ func (s *Server) URL() string { return "nats://127.0.0.1:" + strconv.Itoa(s.Port
 // answers.
 func (s *Server) Restart() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-sd", s.Dir)
+	s.cmd = exec.Command(s.bin, append([]string{"-js", "-a", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-sd", s.Dir}, s.args...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start nats-server: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -44,12 +45,13 @@ var errOvertaken = errors.New("another writer appended to the stream first")
 func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	if err := l.up(); err != nil {
+	if err := l.upFor(broker.EngineWrite); err != nil {
 		return nil, err
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
 	l.retryOrphans(ctx)
+	var err error
 	firsts := make([]int64, len(batches))
 	var runs []*run
 	byTopic := map[string]*run{}
@@ -57,9 +59,9 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 	var metaIdx []int
 	for i := range batches {
 		b := &batches[i]
-		t, err := l.topic(ctx, b.Topic)
-		if err != nil {
-			return nil, err
+		t, terr := l.topic(ctx, b.Topic)
+		if terr != nil {
+			return nil, terr
 		}
 		if t.Kind != broker.Stream {
 			metaBatches = append(metaBatches, *b)
@@ -74,9 +76,14 @@ func (l *Log) Append(ctx context.Context, batches []broker.Batch) ([]int64, erro
 		}
 		r.add(i, b)
 	}
-	rbs, err := l.appendRuns(ctx, runs)
-	if err != nil {
-		return nil, err
+	var rbs []rollback
+	if len(runs) > 0 {
+		start := time.Now()
+		rbs, err = l.appendRuns(ctx, runs)
+		l.observe(broker.EngineWrite, start, err)
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range runs {
 		pos := r.first
@@ -149,17 +156,19 @@ func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
 		// Too many to have in flight at once: one run after the other.
 		return l.appendAlone(ctx, runs, rbs)
 	}
-	lasts := make([]uint64, len(runs))
+	lasts := make([]tail, len(runs))
+	tls := make([][]tally, len(runs))
 	for i, r := range runs {
-		last, err := l.lastSeq(ctx, r.topic.Name)
+		last, err := l.tailOf(ctx, r.topic.Name)
 		if err != nil {
 			return nil, err
 		}
 		lasts[i] = last
+		tls[i] = tallies(r.batch.Records, last.total)
 	}
 	flights := make([]flight, len(runs))
 	for i, r := range runs {
-		flights[i] = l.send(r.topic.Name, &r.batch, 0, len(r.batch.Records), lasts[i], nuid.Next())
+		flights[i] = l.send(r.topic.Name, &r.batch, 0, len(r.batch.Records), lasts[i].seq, tls[i], nuid.Next())
 	}
 	var again []*run
 	var firstErr error
@@ -167,8 +176,8 @@ func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
 		rb, err := l.await(ctx, &flights[i])
 		switch {
 		case err == nil:
-			r.first = int64(lasts[i])
-			l.setLast(r.topic.Name, lasts[i]+uint64(len(r.batch.Records)))
+			r.first = int64(lasts[i].seq)
+			l.setTail(r.topic.Name, lasts[i].after(tls[i]))
 			rbs = append(rbs, rb)
 		case firstErr == nil && (errors.Is(err, errOvertaken) || errors.Is(err, js.ErrNoStreamResponse)):
 			if !l.undo(ctx, []rollback{rb}) {
@@ -207,23 +216,68 @@ func (l *Log) appendAlone(ctx context.Context, runs []*run, rbs []rollback) ([]r
 	return rbs, nil
 }
 
-// lastSeq is the last sequence of a topic's stream: the one this Log last
-// stored or saw, else the stream's.
-func (l *Log) lastSeq(ctx context.Context, topic string) (uint64, error) {
-	l.mu.Lock()
-	last, known := l.last[l.streamName(topic)]
-	l.mu.Unlock()
-	if known {
-		return last, nil
-	}
-	st, err := l.state(ctx, topic)
-	return st.LastSeq, err
+// tail is where a stream ends: its last sequence and the running byte count
+// (hdrTotal) the next message continues from.
+type tail struct {
+	seq, total uint64
 }
 
-// setLast remembers the last sequence this Log stored in a topic's stream.
-func (l *Log) setLast(topic string, seq uint64) {
+// after is the tail once a batch with tallies tls is stored after t.
+func (t tail) after(tls []tally) tail {
+	if len(tls) == 0 {
+		return t
+	}
+	return tail{seq: t.seq + uint64(len(tls)), total: tls[len(tls)-1].total}
+}
+
+// tailOf is where a topic's stream ends: as this Log last stored or saw it,
+// else as the stream says (fetchTail).
+func (l *Log) tailOf(ctx context.Context, topic string) (tail, error) {
 	l.mu.Lock()
-	l.last[l.streamName(topic)] = seq
+	t, known := l.tails[l.streamName(topic)]
+	l.mu.Unlock()
+	if known {
+		return t, nil
+	}
+	return l.fetchTail(ctx, topic)
+}
+
+// fetchTail asks the stream where it ends. The state is read before the last
+// message: a message appended in between makes the next append expect an old
+// sequence and be refused (then retried), never count from a stale total.
+func (l *Log) fetchTail(ctx context.Context, topic string) (tail, error) {
+	st, err := l.state(ctx, topic)
+	if err != nil || st.Msgs == 0 {
+		return tail{seq: st.LastSeq}, err
+	}
+	s, err := l.handle(ctx, topic)
+	if err != nil || s == nil {
+		return tail{seq: st.LastSeq}, err
+	}
+	m, err := s.GetLastMsgForSubject(ctx, l.subject(topic))
+	switch {
+	case errors.Is(err, js.ErrMsgNotFound), errors.Is(err, js.ErrStreamNotFound):
+		return tail{seq: st.LastSeq}, nil
+	case err != nil:
+		return tail{}, l.fail("last message of topic "+topic, err)
+	}
+	tl, _, err := tallyOf(m.Header)
+	if err != nil {
+		return tail{}, fmt.Errorf("jetstream: topic %s: message %d: %w", topic, m.Sequence, err)
+	}
+	t := tail{seq: max(st.LastSeq, m.Sequence), total: tl.total}
+	if tl.left > 0 {
+		// An unfinished batch: the next message overtakes it, and it is
+		// rolled back, so its messages do not count.
+		t.total = tl.base
+	}
+	return t, nil
+}
+
+// setTail remembers where a topic's stream ends after this Log stored in it.
+func (l *Log) setTail(topic string, t tail) {
+	l.mu.Lock()
+	l.tails[l.streamName(topic)] = t
 	l.mu.Unlock()
 }
 
@@ -235,16 +289,17 @@ func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch)
 		st, err := l.state(ctx, t.Name)
 		return int64(st.LastSeq), rollback{}, err
 	}
-	last, err := l.lastSeq(ctx, t.Name)
+	last, err := l.tailOf(ctx, t.Name)
 	if err != nil {
 		return 0, rollback{}, err
 	}
 	created := false
 	for attempt := 1; ; attempt++ {
-		rb, err := l.publishBatch(ctx, t.Name, b, last)
+		tls := tallies(b.Records, last.total)
+		rb, err := l.publishBatch(ctx, t.Name, b, last.seq, tls)
 		if err == nil {
-			l.setLast(t.Name, last+uint64(len(b.Records)))
-			return int64(last), rb, nil
+			l.setTail(t.Name, last.after(tls))
+			return int64(last.seq), rb, nil
 		}
 		if !l.undo(ctx, []rollback{rb}) {
 			return 0, rollback{}, err
@@ -270,22 +325,20 @@ func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch)
 		default:
 			return 0, rollback{}, err
 		}
-		st, err := l.state(ctx, t.Name)
-		if err != nil {
+		if last, err = l.fetchTail(ctx, t.Name); err != nil {
 			return 0, rollback{}, err
 		}
-		last = st.LastSeq
 	}
 }
 
 // publishBatch publishes a batch's messages after sequence last, each
 // expecting its predecessor's sequence, ackWindow at a time, and waits for
 // every ack. On an error the rollback names what may have been stored.
-func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, last uint64) (rollback, error) {
+func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, last uint64, tls []tally) (rollback, error) {
 	token := nuid.Next()
 	all := rollback{stream: l.streamName(topic), token: token}
 	for lo := 0; lo < len(b.Records); lo += ackWindow {
-		f := l.send(topic, b, lo, min(lo+ackWindow, len(b.Records)), last, token)
+		f := l.send(topic, b, lo, min(lo+ackWindow, len(b.Records)), last, tls, token)
 		rb, err := l.await(ctx, &f)
 		all.seqs = append(all.seqs, rb.seqs...)
 		all.maybe = append(all.maybe, rb.maybe...)
@@ -307,8 +360,8 @@ type flight struct {
 }
 
 // send publishes records lo to hi of a batch, message j expecting sequence
-// last+j before it, without waiting for acks.
-func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, token string) flight {
+// last+j before it and carrying tally tls[j], without waiting for acks.
+func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, tls []tally, token string) flight {
 	subject := l.subject(topic)
 	f := flight{rb: rollback{stream: l.streamName(topic), token: token}, want: last + uint64(lo) + 1, futures: make([]js.PubAckFuture, 0, hi-lo)}
 	for j := lo; j < hi; j++ {
@@ -316,7 +369,7 @@ func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, token
 		if b.DedupKeys != nil {
 			key = b.DedupKeys[j]
 		}
-		m, err := encodeMsg(subject, &b.Records[j], key, token)
+		m, err := encodeMsg(subject, &b.Records[j], key, token, tls[j])
 		if err != nil {
 			f.err = err
 			break
@@ -326,7 +379,13 @@ func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, token
 				broker.ErrEventTooLarge, j, b.Topic, n, l.nc.MaxPayload())
 			break
 		}
-		fut, err := l.js.PublishMsgAsync(m, js.WithExpectLastSequence(last+uint64(j)))
+		opts := []js.PublishOpt{js.WithExpectLastSequence(last + uint64(j)), js.WithMsgID(msgID(token, j))}
+		if j > 0 {
+			// The sequence alone lets message j land after another
+			// writer's message that took j-1's place; the id chain does not.
+			opts = append(opts, js.WithExpectLastMsgID(msgID(token, j-1)))
+		}
+		fut, err := l.js.PublishMsgAsync(m, opts...)
 		if err != nil {
 			f.err = l.fail("publish", err)
 			break
@@ -335,6 +394,11 @@ func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, token
 	}
 	return f
 }
+
+// msgID is the Nats-Msg-Id of message j of an append attempt: unique, so
+// JetStream never takes it for a duplicate, and named by the next message's
+// Nats-Expected-Last-Msg-Id.
+func msgID(token string, j int) string { return token + "." + strconv.Itoa(j) }
 
 // await waits for a flight's acks and returns what was (or may have been)
 // stored, and the first error.
@@ -350,6 +414,11 @@ func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
 				firstErr = fmt.Errorf("jetstream: stored at sequence %d, not %d", pa.Sequence, want)
 			}
 		case err := <-fut.Err():
+			if api := (*js.APIError)(nil); !errors.As(err, &api) {
+				// No answer from JetStream (the connection went): it may
+				// have stored the message all the same.
+				rb.maybe = append(rb.maybe, want)
+			}
 			if firstErr == nil {
 				firstErr = l.publishErr(err)
 			}
@@ -363,10 +432,15 @@ func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
 	return rb, firstErr
 }
 
+// errCodeWrongLastMsgID is JetStream's refusal of a message whose
+// Nats-Expected-Last-Msg-Id is not the stream's last (nats.go names no
+// constant for it).
+const errCodeWrongLastMsgID js.ErrorCode = 10070
+
 // publishErr classifies an async publish error.
 func (l *Log) publishErr(err error) error {
 	var api *js.APIError
-	if errors.As(err, &api) && (api.ErrorCode == js.JSErrCodeStreamWrongLastSequence || api.ErrorCode == js.JSErrCodeStreamWrongLastSequenceConstant) {
+	if errors.As(err, &api) && (api.ErrorCode == js.JSErrCodeStreamWrongLastSequence || api.ErrorCode == js.JSErrCodeStreamWrongLastSequenceConstant || api.ErrorCode == errCodeWrongLastMsgID) {
 		return errOvertaken
 	}
 	if errors.Is(err, js.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
@@ -455,10 +529,16 @@ func (l *Log) deleteBatch(ctx context.Context, rb rollback) *rollback {
 	return &left
 }
 
+// publishHeaderRoom is the most the headers added on publish take: the
+// expected sequence, the message id and the expected last message id (a
+// 22-character NUID token, a dot and a batch index).
+var publishHeaderRoom = len("Nats-Expected-Last-Sequence: 18446744073709551615\r\n") +
+	len("Nats-Msg-Id: \r\n") + len("Nats-Expected-Last-Msg-Id: \r\n") + 2*(22+1+19)
+
 // msgSize is what the server counts against max_payload: the data and the
-// encoded headers, with room for the expected-sequence header added on publish.
+// encoded headers, with room for the headers added on publish.
 func msgSize(m *nats.Msg) int64 {
-	n := len(m.Data) + len("NATS/1.0\r\n\r\n") + len("Nats-Expected-Last-Sequence: 18446744073709551615\r\n")
+	n := len(m.Data) + len("NATS/1.0\r\n\r\n") + publishHeaderRoom
 	for k, vs := range m.Header {
 		for _, v := range vs {
 			n += len(k) + len(v) + 4

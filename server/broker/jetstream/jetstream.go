@@ -15,8 +15,16 @@
 // observed lineage.
 //
 // Offsets are stream sequences minus one, so that offsets start at 0 on every
-// engine. Record.Time is JetStream's own timestamp, the one OffsetAt searches by,
-// so reads by time agree across instances whatever their clocks.
+// engine. Record.Time is the broker's, kept in a header (JetStream's own
+// timestamp only stands in for records stored without one); OffsetAt searches
+// by it with a binary search over sequences, so reads by time agree with the
+// SQL engines. Stats.Bytes is the sum of Record.Size(), as on every engine:
+// each message carries the running sum through it (Herald-Total), so the sum
+// over what retention kept is the last message's total minus the first's plus
+// the first's size, two message gets whatever the stream's length. A counter
+// in the meta Log could not follow JetStream discarding old messages by
+// itself; the header can. Retention (MaxBytes) is JetStream's and counts its
+// own bytes, headers included.
 //
 // # All or nothing
 //
@@ -25,8 +33,14 @@
 // Nats-Expected-Last-Sequence set to the sequence its predecessor must have, so
 // a message lands only directly after the previous one and no other writer (on
 // this or another instance) can slip a message into the middle of a batch; the
-// messages are pipelined and Append waits for every PubAck (an ack means
-// JetStream stored it durably, on its replicas). If any message is refused, the
+// messages are pipelined and Append waits for every PubAck. Each message also
+// has a fresh Nats-Msg-Id and expects its predecessor's as the stream's last
+// (Nats-Expected-Last-Msg-Id), so once another writer took one message's
+// place the rest of the batch is refused too, instead of landing after the
+// intruder; a batch's stored messages are thus always a contiguous prefix of
+// it, and a writer that finds an unfinished batch last in the stream can
+// count bytes from before it (Herald-Rest). An ack means JetStream stored a
+// message durably, on its replicas. If any message is refused, the
 // messages of the batch already stored are deleted (DeleteMsg) and the batch is
 // tried again from the new last sequence, or the error is returned. Each
 // message carries the attempt's random token (Herald-Append), so a rollback that
@@ -50,9 +64,11 @@
 // RecentIDs on start. Each deduplicated record carries its key in a header
 // (Herald-Dedup), so the key is durable exactly when the record is, and
 // RecentIDs finds them with a headers-only consumer started at the window's
-// start. JetStream's own Nats-Msg-Id window is not used: a duplicate inside a
-// batch would be acked without being stored, leaving a hole in the batch's
-// consecutive offsets.
+// start (by record time). JetStream's Nats-Msg-Id window is not used for
+// event ids: a duplicate inside a batch would be acked without being stored,
+// leaving a hole in the batch's consecutive offsets. (The ids Append sets are
+// unique per message and attempt; they only chain a batch.) PruneIDs cannot
+// delete a header without its event, so it sets a cut RecentIDs applies.
 //
 // # Unavailability
 //
@@ -113,6 +129,10 @@ type Config struct {
 	Name string
 	// Logger receives connection events. Nil: slog.Default().
 	Logger *slog.Logger
+	// Observer is told the time and outcome of every call that reaches
+	// JetStream (the server's per-engine metrics); calls that only the meta
+	// Log serves are not JetStream's. Nil: none.
+	Observer broker.EngineObserver
 }
 
 // Log is the JetStream event log. It is safe for concurrent use.
@@ -133,15 +153,17 @@ type Log struct {
 	appendMu sync.Mutex
 
 	// mu protects topics (the kind of every topic the meta Log holds, by name,
-	// refreshed from it on a miss), last (the last sequence of each stream this
-	// Log stored or saw, a hint for the next expected sequence) and orphans
-	// (rollbacks that could not reach NATS yet) and streams (stream handles by
-	// name).
-	mu      sync.Mutex
-	topics  map[string]broker.Topic
-	last    map[string]uint64
-	orphans []rollback
-	streams map[string]js.Stream
+	// refreshed from it on a miss), tails (where each stream this Log stored in
+	// ends, a hint for the next expected sequence and byte total; dropped when
+	// the stream turns out longer), orphans (rollbacks that could not reach
+	// NATS yet), streams (stream handles by name) and prunedBefore (PruneIDs'
+	// cut for stream topics).
+	mu           sync.Mutex
+	topics       map[string]broker.Topic
+	tails        map[string]tail
+	prunedBefore time.Time
+	orphans      []rollback
+	streams      map[string]js.Stream
 }
 
 var _ broker.Log = (*Log)(nil)
@@ -177,7 +199,7 @@ func Open(ctx context.Context, cfg Config, meta broker.Log) (*Log, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	l := &Log{meta: meta, cfg: cfg, logger: cfg.Logger, topics: map[string]broker.Topic{}, last: map[string]uint64{}, streams: map[string]js.Stream{}}
+	l := &Log{meta: meta, cfg: cfg, logger: cfg.Logger, topics: map[string]broker.Topic{}, tails: map[string]tail{}, streams: map[string]js.Stream{}}
 	opts := []nats.Option{
 		nats.Name(cfg.Name),
 		nats.Timeout(cfg.Timeout),
@@ -247,15 +269,18 @@ func (l *Log) Close() error {
 
 // Ping checks that NATS answers and JetStream is enabled: the readiness check.
 func (l *Log) Ping(ctx context.Context) error {
-	if !l.nc.IsConnected() {
-		return fmt.Errorf("%w: not connected to NATS (%s)", broker.ErrLogUnavailable, l.nc.Status())
+	if err := l.upFor(broker.EngineRead); err != nil {
+		return err
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
-	if _, err := l.js.AccountInfo(ctx); err != nil {
-		return l.fail("ping", err)
+	start := time.Now()
+	_, err := l.js.AccountInfo(ctx)
+	if err != nil {
+		err = l.fail("ping", err)
 	}
-	return nil
+	l.observe(broker.EngineRead, start, err)
+	return err
 }
 
 // Counters are what Append had to do beyond storing batches.
@@ -276,6 +301,13 @@ func (l *Log) Counters() Counters {
 // an event, its headers and Herald's must fit in it.
 func (l *Log) MaxPayload() int64 { return l.nc.MaxPayload() }
 
+// observe reports a call to JetStream that started at start.
+func (l *Log) observe(op broker.EngineOp, start time.Time, err error) {
+	if l.cfg.Observer != nil {
+		l.cfg.Observer.ObserveEngine(op, time.Since(start), err)
+	}
+}
+
 // bound gives ctx the Log's timeout unless it has an earlier deadline.
 func (l *Log) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if d, ok := ctx.Deadline(); ok && time.Until(d) <= l.cfg.Timeout {
@@ -290,6 +322,16 @@ func (l *Log) up() error {
 		return nil
 	}
 	return fmt.Errorf("%w: not connected to NATS (%s); retrying in the background", broker.ErrLogUnavailable, l.nc.Status())
+}
+
+// upFor is up for a call of class op that fails before reaching JetStream:
+// the failure is the engine's, so it is observed.
+func (l *Log) upFor(op broker.EngineOp) error {
+	err := l.up()
+	if err != nil {
+		l.observe(op, time.Now(), err)
+	}
+	return err
 }
 
 // fail wraps an error of a JetStream call: a lost connection or an unanswered

@@ -42,22 +42,33 @@ func newEnvAt(t testing.TB, url, prefix string) *env {
 	e := &env{t: t, url: url, prefix: prefix}
 	e.meta = openMeta(t)
 	e.log = e.open(e.meta)
+	e.js = dropStreamsAfter(t, url, prefix)
+	return e
+}
+
+// dropStreamsAfter connects to the server at url and deletes every stream of
+// prefix when the test ends; the connection is the test's to use until then.
+func dropStreamsAfter(t testing.TB, url, prefix string) js.JetStream {
+	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.js, _ = js.New(nc)
+	j, err := js.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		names := e.js.StreamNames(ctx)
+		names := j.StreamNames(ctx)
 		for n := range names.Name() {
 			if strings.HasPrefix(n, prefix+"_") {
-				_ = e.js.DeleteStream(ctx, n) // cleanup: a server killed by the test has nothing to delete
+				_ = j.DeleteStream(ctx, n) // cleanup: a server killed by the test has nothing to delete
 			}
 		}
 		nc.Close()
 	})
-	return e
+	return j
 }
 
 func openMeta(t testing.TB) *brokerdb.Store {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/jetstream"
 )
 
 // TestNATSKilledAndBack kills its own nats-server with SIGKILL under a Log:
@@ -31,8 +33,29 @@ func TestNATSKilledAndBack(t *testing.T) {
 		acked = append(acked, values(rs)...)
 	}
 
+	// A second Log reports to an observer, on a topic of its own.
+	obs := &countingObserver{}
+	ol, err := jetstream.Open(ctx, jetstream.Config{URLs: []string{srv.URL()}, Prefix: e.prefix, Timeout: 5 * time.Second, Observer: obs, Logger: slog.New(slog.DiscardHandler)}, e.meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ol.Close() }()
+	e.put(ol, broker.Topic{Name: "m"})
+	if _, err := ol.Append(ctx, []broker.Batch{{Topic: "m", Records: recs("m", 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.get(); got.calls[broker.EngineWrite] != 2 || got.failed != [2]int{} {
+		t.Errorf("observed before the kill: %+v, want 2 writes (stream, append) and no failure", got)
+	}
+
 	srv.Kill()
 	natstest.WaitFor(t, "the Log to notice", func() bool { return e.log.Ping(ctx) != nil })
+	natstest.WaitFor(t, "the observed Log to notice", func() bool { return ol.Ping(ctx) != nil })
+	_, aerr := ol.Append(ctx, []broker.Batch{{Topic: "m", Records: recs("m", 1)}})
+	_, rerr := ol.Read(ctx, "m", 0, 10)
+	if got := obs.get(); aerr == nil || rerr == nil || got.failed[broker.EngineWrite] != 1 || got.failed[broker.EngineRead] < 2 {
+		t.Errorf("observed while NATS is down: %+v (append %v, read %v); want the append's and the read's failures, and the pings'", got, aerr, rerr)
+	}
 	calls := map[string]func() error{
 		"Append": func() error {
 			_, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("lost", 3)}})
@@ -147,10 +170,7 @@ func TestNATSKilledUnderLoad(t *testing.T) {
 	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("last", 1)}}); err != nil {
 		t.Fatal(err)
 	}
-	all, err := e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := readEvery(t, e.log, "t")
 	byOff := map[int64]string{}
 	for _, r := range all {
 		byOff[r.Offset] = string(r.Value)
@@ -168,4 +188,46 @@ func TestNATSKilledUnderLoad(t *testing.T) {
 		t.Errorf("the stream holds %d events, %d were acknowledged (a half batch or a duplicate stayed)", len(all), total)
 	}
 	t.Logf("%d batches acknowledged, %d failed; counters %+v", len(done), failed, e.log.Counters())
+}
+
+// readEvery reads a whole topic, MaxReadLimit events at a time: a test that
+// appends until something happens may have stored more than one read returns.
+func readEvery(t *testing.T, l broker.Log, topic string) []broker.Record {
+	t.Helper()
+	var all []broker.Record
+	for from := int64(0); ; {
+		page, err := l.Read(context.Background(), topic, from, broker.MaxReadLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return all
+		}
+		all = append(all, page...)
+		from = page[len(page)-1].Offset + 1
+	}
+}
+
+// countingObserver counts the calls a Log reports, and their failures, by
+// operation class.
+type countingObserver struct {
+	mu sync.Mutex // protects c
+	c  observed
+}
+
+type observed struct{ calls, failed [2]int }
+
+func (o *countingObserver) ObserveEngine(op broker.EngineOp, _ time.Duration, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.c.calls[op]++
+	if broker.EngineFailed(err) {
+		o.c.failed[op]++
+	}
+}
+
+func (o *countingObserver) get() observed {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.c
 }

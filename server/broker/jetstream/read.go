@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	js "github.com/nats-io/nats.go/jetstream"
@@ -60,12 +61,21 @@ func (l *Log) Read(ctx context.Context, topic string, from int64, limit int) ([]
 	if t.Kind != broker.Stream {
 		return l.meta.Read(ctx, topic, from, limit)
 	}
+	start := time.Now()
+	out, err := l.readStream(ctx, topic, from, limit)
+	l.observe(broker.EngineRead, start, err)
+	return out, err
+}
+
+// readStream is Read of a stream topic.
+func (l *Log) readStream(ctx context.Context, topic string, from int64, limit int) ([]broker.Record, error) {
 	if err := l.up(); err != nil {
 		return nil, err
 	}
-	if limit <= 0 || from < 0 {
+	if limit <= 0 {
 		return nil, nil
 	}
+	from = max(from, 0) // before the first offset reads from the start
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
 	s, err := l.handle(ctx, topic)
@@ -87,11 +97,10 @@ func (l *Log) Read(ctx context.Context, topic string, from int64, limit int) ([]
 		if err != nil {
 			return nil, l.fail("read topic "+topic, err)
 		}
-		r, err := decodeRecord(m.Header, m.Data, m.Sequence)
+		r, err := decodeRecord(m.Header, m.Data, m.Sequence, m.Time)
 		if err != nil {
 			return nil, fmt.Errorf("jetstream: topic %s: %w", topic, err)
 		}
-		r.Time = m.Time.UTC()
 		out = append(out, r)
 		seq = m.Sequence + 1
 	}
@@ -141,14 +150,13 @@ func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.Con
 				return n, fmt.Errorf("jetstream: topic %s: %w", topic, err)
 			}
 			h := m.Headers()
-			r, err := decodeRecord(h, m.Data(), md.Sequence.Stream)
+			r, err := decodeRecord(h, m.Data(), md.Sequence.Stream, md.Timestamp)
 			if err != nil {
 				return n, fmt.Errorf("jetstream: topic %s: %w", topic, err)
 			}
 			if headersOnly {
 				r.Value = nil
 			}
-			r.Time = md.Timestamp.UTC()
 			key, err := dedupKeyOf(h)
 			if err != nil {
 				return n, fmt.Errorf("jetstream: topic %s: message %d: %w", topic, md.Sequence.Stream, err)
@@ -167,8 +175,12 @@ func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.Con
 	return n, nil
 }
 
-// OffsetAt implements broker.Log: the first event JetStream stored at or after
-// t (a consumer started by time finds it), else the next offset.
+// OffsetAt implements broker.Log: the first event whose Record.Time is at or
+// after at, else the next offset. JetStream searches by its own timestamps
+// only, so this is a binary search over sequences with message gets (about
+// log2(events) round trips). It relies on record times rising with offsets,
+// as the broker's single committer stamps them; events stamped by instances
+// whose clocks disagree are found to within that disagreement.
 func (l *Log) OffsetAt(ctx context.Context, topic string, at time.Time) (int64, error) {
 	t, err := l.topic(ctx, topic)
 	if err != nil {
@@ -177,33 +189,73 @@ func (l *Log) OffsetAt(ctx context.Context, topic string, at time.Time) (int64, 
 	if t.Kind != broker.Stream {
 		return l.meta.OffsetAt(ctx, topic, at)
 	}
+	start := time.Now()
+	off, err := l.offsetAt(ctx, topic, at)
+	l.observe(broker.EngineRead, start, err)
+	return off, err
+}
+
+// offsetAt is OffsetAt of a stream topic.
+func (l *Log) offsetAt(ctx context.Context, topic string, at time.Time) (int64, error) {
 	if err := l.up(); err != nil {
 		return 0, err
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
+	st, err := l.state(ctx, topic)
+	if err != nil || st.Msgs == 0 {
+		return int64(st.LastSeq), err
+	}
 	s, err := l.handle(ctx, topic)
+	if err != nil || s == nil {
+		return int64(st.LastSeq), err
+	}
+	subject := l.subject(topic)
+	// next is the time of the first message at or after seq (ok false when
+	// there is none).
+	next := func(seq uint64) (uint64, time.Time, bool, error) {
+		m, err := s.GetMsg(ctx, seq, js.WithGetMsgSubject(subject))
+		switch {
+		case errors.Is(err, js.ErrMsgNotFound), errors.Is(err, js.ErrStreamNotFound):
+			return 0, time.Time{}, false, nil
+		case err != nil:
+			return 0, time.Time{}, false, l.fail("read topic "+topic, err)
+		}
+		r, err := decodeRecord(m.Header, nil, m.Sequence, m.Time)
+		if err != nil {
+			return 0, time.Time{}, false, fmt.Errorf("jetstream: topic %s: %w", topic, err)
+		}
+		return m.Sequence, r.Time, true, nil
+	}
+	// Invariant: every message before lo is older than at; the first message
+	// at or after hi (if any) is not.
+	lo, hi := st.FirstSeq, st.LastSeq+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		seq, tm, ok, err := next(mid)
+		switch {
+		case err != nil:
+			return 0, err
+		case !ok || !tm.Before(at):
+			hi = mid
+		default:
+			lo = seq + 1
+		}
+	}
+	seq, tm, ok, err := next(lo)
 	if err != nil {
 		return 0, err
 	}
-	off := int64(-1)
-	if s != nil {
-		_, err = l.consume(ctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartTimePolicy, OptStartTime: &at}, 1, true,
-			func(r broker.Record, _ string) { off = r.Offset })
-		if err != nil {
-			return 0, err
-		}
+	if !ok || tm.Before(at) {
+		return int64(st.LastSeq), nil
 	}
-	if off >= 0 {
-		return off, nil
-	}
-	st, err := l.streamStats(ctx, topic)
-	return st.NextOffset, err
+	return int64(seq) - 1, nil
 }
 
 // RecentIDs implements broker.Log: the meta Log's (queue topics) and the
 // deduplication keys that stream topics' events stored at or after since
-// carry, read headers only.
+// (and not pruned) carry, read headers only from OffsetAt(since), ordered by
+// time.
 func (l *Log) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEntry, error) {
 	out, err := l.meta.RecentIDs(ctx, since)
 	if err != nil {
@@ -219,27 +271,43 @@ func (l *Log) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEnt
 			names = append(names, name)
 		}
 	}
-	l.mu.Unlock()
-	if len(names) > 0 {
-		if err := l.up(); err != nil {
-			return nil, err
-		}
+	if l.prunedBefore.After(since) {
+		since = l.prunedBefore
 	}
+	l.mu.Unlock()
+	slices.Sort(names)
 	for _, topic := range names {
-		cctx, cancel := l.bound(ctx)
-		s, err := l.handle(cctx, topic)
-		if err == nil && s != nil {
-			_, err = l.consume(cctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartTimePolicy, OptStartTime: &since}, int(^uint(0)>>1), true,
-				func(r broker.Record, key string) {
-					if key != "" {
-						out = append(out, broker.DedupEntry{Topic: topic, Key: key, Offset: r.Offset, Time: r.Time})
-					}
-				})
-		}
-		cancel()
+		start := time.Now()
+		ids, err := l.streamIDs(ctx, topic, since)
+		l.observe(broker.EngineRead, start, err)
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, ids...)
 	}
+	slices.SortStableFunc(out, func(a, b broker.DedupEntry) int { return a.Time.Compare(b.Time) })
 	return out, nil
+}
+
+// streamIDs returns the deduplication keys of a stream topic's events stored
+// at or after since.
+func (l *Log) streamIDs(ctx context.Context, topic string, since time.Time) ([]broker.DedupEntry, error) {
+	from, err := l.offsetAt(ctx, topic, since)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := l.bound(ctx)
+	defer cancel()
+	s, err := l.handle(ctx, topic)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	var out []broker.DedupEntry
+	_, err = l.consume(ctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartSequencePolicy, OptStartSeq: uint64(from) + 1}, int(^uint(0)>>1), true,
+		func(r broker.Record, key string) {
+			if key != "" && !r.Time.Before(since) {
+				out = append(out, broker.DedupEntry{Topic: topic, Key: key, Offset: r.Offset, Time: r.Time})
+			}
+		})
+	return out, err
 }

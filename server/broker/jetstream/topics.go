@@ -65,6 +65,12 @@ func (l *Log) streamConfig(t broker.Topic) js.StreamConfig {
 		MaxConsumers: -1,
 		MaxMsgSize:   -1,
 	}
+	// Message ids only chain a batch's messages (append.go): a short window
+	// keeps JetStream's memory of them small.
+	c.Duplicates = time.Second
+	if t.Retention.MaxAge > 0 && t.Retention.MaxAge < c.Duplicates {
+		c.Duplicates = t.Retention.MaxAge
+	}
 	if t.Retention.MaxBytes > 0 {
 		c.MaxBytes = t.Retention.MaxBytes
 	}
@@ -101,13 +107,16 @@ func (l *Log) ensureStream(ctx context.Context, t broker.Topic) error {
 // stream topic always has its stream. A topic that becomes a queue loses its
 // (empty: the broker checks) stream.
 func (l *Log) PutTopic(ctx context.Context, t broker.Topic) error {
-	if err := l.up(); err != nil {
+	if err := l.upFor(broker.EngineWrite); err != nil {
 		return err
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
 	if t.Kind == broker.Stream {
-		if err := l.ensureStream(ctx, t); err != nil {
+		start := time.Now()
+		err := l.ensureStream(ctx, t)
+		l.observe(broker.EngineWrite, start, err)
+		if err != nil {
 			return err
 		}
 	}
@@ -118,12 +127,25 @@ func (l *Log) PutTopic(ctx context.Context, t broker.Topic) error {
 	l.topics[t.Name] = t
 	l.mu.Unlock()
 	if t.Kind == broker.Queue {
-		if err := l.js.DeleteStream(ctx, l.streamName(t.Name)); err != nil && !errors.Is(err, js.ErrStreamNotFound) {
-			return l.fail("delete the stream of queue "+t.Name, err)
+		if err := l.deleteStream(ctx, t.Name, "delete the stream of queue "); err != nil {
+			return err
 		}
 		l.forget(t.Name)
 	}
 	return nil
+}
+
+// deleteStream deletes a topic's stream, if it has one.
+func (l *Log) deleteStream(ctx context.Context, topic, what string) error {
+	start := time.Now()
+	err := l.js.DeleteStream(ctx, l.streamName(topic))
+	if err != nil && !errors.Is(err, js.ErrStreamNotFound) {
+		err = l.fail(what+topic, err)
+	} else {
+		err = nil
+	}
+	l.observe(broker.EngineWrite, start, err)
+	return err
 }
 
 // DeleteTopic implements broker.Log: the stream goes first, so a topic created
@@ -132,20 +154,20 @@ func (l *Log) DeleteTopic(ctx context.Context, name string) error {
 	if _, err := l.topic(ctx, name); err != nil {
 		return err
 	}
-	if err := l.up(); err != nil {
+	if err := l.upFor(broker.EngineWrite); err != nil {
 		return err
 	}
 	ctx, cancel := l.bound(ctx)
 	defer cancel()
-	if err := l.js.DeleteStream(ctx, l.streamName(name)); err != nil && !errors.Is(err, js.ErrStreamNotFound) {
-		return l.fail("delete the stream of topic "+name, err)
+	if err := l.deleteStream(ctx, name, "delete the stream of topic "); err != nil {
+		return err
 	}
 	if err := l.meta.DeleteTopic(ctx, name); err != nil {
 		return err
 	}
 	l.mu.Lock()
 	delete(l.topics, name)
-	delete(l.last, l.streamName(name))
+	delete(l.tails, l.streamName(name))
 	delete(l.streams, l.streamName(name))
 	l.mu.Unlock()
 	return nil
@@ -188,17 +210,74 @@ func (l *Log) Stats(ctx context.Context, topic string) (broker.Stats, error) {
 
 // streamStats reads a stream topic's stats from its stream's state. A stream
 // that is missing (deleted behind Herald's back) is an empty topic. Bytes is
-// JetStream's count, which includes each message's subject and headers.
-func (l *Log) streamStats(ctx context.Context, topic string) (broker.Stats, error) {
+// the records' Size(), as on every engine, from the running totals its first
+// and last messages carry (recordBytes); for events stored without them (by
+// an older Herald) it is JetStream's count, which includes each message's
+// subject and headers.
+func (l *Log) streamStats(ctx context.Context, topic string) (s broker.Stats, err error) {
+	defer func(start time.Time) { l.observe(broker.EngineRead, start, err) }(time.Now())
 	st, err := l.state(ctx, topic)
 	if err != nil {
 		return broker.Stats{}, err
 	}
-	s := broker.Stats{Events: int64(st.Msgs), Bytes: int64(st.Bytes), FirstOffset: -1, LastOffset: -1, NextOffset: int64(st.LastSeq)}
+	s = broker.Stats{Events: int64(st.Msgs), Bytes: int64(st.Bytes), FirstOffset: -1, LastOffset: -1, NextOffset: int64(st.LastSeq)}
 	if st.Msgs > 0 {
 		s.FirstOffset, s.LastOffset = int64(st.FirstSeq)-1, int64(st.LastSeq)-1
+		n, ok, err := l.recordBytes(ctx, topic, st.FirstSeq)
+		if err != nil {
+			return broker.Stats{}, err
+		}
+		if ok {
+			s.Bytes = n
+		}
 	}
 	return s, nil
+}
+
+// recordBytes sums Record.Size() over a stream from its first message (at or
+// after sequence first) to its last: the last's running total minus the
+// first's, plus the first's own size. ok is false when either message has no
+// total.
+func (l *Log) recordBytes(ctx context.Context, topic string, first uint64) (int64, bool, error) {
+	ctx, cancel := l.bound(ctx)
+	defer cancel()
+	s, err := l.handle(ctx, topic)
+	if err != nil || s == nil {
+		return 0, false, err
+	}
+	subject := l.subject(topic)
+	fm, err := s.GetMsg(ctx, first, js.WithGetMsgSubject(subject))
+	if err == nil {
+		var lm *js.RawStreamMsg
+		if lm, err = s.GetLastMsgForSubject(ctx, subject); err == nil {
+			return bytesBetween(fm, lm)
+		}
+	}
+	if errors.Is(err, js.ErrMsgNotFound) || errors.Is(err, js.ErrStreamNotFound) {
+		return 0, false, nil // emptied meanwhile: JetStream's count (0) is right
+	}
+	return 0, false, l.fail("stats of topic "+topic, err)
+}
+
+// bytesBetween is the sum of Record.Size() from message fm to message lm.
+func bytesBetween(fm, lm *js.RawStreamMsg) (int64, bool, error) {
+	ft, fok, err := tallyOf(fm.Header)
+	if err != nil {
+		return 0, false, fmt.Errorf("jetstream: message %d: %w", fm.Sequence, err)
+	}
+	lt, lok, err := tallyOf(lm.Header)
+	if err != nil {
+		return 0, false, fmt.Errorf("jetstream: message %d: %w", lm.Sequence, err)
+	}
+	r, err := decodeRecord(fm.Header, fm.Data, fm.Sequence, fm.Time)
+	if err != nil {
+		return 0, false, fmt.Errorf("jetstream: %w", err)
+	}
+	before := ft.total - uint64(r.Size())
+	if !fok || !lok || ft.total < uint64(r.Size()) || lt.total < before {
+		return 0, false, nil
+	}
+	return int64(lt.total - before), true, nil
 }
 
 // state returns a stream topic's stream state (zero for a missing stream) and
@@ -219,8 +298,8 @@ func (l *Log) state(ctx context.Context, topic string) (js.StreamState, error) {
 	}
 	st := s.CachedInfo().State
 	l.mu.Lock()
-	if st.LastSeq > l.last[name] {
-		l.last[name] = st.LastSeq
+	if t, ok := l.tails[name]; ok && st.LastSeq != t.seq {
+		delete(l.tails, name) // another writer appended: ask the stream next time
 	}
 	l.mu.Unlock()
 	return st, nil
@@ -278,10 +357,20 @@ func (l *Log) GroupsOf(ctx context.Context, topic string) ([]broker.GroupCommit,
 }
 
 // PruneIDs implements broker.Log: the meta Log forgets queue topics' ids; a
-// stream topic's ids are headers of its events, which RecentIDs reads only
-// within the window asked for.
+// stream topic's ids are headers of its events, which cannot be removed
+// without the events, so RecentIDs skips those stored before the latest cut.
+// The cut lives in memory: after a restart the broker asks RecentIDs for its
+// own window, which starts after any cut it made.
 func (l *Log) PruneIDs(ctx context.Context, before time.Time) error {
-	return l.meta.PruneIDs(ctx, before)
+	if err := l.meta.PruneIDs(ctx, before); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	if before.After(l.prunedBefore) {
+		l.prunedBefore = before
+	}
+	l.mu.Unlock()
+	return nil
 }
 
 // SaveObservations implements broker.Log: lineage lives in the meta Log.
