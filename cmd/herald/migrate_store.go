@@ -427,7 +427,7 @@ func migrateBroker(ctx context.Context, opts migrateOptions, out io.Writer, log 
 	}
 	defer func() { _ = meta.Close() }() // every write committed on return
 	maxEvent := 0
-	dst, js, err := openJetStream(ctx, opts.JetStream, meta, &maxEvent, log)
+	dst, js, err := openJetStream(ctx, opts.JetStream, meta, opts.To, &maxEvent, log)
 	if err != nil {
 		return err
 	}
