@@ -238,6 +238,11 @@ func TestPageTopics(t *testing.T) {
 		t.Error("a queue page shows consumer groups")
 	}
 	expect(t, doc, `#clients a[href="/ui/clients/warehouse-worker"]`, 1, "")
+	// order-service sent two good orders and one bad, dead-lettered.
+	producer := `#clients table.observed tr:has(a[href="/ui/services/order-service"])`
+	expect(t, doc, producer+` td:nth-child(2)`, 1, "2")
+	expect(t, doc, producer+` td:nth-child(3)`, 1, "1")
+	expect(t, doc, producer+` td:nth-child(4)`, 1, "66.7%")
 
 	doc = e.page("/ui/topics/order-placed-dlq", http.StatusOK)
 	expect(t, doc, `dl.facts a[href="/ui/topics/order-work"]`, 1, "") // dead letters of
@@ -270,6 +275,19 @@ func TestPageClient(t *testing.T) {
 	expect(t, doc, "#declare pre", 1, "sends: [order-placed]")
 	expect(t, doc, `table.sends a[href="/ui/events/order-placed"]`, 1, "OrderPlaced")
 	expect(t, doc, `table.observed a[href="/ui/topics/order-placed"]`, 1, "")
+	expect(t, doc, `table.observed tr:has(a[href="/ui/topics/order-placed"]) td:nth-child(5)`, 1, "100%")
+	// One event accepted, one refused: half of what it sent met the contract.
+	req := httptest.NewRequest(http.MethodPost, "/v1/topics/order-placed/events", strings.NewReader(`{"events":[{"value":{"orderId":1}}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Herald-Client", "herald-cli")
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid publish = %d, want 422", rec.Code)
+	}
+	doc = e.page("/ui/clients/herald-cli", http.StatusOK)
+	expect(t, doc, `table.observed tr:has(a[href="/ui/topics/order-placed"]) td:nth-child(4)`, 1, "1")
+	expect(t, doc, `table.observed tr:has(a[href="/ui/topics/order-placed"]) td:nth-child(5)`, 1, "50%")
 
 	// A client seen only on a topic no catalog event is bound to.
 	doc = e.page("/ui/clients/warehouse-worker", http.StatusOK)

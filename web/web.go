@@ -55,13 +55,14 @@ func Templates() (map[string]*template.Template, error) {
 
 // Funcs are the template functions. They are pure: no I/O, no services.
 var Funcs = template.FuncMap{
-	"url":      EntityURL,
-	"join":     strings.Join,
-	"truncate": truncate,
-	"ago":      ago,
-	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"add":      func(a, b int) int { return a + b },
-	"query":    url.QueryEscape,
+	"url":         EntityURL,
+	"join":        strings.Join,
+	"truncate":    truncate,
+	"ago":         ago,
+	"conformance": conformance,
+	"date":        func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"add":         func(a, b int) int { return a + b },
+	"query":       url.QueryEscape,
 	"title": func(s string) string {
 		if s == "" {
 			return s
@@ -140,4 +141,30 @@ func byteSize(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// conformance renders a producer's conformance rate: the share of the events
+// it sent that met the contract, accepted of accepted plus refused ("—" when
+// it sent none). A rate that is not whole keeps one decimal, and never rounds
+// to 100% or 0% while some events were refused or some accepted.
+func conformance(accepted, refused int64) string {
+	total := accepted + refused
+	switch {
+	case total <= 0:
+		return "—"
+	case refused == 0:
+		return "100%"
+	case accepted == 0:
+		return "0%"
+	}
+	pct := float64(accepted) * 100 / float64(total)
+	switch {
+	case pct > 99.9:
+		return "99.9%"
+	case pct < 0.1:
+		return "0.1%"
+	case pct == float64(int64(pct)):
+		return fmt.Sprintf("%d%%", int64(pct))
+	}
+	return fmt.Sprintf("%.1f%%", pct)
 }

@@ -61,3 +61,19 @@ func TestBytesFunc(t *testing.T) {
 		}
 	}
 }
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	conformance := web.Funcs["conformance"].(func(int64, int64) string)
+	for _, c := range []struct {
+		accepted, refused int64
+		want              string
+	}{
+		{0, 0, "—"}, {5, 0, "100%"}, {0, 3, "0%"}, {1, 1, "50%"}, {2, 1, "66.7%"},
+		{99999, 1, "99.9%"}, {1, 99999, "0.1%"}, {3, 1, "75%"},
+	} {
+		if got := conformance(c.accepted, c.refused); got != c.want {
+			t.Errorf("conformance(%d, %d) = %q, want %q", c.accepted, c.refused, got, c.want)
+		}
+	}
+}

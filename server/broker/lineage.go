@@ -49,8 +49,12 @@ type Observation struct {
 	// FirstSeen and LastSeen bound the activity seen.
 	FirstSeen time.Time `json:"firstSeen"`
 	LastSeen  time.Time `json:"lastSeen"`
-	// Count is the number of events produced or delivered.
+	// Count is the number of events produced (accepted) or delivered.
 	Count int64 `json:"count"`
+	// Refused (producers) is the number of events the producer sent that
+	// broke the topic's contract: refused, or dead-lettered. Count and
+	// Refused together give its conformance rate.
+	Refused int64 `json:"refused"`
 }
 
 type obsKey struct {
@@ -73,7 +77,7 @@ const expireEvery = time.Hour
 // topic and role already holding Config.MaxObservations pending clients takes
 // no new ones until the next flush: the stored rows are capped to that many
 // anyway, so memory between flushes stays bounded too.
-func (b *Broker) observe(topic string, role Role, client string, n int64, at time.Time) {
+func (b *Broker) observe(topic string, role Role, client string, n, refused int64, at time.Time) {
 	k := obsKey{topic, role, client}
 	b.lineageMu.Lock()
 	defer b.lineageMu.Unlock()
@@ -84,13 +88,27 @@ func (b *Broker) observe(topic string, role Role, client string, n int64, at tim
 			return
 		}
 		b.pendingPer[tr]++
-		b.pending[k] = &Observation{Topic: topic, Role: role, Client: client, FirstSeen: at, LastSeen: at, Count: n}
+		b.pending[k] = &Observation{Topic: topic, Role: role, Client: client, FirstSeen: at, LastSeen: at, Count: n, Refused: refused}
 		return
 	}
 	o.Count += n
+	o.Refused += refused
 	if at.After(o.LastSeen) {
 		o.LastSeen = at
 	}
+}
+
+// observeRefused records that producer sent events a refused publish named
+// in probs (each event counted once, however many problems it had).
+func (b *Broker) observeRefused(topic, producer string, probs []EventProblem) {
+	if producer == "" {
+		return
+	}
+	events := map[int]bool{}
+	for _, p := range probs {
+		events[p.Index] = true
+	}
+	b.observe(topic, Producer, producer, 0, int64(len(events)), b.now().UTC())
 }
 
 // flushLineage saves pending observations, then keeps only the

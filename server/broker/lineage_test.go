@@ -2,9 +2,13 @@ package broker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/heraldhq/herald/server/broker"
 )
@@ -100,5 +104,55 @@ func TestBrokerLineageKeptWithoutTTL(t *testing.T) {
 	}
 	if got := fmt.Sprint(clients(obs, "s1", broker.Consumer)); got != "[old]" {
 		t.Errorf("consumers = %s, want [old]", got)
+	}
+}
+
+// TestProducerConformance checks that a producer's refused events are
+// counted beside its accepted ones, whether the topic refuses a bad batch or
+// dead-letters its bad events, and that they survive a reopen.
+func TestProducerConformance(t *testing.T) {
+	e := parallelEnv(t)
+	ctx := context.Background()
+	e.reg.register(t, "orders-value", orderSchema)
+	e.topic(broker.Topic{Name: "orders", ValueSubject: "orders-value"})
+	e.topic(broker.Topic{Name: "orders-dlq", ValueSubject: "orders-value"})
+	e.topic(broker.Topic{Name: "orders-lenient", ValueSubject: "orders-value", OnInvalid: broker.DeadLetter, DeadLetterTopic: "orders-dlq"})
+	good, bad := broker.Event{Value: []byte(order(1))}, broker.Event{Value: []byte(`{"id":1}`)}
+	pub := func(topic, producer string, events ...broker.Event) error {
+		_, err := e.b.Publish(ctx, topic, events, broker.PublishOptions{Producer: producer})
+		return err
+	}
+	if err := pub("orders", "shop", good, good, good); err != nil {
+		t.Fatal(err)
+	}
+	// A refused batch: its one bad event counts once, its good one not at all.
+	if err := pub("orders", "shop", good, bad); !errors.Is(err, broker.ErrInvalidEvent) {
+		t.Fatalf("bad batch: %v, want ErrInvalidEvent", err)
+	}
+	if err := pub("orders", "legacy", bad, bad); !errors.Is(err, broker.ErrInvalidEvent) {
+		t.Fatalf("bad batch: %v, want ErrInvalidEvent", err)
+	}
+	// Dead-lettered events count as refused, the stored one as accepted.
+	if err := pub("orders-lenient", "shop", good, bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub("orders-lenient", "legacy", bad); err != nil {
+		t.Fatal(err)
+	}
+	e.reopen()
+	obs, err := e.b.Lineage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []broker.Observation{
+		{Topic: "orders", Role: broker.Producer, Client: "legacy", Count: 0, Refused: 2},
+		{Topic: "orders", Role: broker.Producer, Client: "shop", Count: 3, Refused: 1},
+		{Topic: "orders-lenient", Role: broker.Producer, Client: "legacy", Count: 0, Refused: 1},
+		{Topic: "orders-lenient", Role: broker.Producer, Client: "shop", Count: 1, Refused: 1},
+	}
+	if diff := cmp.Diff(want, obs, cmpopts.IgnoreFields(broker.Observation{}, "FirstSeen", "LastSeen"), cmpopts.SortSlices(func(a, b broker.Observation) bool {
+		return a.Topic+a.Client < b.Topic+b.Client
+	})); diff != "" {
+		t.Errorf("producers (-want +got):\n%s", diff)
 	}
 }

@@ -113,6 +113,7 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 	}
 	if len(tooBig) > 0 {
 		b.recordPublish(topic, 0, len(events), 0)
+		b.observeRefused(topic, opts.Producer, tooBig)
 		return nil, &EventsError{Kind: ErrEventTooLarge, Topic: topic, Problems: tooBig}
 	}
 	var bad []EventProblem
@@ -157,6 +158,7 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 
 	if len(bad) > 0 && t.OnInvalid == Reject {
 		b.recordPublish(topic, 0, len(events), 0)
+		b.observeRefused(topic, opts.Producer, bad)
 		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
 	}
 	if req.dead != nil {
@@ -404,11 +406,16 @@ func (b *Broker) commit(group []*commitReq) {
 			}
 			woken[r.dead.Topic] = true
 		}
+		var kept, dead int64
 		if p.batch >= 0 {
 			woken[r.topic.Name] = true
-			if r.producer != "" {
-				b.observe(r.topic.Name, Producer, r.producer, int64(len(p.keep)), now)
-			}
+			kept = int64(len(p.keep))
+		}
+		if p.dead >= 0 {
+			dead = int64(len(r.deadIdx))
+		}
+		if r.producer != "" && kept+dead > 0 {
+			b.observe(r.topic.Name, Producer, r.producer, kept, dead, now)
 		}
 		r.done <- commitRes{results: r.results}
 	}

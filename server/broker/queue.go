@@ -77,7 +77,7 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 		}
 		if len(res.Records) > 0 || req.Wait <= 0 || !time.Now().Before(deadline) {
 			if req.Client != "" {
-				b.observe(t.Name, Consumer, req.Client, int64(len(res.Records)), b.now().UTC())
+				b.observe(t.Name, Consumer, req.Client, int64(len(res.Records)), 0, b.now().UTC())
 			}
 			if res.Records == nil {
 				res.Records = []Record{}

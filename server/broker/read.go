@@ -177,7 +177,7 @@ func (b *Broker) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 				if who == "" {
 					who = req.Group
 				}
-				b.observe(t.Name, Consumer, who, int64(len(recs)), b.now().UTC())
+				b.observe(t.Name, Consumer, who, int64(len(recs)), 0, b.now().UTC())
 			}
 			return res, nil
 		}

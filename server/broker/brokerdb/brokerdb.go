@@ -1240,11 +1240,12 @@ func (s *Store) PruneIDs(ctx context.Context, before time.Time) error {
 // upsertObservationSQL merges one observation: counts add up, first seen
 // keeps the earliest, last seen the latest (CASE, since SQLite's two-argument
 // min and max are LEAST and GREATEST on PostgreSQL).
-const upsertObservationSQL = `INSERT INTO broker_lineage (topic, role, client, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
+const upsertObservationSQL = `INSERT INTO broker_lineage (topic, role, client, first_seen, last_seen, count, refused) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (topic, role, client) DO UPDATE SET
 	first_seen = CASE WHEN excluded.first_seen < broker_lineage.first_seen THEN excluded.first_seen ELSE broker_lineage.first_seen END,
 	last_seen = CASE WHEN excluded.last_seen > broker_lineage.last_seen THEN excluded.last_seen ELSE broker_lineage.last_seen END,
-	count = broker_lineage.count + excluded.count`
+	count = broker_lineage.count + excluded.count,
+	refused = broker_lineage.refused + excluded.refused`
 
 // pruneObservationsSQL keeps a topic's most recently seen observations per
 // role (the second parameter is how many), naming rows by their key.
@@ -1263,7 +1264,7 @@ func (s *Store) SaveObservations(ctx context.Context, obs []broker.Observation) 
 	})
 	return s.update(ctx, func(tx txn) error {
 		for _, o := range obs {
-			err := tx.exec(ctx, upsertObservationSQL, o.Topic, o.Role.String(), o.Client, o.FirstSeen.UnixNano(), o.LastSeen.UnixNano(), o.Count)
+			err := tx.exec(ctx, upsertObservationSQL, o.Topic, o.Role.String(), o.Client, o.FirstSeen.UnixNano(), o.LastSeen.UnixNano(), o.Count, o.Refused)
 			if err != nil {
 				return err
 			}
@@ -1274,7 +1275,7 @@ func (s *Store) SaveObservations(ctx context.Context, obs []broker.Observation) 
 
 // Observations implements broker.Log.
 func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) {
-	rows, err := s.rq().query(ctx, "SELECT topic, role, client, first_seen, last_seen, count FROM broker_lineage ORDER BY topic, role, client")
+	rows, err := s.rq().query(ctx, "SELECT topic, role, client, first_seen, last_seen, count, refused FROM broker_lineage ORDER BY topic, role, client")
 	if err != nil {
 		return nil, err
 	}
@@ -1284,7 +1285,7 @@ func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) 
 		var o broker.Observation
 		var role string
 		var first, last int64
-		if err := rows.Scan(&o.Topic, &role, &o.Client, &first, &last, &o.Count); err != nil {
+		if err := rows.Scan(&o.Topic, &role, &o.Client, &first, &last, &o.Count, &o.Refused); err != nil {
 			return nil, err
 		}
 		if err := o.Role.UnmarshalText([]byte(role)); err != nil {

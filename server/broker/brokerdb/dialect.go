@@ -84,6 +84,9 @@ CREATE TABLE IF NOT EXISTS broker_lineage (
 );
 CREATE INDEX IF NOT EXISTS broker_lineage_last_seen ON broker_lineage(last_seen);
 `,
+	// 2: a producer's refused (invalid or dead-lettered) events, beside
+	// the accepted ones it already counted: its conformance rate.
+	`ALTER TABLE broker_lineage ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // dialect is what differs between the engines. The package's SQL is written

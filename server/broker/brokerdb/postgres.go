@@ -98,6 +98,8 @@ CREATE TABLE broker_lineage (
 );
 CREATE INDEX broker_lineage_last_seen ON broker_lineage(last_seen);
 `,
+	// 2: a producer's refused events (the SQLite schema's version 2 too).
+	`ALTER TABLE broker_lineage ADD COLUMN refused BIGINT NOT NULL DEFAULT 0;`,
 }
 
 // OpenPostgres connects to the PostgreSQL database at dbURL and brings the

@@ -753,19 +753,19 @@ func testObservations(t *testing.T, l broker.Log) {
 			t.Fatal(err)
 		}
 	}
-	save(broker.Observation{Topic: "t", Role: broker.Producer, Client: "p1", FirstSeen: at(10), LastSeen: at(20), Count: 2},
+	save(broker.Observation{Topic: "t", Role: broker.Producer, Client: "p1", FirstSeen: at(10), LastSeen: at(20), Count: 2, Refused: 1},
 		broker.Observation{Topic: "t", Role: broker.Consumer, Client: "c1", FirstSeen: at(1), LastSeen: at(2), Count: 1},
 		broker.Observation{Topic: "t", Role: broker.Consumer, Client: "c2", FirstSeen: at(3), LastSeen: at(30), Count: 1},
 		broker.Observation{Topic: "t", Role: broker.Consumer, Client: "c3", FirstSeen: at(3), LastSeen: at(40), Count: 1})
 	// Merged: counts add, first seen keeps the earliest, last seen the latest.
-	save(broker.Observation{Topic: "t", Role: broker.Producer, Client: "p1", FirstSeen: at(5), LastSeen: at(15), Count: 3})
+	save(broker.Observation{Topic: "t", Role: broker.Producer, Client: "p1", FirstSeen: at(5), LastSeen: at(15), Count: 3, Refused: 4})
 	obs, err := l.Observations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Ordered by topic, role name ("consumer" < "producer") and client.
-	if len(obs) != 4 || obs[3].Client != "p1" || obs[3].Count != 5 || !obs[3].FirstSeen.Equal(at(5)) || !obs[3].LastSeen.Equal(at(20)) {
-		t.Fatalf("Observations = %+v, want p1 last, merged to 5 events from t0+5s to t0+20s", obs)
+	if len(obs) != 4 || obs[3].Client != "p1" || obs[3].Count != 5 || obs[3].Refused != 5 || !obs[3].FirstSeen.Equal(at(5)) || !obs[3].LastSeen.Equal(at(20)) {
+		t.Fatalf("Observations = %+v, want p1 last, merged to 5 events and 5 refused from t0+5s to t0+20s", obs)
 	}
 	n, err := l.PruneObservations(ctx, broker.ObservationPrune{Before: at(10)})
 	if err != nil || n != 1 {
