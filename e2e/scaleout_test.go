@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/heraldhq/herald/internal/natstest"
@@ -276,6 +280,64 @@ func TestScaleOut(t *testing.T) {
 		}
 		if got, err := cl.SchemaByVersion(ctx, "franz-value", -1); err != nil || got.Version != 2 || got.ID != v2.ID {
 			t.Errorf("latest through B = %+v, %v; want version 2 id %d", got, err, v2.ID)
+		}
+	})
+
+	t.Run("ConfluentClientAndSerdesAcrossTheTrio", func(t *testing.T) {
+		newClient := func(h *herald) schemaregistry.Client {
+			cl, err := schemaregistry.NewClient(schemaregistry.NewConfig(h.URL()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cl.Close() })
+			return cl
+		}
+		const subject = "confluent-users-value"
+		cb, cc := newClient(b), newClient(c)
+		id, err := cb.Register(subject, schemaregistry.SchemaInfo{Schema: userV1}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := cc.GetID(subject, schemaregistry.SchemaInfo{Schema: userV1}, false); err != nil || got != id {
+			t.Errorf("GetID through C = %d, %v; want %d", got, err, id)
+		}
+		if ok, err := cc.TestCompatibility(subject, 1, schemaregistry.SchemaInfo{Schema: userBad}); err != nil || ok {
+			t.Errorf("TestCompatibility of the incompatible schema through C = %v, %v", ok, err)
+		}
+		if _, err := cb.Register(subject, schemaregistry.SchemaInfo{Schema: userBad}, false); err == nil || !strings.Contains(err.Error(), "409") {
+			t.Errorf("incompatible Register through B: %v, want 409", err)
+		}
+		id2, err := cc.Register(subject, schemaregistry.SchemaInfo{Schema: userV2}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// B answered latest before C's write; C's notification reaches it
+		// within milliseconds (the bound is one second).
+		deadline := time.Now().Add(time.Second)
+		for {
+			md, err := cb.GetLatestSchemaMetadata(subject)
+			if err == nil && md.Version == 2 && md.ID == id2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("latest through B a second after C registered v2 = %+v, %v; want version 2 id %d", md, err, id2)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// A producer on B, a consumer on C: the Confluent serdes agree.
+		ser, err := avrov2.NewSerializer(cb, serde.ValueSerde, avrov2.NewSerializerConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		deser, err := avrov2.NewDeserializer(cc, serde.ValueSerde, avrov2.NewDeserializerConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := avroUser{Name: "Ada", Age: 36, Email: "ada@example.com"}
+		var out avroUser
+		roundTrip(t, ser, deser, "confluent-users-serde", &in, &out)
+		if out != in {
+			t.Errorf("round trip B to C: %+v, want %+v", out, in)
 		}
 	})
 
