@@ -75,14 +75,7 @@ func TestRebuiltDescriptorsAgree(t *testing.T) {
 			}
 			evict(pr)
 			evict(cr)
-			opts := compat.Options{RuleSet: want.RuleSet}
-			for _, level := range []compat.Level{compat.Backward, compat.Forward} {
-				a := compattest.Check(t, Format{}, level, cf, []compat.Previous{{Version: 1, Schema: pf}}, opts)
-				b := compattest.Check(t, Format{}, level, cr, []compat.Previous{{Version: 1, Schema: pr}}, opts)
-				if diff := cmp.Diff(a, b); diff != "" {
-					t.Errorf("%s report (-compiled +rebuilt):\n%s", level, diff)
-				}
-			}
+			compattest.SameReports(t, Format{}, cf, pf, cr, pr, compat.Options{RuleSet: want.RuleSet})
 		})
 	}
 }
@@ -130,36 +123,19 @@ func TestDescriptorCacheConcurrent(t *testing.T) {
 	defer SetDescriptorCacheBytes(SetDescriptorCacheBytes(1))
 	schemas := make([]*Schema, 8)
 	for i := range schemas {
-		s, err := Parse(compattest.ProtobufRecord(i, 20), nil)
-		if err != nil {
-			t.Fatal(err)
+		schemas[i] = compattest.MustParse(t, Parse, compattest.ProtobufRecord(i, 20), nil)
+	}
+	compattest.Concurrently(t, 8, 50, func(g, i int) error {
+		s := schemas[(g+i)%len(schemas)]
+		if err := s.Validate([]byte(`{"customer_id_0":"c1","order_id_1":"o1"}`), compat.EncodingJSON); err != nil {
+			return fmt.Errorf("valid event refused: %w", err)
 		}
-		schemas[i] = s
-	}
-	errs := make(chan error, 64)
-	for g := range 8 {
-		go func() {
-			for i := range 50 {
-				s := schemas[(g+i)%len(schemas)]
-				if err := s.Validate([]byte(`{"customer_id_0":"c1","order_id_1":"o1"}`), compat.EncodingJSON); err != nil {
-					errs <- fmt.Errorf("valid event refused: %w", err)
-					return
-				}
-				if err := s.Validate([]byte(`{"nope":1}`), compat.EncodingJSON); err == nil {
-					errs <- fmt.Errorf("an unknown field was accepted")
-					return
-				}
-				if s.FirstMessage() == nil {
-					errs <- fmt.Errorf("no first message")
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range 8 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+		if err := s.Validate([]byte(`{"nope":1}`), compat.EncodingJSON); err == nil {
+			return fmt.Errorf("an unknown field was accepted")
 		}
-	}
+		if s.FirstMessage() == nil {
+			return fmt.Errorf("no first message")
+		}
+		return nil
+	})
 }
