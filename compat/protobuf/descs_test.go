@@ -75,7 +75,9 @@ func TestRebuiltDescriptorsAgree(t *testing.T) {
 			}
 			evict(pr)
 			evict(cr)
-			compattest.SameReports(t, Format{}, cf, pf, cr, pr, compat.Options{RuleSet: want.RuleSet})
+			for _, want := range want.ruleSets() {
+				compattest.SameReports(t, Format{}, cf, pf, cr, pr, compat.Options{RuleSet: want.RuleSet})
+			}
 		})
 	}
 }

@@ -2,7 +2,6 @@ package protobuf
 
 import (
 	"encoding/json"
-	"github.com/heraldhq/herald/compat/compattest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 const fixturesDir = "../../testdata/compat/protobuf"
@@ -23,6 +23,21 @@ type fixtureWant struct {
 	RuleSet     string             `json:"ruleSet"`
 	Backward    compattest.Verdict `json:"backward"`
 	Forward     compattest.Verdict `json:"forward"`
+	// Also holds the verdicts on the same pair of schemas under other rule
+	// sets: a change that Confluent allows and buf's WIRE or WIRE_JSON refuses
+	// (or the reverse) is one case, not a copy of it per rule set.
+	Also []fixtureWant `json:"also,omitempty"`
+}
+
+// ruleSets returns w and the wants of its Also list, each under its rule set.
+func (w fixtureWant) ruleSets() []fixtureWant { return append([]fixtureWant{w}, w.Also...) }
+
+// name is the rule set's name, for a subtest: "" is CONFLUENT.
+func (w fixtureWant) name() string {
+	if w.RuleSet == "" {
+		return "CONFLUENT"
+	}
+	return w.RuleSet
 }
 
 // readRefs loads the references of one side of a case: every file under
@@ -81,33 +96,42 @@ func TestFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatalf("current.proto: %v", err)
 			}
-			opts := compat.Options{RuleSet: want.RuleSet}
 			previous := []compat.Previous{{Version: 1, Schema: prev}}
-
-			for _, dir := range []struct {
-				level      compat.Level
-				compatible bool
-				rules      []string
-			}{
-				{compat.Backward, want.Backward.Compatible, want.Backward.Rules},
-				{compat.Forward, want.Forward.Compatible, want.Forward.Rules},
-			} {
-				r := compattest.Check(t, f, dir.level, cur, previous, opts)
-				if r.Compatible != dir.compatible {
-					t.Errorf("%s: compatible = %v, want %v (%s)", dir.level, r.Compatible, dir.compatible, want.Description)
-				}
-				if diff := cmp.Diff(append([]string{}, dir.rules...), compattest.RuleIDs(r.Violations)); diff != "" {
-					t.Errorf("%s rules (-want +got):\n%s\nviolations: %+v", dir.level, diff, r.Violations)
-				}
-				for _, v := range r.Violations {
-					if _, ok := compattest.LookupRule(Rules(), v.Rule); !ok {
-						t.Errorf("rule %s is not listed in Rules", v.Rule)
-					}
-					if v.Message == "" {
-						t.Errorf("%s violation without a message", v.Rule)
-					}
-				}
+			for _, want := range want.ruleSets() {
+				t.Run(want.name(), func(t *testing.T) {
+					checkFixture(t, f, cur, previous, want)
+				})
 			}
 		})
+	}
+}
+
+// checkFixture checks cur against previous both ways under want's rule set.
+func checkFixture(t *testing.T, f Format, cur compat.Schema, previous []compat.Previous, want fixtureWant) {
+	t.Helper()
+	opts := compat.Options{RuleSet: want.RuleSet}
+	for _, dir := range []struct {
+		level      compat.Level
+		compatible bool
+		rules      []string
+	}{
+		{compat.Backward, want.Backward.Compatible, want.Backward.Rules},
+		{compat.Forward, want.Forward.Compatible, want.Forward.Rules},
+	} {
+		r := compattest.Check(t, f, dir.level, cur, previous, opts)
+		if r.Compatible != dir.compatible {
+			t.Errorf("%s: compatible = %v, want %v (%s)", dir.level, r.Compatible, dir.compatible, want.Description)
+		}
+		if diff := cmp.Diff(append([]string{}, dir.rules...), compattest.RuleIDs(r.Violations)); diff != "" {
+			t.Errorf("%s rules (-want +got):\n%s\nviolations: %+v", dir.level, diff, r.Violations)
+		}
+		for _, v := range r.Violations {
+			if _, ok := compattest.LookupRule(Rules(), v.Rule); !ok {
+				t.Errorf("rule %s is not listed in Rules", v.Rule)
+			}
+			if v.Message == "" {
+				t.Errorf("%s violation without a message", v.Rule)
+			}
+		}
 	}
 }
