@@ -1,10 +1,7 @@
 package protobuf
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,63 +20,44 @@ func evict(s *Schema) { s.built.Drop() }
 // fixture case (references, well-known and built-in imports included).
 func TestRebuiltDescriptorsAgree(t *testing.T) {
 	t.Parallel()
-	entries, err := os.ReadDir(fixturesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		dir := filepath.Join(fixturesDir, e.Name())
-		t.Run(e.Name(), func(t *testing.T) {
-			t.Parallel()
-			var want fixtureWant
-			wantJSON, err := os.ReadFile(filepath.Join(dir, "want.json"))
-			if err != nil {
-				t.Fatal(err)
+	eachFixture(t, func(t *testing.T, fc fixtureCase) {
+		parse := func(side string) (fresh, rebuilt *Schema) {
+			text, refs := fc.side(t, side)
+			var err error
+			if fresh, err = Parse(text, refs); err != nil {
+				t.Fatalf("%s: %v", side, err)
 			}
-			if err := json.Unmarshal(wantJSON, &want); err != nil {
-				t.Fatal(err)
+			if rebuilt, err = Parse(text, refs); err != nil {
+				t.Fatalf("%s: %v", side, err)
 			}
-			parse := func(side string) (fresh, rebuilt *Schema) {
-				text, err := os.ReadFile(filepath.Join(dir, side+".proto"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				refs := readRefs(t, filepath.Join(dir, side+".refs"))
-				if fresh, err = Parse(string(text), refs); err != nil {
-					t.Fatalf("%s: %v", side, err)
-				}
-				if rebuilt, err = Parse(string(text), refs); err != nil {
-					t.Fatalf("%s: %v", side, err)
-				}
-				evict(rebuilt)
-				if d, err := decodeFiles(rebuilt.files); err != nil || d.file.Path() != fresh.File().Path() {
-					t.Fatalf("%s: decode the serialized files: %v", side, err)
-				}
-				return fresh, rebuilt
+			evict(rebuilt)
+			if d, err := decodeFiles(rebuilt.files); err != nil || d.file.Path() != fresh.File().Path() {
+				t.Fatalf("%s: decode the serialized files: %v", side, err)
 			}
-			pf, pr := parse("previous")
-			cf, cr := parse("current")
-			for _, c := range []struct {
-				name          string
-				fresh, rebuil *Schema
-			}{{"previous", pf, pr}, {"current", cf, cr}} {
-				if diff := cmp.Diff(c.fresh.Normalized(), c.rebuil.Normalized()); diff != "" {
-					t.Errorf("%s normalized (-compiled +rebuilt):\n%s", c.name, diff)
-				}
-				if diff := cmp.Diff(c.fresh.MessageNames(), c.rebuil.MessageNames()); diff != "" {
-					t.Errorf("%s message names (-compiled +rebuilt):\n%s", c.name, diff)
-				}
-				if len(c.fresh.Files()) != len(c.rebuil.Files()) {
-					t.Errorf("%s: %d files compiled, %d rebuilt", c.name, len(c.fresh.Files()), len(c.rebuil.Files()))
-				}
+			return fresh, rebuilt
+		}
+		pf, pr := parse("previous")
+		cf, cr := parse("current")
+		for _, c := range []struct {
+			name          string
+			fresh, rebuil *Schema
+		}{{"previous", pf, pr}, {"current", cf, cr}} {
+			if diff := cmp.Diff(c.fresh.Normalized(), c.rebuil.Normalized()); diff != "" {
+				t.Errorf("%s normalized (-compiled +rebuilt):\n%s", c.name, diff)
 			}
-			evict(pr)
-			evict(cr)
-			for _, want := range want.ruleSets() {
-				compattest.SameReports(t, Format{}, cf, pf, cr, pr, compat.Options{RuleSet: want.RuleSet})
+			if diff := cmp.Diff(c.fresh.MessageNames(), c.rebuil.MessageNames()); diff != "" {
+				t.Errorf("%s message names (-compiled +rebuilt):\n%s", c.name, diff)
 			}
-		})
-	}
+			if len(c.fresh.Files()) != len(c.rebuil.Files()) {
+				t.Errorf("%s: %d files compiled, %d rebuilt", c.name, len(c.fresh.Files()), len(c.rebuil.Files()))
+			}
+		}
+		evict(pr)
+		evict(cr)
+		for _, want := range fc.want.ruleSets() {
+			compattest.SameReports(t, Format{}, cf, pf, cr, pr, compat.Options{RuleSet: want.RuleSet})
+		}
+	})
 }
 
 // TestRebuiltDescriptorsValidate checks payload validation on rebuilt

@@ -63,8 +63,27 @@ func readRefs(t *testing.T, dir string) []compat.Reference {
 	return refs
 }
 
-func TestFixtures(t *testing.T) {
-	t.Parallel()
+// fixtureCase is one case folder of testdata/compat/protobuf.
+type fixtureCase struct {
+	dir  string
+	want fixtureWant
+}
+
+// side returns the text and the references of one side of the case,
+// "previous" or "current".
+func (c fixtureCase) side(t *testing.T, side string) (string, []compat.Reference) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.dir, side+".proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), readRefs(t, filepath.Join(c.dir, side+".refs"))
+}
+
+// eachFixture runs test as a parallel subtest for every case folder, with
+// the case's want.json read.
+func eachFixture(t *testing.T, test func(t *testing.T, c fixtureCase)) {
+	t.Helper()
 	entries, err := os.ReadDir(fixturesDir)
 	if err != nil {
 		t.Fatal(err)
@@ -72,38 +91,41 @@ func TestFixtures(t *testing.T) {
 	if len(entries) < 50 {
 		t.Errorf("only %d fixture cases", len(entries))
 	}
-	f := Format{}
 	for _, e := range entries {
-		dir := filepath.Join(fixturesDir, e.Name())
+		c := fixtureCase{dir: filepath.Join(fixturesDir, e.Name())}
 		t.Run(e.Name(), func(t *testing.T) {
 			t.Parallel()
-			read := func(name string) string {
-				b, err := os.ReadFile(filepath.Join(dir, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return string(b)
-			}
-			var want fixtureWant
-			if err := json.Unmarshal([]byte(read("want.json")), &want); err != nil {
+			b, err := os.ReadFile(filepath.Join(c.dir, "want.json"))
+			if err != nil {
 				t.Fatal(err)
 			}
-			prev, err := f.Parse(read("previous.proto"), readRefs(t, filepath.Join(dir, "previous.refs")))
-			if err != nil {
-				t.Fatalf("previous.proto: %v", err)
+			if err := json.Unmarshal(b, &c.want); err != nil {
+				t.Fatal(err)
 			}
-			cur, err := f.Parse(read("current.proto"), readRefs(t, filepath.Join(dir, "current.refs")))
-			if err != nil {
-				t.Fatalf("current.proto: %v", err)
-			}
-			previous := []compat.Previous{{Version: 1, Schema: prev}}
-			for _, want := range want.ruleSets() {
-				t.Run(want.name(), func(t *testing.T) {
-					checkFixture(t, f, cur, previous, want)
-				})
-			}
+			test(t, c)
 		})
 	}
+}
+
+func TestFixtures(t *testing.T) {
+	t.Parallel()
+	f := Format{}
+	eachFixture(t, func(t *testing.T, c fixtureCase) {
+		prev, err := f.Parse(c.side(t, "previous"))
+		if err != nil {
+			t.Fatalf("previous.proto: %v", err)
+		}
+		cur, err := f.Parse(c.side(t, "current"))
+		if err != nil {
+			t.Fatalf("current.proto: %v", err)
+		}
+		previous := []compat.Previous{{Version: 1, Schema: prev}}
+		for _, want := range c.want.ruleSets() {
+			t.Run(want.name(), func(t *testing.T) {
+				checkFixture(t, f, cur, previous, want)
+			})
+		}
+	})
 }
 
 // checkFixture checks cur against previous both ways under want's rule set.
