@@ -7,6 +7,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
+	"github.com/heraldhq/herald/internal/jsonlex"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -85,16 +86,7 @@ type scanner struct {
 	i int
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
+func (s *scanner) ws() { s.i = jsonlex.Space(s.b, s.i) }
 
 // byte consumes c if it is next.
 func (s *scanner) byte(c byte) bool {
@@ -397,40 +389,11 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// number skips a number of the JSON grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// number skips a JSON number.
 func (s *scanner) number() bool {
-	s.byte('-')
-	switch {
-	case s.byte('0'):
-	case s.i < len(s.b) && s.b[s.i] >= '1' && s.b[s.i] <= '9':
-		s.digits()
-	default:
-		return false
-	}
-	if s.byte('.') {
-		if !s.digits() {
-			return false
-		}
-	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
-		s.i++
-		if !s.byte('+') {
-			s.byte('-')
-		}
-		if !s.digits() {
-			return false
-		}
-	}
-	return true
-}
-
-// digits skips one or more digits; false when there is none.
-func (s *scanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i > start
+	end, ok := jsonlex.Number(s.b, s.i)
+	s.i = end
+	return ok
 }
 
 // decodeBase64Values turns the raw JSON strings the scanner left in the
