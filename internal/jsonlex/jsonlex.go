@@ -1,8 +1,15 @@
-// Package jsonlex holds the JSON token rules that Herald's hand-written JSON
-// scanners share: the Avro fast validator (compat/avro) and the publish body
-// scanner (server). Each scanner keeps its own walk; the grammar of white
-// space and numbers is written once, here.
+// Package jsonlex holds the JSON rules that Herald's hand-written JSON code
+// shares: the grammar of white space and numbers, for the Avro fast validator
+// (compat/avro) and the publish body scanner (server), and the canonical
+// layout of arrays and objects, for the schema normalizers. Each keeps its own
+// walk and its own rules for strings and numbers.
 package jsonlex
+
+import (
+	"io"
+	"maps"
+	"slices"
+)
 
 // Space returns the index of the first byte at or after i in b that is not
 // JSON white space (space, tab, line feed, carriage return).
@@ -58,4 +65,44 @@ func digits(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// Writer is what the canonical JSON writers write to: a *strings.Builder or a
+// *bytes.Buffer.
+type Writer interface {
+	io.ByteWriter
+	io.StringWriter
+}
+
+// WriteContainer writes v when it is a JSON array ([]any) or object
+// (map[string]any) in the canonical layout: no white space, object keys in
+// byte order. It writes each key with key and each element with value, so
+// that the caller keeps its own rules for strings, numbers and nesting; it
+// reports false, and writes nothing, when v is neither.
+func WriteContainer(w Writer, v any, key func(string), value func(any)) bool {
+	switch v := v.(type) {
+	case []any:
+		_ = w.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				_ = w.WriteByte(',')
+			}
+			value(e)
+		}
+		_ = w.WriteByte(']')
+	case map[string]any:
+		_ = w.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				_ = w.WriteByte(',')
+			}
+			key(k)
+			_ = w.WriteByte(':')
+			value(v[k])
+		}
+		_ = w.WriteByte('}')
+	default:
+		return false
+	}
+	return true
 }

@@ -2,6 +2,8 @@ package jsonlex_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald/internal/jsonlex"
@@ -57,3 +59,24 @@ func FuzzNumber(f *testing.F) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// TestWriteContainer writes a nested document with sorted keys, leaving
+// strings and numbers to the caller's writers (here upper-cased keys and
+// quoted leaves, so that the test sees they were used).
+func TestWriteContainer(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	var value func(any)
+	value = func(v any) {
+		if !jsonlex.WriteContainer(&b, v, func(k string) { b.WriteString(strings.ToUpper(k)) }, value) {
+			fmt.Fprintf(&b, "<%v>", v)
+		}
+	}
+	value(map[string]any{"b": []any{1, map[string]any{}}, "a": "x", "c": []any{}})
+	if got, want := b.String(), "{A:<x>,B:[<1>,{}],C:[]}"; got != want {
+		t.Errorf("wrote %s, want %s", got, want)
+	}
+	if jsonlex.WriteContainer(&b, "leaf", nil, nil) {
+		t.Error("a string was taken for a container")
+	}
+}
