@@ -70,6 +70,19 @@ func CanReadAllocs(tb testing.TB, f compat.Format, gen func(levels int, leaf str
 	})
 }
 
+// CanReadAllocsLinear fails tb when one f.CanRead of gen's pair at 60 levels
+// allocates three times what it allocates at 30 or more: a walk that shares
+// its work across paths grows linearly with the levels, where a naive one
+// doubles at each.
+func CanReadAllocsLinear(tb testing.TB, f compat.Format, gen func(levels int, leaf string) string, readerLeaf, writerLeaf string) {
+	tb.Helper()
+	a30 := CanReadAllocs(tb, f, gen, 30, readerLeaf, writerLeaf)
+	a60 := CanReadAllocs(tb, f, gen, 60, readerLeaf, writerLeaf)
+	if a60 >= 3*a30 {
+		tb.Errorf("allocations grow faster than the levels: %v at 30 levels, %v at 60", a30, a60)
+	}
+}
+
 // Concurrently runs step(g, i) for i from 0 to rounds-1 in each of goroutines
 // goroutines at once, and fails tb with the first error a step returns; a
 // goroutine stops at its own first error. Cache tests use it to hammer one
