@@ -41,31 +41,27 @@ func scanEnvelope(body []byte, binary bool) ([]broker.Event, error) {
 	}
 	var evs []broker.Event
 	seen := false
-	s.ws()
-	if !s.byte('}') {
+	if !s.empty('}') {
 		for {
 			key, ok := s.plainString()
 			if !ok || string(key) != "events" || seen {
 				return nil, errSlowPath
 			}
 			seen = true
-			s.ws()
-			if !s.byte(':') {
+			if !s.colon() {
 				return nil, errSlowPath
 			}
-			s.ws()
 			var err error
 			if evs, err = s.events(binary); err != nil {
 				return nil, err
 			}
-			s.ws()
-			if s.byte('}') {
-				break
-			}
-			if !s.byte(',') {
+			done, ok := s.next('}')
+			if !ok {
 				return nil, errSlowPath
 			}
-			s.ws()
+			if done {
+				break
+			}
 		}
 	}
 	s.ws()
@@ -88,6 +84,35 @@ type scanner struct {
 
 func (s *scanner) ws() { s.i = jsonlex.Space(s.b, s.i) }
 
+// empty reads the white space after an opening bracket and reports whether
+// close, the matching bracket, follows at once.
+func (s *scanner) empty(close byte) bool {
+	s.ws()
+	return s.byte(close)
+}
+
+// colon reads the ':' after an object's key, and the white space around it.
+func (s *scanner) colon() bool {
+	s.ws()
+	ok := s.byte(':')
+	s.ws()
+	return ok
+}
+
+// next reads what follows an element of an array or object: close, which
+// ends it (done), or a comma and white space; ok is false on anything else.
+func (s *scanner) next(close byte) (done, ok bool) {
+	s.ws()
+	if s.byte(close) {
+		return true, true
+	}
+	if !s.byte(',') {
+		return false, false
+	}
+	s.ws()
+	return false, true
+}
+
 // byte consumes c if it is next.
 func (s *scanner) byte(c byte) bool {
 	if s.i < len(s.b) && s.b[s.i] == c {
@@ -106,8 +131,7 @@ func (s *scanner) events(binary bool) ([]broker.Event, error) {
 	// No counting pass first: the slice doubles (log2(n/8) allocations for
 	// n events), which costs less than walking a large body twice.
 	evs := make([]broker.Event, 0, 8)
-	s.ws()
-	if s.byte(']') {
+	if s.empty(']') {
 		return evs, nil
 	}
 	for {
@@ -116,14 +140,13 @@ func (s *scanner) events(binary bool) ([]broker.Event, error) {
 			return nil, err
 		}
 		evs = append(evs, ev)
-		s.ws()
-		if s.byte(']') {
-			return evs, nil
-		}
-		if !s.byte(',') {
+		done, ok := s.next(']')
+		if !ok {
 			return nil, errSlowPath
 		}
-		s.ws()
+		if done {
+			return evs, nil
+		}
 	}
 }
 
@@ -134,8 +157,7 @@ func (s *scanner) event(binary bool) (broker.Event, error) {
 		return ev, errSlowPath
 	}
 	var seen [4]bool // value, key, id, headers: a repeated field goes to the general decoder
-	s.ws()
-	if s.byte('}') {
+	if s.empty('}') {
 		return ev, errSlowPath // no value: the general decoder says so
 	}
 	for {
@@ -143,11 +165,9 @@ func (s *scanner) event(binary bool) (broker.Event, error) {
 		if !ok {
 			return ev, errSlowPath
 		}
-		s.ws()
-		if !s.byte(':') {
+		if !s.colon() {
 			return ev, errSlowPath
 		}
-		s.ws()
 		start := s.i
 		if !s.value(0) {
 			return ev, errSlowPath
@@ -193,14 +213,13 @@ func (s *scanner) event(binary bool) (broker.Event, error) {
 			}
 			ev.Headers = h
 		}
-		s.ws()
-		if s.byte('}') {
-			break
-		}
-		if !s.byte(',') {
+		done, ok := s.next('}')
+		if !ok {
 			return ev, errSlowPath
 		}
-		s.ws()
+		if done {
+			break
+		}
 	}
 	if ev.Value == nil {
 		return ev, errSlowPath
@@ -273,49 +292,29 @@ func (s *scanner) value(depth int) bool {
 		return s.str()
 	case c == '{':
 		s.i++
-		s.ws()
-		if s.byte('}') {
+		if s.empty('}') {
 			return true
 		}
 		for {
-			if !s.str() {
+			if !s.str() || !s.colon() || !s.value(depth+1) {
 				return false
 			}
-			s.ws()
-			if !s.byte(':') {
-				return false
+			if done, ok := s.next('}'); done || !ok {
+				return ok
 			}
-			s.ws()
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.ws()
-			if s.byte('}') {
-				return true
-			}
-			if !s.byte(',') {
-				return false
-			}
-			s.ws()
 		}
 	case c == '[':
 		s.i++
-		s.ws()
-		if s.byte(']') {
+		if s.empty(']') {
 			return true
 		}
 		for {
 			if !s.value(depth + 1) {
 				return false
 			}
-			s.ws()
-			if s.byte(']') {
-				return true
+			if done, ok := s.next(']'); done || !ok {
+				return ok
 			}
-			if !s.byte(',') {
-				return false
-			}
-			s.ws()
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.number()
