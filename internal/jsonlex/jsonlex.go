@@ -106,3 +106,24 @@ func WriteContainer(w Writer, v any, key func(string), value func(any)) bool {
 	}
 	return true
 }
+
+// Strings follows a byte-by-byte walk of JSON text and tells the bytes of
+// strings from the rest, escapes included. The zero value starts outside a
+// string.
+type Strings struct{ in, escaped bool }
+
+// Next takes the next byte and reports whether it belongs to a string: its
+// quotes or its content.
+func (s *Strings) Next(c byte) bool {
+	switch {
+	case !s.in:
+		s.in = c == '"'
+	case s.escaped:
+		s.escaped = false
+	case c == '\\':
+		s.escaped = true
+	case c == '"':
+		s.in = false
+	}
+	return s.in || c == '"'
+}

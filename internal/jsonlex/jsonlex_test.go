@@ -80,3 +80,29 @@ func TestWriteContainer(t *testing.T) {
 		t.Error("a string was taken for a container")
 	}
 }
+
+// TestStrings marks, under each input, the bytes Strings takes for string
+// bytes (s) and the others (.).
+func TestStrings(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`{"a":1}`:       `.sss...`,
+		`["\"]",2]`:     `.sssss...`,
+		`"\\" x "y"`:    `ssss...sss`,
+		`[1, "", {}]`:   `....ss.....`,
+		`"unterminated`: `sssssssssssss`,
+	} {
+		var s jsonlex.Strings
+		var got strings.Builder
+		for i := range len(in) {
+			if s.Next(in[i]) {
+				got.WriteByte('s')
+			} else {
+				got.WriteByte('.')
+			}
+		}
+		if got.String() != want {
+			t.Errorf("Strings over %s = %s, want %s", in, got.String(), want)
+		}
+	}
+}
