@@ -154,7 +154,11 @@ func (s *Server) registerSchema(c *gin.Context) error {
 		return err
 	}
 	req.Force = p.Force
-	return answer(c, toRegisterSchemaResponse)(s.cfg.Registry.Register(c.Request.Context(), req))
+	sch, err := s.cfg.Registry.Register(c.Request.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, toRegisterSchemaResponse(sch))
 }
 
 // readRegisterRequest decodes the schema body that registration and lookup
