@@ -97,12 +97,11 @@ func (b *fastBuilder) byName(xs map[string]*sjs.Schema) (map[string]*compiled.Sc
 		return nil, nil
 	}
 	out := make(map[string]*compiled.Schema, len(xs))
+	var err error
 	for name, x := range xs {
-		c, err := b.schema(x)
-		if err != nil {
+		if out[name], err = b.schema(x); err != nil {
 			return nil, err
 		}
-		out[name] = c
 	}
 	return out, nil
 }
