@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -248,5 +249,28 @@ func TestObservedEdgesAndWarnings(t *testing.T) {
 	w := strings.Join(d.Warnings, "\n")
 	if !strings.Contains(w, "analytics was seen as a consumer but is not declared") || !strings.Contains(w, "fraud-service is a declared consumer but was never seen") {
 		t.Fatalf("warnings = %s", w)
+	}
+}
+
+// TestMostRecent orders by registration time, newest first, breaks a tie by
+// the higher id, and keeps n.
+func TestMostRecent(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	vs := []catalog.SchemaVersion{
+		{ID: 1, CreatedAt: at},
+		{ID: 3, CreatedAt: at.Add(time.Second)},
+		{ID: 2, CreatedAt: at},
+		{ID: 4, CreatedAt: at.Add(-time.Second)},
+	}
+	var ids []int
+	for _, v := range catalog.MostRecent(vs, 3) {
+		ids = append(ids, v.ID)
+	}
+	if diff := cmp.Diff([]int{3, 2, 1}, ids); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if n := len(catalog.MostRecent(vs[:2], 10)); n != 2 {
+		t.Errorf("n past the list kept %d, want 2", n)
 	}
 }

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/heraldhq/herald/compat"
@@ -42,6 +44,19 @@ type Registry interface {
 	Register(ctx context.Context, subject string, t compat.SchemaType, text string) (SchemaVersion, error)
 	// Recent lists up to n subject versions, most recently registered first.
 	Recent(ctx context.Context, n int) ([]SchemaVersion, error)
+}
+
+// MostRecent sorts vs as Registry.Recent lists them, most recently registered
+// first (the higher id first among versions of the same instant), and keeps
+// the first n. It sorts vs in place.
+func MostRecent(vs []SchemaVersion, n int) []SchemaVersion {
+	slices.SortStableFunc(vs, func(a, b SchemaVersion) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return vs[:min(n, len(vs))]
 }
 
 // Observation is what the broker saw one client do on one topic.

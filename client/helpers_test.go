@@ -148,24 +148,27 @@ const (
 	orderProto = "syntax = \"proto3\";\npackage acme;\nimport \"acme/money.proto\";\nmessage Order {\n  string id = 1;\n  acme.money.Money total = 2;\n  message Line {\n    string sku = 1;\n  }\n}\nmessage Refund {\n  string order_id = 1;\n}\n"
 )
 
+// must returns v, or fails t on err: for a call whose error ends the test.
+func must[T any](t testing.TB, v T, err error) T {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // producer returns a producer for topic, failing t if there is none.
 func (e *env) producer(t testing.TB, topic string, opts ...client.ProducerOpt) *client.Producer {
 	t.Helper()
 	p, err := e.c.NewProducer(context.Background(), topic, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return must(t, p, err)
 }
 
 // consumer returns a consumer of topic, failing t if there is none.
 func (e *env) consumer(t testing.TB, topic string, opts ...client.ConsumerOpt) *client.Consumer {
 	t.Helper()
 	cs, err := e.c.NewConsumer(context.Background(), topic, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs
+	return must(t, cs, err)
 }
 
 // orderTopic registers orderJSON under subject, creates topic with the

@@ -99,6 +99,28 @@ type Format interface {
 	CanRead(ctx context.Context, reader, writer Schema, opts Options) ([]Violation, error)
 }
 
+// Formats is a set of formats keyed by the schema type each handles.
+type Formats map[SchemaType]Format
+
+// FormatsOf returns fs keyed by the type each handles.
+func FormatsOf(fs ...Format) Formats {
+	m := make(Formats, len(fs))
+	for _, f := range fs {
+		m[f.Type()] = f
+	}
+	return m
+}
+
+// CanRead is the CanRead of the format of reader's type. A type the set does
+// not hold has no compatibility primitive, hence nothing to report.
+func (fs Formats) CanRead(ctx context.Context, reader, writer Schema, opts Options) ([]Violation, error) {
+	f, ok := fs[reader.Type()]
+	if !ok {
+		return nil, nil
+	}
+	return f.CanRead(ctx, reader, writer, opts)
+}
+
 // Encoding is how a payload is encoded for Schema.Validate.
 type Encoding int
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/compat"
@@ -16,16 +15,12 @@ import (
 // the schema formats (the same the registry was built with); they provide the
 // compatibility primitive for the catalog's diffs.
 func CatalogRegistry(reg *registry.Service, formats ...compat.Format) catalog.Registry {
-	m := make(map[compat.SchemaType]compat.Format, len(formats))
-	for _, f := range formats {
-		m[f.Type()] = f
-	}
-	return &catalogRegistry{reg: reg, formats: m}
+	return &catalogRegistry{reg: reg, formats: compat.FormatsOf(formats...)}
 }
 
 type catalogRegistry struct {
 	reg     *registry.Service
-	formats map[compat.SchemaType]compat.Format
+	formats compat.Formats
 }
 
 // translate turns the registry's not-found errors into catalog.ErrSchemaNotFound.
@@ -91,11 +86,7 @@ func (a *catalogRegistry) Compatibility(ctx context.Context, subject string) (co
 }
 
 func (a *catalogRegistry) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
-	f, ok := a.formats[reader.Type()]
-	if !ok {
-		return nil, nil
-	}
-	return f.CanRead(ctx, reader, writer, opts)
+	return a.formats.CanRead(ctx, reader, writer, opts)
 }
 
 func (a *catalogRegistry) Register(ctx context.Context, subject string, t compat.SchemaType, text string) (catalog.SchemaVersion, error) {
@@ -111,20 +102,11 @@ func (a *catalogRegistry) Recent(ctx context.Context, n int) ([]catalog.SchemaVe
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if !all[i].CreatedAt.Equal(all[j].CreatedAt) {
-			return all[i].CreatedAt.After(all[j].CreatedAt)
-		}
-		return all[i].ID > all[j].ID
-	})
-	if len(all) > n {
-		all = all[:n]
-	}
 	out := make([]catalog.SchemaVersion, len(all))
 	for i, s := range all {
 		out[i] = toSchemaVersion(s)
 	}
-	return out, nil
+	return catalog.MostRecent(out, n), nil
 }
 
 // CatalogLineage adapts the broker's observed producers and consumers to the

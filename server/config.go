@@ -178,11 +178,7 @@ type subjectConfigParams struct {
 // getConfig serves GET /config and GET /config/{subject}.
 func (s *Server) getConfig(c *gin.Context) error {
 	p := subjectConfigParams{Subject: c.Param("subject"), DefaultToGlobal: queryBool(c, "defaultToGlobal")}
-	cfg, err := s.cfg.Registry.Config(c.Request.Context(), p.Subject, p.DefaultToGlobal)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toConfigResponse(cfg))
+	return answer(c, toConfigResponse)(s.cfg.Registry.Config(c.Request.Context(), p.Subject, p.DefaultToGlobal))
 }
 
 // setConfig serves PUT /config and PUT /config/{subject}: it sets config at a
@@ -199,20 +195,12 @@ func (s *Server) setConfig(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	stored, err := s.cfg.Registry.SetConfig(c.Request.Context(), p.Subject, cfg)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toConfigRequest(stored))
+	return answer(c, toConfigRequest)(s.cfg.Registry.SetConfig(c.Request.Context(), p.Subject, cfg))
 }
 
 // deleteConfig serves DELETE /config and DELETE /config/{subject}: it removes
 // config at a level and returns what was set.
 func (s *Server) deleteConfig(c *gin.Context) error {
 	p := subjectParams{Subject: c.Param("subject")}
-	cfg, err := s.cfg.Registry.DeleteConfig(c.Request.Context(), p.Subject)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toConfigResponse(cfg))
+	return answer(c, toConfigResponse)(s.cfg.Registry.DeleteConfig(c.Request.Context(), p.Subject))
 }

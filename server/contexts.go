@@ -44,11 +44,7 @@ func (s *Server) listContexts(c *gin.Context) error {
 		return err
 	}
 	p := listContextsParams{ContextPrefix: c.Query("contextPrefix"), pageParams: pg}
-	list, err := s.cfg.Registry.Contexts(c.Request.Context(), registry.ListOptions{Prefix: p.ContextPrefix, Offset: p.Offset, Limit: p.Limit})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, nonNil(list))
+	return answer(c, nonNil[string])(s.cfg.Registry.Contexts(c.Request.Context(), registry.ListOptions{Prefix: p.ContextPrefix, Offset: p.Offset, Limit: p.Limit}))
 }
 
 // deleteContext serves DELETE /contexts/{context}.

@@ -45,6 +45,9 @@ type modeJSON struct {
 	Mode string `json:"mode" enum:"READWRITE,READONLY,READONLY_OVERRIDE,IMPORT"`
 }
 
+// toModeJSON converts a registry mode to its JSON form.
+func toModeJSON(m registry.Mode) modeJSON { return modeJSON{Mode: m.String()} }
+
 // setModeParams are the parameters of PUT /mode.
 type setModeParams struct {
 	Force bool `query:"force" description:"Allow switching to IMPORT while schemas exist."`
@@ -73,11 +76,7 @@ type deleteSubjectModeParams struct {
 // getMode serves GET /mode and GET /mode/{subject}.
 func (s *Server) getMode(c *gin.Context) error {
 	p := subjectConfigParams{Subject: c.Param("subject"), DefaultToGlobal: queryBool(c, "defaultToGlobal")}
-	m, err := s.cfg.Registry.Mode(c.Request.Context(), p.Subject, p.DefaultToGlobal)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, modeJSON{Mode: m.String()})
+	return answer(c, toModeJSON)(s.cfg.Registry.Mode(c.Request.Context(), p.Subject, p.DefaultToGlobal))
 }
 
 // setMode serves PUT /mode and PUT /mode/{subject}.
@@ -91,19 +90,11 @@ func (s *Server) setMode(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	got, err := s.cfg.Registry.SetMode(c.Request.Context(), p.Subject, m, p.Force)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, modeJSON{Mode: got.String()})
+	return answer(c, toModeJSON)(s.cfg.Registry.SetMode(c.Request.Context(), p.Subject, m, p.Force))
 }
 
 // deleteMode serves DELETE /mode and DELETE /mode/{subject}.
 func (s *Server) deleteMode(c *gin.Context) error {
 	p := deleteSubjectModeParams{Subject: c.Param("subject"), Recursive: queryBool(c, "recursive")}
-	m, err := s.cfg.Registry.DeleteMode(c.Request.Context(), p.Subject, p.Recursive)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, modeJSON{Mode: m.String()})
+	return answer(c, toModeJSON)(s.cfg.Registry.DeleteMode(c.Request.Context(), p.Subject, p.Recursive))
 }

@@ -61,6 +61,18 @@ func (r rawRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", r.contentType)
 }
 
+// answer ends a handler that calls a service and shows what it got:
+// answer(c, to)(s.cfg.Registry.X(…)) writes to(v) as a 200 JSON answer, or
+// returns the call's error for the error table.
+func answer[T, R any](c *gin.Context, to func(T) R) func(T, error) error {
+	return func(v T, err error) error {
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, http.StatusOK, to(v))
+	}
+}
+
 // writeJSON writes a successful JSON response in the content type of the API the
 // request belongs to. It returns nil so handlers can end with `return writeJSON(…)`.
 func writeJSON(c *gin.Context, status int, v any) error {

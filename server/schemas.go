@@ -224,11 +224,12 @@ type guidParams struct {
 // getSchemaByGUID serves GET /schemas/guids/{guid}.
 func (s *Server) getSchemaByGUID(c *gin.Context) error {
 	p := guidParams{GUID: c.Param("guid")}
-	sch, err := s.cfg.Registry.SchemaByGUID(c.Request.Context(), p.GUID)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toSchemaStringResponse(sch, false))
+	return answer(c, toGUIDSchemaResponse)(s.cfg.Registry.SchemaByGUID(c.Request.Context(), p.GUID))
+}
+
+// toGUIDSchemaResponse is a schema found by GUID: no subject fields.
+func toGUIDSchemaResponse(sch registry.Schema) schemaStringResponse {
+	return toSchemaStringResponse(sch, false)
 }
 
 // contextIDJSON is {"context","id"}: where a GUID lives.
@@ -240,15 +241,16 @@ type contextIDJSON struct {
 // getIDsByGUID serves GET /schemas/guids/{guid}/ids.
 func (s *Server) getIDsByGUID(c *gin.Context) error {
 	p := guidParams{GUID: c.Param("guid")}
-	ids, err := s.cfg.Registry.IDsByGUID(c.Request.Context(), p.GUID)
-	if err != nil {
-		return err
-	}
+	return answer(c, toContextIDs)(s.cfg.Registry.IDsByGUID(c.Request.Context(), p.GUID))
+}
+
+// toContextIDs converts the places of a GUID to their JSON form.
+func toContextIDs(ids []registry.ContextID) []contextIDJSON {
 	out := make([]contextIDJSON, len(ids))
 	for i, id := range ids {
 		out[i] = contextIDJSON{Context: id.Context, ID: id.ID}
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return out
 }
 
 // listSchemaTypes serves GET /schemas/types.

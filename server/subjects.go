@@ -136,11 +136,7 @@ func (s *Server) listVersions(c *gin.Context) error {
 	// deletedOnly lists soft-deleted versions as they are, negative or not.
 	opts := registry.ListOptions{Deleted: p.Deleted || p.DeletedAsNegative, DeletedOnly: p.DeletedOnly,
 		DeletedAsNegative: p.DeletedAsNegative && !p.DeletedOnly, Offset: p.Offset, Limit: p.Limit}
-	versions, err := s.cfg.Registry.Versions(c.Request.Context(), p.Subject, opts)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, nonNil(versions))
+	return answer(c, nonNil[int])(s.cfg.Registry.Versions(c.Request.Context(), p.Subject, opts))
 }
 
 // registerParams are the parameters of POST /subjects/{subject}/versions.
@@ -190,11 +186,7 @@ func (s *Server) lookupSchema(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	sch, err := s.cfg.Registry.Lookup(c.Request.Context(), req, p.Deleted)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+	return answer(c, toSchemaResponse)(s.cfg.Registry.Lookup(c.Request.Context(), req, p.Deleted))
 }
 
 // deleteParams are the parameters of DELETE /subjects/{subject}.
@@ -206,11 +198,7 @@ type deleteParams struct {
 // deleteSubject serves DELETE /subjects/{subject}.
 func (s *Server) deleteSubject(c *gin.Context) error {
 	p := deleteParams{Subject: c.Param("subject"), Permanent: queryBool(c, "permanent")}
-	versions, err := s.cfg.Registry.DeleteSubject(c.Request.Context(), p.Subject, p.Permanent)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, nonNil(versions))
+	return answer(c, nonNil[int])(s.cfg.Registry.DeleteSubject(c.Request.Context(), p.Subject, p.Permanent))
 }
 
 // versionParams are the parameters of GET /subjects/{subject}/versions/{version}[/schema].
@@ -274,11 +262,7 @@ func (s *Server) getReferencedBy(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, err := s.cfg.Registry.ReferencedBy(c.Request.Context(), p.Subject, v, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, nonNil(ids))
+	return answer(c, nonNil[int])(s.cfg.Registry.ReferencedBy(c.Request.Context(), p.Subject, v, registry.ListOptions{Deleted: p.Deleted, Offset: p.Offset, Limit: p.Limit}))
 }
 
 // deleteVersionParams are the parameters of DELETE /subjects/{subject}/versions/{version}.
@@ -321,11 +305,7 @@ func (s *Server) getLatestWithMetadata(c *gin.Context) error {
 	for i, k := range p.Key {
 		props[k] = p.Value[i]
 	}
-	sch, err := s.cfg.Registry.LatestWithMetadata(c.Request.Context(), p.Subject, props, p.Deleted)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toSchemaResponse(sch))
+	return answer(c, toSchemaResponse)(s.cfg.Registry.LatestWithMetadata(c.Request.Context(), p.Subject, props, p.Deleted))
 }
 
 // tagSchemaRequest is the body of POST /subjects/{subject}/versions/{version}/tags
@@ -374,11 +354,7 @@ func (s *Server) tagVersion(c *gin.Context) error {
 	if err := checkJavaInt("newVersion", body.NewVersion); err != nil {
 		return err
 	}
-	sch, err := s.cfg.Registry.TagVersion(c.Request.Context(), p.Subject, v, toTagRequest(body))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toRegisterSchemaResponse(sch))
+	return answer(c, toRegisterSchemaResponse)(s.cfg.Registry.TagVersion(c.Request.Context(), p.Subject, v, toTagRequest(body)))
 }
 
 // nonNil returns an empty slice for nil, so listings are written as [] not null.

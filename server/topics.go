@@ -420,11 +420,7 @@ func (s *Server) listTopics(c *gin.Context) error {
 
 // getTopic handles GET /v1/topics/{topic}.
 func (s *Server) getTopic(c *gin.Context) error {
-	ti, err := s.cfg.Broker.Topic(c.Request.Context(), c.Param("topic"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toTopicInfoJSON(ti))
+	return answer(c, toTopicInfoJSON)(s.cfg.Broker.Topic(c.Request.Context(), c.Param("topic")))
 }
 
 // putTopic handles PUT /v1/topics/{topic}: create or update, idempotently.
@@ -437,11 +433,7 @@ func (s *Server) putTopic(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	got, err := s.cfg.Broker.PutTopic(c.Request.Context(), t)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, toTopicJSON(got))
+	return answer(c, toTopicJSON)(s.cfg.Broker.PutTopic(c.Request.Context(), t))
 }
 
 // deleteTopic handles DELETE /v1/topics/{topic}.

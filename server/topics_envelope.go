@@ -7,6 +7,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
+	"github.com/heraldhq/herald/internal/jsonlex"
 	"github.com/heraldhq/herald/server/broker"
 )
 
@@ -40,31 +41,27 @@ func scanEnvelope(body []byte, binary bool) ([]broker.Event, error) {
 	}
 	var evs []broker.Event
 	seen := false
-	s.ws()
-	if !s.byte('}') {
+	if !s.empty('}') {
 		for {
 			key, ok := s.plainString()
 			if !ok || string(key) != "events" || seen {
 				return nil, errSlowPath
 			}
 			seen = true
-			s.ws()
-			if !s.byte(':') {
+			if !s.colon() {
 				return nil, errSlowPath
 			}
-			s.ws()
 			var err error
 			if evs, err = s.events(binary); err != nil {
 				return nil, err
 			}
-			s.ws()
-			if s.byte('}') {
-				break
-			}
-			if !s.byte(',') {
+			done, ok := s.next('}')
+			if !ok {
 				return nil, errSlowPath
 			}
-			s.ws()
+			if done {
+				break
+			}
 		}
 	}
 	s.ws()
@@ -85,15 +82,35 @@ type scanner struct {
 	i int
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+func (s *scanner) ws() { s.i = jsonlex.Space(s.b, s.i) }
+
+// empty reads the white space after an opening bracket and reports whether
+// close, the matching bracket, follows at once.
+func (s *scanner) empty(close byte) bool {
+	s.ws()
+	return s.byte(close)
+}
+
+// colon reads the ':' after an object's key, and the white space around it.
+func (s *scanner) colon() bool {
+	s.ws()
+	ok := s.byte(':')
+	s.ws()
+	return ok
+}
+
+// next reads what follows an element of an array or object: close, which
+// ends it (done), or a comma and white space; ok is false on anything else.
+func (s *scanner) next(close byte) (done, ok bool) {
+	s.ws()
+	if s.byte(close) {
+		return true, true
 	}
+	if !s.byte(',') {
+		return false, false
+	}
+	s.ws()
+	return false, true
 }
 
 // byte consumes c if it is next.
@@ -114,8 +131,7 @@ func (s *scanner) events(binary bool) ([]broker.Event, error) {
 	// No counting pass first: the slice doubles (log2(n/8) allocations for
 	// n events), which costs less than walking a large body twice.
 	evs := make([]broker.Event, 0, 8)
-	s.ws()
-	if s.byte(']') {
+	if s.empty(']') {
 		return evs, nil
 	}
 	for {
@@ -124,14 +140,13 @@ func (s *scanner) events(binary bool) ([]broker.Event, error) {
 			return nil, err
 		}
 		evs = append(evs, ev)
-		s.ws()
-		if s.byte(']') {
-			return evs, nil
-		}
-		if !s.byte(',') {
+		done, ok := s.next(']')
+		if !ok {
 			return nil, errSlowPath
 		}
-		s.ws()
+		if done {
+			return evs, nil
+		}
 	}
 }
 
@@ -142,8 +157,7 @@ func (s *scanner) event(binary bool) (broker.Event, error) {
 		return ev, errSlowPath
 	}
 	var seen [4]bool // value, key, id, headers: a repeated field goes to the general decoder
-	s.ws()
-	if s.byte('}') {
+	if s.empty('}') {
 		return ev, errSlowPath // no value: the general decoder says so
 	}
 	for {
@@ -151,11 +165,9 @@ func (s *scanner) event(binary bool) (broker.Event, error) {
 		if !ok {
 			return ev, errSlowPath
 		}
-		s.ws()
-		if !s.byte(':') {
+		if !s.colon() {
 			return ev, errSlowPath
 		}
-		s.ws()
 		start := s.i
 		if !s.value(0) {
 			return ev, errSlowPath
@@ -201,14 +213,13 @@ func (s *scanner) event(binary bool) (broker.Event, error) {
 			}
 			ev.Headers = h
 		}
-		s.ws()
-		if s.byte('}') {
-			break
-		}
-		if !s.byte(',') {
+		done, ok := s.next('}')
+		if !ok {
 			return ev, errSlowPath
 		}
-		s.ws()
+		if done {
+			break
+		}
 	}
 	if ev.Value == nil {
 		return ev, errSlowPath
@@ -281,49 +292,29 @@ func (s *scanner) value(depth int) bool {
 		return s.str()
 	case c == '{':
 		s.i++
-		s.ws()
-		if s.byte('}') {
+		if s.empty('}') {
 			return true
 		}
 		for {
-			if !s.str() {
+			if !s.str() || !s.colon() || !s.value(depth+1) {
 				return false
 			}
-			s.ws()
-			if !s.byte(':') {
-				return false
+			if done, ok := s.next('}'); done || !ok {
+				return ok
 			}
-			s.ws()
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.ws()
-			if s.byte('}') {
-				return true
-			}
-			if !s.byte(',') {
-				return false
-			}
-			s.ws()
 		}
 	case c == '[':
 		s.i++
-		s.ws()
-		if s.byte(']') {
+		if s.empty(']') {
 			return true
 		}
 		for {
 			if !s.value(depth + 1) {
 				return false
 			}
-			s.ws()
-			if s.byte(']') {
-				return true
+			if done, ok := s.next(']'); done || !ok {
+				return ok
 			}
-			if !s.byte(',') {
-				return false
-			}
-			s.ws()
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.number()
@@ -397,40 +388,11 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// number skips a number of the JSON grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// number skips a JSON number.
 func (s *scanner) number() bool {
-	s.byte('-')
-	switch {
-	case s.byte('0'):
-	case s.i < len(s.b) && s.b[s.i] >= '1' && s.b[s.i] <= '9':
-		s.digits()
-	default:
-		return false
-	}
-	if s.byte('.') {
-		if !s.digits() {
-			return false
-		}
-	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
-		s.i++
-		if !s.byte('+') {
-			s.byte('-')
-		}
-		if !s.digits() {
-			return false
-		}
-	}
-	return true
-}
-
-// digits skips one or more digits; false when there is none.
-func (s *scanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i > start
+	end, ok := jsonlex.Number(s.b, s.i)
+	s.i = end
+	return ok
 }
 
 // decodeBase64Values turns the raw JSON strings the scanner left in the

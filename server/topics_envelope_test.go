@@ -25,14 +25,20 @@ var envelopeSeeds = []string{
 	`{"events":null}`, `{}`, `{"events":[null]}`, `{"events":[{"value":1,"extra":2}]}`,
 }
 
+// seedEnvelopes adds each publish body to f's corpus, for a JSON topic and
+// for a binary one.
+func seedEnvelopes(f *testing.F, bodies []string) {
+	for _, s := range bodies {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+}
+
 // FuzzPublishEnvelopeFastPath: whatever the one-pass scanner accepts, the
 // general decoder accepts too, with the same events; the scanner never
 // accepts what the general decoder refuses.
 func FuzzPublishEnvelopeFastPath(f *testing.F) {
-	for _, s := range envelopeSeeds {
-		f.Add([]byte(s), false)
-		f.Add([]byte(s), true)
-	}
+	seedEnvelopes(f, envelopeSeeds)
 	f.Fuzz(func(t *testing.T, body []byte, binary bool) {
 		fast, err := scanEnvelope(body, binary)
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // Formats returns the three schema formats by type.
-func Formats() map[compat.SchemaType]compat.Format { return formats.ByType() }
+func Formats() compat.Formats { return formats.ByType() }
 
 type version struct {
 	sv     catalog.SchemaVersion
@@ -26,7 +26,7 @@ type version struct {
 // Registry is an in-memory catalog.Registry. Register parses with the real
 // formats but does not check compatibility. It is safe for concurrent use.
 type Registry struct {
-	formats map[compat.SchemaType]compat.Format
+	formats compat.Formats
 	// mu protects the fields below.
 	mu       sync.Mutex
 	subjects map[string][]version
@@ -106,11 +106,7 @@ func (r *Registry) Compatibility(ctx context.Context, subject string) (compat.Le
 
 // CanRead implements catalog.Registry.
 func (r *Registry) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
-	f, ok := r.formats[reader.Type()]
-	if !ok {
-		return nil, nil
-	}
-	return f.CanRead(ctx, reader, writer, opts)
+	return r.formats.CanRead(ctx, reader, writer, opts)
 }
 
 // Register implements catalog.Registry: an identical text registered again
@@ -149,16 +145,7 @@ func (r *Registry) Recent(ctx context.Context, n int) ([]catalog.SchemaVersion, 
 			all = append(all, v.sv)
 		}
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].CreatedAt.Equal(all[j].CreatedAt) {
-			return all[i].CreatedAt.After(all[j].CreatedAt)
-		}
-		return all[i].ID > all[j].ID
-	})
-	if len(all) > n {
-		all = all[:n]
-	}
-	return all, nil
+	return catalog.MostRecent(all, n), nil
 }
 
 // Store is an in-memory catalog.Store.

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/jsonlex"
 )
 
 // jsonValid is the fast path of JSON validation: one pass over the bytes, guided by
@@ -37,16 +39,7 @@ type jscan struct {
 	leaf   jsonVal // checks leaf values quietly
 }
 
-func (s *jscan) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
+func (s *jscan) ws() { s.i = jsonlex.Space(s.b, s.i) }
 
 func (s *jscan) peek() byte {
 	if s.i < len(s.b) {
@@ -65,44 +58,13 @@ func (s *jscan) lit(l string) bool {
 
 // number scans a JSON number token.
 func (s *jscan) number() ([]byte, bool) {
-	start := s.i
-	if s.peek() == '-' {
-		s.i++
-	}
-	switch c := s.peek(); {
-	case c == '0':
-		s.i++
-	case c >= '1' && c <= '9':
-		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-			s.i++
-		}
-	default:
+	end, ok := jsonlex.Number(s.b, s.i)
+	if !ok {
 		return nil, false
 	}
-	if s.peek() == '.' {
-		s.i++
-		if !digits(s) {
-			return nil, false
-		}
-	}
-	if c := s.peek(); c == 'e' || c == 'E' {
-		s.i++
-		if c := s.peek(); c == '+' || c == '-' {
-			s.i++
-		}
-		if !digits(s) {
-			return nil, false
-		}
-	}
-	return s.b[start:s.i], true
-}
-
-func digits(s *jscan) bool {
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i > start
+	num := s.b[s.i:end]
+	s.i = end
+	return num, true
 }
 
 // str scans a JSON string token and returns its decoded text, replacing invalid

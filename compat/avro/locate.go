@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -462,25 +465,27 @@ func (l *locator) checkDefault(s any, ns string, d any, depth int) string {
 			if !ok {
 				return fmt.Sprintf("expected an array, got a JSON %s", jsonKind(d))
 			}
-			for i, it := range arr {
-				if msg := l.checkDefault(t["items"], ns, it, depth+1); msg != "" {
-					return fmt.Sprintf("item %d: %s", i, msg)
-				}
-			}
-			return ""
+			return elementDefaults(l, t["items"], ns, slices.All(arr), "item %d: %s", depth)
 		case "map":
 			obj, ok := d.(map[string]any)
 			if !ok {
 				return fmt.Sprintf("expected an object for map, got a JSON %s", jsonKind(d))
 			}
-			for k, it := range obj {
-				if msg := l.checkDefault(t["values"], ns, it, depth+1); msg != "" {
-					return fmt.Sprintf("key %q: %s", k, msg)
-				}
-			}
-			return ""
+			return elementDefaults(l, t["values"], ns, maps.All(obj), "key %q: %s", depth)
 		}
 		return l.checkDefault(t["type"], ns, d, depth+1)
+	}
+	return ""
+}
+
+// elementDefaults checks each element of an array or map default against typ,
+// the items or values type, and returns the first problem, placed by format
+// (given the index or key, then the problem), or "".
+func elementDefaults[K any](l *locator, typ any, ns string, elems iter.Seq2[K, any], format string, depth int) string {
+	for k, e := range elems {
+		if msg := l.checkDefault(typ, ns, e, depth+1); msg != "" {
+			return fmt.Sprintf(format, k, msg)
+		}
 	}
 	return ""
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/jsonlex"
 )
 
 // normalize writes n in the normalized form documented on Schema.Normalized.
@@ -215,26 +217,8 @@ func writeJSONValue(b *strings.Builder, v any) {
 		writeFloat(b, t, 64)
 	case json.Number:
 		b.WriteString(t.String())
-	case []any:
-		b.WriteByte('[')
-		for i, e := range t {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONValue(b, e)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(t) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONString(b, k)
-			b.WriteByte(':')
-			writeJSONValue(b, t[k])
-		}
-		b.WriteByte('}')
+	case []any, map[string]any:
+		jsonlex.WriteContainer(b, t, func(k string) { writeJSONString(b, k) }, func(e any) { writeJSONValue(b, e) })
 	default:
 		// Not produced by the parser; fall back to encoding/json.
 		out, err := json.Marshal(t)

@@ -209,15 +209,11 @@ func (d *binDec) value(n *node) error {
 		}
 		d.i += l
 	case kString:
-		l, err := d.length("a string length")
+		s, valid, err := d.text("a string length", "string")
 		if err != nil {
 			return err
 		}
-		s := d.b[d.i : d.i+l]
-		d.i += l
-		if !utf8.Valid(s) {
-			d.add("string is not valid UTF-8")
-		} else if n.logical == "uuid" && !isUUID(string(s)) {
+		if valid && n.logical == "uuid" && !isUUID(string(s)) {
 			d.add("expected a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got %q", truncate(string(s)))
 		}
 	case kFixed:
@@ -255,6 +251,22 @@ func (d *binDec) value(n *node) error {
 		return d.blocks(n)
 	}
 	return nil
+}
+
+// text reads a length-prefixed string, what naming its length in errors, and
+// reports it (as "<name> is not valid UTF-8") unless it is valid UTF-8.
+func (d *binDec) text(what, name string) (s []byte, valid bool, err error) {
+	l, err := d.length(what)
+	if err != nil {
+		return nil, false, err
+	}
+	s = d.b[d.i : d.i+l]
+	d.i += l
+	if !utf8.Valid(s) {
+		d.add("%s is not valid UTF-8", name)
+		return s, false, nil
+	}
+	return s, true, nil
 }
 
 func (d *binDec) nested(n *node) error {
@@ -304,14 +316,9 @@ func (d *binDec) blocks(n *node) error {
 				d.path.pushIdx(idx)
 				err = d.nested(n.items)
 			} else {
-				l, lerr := d.length("a map key length")
-				if lerr != nil {
-					return lerr
-				}
-				key := d.b[d.i : d.i+l]
-				d.i += l
-				if !utf8.Valid(key) {
-					d.add("map key is not valid UTF-8")
+				key, _, kerr := d.text("a map key length", "map key")
+				if kerr != nil {
+					return kerr
 				}
 				d.path.pushKey(string(key))
 				err = d.nested(n.values)
@@ -455,11 +462,7 @@ func (v *jsonVal) check(n *node, x any) bool {
 		good := true
 		for i, e := range arr {
 			v.path.pushIdx(i)
-			if !v.check(n.items, e) {
-				good = false
-			}
-			v.path.pop()
-			if !good && v.quiet > 0 {
+			if !v.element(n.items, e, &good) {
 				return false
 			}
 		}
@@ -473,11 +476,7 @@ func (v *jsonVal) check(n *node, x any) bool {
 		good := true
 		for _, k := range sortedKeys(obj) {
 			v.path.pushKey(k)
-			if !v.check(n.values, obj[k]) {
-				good = false
-			}
-			v.path.pop()
-			if !good && v.quiet > 0 {
+			if !v.element(n.values, obj[k], &good) {
 				return false
 			}
 		}
@@ -488,6 +487,18 @@ func (v *jsonVal) check(n *node, x any) bool {
 		return v.union(n, x)
 	}
 	return true
+}
+
+// element checks x, an array item or map value whose place the caller pushed
+// on the path, against n, and pops the place. A failure clears *good; the
+// result is false when the walk should stop there (a quiet check only needs to
+// know that something failed).
+func (v *jsonVal) element(n *node, x any, good *bool) bool {
+	if !v.check(n, x) {
+		*good = false
+	}
+	v.path.pop()
+	return *good || v.quiet == 0
 }
 
 // sortedKeys returns m's keys in byte order. It sizes the slice once, in one

@@ -7,6 +7,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldhq/herald/compat"
 )
 
@@ -66,4 +68,57 @@ func CanReadAllocs(tb testing.TB, f compat.Format, gen func(levels int, leaf str
 			tb.Fatal(err)
 		}
 	})
+}
+
+// CanReadAllocsLinear fails tb when one f.CanRead of gen's pair at 60 levels
+// allocates three times what it allocates at 30 or more: a walk that shares
+// its work across paths grows linearly with the levels, where a naive one
+// doubles at each.
+func CanReadAllocsLinear(tb testing.TB, f compat.Format, gen func(levels int, leaf string) string, readerLeaf, writerLeaf string) {
+	tb.Helper()
+	a30 := CanReadAllocs(tb, f, gen, 30, readerLeaf, writerLeaf)
+	a60 := CanReadAllocs(tb, f, gen, 60, readerLeaf, writerLeaf)
+	if a60 >= 3*a30 {
+		tb.Errorf("allocations grow faster than the levels: %v at 30 levels, %v at 60", a30, a60)
+	}
+}
+
+// Concurrently runs step(g, i) for i from 0 to rounds-1 in each of goroutines
+// goroutines at once, and fails tb with the first error a step returns; a
+// goroutine stops at its own first error. Cache tests use it to hammer one
+// process-wide cache from many goroutines (run them with -race).
+func Concurrently(tb testing.TB, goroutines, rounds int, step func(g, i int) error) {
+	tb.Helper()
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		go func() {
+			for i := range rounds {
+				if err := step(g, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range goroutines {
+		if err := <-errs; err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// SameReports fails tb when checking a against aPrevious gives another report,
+// backward or forward, than checking b against bPrevious. Cache tests use it to
+// show that a schema whose compiled forms were dropped and built again gives
+// the same verdicts as the forms built at parse time.
+func SameReports(tb testing.TB, f compat.Format, a, aPrevious, b, bPrevious compat.Schema, opts compat.Options) {
+	tb.Helper()
+	for _, level := range []compat.Level{compat.Backward, compat.Forward} {
+		ra := Check(tb, f, level, a, []compat.Previous{{Version: 1, Schema: aPrevious}}, opts)
+		rb := Check(tb, f, level, b, []compat.Previous{{Version: 1, Schema: bPrevious}}, opts)
+		if diff := cmp.Diff(ra, rb); diff != "" {
+			tb.Errorf("%s report (-built at parse +built again):\n%s", level, diff)
+		}
+	}
 }

@@ -16,10 +16,4 @@ func All() []compat.Format {
 }
 
 // ByType returns All keyed by the type each format handles.
-func ByType() map[compat.SchemaType]compat.Format {
-	m := make(map[compat.SchemaType]compat.Format, len(compat.SchemaTypes))
-	for _, f := range All() {
-		m[f.Type()] = f
-	}
-	return m
-}
+func ByType() compat.Formats { return compat.FormatsOf(All()...) }

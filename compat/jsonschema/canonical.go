@@ -3,9 +3,9 @@ package jsonschema
 import (
 	"bytes"
 	"encoding/json"
-	"maps"
-	"slices"
 	"strconv"
+
+	"github.com/heraldhq/herald/internal/jsonlex"
 )
 
 // normalize renders a decoded document as compact JSON with object keys sorted at
@@ -27,26 +27,8 @@ func writeNormalized(b *bytes.Buffer, v any) {
 		b.WriteString(string(v))
 	case string:
 		writeString(b, v)
-	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeNormalized(b, e)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeString(b, k)
-			b.WriteByte(':')
-			writeNormalized(b, v[k])
-		}
-		b.WriteByte('}')
+	case []any, map[string]any:
+		jsonlex.WriteContainer(b, v, func(k string) { writeString(b, k) }, func(e any) { writeNormalized(b, e) })
 	default:
 		// Decoded documents hold only the types above; be safe anyway.
 		out, _ := json.Marshal(v)

@@ -90,6 +90,37 @@ func (b *fastBuilder) list(xs []*sjs.Schema) ([]*compiled.Schema, error) {
 	return out, nil
 }
 
+// byName compiles the schemas of a keyword that maps names to schemas
+// (properties, dependentSchemas); nil when there are none.
+func (b *fastBuilder) byName(xs map[string]*sjs.Schema) (map[string]*compiled.Schema, error) {
+	if len(xs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]*compiled.Schema, len(xs))
+	var err error
+	for name, x := range xs {
+		if out[name], err = b.schema(x); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// boolOrSchema compiles a keyword that is a boolean or a schema, as
+// additionalProperties and additionalItems are: false rejects everything,
+// true (or no keyword) is no constraint, nil.
+func (b *fastBuilder) boolOrSchema(v any) (*compiled.Schema, error) {
+	switch v := v.(type) {
+	case bool:
+		if !v {
+			return fastFalse, nil
+		}
+	case *sjs.Schema:
+		return b.schema(v)
+	}
+	return nil, nil
+}
+
 // goRegexp returns the Go regexp behind the full validator's: Herald keeps
 // its default engine, regexp.Compile.
 func goRegexp(re sjs.Regexp) (*regexp.Regexp, error) {
@@ -155,13 +186,8 @@ func (b *fastBuilder) schema(s *sjs.Schema) (*compiled.Schema, error) {
 
 	// Object keywords.
 	c.Required = s.Required
-	if len(s.Properties) > 0 {
-		c.Properties = make(map[string]*compiled.Schema, len(s.Properties))
-		for name, x := range s.Properties {
-			if c.Properties[name], err = b.schema(x); err != nil {
-				return nil, err
-			}
-		}
+	if c.Properties, err = b.byName(s.Properties); err != nil {
+		return nil, err
 	}
 	for re, x := range s.PatternProperties {
 		g, err := goRegexp(re)
@@ -174,15 +200,8 @@ func (b *fastBuilder) schema(s *sjs.Schema) (*compiled.Schema, error) {
 		}
 		c.PatternProperties = append(c.PatternProperties, compiled.PatternProperty{Pattern: g, Schema: cx})
 	}
-	switch ap := s.AdditionalProperties.(type) {
-	case bool:
-		if !ap {
-			c.AdditionalProperties = fastFalse
-		}
-	case *sjs.Schema:
-		if c.AdditionalProperties, err = b.schema(ap); err != nil {
-			return nil, err
-		}
+	if c.AdditionalProperties, err = b.boolOrSchema(s.AdditionalProperties); err != nil {
+		return nil, err
 	}
 	if c.PropertyNames, err = b.schema(s.PropertyNames); err != nil {
 		return nil, err
@@ -200,13 +219,8 @@ func (b *fastBuilder) schema(s *sjs.Schema) (*compiled.Schema, error) {
 		}
 	}
 	c.DependentRequired = s.DependentRequired
-	if len(s.DependentSchemas) > 0 {
-		c.DependentSchemas = make(map[string]*compiled.Schema, len(s.DependentSchemas))
-		for name, x := range s.DependentSchemas {
-			if c.DependentSchemas[name], err = b.schema(x); err != nil {
-				return nil, err
-			}
-		}
+	if c.DependentSchemas, err = b.byName(s.DependentSchemas); err != nil {
+		return nil, err
 	}
 	c.MinProperties, c.MaxProperties = s.MinProperties, s.MaxProperties
 
@@ -222,15 +236,8 @@ func (b *fastBuilder) schema(s *sjs.Schema) (*compiled.Schema, error) {
 			if c.PrefixItems, err = b.list(items); err != nil {
 				return nil, err
 			}
-			switch ai := s.AdditionalItems.(type) {
-			case bool:
-				if !ai {
-					c.Items = fastFalse
-				}
-			case *sjs.Schema:
-				if c.Items, err = b.schema(ai); err != nil {
-					return nil, err
-				}
+			if c.Items, err = b.boolOrSchema(s.AdditionalItems); err != nil {
+				return nil, err
 			}
 		}
 	} else {
@@ -251,14 +258,13 @@ func (b *fastBuilder) schema(s *sjs.Schema) (*compiled.Schema, error) {
 	if c.Ref, err = b.schema(s.Ref); err != nil {
 		return nil, err
 	}
-	if c.AllOf, err = b.list(s.AllOf); err != nil {
-		return nil, err
-	}
-	if c.AnyOf, err = b.list(s.AnyOf); err != nil {
-		return nil, err
-	}
-	if c.OneOf, err = b.list(s.OneOf); err != nil {
-		return nil, err
+	for _, l := range []struct {
+		dst *[]*compiled.Schema
+		src []*sjs.Schema
+	}{{&c.AllOf, s.AllOf}, {&c.AnyOf, s.AnyOf}, {&c.OneOf, s.OneOf}} {
+		if *l.dst, err = b.list(l.src); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range []struct {
 		dst **compiled.Schema

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/jsonschema"
+	"github.com/heraldhq/herald/internal/jsonlex"
 )
 
 // The published compatibility cases live next to the repository, never in it
@@ -35,23 +36,12 @@ func conformanceFile(t *testing.T, parts ...string) []byte {
 // strings), the one liberty diff-schema-examples-2020-12.json takes with JSON.
 func stripTrailingCommas(b []byte) []byte {
 	out := make([]byte, 0, len(b))
-	inString, escaped := false, false
+	var str jsonlex.Strings
 	for i := 0; i < len(b); i++ {
 		ch := b[i]
-		if inString {
+		if str.Next(ch) {
 			out = append(out, ch)
-			switch {
-			case escaped:
-				escaped = false
-			case ch == '\\':
-				escaped = true
-			case ch == '"':
-				inString = false
-			}
 			continue
-		}
-		if ch == '"' {
-			inString = true
 		}
 		if ch == ',' {
 			j := i + 1

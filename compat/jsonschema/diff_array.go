@@ -87,22 +87,12 @@ func (c *checker) restItems(o, u slot, allItems bool) []diff {
 	if kw == "" {
 		return nil
 	}
-	removed, narrowed := RuleAdditionalItemsRemoved, RuleAdditionalItemsNarrowed
+	if kw == "items" && allItems && !o.closed && !u.closed && o.schema == nil && u.schema != nil {
+		return c.add(nil, RuleSchemaAdded, "/items", "an items schema was added where the writer allowed any item")
+	}
+	rules := extraRules{RuleAdditionalItemsRemoved, RuleAdditionalItemsNarrowed}
 	if kw == "unevaluatedItems" {
-		removed, narrowed = RuleUnevaluatedItemsRemoved, RuleUnevaluatedItemsNarrowed
+		rules = extraRules{RuleUnevaluatedItemsRemoved, RuleUnevaluatedItemsNarrowed}
 	}
-	switch {
-	case o.closed:
-		return nil
-	case u.closed:
-		return c.add(nil, removed, "/"+kw, "%s became false: extra items the writer allowed are rejected", kw)
-	case o.schema == nil && u.schema != nil:
-		if kw == "items" && allItems {
-			return c.add(nil, RuleSchemaAdded, "/items", "an items schema was added where the writer allowed any item")
-		}
-		return c.add(nil, narrowed, "/"+kw, "%s now restricts the extra items the writer allowed", kw)
-	case o.schema != nil && u.schema != nil:
-		return prefix("/"+kw, c.compare(o.schema, u.schema))
-	}
-	return nil
+	return c.extra(o, u, kw, rules, "extra items the writer allowed", "the extra items the writer allowed")
 }

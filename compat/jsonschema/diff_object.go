@@ -25,17 +25,30 @@ func (c *checker) additionalProperties(o, u slot) []diff {
 	if kw == "" {
 		kw = o.keyword
 	}
-	removed, narrowed := RuleAdditionalPropertiesRemoved, RuleAdditionalPropertiesNarrowed
+	rules := extraRules{RuleAdditionalPropertiesRemoved, RuleAdditionalPropertiesNarrowed}
 	if kw == "unevaluatedProperties" {
-		removed, narrowed = RuleUnevaluatedPropertiesRemoved, RuleUnevaluatedPropertiesNarrowed
+		rules = extraRules{RuleUnevaluatedPropertiesRemoved, RuleUnevaluatedPropertiesNarrowed}
 	}
+	const what = "properties the writer did not declare"
+	return c.extra(o, u, kw, rules, what, what)
+}
+
+// extraRules are the rules of one keyword for extra content: removed when it
+// became false, narrowed when it gained a schema.
+type extraRules struct{ removed, narrowed string }
+
+// extra compares two slots of the keyword kw that says what an object or an
+// array accepts beyond what it declares (additionalProperties,
+// unevaluatedItems…). rejected names that content where it is now rejected,
+// restricted where it is now restricted.
+func (c *checker) extra(o, u slot, kw string, rules extraRules, rejected, restricted string) []diff {
 	switch {
 	case o.closed:
 		return nil
 	case u.closed:
-		return c.add(nil, removed, "/"+kw, "%s became false: properties the writer did not declare are rejected", kw)
+		return c.add(nil, rules.removed, "/"+kw, "%s became false: %s are rejected", kw, rejected)
 	case o.schema == nil && u.schema != nil:
-		return c.add(nil, narrowed, "/"+kw, "%s now restricts properties the writer did not declare", kw)
+		return c.add(nil, rules.narrowed, "/"+kw, "%s now restricts %s", kw, restricted)
 	case o.schema != nil && u.schema != nil:
 		return prefix("/"+kw, c.compare(o.schema, u.schema))
 	}

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/compattest"
 )
@@ -53,14 +51,8 @@ func TestRecompiledFormsAgree(t *testing.T) {
 				}
 				return s
 			}
-			opts := compat.Options{Policy: want.Policy}
-			for _, level := range []compat.Level{compat.Backward, compat.Forward} {
-				a := compattest.Check(t, Format{}, level, parse("current.json", false), []compat.Previous{{Version: 1, Schema: parse("previous.json", false)}}, opts)
-				b := compattest.Check(t, Format{}, level, parse("current.json", true), []compat.Previous{{Version: 1, Schema: parse("previous.json", true)}}, opts)
-				if diff := cmp.Diff(a, b); diff != "" {
-					t.Errorf("%s report (-compiled at parse +compiled again):\n%s", level, diff)
-				}
-			}
+			compattest.SameReports(t, Format{}, parse("current.json", false), parse("previous.json", false),
+				parse("current.json", true), parse("previous.json", true), compat.Options{Policy: want.Policy})
 		})
 	}
 }
@@ -101,34 +93,18 @@ func TestFormsCacheConcurrent(t *testing.T) {
 	defer SetFormsCacheBytes(SetFormsCacheBytes(1))
 	schemas := make([]*Schema, 6)
 	for i := range schemas {
-		s, err := parse(compattest.JSONSchemaRecord(i, 20), nil)
-		if err != nil {
-			t.Fatal(err)
+		schemas[i] = compattest.MustParse(t, parse, compattest.JSONSchemaRecord(i, 20), nil)
+	}
+	compattest.Concurrently(t, 8, 40, func(g, i int) error {
+		s := schemas[(g+i)%len(schemas)]
+		if err := s.Validate([]byte(`{"customer_id_0":"c1","order_id_1":"o1"}`), compat.EncodingJSON); err != nil {
+			return fmt.Errorf("valid payload refused: %w", err)
 		}
-		schemas[i] = s
-	}
-	errs := make(chan error, 8)
-	for g := range 8 {
-		go func() {
-			for i := range 40 {
-				s := schemas[(g+i)%len(schemas)]
-				if err := s.Validate([]byte(`{"customer_id_0":"c1","order_id_1":"o1"}`), compat.EncodingJSON); err != nil {
-					errs <- fmt.Errorf("valid payload refused: %w", err)
-					return
-				}
-				if err := s.Validate([]byte(`{"customer_id_0":1,"order_id_1":"o1"}`), compat.EncodingJSON); err == nil {
-					errs <- fmt.Errorf("a number where a string belongs was accepted")
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range 8 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+		if err := s.Validate([]byte(`{"customer_id_0":1,"order_id_1":"o1"}`), compat.EncodingJSON); err == nil {
+			return fmt.Errorf("a number where a string belongs was accepted")
 		}
-	}
+		return nil
+	})
 }
 
 // BenchmarkFormsRecompile measures what a schema whose compiled forms the

@@ -39,6 +39,7 @@ import (
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/derived"
 	"github.com/heraldhq/herald/compat/jsonschema/compiled"
+	"github.com/heraldhq/herald/internal/jsonlex"
 	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -435,22 +436,12 @@ func lineColumn(b []byte, off int64) (int, int) {
 // otherwise the offset where the limit is crossed. Strings are skipped.
 func depthWithin(b []byte, max int) (int64, bool) {
 	depth := 0
-	inString, escaped := false, false
+	var str jsonlex.Strings
 	for i, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
+		if str.Next(c) {
 			continue
 		}
 		switch c {
-		case '"':
-			inString = true
 		case '{', '[':
 			depth++
 			if depth > max {

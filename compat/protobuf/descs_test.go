@@ -1,10 +1,7 @@
 package protobuf
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,68 +20,44 @@ func evict(s *Schema) { s.built.Drop() }
 // fixture case (references, well-known and built-in imports included).
 func TestRebuiltDescriptorsAgree(t *testing.T) {
 	t.Parallel()
-	entries, err := os.ReadDir(fixturesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		dir := filepath.Join(fixturesDir, e.Name())
-		t.Run(e.Name(), func(t *testing.T) {
-			t.Parallel()
-			var want fixtureWant
-			wantJSON, err := os.ReadFile(filepath.Join(dir, "want.json"))
-			if err != nil {
-				t.Fatal(err)
+	eachFixture(t, func(t *testing.T, fc fixtureCase) {
+		parse := func(side string) (fresh, rebuilt *Schema) {
+			text, refs := fc.side(t, side)
+			var err error
+			if fresh, err = Parse(text, refs); err != nil {
+				t.Fatalf("%s: %v", side, err)
 			}
-			if err := json.Unmarshal(wantJSON, &want); err != nil {
-				t.Fatal(err)
+			if rebuilt, err = Parse(text, refs); err != nil {
+				t.Fatalf("%s: %v", side, err)
 			}
-			parse := func(side string) (fresh, rebuilt *Schema) {
-				text, err := os.ReadFile(filepath.Join(dir, side+".proto"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				refs := readRefs(t, filepath.Join(dir, side+".refs"))
-				if fresh, err = Parse(string(text), refs); err != nil {
-					t.Fatalf("%s: %v", side, err)
-				}
-				if rebuilt, err = Parse(string(text), refs); err != nil {
-					t.Fatalf("%s: %v", side, err)
-				}
-				evict(rebuilt)
-				if d, err := decodeFiles(rebuilt.files); err != nil || d.file.Path() != fresh.File().Path() {
-					t.Fatalf("%s: decode the serialized files: %v", side, err)
-				}
-				return fresh, rebuilt
+			evict(rebuilt)
+			if d, err := decodeFiles(rebuilt.files); err != nil || d.file.Path() != fresh.File().Path() {
+				t.Fatalf("%s: decode the serialized files: %v", side, err)
 			}
-			pf, pr := parse("previous")
-			cf, cr := parse("current")
-			for _, c := range []struct {
-				name          string
-				fresh, rebuil *Schema
-			}{{"previous", pf, pr}, {"current", cf, cr}} {
-				if diff := cmp.Diff(c.fresh.Normalized(), c.rebuil.Normalized()); diff != "" {
-					t.Errorf("%s normalized (-compiled +rebuilt):\n%s", c.name, diff)
-				}
-				if diff := cmp.Diff(c.fresh.MessageNames(), c.rebuil.MessageNames()); diff != "" {
-					t.Errorf("%s message names (-compiled +rebuilt):\n%s", c.name, diff)
-				}
-				if len(c.fresh.Files()) != len(c.rebuil.Files()) {
-					t.Errorf("%s: %d files compiled, %d rebuilt", c.name, len(c.fresh.Files()), len(c.rebuil.Files()))
-				}
+			return fresh, rebuilt
+		}
+		pf, pr := parse("previous")
+		cf, cr := parse("current")
+		for _, c := range []struct {
+			name          string
+			fresh, rebuil *Schema
+		}{{"previous", pf, pr}, {"current", cf, cr}} {
+			if diff := cmp.Diff(c.fresh.Normalized(), c.rebuil.Normalized()); diff != "" {
+				t.Errorf("%s normalized (-compiled +rebuilt):\n%s", c.name, diff)
 			}
-			evict(pr)
-			evict(cr)
-			opts := compat.Options{RuleSet: want.RuleSet}
-			for _, level := range []compat.Level{compat.Backward, compat.Forward} {
-				a := compattest.Check(t, Format{}, level, cf, []compat.Previous{{Version: 1, Schema: pf}}, opts)
-				b := compattest.Check(t, Format{}, level, cr, []compat.Previous{{Version: 1, Schema: pr}}, opts)
-				if diff := cmp.Diff(a, b); diff != "" {
-					t.Errorf("%s report (-compiled +rebuilt):\n%s", level, diff)
-				}
+			if diff := cmp.Diff(c.fresh.MessageNames(), c.rebuil.MessageNames()); diff != "" {
+				t.Errorf("%s message names (-compiled +rebuilt):\n%s", c.name, diff)
 			}
-		})
-	}
+			if len(c.fresh.Files()) != len(c.rebuil.Files()) {
+				t.Errorf("%s: %d files compiled, %d rebuilt", c.name, len(c.fresh.Files()), len(c.rebuil.Files()))
+			}
+		}
+		evict(pr)
+		evict(cr)
+		for _, want := range fc.want.ruleSets() {
+			compattest.SameReports(t, Format{}, cf, pf, cr, pr, compat.Options{RuleSet: want.RuleSet})
+		}
+	})
 }
 
 // TestRebuiltDescriptorsValidate checks payload validation on rebuilt
@@ -130,36 +103,19 @@ func TestDescriptorCacheConcurrent(t *testing.T) {
 	defer SetDescriptorCacheBytes(SetDescriptorCacheBytes(1))
 	schemas := make([]*Schema, 8)
 	for i := range schemas {
-		s, err := Parse(compattest.ProtobufRecord(i, 20), nil)
-		if err != nil {
-			t.Fatal(err)
+		schemas[i] = compattest.MustParse(t, Parse, compattest.ProtobufRecord(i, 20), nil)
+	}
+	compattest.Concurrently(t, 8, 50, func(g, i int) error {
+		s := schemas[(g+i)%len(schemas)]
+		if err := s.Validate([]byte(`{"customer_id_0":"c1","order_id_1":"o1"}`), compat.EncodingJSON); err != nil {
+			return fmt.Errorf("valid event refused: %w", err)
 		}
-		schemas[i] = s
-	}
-	errs := make(chan error, 64)
-	for g := range 8 {
-		go func() {
-			for i := range 50 {
-				s := schemas[(g+i)%len(schemas)]
-				if err := s.Validate([]byte(`{"customer_id_0":"c1","order_id_1":"o1"}`), compat.EncodingJSON); err != nil {
-					errs <- fmt.Errorf("valid event refused: %w", err)
-					return
-				}
-				if err := s.Validate([]byte(`{"nope":1}`), compat.EncodingJSON); err == nil {
-					errs <- fmt.Errorf("an unknown field was accepted")
-					return
-				}
-				if s.FirstMessage() == nil {
-					errs <- fmt.Errorf("no first message")
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range 8 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+		if err := s.Validate([]byte(`{"nope":1}`), compat.EncodingJSON); err == nil {
+			return fmt.Errorf("an unknown field was accepted")
 		}
-	}
+		if s.FirstMessage() == nil {
+			return fmt.Errorf("no first message")
+		}
+		return nil
+	})
 }

@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"sort"
 	"strconv"
@@ -108,8 +109,7 @@ func (p *printer) message(md protoreflect.MessageDescriptor, depth int) {
 	p.indent(depth)
 	fmt.Fprintf(&p.b, "message %s {\n", md.Name())
 	p.messageBody(md, depth+1)
-	p.indent(depth)
-	p.b.WriteString("}\n")
+	p.closeBlock(depth)
 }
 
 func (p *printer) messageBody(md protoreflect.MessageDescriptor, depth int) {
@@ -199,16 +199,40 @@ func (p *printer) isGroupMessage(parent, m protoreflect.MessageDescriptor) bool 
 	return false
 }
 
-func (p *printer) oneof(od protoreflect.OneofDescriptor, depth int) {
+// openBlock writes the first line of a oneof, enum or service block, then the
+// option statements of its descriptor inside it.
+func (p *printer) openBlock(keyword string, name protoreflect.Name, opts proto.Message, depth int) {
 	p.indent(depth)
-	fmt.Fprintf(&p.b, "oneof %s {\n", od.Name())
-	p.optionStatements(p.options(od.Options()), depth+1)
-	fs := od.Fields()
-	for i := 0; i < fs.Len(); i++ {
-		p.field(fs.Get(i), depth+1, true)
-	}
+	fmt.Fprintf(&p.b, "%s %s {\n", keyword, name)
+	p.optionStatements(p.options(opts), depth+1)
+}
+
+// closeBlock writes the closing brace of a block.
+func (p *printer) closeBlock(depth int) {
 	p.indent(depth)
 	p.b.WriteString("}\n")
+}
+
+// elems ranges over a protoreflect list (Fields, EnumValues, Methods…).
+func elems[T any](l interface {
+	Len() int
+	Get(i int) T
+}) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for i := 0; i < l.Len(); i++ {
+			if !yield(l.Get(i)) {
+				return
+			}
+		}
+	}
+}
+
+func (p *printer) oneof(od protoreflect.OneofDescriptor, depth int) {
+	p.openBlock("oneof", od.Name(), od.Options(), depth)
+	for fd := range elems(od.Fields()) {
+		p.field(fd, depth+1, true)
+	}
+	p.closeBlock(depth)
 }
 
 func (p *printer) label(fd protoreflect.FieldDescriptor, inOneof bool) string {
@@ -319,20 +343,15 @@ func (p *printer) extensions(xs protoreflect.ExtensionDescriptors, depth int) {
 }
 
 func (p *printer) enum(ed protoreflect.EnumDescriptor, depth int) {
-	p.indent(depth)
-	fmt.Fprintf(&p.b, "enum %s {\n", ed.Name())
-	p.optionStatements(p.options(ed.Options()), depth+1)
-	vs := ed.Values()
-	for i := 0; i < vs.Len(); i++ {
-		v := vs.Get(i)
+	p.openBlock("enum", ed.Name(), ed.Options(), depth)
+	for v := range elems(ed.Values()) {
 		p.indent(depth + 1)
 		fmt.Fprintf(&p.b, "%s = %d", v.Name(), v.Number())
 		p.compactOptions(p.options(v.Options()))
 		p.b.WriteString(";\n")
 	}
 	p.reserved(ed.ReservedRanges(), ed.ReservedNames(), depth+1)
-	p.indent(depth)
-	p.b.WriteString("}\n")
+	p.closeBlock(depth)
 }
 
 // reserved writes reserved ranges and names. Message field ranges are half-open,
@@ -377,11 +396,8 @@ func rangeText(lo, hi int64) string {
 }
 
 func (p *printer) service(sd protoreflect.ServiceDescriptor) {
-	fmt.Fprintf(&p.b, "service %s {\n", sd.Name())
-	p.optionStatements(p.options(sd.Options()), 1)
-	ms := sd.Methods()
-	for i := 0; i < ms.Len(); i++ {
-		m := ms.Get(i)
+	p.openBlock("service", sd.Name(), sd.Options(), 0)
+	for m := range elems(sd.Methods()) {
 		p.indent(1)
 		in, out := "", ""
 		if m.IsStreamingClient() {

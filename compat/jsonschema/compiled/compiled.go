@@ -289,14 +289,13 @@ func (c *compiler) node(s *Schema) (*node, error) {
 	if n.ref, err = c.node(s.Ref); err != nil {
 		return nil, err
 	}
-	if n.allOf, err = c.list(s.AllOf); err != nil {
-		return nil, err
-	}
-	if n.anyOf, err = c.list(s.AnyOf); err != nil {
-		return nil, err
-	}
-	if n.oneOf, err = c.list(s.OneOf); err != nil {
-		return nil, err
+	for _, l := range []struct {
+		dst *[]*node
+		src []*Schema
+	}{{&n.allOf, s.AllOf}, {&n.anyOf, s.AnyOf}, {&n.oneOf, s.OneOf}} {
+		if *l.dst, err = c.list(l.src); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range []struct {
 		dst **node
