@@ -3,7 +3,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOBIN := $(shell go env GOPATH)/bin
 GOLANGCI_LINT := $(GOBIN)/golangci-lint
 
-.PHONY: build run check fmt vet lint test race bench bench-rss bench-http tools
+.PHONY: build run check fmt vet lint test race data-note bench bench-rss bench-http tools
 
 build:
 	CGO_ENABLED=1 go build -o bin/herald ./cmd/herald
@@ -34,11 +34,20 @@ tools: $(GOLANGCI_LINT)
 lint: $(GOLANGCI_LINT)
 	@for m in $(MODULES); do echo "golangci-lint ($$m)"; (cd $$m && $(GOLANGCI_LINT) run ./...) || exit 1; done
 
-test:
+test: data-note
 	@for m in $(MODULES); do (cd $$m && go test ./...) || exit 1; done
 
-race:
+race: data-note
 	@for m in $(MODULES); do (cd $$m && go test -race -timeout 30m ./...) || exit 1; done
+
+# data-note says, before the tests run, which published data sets the
+# conformance tests will check against and which they will skip for want of
+# them: go test prints a passing package's skips only with -v.
+data-note:
+	@if [ -d ../shared/conformance ]; then echo "conformance cases: ../shared/conformance found"; \
+	else echo "conformance cases: ../shared/conformance ABSENT: the Confluent and Apicurio conformance tests will SKIP"; fi
+	@if [ -d /usr/share/json-schema-test-suite/tests ] || [ -d testdata/suites/node_modules/json-schema-test-suite/tests ]; then echo "JSON-Schema-Test-Suite: found"; \
+	else echo "JSON-Schema-Test-Suite: ABSENT: TestJSONSchemaTestSuite will SKIP (.ci/run installs it)"; fi
 
 # bench runs every benchmark except the memory ones, which start a real server
 # and register 100k schemas (bench-rss).

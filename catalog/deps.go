@@ -20,6 +20,8 @@ type SchemaVersion struct {
 	Type      compat.SchemaType
 	Text      string
 	CreatedAt time.Time
+	// CreatedBy is who registered the version ("" when unknown).
+	CreatedBy string
 }
 
 // Registry is what the catalog needs from the schema registry. The server adapts

@@ -21,6 +21,28 @@ func TestConsolePagesBrowser(t *testing.T) {
 		t.Fatalf("publish = %d", st)
 	}
 
+	// A queue that dead-letters, with one dead letter, so that its dead
+	// letters page has a row.
+	for _, r := range []struct{ method, path, body string }{
+		{http.MethodPut, "/v1/topics/order-placed-dlq", `{"valueSubject":"order-placed-value"}`},
+		{http.MethodPut, "/v1/topics/order-work", `{"kind":"queue","valueSubject":"order-placed-value","onInvalid":"deadletter","deadLetterTopic":"order-placed-dlq"}`},
+		{http.MethodPost, "/v1/topics/order-work/events", `{"events":[{"value":{"orderId":1}}]}`},
+	} {
+		req, err := http.NewRequest(r.method, base+r.path, strings.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s = %d", r.method, r.path, resp.StatusCode)
+		}
+	}
+
 	// The browsers' profiles are the whole test's temp folders, not a
 	// subtest's: chromium may still be writing them when a subtest ends.
 	browser := func(w, h int) (context.Context, context.CancelFunc) { return newBrowser(t, chrome, w, h) }
@@ -35,6 +57,7 @@ func TestConsolePagesBrowser(t *testing.T) {
 			{"/ui/topics", "table.topics", "order-placed", "c3-topics.png"},
 			{"/ui/topics/order-placed", "#clients", "browser-cli", "c4-topic.png"},
 			{"/ui/clients/browser-cli", "#declare", "sends: [order-placed]", "c5-client.png"},
+			{"/ui/topics/order-work/deadletters", "h1", "Dead letters of order-work", "c6-deadletters.png"},
 		} {
 			var text string
 			if err := chromedp.Run(ctx, chromedp.Navigate(base+p.path), chromedp.WaitVisible(p.sel, chromedp.ByQuery),
@@ -58,7 +81,7 @@ func TestConsolePagesBrowser(t *testing.T) {
 		for i, p := range []string{"/ui/", "/ui/events", "/ui/events/order-placed", "/ui/events/order-placed/diff",
 			"/ui/services/order-service", "/ui/domains/ordering", "/ui/flows/checkout", "/ui/teams/checkout-team",
 			"/ui/search?q=order", "/ui/subjects", "/ui/subjects/order-placed-value", "/ui/topics",
-			"/ui/topics/order-placed", "/ui/clients/browser-cli", "/ui/rules", "/ui/api"} {
+			"/ui/topics/order-placed", "/ui/topics/order-work/deadletters", "/ui/clients/browser-cli", "/ui/rules", "/ui/api"} {
 			var width, viewport int
 			if err := chromedp.Run(ctx, chromedp.Navigate(base+p), chromedp.WaitReady(`main`, chromedp.ByQuery),
 				chromedp.Evaluate(`document.documentElement.scrollWidth`, &width),

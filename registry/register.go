@@ -374,7 +374,7 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		}
 		out.evict = append(out.evict, ks...)
 	}
-	v := VersionRecord{Context: sn.ctx, Subject: sn.name, Version: version, ID: rec.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	v := VersionRecord{Context: sn.ctx, Subject: sn.name, Version: version, ID: rec.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), CreatedBy: principalOf(ctx)}
 	if err := tx.InsertVersion(ctx, v); err != nil {
 		return out, storeErr("insert version", err)
 	}

@@ -92,6 +92,8 @@ type Schema struct {
 	Deleted bool
 	// CreatedAt is when this subject version was registered.
 	CreatedAt time.Time
+	// CreatedBy is who registered it (VersionRecord.CreatedBy).
+	CreatedBy string
 }
 
 // SubjectVersion names one version of one subject.

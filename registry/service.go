@@ -267,7 +267,7 @@ func toSchema(v VersionRecord, rec SchemaRecord) Schema {
 	out.Subject = qualify(v.Context, v.Subject)
 	out.Version = v.Version
 	out.Deleted = v.Deleted
-	out.CreatedAt = v.CreatedAt
+	out.CreatedAt, out.CreatedBy = v.CreatedAt, v.CreatedBy
 	return out
 }
 
@@ -520,7 +520,7 @@ func (s *Service) SchemaByID(ctx context.Context, id int, subject string) (Schem
 			}
 		}
 		if ok {
-			out.Subject, out.Version, out.Deleted, out.CreatedAt = qualify(c, name), v.Version, v.Deleted, v.CreatedAt
+			out.Subject, out.Version, out.Deleted, out.CreatedAt, out.CreatedBy = qualify(c, name), v.Version, v.Deleted, v.CreatedAt, v.CreatedBy
 		}
 	}
 	return out, nil

@@ -53,6 +53,11 @@ type VersionRecord struct {
 	// Deleted marks a soft-deleted version.
 	Deleted   bool
 	CreatedAt time.Time
+	// CreatedBy names who registered the version: the principal
+	// WithPrincipal put in the registering request's context ("" when none,
+	// as without authentication, and for versions registered before it was
+	// recorded).
+	CreatedBy string
 }
 
 // Key returns the version's address.

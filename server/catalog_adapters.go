@@ -32,7 +32,7 @@ func translate(err error) error {
 }
 
 func toSchemaVersion(s registry.Schema) catalog.SchemaVersion {
-	return catalog.SchemaVersion{Subject: s.Subject, Version: s.Version, ID: s.ID, Type: s.Type, Text: s.Text, CreatedAt: s.CreatedAt}
+	return catalog.SchemaVersion{Subject: s.Subject, Version: s.Version, ID: s.ID, Type: s.Type, Text: s.Text, CreatedAt: s.CreatedAt, CreatedBy: s.CreatedBy}
 }
 
 func (a *catalogRegistry) Subjects(ctx context.Context) ([]string, error) {

@@ -168,10 +168,13 @@ func TestPageEventChangelog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.reg.SetAuthor("orders-ci")
 	if _, err := e.reg.Register(ctx, "order-placed-value", compat.JSON, `{"title":"v4",`+strings.TrimPrefix(v1.Text, "{")); err != nil {
 		t.Fatal(err)
 	}
 	doc = e.page("/ui/events/order-placed", http.StatusOK)
+	expect(t, doc, "#changelog-v4 h3 .author", 1, "orders-ci")
+	expect(t, doc, "#changelog-v3 h3 .author", 0, "")
 	expect(t, doc, "#changelog-v4.breaking h3 .badge.bad", 1, "breaking")
 	expect(t, doc, `#changelog-v4 .change-summary li.breaking`, 1, "removed")
 	expect(t, doc, `#changelog-v4 .change-summary a.rule-id`, 1, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL")

@@ -154,7 +154,11 @@ func (s *Server) registerSchema(c *gin.Context) error {
 		return err
 	}
 	req.Force = p.Force
-	sch, err := s.cfg.Registry.Register(c.Request.Context(), req)
+	ctx := c.Request.Context()
+	if p := principal(c); p != nil {
+		ctx = registry.WithPrincipal(ctx, p.Name)
+	}
+	sch, err := s.cfg.Registry.Register(ctx, req)
 	if err != nil {
 		return err
 	}

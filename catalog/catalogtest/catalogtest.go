@@ -33,6 +33,7 @@ type Registry struct {
 	levels   map[string]compat.Level
 	nextID   int
 	clock    time.Time
+	author   string
 }
 
 var _ catalog.Registry = (*Registry)(nil)
@@ -109,6 +110,15 @@ func (r *Registry) CanRead(ctx context.Context, reader, writer compat.Schema, op
 	return r.formats.CanRead(ctx, reader, writer, opts)
 }
 
+// SetAuthor makes the versions Register creates from now on record author
+// as who registered them (SchemaVersion.CreatedBy), as the real registry does
+// for an authenticated request.
+func (r *Registry) SetAuthor(author string) {
+	r.mu.Lock()
+	r.author = author
+	r.mu.Unlock()
+}
+
 // Register implements catalog.Registry: an identical text registered again
 // returns the existing version.
 func (r *Registry) Register(ctx context.Context, subject string, t compat.SchemaType, text string) (catalog.SchemaVersion, error) {
@@ -129,7 +139,7 @@ func (r *Registry) Register(ctx context.Context, subject string, t compat.Schema
 		}
 	}
 	r.clock = r.clock.Add(time.Hour)
-	sv := catalog.SchemaVersion{Subject: subject, Version: len(vs) + 1, ID: r.nextID, Type: t, Text: parsed.Canonical(), CreatedAt: r.clock}
+	sv := catalog.SchemaVersion{Subject: subject, Version: len(vs) + 1, ID: r.nextID, Type: t, Text: parsed.Canonical(), CreatedAt: r.clock, CreatedBy: r.author}
 	r.nextID++
 	r.subjects[subject] = append(vs, version{sv: sv, parsed: parsed})
 	return sv, nil

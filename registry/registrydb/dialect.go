@@ -106,6 +106,9 @@ var migrations = []string{
 	`UPDATE contexts SET max_id = (
 		SELECT COALESCE(MAX(s.id), 0) FROM schemas s WHERE s.context = contexts.name AND s.id <= 2147483647
 	) WHERE max_id > 2147483647;`,
+	// Who registered a version (registry.VersionRecord.CreatedBy); empty for
+	// versions registered before, or without authentication.
+	`ALTER TABLE versions ADD COLUMN created_by TEXT NOT NULL DEFAULT '';`,
 }
 
 // dialector is gorm's SQLite dialector on the pool sqlstore opened, with the

@@ -114,6 +114,8 @@ var postgresMigrations = []string{
 		mode    TEXT NOT NULL,
 		PRIMARY KEY (context, subject)
 	);`,
+	// Who registered a version (the SQLite schema's version 4 too).
+	`ALTER TABLE versions ADD COLUMN created_by TEXT NOT NULL DEFAULT '';`,
 }
 
 // IsPostgresURL reports whether a --db value names a PostgreSQL database

@@ -46,6 +46,7 @@ type versionRow struct {
 	SchemaID  int
 	Deleted   bool
 	CreatedAt int64 `gorm:"autoCreateTime:false"`
+	CreatedBy string
 }
 
 // TableName names the table of versionRow for gorm.
@@ -141,7 +142,7 @@ func rawOrNil(s string) json.RawMessage {
 func toVersion(r versionRow) registry.VersionRecord {
 	return registry.VersionRecord{
 		Context: r.Context, Subject: r.Subject, Version: r.Version, ID: r.SchemaID,
-		Deleted: r.Deleted, CreatedAt: time.UnixMilli(r.CreatedAt).UTC(),
+		Deleted: r.Deleted, CreatedAt: time.UnixMilli(r.CreatedAt).UTC(), CreatedBy: r.CreatedBy,
 	}
 }
 
@@ -381,7 +382,7 @@ func (q queries) DeleteSchema(ctx context.Context, c string, id int) error {
 
 // InsertVersion implements registry.Tx.
 func (q queries) InsertVersion(ctx context.Context, v registry.VersionRecord) error {
-	row := versionRow{Context: v.Context, Subject: v.Subject, Version: v.Version, SchemaID: v.ID, Deleted: v.Deleted, CreatedAt: v.CreatedAt.UnixMilli()}
+	row := versionRow{Context: v.Context, Subject: v.Subject, Version: v.Version, SchemaID: v.ID, Deleted: v.Deleted, CreatedAt: v.CreatedAt.UnixMilli(), CreatedBy: v.CreatedBy}
 	return translate(q.with(ctx).Create(&row).Error)
 }
 

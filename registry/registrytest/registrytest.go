@@ -99,7 +99,7 @@ func rec(c string, id int, text string) registry.SchemaRecord {
 }
 
 func ver(c, subject string, version, id int) registry.VersionRecord {
-	return registry.VersionRecord{Context: c, Subject: subject, Version: version, ID: id, CreatedAt: stamp}
+	return registry.VersionRecord{Context: c, Subject: subject, Version: version, ID: id, CreatedAt: stamp, CreatedBy: "orders-ci"}
 }
 
 // update runs fn in one transaction and fails the test on an error.
