@@ -81,6 +81,7 @@ func (p *pages) search(c *gin.Context) error {
 // they first appear.
 func toSearchHit(h catalog.Hit) searchHit {
 	out := searchHit{Hit: h, Href: hitURL(h.Kind, h.ID)}
+	out.Summary = web.MarkdownText(h.Summary) // descriptions are markdown; a result shows their text
 	if h.Kind == "field" {
 		out.Href = web.EntityURL("event", h.ID) + "#fields"
 	}
