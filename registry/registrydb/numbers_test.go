@@ -86,14 +86,17 @@ func TestMigrationRepairsImportedMaxInt64(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Roll the file back to before the repair migration, as a database
-	// written by an older binary is.
+	// Roll the file back to before the repair migration (3) and what came
+	// after it (4 added versions.created_by), as a database written by an
+	// older binary is.
 	db, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 3`); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{`ALTER TABLE versions DROP COLUMN created_by`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
