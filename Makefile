@@ -60,7 +60,9 @@ bench-rss:
 # bench-http measures GET /schemas/ids/{id} and /subjects/{s}/versions/latest
 # over real HTTP from a separate load process (16 connections), alternating
 # with a bare net/http server that answers the same bytes, three rounds each,
-# and prints each round's throughput ratio. The budget is >= 0.9.
+# and prints each round's throughput ratio. The budget is >= 0.9. A second run
+# sends every request with an API key to a Herald started with --auth.
 bench-http: build
 	go build -o bin/herald-bench ./cmd/herald-bench
 	bin/herald-bench -herald bin/herald -conns 16 -rounds 3 -duration 5s
+	bin/herald-bench -herald bin/herald -conns 16 -rounds 3 -duration 5s -auth -paths /schemas/ids/1

@@ -16,6 +16,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -69,6 +71,7 @@ func run(args []string) error {
 	rounds := fs.Int("rounds", 3, "rounds per path, each measuring Herald then the bare server")
 	dur := fs.Duration("duration", 5*time.Second, "how long each server is loaded in each round")
 	paths := fs.String("paths", "/schemas/ids/1,/subjects/orders-value/versions/latest", "comma-separated paths to measure")
+	withAuth := fs.Bool("auth", false, "start Herald with an auth file and send every request with an API key (the bare server gets the same header)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,12 +81,23 @@ func run(args []string) error {
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // a temp dir; nothing to do if it stays
 
-	herald, heraldURL, err := startHerald(*heraldBin, dir)
+	var extra []string
+	client := newClient(*conns)
+	if *withAuth {
+		authFile := filepath.Join(dir, "auth.yaml")
+		sum := sha256.Sum256([]byte(benchKey))
+		file := "principals:\n  - name: bench\n    apiKey: \"sha256:" + hex.EncodeToString(sum[:]) + "\"\n    roles: [admin]\n"
+		if err := os.WriteFile(authFile, []byte(file), 0o600); err != nil {
+			return err
+		}
+		extra = []string{"--auth", authFile}
+		client.Transport = bearer{client.Transport}
+	}
+	herald, heraldURL, err := startHerald(*heraldBin, dir, extra...)
 	if err != nil {
 		return err
 	}
 	defer stop(herald)
-	client := newClient(*conns)
 	if err := register(client, heraldURL); err != nil {
 		return err
 	}
@@ -110,7 +124,11 @@ func run(args []string) error {
 	}
 	defer stop(bareCmd)
 
-	fmt.Printf("herald-bench: %d connections, %d rounds of %v per server per path, GOMAXPROCS of each process = its default\n", *conns, *rounds, *dur)
+	mode := "no auth"
+	if *withAuth {
+		mode = "every request with an API key (--auth)"
+	}
+	fmt.Printf("herald-bench: %d connections, %d rounds of %v per server per path, %s, GOMAXPROCS of each process = its default\n", *conns, *rounds, *dur, mode)
 	for _, a := range answers {
 		// Warm both servers and the connections.
 		load(client, heraldURL+a.Path, *conns, *dur/5)
@@ -134,8 +152,8 @@ func run(args []string) error {
 
 // startHerald starts `herald serve` on a free port over a new database in dir
 // and returns its base URL once it is ready.
-func startHerald(bin, dir string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "herald.db"), "--log-format", "json")
+func startHerald(bin, dir string, extra ...string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "herald.db"), "--log-format", "json"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, "", err
@@ -200,6 +218,18 @@ func waitReady(url string) error {
 		}
 	}
 	return fmt.Errorf("%s not ready after 30s", url)
+}
+
+// benchKey is the API key of -auth runs.
+const benchKey = "herald-bench-key"
+
+// bearer sends every request with the bench's API key.
+type bearer struct{ next http.RoundTripper }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+benchKey)
+	return b.next.RoundTrip(r)
 }
 
 func newClient(conns int) *http.Client {
