@@ -22,7 +22,7 @@ type candidate struct {
 
 // prepare parses a schema in context c: size, type, references (live targets only
 // when live), metadata, parse, then the stored text (normalized when normalize).
-func (s *Service) prepare(ctx context.Context, r Reader, c string, typ compat.SchemaType, text string, refs []Reference, md, rs json.RawMessage, normalize, live bool) (candidate, error) {
+func (s *Service) prepare(ctx context.Context, r Reader, c string, typ compat.SchemaType, text string, refs []Reference, md, rs json.RawMessage, normalize, live bool, pre *preParsed) (candidate, error) {
 	if len(text) > s.cfg.MaxSchemaBytes {
 		return candidate{}, newError(ErrSchemaTooLarge, "Schema too large: %d bytes, the limit is %d bytes", len(text), s.cfg.MaxSchemaBytes)
 	}
@@ -42,7 +42,7 @@ func (s *Service) prepare(ctx context.Context, r Reader, c string, typ compat.Sc
 	if err != nil {
 		return candidate{}, err
 	}
-	p, err := f.Parse(text, res.parse)
+	p, err := pre.parse(f, typ, text, res.parse)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -61,6 +61,53 @@ func (s *Service) prepare(ctx context.Context, r Reader, c string, typ compat.Sc
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
+
+// preParsed is a schema parsed before its registration takes the write lock.
+// Parsing is most of a registration's CPU, and it needs no lock: its result
+// depends only on the format, the text and the texts of the references. So
+// Register parses first, in parallel with other registrations, and the locked
+// part reuses that parse when the references resolved to the same texts
+// inside the transaction (they almost always do: content is immutable by id,
+// only a reference to a version deleted or added in between differs).
+type preParsed struct {
+	typ  compat.SchemaType
+	text string
+	refs []compat.Reference
+	p    compat.Schema
+}
+
+// preParse parses a registration's schema outside the write lock, resolving
+// its references with committed reads. It returns nil when there is nothing
+// to gain or it cannot tell: an empty text (the latest version's is reused),
+// an unknown format, references that do not resolve, or a schema that does
+// not parse (the locked part parses again and reports the error).
+func (s *Service) preParse(ctx context.Context, c string, req RegisterRequest) *preParsed {
+	if strings.TrimSpace(req.Text) == "" {
+		return nil
+	}
+	f, err := s.format(req.Type)
+	if err != nil {
+		return nil
+	}
+	res, err := s.resolveNew(ctx, s.store, c, req.References, true)
+	if err != nil {
+		return nil
+	}
+	p, err := f.Parse(req.Text, res.parse)
+	if err != nil {
+		return nil
+	}
+	return &preParsed{typ: req.Type, text: req.Text, refs: res.parse, p: p}
+}
+
+// parse returns pre's schema when it was parsed from the same format, text
+// and reference texts, else parses text with f. pre may be nil.
+func (pre *preParsed) parse(f compat.Format, typ compat.SchemaType, text string, refs []compat.Reference) (compat.Schema, error) {
+	if pre != nil && pre.typ == typ && pre.text == text && slices.Equal(pre.refs, refs) {
+		return pre.p, nil
+	}
+	return f.Parse(text, refs)
+}
 
 // sameSchema reports whether stored content rec holds the candidate: equal hash,
 // or, with normalize, equal type, references and data contract and equal
@@ -124,13 +171,14 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 	if err := checkImportRange(req); err != nil {
 		return Schema{}, err
 	}
+	pre := s.preParse(ctx, sn.ctx, req)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		var res registered
 		err := s.update(ctx, func(tx Tx) error {
 			var err error
-			res, err = s.register(ctx, tx, sn, req)
+			res, err = s.register(ctx, tx, sn, req, pre)
 			return err
 		})
 		if errors.Is(err, ErrConflict) && attempt < 2 {
@@ -202,7 +250,7 @@ type registered struct {
 	evict   []idKey
 }
 
-func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req RegisterRequest) (registered, error) {
+func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req RegisterRequest, pre *preParsed) (registered, error) {
 	var out registered
 	cfg, err := s.effectiveConfig(ctx, tx, sn)
 	if err != nil {
@@ -240,7 +288,7 @@ func (s *Service) register(ctx context.Context, tx Tx, sn subjectName, req Regis
 		return out, err
 	}
 	normalize := req.Normalize || isTrue(cfg.Normalize)
-	cand, err := s.prepare(ctx, tx, sn.ctx, typ, text, refs, md, rs, normalize, true)
+	cand, err := s.prepare(ctx, tx, sn.ctx, typ, text, refs, md, rs, normalize, true, pre)
 	if err != nil {
 		return out, err
 	}
@@ -509,7 +557,7 @@ func (s *Service) Lookup(ctx context.Context, req RegisterRequest, deleted bool)
 		return Schema{}, newError(ErrSchemaNotFound, "Schema not found")
 	}
 	normalize := req.Normalize || isTrue(cfg.Normalize)
-	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, false)
+	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, false, nil)
 	if err != nil {
 		return Schema{}, err
 	}
@@ -582,7 +630,7 @@ func (s *Service) CheckCompatibility(ctx context.Context, req RegisterRequest, v
 		return CompatResult{}, newError(ErrInvalidSchema, "Empty schema")
 	}
 	normalize := req.Normalize || isTrue(cfg.Normalize)
-	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, true)
+	cand, err := s.prepare(ctx, s.store, sn.ctx, req.Type, req.Text, req.References, req.Metadata, req.RuleSet, normalize, true, nil)
 	if err != nil {
 		return CompatResult{}, err
 	}

@@ -613,6 +613,8 @@ func newServeCmd() *cobra.Command {
 	// Memory: a soft limit for the Go runtime, so containers with a memory limit are safe.
 	var memoryLimit string
 	fs.StringVar(&memoryLimit, "memory-limit", "", "soft memory limit of the process (512MiB, 2GiB, bytes; off: none): near it the collector runs more often and returns memory to the system sooner; default: GOMEMLIMIT if set, else none")
+	var pprofAddr string
+	fs.StringVar(&pprofAddr, "pprof", "", "serve the Go runtime's profiles (heap, CPU, goroutines) at http://ADDR/debug/pprof/ on a listener of their own; loopback addresses only (127.0.0.1:6060); default: none")
 	// Audit and rate limits.
 	fs.StringVar(&cfg.AuditLog, "audit-log", "", "write an audit log (one JSON line per state-changing or refused request: principal, action, resource, outcome) to FILE, or - for standard output; "+
 		"each line is written and synced before the answer, and a write whose line fails answers 500; default: none")
@@ -645,6 +647,11 @@ func newServeCmd() *cobra.Command {
 		}
 		if cfg.AuthFailureLimit <= 0 {
 			cfg.AuthFailureLimit = -1 // the flag's "no limit"; zero in Config means the default
+		}
+		if pprofAddr != "" {
+			if _, err := servePprof(cmd.Context(), pprofAddr, log); err != nil {
+				return err
+			}
 		}
 		go returnMemoryWhenIdle(cmd.Context(), idleReturnEvery, log)
 		m := NewMain(cfg)
