@@ -19,3 +19,18 @@ func (s *Service) Apply(c Change) { s.apply(c) }
 
 // SubjectCacheUsage reports how many latest versions and id holders are cached.
 func (s *Service) SubjectCacheUsage() (latest, holders int) { return s.mut.usage() }
+
+// HoldWrites takes the write lock until the returned function is called, so
+// that a test can make registrations queue for one group transaction.
+func (s *Service) HoldWrites() (release func()) {
+	s.writeMu.Lock()
+	return s.writeMu.Unlock
+}
+
+// UnansweredRegistrations reports how many registrations wait for their
+// group transaction or for its commit.
+func (s *Service) UnansweredRegistrations() int {
+	s.regs.mu.Lock()
+	defer s.regs.mu.Unlock()
+	return s.regs.unanswered
+}

@@ -172,27 +172,13 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Schema, er
 		return Schema{}, err
 	}
 	pre := s.preParse(ctx, sn.ctx, req)
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
 	for attempt := 0; ; attempt++ {
-		var res registered
-		err := s.update(ctx, func(tx Tx) error {
-			var err error
-			res, err = s.register(ctx, tx, sn, req, pre)
-			return err
-		})
+		res, err := s.registerGrouped(ctx, sn, req, pre)
 		if errors.Is(err, ErrConflict) && attempt < 2 {
 			continue
 		}
 		if err != nil {
 			return Schema{}, storeErr("register "+req.Subject, err)
-		}
-		for _, k := range res.evict {
-			s.cache.evict(k)
-		}
-		if res.created != nil {
-			s.cache.putRecord(*res.created)
-			s.cache.putParsed(idKey{res.created.Context, res.created.ID}, res.parsed, res.cost)
 		}
 		return res.schema, nil
 	}

@@ -108,7 +108,9 @@ type Service struct {
 	// a subject two equal versions. SQLite has one writer anyway; the store's
 	// unique indexes back this up across processes.
 	writeMu sync.Mutex
-	cache   *cache
+	// regs groups concurrent registrations into one transaction.
+	regs  registrations
+	cache *cache
 	// mut caches what writes change (latest versions, id holders); see mutable.
 	mut *mutable
 }

@@ -150,6 +150,12 @@ type Tx interface {
 	// DeleteContext removes a context, its id counter and every config and mode
 	// set inside it. It has no versions or schemas left.
 	DeleteContext(ctx context.Context, name string) error
+	// Savepoint runs fn inside the transaction so that, when fn fails, what it
+	// wrote is undone and the rest of the transaction stands (SQL's SAVEPOINT,
+	// ROLLBACK TO and RELEASE). fn's error is returned unchanged; an error
+	// undoing it is returned instead, and then the transaction must not
+	// commit.
+	Savepoint(ctx context.Context, fn func() error) error
 }
 
 // Store is what Service needs from persistence. registry/registrydb implements it

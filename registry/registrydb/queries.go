@@ -108,6 +108,31 @@ var _ registry.Tx = queries{}
 
 func (q queries) with(ctx context.Context) *gorm.DB { return q.db.WithContext(ctx) }
 
+// savepoint is the one savepoint name: savepoints are never nested (a
+// transaction runs its parts one after the other), so one name serves.
+const savepoint = "herald_part"
+
+// Savepoint implements registry.Tx on a transaction.
+func (q queries) Savepoint(ctx context.Context, fn func() error) error {
+	db := q.with(ctx)
+	if err := db.SavePoint(savepoint).Error; err != nil {
+		return fmt.Errorf("registrydb: savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if rerr := db.RollbackTo(savepoint).Error; rerr != nil {
+			return fmt.Errorf("registrydb: roll back to the savepoint after %v: %w", err, rerr)
+		}
+		if rerr := db.Exec("RELEASE SAVEPOINT " + savepoint).Error; rerr != nil {
+			return fmt.Errorf("registrydb: release the savepoint after %v: %w", err, rerr)
+		}
+		return err
+	}
+	if err := db.Exec("RELEASE SAVEPOINT " + savepoint).Error; err != nil {
+		return fmt.Errorf("registrydb: release the savepoint: %w", err)
+	}
+	return nil
+}
+
 // translate maps driver errors to registry's: a duplicate key is ErrConflict.
 func translate(err error) error {
 	if errors.Is(err, gorm.ErrDuplicatedKey) {

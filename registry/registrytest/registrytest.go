@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"VersionOfAMissingSchemaIsRefused", testForeignKeys},
 		{"FailedUpdateLeavesNothingAndReturnsFnError", testRollback},
 		{"TxReadsItsOwnWrites", testTxReadsOwnWrites},
+		{"SavepointUndoesOnlyItsPart", testSavepoint},
 		{"IDsAreNeverHandedOutTwice", testIDs},
 		{"ListVersionsOrdersByBytesAndFiltersByPrefix", testListVersions},
 		{"VersionsByIDAreOrderedBySubjectThenVersion", testVersionsByID},
@@ -344,6 +345,69 @@ func testRollback(t *testing.T, st registry.Store) {
 	}
 	if cs, _ := st.Contexts(ctx); len(cs) != 0 {
 		t.Errorf("rolled-back context is visible: %v", cs)
+	}
+}
+
+// testSavepoint runs three parts in one transaction, as the registry's group
+// commit does: the first stores a schema, the second stores another and a
+// version (even taking ids, and the context's counter) and fails, the third
+// fails on a taken key (ErrConflict, a driver error inside the part). The
+// second's and third's writes are gone, the first's and the parts after a
+// failed one commit, and Savepoint returns each part's error itself.
+func testSavepoint(t *testing.T, st registry.Store) {
+	boom := errors.New("boom")
+	var first, third int
+	update(t, st, func(tx registry.Tx) error {
+		if err := tx.Savepoint(ctx, func() error {
+			var err error
+			first, err = insertNext(tx, `"kept"`)
+			return err
+		}); err != nil {
+			return fmt.Errorf("first part: %w", err)
+		}
+		err := tx.Savepoint(ctx, func() error {
+			id, err := tx.NextID(ctx, ".")
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertSchema(ctx, rec(".", id, `"undone"`)); err != nil {
+				return err
+			}
+			if err := tx.PutMode(ctx, registry.Global, registry.ReadOnly); err != nil {
+				return err
+			}
+			return boom
+		})
+		if err != boom {
+			return fmt.Errorf("failed part: Savepoint = %v, want its error itself", err)
+		}
+		err = tx.Savepoint(ctx, func() error { return tx.InsertSchema(ctx, rec(".", first, `"same id"`)) })
+		if !errors.Is(err, registry.ErrConflict) {
+			return fmt.Errorf("conflicting part: Savepoint = %v, want ErrConflict", err)
+		}
+		return tx.Savepoint(ctx, func() error {
+			var err error
+			third, err = tx.NextID(ctx, ".")
+			if err == nil {
+				err = tx.InsertSchema(ctx, rec(".", third, `"after"`))
+			}
+			return err
+		})
+	})
+	if got, err := st.Schema(ctx, ".", first); err != nil || got.Text != `"kept"` {
+		t.Errorf("first part's schema = %+v, %v; want it kept", got, err)
+	}
+	if _, err := st.SchemaByHash(ctx, ".", `h-"undone"`); !errors.Is(err, registry.ErrSchemaNotFound) {
+		t.Errorf("failed part's schema is visible: %v", err)
+	}
+	if _, err := st.Mode(ctx, registry.Global); !errors.Is(err, registry.ErrSubjectModeNotFound) {
+		t.Errorf("failed part's mode is visible: %v", err)
+	}
+	if third != first+1 {
+		t.Errorf("the part after the failed one got id %d, want %d (the failed part's id is handed out again)", third, first+1)
+	}
+	if got, err := st.Schema(ctx, ".", third); err != nil || got.Text != `"after"` {
+		t.Errorf("last part's schema = %+v, %v; want it kept", got, err)
 	}
 }
 
