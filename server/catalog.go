@@ -217,13 +217,6 @@ func (s *Server) searchCatalog(c *gin.Context) error {
 	return writeJSON(c, http.StatusOK, toHitGroupsJSON(res.Groups()))
 }
 
-func catalogList[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
 // graphResponse is GET /v1/catalog/graph in JSON: nodes with their computed
 // positions, and edges with their paths.
 type graphResponse struct {

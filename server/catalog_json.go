@@ -124,6 +124,14 @@ func convertAll[S, D any](in []S, conv func(S) D) []D {
 	return out
 }
 
+// catalogList is s, or an empty list for nil: a list route answers [], not null.
+func catalogList[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // catalogFileJSON is one catalog-as-code file in a PUT /v1/catalog body:
 // catalog.File.
 type catalogFileJSON struct {
