@@ -53,19 +53,8 @@ const (
 	DefaultMaxFieldNodes = 200_000
 )
 
-func (l FieldLimits) rows() int {
-	if l.MaxRows > 0 {
-		return l.MaxRows
-	}
-	return DefaultMaxFieldRows
-}
-
-func (l FieldLimits) nodes() int {
-	if l.MaxNodes > 0 {
-		return l.MaxNodes
-	}
-	return DefaultMaxFieldNodes
-}
+func (l FieldLimits) rows() int  { return orDefault(l.MaxRows, DefaultMaxFieldRows) }
+func (l FieldLimits) nodes() int { return orDefault(l.MaxNodes, DefaultMaxFieldNodes) }
 
 // maxFieldDepth bounds nesting in field tables. Shared types are listed once, so
 // the bound is not what keeps the table small; it keeps the walk's stack small on

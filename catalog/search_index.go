@@ -34,19 +34,15 @@ func (l SearchLimits) maxQueryBytes() int { return orDefault(l.MaxQueryBytes, 25
 func (l SearchLimits) maxTerms() int      { return orDefault(l.MaxTerms, 8) }
 func (l SearchLimits) maxExpansions() int { return orDefault(l.MaxExpansions, 64) }
 func (l SearchLimits) maxCandidates() int { return orDefault(l.MaxCandidates, 20_000) }
+func (l SearchLimits) maxBytes() int64    { return orDefault(l.MaxBytes, 64<<20) }
 
-func orDefault(v, def int) int {
+// orDefault is a limit v, or def when v is zero or negative: the catalog's
+// limits (SearchLimits, FieldLimits) read a value below one as unset.
+func orDefault[T int | int64](v, def T) T {
 	if v > 0 {
 		return v
 	}
 	return def
-}
-
-func (l SearchLimits) maxBytes() int64 {
-	if l.MaxBytes > 0 {
-		return l.MaxBytes
-	}
-	return 64 << 20
 }
 
 // searchField is where in an entity a term was found. The order is the order of

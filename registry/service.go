@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -122,29 +123,14 @@ func New(store Store, cfg ServiceConfig) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("registry: nil store")
 	}
-	if cfg.MaxSchemaBytes < 0 {
-		return nil, fmt.Errorf("registry: MaxSchemaBytes %d is negative", cfg.MaxSchemaBytes)
-	}
-	if cfg.MaxSchemaBytes == 0 {
-		cfg.MaxSchemaBytes = DefaultMaxSchemaBytes
-	}
-	if cfg.ParsedCacheSize < 0 {
-		return nil, fmt.Errorf("registry: ParsedCacheSize %d is negative", cfg.ParsedCacheSize)
-	}
-	if cfg.ParsedCacheSize == 0 {
-		cfg.ParsedCacheSize = DefaultParsedCacheSize
-	}
-	if cfg.ParsedCacheBytes < 0 {
-		return nil, fmt.Errorf("registry: ParsedCacheBytes %d is negative", cfg.ParsedCacheBytes)
-	}
-	if cfg.ParsedCacheBytes == 0 {
-		cfg.ParsedCacheBytes = DefaultParsedCacheBytes
-	}
-	if cfg.RecordCacheBytes < 0 {
-		return nil, fmt.Errorf("registry: RecordCacheBytes %d is negative", cfg.RecordCacheBytes)
-	}
-	if cfg.RecordCacheBytes == 0 {
-		cfg.RecordCacheBytes = DefaultRecordCacheBytes
+	// The first negative bound is the error; every zero one takes its default.
+	if err := cmp.Or(
+		defaultBound("MaxSchemaBytes", &cfg.MaxSchemaBytes, DefaultMaxSchemaBytes),
+		defaultBound("ParsedCacheSize", &cfg.ParsedCacheSize, DefaultParsedCacheSize),
+		defaultBound("ParsedCacheBytes", &cfg.ParsedCacheBytes, DefaultParsedCacheBytes),
+		defaultBound("RecordCacheBytes", &cfg.RecordCacheBytes, DefaultRecordCacheBytes),
+	); err != nil {
+		return nil, err
 	}
 	if cfg.DefaultCompatibility < compat.Backward || cfg.DefaultCompatibility > compat.None {
 		return nil, fmt.Errorf("registry: unknown default compatibility %v", cfg.DefaultCompatibility)
@@ -173,6 +159,18 @@ func New(store Store, cfg ServiceConfig) (*Service, error) {
 		s.formats[f.Type()] = f
 	}
 	return s, nil
+}
+
+// defaultBound checks the ServiceConfig bound called name: negative is an
+// error, zero becomes def.
+func defaultBound[T int | int64](name string, v *T, def T) error {
+	if *v < 0 {
+		return fmt.Errorf("registry: %s %d is negative", name, *v)
+	}
+	if *v == 0 {
+		*v = def
+	}
+	return nil
 }
 
 func (s *Service) format(t compat.SchemaType) (compat.Format, error) {

@@ -70,25 +70,37 @@ var catalogOperations = document(slices.Concat([]operation{
 		Errors:    []*errorRow{errInvalidAsyncAPI, errInvalidCatalog, errIncompatible, errInvalidSchema, errInvalidSubject},
 		handler:   (*Server).importAsyncAPI},
 },
-	catalogEntityOperations("teams", "Team", "team", catalogTeamJSON{}, []catalogTeamJSON{}),
-	catalogEntityOperations("domains", "Domain", "domain", catalogDomainJSON{}, []catalogDomainJSON{}),
-	catalogEntityOperations("services", "Service", "service", catalogServiceJSON{}, []catalogServiceJSON{}),
-	catalogEntityOperations("events", "Event", "event, command or query", catalogEventJSON{}, []catalogEventJSON{}),
-	catalogEntityOperations("flows", "Flow", "flow", catalogFlowJSON{}, []catalogFlowJSON{}),
+	catalogEntityOperations("teams", "Team", "team", func(d *catalog.Document) []catalog.Team { return d.Teams }, (*catalog.Service).Team, toCatalogTeamJSON),
+	catalogEntityOperations("domains", "Domain", "domain", func(d *catalog.Document) []catalog.Domain { return d.Domains }, (*catalog.Service).Domain, toCatalogDomainJSON),
+	catalogEntityOperations("services", "Service", "service", func(d *catalog.Document) []catalog.Application { return d.Services }, (*catalog.Service).Application, toCatalogServiceJSON),
+	catalogEntityOperations("events", "Event", "event, command or query", func(d *catalog.Document) []catalog.Event { return d.Events }, (*catalog.Service).Event, toCatalogEventJSON),
+	catalogEntityOperations("flows", "Flow", "flow", func(d *catalog.Document) []catalog.Flow { return d.Flows }, (*catalog.Service).Flow, toCatalogFlowJSON),
 )...)
 
 // catalogEntityOperations are GET /v1/catalog/{kind} and /v1/catalog/{kind}/{id}
-// for one kind: one and list are values of the entity's response struct and of
-// a slice of it; what names the entity for people.
-func catalogEntityOperations(kind, name, what string, one, list any) []operation {
+// for one kind of entity T: all picks the kind's list out of a document, get
+// reads one by id (404 40460 when it does not exist), and conv gives the
+// response struct J; what names the entity for people.
+func catalogEntityOperations[T, J any](kind, name, what string, all func(*catalog.Document) []T,
+	get func(*catalog.Service, string) (*T, error), conv func(T) J,
+) []operation {
 	return []operation{
 		{Method: http.MethodGet, Path: "/v1/catalog/" + kind, ID: "listCatalog" + name + "s", Summary: "List every " + what,
-			Tags: []string{tagCatalog}, Responses: []response{{Body: list, Description: "Sorted by id, in the catalog-as-code shape."}},
-			handler: func(s *Server, c *gin.Context) error { return s.listCatalog(c, kind) }},
+			Tags: []string{tagCatalog}, Responses: []response{{Body: []J{}, Description: "Sorted by id, in the catalog-as-code shape."}},
+			// Every entity of the kind, in the catalog-as-code shape; none is [].
+			handler: func(s *Server, c *gin.Context) error {
+				return writeJSON(c, http.StatusOK, catalogList(convertAll(all(s.cfg.Catalog.Document()), conv)))
+			}},
 		{Method: http.MethodGet, Path: "/v1/catalog/" + kind + "/{id}", ID: "getCatalog" + name, Summary: "Get one " + what,
-			Tags: []string{tagCatalog}, Params: entityParams{}, Responses: []response{{Body: one}},
-			Errors:  []*errorRow{errCatalogNotFound},
-			handler: func(s *Server, c *gin.Context) error { return s.getCatalogEntity(c, kind) }},
+			Tags: []string{tagCatalog}, Params: entityParams{}, Responses: []response{{Body: *new(J)}},
+			Errors: []*errorRow{errCatalogNotFound},
+			handler: func(s *Server, c *gin.Context) error {
+				e, err := get(s.cfg.Catalog, c.Param("id"))
+				if err != nil {
+					return err
+				}
+				return writeJSON(c, http.StatusOK, conv(*e))
+			}},
 	}
 }
 
@@ -203,72 +215,6 @@ func (s *Server) searchCatalog(c *gin.Context) error {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, toHitGroupsJSON(res.Groups()))
-}
-
-// listCatalog serves GET /v1/catalog/{kind}: every entity of a kind, in the
-// catalog-as-code shape.
-func (s *Server) listCatalog(c *gin.Context, kind string) error {
-	doc := s.cfg.Catalog.Document()
-	var v any
-	switch kind {
-	case "teams":
-		v = catalogList(convertAll(doc.Teams, func(t catalog.Team) catalogTeamJSON { return catalogTeamJSON(t) }))
-	case "domains":
-		v = catalogList(convertAll(doc.Domains, func(d catalog.Domain) catalogDomainJSON { return catalogDomainJSON(d) }))
-	case "services":
-		v = catalogList(convertAll(doc.Services, func(a catalog.Application) catalogServiceJSON { return catalogServiceJSON(a) }))
-	case "events":
-		v = catalogList(convertAll(doc.Events, func(e catalog.Event) catalogEventJSON { return catalogEventJSON(e) }))
-	case "flows":
-		v = catalogList(convertAll(doc.Flows, func(f catalog.Flow) catalogFlowJSON { return catalogFlowJSON(f) }))
-	}
-	return writeJSON(c, http.StatusOK, v)
-}
-
-func catalogList[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// getCatalogEntity serves GET /v1/catalog/{kind}/{id}. Errors: 404 40460.
-func (s *Server) getCatalogEntity(c *gin.Context, kind string) error {
-	id := c.Param("id")
-	var v any
-	switch kind {
-	case "teams":
-		t, err := s.cfg.Catalog.Team(id)
-		if err != nil {
-			return err
-		}
-		v = catalogTeamJSON(*t)
-	case "domains":
-		d, err := s.cfg.Catalog.Domain(id)
-		if err != nil {
-			return err
-		}
-		v = catalogDomainJSON(*d)
-	case "services":
-		a, err := s.cfg.Catalog.Application(id)
-		if err != nil {
-			return err
-		}
-		v = catalogServiceJSON(*a)
-	case "events":
-		e, err := s.cfg.Catalog.Event(id)
-		if err != nil {
-			return err
-		}
-		v = catalogEventJSON(*e)
-	case "flows":
-		f, err := s.cfg.Catalog.Flow(id)
-		if err != nil {
-			return err
-		}
-		v = catalogFlowJSON(*f)
-	}
-	return writeJSON(c, http.StatusOK, v)
 }
 
 // graphResponse is GET /v1/catalog/graph in JSON: nodes with their computed

@@ -97,13 +97,20 @@ type flowStepJSON struct {
 // toCatalogDocumentJSON converts a catalog; nil lists stay nil.
 func toCatalogDocumentJSON(d *catalog.Document) catalogDocumentJSON {
 	return catalogDocumentJSON{
-		Teams:    convertAll(d.Teams, func(t catalog.Team) catalogTeamJSON { return catalogTeamJSON(t) }),
-		Domains:  convertAll(d.Domains, func(t catalog.Domain) catalogDomainJSON { return catalogDomainJSON(t) }),
-		Services: convertAll(d.Services, func(t catalog.Application) catalogServiceJSON { return catalogServiceJSON(t) }),
-		Events:   convertAll(d.Events, func(t catalog.Event) catalogEventJSON { return catalogEventJSON(t) }),
-		Flows:    convertAll(d.Flows, func(t catalog.Flow) catalogFlowJSON { return catalogFlowJSON(t) }),
+		Teams:    convertAll(d.Teams, toCatalogTeamJSON),
+		Domains:  convertAll(d.Domains, toCatalogDomainJSON),
+		Services: convertAll(d.Services, toCatalogServiceJSON),
+		Events:   convertAll(d.Events, toCatalogEventJSON),
+		Flows:    convertAll(d.Flows, toCatalogFlowJSON),
 	}
 }
+
+// The conversions of each entity to its response struct, for convertAll.
+func toCatalogTeamJSON(t catalog.Team) catalogTeamJSON              { return catalogTeamJSON(t) }
+func toCatalogDomainJSON(d catalog.Domain) catalogDomainJSON        { return catalogDomainJSON(d) }
+func toCatalogServiceJSON(a catalog.Application) catalogServiceJSON { return catalogServiceJSON(a) }
+func toCatalogEventJSON(e catalog.Event) catalogEventJSON           { return catalogEventJSON(e) }
+func toCatalogFlowJSON(f catalog.Flow) catalogFlowJSON              { return catalogFlowJSON(f) }
 
 // convertAll converts every element of in; nil stays nil, empty stays empty.
 func convertAll[S, D any](in []S, conv func(S) D) []D {
@@ -115,6 +122,14 @@ func convertAll[S, D any](in []S, conv func(S) D) []D {
 		out[i] = conv(v)
 	}
 	return out
+}
+
+// catalogList is s, or an empty list for nil: a list route answers [], not null.
+func catalogList[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // catalogFileJSON is one catalog-as-code file in a PUT /v1/catalog body:

@@ -343,22 +343,34 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // is closed (its queue written out) after the HTTP server has stopped, since
 // closers run after Shutdown.
 func (m *Main) openAccessLog() (*server.AccessLog, error) {
-	switch m.cfg.AccessLog {
+	return openLog(m, m.cfg.AccessLog, "access log", 0o644, func(w io.Writer, _ func() error) *server.AccessLog {
+		return server.NewAccessLog(w, 0)
+	})
+}
+
+// openLog opens the destination of a log flag and builds the log L on it with
+// newLog: "" is no log (L's zero value), "-" standard output (sync nil),
+// anything else a file opened for appending, created with perm (sync is the
+// file's Sync). The log and its file are closed by Close, the log first. what
+// names the log in errors.
+func openLog[L any](m *Main, dest, what string, perm os.FileMode, newLog func(w io.Writer, sync func() error) L) (L, error) {
+	var none L
+	switch dest {
 	case "":
-		return nil, nil
+		return none, nil
 	case "-":
-		al := server.NewAccessLog(os.Stdout, 0)
-		m.addCloser(al)
-		return al, nil
+		l := newLog(os.Stdout, nil)
+		m.addCloser(l)
+		return l, nil
 	}
-	f, err := os.OpenFile(m.cfg.AccessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_APPEND|os.O_CREATE, perm)
 	if err != nil {
-		return nil, fmt.Errorf("open access log: %w", err)
+		return none, fmt.Errorf("open %s: %w", what, err)
 	}
 	m.addCloser(f)
-	al := server.NewAccessLog(f, 0)
-	m.addCloser(al) // closed before the file: closers run newest first
-	return al, nil
+	l := newLog(f, f.Sync)
+	m.addCloser(l) // closed before the file: closers run newest first
+	return l, nil
 }
 
 // defaultAllowedHosts is the Host allowlist when --allowed-hosts is not given:

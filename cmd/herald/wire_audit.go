@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/heraldhq/herald/server"
 )
@@ -17,23 +16,8 @@ const defaultAuthFailureLimit = 10
 // the pipe owns its durability). It is closed after the HTTP server has
 // stopped, since closers run after Shutdown, and before its file.
 func (m *Main) openAuditLog() (*server.AuditLog, error) {
-	switch m.cfg.AuditLog {
-	case "":
-		return nil, nil
-	case "-":
-		l := server.NewAuditLog(os.Stdout, nil)
-		m.addCloser(l)
-		return l, nil
-	}
 	// 0600: the log names principals, subjects and client addresses.
-	f, err := os.OpenFile(m.cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open audit log: %w", err)
-	}
-	m.addCloser(f)
-	l := server.NewAuditLog(f, f.Sync)
-	m.addCloser(l) // closed before the file: closers run newest first
-	return l, nil
+	return openLog(m, m.cfg.AuditLog, "audit log", 0o600, server.NewAuditLog)
 }
 
 // newRateLimiter builds the limiter of --rate-limit and --auth-failure-limit,

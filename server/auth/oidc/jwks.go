@@ -313,34 +313,25 @@ func (r *rawJWK) key() (jwk, error) {
 		}
 		k.kind = a.kind
 	}
-	var kind keyKind
+	var (
+		kind keyKind
+		err  error
+	)
 	switch r.Kty {
 	case "RSA":
 		kind = kindRSA
-		pub, err := r.rsaKey()
-		if err != nil {
-			return jwk{}, err
-		}
-		k.pub = pub
+		k.pub, err = r.rsaKey()
 	case "EC":
 		kind = kindEC
-		pub, err := r.ecKey()
-		if err != nil {
-			return jwk{}, err
-		}
-		k.pub = pub
+		k.pub, err = r.ecKey()
 	case "OKP":
 		kind = kindEd25519
-		if r.Crv != "Ed25519" {
-			return jwk{}, fmt.Errorf("OKP curve %q not supported", r.Crv)
-		}
-		x, err := b64.DecodeString(r.X)
-		if err != nil || len(x) != ed25519.PublicKeySize {
-			return jwk{}, errors.New("OKP x is not a base64url Ed25519 key")
-		}
-		k.pub = ed25519.PublicKey(x)
+		k.pub, err = r.okpKey()
 	default:
-		return jwk{}, fmt.Errorf("kty %q not supported", r.Kty)
+		err = fmt.Errorf("kty %q not supported", r.Kty)
+	}
+	if err != nil {
+		return jwk{}, err
 	}
 	if k.kind != 0 && k.kind != kind {
 		return jwk{}, fmt.Errorf("alg %q does not fit kty %q", r.Alg, r.Kty)
@@ -350,6 +341,18 @@ func (r *rawJWK) key() (jwk, error) {
 		return jwk{}, fmt.Errorf("alg %q does not fit curve %q", r.Alg, r.Crv)
 	}
 	return k, nil
+}
+
+// okpKey reads an OKP key (RFC 8037); only Ed25519 verifies JWS.
+func (r *rawJWK) okpKey() (ed25519.PublicKey, error) {
+	if r.Crv != "Ed25519" {
+		return nil, fmt.Errorf("OKP curve %q not supported", r.Crv)
+	}
+	x, err := b64.DecodeString(r.X)
+	if err != nil || len(x) != ed25519.PublicKeySize {
+		return nil, errors.New("OKP x is not a base64url Ed25519 key")
+	}
+	return ed25519.PublicKey(x), nil
 }
 
 func (r *rawJWK) rsaKey() (*rsa.PublicKey, error) {

@@ -127,20 +127,15 @@ func newStore(ctx context.Context, w, r *sql.DB, d dialect) (*Store, error) {
 
 // loadIDs fills the topic id cache.
 func (s *Store) loadIDs(ctx context.Context) error {
-	rows, err := s.wq().query(ctx, "SELECT id, name FROM broker_topics")
-	if err != nil {
-		return err
-	}
-	defer closeRows(rows)
-	for rows.Next() {
+	return s.wq().each(ctx, "SELECT id, name FROM broker_topics", nil, func(rows *sql.Rows) error {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
 			return err
 		}
 		s.ids[name] = id
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // prepare prepares the append statements on the writer.
@@ -214,6 +209,26 @@ func (c conn) execCount(ctx context.Context, n *int64, query string, args ...any
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	rows, err := c.q.QueryContext(ctx, c.d.rebind(query), args...)
 	return rows, c.d.translate(err)
+}
+
+// each runs a query and calls scan on each row, in order. The rows are closed
+// before it returns, so a transaction can go on to its next statement; the
+// error is the query's, the first of scan, or the iteration's.
+func (c conn) each(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := c.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			closeRows(rows)
+			return err
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	return rows.Err()
 }
 
 // scan runs a one-row query and scans it into dest; no row is sql.ErrNoRows.
@@ -428,20 +443,16 @@ func (s *Store) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
 
 // topicRows reads every topic row, by name.
 func (s *Store) topicRows(ctx context.Context) ([]topicRow, error) {
-	rows, err := s.rq().query(ctx, "SELECT "+topicCols+" FROM broker_topics ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows)
 	var out []topicRow
-	for rows.Next() {
+	err := s.rq().each(ctx, "SELECT "+topicCols+" FROM broker_topics ORDER BY name", nil, func(rows *sql.Rows) error {
 		var r topicRow
 		if err := rows.Scan(r.fields()...); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // PutTopic implements broker.Log.
@@ -783,22 +794,15 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 		for len(leased) < req.Max {
 			type cand struct{ seq, deliveries int64 }
 			var cands []cand
-			rows, err := tx.query(ctx, pick, after, hi, now, req.Max-len(leased))
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
+			err := tx.each(ctx, pick, []any{after, hi, now, req.Max - len(leased)}, func(rows *sql.Rows) error {
 				var c cand
 				if err := rows.Scan(&c.seq, &c.deliveries); err != nil {
-					closeRows(rows)
 					return err
 				}
 				cands = append(cands, c)
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-			if err := rows.Err(); err != nil {
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 			if len(cands) == 0 {
@@ -828,12 +832,7 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 		if err := tx.exec(ctx, "UPDATE broker_queue SET deliveries = deliveries + 1, visible_at = ? WHERE seq IN ("+in+")", append([]any{visible}, args...)...); err != nil {
 			return err
 		}
-		rows, err := tx.query(ctx, "SELECT "+eventCols+", q.deliveries FROM broker_events JOIN broker_queue q USING (seq) WHERE seq IN ("+in+") ORDER BY seq", args...)
-		if err != nil {
-			return err
-		}
-		defer closeRows(rows)
-		for rows.Next() {
+		return tx.each(ctx, "SELECT "+eventCols+", q.deliveries FROM broker_events JOIN broker_queue q USING (seq) WHERE seq IN ("+in+") ORDER BY seq", args, func(rows *sql.Rows) error {
 			var deliveries int
 			r, err := scanRecord(rows, &deliveries)
 			if err != nil {
@@ -842,8 +841,8 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 			r.Deliveries = deliveries
 			r.AckID = broker.AckID{Offset: r.Offset, Delivery: deliveries}
 			res.Records = append(res.Records, r)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return broker.LeaseResult{}, err
@@ -862,16 +861,11 @@ func (s *Store) moveDead(ctx context.Context, tx txn, id int64, seqs []int64, re
 		}
 	}
 	in, args := inList(seqs)
-	rows, err := tx.query(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq IN ("+in+") ORDER BY seq", args...)
-	if err != nil {
-		return 0, err
-	}
 	var recs []broker.Record
-	for rows.Next() {
+	err := tx.each(ctx, "SELECT "+eventCols+" FROM broker_events WHERE seq IN ("+in+") ORDER BY seq", args, func(rows *sql.Rows) error {
 		r, err := scanRecord(rows)
 		if err != nil {
-			closeRows(rows)
-			return 0, err
+			return err
 		}
 		h := make(map[string]string, len(r.Headers)+3)
 		for k, v := range r.Headers {
@@ -882,11 +876,9 @@ func (s *Store) moveDead(ctx context.Context, tx txn, id int64, seqs []int64, re
 		h[broker.HeaderSourceOffset] = fmt.Sprint(r.Offset)
 		r.Headers, r.Time = h, req.Now
 		recs = append(recs, r)
-	}
-	if err := rows.Close(); err != nil {
-		return 0, err
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if _, err := s.removeQueued(ctx, tx, id, seqs); err != nil {
@@ -916,24 +908,17 @@ func (s *Store) removeQueued(ctx context.Context, tx txn, id int64, seqs []int64
 // transactions deleting the same rows (PostgreSQL: the second waits for the
 // first, then finds them gone) never count them twice.
 func deleteEvents(ctx context.Context, tx txn, id int64, where string, args ...any) (int64, error) {
-	rows, err := tx.query(ctx, "DELETE FROM broker_events WHERE "+where+" RETURNING size", args...)
-	if err != nil {
-		return 0, err
-	}
 	var n, bytes int64
-	for rows.Next() {
+	err := tx.each(ctx, "DELETE FROM broker_events WHERE "+where+" RETURNING size", args, func(rows *sql.Rows) error {
 		var size int64
 		if err := rows.Scan(&size); err != nil {
-			closeRows(rows)
-			return 0, err
+			return err
 		}
 		n++
 		bytes += size
-	}
-	if err := rows.Close(); err != nil {
-		return 0, err
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if n == 0 {
@@ -996,23 +981,19 @@ func (s *Store) current(ctx context.Context, tx txn, id int64, ids []broker.AckI
 		want[seqs[i]] = a.Delivery
 	}
 	in, args := inList(seqs)
-	rows, err := tx.query(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq"+s.d.lockRows(false), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows)
 	var out []int64
-	for rows.Next() {
+	err := tx.each(ctx, "SELECT seq, deliveries FROM broker_queue WHERE seq IN ("+in+") ORDER BY seq"+s.d.lockRows(false), args, func(rows *sql.Rows) error {
 		var seq int64
 		var deliveries int
 		if err := rows.Scan(&seq, &deliveries); err != nil {
-			return nil, err
+			return err
 		}
 		if want[seq] == deliveries {
 			out = append(out, seq)
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // eachAckChunk runs apply on the current seqs of each chunk of ids, one
@@ -1195,41 +1176,33 @@ var commitOffsetHook func(i int) error
 
 // Offsets implements broker.Log.
 func (s *Store) Offsets(ctx context.Context, group string) (map[string]int64, error) {
-	rows, err := s.rq().query(ctx, "SELECT t.name, g.next_offset FROM broker_group_offsets g JOIN broker_topics t ON t.id = g.topic_id WHERE g.group_name = ?", group)
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows)
 	out := map[string]int64{}
-	for rows.Next() {
+	err := s.rq().each(ctx, "SELECT t.name, g.next_offset FROM broker_group_offsets g JOIN broker_topics t ON t.id = g.topic_id WHERE g.group_name = ?", []any{group}, func(rows *sql.Rows) error {
 		var name string
 		var off int64
 		if err := rows.Scan(&name, &off); err != nil {
-			return nil, err
+			return err
 		}
 		out[name] = off
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // RecentIDs implements broker.Log.
 func (s *Store) RecentIDs(ctx context.Context, since time.Time) ([]broker.DedupEntry, error) {
-	rows, err := s.rq().query(ctx, "SELECT t.name, d.dedup_key, d.off, d.time FROM broker_dedup d JOIN broker_topics t ON t.id = d.topic_id WHERE d.time >= ? ORDER BY d.time", since.UnixNano())
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows)
 	var out []broker.DedupEntry
-	for rows.Next() {
+	err := s.rq().each(ctx, "SELECT t.name, d.dedup_key, d.off, d.time FROM broker_dedup d JOIN broker_topics t ON t.id = d.topic_id WHERE d.time >= ? ORDER BY d.time", []any{since.UnixNano()}, func(rows *sql.Rows) error {
 		var e broker.DedupEntry
 		var t int64
 		if err := rows.Scan(&e.Topic, &e.Key, &e.Offset, &t); err != nil {
-			return nil, err
+			return err
 		}
 		e.Time = time.Unix(0, t).UTC()
 		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // PruneIDs implements broker.Log.
@@ -1275,26 +1248,22 @@ func (s *Store) SaveObservations(ctx context.Context, obs []broker.Observation) 
 
 // Observations implements broker.Log.
 func (s *Store) Observations(ctx context.Context) ([]broker.Observation, error) {
-	rows, err := s.rq().query(ctx, "SELECT topic, role, client, first_seen, last_seen, count, refused FROM broker_lineage ORDER BY topic, role, client")
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows)
 	out := []broker.Observation{}
-	for rows.Next() {
+	err := s.rq().each(ctx, "SELECT topic, role, client, first_seen, last_seen, count, refused FROM broker_lineage ORDER BY topic, role, client", nil, func(rows *sql.Rows) error {
 		var o broker.Observation
 		var role string
 		var first, last int64
 		if err := rows.Scan(&o.Topic, &role, &o.Client, &first, &last, &o.Count, &o.Refused); err != nil {
-			return nil, err
+			return err
 		}
 		if err := o.Role.UnmarshalText([]byte(role)); err != nil {
-			return nil, err
+			return err
 		}
 		o.FirstSeen, o.LastSeen = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
 		out = append(out, o)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // PruneObservations implements broker.Log.
@@ -1329,20 +1298,16 @@ func (s *Store) GroupsOf(ctx context.Context, topic string) ([]broker.GroupCommi
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.rq().query(ctx, "SELECT group_name, next_offset FROM broker_group_offsets WHERE topic_id = ? ORDER BY group_name", id)
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows)
 	var out []broker.GroupCommit
-	for rows.Next() {
+	err = s.rq().each(ctx, "SELECT group_name, next_offset FROM broker_group_offsets WHERE topic_id = ? ORDER BY group_name", []any{id}, func(rows *sql.Rows) error {
 		var g broker.GroupCommit
 		if err := rows.Scan(&g.Group, &g.Offset); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, g)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // QueueCounts implements broker.Log.
