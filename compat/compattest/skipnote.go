@@ -1,8 +1,11 @@
 package compattest
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"sync"
 	"testing"
 )
@@ -30,6 +33,21 @@ func SkipMissingData(t testing.TB, what, msg string) {
 	}
 	skipped.mu.Unlock()
 	t.Skipf("%s: %s", what, msg)
+}
+
+// ReadData reads path, a file of a published data set that lives outside the
+// repository (where says where it comes from): when the file is absent t skips
+// with SkipMissingData, what naming the data set; any other error fails t.
+func ReadData(t testing.TB, what, path, where string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		SkipMissingData(t, what, fmt.Sprintf("not found at %s (%s)", path, where))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // Main runs a package's tests (call it from TestMain) and then writes one

@@ -3,14 +3,13 @@ package jsonschema_test
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/heraldhq/herald/compat/compattest"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/internal/jsonlex"
 )
@@ -22,14 +21,7 @@ const conformanceDir = "../../../shared/conformance"
 func conformanceFile(t *testing.T, parts ...string) []byte {
 	t.Helper()
 	path := filepath.Join(append([]string{conformanceDir}, parts...)...)
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		compattest.SkipMissingData(t, "JSON Schema conformance cases", "not found at "+path+": the shared steering area is absent")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return compattest.ReadData(t, "JSON Schema conformance cases", path, "the shared steering area is absent")
 }
 
 // stripTrailingCommas removes commas that directly precede } or ] (outside
