@@ -262,6 +262,26 @@ func wantError(t testing.TB, r result, status, code int, msgPart string) {
 	}
 }
 
+// errorCase is a request and the error response it must get (wantError): a
+// row of a table of refusals.
+type errorCase struct {
+	name, method, path, body string
+	headers                  []string
+	status, code             int
+	msg                      string
+}
+
+// wantErrors sends each case with send (e.do, or e.call for a /v1 route) in
+// a subtest of its name and checks the error response.
+func wantErrors(t *testing.T, send func(method, path, body string, headers ...string) result, cases []errorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, send(tc.method, tc.path, tc.body, tc.headers...), tc.status, tc.code, tc.msg)
+		})
+	}
+}
+
 // schemaBody builds a register request body.
 func schemaBody(schemaType, schema string, refs ...string) string {
 	m := map[string]any{"schema": schema}
