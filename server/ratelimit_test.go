@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // testClock is a clock the test moves.
@@ -32,7 +33,7 @@ func withRateLimits(t *testing.T, cfg server.RateLimits) (envOption, *testClock)
 func TestRateLimitPerPrincipal(t *testing.T) {
 	t.Parallel()
 	opt, clk := withRateLimits(t, server.RateLimits{PerPrincipal: 2})
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0), opt)
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0), opt)
 	reader, admin := "Authorization: Bearer key-reader", "Authorization: Bearer key-admin"
 	e.must(http.StatusOK, "GET", "/subjects", "", reader)
 	e.must(http.StatusOK, "GET", "/subjects", "", reader)
@@ -68,7 +69,7 @@ func TestRateLimitWithoutAuthCountsAddresses(t *testing.T) {
 func TestFailedAuthenticationsAreThrottled(t *testing.T) {
 	t.Parallel()
 	opt, clk := withRateLimits(t, server.RateLimits{AuthFailures: 3})
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0), opt)
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0), opt)
 	bad, good := "Authorization: Basic "+basic("platform", "guess"), "Authorization: Basic "+basic("platform", "s3cret")
 	for range 5 {
 		e.must(http.StatusUnauthorized, "GET", "/subjects", "") // no credential: not a failure

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // authMain runs a Main with an auth file: "key-admin" and "key-reader" API
@@ -21,7 +22,7 @@ func authMain(t *testing.T) *Main {
 	src := "principals:\n" +
 		"  - name: admin\n    apiKey: " + auth.HashAPIKey("key-admin") + "\n    roles: [admin]\n" +
 		"  - name: reader\n    apiKey: " + auth.HashAPIKey("key-reader") + "\n    roles: [reader]\n" +
-		"  - name: ci\n    password: \"$2a$04$FIFHBsQHnYvpvqNvo88k2Om/S8pC6/dz2eFBmWGZEdqGTmlHv4XMW\"\n    roles: [developer]\n"
+		"  - name: ci\n    password: \"" + authtest.PasswordHash + "\"\n    roles: [developer]\n"
 	path := filepath.Join(dir, "auth.yaml")
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)

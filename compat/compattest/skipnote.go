@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sync"
 	"testing"
 )
@@ -35,19 +34,19 @@ func SkipMissingData(t testing.TB, what, msg string) {
 	t.Skipf("%s: %s", what, msg)
 }
 
-// ReadData reads path, a file of a published data set that lives outside the
-// repository (where says where it comes from): when the file is absent t skips
-// with SkipMissingData, what naming the data set; any other error fails t.
-func ReadData(t testing.TB, what, path, where string) []byte {
+// CheckRead ends t on err, the error of reading path, a file of a published
+// data set that lives outside the repository (where says where): when the
+// file is absent t skips with SkipMissingData, what naming the data set; any
+// other error fails t. A nil err does nothing. The caller reads the file:
+// compat packages do no I/O of their own.
+func CheckRead(t testing.TB, err error, what, path, where string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		SkipMissingData(t, what, fmt.Sprintf("not found at %s (%s)", path, where))
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
 }
 
 // Main runs a package's tests (call it from TestMain) and then writes one

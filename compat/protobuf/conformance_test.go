@@ -2,6 +2,7 @@ package protobuf
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,7 +37,9 @@ type confluentCase struct {
 
 func loadConformance(t *testing.T, name string) []confluentCase {
 	t.Helper()
-	b := compattest.ReadData(t, "Confluent Protobuf conformance cases", filepath.Join(conformanceDir, name), "it lives in the shared steering area, not in this repository")
+	path := filepath.Join(conformanceDir, name)
+	b, err := os.ReadFile(path)
+	compattest.CheckRead(t, err, "Confluent Protobuf conformance cases", path, "it lives in the shared steering area, not in this repository")
 	var cases []confluentCase
 	if err := json.Unmarshal(b, &cases); err != nil {
 		t.Fatal(err)
