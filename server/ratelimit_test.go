@@ -27,6 +27,16 @@ func withRateLimits(t *testing.T, cfg server.RateLimits) (envOption, *testClock)
 	return func(c *server.Config, _ *registry.ServiceConfig) { c.RateLimiter = l }, clk
 }
 
+// wantThrottled checks a 429 response: its error code, its message and the
+// seconds its Retry-After header asks the client to wait.
+func wantThrottled(t *testing.T, r result, code int, msg, retryAfter string) {
+	t.Helper()
+	wantError(t, r, http.StatusTooManyRequests, code, msg)
+	if got := r.header.Get("Retry-After"); got != retryAfter {
+		t.Errorf("Retry-After %q, want %s", got, retryAfter)
+	}
+}
+
 // TestRateLimitPerPrincipal checks that a principal past its rate gets 429
 // with Retry-After and 42901, that other principals and the probes do not,
 // and that it may go on once its bucket refills.
@@ -37,11 +47,7 @@ func TestRateLimitPerPrincipal(t *testing.T) {
 	reader, admin := "Authorization: Bearer key-reader", "Authorization: Bearer key-admin"
 	e.must(http.StatusOK, "GET", "/subjects", "", reader)
 	e.must(http.StatusOK, "GET", "/subjects", "", reader)
-	r := e.do("GET", "/subjects", "", reader)
-	wantError(t, r, http.StatusTooManyRequests, 42901, "rate limit of 2 requests per second exceeded by principal reader")
-	if got := r.header.Get("Retry-After"); got != "1" {
-		t.Errorf("Retry-After %q, want 1", got)
-	}
+	wantThrottled(t, e.do("GET", "/subjects", "", reader), 42901, "rate limit of 2 requests per second exceeded by principal reader", "1")
 	e.must(http.StatusOK, "GET", "/subjects", "", admin)
 	for range 5 {
 		e.must(http.StatusOK, "GET", "/healthz", "")
@@ -77,11 +83,7 @@ func TestFailedAuthenticationsAreThrottled(t *testing.T) {
 	for range 3 {
 		e.must(http.StatusUnauthorized, "GET", "/subjects", "", bad)
 	}
-	r := e.do("GET", "/subjects", "", bad)
-	wantError(t, r, http.StatusTooManyRequests, 42902, "too many failed authentications from this address (limit 3 per minute)")
-	if got := r.header.Get("Retry-After"); got != "20" {
-		t.Errorf("Retry-After %q, want 20 (3 per minute)", got)
-	}
+	wantThrottled(t, e.do("GET", "/subjects", "", bad), 42902, "too many failed authentications from this address (limit 3 per minute)", "20")
 	e.must(http.StatusTooManyRequests, "GET", "/subjects", "", good)
 	e.must(http.StatusOK, "GET", "/healthz", "")
 	// Another address is not held back.
