@@ -37,10 +37,7 @@ func TestFranzGo(t *testing.T) {
 	t.Parallel()
 	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"))
 	ctx := context.Background()
-	cl, err := sr.NewClient(sr.URLs(m.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := srClient(t, m)
 
 	// Register, re-register (idempotent), look up, read back.
 	ss, err := cl.CreateSchema(ctx, "users-value", sr.Schema{Schema: userV1})
@@ -460,10 +457,7 @@ func TestRestartDurability(t *testing.T) {
 	ctx := context.Background()
 
 	m1 := startHerald(t, db)
-	cl, err := sr.NewClient(sr.URLs(m1.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := srClient(t, m1)
 	a, err := cl.CreateSchema(ctx, "a-value", sr.Schema{Schema: userV1})
 	if err != nil {
 		t.Fatal(err)
@@ -488,10 +482,7 @@ func TestRestartDurability(t *testing.T) {
 	m1.stop()
 
 	m2 := startHerald(t, db)
-	cl, err = sr.NewClient(sr.URLs(m2.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl = srClient(t, m2)
 	for _, want := range []sr.SubjectSchema{b} {
 		got, err := cl.SchemaByVersion(ctx, want.Subject, want.Version)
 		if err != nil || got.ID != want.ID || got.Schema.Schema != want.Schema.Schema {

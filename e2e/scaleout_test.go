@@ -245,10 +245,7 @@ func TestScaleOut(t *testing.T) {
 
 	t.Run("FranzGoAgainstOneOfTheTrio", func(t *testing.T) {
 		ctx := context.Background()
-		cl, err := sr.NewClient(sr.URLs(b.URL()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		cl := srClient(t, b)
 		ss, err := cl.CreateSchema(ctx, "franz-value", sr.Schema{Schema: userV1})
 		if err != nil {
 			t.Fatal(err)
@@ -256,10 +253,7 @@ func TestScaleOut(t *testing.T) {
 		if ss.Version != 1 || ss.Subject != "franz-value" || ss.Type != sr.TypeAvro {
 			t.Errorf("CreateSchema = %+v", ss)
 		}
-		other, err := sr.NewClient(sr.URLs(c.URL()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := srClient(t, c)
 		if got, err := other.SchemaByID(ctx, ss.ID); err != nil || got.Schema != userV1 {
 			t.Errorf("SchemaByID through C = %+v, %v", got, err)
 		}
