@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 )
 
 func newQueueEnv(t *testing.T, q broker.Topic) *env {
@@ -36,11 +37,11 @@ func TestQueueAckDeletes(t *testing.T) {
 	ctx := context.Background()
 	e.publish("q", "0", "1", "2")
 	recs := e.receive(2, 0)
-	if !equal(offsets(recs), []int64{0, 1}) || recs[0].Deliveries != 1 || recs[0].AckID != (broker.AckID{Offset: 0, Delivery: 1}) {
+	if !equal(brokertest.OffsetsOf(recs), []int64{0, 1}) || recs[0].Deliveries != 1 || recs[0].AckID != (broker.AckID{Offset: 0, Delivery: 1}) {
 		t.Fatalf("receive = %+v", recs)
 	}
 	// Leased messages are invisible to the next receive.
-	if got := offsets(e.receive(10, 0)); !equal(got, []int64{2}) {
+	if got := brokertest.OffsetsOf(e.receive(10, 0)); !equal(got, []int64{2}) {
 		t.Errorf("second receive = %v, want [2]", got)
 	}
 	n, err := e.b.Ack(ctx, "q", []broker.AckID{recs[0].AckID, recs[1].AckID, {Offset: 99, Delivery: 1}})
@@ -60,7 +61,7 @@ func TestQueueAckDeletes(t *testing.T) {
 	// Acked messages never come back, even after their lease would expire.
 	e.clock.Advance(time.Hour)
 	last := e.receive(10, 0)
-	if got := offsets(last); !equal(got, []int64{2}) {
+	if got := brokertest.OffsetsOf(last); !equal(got, []int64{2}) {
 		t.Fatalf("after lease expiry = %v, want [2]", got)
 	}
 	// An emptied queue never reuses offsets, even after a restart.
@@ -111,12 +112,12 @@ func TestQueueNack(t *testing.T) {
 		t.Fatalf("Nack with delay = %d, %v", n, err)
 	}
 	got := e.receive(10, 0)
-	if !equal(offsets(got), []int64{0}) || got[0].Deliveries != 2 {
+	if !equal(brokertest.OffsetsOf(got), []int64{0}) || got[0].Deliveries != 2 {
 		t.Errorf("after nack = %+v, want offset 0 (delivery 2) only", got)
 	}
 	e.clock.Advance(6 * time.Second)
-	if got := e.receive(10, 0); !equal(offsets(got), []int64{1}) {
-		t.Errorf("after the nack delay = %v, want [1]", offsets(got))
+	if got := e.receive(10, 0); !equal(brokertest.OffsetsOf(got), []int64{1}) {
+		t.Errorf("after the nack delay = %v, want [1]", brokertest.OffsetsOf(got))
 	}
 	if _, err := e.b.Nack(ctx, "q", nil, -time.Second); !errors.Is(err, broker.ErrInvalidRequest) {
 		t.Errorf("negative delay = %v", err)
@@ -139,8 +140,8 @@ func TestQueueMaxDeliveriesDeadLetter(t *testing.T) {
 	}
 	// The third attempt moves it to the dead-letter topic instead.
 	recs := e.receive(1, 0)
-	if !equal(offsets(recs), []int64{1}) {
-		t.Fatalf("after max deliveries = %v, want [1]", offsets(recs))
+	if !equal(brokertest.OffsetsOf(recs), []int64{1}) {
+		t.Fatalf("after max deliveries = %v, want [1]", brokertest.OffsetsOf(recs))
 	}
 	rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "dlq"})
 	if err != nil || len(rr.Records) != 1 {

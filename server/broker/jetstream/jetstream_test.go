@@ -18,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 	"github.com/heraldhq/herald/server/broker/jetstream"
 )
 
@@ -140,22 +141,6 @@ func recs(prefix string, n int) []broker.Record {
 	return out
 }
 
-func values(rs []broker.Record) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = string(r.Value)
-	}
-	return out
-}
-
-func offsets(rs []broker.Record) []int64 {
-	out := make([]int64, len(rs))
-	for i, r := range rs {
-		out[i] = r.Offset
-	}
-	return out
-}
-
 func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, broker.Topic{Name: "orders.v1_x"}, broker.Topic{Name: "b"})
@@ -213,7 +198,7 @@ func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(c.want, offsets(rs)); diff != "" {
+		if diff := cmp.Diff(c.want, brokertest.OffsetsOf(rs)); diff != "" {
 			t.Errorf("Read(%d, %d) offsets (-want +got):\n%s", c.from, c.limit, diff)
 		}
 	}
@@ -259,7 +244,7 @@ func TestReadSkipsDeletedMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []int64{4, 5, 6, 7, 9, 10, 11}[:min(limit, 7)]
-		if diff := cmp.Diff(want, offsets(rs)); diff != "" {
+		if diff := cmp.Diff(want, brokertest.OffsetsOf(rs)); diff != "" {
 			t.Errorf("Read(1, %d) (-want +got):\n%s", limit, diff)
 		}
 	}
@@ -292,7 +277,7 @@ func TestConcurrentAppenders(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				done = append(done, acked{firsts[0], values(rs)})
+				done = append(done, acked{firsts[0], brokertest.ValuesOf(rs)})
 				mu.Unlock()
 			}
 		})
@@ -350,8 +335,8 @@ func TestLargeGroupCommit(t *testing.T) {
 		t.Fatalf("Append = %v, %v", firsts, err)
 	}
 	rs, err := e.log.Read(ctx, "t", 5999, 2)
-	if err != nil || !cmp.Equal(values(rs), []string{`{"a":5999}`, `{"b":0}`}) {
-		t.Errorf("Read across the batches = %v, %v", values(rs), err)
+	if err != nil || !cmp.Equal(brokertest.ValuesOf(rs), []string{`{"a":5999}`, `{"b":0}`}) {
+		t.Errorf("Read across the batches = %v, %v", brokertest.ValuesOf(rs), err)
 	}
 	if st, err := e.log.Stats(ctx, "t"); err != nil || st.Events != 9000 || st.NextOffset != 9000 {
 		t.Errorf("Stats = %+v, %v", st, err)
@@ -368,8 +353,8 @@ func TestRetentionMaxEvents(t *testing.T) {
 		t.Errorf("Stats = %+v, %v", st, err)
 	}
 	rs, err := e.log.Read(ctx, "t", 0, 10)
-	if err != nil || !cmp.Equal(offsets(rs), []int64{7, 8, 9}) {
-		t.Errorf("Read = %v, %v", offsets(rs), err)
+	if err != nil || !cmp.Equal(brokertest.OffsetsOf(rs), []int64{7, 8, 9}) {
+		t.Errorf("Read = %v, %v", brokertest.OffsetsOf(rs), err)
 	}
 	if n, err := e.log.Trim(ctx, "t", broker.TrimRequest{MaxEvents: 1}); n != 0 || err != nil {
 		t.Errorf("Trim = %d, %v; want 0 (JetStream trims streams)", n, err)
@@ -521,8 +506,8 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 		t.Errorf("after two failed appends: Stats = %+v, %v; want the first 2 events only", st, err)
 	}
 	rs, err := e.log.Read(ctx, "s", 0, 100)
-	if err != nil || !cmp.Equal(values(rs), values(recs("s", 2))) {
-		t.Errorf("Read = %v, %v", values(rs), err)
+	if err != nil || !cmp.Equal(brokertest.ValuesOf(rs), brokertest.ValuesOf(recs("s", 2))) {
+		t.Errorf("Read = %v, %v", brokertest.ValuesOf(rs), err)
 	}
 	// Offsets go on after the rolled-back ones (3, then 4): never reused.
 	if firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("z", 1)}}); err != nil || firsts[0] != 9 {

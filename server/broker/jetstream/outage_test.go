@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 	"github.com/heraldhq/herald/server/broker/jetstream"
 )
 
@@ -27,7 +28,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	for i := range 20 {
 		rs := recs(fmt.Sprintf("b%d", i), 5)
 		e.mustAppend(e.log, "t", rs)
-		acked = append(acked, values(rs)...)
+		acked = append(acked, brokertest.ValuesOf(rs)...)
 	}
 
 	// A second Log reports to an observer, on a topic of its own.
@@ -78,7 +79,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 		f, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
 		if err == nil {
 			firsts = f
-			acked = append(acked, values(rs)...)
+			acked = append(acked, brokertest.ValuesOf(rs)...)
 		}
 		return err == nil
 	})
@@ -86,7 +87,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := values(all)
+	got := brokertest.ValuesOf(all)
 	if len(got) != len(acked) {
 		t.Fatalf("after the restart the topic holds %d events, %d were acknowledged: %v", len(got), len(acked), got)
 	}
@@ -125,7 +126,7 @@ func TestNATSKilledUnderLoad(t *testing.T) {
 				firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
 				mu.Lock()
 				if err == nil {
-					done = append(done, acked{firsts[0], values(rs)})
+					done = append(done, acked{firsts[0], brokertest.ValuesOf(rs)})
 				} else {
 					failed++
 				}
