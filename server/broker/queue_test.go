@@ -160,6 +160,41 @@ func TestQueueMaxDeliveriesDeadLetter(t *testing.T) {
 	}
 }
 
+// receiveAll has a goroutine per broker of bs receive with req(its index),
+// acking what it gets, until the topic is empty, and returns every record
+// received, in no particular order.
+func receiveAll(t *testing.T, bs []*broker.Broker, req func(i int) broker.ReceiveRequest) []broker.Record {
+	t.Helper()
+	ctx := context.Background()
+	var mu sync.Mutex
+	var got []broker.Record
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		wg.Go(func() {
+			r := req(i)
+			for {
+				recs, err := b.Receive(ctx, r)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(recs) == 0 {
+					return
+				}
+				mu.Lock()
+				got = append(got, recs...)
+				mu.Unlock()
+				if k, err := b.Ack(ctx, r.Topic, brokertest.AckIDsOf(recs)); err != nil || k != len(recs) {
+					t.Errorf("Ack = %d, %v; want %d", k, err, len(recs))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return got
+}
+
 // TestQueueCompetingConsumers runs consumers in parallel: every message is
 // delivered exactly once (leases are long), and none goes to two at once.
 func TestQueueCompetingConsumers(t *testing.T) {
@@ -174,36 +209,13 @@ func TestQueueCompetingConsumers(t *testing.T) {
 		}
 		e.publish("q", vals...)
 	}
-	var mu sync.Mutex
+	consumers := []*broker.Broker{e.b, e.b, e.b, e.b, e.b, e.b}
 	got := map[string]int{}
-	var wg sync.WaitGroup
-	for c := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				recs, err := e.b.Receive(ctx, broker.ReceiveRequest{Topic: "q", Max: 7, Client: fmt.Sprintf("c%d", c)})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(recs) == 0 {
-					return
-				}
-				ids := make([]broker.AckID, len(recs))
-				mu.Lock()
-				for i, r := range recs {
-					got[string(r.Value)]++
-					ids[i] = r.AckID
-				}
-				mu.Unlock()
-				if n, err := e.b.Ack(ctx, "q", ids); err != nil || n != len(ids) {
-					t.Errorf("Ack = %d, %v", n, err)
-				}
-			}
-		}()
+	for _, r := range receiveAll(t, consumers, func(c int) broker.ReceiveRequest {
+		return broker.ReceiveRequest{Topic: "q", Max: 7, Client: fmt.Sprintf("c%d", c)}
+	}) {
+		got[string(r.Value)]++
 	}
-	wg.Wait()
 	if len(got) != total {
 		t.Errorf("%d distinct messages delivered, want %d", len(got), total)
 	}

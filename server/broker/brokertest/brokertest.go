@@ -187,7 +187,8 @@ func ValuesOf(recs []broker.Record) []string {
 	return out
 }
 
-func ackIDs(recs []broker.Record) []broker.AckID {
+// AckIDsOf returns the ack ids of recs, in order.
+func AckIDsOf(recs []broker.Record) []broker.AckID {
 	out := make([]broker.AckID, len(recs))
 	for i, r := range recs {
 		out[i] = r.AckID
@@ -582,7 +583,7 @@ func testAck(t *testing.T, l broker.Log) {
 	if !slices.Equal(OffsetsOf(second.Records), []int64{0, 1}) {
 		t.Fatalf("second lease = %v", OffsetsOf(second.Records))
 	}
-	ids := append(ackIDs(first.Records), broker.AckID{Offset: 99, Delivery: 1}, broker.AckID{Offset: 2, Delivery: 1})
+	ids := append(AckIDsOf(first.Records), broker.AckID{Offset: 99, Delivery: 1}, broker.AckID{Offset: 2, Delivery: 1})
 	n, err := l.Ack(ctx, "q", ids)
 	if err != nil || n != 2 {
 		t.Fatalf("Ack = %d, %v; want 2 (offsets 2 and 3; 0 and 1 stale, 99 unknown, 2 repeated)", n, err)
@@ -590,10 +591,10 @@ func testAck(t *testing.T, l broker.Log) {
 	if got := OffsetsOf(readAll(t, l, "q")); !slices.Equal(got, []int64{0, 1}) {
 		t.Errorf("events after ack = %v, want [0 1]", got)
 	}
-	if n, err := l.Ack(ctx, "q", ackIDs(second.Records)); err != nil || n != 2 {
+	if n, err := l.Ack(ctx, "q", AckIDsOf(second.Records)); err != nil || n != 2 {
 		t.Errorf("Ack of the current leases = %d, %v; want 2", n, err)
 	}
-	if n, err := l.Ack(ctx, "q", ackIDs(second.Records)); err != nil || n != 0 {
+	if n, err := l.Ack(ctx, "q", AckIDsOf(second.Records)); err != nil || n != 0 {
 		t.Errorf("second Ack of the same ids = %d, %v; want 0", n, err)
 	}
 	if s := stats(t, l, "q"); s.Events != 0 || s.Bytes != 0 || s.NextOffset != 4 {
@@ -609,7 +610,7 @@ func testNack(t *testing.T, l broker.Log) {
 	put(t, l, broker.Topic{Name: "q", Kind: broker.Queue})
 	appendOK(t, l, broker.Batch{Topic: "q", Records: queued("m", 3), Queue: true})
 	res := lease(t, l, broker.LeaseRequest{Topic: "q", Max: 3, Now: t0, Visibility: time.Hour})
-	ids := ackIDs(res.Records[:2])
+	ids := AckIDsOf(res.Records[:2])
 	n, err := l.Nack(ctx, "q", append(ids, broker.AckID{Offset: 2, Delivery: 5}), t0.Add(10*time.Second))
 	if err != nil || n != 2 {
 		t.Fatalf("Nack = %d, %v; want 2 (the stale id skipped)", n, err)
@@ -898,7 +899,7 @@ func testConcurrentLeases(t *testing.T, a, b broker.Log) {
 					seen[r.Offset]++
 				}
 				mu.Unlock()
-				if k, err := l.Ack(ctx, "q", ackIDs(res.Records)); err != nil || k != len(res.Records) {
+				if k, err := l.Ack(ctx, "q", AckIDsOf(res.Records)); err != nil || k != len(res.Records) {
 					t.Errorf("Ack = %d, %v; want %d", k, err, len(res.Records))
 					return
 				}
