@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -27,14 +26,9 @@ func authMain(t *testing.T) *Main {
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "herald.db"), Logger: discardLogger(), Version: "test",
-		auth: &authFlags{File: path}})
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	waitReady(t, m)
-	return m
+	cfg := testConfig(t)
+	cfg.auth = &authFlags{File: path}
+	return startMainWith(t, cfg)
 }
 
 // TestCLICredentials checks --user and --token on each family of client
