@@ -159,18 +159,29 @@ type result struct {
 	body   []byte
 }
 
-// do sends a request; body "" means none. Headers come as "Name: value" pairs;
-// without a Content-Type header a body is sent as application/vnd.schemaregistry.v1+json.
-func (e *testEnv) do(method, path, body string, headers ...string) result {
-	e.t.Helper()
+// newRequestOf is a request with body ("" for none) of contentType.
+func newRequestOf(method, path, body, contentType string) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if body != "" {
-		req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+		req.Header.Set("Content-Type", contentType)
 	}
+	return req
+}
+
+// newRequest is a request with a JSON body ("" for none).
+func newRequest(method, path, body string) *http.Request {
+	return newRequestOf(method, path, body, "application/json")
+}
+
+// do sends a request; body "" means none. Headers come as "Name: value" pairs;
+// without a Content-Type header a body is sent as application/vnd.schemaregistry.v1+json.
+func (e *testEnv) do(method, path, body string, headers ...string) result {
+	e.t.Helper()
+	req := newRequestOf(method, path, body, "application/vnd.schemaregistry.v1+json")
 	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ":")
 		if v = strings.TrimSpace(v); v == "" {
