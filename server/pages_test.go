@@ -28,19 +28,33 @@ type catalogEnv struct {
 	lineage *catalogtest.Lineage
 }
 
-func newCatalogEnv(t testing.TB) *catalogEnv {
+// newDemoCatalog is a catalog service over cfg with the demo loaded; the
+// store is an in-memory one and the logger quiet unless cfg sets them.
+func newDemoCatalog(t testing.TB, cfg catalog.Config) *catalog.Service {
 	t.Helper()
+	if cfg.Store == nil {
+		cfg.Store = &catalogtest.Store{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx := context.Background()
-	rs := newSQLiteRegistry(t, t.TempDir())
-	reg := catalogtest.NewRegistry()
-	lin := &catalogtest.Lineage{}
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: reg, Lineage: lin, Logger: slog.New(slog.DiscardHandler)})
+	cat, err := catalog.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := cat.LoadDemo(ctx, demo.FS); err != nil || !ok {
 		t.Fatalf("LoadDemo = %v, %v", ok, err)
 	}
+	return cat
+}
+
+func newCatalogEnv(t testing.TB) *catalogEnv {
+	t.Helper()
+	rs := newSQLiteRegistry(t, t.TempDir())
+	reg := catalogtest.NewRegistry()
+	lin := &catalogtest.Lineage{}
+	cat := newDemoCatalog(t, catalog.Config{Registry: reg, Lineage: lin})
 	srv, err := server.New(server.Config{Registry: rs, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
