@@ -205,10 +205,7 @@ func TestBrokerRetention(t *testing.T) {
 		if err != nil || !equal(brokertest.OffsetsOf(rr.Records), want) {
 			t.Errorf("%s after retention = %v, %v; want %v", name, brokertest.OffsetsOf(rr.Records), err, want)
 		}
-		info, err := e.b.Topic(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		info := e.topicInfo(name)
 		if info.Events != int64(len(want)) || info.Bytes != int64(10*len(want)) || info.FirstOffset != want[0] || info.NextOffset != 5 {
 			t.Errorf("%s stats = %+v", name, info.Stats)
 		}
