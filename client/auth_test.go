@@ -18,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // startAuthServer runs a registry-only Herald with an auth file that has a
@@ -28,15 +29,8 @@ func startAuthServer(t *testing.T) string {
 	src := "principals:\n" +
 		"  - name: dev\n    apiKey: " + auth.HashAPIKey("key-dev") + "\n    roles: [developer]\n" +
 		"  - name: reader\n    apiKey: " + auth.HashAPIKey("key-reader") + "\n    roles: [reader]\n" +
-		"  - name: platform\n    password: \"$2a$04$FIFHBsQHnYvpvqNvo88k2Om/S8pC6/dz2eFBmWGZEdqGTmlHv4XMW\"\n    roles: [admin]\n"
-	f, err := auth.Parse("auth.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+		"  - name: platform\n    password: \"" + authtest.PasswordHash + "\"\n    roles: [admin]\n"
+	a := authtest.New(t, src, nil)
 	store, err := registrydb.Open(context.Background(), filepath.Join(t.TempDir(), "registry.db"))
 	if err != nil {
 		t.Fatal(err)

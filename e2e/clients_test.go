@@ -37,10 +37,7 @@ func TestFranzGo(t *testing.T) {
 	t.Parallel()
 	m := startHerald(t, filepath.Join(t.TempDir(), "herald.db"))
 	ctx := context.Background()
-	cl, err := sr.NewClient(sr.URLs(m.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := srClient(t, m)
 
 	// Register, re-register (idempotent), look up, read back.
 	ss, err := cl.CreateSchema(ctx, "users-value", sr.Schema{Schema: userV1})
@@ -297,6 +294,27 @@ func roundTrip(t *testing.T, ser serde.Serializer, deser serde.Deserializer, top
 	}
 }
 
+// avroRoundTrip serializes a user for topic with the avrov2 serializer on
+// one client (auto-registering), reads it back with the deserializer on
+// another, and fails unless the same user comes back.
+func avroRoundTrip(t *testing.T, serClient, deserClient schemaregistry.Client, topic string) {
+	t.Helper()
+	ser, err := avrov2.NewSerializer(serClient, serde.ValueSerde, avrov2.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deser, err := avrov2.NewDeserializer(deserClient, serde.ValueSerde, avrov2.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := avroUser{Name: "Ada", Age: 36, Email: "ada@example.com"}
+	var out avroUser
+	roundTrip(t, ser, deser, topic, &in, &out)
+	if out != in {
+		t.Errorf("round trip on %s: %+v, want %+v", topic, out, in)
+	}
+}
+
 // TestConfluentSerdes serializes with one confluent-kafka-go client (auto-registering)
 // and deserializes with a fresh client that knows nothing but the registry's URL.
 func TestConfluentSerdes(t *testing.T) {
@@ -312,20 +330,7 @@ func TestConfluentSerdes(t *testing.T) {
 	}
 
 	t.Run("Avro", func(t *testing.T) {
-		ser, err := avrov2.NewSerializer(newClient(), serde.ValueSerde, avrov2.NewSerializerConfig())
-		if err != nil {
-			t.Fatal(err)
-		}
-		deser, err := avrov2.NewDeserializer(newClient(), serde.ValueSerde, avrov2.NewDeserializerConfig())
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := avroUser{Name: "Ada", Age: 36, Email: "ada@example.com"}
-		var out avroUser
-		roundTrip(t, ser, deser, "users", &in, &out)
-		if out != in {
-			t.Errorf("round trip: %+v, want %+v", out, in)
-		}
+		avroRoundTrip(t, newClient(), newClient(), "users")
 	})
 
 	t.Run("JSONSchema", func(t *testing.T) {
@@ -452,10 +457,7 @@ func TestRestartDurability(t *testing.T) {
 	ctx := context.Background()
 
 	m1 := startHerald(t, db)
-	cl, err := sr.NewClient(sr.URLs(m1.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := srClient(t, m1)
 	a, err := cl.CreateSchema(ctx, "a-value", sr.Schema{Schema: userV1})
 	if err != nil {
 		t.Fatal(err)
@@ -480,10 +482,7 @@ func TestRestartDurability(t *testing.T) {
 	m1.stop()
 
 	m2 := startHerald(t, db)
-	cl, err = sr.NewClient(sr.URLs(m2.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl = srClient(t, m2)
 	for _, want := range []sr.SubjectSchema{b} {
 		got, err := cl.SchemaByVersion(ctx, want.Subject, want.Version)
 		if err != nil || got.ID != want.ID || got.Schema.Schema != want.Schema.Schema {

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
-	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
-	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/heraldhq/herald/internal/natstest"
@@ -247,10 +245,7 @@ func TestScaleOut(t *testing.T) {
 
 	t.Run("FranzGoAgainstOneOfTheTrio", func(t *testing.T) {
 		ctx := context.Background()
-		cl, err := sr.NewClient(sr.URLs(b.URL()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		cl := srClient(t, b)
 		ss, err := cl.CreateSchema(ctx, "franz-value", sr.Schema{Schema: userV1})
 		if err != nil {
 			t.Fatal(err)
@@ -258,10 +253,7 @@ func TestScaleOut(t *testing.T) {
 		if ss.Version != 1 || ss.Subject != "franz-value" || ss.Type != sr.TypeAvro {
 			t.Errorf("CreateSchema = %+v", ss)
 		}
-		other, err := sr.NewClient(sr.URLs(c.URL()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := srClient(t, c)
 		if got, err := other.SchemaByID(ctx, ss.ID); err != nil || got.Schema != userV1 {
 			t.Errorf("SchemaByID through C = %+v, %v", got, err)
 		}
@@ -325,20 +317,7 @@ func TestScaleOut(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		// A producer on B, a consumer on C: the Confluent serdes agree.
-		ser, err := avrov2.NewSerializer(cb, serde.ValueSerde, avrov2.NewSerializerConfig())
-		if err != nil {
-			t.Fatal(err)
-		}
-		deser, err := avrov2.NewDeserializer(cc, serde.ValueSerde, avrov2.NewDeserializerConfig())
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := avroUser{Name: "Ada", Age: 36, Email: "ada@example.com"}
-		var out avroUser
-		roundTrip(t, ser, deser, "confluent-users-serde", &in, &out)
-		if out != in {
-			t.Errorf("round trip B to C: %+v, want %+v", out, in)
-		}
+		avroRoundTrip(t, cb, cc, "confluent-users-serde")
 	})
 
 	// Last: it kills A.

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // BenchmarkSchemaByIDAuth measures GET /schemas/ids/{id} with an API key (and
@@ -16,7 +18,7 @@ import (
 func BenchmarkSchemaByIDAuth(b *testing.B) {
 	open := newEnv(b)
 	open.register("orders-value", schemaBody("", avroV2))
-	secured := newEnv(b, withAuth(newAuthorizer(b, accessFile()), 0))
+	secured := newEnv(b, withAuth(authtest.New(b, accessFile(), nil), 0))
 	secured.must(http.StatusOK, "POST", "/subjects/orders-value/versions", schemaBody("", avroV2), "Authorization: Bearer key-admin")
 	openSrv := httptest.NewServer(open.srv)
 	defer openSrv.Close()
@@ -54,7 +56,7 @@ func BenchmarkSchemaByIDAuth(b *testing.B) {
 func BenchmarkSchemaByIDAuthHandler(b *testing.B) {
 	open := newEnv(b)
 	open.register("orders-value", schemaBody("", avroV2))
-	secured := newEnv(b, withAuth(newAuthorizer(b, accessFile()), 0))
+	secured := newEnv(b, withAuth(authtest.New(b, accessFile(), nil), 0))
 	secured.must(http.StatusOK, "POST", "/subjects/orders-value/versions", schemaBody("", avroV2), "Authorization: Bearer key-admin")
 	for _, tc := range []struct {
 		name, authorization string

@@ -14,10 +14,8 @@ import (
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
-
-// testPasswordHash is a bcrypt hash (cost 4) of "s3cret".
-const testPasswordHash = "$2a$04$FIFHBsQHnYvpvqNvo88k2Om/S8pC6/dz2eFBmWGZEdqGTmlHv4XMW"
 
 // accessFile has one API key per role ("key-<role>"), an admin and a
 // developer limited to orders ("key-orders-admin", "key-orders-dev"), and a
@@ -32,21 +30,8 @@ func accessFile() string {
 		"\n    roles: [{role: admin, subjects: [\"orders-*\", \":.ctx:orders-*\"], topics: [\"orders*\"]}]\n")
 	b.WriteString("  - name: orders-dev\n    apiKey: " + auth.HashAPIKey("key-orders-dev") +
 		"\n    roles: [{role: developer, subjects: [\"orders-*\"], topics: [\"orders*\"]}]\n")
-	b.WriteString("  - name: platform\n    password: \"" + testPasswordHash + "\"\n    roles: [admin]\n")
+	b.WriteString("  - name: platform\n    password: \"" + authtest.PasswordHash + "\"\n    roles: [admin]\n")
 	return b.String()
-}
-
-func newAuthorizer(t testing.TB, src string) *auth.Authorizer {
-	t.Helper()
-	f, err := auth.Parse("auth.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
 
 // routeNeeds is the issue's role model written out route by route, apart
@@ -104,7 +89,7 @@ var routeNeeds = map[string]string{
 // table (or this test's routeNeeds) lacks, and for a row no route serves.
 func TestAccessTableCoversEveryRoute(t *testing.T) {
 	t.Parallel()
-	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
+	srv := newFullServer(t, server.Config{Auth: authtest.New(t, accessFile(), nil)})
 	served := map[string]bool{}
 	for _, r := range srv.Routes() {
 		k := r.Method + " " + r.Path
@@ -174,7 +159,7 @@ func outcome(status int) string {
 // challenge for the anonymous caller, 403 naming the missing role for others.
 func TestAccessRouteByRole(t *testing.T) {
 	t.Parallel()
-	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
+	srv := newFullServer(t, server.Config{Auth: authtest.New(t, accessFile(), nil)})
 	roles := map[string]auth.Role{"reader": auth.Reader, "consumer": auth.Consumer, "producer": auth.Producer, "developer": auth.Developer, "admin": auth.Admin}
 	type caller struct {
 		name, key string
@@ -298,7 +283,7 @@ func TestAccessRouteByRole(t *testing.T) {
 // delete, which a developer may do, into a hard one, which needs admin.
 func TestPermanentDeleteNeedsAdmin(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0))
 	dev, admin := "Authorization: Bearer key-developer", "Authorization: Bearer key-admin"
 	e.must(http.StatusOK, "POST", "/subjects/orders-value/versions", schemaBody("", avroV1), dev)
 	e.must(http.StatusOK, "DELETE", "/subjects/orders-value", "", dev)
@@ -315,7 +300,7 @@ func withAuth(a *auth.Authorizer, metrics auth.Role) envOption {
 // limited caller only what it may read, paged after filtering.
 func TestSubjectListsAreFiltered(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0))
 	admin, dev := "Authorization: Bearer key-admin", "Authorization: Bearer key-orders-dev"
 	var id int
 	for _, s := range []string{"a-value", "orders-a", "b-value", "orders-b", "orders-c", ":.ctx:orders-d"} {
@@ -342,7 +327,7 @@ func TestSubjectListsAreFiltered(t *testing.T) {
 // TestTopicListIsFiltered checks GET /v1/topics for a caller limited to orders.
 func TestTopicListIsFiltered(t *testing.T) {
 	t.Parallel()
-	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile())})
+	srv := newFullServer(t, server.Config{Auth: authtest.New(t, accessFile(), nil)})
 	call := func(method, path, body, key string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -387,7 +372,7 @@ func TestTopicListIsFiltered(t *testing.T) {
 
 func TestWhoAmI(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()+"anonymous: [reader]\n"), 0))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile()+"anonymous: [reader]\n", nil), 0))
 	basic := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("platform:s3cret"))
 	wantJSON(t, e.must(http.StatusOK, "GET", "/v1/whoami", "", basic),
 		`{"principal":"platform","method":"basic","authEnabled":true,"bindings":[{"role":"admin"}]}`)
@@ -409,7 +394,7 @@ func TestWhoAmI(t *testing.T) {
 // anonymous bindings, and a 401 (not a 403) where those fall short.
 func TestAnonymousBindings(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()+"anonymous: [reader]\n"), 0))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile()+"anonymous: [reader]\n", nil), 0))
 	e.must(http.StatusOK, "GET", "/subjects", "")
 	r := e.do("POST", "/subjects/x/versions", schemaBody("", avroV1))
 	wantError(t, r, http.StatusUnauthorized, 40101, "needs credentials")
@@ -419,13 +404,13 @@ func TestAnonymousBindings(t *testing.T) {
 // open whatever it is.
 func TestMetricsBehindRole(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), auth.Admin))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), auth.Admin))
 	e.must(http.StatusUnauthorized, "GET", "/metrics", "")
 	e.must(http.StatusForbidden, "GET", "/metrics", "", "Authorization: Bearer key-reader")
 	e.must(http.StatusOK, "GET", "/metrics", "", "Authorization: Bearer key-admin")
 	e.must(http.StatusOK, "GET", "/healthz", "", "Authorization: Bearer not-even-a-key")
 	e.must(http.StatusOK, "GET", "/readyz", "")
-	open := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0))
+	open := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0))
 	open.must(http.StatusOK, "GET", "/metrics", "")
 }
 

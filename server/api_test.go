@@ -127,36 +127,28 @@ func TestNotFound(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.register("s", schemaBody("", avroV1))
-	for _, tc := range []struct {
-		name, method, path, body string
-		status, code             int
-		msg                      string
-	}{
-		{"SubjectVersions", "GET", "/subjects/nope/versions", "", 404, 40401, "Subject 'nope' not found"},
-		{"SubjectVersion", "GET", "/subjects/nope/versions/1", "", 404, 40401, "nope"},
-		{"Version", "GET", "/subjects/s/versions/7", "", 404, 40402, "Version 7 not found"},
-		{"VersionRaw", "GET", "/subjects/s/versions/7/schema", "", 404, 40402, ""},
-		{"SchemaID", "GET", "/schemas/ids/99", "", 404, 40403, "99"},
-		{"SchemaIDNotANumber", "GET", "/schemas/ids/abc", "", 404, 40403, ""},
-		{"SchemaIDRaw", "GET", "/schemas/ids/99/schema", "", 404, 40403, ""},
-		{"SchemaIDSubjects", "GET", "/schemas/ids/99/subjects", "", 404, 40403, ""},
-		{"SchemaIDVersions", "GET", "/schemas/ids/99/versions", "", 404, 40403, ""},
-		{"GUID", "GET", "/schemas/guids/00000000-0000-0000-0000-000000000000", "", 404, 40403, ""},
-		{"LookupMissingSubject", "POST", "/subjects/nope", schemaBody("", avroV1), 404, 40401, ""},
-		{"LookupNotRegistered", "POST", "/subjects/s", schemaBody("", avroV2), 404, 40403, ""},
-		{"SubjectConfig", "GET", "/config/s", "", 404, 40408, "does not have subject-level compatibility configured"},
-		{"SubjectMode", "GET", "/mode/s", "", 404, 40409, "does not have subject-level mode configured"},
-		{"DeleteSubjectConfig", "DELETE", "/config/s", "", 404, 40401, ""},
-		{"DeleteMissingSubject", "DELETE", "/subjects/nope", "", 404, 40401, ""},
-		{"ReferencedByMissing", "GET", "/subjects/s/versions/3/referencedby", "", 404, 40402, ""},
-		{"CompatMissingVersion", "POST", "/compatibility/subjects/s/versions/5", schemaBody("", avroV2), 404, 40402, ""},
-		{"MetadataNoMatch", "GET", "/subjects/s/metadata?key=owner&value=x", "", 404, 40403, ""},
-		{"MetadataMissingSubject", "GET", "/subjects/nope/metadata?key=owner&value=x", "", 404, 40401, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			wantError(t, e.do(tc.method, tc.path, tc.body), tc.status, tc.code, tc.msg)
-		})
-	}
+	wantErrors(t, e.do, []errorCase{
+		{"SubjectVersions", "GET", "/subjects/nope/versions", "", nil, 404, 40401, "Subject 'nope' not found"},
+		{"SubjectVersion", "GET", "/subjects/nope/versions/1", "", nil, 404, 40401, "nope"},
+		{"Version", "GET", "/subjects/s/versions/7", "", nil, 404, 40402, "Version 7 not found"},
+		{"VersionRaw", "GET", "/subjects/s/versions/7/schema", "", nil, 404, 40402, ""},
+		{"SchemaID", "GET", "/schemas/ids/99", "", nil, 404, 40403, "99"},
+		{"SchemaIDNotANumber", "GET", "/schemas/ids/abc", "", nil, 404, 40403, ""},
+		{"SchemaIDRaw", "GET", "/schemas/ids/99/schema", "", nil, 404, 40403, ""},
+		{"SchemaIDSubjects", "GET", "/schemas/ids/99/subjects", "", nil, 404, 40403, ""},
+		{"SchemaIDVersions", "GET", "/schemas/ids/99/versions", "", nil, 404, 40403, ""},
+		{"GUID", "GET", "/schemas/guids/00000000-0000-0000-0000-000000000000", "", nil, 404, 40403, ""},
+		{"LookupMissingSubject", "POST", "/subjects/nope", schemaBody("", avroV1), nil, 404, 40401, ""},
+		{"LookupNotRegistered", "POST", "/subjects/s", schemaBody("", avroV2), nil, 404, 40403, ""},
+		{"SubjectConfig", "GET", "/config/s", "", nil, 404, 40408, "does not have subject-level compatibility configured"},
+		{"SubjectMode", "GET", "/mode/s", "", nil, 404, 40409, "does not have subject-level mode configured"},
+		{"DeleteSubjectConfig", "DELETE", "/config/s", "", nil, 404, 40401, ""},
+		{"DeleteMissingSubject", "DELETE", "/subjects/nope", "", nil, 404, 40401, ""},
+		{"ReferencedByMissing", "GET", "/subjects/s/versions/3/referencedby", "", nil, 404, 40402, ""},
+		{"CompatMissingVersion", "POST", "/compatibility/subjects/s/versions/5", schemaBody("", avroV2), nil, 404, 40402, ""},
+		{"MetadataNoMatch", "GET", "/subjects/s/metadata?key=owner&value=x", "", nil, 404, 40403, ""},
+		{"MetadataMissingSubject", "GET", "/subjects/nope/metadata?key=owner&value=x", "", nil, 404, 40401, ""},
+	})
 }
 
 func TestBadInput(t *testing.T) {
@@ -164,12 +156,7 @@ func TestBadInput(t *testing.T) {
 	e := newEnv(t, withMaxSchemaBytes(300))
 	e.register("s", schemaBody("", avroV1))
 	big := `{"type":"record","name":"Big","fields":[{"name":"f","type":"string","doc":"` + strings.Repeat("x", 400) + `"}]}`
-	for _, tc := range []struct {
-		name, method, path, body string
-		headers                  []string
-		status, code             int
-		msg                      string
-	}{
+	wantErrors(t, e.do, []errorCase{
 		{"MalformedJSON", "POST", "/subjects/s/versions", `{"schema": `, nil, 400, 400, ""},
 		{"NotAnObject", "POST", "/subjects/s/versions", `[1,2`, nil, 400, 400, ""},
 		{"WrongFieldType", "POST", "/subjects/s/versions", `{"schema": {"a":1}}`, nil, 422, 422, ""},
@@ -201,11 +188,7 @@ func TestBadInput(t *testing.T) {
 		{"UnsupportedMediaType", "POST", "/subjects/s/versions", schemaBody("", avroV1), []string{"Content-Type: text/plain"}, 415, 415, ""},
 		{"UnsupportedMediaTypeXML", "PUT", "/config", `{"compatibility":"FULL"}`, []string{"Content-Type: application/xml"}, 415, 415, ""},
 		{"UnsupportedMediaTypeCompat", "POST", "/v1/compat/subjects/s", schemaBody("", avroV1), []string{"Content-Type: text/plain"}, 415, 415, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			wantError(t, e.do(tc.method, tc.path, tc.body, tc.headers...), tc.status, tc.code, tc.msg)
-		})
-	}
+	})
 }
 
 func TestBodyLimit(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // auditFile is an audit log over a file in a temp dir, synced per batch.
@@ -76,7 +77,7 @@ func withAudit(l *server.AuditLog) envOption {
 func TestAuditLogLines(t *testing.T) {
 	t.Parallel()
 	l, path := auditFile(t)
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0), withAudit(l))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0), withAudit(l))
 	dev, reader := "Authorization: Bearer key-developer", "Authorization: Bearer key-reader"
 	body := schemaBody("JSON", `{"type":"object"}`)
 
@@ -158,7 +159,7 @@ func TestAuditFailureFailsTheWrite(t *testing.T) {
 	t.Parallel()
 	l := server.NewAuditLog(failingWriter{}, nil)
 	t.Cleanup(func() { _ = l.Close() })
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0), withAudit(l))
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0), withAudit(l))
 	dev := "Authorization: Bearer key-developer"
 	r := e.do("POST", "/subjects/orders-value/versions", schemaBody("JSON", `{"type":"object"}`), dev)
 	wantError(t, r, http.StatusInternalServerError, 50001, "internal error")
@@ -173,7 +174,7 @@ func TestAuditFailureFailsTheWrite(t *testing.T) {
 func TestAuditPublishIsOneLine(t *testing.T) {
 	t.Parallel()
 	l, path := auditFile(t)
-	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile()), AuditLog: l})
+	srv := newFullServer(t, server.Config{Auth: authtest.New(t, accessFile(), nil), AuditLog: l})
 	do := func(method, path, body string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, path, strings.NewReader(body))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // TestRegistrationRecordsItsAuthor checks that a version registered with a
@@ -27,7 +28,7 @@ func TestRegistrationRecordsItsAuthor(t *testing.T) {
 			reg := newSQLiteRegistry(t, t.TempDir())
 			cfg := server.Config{Registry: reg, Logger: slog.New(slog.DiscardHandler)}
 			if c.auth {
-				cfg.Auth = newAuthorizer(t, accessFile())
+				cfg.Auth = authtest.New(t, accessFile(), nil)
 			}
 			srv, err := server.New(cfg)
 			if err != nil {

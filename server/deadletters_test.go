@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // deadLetterSetup is a server with auth and an audit log, the orders topic
@@ -18,7 +19,7 @@ import (
 func deadLetterSetup(t *testing.T) (do func(want int, method, path, body, key string) []byte, audit string) {
 	t.Helper()
 	l, path := auditFile(t)
-	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile()), AuditLog: l})
+	srv := newFullServer(t, server.Config{Auth: authtest.New(t, accessFile(), nil), AuditLog: l})
 	do = func(want int, method, path, body, key string) []byte {
 		t.Helper()
 		req := newRequest(method, path, body)
@@ -210,7 +211,7 @@ func equalJSON(a, b any) bool {
 func TestDeadLettersPageRedrive(t *testing.T) {
 	t.Parallel()
 	l, _ := auditFile(t)
-	srv := newFullServer(t, server.Config{Auth: newAuthorizer(t, accessFile()), AuditLog: l})
+	srv := newFullServer(t, server.Config{Auth: authtest.New(t, accessFile(), nil), AuditLog: l})
 	send := func(method, path, body, key string, headers ...string) *httptest.ResponseRecorder {
 		t.Helper()
 		req := newRequest(method, path, body)

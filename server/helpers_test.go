@@ -159,18 +159,29 @@ type result struct {
 	body   []byte
 }
 
-// do sends a request; body "" means none. Headers come as "Name: value" pairs;
-// without a Content-Type header a body is sent as application/vnd.schemaregistry.v1+json.
-func (e *testEnv) do(method, path, body string, headers ...string) result {
-	e.t.Helper()
+// newRequestOf is a request with body ("" for none) of contentType.
+func newRequestOf(method, path, body, contentType string) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if body != "" {
-		req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+		req.Header.Set("Content-Type", contentType)
 	}
+	return req
+}
+
+// newRequest is a request with a JSON body ("" for none).
+func newRequest(method, path, body string) *http.Request {
+	return newRequestOf(method, path, body, "application/json")
+}
+
+// do sends a request; body "" means none. Headers come as "Name: value" pairs;
+// without a Content-Type header a body is sent as application/vnd.schemaregistry.v1+json.
+func (e *testEnv) do(method, path, body string, headers ...string) result {
+	e.t.Helper()
+	req := newRequestOf(method, path, body, "application/vnd.schemaregistry.v1+json")
 	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ":")
 		if v = strings.TrimSpace(v); v == "" {
@@ -259,6 +270,26 @@ func wantError(t testing.TB, r result, status, code int, msgPart string) {
 	}
 	if msgPart != "" && !strings.Contains(*body.Message, msgPart) {
 		t.Errorf("message %q does not contain %q", *body.Message, msgPart)
+	}
+}
+
+// errorCase is a request and the error response it must get (wantError): a
+// row of a table of refusals.
+type errorCase struct {
+	name, method, path, body string
+	headers                  []string
+	status, code             int
+	msg                      string
+}
+
+// wantErrors sends each case with send (e.do, or e.call for a /v1 route) in
+// a subtest of its name and checks the error response.
+func wantErrors(t *testing.T, send func(method, path, body string, headers ...string) result, cases []errorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, send(tc.method, tc.path, tc.body, tc.headers...), tc.status, tc.code, tc.msg)
+		})
 	}
 }
 

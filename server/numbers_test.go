@@ -184,12 +184,7 @@ func TestBrokerParamRanges(t *testing.T) {
 	e.must(http.StatusOK, "POST", "/v1/topics/orders/events", ev, "Content-Type: application/json")
 	e.must(http.StatusOK, "POST", "/v1/topics/jobs/events", ev, "Content-Type: application/json")
 
-	for _, tc := range []struct {
-		name, method, path, body string
-		headers                  []string
-		status, code             int
-		msg                      string
-	}{
+	wantErrors(t, e.call, []errorCase{
 		// 9223372037 s is just over 2^63 ns: multiplied out it wrapped to a
 		// negative wait that passed the 60 s check and returned at once.
 		{"WaitSecondsOverflowRefused", "GET", "/v1/topics/orders/events?from=latest&wait=9223372037", "", nil, 400, 40002, "at most 1m0s"},
@@ -215,12 +210,7 @@ func TestBrokerParamRanges(t *testing.T) {
 		{"NackDelayOverLeaseCapRefused", "POST", "/v1/topics/jobs/nack", `{"ackIds":["0-1"],"delay":"999999h"}`, nil, 400, 40020, "at most 12h0m0s"},
 		{"CommitOffsetOverflowRefused", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"orders","offset":9223372036854775808}]}`, nil, 400, 40001, "offset"},
 		{"CommitOffsetPastEndRefused", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"orders","offset":9223372036854775807}]}`, nil, 400, 40020, "want 0 to 2"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h := append([]string{"Content-Type: application/json"}, tc.headers...)
-			wantError(t, e.do(tc.method, tc.path, tc.body, h...), tc.status, tc.code, tc.msg)
-		})
-	}
+	})
 
 	for _, tc := range []struct {
 		name, from string

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/catalog/demo"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -28,17 +26,10 @@ type originEnv struct {
 
 func newOriginEnv(t testing.TB, mod func(*server.Config)) *originEnv {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
 	reg := newSQLiteRegistry(t, dir)
 	brk := newSQLiteBroker(t, dir, reg, brokerdb.Options{Synchronous: "NORMAL"}, nil)
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: catalogtest.NewRegistry(), Lineage: &catalogtest.Lineage{}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := cat.LoadDemo(ctx, demo.FS); err != nil || !ok {
-		t.Fatalf("LoadDemo = %v, %v", ok, err)
-	}
+	cat := newDemoCatalog(t, catalog.Config{Registry: catalogtest.NewRegistry(), Lineage: &catalogtest.Lineage{}})
 	cfg := server.Config{Registry: reg, Broker: brk, Catalog: cat, Logger: slog.New(slog.DiscardHandler), Version: "test"}
 	if mod != nil {
 		mod(&cfg)

@@ -15,8 +15,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/heraldhq/herald/catalog"
-	"github.com/heraldhq/herald/catalog/catalogtest"
-	"github.com/heraldhq/herald/catalog/demo"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
@@ -35,14 +33,7 @@ func newDemoEnv(t testing.TB) *catalogEnv {
 	dir := t.TempDir()
 	reg := newSQLiteRegistry(t, dir)
 	brk := newSQLiteBroker(t, dir, reg, brokerdb.Options{Synchronous: "NORMAL"}, nil)
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: server.CatalogRegistry(reg, formats()...),
-		Lineage: server.CatalogLineage(brk), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := cat.LoadDemo(ctx, demo.FS); err != nil || !ok {
-		t.Fatalf("LoadDemo = %v, %v", ok, err)
-	}
+	cat := newDemoCatalog(t, catalog.Config{Registry: server.CatalogRegistry(reg, formats()...), Lineage: server.CatalogLineage(brk)})
 	for _, ev := range cat.Document().Events {
 		if ev.Topic != "" {
 			if _, err := brk.PutTopic(ctx, broker.Topic{Name: ev.Topic, ValueSubject: ev.Subject}); err != nil {

@@ -28,19 +28,33 @@ type catalogEnv struct {
 	lineage *catalogtest.Lineage
 }
 
-func newCatalogEnv(t testing.TB) *catalogEnv {
+// newDemoCatalog is a catalog service over cfg with the demo loaded; the
+// store is an in-memory one and the logger quiet unless cfg sets them.
+func newDemoCatalog(t testing.TB, cfg catalog.Config) *catalog.Service {
 	t.Helper()
+	if cfg.Store == nil {
+		cfg.Store = &catalogtest.Store{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx := context.Background()
-	rs := newSQLiteRegistry(t, t.TempDir())
-	reg := catalogtest.NewRegistry()
-	lin := &catalogtest.Lineage{}
-	cat, err := catalog.New(ctx, catalog.Config{Store: &catalogtest.Store{}, Registry: reg, Lineage: lin, Logger: slog.New(slog.DiscardHandler)})
+	cat, err := catalog.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := cat.LoadDemo(ctx, demo.FS); err != nil || !ok {
 		t.Fatalf("LoadDemo = %v, %v", ok, err)
 	}
+	return cat
+}
+
+func newCatalogEnv(t testing.TB) *catalogEnv {
+	t.Helper()
+	rs := newSQLiteRegistry(t, t.TempDir())
+	reg := catalogtest.NewRegistry()
+	lin := &catalogtest.Lineage{}
+	cat := newDemoCatalog(t, catalog.Config{Registry: reg, Lineage: lin})
 	srv, err := server.New(server.Config{Registry: rs, Catalog: cat, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +234,20 @@ func TestPageEvent(t *testing.T) {
 	doc = e.page("/ui/events/cart-checked-out", http.StatusOK)
 	expect(t, doc, ".banner.deprecated", 1, "2026-09-30")
 	expect(t, doc, `.banner.deprecated a[href="/ui/events/place-order"]`, 1, "")
+}
+
+// TestPageCountsInGoodEnglish: what the broker saw is "1 event", "2 events".
+func TestPageCountsInGoodEnglish(t *testing.T) {
+	t.Parallel()
+	e := newCatalogEnv(t)
+	e.lineage.Set(catalog.Observation{Client: "order-service", Topic: "order-placed", Action: catalog.Sends, Count: 1},
+		catalog.Observation{Client: "analytics", Topic: "order-placed", Action: catalog.Receives, Count: 2})
+	doc := e.page("/ui/events/order-placed", http.StatusOK)
+	one := doc.Find(`tr:has(a[href="/ui/services/order-service"])`).Text()
+	two := doc.Find(`tr:has(a:contains("analytics"))`).Text()
+	if !strings.Contains(one, "1 event, last") || !strings.Contains(two, "2 events, last") {
+		t.Errorf("observed counts read %q and %q; want \"1 event, last\" and \"2 events, last\"", one, two)
+	}
 }
 
 func TestPageDiff(t *testing.T) {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -64,19 +63,6 @@ func TestTrustedProxiesRefusesBadList(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"proxy.example"`) {
 		t.Fatalf("err = %v, want one naming the bad entry", err)
 	}
-}
-
-// newRequest is a request with a JSON body ("" for none).
-func newRequest(method, path, body string) *http.Request {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req
 }
 
 // serve runs one request through h.

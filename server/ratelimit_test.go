@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // testClock is a clock the test moves.
@@ -26,21 +27,27 @@ func withRateLimits(t *testing.T, cfg server.RateLimits) (envOption, *testClock)
 	return func(c *server.Config, _ *registry.ServiceConfig) { c.RateLimiter = l }, clk
 }
 
+// wantThrottled checks a 429 response: its error code, its message and the
+// seconds its Retry-After header asks the client to wait.
+func wantThrottled(t *testing.T, r result, code int, msg, retryAfter string) {
+	t.Helper()
+	wantError(t, r, http.StatusTooManyRequests, code, msg)
+	if got := r.header.Get("Retry-After"); got != retryAfter {
+		t.Errorf("Retry-After %q, want %s", got, retryAfter)
+	}
+}
+
 // TestRateLimitPerPrincipal checks that a principal past its rate gets 429
 // with Retry-After and 42901, that other principals and the probes do not,
 // and that it may go on once its bucket refills.
 func TestRateLimitPerPrincipal(t *testing.T) {
 	t.Parallel()
 	opt, clk := withRateLimits(t, server.RateLimits{PerPrincipal: 2})
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0), opt)
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0), opt)
 	reader, admin := "Authorization: Bearer key-reader", "Authorization: Bearer key-admin"
 	e.must(http.StatusOK, "GET", "/subjects", "", reader)
 	e.must(http.StatusOK, "GET", "/subjects", "", reader)
-	r := e.do("GET", "/subjects", "", reader)
-	wantError(t, r, http.StatusTooManyRequests, 42901, "rate limit of 2 requests per second exceeded by principal reader")
-	if got := r.header.Get("Retry-After"); got != "1" {
-		t.Errorf("Retry-After %q, want 1", got)
-	}
+	wantThrottled(t, e.do("GET", "/subjects", "", reader), 42901, "rate limit of 2 requests per second exceeded by principal reader", "1")
 	e.must(http.StatusOK, "GET", "/subjects", "", admin)
 	for range 5 {
 		e.must(http.StatusOK, "GET", "/healthz", "")
@@ -68,7 +75,7 @@ func TestRateLimitWithoutAuthCountsAddresses(t *testing.T) {
 func TestFailedAuthenticationsAreThrottled(t *testing.T) {
 	t.Parallel()
 	opt, clk := withRateLimits(t, server.RateLimits{AuthFailures: 3})
-	e := newEnv(t, withAuth(newAuthorizer(t, accessFile()), 0), opt)
+	e := newEnv(t, withAuth(authtest.New(t, accessFile(), nil), 0), opt)
 	bad, good := "Authorization: Basic "+basic("platform", "guess"), "Authorization: Basic "+basic("platform", "s3cret")
 	for range 5 {
 		e.must(http.StatusUnauthorized, "GET", "/subjects", "") // no credential: not a failure
@@ -76,11 +83,7 @@ func TestFailedAuthenticationsAreThrottled(t *testing.T) {
 	for range 3 {
 		e.must(http.StatusUnauthorized, "GET", "/subjects", "", bad)
 	}
-	r := e.do("GET", "/subjects", "", bad)
-	wantError(t, r, http.StatusTooManyRequests, 42902, "too many failed authentications from this address (limit 3 per minute)")
-	if got := r.header.Get("Retry-After"); got != "20" {
-		t.Errorf("Retry-After %q, want 20 (3 per minute)", got)
-	}
+	wantThrottled(t, e.do("GET", "/subjects", "", bad), 42902, "too many failed authentications from this address (limit 3 per minute)", "20")
 	e.must(http.StatusTooManyRequests, "GET", "/subjects", "", good)
 	e.must(http.StatusOK, "GET", "/healthz", "")
 	// Another address is not held back.

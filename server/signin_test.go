@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 	"github.com/heraldhq/herald/server/auth/oidc"
 	"github.com/heraldhq/herald/server/auth/oidc/oidctest"
 )
@@ -48,20 +49,13 @@ func newSignInEnv(t *testing.T) *signInEnv {
 	idp.SignInAs("alice", "platform-admins", "unmapped-group")
 	file := accessFile() + "oidc:\n  issuer: " + idp.Issuer() + "\n  audience: herald\n  clientID: herald-ui\n  clientSecret: s3cret\n" +
 		"  roleMapping:\n    platform-admins: [admin]\n"
-	f, err := auth.Parse("auth.yaml", []byte(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(f, func(c *auth.OIDCConfig) (auth.TokenVerifier, error) {
+	a := authtest.New(t, file, func(c *auth.OIDCConfig) (auth.TokenVerifier, error) {
 		v, err := oidc.New(oidc.Config{Issuer: c.Issuer, Audience: c.Audience, UsernameClaim: c.UsernameClaim, RolesClaim: c.RolesClaim})
 		if err != nil {
 			return nil, err
 		}
 		return oidc.Client{Verifier: v, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Audience: c.Audience}, nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &signInEnv{t: t, idp: idp, authz: a}
 	e.now.Store(time.Now().Unix())
 	var audit *server.AuditLog

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -93,4 +94,18 @@ func TestFullDiskAnswers507AndFailsReadiness(t *testing.T) {
 			e.must(http.StatusOK, "PUT", "/v1/catalog?prune=true", applyTeam("later"), "Content-Type: application/json")
 		})
 	}
+}
+
+// TestReadyzFollowsTheStore: readiness follows the registry store, liveness
+// does not.
+func TestReadyzFollowsTheStore(t *testing.T) {
+	t.Parallel()
+	e, closeStore := openEnvAt(t, filepath.Join(t.TempDir(), "registry.db"))
+
+	wantJSON(t, e.must(http.StatusOK, "GET", "/readyz", ""), `{"status":"ok"}`)
+	closeStore()
+	// Not ready is one code, whatever the reason (see the full-disk test above).
+	wantError(t, e.do("GET", "/readyz", ""), http.StatusServiceUnavailable, 50310, "store unavailable")
+	// Liveness does not depend on the store.
+	wantJSON(t, e.must(http.StatusOK, "GET", "/healthz", ""), `{"status":"ok"}`)
 }

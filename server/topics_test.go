@@ -443,25 +443,17 @@ func TestTopicReadAPI(t *testing.T) {
 		t.Errorf("consumer lineage missing: %s", r.body)
 	}
 
-	for _, tc := range []struct {
-		name, method, path, body string
-		status, code             int
-		msg                      string
-	}{
-		{"BadFrom", "GET", "/v1/topics/orders/events?from=yesterday", "", 400, 40020, "from="},
-		{"BadLimit", "GET", "/v1/topics/orders/events?limit=x", "", 400, 40002, "limit"},
-		{"LimitTooLarge", "GET", "/v1/topics/orders/events?limit=100000", "", 400, 40020, "limit"},
-		{"WaitTooLong", "GET", "/v1/topics/orders/events?wait=10m", "", 400, 40002, "wait"},
-		{"UnknownTopic", "GET", "/v1/topics/nope/events", "", 404, 40420, ""},
-		{"CommitPastEnd", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"orders","offset":99}]}`, 400, 40020, "next offset"},
-		{"CommitUnknownTopic", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"nope","offset":0}]}`, 404, 40420, ""},
-		{"CommitEmpty", "POST", "/v1/groups/g/offsets", `{"offsets":[]}`, 400, 40001, "offsets"},
-		{"CommitBadJSON", "POST", "/v1/groups/g/offsets", `{"offsets":`, 400, 40001, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			wantError(t, e.call(tc.method, tc.path, tc.body), tc.status, tc.code, tc.msg)
-		})
-	}
+	wantErrors(t, e.call, []errorCase{
+		{"BadFrom", "GET", "/v1/topics/orders/events?from=yesterday", "", nil, 400, 40020, "from="},
+		{"BadLimit", "GET", "/v1/topics/orders/events?limit=x", "", nil, 400, 40002, "limit"},
+		{"LimitTooLarge", "GET", "/v1/topics/orders/events?limit=100000", "", nil, 400, 40020, "limit"},
+		{"WaitTooLong", "GET", "/v1/topics/orders/events?wait=10m", "", nil, 400, 40002, "wait"},
+		{"UnknownTopic", "GET", "/v1/topics/nope/events", "", nil, 404, 40420, ""},
+		{"CommitPastEnd", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"orders","offset":99}]}`, nil, 400, 40020, "next offset"},
+		{"CommitUnknownTopic", "POST", "/v1/groups/g/offsets", `{"offsets":[{"topic":"nope","offset":0}]}`, nil, 404, 40420, ""},
+		{"CommitEmpty", "POST", "/v1/groups/g/offsets", `{"offsets":[]}`, nil, 400, 40001, "offsets"},
+		{"CommitBadJSON", "POST", "/v1/groups/g/offsets", `{"offsets":`, nil, 400, 40001, ""},
+	})
 
 	// Long poll: a waiting read returns when an event arrives.
 	done := make(chan page, 1)

@@ -15,32 +15,10 @@ import (
 )
 
 // brokerMain runs a Main (registry and broker) on 127.0.0.1:0 in a temp dir and
-// waits until it answers.
+// waits until it is ready.
 func brokerMain(t testing.TB) *Main {
 	t.Helper()
-	m := NewMain(testConfig(t))
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := http.Get(m.URL() + "/v1/topics")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return m
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server never answered: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return startMainWith(t, testConfig(t))
 }
 
 // brokerCLI runs the broker commands with stdin and returns the exit code and

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 // authMain runs a Main with an auth file: "key-admin" and "key-reader" API
@@ -21,19 +21,14 @@ func authMain(t *testing.T) *Main {
 	src := "principals:\n" +
 		"  - name: admin\n    apiKey: " + auth.HashAPIKey("key-admin") + "\n    roles: [admin]\n" +
 		"  - name: reader\n    apiKey: " + auth.HashAPIKey("key-reader") + "\n    roles: [reader]\n" +
-		"  - name: ci\n    password: \"$2a$04$FIFHBsQHnYvpvqNvo88k2Om/S8pC6/dz2eFBmWGZEdqGTmlHv4XMW\"\n    roles: [developer]\n"
+		"  - name: ci\n    password: \"" + authtest.PasswordHash + "\"\n    roles: [developer]\n"
 	path := filepath.Join(dir, "auth.yaml")
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "herald.db"), Logger: discardLogger(), Version: "test",
-		auth: &authFlags{File: path}})
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	waitReady(t, m)
-	return m
+	cfg := testConfig(t)
+	cfg.auth = &authFlags{File: path}
+	return startMainWith(t, cfg)
 }
 
 // TestCLICredentials checks --user and --token on each family of client

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 	"github.com/heraldhq/herald/server/auth/oidc/oidctest"
 )
 
@@ -17,16 +18,10 @@ func BenchmarkAuthenticateJWT(b *testing.B) {
 	key := oidcKey1()
 	idp := oidctest.NewProvider(key)
 	defer idp.Close()
-	f, err := auth.Parse("auth.yaml", []byte("principals:\n"+
+	a := authtest.New(b, "principals:\n"+
 		"  - name: ci\n    apiKey: "+auth.HashAPIKey("key-ci")+"\n    roles: [reader]\n"+
-		"oidc:\n  issuer: "+idp.Issuer()+"\n  audience: herald\n  roleMapping:\n    readers: [reader]\n"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := auth.New(f, newTokenVerifier(&authFlags{}, discardLogger()))
-	if err != nil {
-		b.Fatal(err)
-	}
+		"oidc:\n  issuer: "+idp.Issuer()+"\n  audience: herald\n  roleMapping:\n    readers: [reader]\n",
+		newTokenVerifier(&authFlags{}, discardLogger()))
 	jwt := "Bearer " + key.Sign(idp.Claims("alice", "herald", time.Now().Add(time.Hour), "readers"))
 	ctx := context.Background()
 	for _, tc := range []struct{ name, header string }{{"apikey", "Bearer key-ci"}, {"jwt-cached", jwt}} {

@@ -23,7 +23,7 @@ func TestParseErrors(t *testing.T) {
 		refs       []compat.Reference
 		file, path string
 		message    string
-		line       int
+		line, col  int
 	}{
 		{name: "UnknownTypeName", text: `{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string"},{"name":"c","type":"Money"}]}`,
 			path: "/fields/2/type", message: `unknown type name "Money"`},
@@ -48,7 +48,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "MissingType", text: `{"name":"R"}`, path: "", message: `missing "type"`},
 		{name: "TypeDefinedTwice", text: `{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"fixed","name":"R","size":1}}]}`,
 			path: "/fields/0/type/name", message: `type "R" is defined more than once`},
-		{name: "BadJSON", text: "{\"type\": \"record\",\n \"name\": }", line: 2, message: "invalid JSON"},
+		{name: "BadJSON", text: "{\"type\": \"record\",\n \"name\": }", line: 2, col: 11, message: "invalid JSON"},
 		{name: "NotASchema", text: `42`, message: "not a JSON number"},
 		{name: "BadReference", text: `"string"`, refs: []compat.Reference{{Name: "money.avsc", Text: `{"type":"fixed","name":"Money"}`}},
 			file: "money.avsc", message: `needs a "size"`},
@@ -58,14 +58,7 @@ func TestParseErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Parse(tt.text, tt.refs)
-			var se *compat.SchemaError
-			if !errors.As(err, &se) {
-				t.Fatalf("err = %v (%T), want *compat.SchemaError", err, err)
-			}
-			if se.Path != tt.path || se.File != tt.file || !strings.Contains(se.Message, tt.message) || se.Line != tt.line {
-				t.Errorf("got file=%q line=%d path=%q message=%q; want file=%q line=%d path=%q message containing %q",
-					se.File, se.Line, se.Path, se.Message, tt.file, tt.line, tt.path, tt.message)
-			}
+			compattest.CheckSchemaError(t, err, compat.SchemaError{File: tt.file, Line: tt.line, Column: tt.col, Path: tt.path, Message: tt.message})
 		})
 	}
 }

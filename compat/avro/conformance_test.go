@@ -2,13 +2,11 @@ package avro
 
 import (
 	"encoding/json"
-	"errors"
-	"github.com/heraldhq/herald/compat/compattest"
-	"io/fs"
 	"os"
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 const apicurioAvroCases = "../../../shared/conformance/apicurio-registry-avro/compatibility-test-data.json"
@@ -24,12 +22,7 @@ var apicurioDisagreements = map[string]string{}
 func TestApicurioConformance(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile(apicurioAvroCases)
-	if errors.Is(err, fs.ErrNotExist) {
-		compattest.SkipMissingData(t, "Apicurio Avro conformance cases", "not found at "+apicurioAvroCases+" (it lives in the shared checkout, outside this repository)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	compattest.CheckRead(t, err, "Apicurio Avro conformance cases", apicurioAvroCases, "it lives in the shared checkout, outside this repository")
 	var data struct {
 		Tests []struct {
 			ID            string          `json:"id"`

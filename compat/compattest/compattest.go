@@ -5,6 +5,8 @@ package compattest
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -40,6 +42,25 @@ func MustParse[S any](tb testing.TB, parse func(string, []compat.Reference) (S, 
 		tb.Fatalf("Parse(%s): %v", text, err)
 	}
 	return s
+}
+
+// CheckSchemaError fails tb unless err is a *compat.SchemaError whose Message
+// contains want.Message and whose other fields are want's: a parse error says
+// where it is as well as what.
+func CheckSchemaError(tb testing.TB, err error, want compat.SchemaError) {
+	tb.Helper()
+	var se *compat.SchemaError
+	if !errors.As(err, &se) {
+		tb.Fatalf("error %v (%T) is not a *compat.SchemaError", err, err)
+	}
+	if !strings.Contains(se.Message, want.Message) {
+		tb.Errorf("message %q does not contain %q", se.Message, want.Message)
+	}
+	got := *se
+	got.Message = want.Message
+	if diff := cmp.Diff(want, got); diff != "" {
+		tb.Errorf("SchemaError mismatch (-want +got):\n%s\nerror: %v", diff, se)
+	}
 }
 
 // ParseBoth parses a and b with parse (a format package's Parse); ok is false

@@ -1,8 +1,10 @@
 package compattest
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sync"
 	"testing"
 )
@@ -30,6 +32,21 @@ func SkipMissingData(t testing.TB, what, msg string) {
 	}
 	skipped.mu.Unlock()
 	t.Skipf("%s: %s", what, msg)
+}
+
+// CheckRead ends t on err, the error of reading path, a file of a published
+// data set that lives outside the repository (where says where): when the
+// file is absent t skips with SkipMissingData, what naming the data set; any
+// other error fails t. A nil err does nothing. The caller reads the file:
+// compat packages do no I/O of their own.
+func CheckRead(t testing.TB, err error, what, path, where string) {
+	t.Helper()
+	if errors.Is(err, fs.ErrNotExist) {
+		SkipMissingData(t, what, fmt.Sprintf("not found at %s (%s)", path, where))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Main runs a package's tests (call it from TestMain) and then writes one

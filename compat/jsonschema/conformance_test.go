@@ -3,7 +3,6 @@ package jsonschema_test
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
 	"github.com/heraldhq/herald/internal/jsonlex"
 )
@@ -23,12 +23,7 @@ func conformanceFile(t *testing.T, parts ...string) []byte {
 	t.Helper()
 	path := filepath.Join(append([]string{conformanceDir}, parts...)...)
 	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		compattest.SkipMissingData(t, "JSON Schema conformance cases", "not found at "+path+": the shared steering area is absent")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	compattest.CheckRead(t, err, "JSON Schema conformance cases", path, "the shared steering area is absent")
 	return b
 }
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/compattest"
 	"github.com/heraldhq/herald/compat/jsonschema"
@@ -139,18 +138,7 @@ func TestParseErrors(t *testing.T) {
 			if s != nil {
 				t.Errorf("Parse returned a schema (%T) with an error", s)
 			}
-			var se *compat.SchemaError
-			if !errors.As(err, &se) {
-				t.Fatalf("Parse = %v, want *compat.SchemaError", err)
-			}
-			if !strings.Contains(se.Message, tt.want.Message) {
-				t.Errorf("message %q does not contain %q", se.Message, tt.want.Message)
-			}
-			got := *se
-			got.Message = tt.want.Message
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("SchemaError mismatch (-want +got):\n%s\nerror: %v", diff, se)
-			}
+			compattest.CheckSchemaError(t, err, tt.want)
 		})
 	}
 }

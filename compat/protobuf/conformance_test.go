@@ -2,8 +2,6 @@ package protobuf
 
 import (
 	"encoding/json"
-	"fmt"
-	"github.com/heraldhq/herald/compat/compattest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/compattest"
 )
 
 // conformanceDir holds Confluent's published Protobuf compatibility examples. They
@@ -38,13 +37,9 @@ type confluentCase struct {
 
 func loadConformance(t *testing.T, name string) []confluentCase {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(conformanceDir, name))
-	if os.IsNotExist(err) {
-		compattest.SkipMissingData(t, "Confluent Protobuf conformance cases", fmt.Sprintf("not present (%s); it lives in the shared steering area, not in this repository", conformanceDir))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(conformanceDir, name)
+	b, err := os.ReadFile(path)
+	compattest.CheckRead(t, err, "Confluent Protobuf conformance cases", path, "it lives in the shared steering area, not in this repository")
 	var cases []confluentCase
 	if err := json.Unmarshal(b, &cases); err != nil {
 		t.Fatal(err)

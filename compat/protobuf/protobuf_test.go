@@ -66,16 +66,7 @@ func TestParseErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Parse(tt.text, tt.refs)
-			var se *compat.SchemaError
-			if !errors.As(err, &se) {
-				t.Fatalf("error %v (%T) is not a *compat.SchemaError", err, err)
-			}
-			if se.File != tt.want.File || se.Line != tt.want.Line || se.Column != tt.want.Column {
-				t.Errorf("at %q %d:%d, want %q %d:%d (%v)", se.File, se.Line, se.Column, tt.want.File, tt.want.Line, tt.want.Column, se)
-			}
-			if !strings.Contains(se.Message, tt.want.Message) {
-				t.Errorf("message %q does not contain %q", se.Message, tt.want.Message)
-			}
+			compattest.CheckSchemaError(t, err, tt.want)
 		})
 	}
 }

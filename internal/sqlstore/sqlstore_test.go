@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/internal/sqlstore"
+	"github.com/heraldhq/herald/internal/sqlstore/sqlstoretest"
 )
 
 func open(t *testing.T, path string, o sqlstore.Options) *sql.DB {
@@ -30,23 +31,11 @@ func open(t *testing.T, path string, o sqlstore.Options) *sql.DB {
 
 func tables(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []string
-	for rows.Next() {
+	return sqlstoretest.Query(t, db, func(rows *sql.Rows) (string, error) {
 		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+		err := rows.Scan(&n)
+		return n, err
+	}, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 }
 
 type applied struct {
@@ -56,23 +45,11 @@ type applied struct {
 
 func history(t *testing.T, db *sql.DB) []applied {
 	t.Helper()
-	rows, err := db.Query(`SELECT version, applied_at FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []applied
-	for rows.Next() {
+	return sqlstoretest.Query(t, db, func(rows *sql.Rows) (applied, error) {
 		var a applied
-		if err := rows.Scan(&a.Version, &a.AppliedAt); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+		err := rows.Scan(&a.Version, &a.AppliedAt)
+		return a, err
+	}, `SELECT version, applied_at FROM schema_migrations ORDER BY version`)
 }
 
 // versions drops applied_at (a time) after checking that it is set.

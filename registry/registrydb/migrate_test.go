@@ -74,28 +74,22 @@ func TestOpenMigratesOldDatabases(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = db.Close() }()
-			rows, err := db.Query(`SELECT version, applied_at FROM schema_migrations ORDER BY version`)
-			if err != nil {
-				t.Fatal(err)
+			type row struct {
+				version int
+				at      string
 			}
-			defer func() { _ = rows.Close() }()
-			n := 0
-			for rows.Next() {
-				var v int
-				var at string
-				if err := rows.Scan(&v, &at); err != nil {
-					t.Fatal(err)
-				}
-				n++
+			recorded := sqlstoretest.Query(t, db, func(rows *sql.Rows) (row, error) {
+				var r row
+				err := rows.Scan(&r.version, &r.at)
+				return r, err
+			}, `SELECT version, applied_at FROM schema_migrations ORDER BY version`)
+			for i, r := range recorded {
 				// Versions the old code applied have no time; new ones do.
-				if v != n || (v <= k) != (at == "") {
-					t.Errorf("schema_migrations row %d = version %d applied_at %q", n, v, at)
+				if n := i + 1; r.version != n || (r.version <= k) != (r.at == "") {
+					t.Errorf("schema_migrations row %d = version %d applied_at %q", n, r.version, r.at)
 				}
 			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if n != len(registrydb.Migrations) {
+			if n := len(recorded); n != len(registrydb.Migrations) {
 				t.Errorf("%d migrations recorded, want %d", n, len(registrydb.Migrations))
 			}
 		})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/compat"
 	"github.com/heraldhq/herald/compat/avro"
+	"github.com/heraldhq/herald/internal/sqlstore/sqlstoretest"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/registry/registrydb"
 	"github.com/heraldhq/herald/registry/registrytest"
@@ -269,21 +270,12 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		}
 		defer func() { _ = admin.Close() }()
 		listeners := func() []int {
-			rows, err := admin.QueryContext(ctx, `SELECT pid FROM pg_stat_activity
-				WHERE datname = current_database() AND application_name = $1`, registrydb.ListenerApplicationName)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = rows.Close() }()
-			var pids []int
-			for rows.Next() {
+			return sqlstoretest.Query(t, admin, func(rows *sql.Rows) (int, error) {
 				var pid int
-				if err := rows.Scan(&pid); err != nil {
-					t.Fatal(err)
-				}
-				pids = append(pids, pid)
-			}
-			return pids
+				err := rows.Scan(&pid)
+				return pid, err
+			}, `SELECT pid FROM pg_stat_activity
+				WHERE datname = current_database() AND application_name = $1`, registrydb.ListenerApplicationName)
 		}
 		killed := listeners()
 		if len(killed) != 2 {

@@ -59,25 +59,16 @@ func sharedOpener(t *testing.T, openAt func() (*registrydb.Store, error)) func()
 func TestStoreSQLite(t *testing.T) {
 	t.Parallel()
 	registrytest.Run(t, openSQLite)
-}
-
-func TestStorePostgres(t *testing.T) {
-	t.Parallel()
-	registrytest.PostgresURL(t) // skips the whole suite at once when absent
-	registrytest.Run(t, openPostgres)
-}
-
-func TestSharedSQLite(t *testing.T) {
-	t.Parallel()
 	registrytest.RunShared(t, func(t *testing.T) func() (registry.Store, error) {
 		path := filepath.Join(t.TempDir(), "r.db")
 		return sharedOpener(t, func() (*registrydb.Store, error) { return registrydb.Open(context.Background(), path) })
 	})
 }
 
-func TestSharedPostgres(t *testing.T) {
+func TestStorePostgres(t *testing.T) {
 	t.Parallel()
-	registrytest.PostgresURL(t)
+	registrytest.PostgresURL(t) // skips the whole suite at once when absent
+	registrytest.Run(t, openPostgres)
 	registrytest.RunShared(t, func(t *testing.T) func() (registry.Store, error) {
 		u := registrytest.PostgresURL(t)
 		return sharedOpener(t, func() (*registrydb.Store, error) { return registrydb.OpenPostgres(context.Background(), u) })

@@ -11,24 +11,16 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
 
 func basicHeader(user, pass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
 
-func mustParse(t testing.TB, src string) *auth.File {
-	t.Helper()
-	f, err := auth.Parse("auth.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
 var testFile = `principals:
   - name: platform
-    password: "` + testHash + `"
+    password: "` + authtest.PasswordHash + `"
     roles: [admin]
   - name: orders-ci
     apiKey: "` + testKeyHash + `"
@@ -62,10 +54,7 @@ func (v *fakeVerifier) Verify(_ context.Context, token string) (auth.Identity, e
 func TestAuthenticate(t *testing.T) {
 	t.Parallel()
 	v := &fakeVerifier{expires: time.Now().Add(time.Hour)}
-	a, err := auth.New(mustParse(t, testFile), func(*auth.OIDCConfig) (auth.TokenVerifier, error) { return v, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.New(t, testFile, func(*auth.OIDCConfig) (auth.TokenVerifier, error) { return v, nil })
 	for _, tc := range []struct {
 		name, header string
 		wantName     string
@@ -127,10 +116,7 @@ func TestAuthenticate(t *testing.T) {
 func TestVerifiedTokensAreCached(t *testing.T) {
 	t.Parallel()
 	v := &fakeVerifier{expires: time.Now().Add(time.Hour)}
-	a, err := auth.New(mustParse(t, testFile), func(*auth.OIDCConfig) (auth.TokenVerifier, error) { return v, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.New(t, testFile, func(*auth.OIDCConfig) (auth.TokenVerifier, error) { return v, nil })
 	for range 5 {
 		if _, err := a.Authenticate(context.Background(), "Bearer a.b.c"); err != nil {
 			t.Fatal(err)
@@ -140,7 +126,7 @@ func TestVerifiedTokensAreCached(t *testing.T) {
 		t.Errorf("verified %d times, want once", n)
 	}
 	v.expires = time.Time{}
-	if err := a.Replace(mustParse(t, testFile)); err != nil { // a new file starts a new cache
+	if err := a.Replace(authtest.Parse(t, testFile)); err != nil { // a new file starts a new cache
 		t.Fatal(err)
 	}
 	for range 3 {
@@ -155,11 +141,8 @@ func TestVerifiedTokensAreCached(t *testing.T) {
 
 func TestJWTWithoutOIDCIsRefused(t *testing.T) {
 	t.Parallel()
-	a, err := auth.New(mustParse(t, "anonymous: [reader]\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = a.Authenticate(context.Background(), "Bearer a.b.c")
+	a := authtest.New(t, "anonymous: [reader]\n", nil)
+	_, err := a.Authenticate(context.Background(), "Bearer a.b.c")
 	if !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "verifies no JWTs") {
 		t.Errorf("err = %v, want ErrInvalidToken saying no JWTs are verified", err)
 	}
@@ -170,26 +153,23 @@ func TestJWTWithoutOIDCIsRefused(t *testing.T) {
 func TestReplace(t *testing.T) {
 	t.Parallel()
 	fail := false
-	a, err := auth.New(mustParse(t, testFile), func(*auth.OIDCConfig) (auth.TokenVerifier, error) {
+	a := authtest.New(t, testFile, func(*auth.OIDCConfig) (auth.TokenVerifier, error) {
 		if fail {
 			return nil, errors.New("no JWKS")
 		}
 		return &fakeVerifier{}, nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := a.Authenticate(context.Background(), basicHeader("platform", "s3cret")); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Replace(mustParse(t, "anonymous: [admin]\n")); err != nil {
+	if err := a.Replace(authtest.Parse(t, "anonymous: [admin]\n")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Authenticate(context.Background(), basicHeader("platform", "s3cret")); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("a removed user still authenticates (from the cache?): %v", err)
 	}
 	fail = true
-	if err := a.Replace(mustParse(t, testFile)); err == nil {
+	if err := a.Replace(authtest.Parse(t, testFile)); err == nil {
 		t.Fatal("a file whose verifier fails was put in force")
 	}
 	if got := a.Anonymous().Bindings[0].Role; got != auth.Admin {
@@ -212,11 +192,7 @@ func TestHashes(t *testing.T) {
 		t.Errorf("a new key does not read back as an API key: %+v, %v", c, err)
 	}
 	h := auth.HashAPIKey(k1)
-	f := mustParse(t, "principals:\n  - name: k\n    apiKey: "+h+"\n    roles: [reader]\n")
-	a, err := auth.New(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authtest.New(t, "principals:\n  - name: k\n    apiKey: "+h+"\n    roles: [reader]\n", nil)
 	if p, err := a.Authenticate(context.Background(), "Bearer "+k1); err != nil || p.Name != "k" {
 		t.Errorf("the hashed key does not authenticate: %v", err)
 	}

@@ -8,10 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/auth/authtest"
 )
-
-// testHash is a bcrypt hash (cost 4, for speed) of "s3cret".
-const testHash = "$2a$04$FIFHBsQHnYvpvqNvo88k2Om/S8pC6/dz2eFBmWGZEdqGTmlHv4XMW"
 
 // testKey is an API key; testKeyHash its line in the auth file.
 const testKey = "hrld_test-key-of-orders-ci"
@@ -23,7 +21,7 @@ func TestParseReadsEveryField(t *testing.T) {
 	src := `# the example of issue 10
 principals:
   - name: platform
-    password: "` + testHash + `"
+    password: "` + authtest.PasswordHash + `"
     roles: [admin]
   - name: orders-ci
     apiKey: "` + testKeyHash + `"
@@ -53,7 +51,7 @@ anonymous: [reader]
 	}
 	want := &auth.File{
 		Principals: []auth.PrincipalEntry{
-			{Name: "platform", PasswordHash: testHash, Bindings: []auth.Binding{{Role: auth.Admin}}, Line: 3},
+			{Name: "platform", PasswordHash: authtest.PasswordHash, Bindings: []auth.Binding{{Role: auth.Admin}}, Line: 3},
 			{Name: "orders-ci", HasAPIKey: true, Bindings: []auth.Binding{
 				{Role: auth.Developer, Subjects: []string{"orders-*"}, Topics: []string{"orders*"}},
 				{Role: auth.Reader},
@@ -178,7 +176,7 @@ func TestParseRefusesHugeFile(t *testing.T) {
 // FuzzParse checks that no input panics, and that whatever parses has the
 // properties the rest of Herald relies on.
 func FuzzParse(f *testing.F) {
-	f.Add([]byte("principals:\n  - name: x\n    password: \"" + testHash + "\"\n    roles: [admin]\n"))
+	f.Add([]byte("principals:\n  - name: x\n    password: \"" + authtest.PasswordHash + "\"\n    roles: [admin]\n"))
 	f.Add([]byte("principals:\n  - name: y\n    apiKey: " + testKeyHash + "\n    roles: [{role: developer, subjects: [\"a*\"], topics: [b]}]\nanonymous: [reader]\n"))
 	f.Add([]byte("oidc:\n  issuer: https://i\n  audience: a\n  roleMapping:\n    g: [admin]\n"))
 	f.Add([]byte("a: &x [1]\nb: *x\n"))

@@ -165,6 +165,17 @@ func (e *env) topic(t broker.Topic) broker.Topic {
 	return got
 }
 
+// topicInfo returns the broker's view of topic name, failing the test on an
+// error.
+func (e *env) topicInfo(name string) broker.TopicInfo {
+	e.t.Helper()
+	info, err := e.b.Topic(context.Background(), name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return info
+}
+
 func (e *env) publish(topic string, values ...string) []broker.Result {
 	e.t.Helper()
 	evs := make([]broker.Event, len(values))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 )
 
 func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
@@ -35,7 +36,7 @@ func TestBrokerReadFromTimesOutsideTheLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := offsets(rr.Records); !equal(got, tc.want) || rr.Next != 3 {
+			if got := brokertest.OffsetsOf(rr.Records); !equal(got, tc.want) || rr.Next != 3 {
 				t.Errorf("Read(from=%s) = %v next %d, want %v next 3", tc.from, got, rr.Next, tc.want)
 			}
 		})

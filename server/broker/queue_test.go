@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 )
 
 func newQueueEnv(t *testing.T, q broker.Topic) *env {
@@ -36,11 +37,11 @@ func TestQueueAckDeletes(t *testing.T) {
 	ctx := context.Background()
 	e.publish("q", "0", "1", "2")
 	recs := e.receive(2, 0)
-	if !equal(offsets(recs), []int64{0, 1}) || recs[0].Deliveries != 1 || recs[0].AckID != (broker.AckID{Offset: 0, Delivery: 1}) {
+	if !equal(brokertest.OffsetsOf(recs), []int64{0, 1}) || recs[0].Deliveries != 1 || recs[0].AckID != (broker.AckID{Offset: 0, Delivery: 1}) {
 		t.Fatalf("receive = %+v", recs)
 	}
 	// Leased messages are invisible to the next receive.
-	if got := offsets(e.receive(10, 0)); !equal(got, []int64{2}) {
+	if got := brokertest.OffsetsOf(e.receive(10, 0)); !equal(got, []int64{2}) {
 		t.Errorf("second receive = %v, want [2]", got)
 	}
 	n, err := e.b.Ack(ctx, "q", []broker.AckID{recs[0].AckID, recs[1].AckID, {Offset: 99, Delivery: 1}})
@@ -50,17 +51,14 @@ func TestQueueAckDeletes(t *testing.T) {
 	if n, err := e.b.Ack(ctx, "q", []broker.AckID{recs[0].AckID}); err != nil || n != 0 {
 		t.Errorf("second ack of the same id = %d, want 0 (err %v)", n, err)
 	}
-	info, err := e.b.Topic(ctx, "q")
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := e.topicInfo("q")
 	if info.Events != 1 || info.FirstOffset != 2 {
 		t.Errorf("after ack: %+v", info.Stats)
 	}
 	// Acked messages never come back, even after their lease would expire.
 	e.clock.Advance(time.Hour)
 	last := e.receive(10, 0)
-	if got := offsets(last); !equal(got, []int64{2}) {
+	if got := brokertest.OffsetsOf(last); !equal(got, []int64{2}) {
 		t.Fatalf("after lease expiry = %v, want [2]", got)
 	}
 	// An emptied queue never reuses offsets, even after a restart.
@@ -111,12 +109,12 @@ func TestQueueNack(t *testing.T) {
 		t.Fatalf("Nack with delay = %d, %v", n, err)
 	}
 	got := e.receive(10, 0)
-	if !equal(offsets(got), []int64{0}) || got[0].Deliveries != 2 {
+	if !equal(brokertest.OffsetsOf(got), []int64{0}) || got[0].Deliveries != 2 {
 		t.Errorf("after nack = %+v, want offset 0 (delivery 2) only", got)
 	}
 	e.clock.Advance(6 * time.Second)
-	if got := e.receive(10, 0); !equal(offsets(got), []int64{1}) {
-		t.Errorf("after the nack delay = %v, want [1]", offsets(got))
+	if got := e.receive(10, 0); !equal(brokertest.OffsetsOf(got), []int64{1}) {
+		t.Errorf("after the nack delay = %v, want [1]", brokertest.OffsetsOf(got))
 	}
 	if _, err := e.b.Nack(ctx, "q", nil, -time.Second); !errors.Is(err, broker.ErrInvalidRequest) {
 		t.Errorf("negative delay = %v", err)
@@ -139,8 +137,8 @@ func TestQueueMaxDeliveriesDeadLetter(t *testing.T) {
 	}
 	// The third attempt moves it to the dead-letter topic instead.
 	recs := e.receive(1, 0)
-	if !equal(offsets(recs), []int64{1}) {
-		t.Fatalf("after max deliveries = %v, want [1]", offsets(recs))
+	if !equal(brokertest.OffsetsOf(recs), []int64{1}) {
+		t.Fatalf("after max deliveries = %v, want [1]", brokertest.OffsetsOf(recs))
 	}
 	rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "dlq"})
 	if err != nil || len(rr.Records) != 1 {
@@ -150,13 +148,45 @@ func TestQueueMaxDeliveriesDeadLetter(t *testing.T) {
 	if string(r.Value) != `"poison"` || r.Headers[broker.HeaderSourceTopic] != "q" || r.Headers[broker.HeaderSourceOffset] != "0" || r.Headers[broker.HeaderDeadLetterReason] == "" {
 		t.Errorf("dead letter = %+v", r)
 	}
-	info, err := e.b.Topic(ctx, "q")
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := e.topicInfo("q")
 	if info.Events != 1 {
 		t.Errorf("queue still holds %d events, want 1", info.Events)
 	}
+}
+
+// receiveAll has a goroutine per broker of bs receive with req(its index),
+// acking what it gets, until the topic is empty, and returns every record
+// received, in no particular order.
+func receiveAll(t *testing.T, bs []*broker.Broker, req func(i int) broker.ReceiveRequest) []broker.Record {
+	t.Helper()
+	ctx := context.Background()
+	var mu sync.Mutex
+	var got []broker.Record
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		wg.Go(func() {
+			r := req(i)
+			for {
+				recs, err := b.Receive(ctx, r)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(recs) == 0 {
+					return
+				}
+				mu.Lock()
+				got = append(got, recs...)
+				mu.Unlock()
+				if k, err := b.Ack(ctx, r.Topic, brokertest.AckIDsOf(recs)); err != nil || k != len(recs) {
+					t.Errorf("Ack = %d, %v; want %d", k, err, len(recs))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return got
 }
 
 // TestQueueCompetingConsumers runs consumers in parallel: every message is
@@ -164,7 +194,6 @@ func TestQueueMaxDeliveriesDeadLetter(t *testing.T) {
 func TestQueueCompetingConsumers(t *testing.T) {
 	t.Parallel()
 	e := newQueueEnv(t, broker.Topic{Visibility: time.Hour})
-	ctx := context.Background()
 	const total = 300
 	for i := 0; i < total; i += 50 {
 		vals := make([]string, 50)
@@ -173,36 +202,13 @@ func TestQueueCompetingConsumers(t *testing.T) {
 		}
 		e.publish("q", vals...)
 	}
-	var mu sync.Mutex
+	consumers := []*broker.Broker{e.b, e.b, e.b, e.b, e.b, e.b}
 	got := map[string]int{}
-	var wg sync.WaitGroup
-	for c := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				recs, err := e.b.Receive(ctx, broker.ReceiveRequest{Topic: "q", Max: 7, Client: fmt.Sprintf("c%d", c)})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(recs) == 0 {
-					return
-				}
-				ids := make([]broker.AckID, len(recs))
-				mu.Lock()
-				for i, r := range recs {
-					got[string(r.Value)]++
-					ids[i] = r.AckID
-				}
-				mu.Unlock()
-				if n, err := e.b.Ack(ctx, "q", ids); err != nil || n != len(ids) {
-					t.Errorf("Ack = %d, %v", n, err)
-				}
-			}
-		}()
+	for _, r := range receiveAll(t, consumers, func(c int) broker.ReceiveRequest {
+		return broker.ReceiveRequest{Topic: "q", Max: 7, Client: fmt.Sprintf("c%d", c)}
+	}) {
+		got[string(r.Value)]++
 	}
-	wg.Wait()
 	if len(got) != total {
 		t.Errorf("%d distinct messages delivered, want %d", len(got), total)
 	}
@@ -211,10 +217,7 @@ func TestQueueCompetingConsumers(t *testing.T) {
 			t.Errorf("message %s delivered %d times", v, n)
 		}
 	}
-	info, err := e.b.Topic(ctx, "q")
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := e.topicInfo("q")
 	if info.Events != 0 || info.Bytes != 0 {
 		t.Errorf("queue after acking everything: %+v", info.Stats)
 	}

@@ -7,15 +7,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 )
-
-func offsets(recs []broker.Record) []int64 {
-	out := []int64{}
-	for _, r := range recs {
-		out = append(out, r.Offset)
-	}
-	return out
-}
 
 func TestBrokerReadPositions(t *testing.T) {
 	e := parallelEnv(t)
@@ -51,7 +44,7 @@ func TestBrokerReadPositions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := offsets(rr.Records); !equal(got, tc.want) || rr.Next != tc.next {
+			if got := brokertest.OffsetsOf(rr.Records); !equal(got, tc.want) || rr.Next != tc.next {
 				t.Errorf("Read(from=%s) = %v next %d, want %v next %d", tc.from, got, rr.Next, tc.want, tc.next)
 			}
 		})
@@ -140,21 +133,21 @@ func TestBrokerConsumerGroups(t *testing.T) {
 	e.publish("t", "0", "1", "2", "3")
 
 	rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "t", Group: "g", Limit: 2})
-	if err != nil || !equal(offsets(rr.Records), []int64{0, 1}) {
-		t.Fatalf("first group read = %v, %v", offsets(rr.Records), err)
+	if err != nil || !equal(brokertest.OffsetsOf(rr.Records), []int64{0, 1}) {
+		t.Fatalf("first group read = %v, %v", brokertest.OffsetsOf(rr.Records), err)
 	}
 	if err := e.b.CommitOffset(ctx, "g", "t", rr.Next); err != nil {
 		t.Fatal(err)
 	}
 	e.reopen()
 	rr, err = e.b.Read(ctx, broker.ReadRequest{Topic: "t", Group: "g"})
-	if err != nil || !equal(offsets(rr.Records), []int64{2, 3}) {
-		t.Fatalf("group read after commit and restart = %v, %v", offsets(rr.Records), err)
+	if err != nil || !equal(brokertest.OffsetsOf(rr.Records), []int64{2, 3}) {
+		t.Fatalf("group read after commit and restart = %v, %v", brokertest.OffsetsOf(rr.Records), err)
 	}
 	// An explicit position wins over the committed offset.
 	rr, err = e.b.Read(ctx, broker.ReadRequest{Topic: "t", Group: "g", From: broker.Position{Kind: broker.Earliest}, Limit: 1})
-	if err != nil || !equal(offsets(rr.Records), []int64{0}) {
-		t.Errorf("explicit from with group = %v, %v", offsets(rr.Records), err)
+	if err != nil || !equal(brokertest.OffsetsOf(rr.Records), []int64{0}) {
+		t.Errorf("explicit from with group = %v, %v", brokertest.OffsetsOf(rr.Records), err)
 	}
 	offs, err := e.b.GroupOffsets(ctx, "g")
 	if err != nil || offs["t"] != 2 || len(offs) != 1 {
@@ -209,13 +202,10 @@ func TestBrokerRetention(t *testing.T) {
 	}
 	for name, want := range map[string][]int64{"count": {2, 3, 4}, "age": {3, 4}, "bytes": {3, 4}, "forever": {0, 1, 2, 3, 4}} {
 		rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: name})
-		if err != nil || !equal(offsets(rr.Records), want) {
-			t.Errorf("%s after retention = %v, %v; want %v", name, offsets(rr.Records), err, want)
+		if err != nil || !equal(brokertest.OffsetsOf(rr.Records), want) {
+			t.Errorf("%s after retention = %v, %v; want %v", name, brokertest.OffsetsOf(rr.Records), err, want)
 		}
-		info, err := e.b.Topic(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		info := e.topicInfo(name)
 		if info.Events != int64(len(want)) || info.Bytes != int64(10*len(want)) || info.FirstOffset != want[0] || info.NextOffset != 5 {
 			t.Errorf("%s stats = %+v", name, info.Stats)
 		}

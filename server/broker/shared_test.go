@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -250,37 +249,12 @@ func TestSharedLineageAndQueue(t *testing.T) {
 		t.Fatalf("B's observed producers = %+v; want checkout with %d events", info.Producers, n)
 	}
 
-	var mu sync.Mutex
 	var got []string
-	var wg sync.WaitGroup
-	for _, b := range []*broker.Broker{p.a, p.b, p.a, p.b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				recs, err := b.Receive(ctx, broker.ReceiveRequest{Topic: "work", Max: 3})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(recs) == 0 {
-					return
-				}
-				acks := make([]broker.AckID, len(recs))
-				mu.Lock()
-				for i, r := range recs {
-					got = append(got, r.ID)
-					acks[i] = r.AckID
-				}
-				mu.Unlock()
-				if k, err := b.Ack(ctx, "work", acks); err != nil || k != len(acks) {
-					t.Errorf("Ack = %d, %v; want %d", k, err, len(acks))
-					return
-				}
-			}
-		}()
+	for _, r := range receiveAll(t, []*broker.Broker{p.a, p.b, p.a, p.b}, func(int) broker.ReceiveRequest {
+		return broker.ReceiveRequest{Topic: "work", Max: 3}
+	}) {
+		got = append(got, r.ID)
 	}
-	wg.Wait()
 	sort.Strings(got)
 	want := append([]string(nil), ids...)
 	sort.Strings(want)

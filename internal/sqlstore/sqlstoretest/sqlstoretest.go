@@ -1,7 +1,9 @@
-// Package sqlstoretest helps the stores' tests check their migrations.
+// Package sqlstoretest helps the stores' tests check their migrations and
+// read their tables.
 package sqlstoretest
 
 import (
+	"context"
 	"database/sql"
 	"testing"
 
@@ -19,18 +21,29 @@ func Schema(t testing.TB, path string) []string {
 		t.Fatal(err)
 	}
 	defer func() { _ = db.Close() }()
-	rows, err := db.Query(`SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name <> 'schema_migrations' ORDER BY type, name`)
+	return Query(t, db, func(rows *sql.Rows) (string, error) {
+		var typ, name, text string
+		err := rows.Scan(&typ, &name, &text)
+		return typ + " " + name + ": " + text, err
+	}, `SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name <> 'schema_migrations' ORDER BY type, name`)
+}
+
+// Query runs query with args on db and returns its rows, each read by scan;
+// any error fails t.
+func Query[T any](t testing.TB, db *sql.DB, scan func(*sql.Rows) (T, error), query string, args ...any) []T {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = rows.Close() }()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var typ, name, text string
-		if err := rows.Scan(&typ, &name, &text); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, typ+" "+name+": "+text)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

@@ -11,9 +11,7 @@ import (
 // checking its claims cost.
 func BenchmarkVerify(b *testing.B) {
 	for _, k := range []testKey{keyRS256(), keyES256(), keyEdDSA()} {
-		p := newProvider(b, k)
-		c := newClock()
-		v := newVerifier(b, p, c)
+		p, c, v := newSetup(b, k)
 		tok := k.sign(b, nil, claimsAt(p, c, nil))
 		ctx := context.Background()
 		if _, err := v.Verify(ctx, tok); err != nil {

@@ -10,9 +10,7 @@ import (
 // and the clock stopped, so no input reaches the network. Every refusal must
 // wrap ErrInvalidToken and must not repeat the token.
 func FuzzVerify(f *testing.F) {
-	p := newProvider(f, keyRS256(), keyES256(), keyEdDSA())
-	c := newClock()
-	v := newVerifier(f, p, c)
+	p, c, v := newSetup(f, keyRS256(), keyES256(), keyEdDSA())
 	for _, k := range []testKey{keyRS256(), keyES256(), keyEdDSA()} {
 		tok := k.sign(f, nil, claimsAt(p, c, nil))
 		if _, err := v.Verify(context.Background(), tok); err != nil {

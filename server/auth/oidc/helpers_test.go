@@ -255,8 +255,6 @@ type clock = fakeclock.Clock
 
 func newClock() *clock { return fakeclock.New(time.Unix(1_800_000_000, 0)) }
 
-// newVerifier returns a Verifier for p with the JWKS URL given (no discovery),
-// audience "herald", roles from "groups", and clock c.
 // newSetup returns a provider publishing keys, a clock, and a verifier on both
 // with newVerifier's default config.
 func newSetup(t testing.TB, keys ...testKey) (*provider, *clock, *Verifier) {
@@ -266,6 +264,8 @@ func newSetup(t testing.TB, keys ...testKey) (*provider, *clock, *Verifier) {
 	return p, c, newVerifier(t, p, c)
 }
 
+// newVerifier returns a Verifier for p with the JWKS URL given (no discovery),
+// audience "herald", roles from "groups", and clock c.
 func newVerifier(t testing.TB, p *provider, c *clock, edit ...func(*Config)) *Verifier {
 	t.Helper()
 	cfg := Config{
@@ -315,6 +315,14 @@ func verifyDefault(t testing.TB, v *Verifier, k testKey, p *provider, c *clock) 
 	t.Helper()
 	_, err := v.Verify(context.Background(), k.sign(t, nil, claimsAt(p, c, nil)))
 	return err
+}
+
+// mustVerify is verifyDefault for a token that must be accepted.
+func mustVerify(t testing.TB, v *Verifier, k testKey, p *provider, c *clock) {
+	t.Helper()
+	if err := verifyDefault(t, v, k, p, c); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkVerify verifies token and fails unless the outcome is want (nil:

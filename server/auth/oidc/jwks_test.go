@@ -147,10 +147,8 @@ func TestVerifyProviderFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("ErrProviderThenRetryAfterInterval", func(t *testing.T) {
 		t.Parallel()
-		p := newProvider(t, keyRS256())
+		p, c, v := newSetup(t, keyRS256())
 		p.setStatus(http.StatusInternalServerError)
-		c := newClock()
-		v := newVerifier(t, p, c)
 		tok := keyRS256().sign(t, nil, claimsAt(p, c, nil))
 		_, err := v.Verify(context.Background(), tok)
 		if !errors.Is(err, ErrProvider) || !strings.Contains(err.Error(), "status 500") {
@@ -173,9 +171,7 @@ func TestVerifyProviderFailures(t *testing.T) {
 	t.Run("StaleKeysAcceptedWhileProviderDown", func(t *testing.T) {
 		t.Parallel()
 		p, c, v := newSetup(t, keyRS256())
-		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
-			t.Fatal(err)
-		}
+		mustVerify(t, v, keyRS256(), p, c)
 		p.setStatus(http.StatusServiceUnavailable)
 		c.Advance(maxKeySetAge)
 		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
@@ -188,9 +184,7 @@ func TestVerifyProviderFailures(t *testing.T) {
 	t.Run("StaleKeysWithdrawnAreRefused", func(t *testing.T) {
 		t.Parallel()
 		p, c, v := newSetup(t, keyRS256())
-		if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
-			t.Fatal(err)
-		}
+		mustVerify(t, v, keyRS256(), p, c)
 		p.setKeys(keyRS256B())
 		c.Advance(maxKeySetAge)
 		err := verifyDefault(t, v, keyRS256(), p, c)
@@ -222,16 +216,12 @@ func TestVerifyDiscovery(t *testing.T) {
 		c := newClock()
 		v := newVerifier(t, p, c, noJWKSURL)
 		for range 2 {
-			if err := verifyDefault(t, v, keyEdDSA(), p, c); err != nil {
-				t.Fatal(err)
-			}
+			mustVerify(t, v, keyEdDSA(), p, c)
 			c.Advance(minRefreshInterval)
 			p.setKeys(keyEdDSA(), keyRS256())
 			// A token for the newly published key makes a second fetch,
 			// which reuses the discovered URL.
-			if err := verifyDefault(t, v, keyRS256(), p, c); err != nil {
-				t.Fatal(err)
-			}
+			mustVerify(t, v, keyRS256(), p, c)
 		}
 		if d, j := p.discoveryHits.Load(), p.jwksHits.Load(); d != 1 || j != 2 {
 			t.Fatalf("discovery fetched %d times and JWKS %d, want 1 and 2", d, j)

@@ -33,22 +33,6 @@ func openSQLite(t *testing.T) broker.Log {
 	return opened(t)(brokerdb.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), brokerdb.Options{Synchronous: "NORMAL"}))
 }
 
-func TestLogSQLite(t *testing.T) {
-	t.Parallel()
-	brokertest.Run(t, openSQLite)
-}
-
-// TestSharedSQLite runs the shared tests on one log used from many goroutines:
-// SQLite allows one Herald per file (a lock file enforces it), so the second
-// "instance" is the same store.
-func TestSharedSQLite(t *testing.T) {
-	t.Parallel()
-	brokertest.RunShared(t, func(t *testing.T) func() broker.Log {
-		l := openSQLite(t)
-		return func() broker.Log { return l }
-	})
-}
-
 func openPostgres(t *testing.T) broker.Log {
 	t.Helper()
 	return openPostgresAt(t, pgtest.URL(t))
@@ -59,17 +43,24 @@ func openPostgresAt(t *testing.T, url string) broker.Log {
 	return opened(t)(brokerdb.OpenPostgres(context.Background(), url))
 }
 
+func TestLogSQLite(t *testing.T) {
+	t.Parallel()
+	brokertest.Run(t, openSQLite)
+	// SQLite allows one Herald per file (a lock file enforces it): the shared
+	// tests run on one log used from many goroutines, the second "instance"
+	// being the same store.
+	brokertest.RunShared(t, func(t *testing.T) func() broker.Log {
+		l := openSQLite(t)
+		return func() broker.Log { return l }
+	})
+}
+
 func TestLogPostgres(t *testing.T) {
 	t.Parallel()
 	pgtest.URL(t) // skips the whole suite at once when absent
 	brokertest.Run(t, openPostgres)
-}
-
-// TestSharedPostgres runs the shared tests on two stores on one database, as
-// two Herald instances use it.
-func TestSharedPostgres(t *testing.T) {
-	t.Parallel()
-	pgtest.URL(t)
+	// The shared tests on two stores on one database, as two Herald
+	// instances use it.
 	brokertest.RunShared(t, func(t *testing.T) func() broker.Log {
 		url := pgtest.URL(t)
 		return func() broker.Log { return openPostgresAt(t, url) }

@@ -169,7 +169,8 @@ func readAll(t *testing.T, l broker.Log, topic string) []broker.Record {
 	return recs
 }
 
-func offsets(recs []broker.Record) []int64 {
+// OffsetsOf returns the offsets of recs, in order.
+func OffsetsOf(recs []broker.Record) []int64 {
 	out := make([]int64, len(recs))
 	for i, r := range recs {
 		out[i] = r.Offset
@@ -177,7 +178,8 @@ func offsets(recs []broker.Record) []int64 {
 	return out
 }
 
-func valuesOf(recs []broker.Record) []string {
+// ValuesOf returns the values of recs as strings, in order.
+func ValuesOf(recs []broker.Record) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = string(r.Value)
@@ -185,7 +187,8 @@ func valuesOf(recs []broker.Record) []string {
 	return out
 }
 
-func ackIDs(recs []broker.Record) []broker.AckID {
+// AckIDsOf returns the ack ids of recs, in order.
+func AckIDsOf(recs []broker.Record) []broker.AckID {
 	out := make([]broker.AckID, len(recs))
 	for i, r := range recs {
 		out[i] = r.AckID
@@ -335,7 +338,7 @@ func testDeleteTopic(t *testing.T, l broker.Log) {
 	if firsts := appendOK(t, l, broker.Batch{Topic: "q", Records: values("c", 1), Queue: true}); firsts[0] != 0 {
 		t.Errorf("first offset of the recreated topic = %d, want 0", firsts[0])
 	}
-	if got := valuesOf(readAll(t, l, "keep")); !slices.Equal(got, []string{"b-0", "b-1"}) {
+	if got := ValuesOf(readAll(t, l, "keep")); !slices.Equal(got, []string{"b-0", "b-1"}) {
 		t.Errorf("other topic's events = %v", got)
 	}
 }
@@ -356,7 +359,7 @@ func testAppendOffsets(t *testing.T, l broker.Log) {
 		t.Errorf("next batch of b starts at %d, want 2", firsts[0])
 	}
 	recs := readAll(t, l, "a")
-	if d := cmp.Diff(span(0, 73), offsets(recs)); d != "" {
+	if d := cmp.Diff(span(0, 73), OffsetsOf(recs)); d != "" {
 		t.Errorf("offsets of a (-want +got):\n%s", d)
 	}
 	if string(recs[69].Value) != "a1-69" || string(recs[70].Value) != "a2-0" {
@@ -381,7 +384,7 @@ func testAppendAllOrNothing(t *testing.T, l broker.Log) {
 	if s := stats(t, l, "t"); s.Events != 2 || s.NextOffset != 2 || s.Bytes != 6 {
 		t.Errorf("Stats after a failed append = %+v, want the 2 earlier events only", s)
 	}
-	if got := valuesOf(readAll(t, l, "t")); !slices.Equal(got, []string{"x-0", "x-1"}) {
+	if got := ValuesOf(readAll(t, l, "t")); !slices.Equal(got, []string{"x-0", "x-1"}) {
 		t.Errorf("events after a failed append = %v", got)
 	}
 	if v, h, err := l.QueueCounts(ctx, "t", t0.Add(time.Hour)); err != nil || v != 0 || h != 0 {
@@ -445,7 +448,7 @@ func testRead(t *testing.T, l broker.Log) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tc.wantOffsets, offsets(recs)); d != "" {
+			if d := cmp.Diff(tc.wantOffsets, OffsetsOf(recs)); d != "" {
 				t.Errorf("offsets (-want +got):\n%s", d)
 			}
 			for _, r := range recs {
@@ -490,7 +493,7 @@ func testLeaseVisibility(t *testing.T, l broker.Log) {
 	}
 	req := broker.LeaseRequest{Topic: "q", Max: 3, Now: t0, Visibility: time.Minute}
 	first := lease(t, l, req)
-	if d := cmp.Diff([]int64{0, 1, 2}, offsets(first.Records)); d != "" {
+	if d := cmp.Diff([]int64{0, 1, 2}, OffsetsOf(first.Records)); d != "" {
 		t.Fatalf("first lease offsets (-want +got):\n%s", d)
 	}
 	for _, r := range first.Records {
@@ -503,16 +506,16 @@ func testLeaseVisibility(t *testing.T, l broker.Log) {
 	}
 	// Before the lease ends, only the two others are left.
 	req.Max, req.Now = 10, t0.Add(59*time.Second)
-	if got := offsets(lease(t, l, req).Records); !slices.Equal(got, []int64{3, 4}) {
+	if got := OffsetsOf(lease(t, l, req).Records); !slices.Equal(got, []int64{3, 4}) {
 		t.Errorf("second lease = %v, want [3 4]", got)
 	}
 	if got := lease(t, l, req).Records; len(got) != 0 {
-		t.Errorf("lease with everything leased = %v, want none", offsets(got))
+		t.Errorf("lease with everything leased = %v, want none", OffsetsOf(got))
 	}
 	// When the first lease ends, its messages come back, delivered twice.
 	req.Now = t0.Add(time.Minute)
 	again := lease(t, l, req)
-	if d := cmp.Diff([]int64{0, 1, 2}, offsets(again.Records)); d != "" {
+	if d := cmp.Diff([]int64{0, 1, 2}, OffsetsOf(again.Records)); d != "" {
 		t.Fatalf("lease after the visibility ends (-want +got):\n%s", d)
 	}
 	if again.Records[0].Deliveries != 2 || again.Records[0].AckID.Delivery != 2 {
@@ -535,20 +538,20 @@ func testDeadLetter(t *testing.T, l broker.Log) {
 	for i := range 2 {
 		req.Now = t0.Add(time.Duration(i) * time.Minute)
 		if res := lease(t, l, req); len(res.Records) != 2 || res.DeadLettered != 0 {
-			t.Fatalf("lease %d = %v, %d dead-lettered; want 0 and 1 leased", i+1, offsets(res.Records), res.DeadLettered)
+			t.Fatalf("lease %d = %v, %d dead-lettered; want 0 and 1 leased", i+1, OffsetsOf(res.Records), res.DeadLettered)
 		}
 	}
 	// 0 and 1 were delivered twice: the third lease moves them and leases 2.
 	req.Now = t0.Add(time.Hour)
 	res := lease(t, l, req)
-	if res.DeadLettered != 2 || !slices.Equal(offsets(res.Records), []int64{2}) {
-		t.Fatalf("lease after max deliveries = %v, %d dead-lettered; want [2] and 2", offsets(res.Records), res.DeadLettered)
+	if res.DeadLettered != 2 || !slices.Equal(OffsetsOf(res.Records), []int64{2}) {
+		t.Fatalf("lease after max deliveries = %v, %d dead-lettered; want [2] and 2", OffsetsOf(res.Records), res.DeadLettered)
 	}
 	if s := stats(t, l, "q"); s.Events != 1 || s.Bytes != int64(in[2].Size()) {
 		t.Errorf("source queue stats = %+v, want only message 2 left", s)
 	}
 	dead := readAll(t, l, "dlq")
-	if d := cmp.Diff([]string{"m-0", "m-1"}, valuesOf(dead)); d != "" {
+	if d := cmp.Diff([]string{"m-0", "m-1"}, ValuesOf(dead)); d != "" {
 		t.Fatalf("dead-letter values (-want +got):\n%s", d)
 	}
 	want := map[string]string{"keep": "me", broker.HeaderDeadLetterReason: "max deliveries", broker.HeaderSourceTopic: "q", broker.HeaderSourceOffset: "1"}
@@ -577,21 +580,21 @@ func testAck(t *testing.T, l broker.Log) {
 	// of those two are stale.
 	req.Now, req.Max = t0.Add(time.Minute), 2
 	second := lease(t, l, req)
-	if !slices.Equal(offsets(second.Records), []int64{0, 1}) {
-		t.Fatalf("second lease = %v", offsets(second.Records))
+	if !slices.Equal(OffsetsOf(second.Records), []int64{0, 1}) {
+		t.Fatalf("second lease = %v", OffsetsOf(second.Records))
 	}
-	ids := append(ackIDs(first.Records), broker.AckID{Offset: 99, Delivery: 1}, broker.AckID{Offset: 2, Delivery: 1})
+	ids := append(AckIDsOf(first.Records), broker.AckID{Offset: 99, Delivery: 1}, broker.AckID{Offset: 2, Delivery: 1})
 	n, err := l.Ack(ctx, "q", ids)
 	if err != nil || n != 2 {
 		t.Fatalf("Ack = %d, %v; want 2 (offsets 2 and 3; 0 and 1 stale, 99 unknown, 2 repeated)", n, err)
 	}
-	if got := offsets(readAll(t, l, "q")); !slices.Equal(got, []int64{0, 1}) {
+	if got := OffsetsOf(readAll(t, l, "q")); !slices.Equal(got, []int64{0, 1}) {
 		t.Errorf("events after ack = %v, want [0 1]", got)
 	}
-	if n, err := l.Ack(ctx, "q", ackIDs(second.Records)); err != nil || n != 2 {
+	if n, err := l.Ack(ctx, "q", AckIDsOf(second.Records)); err != nil || n != 2 {
 		t.Errorf("Ack of the current leases = %d, %v; want 2", n, err)
 	}
-	if n, err := l.Ack(ctx, "q", ackIDs(second.Records)); err != nil || n != 0 {
+	if n, err := l.Ack(ctx, "q", AckIDsOf(second.Records)); err != nil || n != 0 {
 		t.Errorf("second Ack of the same ids = %d, %v; want 0", n, err)
 	}
 	if s := stats(t, l, "q"); s.Events != 0 || s.Bytes != 0 || s.NextOffset != 4 {
@@ -607,18 +610,18 @@ func testNack(t *testing.T, l broker.Log) {
 	put(t, l, broker.Topic{Name: "q", Kind: broker.Queue})
 	appendOK(t, l, broker.Batch{Topic: "q", Records: queued("m", 3), Queue: true})
 	res := lease(t, l, broker.LeaseRequest{Topic: "q", Max: 3, Now: t0, Visibility: time.Hour})
-	ids := ackIDs(res.Records[:2])
+	ids := AckIDsOf(res.Records[:2])
 	n, err := l.Nack(ctx, "q", append(ids, broker.AckID{Offset: 2, Delivery: 5}), t0.Add(10*time.Second))
 	if err != nil || n != 2 {
 		t.Fatalf("Nack = %d, %v; want 2 (the stale id skipped)", n, err)
 	}
 	req := broker.LeaseRequest{Topic: "q", Max: 5, Now: t0.Add(9 * time.Second), Visibility: time.Hour}
 	if got := lease(t, l, req).Records; len(got) != 0 {
-		t.Errorf("lease before the nack delay = %v, want none", offsets(got))
+		t.Errorf("lease before the nack delay = %v, want none", OffsetsOf(got))
 	}
 	req.Now = t0.Add(10 * time.Second)
 	got := lease(t, l, req).Records
-	if !slices.Equal(offsets(got), []int64{0, 1}) || got[0].Deliveries != 2 {
+	if !slices.Equal(OffsetsOf(got), []int64{0, 1}) || got[0].Deliveries != 2 {
 		t.Errorf("lease after the nack delay = %+v, want 0 and 1 on their 2nd delivery", got)
 	}
 	// A nack with the old delivery number changes nothing.
@@ -650,7 +653,7 @@ func testTrim(t *testing.T, l broker.Log) {
 			if err != nil || n != tc.wantFirst {
 				t.Fatalf("Trim = %d, %v; want %d", n, err, tc.wantFirst)
 			}
-			if d := cmp.Diff(span(tc.wantFirst, 10-tc.wantFirst), offsets(readAll(t, l, name))); d != "" {
+			if d := cmp.Diff(span(tc.wantFirst, 10-tc.wantFirst), OffsetsOf(readAll(t, l, name))); d != "" {
 				t.Errorf("offsets left (-want +got):\n%s", d)
 			}
 			wantStats := broker.Stats{Events: 10 - tc.wantFirst, Bytes: 3 * (10 - tc.wantFirst), FirstOffset: tc.wantFirst, LastOffset: 9, NextOffset: 10}
@@ -837,7 +840,7 @@ func testConcurrentAppends(t *testing.T, a, b broker.Log, gaps bool) {
 	}
 	const total = workers * rounds * size
 	recs := readAll(t, b, "t")
-	offs := offsets(recs)
+	offs := OffsetsOf(recs)
 	if gaps && len(offs) == total && rising(offs) {
 		// Index recs by offset for the batch check below.
 		byOff := make([]broker.Record, offs[len(offs)-1]+1)
@@ -896,7 +899,7 @@ func testConcurrentLeases(t *testing.T, a, b broker.Log) {
 					seen[r.Offset]++
 				}
 				mu.Unlock()
-				if k, err := l.Ack(ctx, "q", ackIDs(res.Records)); err != nil || k != len(res.Records) {
+				if k, err := l.Ack(ctx, "q", AckIDsOf(res.Records)); err != nil || k != len(res.Records) {
 					t.Errorf("Ack = %d, %v; want %d", k, err, len(res.Records))
 					return
 				}
@@ -921,7 +924,7 @@ func testSharedTopics(t *testing.T, a, b broker.Log) {
 	ctx := ctxOf(t)
 	put(t, a, broker.Topic{Name: "t"})
 	appendOK(t, b, broker.Batch{Topic: "t", Records: values("v", 2)})
-	if got := valuesOf(readAll(t, b, "t")); !slices.Equal(got, []string{"v-0", "v-1"}) {
+	if got := ValuesOf(readAll(t, b, "t")); !slices.Equal(got, []string{"v-0", "v-1"}) {
 		t.Errorf("read on b = %v", got)
 	}
 	if err := a.DeleteTopic(ctx, "t"); err != nil {
@@ -930,7 +933,7 @@ func testSharedTopics(t *testing.T, a, b broker.Log) {
 	put(t, a, broker.Topic{Name: "t"})
 	appendOK(t, a, broker.Batch{Topic: "t", Records: values("w", 1)})
 	// b must not keep reading the deleted topic's events under the name.
-	if got := valuesOf(readAll(t, b, "t")); !slices.Equal(got, []string{"w-0"}) {
+	if got := ValuesOf(readAll(t, b, "t")); !slices.Equal(got, []string{"w-0"}) {
 		t.Errorf("read on b after the topic was recreated on a = %v, want [w-0]", got)
 	}
 }

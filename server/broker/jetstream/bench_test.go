@@ -25,9 +25,7 @@ func BenchmarkReplayJetStream(b *testing.B) {
 		batch[i] = broker.Record{Value: []byte(head + strings.Repeat("x", 1024-len(head)-2) + `"}`), SchemaID: 1}
 	}
 	for range total / len(batch) {
-		if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: batch}}); err != nil {
-			b.Fatal(err)
-		}
+		e.mustAppend(e.log, "t", batch)
 	}
 	b.ResetTimer()
 	start := time.Now()
@@ -58,9 +56,7 @@ func BenchmarkTailReadJetStream(b *testing.B) {
 	e := newEnvAt(b, natstest.URL(b), natstest.Prefix())
 	ctx := context.Background()
 	e.put(e.log, broker.Topic{Name: "t"})
-	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 10)}}); err != nil {
-		b.Fatal(err)
-	}
+	e.mustAppend(e.log, "t", recs("v", 10))
 	b.ResetTimer()
 	for range b.N {
 		rs, err := e.log.Read(ctx, "t", 9, 100)

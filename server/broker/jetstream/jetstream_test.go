@@ -18,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/server/broker"
 	"github.com/heraldhq/herald/server/broker/brokerdb"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 	"github.com/heraldhq/herald/server/broker/jetstream"
 )
 
@@ -32,9 +33,14 @@ type env struct {
 	js     js.JetStream
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv is an env on the shared server whose Log has the given topics.
+func newEnv(t *testing.T, topics ...broker.Topic) *env {
 	t.Helper()
-	return newEnvAt(t, natstest.URL(t), natstest.Prefix())
+	e := newEnvAt(t, natstest.URL(t), natstest.Prefix())
+	for _, tp := range topics {
+		e.put(e.log, tp)
+	}
+	return e
 }
 
 func newEnvAt(t testing.TB, url, prefix string) *env {
@@ -102,6 +108,29 @@ func (e *env) put(l broker.Log, t broker.Topic) {
 	}
 }
 
+// stream returns the JetStream stream that holds topic.
+func (e *env) stream(topic string) (js.Stream, error) {
+	return e.js.Stream(context.Background(), e.prefix+"_"+topic)
+}
+
+// checkNoStream fails the test if topic has a stream; when says at what point
+// of the test it should have none.
+func (e *env) checkNoStream(topic, when string) {
+	e.t.Helper()
+	if _, err := e.stream(topic); !errors.Is(err, js.ErrStreamNotFound) {
+		e.t.Errorf("%s: stream of %s: %v, want not found", when, topic, err)
+	}
+}
+
+// mustAppend appends rs to topic on l as one batch and fails the test if the
+// append fails.
+func (e *env) mustAppend(l broker.Log, topic string, rs []broker.Record) {
+	e.t.Helper()
+	if _, err := l.Append(context.Background(), []broker.Batch{{Topic: topic, Records: rs}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func recs(prefix string, n int) []broker.Record {
 	out := make([]broker.Record, n)
 	for i := range out {
@@ -110,28 +139,10 @@ func recs(prefix string, n int) []broker.Record {
 	return out
 }
 
-func values(rs []broker.Record) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = string(r.Value)
-	}
-	return out
-}
-
-func offsets(rs []broker.Record) []int64 {
-	out := make([]int64, len(rs))
-	for i, r := range rs {
-		out[i] = r.Offset
-	}
-	return out
-}
-
 func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "orders.v1_x"}, broker.Topic{Name: "b"})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "orders.v1_x"})
-	e.put(e.log, broker.Topic{Name: "b"})
 	full := broker.Record{ID: "id\nwith newline", Key: []byte{0, 1, 2, '\n'}, Value: []byte(`{"x":1}`),
 		Headers: map[string]string{"ce-source": "a\r\nb", "h": ""}, SchemaID: 7, KeySchemaID: 9}
 	empty := broker.Record{Key: []byte{}, Value: []byte{}}
@@ -185,7 +196,7 @@ func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(c.want, offsets(rs)); diff != "" {
+		if diff := cmp.Diff(c.want, brokertest.OffsetsOf(rs)); diff != "" {
 			t.Errorf("Read(%d, %d) offsets (-want +got):\n%s", c.from, c.limit, diff)
 		}
 	}
@@ -213,13 +224,10 @@ func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 // rolled-back batch leaves one), both by message gets and by a consumer.
 func TestReadSkipsDeletedMessages(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t"})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t"})
-	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 12)}}); err != nil {
-		t.Fatal(err)
-	}
-	s, err := e.js.Stream(ctx, e.prefix+"_t")
+	e.mustAppend(e.log, "t", recs("v", 12))
+	s, err := e.stream("t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +242,7 @@ func TestReadSkipsDeletedMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []int64{4, 5, 6, 7, 9, 10, 11}[:min(limit, 7)]
-		if diff := cmp.Diff(want, offsets(rs)); diff != "" {
+		if diff := cmp.Diff(want, brokertest.OffsetsOf(rs)); diff != "" {
 			t.Errorf("Read(1, %d) (-want +got):\n%s", limit, diff)
 		}
 	}
@@ -250,10 +258,6 @@ func TestConcurrentAppenders(t *testing.T) {
 	other := e.open(openMeta(t))
 	e.put(e.log, broker.Topic{Name: "t"})
 	e.put(other, broker.Topic{Name: "t"})
-	type acked struct {
-		first int64
-		vals  []string
-	}
 	var mu sync.Mutex
 	var done []acked
 	var wg sync.WaitGroup
@@ -271,7 +275,7 @@ func TestConcurrentAppenders(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				done = append(done, acked{firsts[0], values(rs)})
+				done = append(done, acked{firsts[0], brokertest.ValuesOf(rs)})
 				mu.Unlock()
 			}
 		})
@@ -281,6 +285,22 @@ func TestConcurrentAppenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAcked(t, all, done, 0)
+	c1, c2 := e.log.Counters(), other.Counters()
+	t.Logf("overtaken %d+%d attempts, rolled back %d+%d messages", c1.Overtaken, c2.Overtaken, c1.RolledBack, c2.RolledBack)
+}
+
+// acked is a batch an Append acknowledged: its first offset and its values.
+type acked struct {
+	first int64
+	vals  []string
+}
+
+// checkAcked fails the test unless all, a whole topic as read, holds every
+// acknowledged batch at its offsets, no offset twice, and exactly extra events
+// besides (more would be a half batch or a duplicate that stayed).
+func checkAcked(t *testing.T, all []broker.Record, done []acked, extra int) {
+	t.Helper()
 	byOff := map[int64]string{}
 	for _, r := range all {
 		if _, dup := byOff[r.Offset]; dup {
@@ -288,36 +308,33 @@ func TestConcurrentAppenders(t *testing.T) {
 		}
 		byOff[r.Offset] = string(r.Value)
 	}
-	total := 0
+	total := extra
 	for _, a := range done {
 		for j, v := range a.vals {
-			if byOff[a.first+int64(j)] != v {
-				t.Fatalf("batch at %d: offset %d holds %q, want %q", a.first, a.first+int64(j), byOff[a.first+int64(j)], v)
+			if got := byOff[a.first+int64(j)]; got != v {
+				t.Fatalf("acknowledged batch at %d: offset %d holds %q, want %q", a.first, a.first+int64(j), got, v)
 			}
 		}
 		total += len(a.vals)
 	}
 	if len(all) != total {
-		t.Errorf("stream holds %d records, %d were acknowledged", len(all), total)
+		t.Errorf("the stream holds %d events, %d were acknowledged (a half batch or a duplicate stayed)", len(all), total)
 	}
-	c1, c2 := e.log.Counters(), other.Counters()
-	t.Logf("overtaken %d+%d attempts, rolled back %d+%d messages", c1.Overtaken, c2.Overtaken, c1.RolledBack, c2.RolledBack)
 }
 
 // TestLargeGroupCommit appends more records than one ack window holds, in
 // several batches of one call: offsets stay consecutive across the windows.
 func TestLargeGroupCommit(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t"})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t"})
 	firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("a", 6000)}, {Topic: "t", Records: recs("b", 3000)}})
 	if err != nil || !cmp.Equal(firsts, []int64{0, 6000}) {
 		t.Fatalf("Append = %v, %v", firsts, err)
 	}
 	rs, err := e.log.Read(ctx, "t", 5999, 2)
-	if err != nil || !cmp.Equal(values(rs), []string{`{"a":5999}`, `{"b":0}`}) {
-		t.Errorf("Read across the batches = %v, %v", values(rs), err)
+	if err != nil || !cmp.Equal(brokertest.ValuesOf(rs), []string{`{"a":5999}`, `{"b":0}`}) {
+		t.Errorf("Read across the batches = %v, %v", brokertest.ValuesOf(rs), err)
 	}
 	if st, err := e.log.Stats(ctx, "t"); err != nil || st.Events != 9000 || st.NextOffset != 9000 {
 		t.Errorf("Stats = %+v, %v", st, err)
@@ -326,19 +343,16 @@ func TestLargeGroupCommit(t *testing.T) {
 
 func TestRetentionMaxEvents(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t", Retention: broker.Retention{MaxEvents: 3}})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t", Retention: broker.Retention{MaxEvents: 3}})
-	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 10)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.mustAppend(e.log, "t", recs("v", 10))
 	st, err := e.log.Stats(ctx, "t")
 	if err != nil || st.Events != 3 || st.FirstOffset != 7 || st.LastOffset != 9 || st.NextOffset != 10 {
 		t.Errorf("Stats = %+v, %v", st, err)
 	}
 	rs, err := e.log.Read(ctx, "t", 0, 10)
-	if err != nil || !cmp.Equal(offsets(rs), []int64{7, 8, 9}) {
-		t.Errorf("Read = %v, %v", offsets(rs), err)
+	if err != nil || !cmp.Equal(brokertest.OffsetsOf(rs), []int64{7, 8, 9}) {
+		t.Errorf("Read = %v, %v", brokertest.OffsetsOf(rs), err)
 	}
 	if n, err := e.log.Trim(ctx, "t", broker.TrimRequest{MaxEvents: 1}); n != 0 || err != nil {
 		t.Errorf("Trim = %d, %v; want 0 (JetStream trims streams)", n, err)
@@ -352,16 +366,13 @@ func TestRetentionMaxEvents(t *testing.T) {
 
 func TestOffsetAt(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t"})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t"})
 	if off, err := e.log.OffsetAt(ctx, "t", time.Now()); off != 0 || err != nil {
 		t.Errorf("OffsetAt on an empty topic = %d, %v; want 0", off, err)
 	}
 	for range 3 {
-		if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 4)}}); err != nil {
-			t.Fatal(err)
-		}
+		e.mustAppend(e.log, "t", recs("v", 4))
 	}
 	all, err := e.log.Read(ctx, "t", 0, 100)
 	if err != nil {
@@ -387,18 +398,13 @@ func TestOffsetAt(t *testing.T) {
 
 func TestDeleteTopicDeletesTheStream(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t"})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t"})
-	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 5)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.mustAppend(e.log, "t", recs("v", 5))
 	if err := e.log.DeleteTopic(ctx, "t"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.js.Stream(ctx, e.prefix+"_t"); !errors.Is(err, js.ErrStreamNotFound) {
-		t.Errorf("stream after DeleteTopic: %v, want not found", err)
-	}
+	e.checkNoStream("t", "after DeleteTopic")
 	if _, err := e.log.Stats(ctx, "t"); !errors.Is(err, broker.ErrTopicNotFound) {
 		t.Errorf("Stats after DeleteTopic: %v, want ErrTopicNotFound", err)
 	}
@@ -418,10 +424,8 @@ func TestDeleteTopicDeletesTheStream(t *testing.T) {
 // from RecentIDs on another Log, with their offsets; old ones do not.
 func TestDedupKeysSurviveAReopen(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t"}, broker.Topic{Name: "q", Kind: broker.Queue})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t"})
-	e.put(e.log, broker.Topic{Name: "q", Kind: broker.Queue})
 	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("old", 1), DedupKeys: []string{"old"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -464,10 +468,8 @@ func TestDedupKeysSurviveAReopen(t *testing.T) {
 // a group commit whose last batch fails stores nothing in JetStream either.
 func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "s"}, broker.Topic{Name: "q", Kind: broker.Queue})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "s"})
-	e.put(e.log, broker.Topic{Name: "q", Kind: broker.Queue})
 	firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("s", 2)}, {Topic: "q", Records: recs("q", 2), Queue: true}})
 	if err != nil || !cmp.Equal(firsts, []int64{0, 0}) {
 		t.Fatalf("Append = %v, %v", firsts, err)
@@ -476,9 +478,7 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 	if err != nil || len(lr.Records) != 2 {
 		t.Fatalf("Lease = %+v, %v", lr, err)
 	}
-	if _, err := e.js.Stream(ctx, e.prefix+"_q"); !errors.Is(err, js.ErrStreamNotFound) {
-		t.Errorf("a queue topic has a stream: %v", err)
-	}
+	e.checkNoStream("q", "a queue topic")
 	// An unknown topic fails the call before anything is stored.
 	_, err = e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("x", 5)}, {Topic: "gone", Records: recs("g", 1)}})
 	if !errors.Is(err, broker.ErrTopicNotFound) {
@@ -504,8 +504,8 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 		t.Errorf("after two failed appends: Stats = %+v, %v; want the first 2 events only", st, err)
 	}
 	rs, err := e.log.Read(ctx, "s", 0, 100)
-	if err != nil || !cmp.Equal(values(rs), values(recs("s", 2))) {
-		t.Errorf("Read = %v, %v", values(rs), err)
+	if err != nil || !cmp.Equal(brokertest.ValuesOf(rs), brokertest.ValuesOf(recs("s", 2))) {
+		t.Errorf("Read = %v, %v", brokertest.ValuesOf(rs), err)
 	}
 	// Offsets go on after the rolled-back ones (3, then 4): never reused.
 	if firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "s", Records: recs("z", 1)}}); err != nil || firsts[0] != 9 {
@@ -520,12 +520,9 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 // gets a new one on the next append.
 func TestStreamDeletedBehindHeraldsBack(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t", Retention: broker.Retention{MaxEvents: 50}})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t", Retention: broker.Retention{MaxEvents: 50}})
-	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 5)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.mustAppend(e.log, "t", recs("v", 5))
 	if err := e.js.DeleteStream(ctx, e.prefix+"_t"); err != nil {
 		t.Fatal(err)
 	}
@@ -536,7 +533,7 @@ func TestStreamDeletedBehindHeraldsBack(t *testing.T) {
 	if err != nil || firsts[0] != 0 {
 		t.Fatalf("Append after the stream went = %v, %v; want offset 0 in a new stream", firsts, err)
 	}
-	s, err := e.js.Stream(ctx, e.prefix+"_t")
+	s, err := e.stream("t")
 	if err != nil || s.CachedInfo().Config.MaxMsgs != 50 {
 		t.Errorf("the new stream: %v; want the topic's retention", err)
 	}
@@ -544,13 +541,10 @@ func TestStreamDeletedBehindHeraldsBack(t *testing.T) {
 
 func TestKindChangeDropsTheStream(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, broker.Topic{Name: "t"})
 	ctx := context.Background()
-	e.put(e.log, broker.Topic{Name: "t"})
 	e.put(e.log, broker.Topic{Name: "t", Kind: broker.Queue})
-	if _, err := e.js.Stream(ctx, e.prefix+"_t"); !errors.Is(err, js.ErrStreamNotFound) {
-		t.Errorf("stream of a topic now a queue: %v, want not found", err)
-	}
+	e.checkNoStream("t", "a topic now a queue")
 	e.put(e.log, broker.Topic{Name: "t"})
 	if firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 2)}}); err != nil || firsts[0] != 0 {
 		t.Errorf("Append = %v, %v", firsts, err)
@@ -565,9 +559,7 @@ func TestTopicsMadeElsewhere(t *testing.T) {
 	ctx := context.Background()
 	other := e.open(e.meta)
 	e.put(other, broker.Topic{Name: "t"})
-	if _, err := other.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("v", 2)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.mustAppend(other, "t", recs("v", 2))
 	rs, err := e.log.Read(ctx, "t", 0, 10)
 	if err != nil || len(rs) != 2 {
 		t.Errorf("Read on the other instance = %d records, %v", len(rs), err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/natstest"
 	"github.com/heraldhq/herald/server/broker"
+	"github.com/heraldhq/herald/server/broker/brokertest"
 	"github.com/heraldhq/herald/server/broker/jetstream"
 )
 
@@ -20,17 +21,14 @@ import (
 // event is there and appends go on.
 func TestNATSKilledAndBack(t *testing.T) {
 	t.Parallel()
-	srv := natstest.Start(t)
-	e := newEnvAt(t, srv.URL(), natstest.Prefix())
+	srv, e := newEnvOnOwnServer(t)
 	ctx := context.Background()
 	e.put(e.log, broker.Topic{Name: "t"})
 	var acked []string
 	for i := range 20 {
 		rs := recs(fmt.Sprintf("b%d", i), 5)
-		if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}}); err != nil {
-			t.Fatal(err)
-		}
-		acked = append(acked, values(rs)...)
+		e.mustAppend(e.log, "t", rs)
+		acked = append(acked, brokertest.ValuesOf(rs)...)
 	}
 
 	// A second Log reports to an observer, on a topic of its own.
@@ -41,9 +39,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	}
 	defer func() { _ = ol.Close() }()
 	e.put(ol, broker.Topic{Name: "m"})
-	if _, err := ol.Append(ctx, []broker.Batch{{Topic: "m", Records: recs("m", 2)}}); err != nil {
-		t.Fatal(err)
-	}
+	e.mustAppend(ol, "m", recs("m", 2))
 	if got := obs.get(); got.calls[broker.EngineWrite] != 2 || got.failed != [2]int{} {
 		t.Errorf("observed before the kill: %+v, want 2 writes (stream, append) and no failure", got)
 	}
@@ -83,7 +79,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 		f, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
 		if err == nil {
 			firsts = f
-			acked = append(acked, values(rs)...)
+			acked = append(acked, brokertest.ValuesOf(rs)...)
 		}
 		return err == nil
 	})
@@ -91,7 +87,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := values(all)
+	got := brokertest.ValuesOf(all)
 	if len(got) != len(acked) {
 		t.Fatalf("after the restart the topic holds %d events, %d were acknowledged: %v", len(got), len(acked), got)
 	}
@@ -110,14 +106,9 @@ func TestNATSKilledAndBack(t *testing.T) {
 // that NATS missed has run, nothing else is (no half batch, no duplicate).
 func TestNATSKilledUnderLoad(t *testing.T) {
 	t.Parallel()
-	srv := natstest.Start(t)
-	e := newEnvAt(t, srv.URL(), natstest.Prefix())
+	srv, e := newEnvOnOwnServer(t)
 	ctx := context.Background()
 	e.put(e.log, broker.Topic{Name: "t"})
-	type acked struct {
-		first int64
-		vals  []string
-	}
 	var mu sync.Mutex
 	var done []acked
 	failed := 0
@@ -135,7 +126,7 @@ func TestNATSKilledUnderLoad(t *testing.T) {
 				firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: rs}})
 				mu.Lock()
 				if err == nil {
-					done = append(done, acked{firsts[0], values(rs)})
+					done = append(done, acked{firsts[0], brokertest.ValuesOf(rs)})
 				} else {
 					failed++
 				}
@@ -167,27 +158,17 @@ func TestNATSKilledUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	// One more append runs any rollback NATS missed while it was away.
-	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("last", 1)}}); err != nil {
-		t.Fatal(err)
-	}
-	all := readEvery(t, e.log, "t")
-	byOff := map[int64]string{}
-	for _, r := range all {
-		byOff[r.Offset] = string(r.Value)
-	}
-	total := 1
-	for _, a := range done {
-		for j, v := range a.vals {
-			if got := byOff[a.first+int64(j)]; got != v {
-				t.Fatalf("acknowledged batch at %d: offset %d holds %q, want %q", a.first, a.first+int64(j), got, v)
-			}
-		}
-		total += len(a.vals)
-	}
-	if len(all) != total {
-		t.Errorf("the stream holds %d events, %d were acknowledged (a half batch or a duplicate stayed)", len(all), total)
-	}
+	e.mustAppend(e.log, "t", recs("last", 1))
+	checkAcked(t, readEvery(t, e.log, "t"), done, 1) // and the last event
 	t.Logf("%d batches acknowledged, %d failed; counters %+v", len(done), failed, e.log.Counters())
+}
+
+// newEnvOnOwnServer is newEnv on a private nats-server, for a test that kills
+// it.
+func newEnvOnOwnServer(t *testing.T) (*natstest.Server, *env) {
+	t.Helper()
+	srv := natstest.Start(t)
+	return srv, newEnvAt(t, srv.URL(), natstest.Prefix())
 }
 
 // readEvery reads a whole topic, MaxReadLimit events at a time: a test that
