@@ -168,7 +168,7 @@ func (l *Log) appendRuns(ctx context.Context, runs []*run) ([]rollback, error) {
 	}
 	flights := make([]flight, len(runs))
 	for i, r := range runs {
-		flights[i] = l.send(r.topic.Name, &r.batch, 0, len(r.batch.Records), lasts[i].seq, tls[i], nuid.Next())
+		flights[i] = l.send(r.topic.Name, &r.batch, 0, len(r.batch.Records), lasts[i].seq, tls[i], nuid.Next(), false)
 	}
 	var again []*run
 	var firstErr error
@@ -296,7 +296,9 @@ func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch)
 	created := false
 	for attempt := 1; ; attempt++ {
 		tls := tallies(b.Records, last.total)
-		rb, err := l.publishBatch(ctx, t.Name, b, last.seq, tls)
+		// The first try asks for one acknowledgement per flight; a retry
+		// asks for one per message, so that a refusal says why (see send).
+		rb, err := l.publishBatch(ctx, t.Name, b, last.seq, tls, attempt > 1)
 		if err == nil {
 			l.setTail(t.Name, last.after(tls))
 			return int64(last.seq), rb, nil
@@ -333,12 +335,13 @@ func (l *Log) appendStream(ctx context.Context, t broker.Topic, b *broker.Batch)
 
 // publishBatch publishes a batch's messages after sequence last, each
 // expecting its predecessor's sequence, ackWindow at a time, and waits for
-// every ack. On an error the rollback names what may have been stored.
-func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, last uint64, tls []tally) (rollback, error) {
+// the acks (every message's with ackEach, else each flight's last). On an
+// error the rollback names what may have been stored.
+func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, last uint64, tls []tally, ackEach bool) (rollback, error) {
 	token := nuid.Next()
 	all := rollback{stream: l.streamName(topic), token: token}
 	for lo := 0; lo < len(b.Records); lo += ackWindow {
-		f := l.send(topic, b, lo, min(lo+ackWindow, len(b.Records)), last, tls, token)
+		f := l.send(topic, b, lo, min(lo+ackWindow, len(b.Records)), last, tls, token, ackEach)
 		rb, err := l.await(ctx, &f)
 		all.seqs = append(all.seqs, rb.seqs...)
 		all.maybe = append(all.maybe, rb.maybe...)
@@ -351,19 +354,46 @@ func (l *Log) publishBatch(ctx context.Context, topic string, b *broker.Batch, l
 
 // flight is a part of a batch published and not yet acknowledged.
 type flight struct {
-	rb      rollback
+	rb rollback
+	// futures are the acknowledgements asked for; wants[k] is the sequence
+	// futures[k]'s message must get.
 	futures []js.PubAckFuture
-	// want is the sequence the first future's message must get.
-	want uint64
+	wants   []uint64
+	// unacked are the sequences the messages published without asking for
+	// an acknowledgement must have, in order; they are the batch's once an
+	// acknowledgement of a later message comes.
+	unacked []uint64
 	// err is why publishing stopped early.
 	err error
 }
 
 // send publishes records lo to hi of a batch, message j expecting sequence
 // last+j before it and carrying tally tls[j], without waiting for acks.
-func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, tls []tally, token string) flight {
+//
+// With ackEach false only the flight's last message asks JetStream for an
+// acknowledgement; the others are plain publishes on the same connection,
+// so they reach the stream first and in order. The expectations make that
+// one acknowledgement stand for the whole flight: the last message is stored
+// only where the stream's last message is its predecessor (by id), which was
+// stored only after its own predecessor, and so on back to the first, which
+// was stored right after sequence last. JetStream then sends and Herald reads
+// one acknowledgement a flight instead of one a message, which halves the
+// server's work per message. What it loses is the reason of a refusal: a
+// refused message makes the last one refused as "wrong last message id", so
+// a retry asks for every acknowledgement (appendStream) and reports the first
+// refusal's own reason.
+func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, tls []tally, token string, ackEach bool) flight {
 	subject := l.subject(topic)
-	f := flight{rb: rollback{stream: l.streamName(topic), token: token}, want: last + uint64(lo) + 1, futures: make([]js.PubAckFuture, 0, hi-lo)}
+	f := flight{rb: rollback{stream: l.streamName(topic), token: token}}
+	if ackEach {
+		f.futures, f.wants = make([]js.PubAckFuture, 0, hi-lo), make([]uint64, 0, hi-lo)
+	} else {
+		f.unacked = make([]uint64, 0, hi-lo-1)
+	}
+	// Every message is built and measured before the first is published, so
+	// that a message too large never leaves its predecessors published
+	// without an acknowledgement to come.
+	msgs := make([]*nats.Msg, hi-lo)
 	for j := lo; j < hi; j++ {
 		key := ""
 		if b.DedupKeys != nil {
@@ -372,12 +402,26 @@ func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, tls [
 		m, err := encodeMsg(subject, &b.Records[j], key, token, tls[j])
 		if err != nil {
 			f.err = err
-			break
+			return f
 		}
 		if n := msgSize(m); n > l.nc.MaxPayload() {
 			f.err = fmt.Errorf("%w: event %d of the batch to %s is %d bytes with Herald's headers; the NATS server takes at most %d (max_payload)",
 				broker.ErrEventTooLarge, j, b.Topic, n, l.nc.MaxPayload())
-			break
+			return f
+		}
+		msgs[j-lo] = m
+	}
+	for j := lo; j < hi; j++ {
+		m := msgs[j-lo]
+		seq := last + uint64(j) + 1
+		if !ackEach && j < hi-1 {
+			expect(m, last+uint64(j), token, j)
+			if err := l.nc.PublishMsg(m); err != nil {
+				f.err = l.fail("publish", err)
+				break
+			}
+			f.unacked = append(f.unacked, seq)
+			continue
 		}
 		opts := []js.PublishOpt{js.WithExpectLastSequence(last + uint64(j)), js.WithMsgID(msgID(token, j))}
 		if j > 0 {
@@ -391,8 +435,20 @@ func (l *Log) send(topic string, b *broker.Batch, lo, hi int, last uint64, tls [
 			break
 		}
 		f.futures = append(f.futures, fut)
+		f.wants = append(f.wants, seq)
 	}
 	return f
+}
+
+// expect sets on m, message j of an append attempt, the expectations that
+// PublishMsgAsync's options set: the stream's last sequence before it, its
+// own id, and its predecessor's id as the stream's last.
+func expect(m *nats.Msg, lastSeq uint64, token string, j int) {
+	m.Header.Set(js.ExpectedLastSeqHeader, strconv.FormatUint(lastSeq, 10))
+	m.Header.Set(js.MsgIDHeader, msgID(token, j))
+	if j > 0 {
+		m.Header.Set(js.ExpectedLastMsgIDHeader, msgID(token, j-1))
+	}
 }
 
 // msgID is the Nats-Msg-Id of message j of an append attempt: unique, so
@@ -405,14 +461,16 @@ func msgID(token string, j int) string { return token + "." + strconv.Itoa(j) }
 func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
 	rb := f.rb
 	firstErr := f.err
+	stored := false // an acknowledgement came, so every unacked message before it is stored
 	for k, fut := range f.futures {
-		want := f.want + uint64(k)
+		want := f.wants[k]
 		select {
 		case pa := <-fut.Ok():
 			rb.seqs = append(rb.seqs, pa.Sequence)
 			if pa.Sequence != want && firstErr == nil {
 				firstErr = fmt.Errorf("jetstream: stored at sequence %d, not %d", pa.Sequence, want)
 			}
+			stored = pa.Sequence == want
 		case err := <-fut.Err():
 			if api := (*js.APIError)(nil); !errors.As(err, &api) {
 				// No answer from JetStream (the connection went): it may
@@ -428,6 +486,13 @@ func (l *Log) await(ctx context.Context, f *flight) (rollback, error) {
 				firstErr = l.fail("wait for JetStream's acknowledgement", ctx.Err())
 			}
 		}
+	}
+	if stored && f.err == nil {
+		rb.seqs = append(f.unacked, rb.seqs...)
+	} else {
+		// Some may be stored (a prefix of them): a rollback checks each
+		// one's token before deleting it.
+		rb.maybe = append(f.unacked, rb.maybe...)
 	}
 	return rb, firstErr
 }

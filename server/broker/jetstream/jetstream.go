@@ -33,14 +33,17 @@
 // Nats-Expected-Last-Sequence set to the sequence its predecessor must have, so
 // a message lands only directly after the previous one and no other writer (on
 // this or another instance) can slip a message into the middle of a batch; the
-// messages are pipelined and Append waits for every PubAck. Each message also
+// messages are pipelined, and Append waits for the PubAck of the last one,
+// which stands for all of them (see send; a retry waits for each message's,
+// to learn why one was refused). Each message also
 // has a fresh Nats-Msg-Id and expects its predecessor's as the stream's last
 // (Nats-Expected-Last-Msg-Id), so once another writer took one message's
 // place the rest of the batch is refused too, instead of landing after the
 // intruder; a batch's stored messages are thus always a contiguous prefix of
 // it, and a writer that finds an unfinished batch last in the stream can
 // count bytes from before it (Herald-Rest). An ack means JetStream stored a
-// message durably, on its replicas. If any message is refused, the
+// message durably, on its replicas, and the last message's ack means every
+// message before it in the batch is stored. If any message is refused, the
 // messages of the batch already stored are deleted (DeleteMsg) and the batch is
 // tried again from the new last sequence, or the error is returned. Each
 // message carries the attempt's random token (Herald-Append), so a rollback that

@@ -589,3 +589,59 @@ func TestOpenRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedMessageSaysWhyAndStoresNothing has JetStream refuse the middle
+// message of a batch for its own reason (the stream's max message size, set
+// behind Herald's back): the Append fails with JetStream's reason, not as
+// if another writer had overtaken it (the first try asks for one
+// acknowledgement per flight, which cannot say why, so the retry asks for
+// each), and the batch's first message, stored before the refusal, is rolled
+// back, as are those of the batches before it in the same group.
+func TestRefusedMessageSaysWhyAndStoresNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, broker.Topic{Name: "t"})
+	ctx := context.Background()
+	e.mustAppend(e.log, "t", recs("before", 2))
+	s, err := e.stream("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	cfg.MaxMsgSize = 600 // the small events and Herald's headers fit, the big one does not
+	if _, err := e.js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	batch := recs("small", 3)
+	batch[1].Value = fmt.Appendf(nil, `{"big":%q}`, strings.Repeat("x", 1000))
+	_, err = e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("group", 2)}, {Topic: "t", Records: batch}})
+	if err == nil {
+		t.Fatal("Append of a batch with a message over the stream's max size succeeded")
+	}
+	if !strings.Contains(err.Error(), "maximum") {
+		t.Errorf("Append = %v; want JetStream's reason (message size exceeds maximum)", err)
+	}
+	t.Logf("Append = %v", err)
+	all, err := e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`{"before":0}`, `{"before":1}`}, brokertest.ValuesOf(all)); diff != "" {
+		t.Errorf("stored after the refused append (-want +got):\n%s", diff)
+	}
+	// The topic takes the next batch, acknowledged at the offset it is
+	// stored at (the rolled-back sequences are not used again).
+	firsts, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("after", 2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err = e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`{"before":0}`, `{"before":1}`, `{"after":0}`, `{"after":1}`}, brokertest.ValuesOf(all)); diff != "" {
+		t.Errorf("stored after the next append (-want +got):\n%s", diff)
+	}
+	if got := all[2].Offset; firsts[0] != got {
+		t.Errorf("next append's first offset = %d, stored at %d", firsts[0], got)
+	}
+}
