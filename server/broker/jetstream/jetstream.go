@@ -55,7 +55,7 @@
 // rollback that cannot reach NATS is kept and tried again before the next
 // Append, so a lost connection leaves such a prefix only until NATS is back; a
 // killed process leaves it for good. Nothing acknowledged is ever lost: an
-// acknowledgement is sent only after every PubAck.
+// acknowledgement is sent only after the PubAcks that stand for the batch.
 //
 // A group commit that touches queue topics appends their batches to the meta
 // Log after the stream batches are stored, and rolls the stream batches back if
