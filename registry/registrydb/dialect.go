@@ -111,10 +111,11 @@ var migrations = []string{
 	`ALTER TABLE versions ADD COLUMN created_by TEXT NOT NULL DEFAULT '';`,
 }
 
-// dialector is gorm's SQLite dialector on the pool sqlstore opened, with the
-// error translation below.
+// dialector is gorm's SQLite dialector on the pool sqlstore opened (whose
+// transactions prepare statements on the pool, see pool), with the error
+// translation below.
 func dialector(db *sql.DB) gorm.Dialector {
-	return faultDialector{&sqlite.Dialector{Conn: db}}
+	return faultDialector{&sqlite.Dialector{Conn: pool{db}}}
 }
 
 // faultDialector is SQLite's gorm dialector whose error translation (gorm runs
