@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -128,7 +130,7 @@ func (s *Service) commitGroup(jobs []*regJob) {
 			jctx := valuesOf{Context: ctx, values: j.ctx}
 			var own error
 			err := tx.Savepoint(jctx, func() error {
-				j.res, own = s.register(jctx, tx, j.sn, j.req, j.pre)
+				j.res, own = s.registerOrRecover(jctx, tx, j)
 				return own
 			})
 			if err != own {
@@ -154,4 +156,17 @@ func (s *Service) commitGroup(jobs []*regJob) {
 			s.cache.putParsed(idKey{c.Context, c.ID}, j.res.parsed, j.res.cost)
 		}
 	}
+}
+
+// registerOrRecover runs one job's registration. This goroutine is not a
+// request's, so no HTTP middleware would recover a panic here: a bug that
+// panics on one schema fails that registration (its savepoint is rolled
+// back), not the process and the group.
+func (s *Service) registerOrRecover(ctx context.Context, tx Tx, j *regJob) (res registered, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = registered{}, fmt.Errorf("registry: registering under %s panicked: %v\n%s", j.sn.raw, r, debug.Stack())
+		}
+	}()
+	return s.register(ctx, tx, j.sn, j.req, j.pre)
 }

@@ -1,13 +1,16 @@
 package registry_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/compat/formats"
 	"github.com/heraldhq/herald/registry"
 )
 
@@ -104,5 +107,62 @@ func TestGroupedRegistrationsKeepTheirOwnOutcomes(t *testing.T) {
 	// 1 (held) + 30 new + 1 shared: every id handed out is used.
 	if got, err := s.MaxID(ctx, ""); err != nil || got != 32 {
 		t.Errorf("highest id = %d, %v; want 32", got, err)
+	}
+}
+
+// panickyFormat panics in CanRead when the reader's text holds "boom".
+type panickyFormat struct{ compat.Format }
+
+func (f panickyFormat) CanRead(ctx context.Context, reader, writer compat.Schema, opts compat.Options) ([]compat.Violation, error) {
+	if strings.Contains(reader.Canonical(), "boom") {
+		panic("boom")
+	}
+	return f.Format.CanRead(ctx, reader, writer, opts)
+}
+
+// TestPanickingRegistrationFailsAlone registers, in one group, a schema whose
+// compatibility check panics and one that is fine: the first fails with an
+// error (the group runs on its own goroutine, where no HTTP middleware would
+// recover it), stores nothing, and the second commits.
+func TestPanickingRegistrationFailsAlone(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	var fs []compat.Format
+	for _, f := range formats.All() {
+		if f.Type() == compat.JSON {
+			f = panickyFormat{f}
+		}
+		fs = append(fs, f)
+	}
+	s := newService(t, registry.ServiceConfig{Formats: fs})
+	for _, subject := range []string{"a", "b"} {
+		if _, err := s.Register(ctx, registry.RegisterRequest{Subject: subject, Type: compat.JSON, Text: `{"type":"object"}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := s.HoldWrites()
+	var wg sync.WaitGroup
+	var boomErr, okErr error
+	wg.Go(func() {
+		_, boomErr = s.Register(ctx, registry.RegisterRequest{Subject: "a", Type: compat.JSON, Text: `{"type":"object","title":"boom"}`})
+	})
+	wg.Go(func() {
+		_, okErr = s.Register(ctx, registry.RegisterRequest{Subject: "b", Type: compat.JSON, Text: `{"type":"object","title":"fine"}`})
+	})
+	for s.UnansweredRegistrations() < 2 {
+		runtime.Gosched()
+	}
+	release()
+	wg.Wait()
+	if boomErr == nil || !strings.Contains(boomErr.Error(), "panicked") {
+		t.Errorf("the panicking registration: %v; want an error saying it panicked", boomErr)
+	}
+	if okErr != nil {
+		t.Errorf("the other registration of the group: %v", okErr)
+	}
+	for subject, want := range map[string]int{"a": 1, "b": 2} {
+		if vs, err := s.Versions(ctx, subject, registry.ListOptions{}); err != nil || len(vs) != want {
+			t.Errorf("%s's versions = %v, %v; want %d", subject, vs, err, want)
+		}
 	}
 }
