@@ -78,6 +78,20 @@ func (m *EngineMetrics) Observer(e Engine) broker.EngineObserver {
 	return engineObserver{&m.series[e]}
 }
 
+// StoreObserver returns what a store that times its calls itself (the
+// registry's, registry.Observed) reports them to: write for calls that may
+// write, err only when the engine failed.
+func (m *EngineMetrics) StoreObserver(e Engine) func(write bool, d time.Duration, err error) {
+	o := m.Observer(e)
+	return func(write bool, d time.Duration, err error) {
+		op := broker.EngineRead
+		if write {
+			op = broker.EngineWrite
+		}
+		o.ObserveEngine(op, d, err)
+	}
+}
+
 // SetJetStreamCounters makes /metrics show the JetStream log's counters,
 // read by fn at every scrape.
 func (m *EngineMetrics) SetJetStreamCounters(fn func() JetStreamCounters) {

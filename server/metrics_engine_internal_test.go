@@ -52,3 +52,24 @@ func TestEngineObserverCountsFailuresOnly(t *testing.T) {
 		t.Errorf("engines not in use are shown:\n%s", text)
 	}
 }
+
+// TestStoreObserverSortsReadsAndWrites: a store that times its own calls
+// (the registry's) reports writes and reads to their series, an error counts
+// as a failure, and nil (an answer about the data) does not.
+func TestStoreObserverSortsReadsAndWrites(t *testing.T) {
+	m := NewEngineMetrics()
+	observe := m.StoreObserver(EngineSQLite)
+	observe(true, time.Millisecond, nil)
+	observe(true, time.Millisecond, errors.New("disk I/O error"))
+	observe(false, time.Millisecond, nil)
+	w, r := &m.series[EngineSQLite][broker.EngineWrite], &m.series[EngineSQLite][broker.EngineRead]
+	if w.duration.count.Load() != 2 || r.duration.count.Load() != 1 {
+		t.Errorf("counts write %d read %d, want 2 and 1", w.duration.count.Load(), r.duration.count.Load())
+	}
+	if w.errors.Load() != 1 || r.errors.Load() != 0 {
+		t.Errorf("errors write %d read %d, want 1 and 0", w.errors.Load(), r.errors.Load())
+	}
+	if !m.used[EngineSQLite].Load() {
+		t.Error("the engine a store observer was made for is not shown")
+	}
+}

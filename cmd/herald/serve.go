@@ -229,12 +229,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.addCloser(store)
 	probes := []prober{store}
-	reg, err := registry.New(store, registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, RecordCacheBytes: m.cfg.RecordCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats(),
+	engines := server.NewEngineMetrics()
+	registryEngine := server.EngineSQLite
+	if registrydb.IsPostgresURL(m.cfg.DB) {
+		registryEngine = server.EnginePostgres
+	}
+	reg, err := registry.New(registry.Observed(store, engines.StoreObserver(registryEngine)), registry.ServiceConfig{MaxSchemaBytes: m.cfg.MaxSchemaBytes, ParsedCacheSize: m.cfg.ParsedCacheSize, ParsedCacheBytes: m.cfg.ParsedCacheBytes, RecordCacheBytes: m.cfg.RecordCacheBytes, CompatLimits: m.cfg.CompatLimits, Formats: Formats(),
 		StrictImport: m.cfg.StrictImport, StrictReferences: m.cfg.StrictReferences, MaxStaleness: m.cfg.RegistryMaxStaleness})
 	if err != nil {
 		return err
 	}
-	engines := server.NewEngineMetrics()
 	if m.cfg.broker != nil && m.cfg.broker.JetStream != nil {
 		m.cfg.broker.JetStream.Engines = engines
 	}
