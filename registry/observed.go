@@ -53,7 +53,9 @@ type observedChanges struct {
 }
 
 // Listen implements Changes.
-func (o observedChanges) Listen(ctx context.Context, fn func(Change)) error { return o.ch.Listen(ctx, fn) }
+func (o observedChanges) Listen(ctx context.Context, fn func(Change)) error {
+	return o.ch.Listen(ctx, fn)
+}
 
 // read times one read call.
 func read[T any](o observedStore, call func() (T, error)) (T, error) {
