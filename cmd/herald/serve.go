@@ -247,7 +247,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open broker: %w", err)
 	}
 	m.addCloser(brkCloser)
-	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.cfg.DB, reg, brk, m.log)
+	cat, catCloser, err := openCatalog(ctx, m.cfg.catalog, m.cfg.DB, reg, brk, engines, m.log)
 	if err != nil {
 		return fmt.Errorf("open catalog: %w", err)
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/heraldhq/herald/catalog"
 	"github.com/heraldhq/herald/catalog/demo"
+	"github.com/heraldhq/herald/internal/pgstore"
 	"github.com/heraldhq/herald/registry"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/broker"
@@ -53,19 +55,28 @@ func catalogDBPath(f *catalogFlags, registryDB string) string {
 
 // openCatalog opens the catalog store and builds the catalog service over the
 // registry and (optionally nil) broker. A nil service means the catalog is disabled.
-func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *registry.Service, brk *broker.Broker, log *slog.Logger) (*catalog.Service, io.Closer, error) {
+func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *registry.Service, brk *broker.Broker, engines *server.EngineMetrics, log *slog.Logger) (*catalog.Service, io.Closer, error) {
 	if f == nil {
 		f = &catalogFlags{}
 	}
 	if f.Off {
 		return nil, nil, nil
 	}
-	store, err := openCatalogStore(ctx, catalogDBPath(f, registryDB))
+	loc := catalogDBPath(f, registryDB)
+	store, err := openCatalogStore(ctx, loc)
 	if err != nil {
 		return nil, nil, err
 	}
+	var observe func(bool, time.Duration, error)
+	if engines != nil {
+		engine := server.EngineSQLite
+		if pgstore.IsURL(loc) {
+			engine = server.EnginePostgres
+		}
+		observe = engines.StoreObserver(engine)
+	}
 	cat, err := catalog.New(ctx, catalog.Config{
-		Store:       store,
+		Store:       catalog.ObservedStore(store, observe),
 		Registry:    server.CatalogRegistry(reg, Formats()...),
 		Lineage:     server.CatalogLineage(brk),
 		Logger:      log,
