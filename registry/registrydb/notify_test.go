@@ -401,16 +401,20 @@ func TestQuietListenerPingsAndStaysConnected(t *testing.T) {
 	closeAtEnd(t, st)
 	st.SetListenPing(time.Millisecond)
 	var errs atomic.Int64
-	st.OnListenError(func(error) { errs.Add(1) })
+	var lastErr atomic.Value // the listener's last error, for the failure message
+	st.OnListenError(func(err error) {
+		errs.Add(1)
+		lastErr.Store(err.Error())
+	})
 	heardY := make(chan struct{})
-	sessions := 0
+	var sessions atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- st.Listen(ctx, func(c registry.Change) {
 			switch {
 			case c.Kind == registry.ChangeAll:
-				sessions++
+				sessions.Add(1)
 			case c.Subject == "y":
 				close(heardY)
 			}
@@ -437,13 +441,13 @@ func TestQuietListenerPingsAndStaysConnected(t *testing.T) {
 	select {
 	case <-heardY:
 	case <-time.After(time.Minute): // a hang guard, not a speed bound
-		t.Fatal("the listener never heard the change")
+		t.Fatalf("the listener never heard the change (%d sessions, %d listener errors, the last: %v)", sessions.Load(), errs.Load(), lastErr.Load())
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if sessions != 1 || errs.Load() != 0 {
-		t.Fatalf("%d sessions and %d listener errors, want 1 session and no error", sessions, errs.Load())
+	if sessions.Load() != 1 || errs.Load() != 0 {
+		t.Fatalf("%d sessions and %d listener errors (the last: %v), want 1 session and no error", sessions.Load(), errs.Load(), lastErr.Load())
 	}
 }
