@@ -3,7 +3,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOBIN := $(shell go env GOPATH)/bin
 GOLANGCI_LINT := $(GOBIN)/golangci-lint
 
-.PHONY: build run check fmt vet lint test race data-note bench bench-rss bench-http tools
+.PHONY: build run check fmt vet lint test race data-note bench bench-rss bench-register bench-http tools
 
 build:
 	CGO_ENABLED=1 go build -o bin/herald ./cmd/herald
@@ -56,6 +56,19 @@ bench:
 
 bench-rss:
 	go test -run '^$$' -bench RSS -benchtime 1x -timeout 60m ./cmd/herald/
+
+# bench-register compares registration throughput over HTTP with an earlier
+# commit's: it builds herald at BASE (a git revision) in a temporary worktree,
+# then registers realistic schemas on that binary and on this tree's, taking
+# turns round by round, and prints each round's rates and their ratio.
+# BASE=185b51b is the build the memory issue measured "~800/s" on.
+bench-register:
+	@test -n "$(BASE)" || { echo "usage: make bench-register BASE=<git revision> [SCHEMAS=20000] [ROUNDS=3]" >&2; exit 2; }
+	@d=$$(mktemp -d) && trap 'git worktree remove --force "$$d/src" 2>/dev/null; rm -rf "$$d"' EXIT && \
+	git worktree add --quiet --detach "$$d/src" "$(BASE)" && \
+	(cd "$$d/src" && go build -o "$$d/herald" ./cmd/herald) && \
+	go test -run '^$$' -bench RegisterBesideBaseline -benchtime 1x -timeout 60m ./cmd/herald/ \
+		-args -baseline-herald "$$d/herald" -register-schemas $(or $(SCHEMAS),20000) -register-rounds $(or $(ROUNDS),3)
 
 # bench-http measures GET /schemas/ids/{id} and /subjects/{s}/versions/latest
 # over real HTTP from a separate load process (16 connections), alternating
