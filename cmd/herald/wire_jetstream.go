@@ -67,10 +67,14 @@ func openJetStream(ctx context.Context, f *jetStreamFlags, meta broker.Log, meta
 			engine = server.EnginePostgres
 		}
 		meta = broker.Observed(meta, f.Engines.Observer(engine))
-		observer = f.Engines.Observer(server.EngineJetStream)
 	}
 	if strings.TrimSpace(f.URLs) == "" {
 		return meta, nil, nil
+	}
+	if f.Engines != nil {
+		// Only now: /metrics shows the engines in use, and without servers
+		// JetStream is not one.
+		observer = f.Engines.Observer(server.EngineJetStream)
 	}
 	if (f.Cert == "") != (f.Key == "") {
 		return nil, nil, usageErrorf("--broker-cert and --broker-key go together: give both or neither")
