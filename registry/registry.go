@@ -6,7 +6,10 @@
 // registry/registrydb implements on gorm. The package imports neither gorm nor gin.
 //
 // Every operation that writes reads the state it decides on and writes inside one
-// Store.Update, under Service.writeMu; reads run without the mutex. Immutable
+// Store.Update, under Service.writeMu; reads run without the mutex. Registrations
+// parse their schema before they queue for the mutex, and those that queue
+// together share one Update, each in its own savepoint (group commit, group.go).
+// Immutable
 // things are cached in memory: the content of an id (GET /schemas/ids/{id}) and its
 // parsed schema (compatibility checks, payload validation), keyed by (context, id)
 // and evicted when a hard delete removes the content. Parsed schemas are also
@@ -23,7 +26,8 @@
 // Configs and modes are not cached: every read asks the store.
 //
 // Lock order: Service.writeMu, then cache.mu. cache.mu is never held across a
-// store call.
+// store call. registrations.mu is held alone: never with another lock, nor
+// across a store call.
 package registry
 
 import (
