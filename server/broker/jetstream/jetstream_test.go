@@ -124,6 +124,17 @@ func (e *env) checkNoStream(topic, when string) {
 
 // mustAppend appends rs to topic on l as one batch and fails the test if the
 // append fails.
+// readAll reads a whole topic through the test's Log, failing the test on an
+// error.
+func (e *env) readAll(topic string) []broker.Record {
+	e.t.Helper()
+	all, err := e.log.Read(context.Background(), topic, 0, broker.MaxReadLimit)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return all
+}
+
 func (e *env) mustAppend(l broker.Log, topic string, rs []broker.Record) {
 	e.t.Helper()
 	if _, err := l.Append(context.Background(), []broker.Batch{{Topic: topic, Records: rs}}); err != nil {
@@ -281,10 +292,7 @@ func TestConcurrentAppenders(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	all, err := e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := e.readAll("t")
 	checkAcked(t, all, done, 0)
 	c1, c2 := e.log.Counters(), other.Counters()
 	t.Logf("overtaken %d+%d attempts, rolled back %d+%d messages", c1.Overtaken, c2.Overtaken, c1.RolledBack, c2.RolledBack)
@@ -621,10 +629,7 @@ func TestRefusedMessageSaysWhyAndStoresNothing(t *testing.T) {
 		t.Errorf("Append = %v; want JetStream's reason (message size exceeds maximum)", err)
 	}
 	t.Logf("Append = %v", err)
-	all, err := e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := e.readAll("t")
 	if diff := cmp.Diff([]string{`{"before":0}`, `{"before":1}`}, brokertest.ValuesOf(all)); diff != "" {
 		t.Errorf("stored after the refused append (-want +got):\n%s", diff)
 	}
@@ -634,10 +639,7 @@ func TestRefusedMessageSaysWhyAndStoresNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err = e.log.Read(ctx, "t", 0, broker.MaxReadLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all = e.readAll("t")
 	if diff := cmp.Diff([]string{`{"before":0}`, `{"before":1}`, `{"after":0}`, `{"after":1}`}, brokertest.ValuesOf(all)); diff != "" {
 		t.Errorf("stored after the next append (-want +got):\n%s", diff)
 	}
