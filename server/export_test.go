@@ -1,6 +1,9 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // RouteInfo is one route of the engine: its method and its gin path (:name
 // parameters, *name wildcards).
@@ -32,3 +35,21 @@ func (w *DiscardWriter) Reset() { w.reset() }
 
 // Status is the status the last request wrote.
 func (w *DiscardWriter) Status() int { return w.status }
+
+// AccessRoutes lists the routes of the access table, for the test that
+// compares them with the routes the engine serves.
+func AccessRoutes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(accessRules))
+	for k := range accessRules {
+		out = append(out, RouteInfo{Method: k.method, Path: k.path})
+	}
+	return out
+}
+
+// SetRateLimitClock replaces the limiter's clock, so that tests move time
+// instead of sleeping.
+func SetRateLimitClock(l *RateLimiter, now func() time.Time) { l.setClock(now) }
+
+// SetSessionClock replaces the clock sessions and sign-ins are checked
+// against, so that tests move time instead of sleeping.
+func SetSessionClock(s *Server, now func() time.Time) { s.sessions.now = now }
