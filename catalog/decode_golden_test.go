@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/decode/*/want.golden from the current decoder")
@@ -105,4 +107,59 @@ func renderParse(files []File) (string, []string) {
 	}
 	slices.Sort(pos)
 	return "document:\n" + string(j) + "\n", pos
+}
+
+// FuzzParseFiles feeds ParseFiles one file of any text. It must not panic; a
+// refusal must list at least one problem, each naming the file; and what it
+// accepts must survive ExportYAML: parsing the export gives the same document,
+// as "herald catalog export" promises to the apply that reads it back.
+func FuzzParseFiles(f *testing.F) {
+	dirs, err := filepath.Glob("testdata/decode/*/*")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range dirs {
+		if filepath.Base(p) == "want.golden" {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(filepath.Ext(p), string(b))
+	}
+	f.Fuzz(func(t *testing.T, ext, data string) {
+		if ext != ".json" {
+			ext = ".yaml"
+		}
+		name := "catalog" + ext
+		doc, src, err := ParseFiles([]File{{Name: name, Data: data}})
+		if err != nil {
+			var ae *ApplyError
+			if !errors.As(err, &ae) {
+				t.Fatalf("ParseFiles error %T is not an *ApplyError: %v", err, err)
+			}
+			if len(ae.Problems) == 0 {
+				t.Fatal("ApplyError with no problems")
+			}
+			for _, p := range ae.Problems {
+				if p.File != name {
+					t.Fatalf("problem %q does not name %s", p, name)
+				}
+			}
+			return
+		}
+		_ = Validate(doc, src, nil)
+		out, err := ExportYAML(doc)
+		if err != nil {
+			t.Fatalf("ExportYAML of an accepted document: %v", err)
+		}
+		again, _, err := ParseFiles([]File{{Name: "export.yaml", Data: string(out)}})
+		if err != nil {
+			t.Fatalf("the export of an accepted document is refused: %v\n%s", err, out)
+		}
+		if diff := cmp.Diff(doc, again); diff != "" {
+			t.Fatalf("export and parse changed the document (-parsed +re-parsed):\n%s\nexport:\n%s", diff, out)
+		}
+	})
 }
