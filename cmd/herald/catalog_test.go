@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,6 +57,43 @@ func TestCatalogDemoThroughRealRegistry(t *testing.T) {
 	_, body = get(t, m.URL()+"/ui/events/order-placed")
 	if !strings.Contains(body, "shippingAddress.country") || !strings.Contains(body, "example valid") {
 		t.Fatalf("event page lacks the field table or validated examples")
+	}
+
+	// The valid examples were published as the sending service, the invalid
+	// one was refused, and each receiving service read the topic as its group.
+	var topic struct {
+		Events    int64 `json:"events"`
+		Producers []struct {
+			Client string `json:"client"`
+		} `json:"producers"`
+		Consumers []struct {
+			Client string `json:"client"`
+		} `json:"consumers"`
+	}
+	getJSON(t, m.URL()+"/v1/topics/order-placed", &topic)
+	var consumers []string
+	for _, c := range topic.Consumers {
+		consumers = append(consumers, c.Client)
+	}
+	slices.Sort(consumers)
+	if topic.Events != 1 || len(topic.Producers) != 1 || topic.Producers[0].Client != "order-service" ||
+		!slices.Equal(consumers, []string{"fraud-service", "inventory-service"}) {
+		t.Fatalf("order-placed after the demo = %+v; want the one valid example, from order-service, read by its two receivers", topic)
+	}
+	code, body = get(t, m.URL()+"/v1/groups/fraud-service/offsets")
+	if code != http.StatusOK || !strings.Contains(body, `{"topic":"order-placed","offset":1}`) {
+		t.Fatalf("fraud-service offsets = %d %s", code, body)
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	code, body := get(t, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s = %d %s", url, code, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("GET %s: %v\n%s", url, err, body)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -103,19 +104,71 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 	return cat, store, nil
 }
 
-// demoTopics creates a broker topic for every demo event bound to one, so that
-// the live tail and observed lineage work out of the box. Failures are logged:
-// the catalog is usable without them.
+// demoTopics creates a broker topic for every demo event bound to one and
+// publishes the event's examples to it as the first service that sends it, so
+// that the topics, the live tail and the observed lineage have something to
+// show from the first start, and has every service that receives an event
+// read its topic. An example the contract refuses is skipped: the
+// demo keeps one invalid on purpose, for the event page to point out. Other
+// failures are logged: the catalog is usable without them.
 func demoTopics(ctx context.Context, cat *catalog.Service, brk *broker.Broker, log *slog.Logger) {
 	if brk == nil {
 		return
 	}
-	for _, ev := range cat.Document().Events {
+	doc := cat.Document()
+	sender := map[string]string{} // event id → the first service (by id) that sends it
+	for _, s := range doc.Services {
+		for _, m := range s.Sends {
+			if _, ok := sender[m.Event]; !ok {
+				sender[m.Event] = s.ID
+			}
+		}
+	}
+	published := 0
+	for _, ev := range doc.Events {
 		if ev.Topic == "" {
 			continue
 		}
 		if _, err := brk.PutTopic(ctx, broker.Topic{Name: ev.Topic, ValueSubject: ev.Subject}); err != nil {
 			log.WarnContext(ctx, "demo topic not created", "topic", ev.Topic, "err", err)
+			continue
+		}
+		for i, ex := range ev.Examples {
+			e := broker.Event{ID: fmt.Sprintf("demo/%s/%d", ev.ID, i+1), Value: ex.Value}
+			_, err := brk.Publish(ctx, ev.Topic, []broker.Event{e}, broker.PublishOptions{Producer: sender[ev.ID]})
+			switch {
+			case err == nil:
+				published++
+			case !errors.Is(err, broker.ErrInvalidEvent):
+				log.WarnContext(ctx, "demo example not published", "topic", ev.Topic, "example", ex.Name, "err", err)
+			}
 		}
 	}
+	// Each service that receives an event reads its topic as a consumer
+	// group of its own name and commits what it read.
+	topic := map[string]string{}
+	for _, ev := range doc.Events {
+		topic[ev.ID] = ev.Topic
+	}
+	for _, s := range doc.Services {
+		for _, m := range s.Receives {
+			if topic[m.Event] == "" {
+				continue
+			}
+			err := demoConsume(ctx, brk, topic[m.Event], s.ID)
+			if err != nil {
+				log.WarnContext(ctx, "demo consumer did not read", "topic", topic[m.Event], "service", s.ID, "err", err)
+			}
+		}
+	}
+	log.InfoContext(ctx, "demo examples published", "events", published)
+}
+
+// demoConsume reads topic as the consumer group service and commits its offset.
+func demoConsume(ctx context.Context, brk *broker.Broker, topic, service string) error {
+	res, err := brk.Read(ctx, broker.ReadRequest{Topic: topic, Group: service, Client: service})
+	if err != nil {
+		return err
+	}
+	return brk.CommitOffset(ctx, service, topic, res.Next)
 }
