@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -108,9 +107,7 @@ func openCatalog(ctx context.Context, f *catalogFlags, registryDB string, reg *r
 // publishes the event's examples to it as the first service that sends it, so
 // that the topics, the live tail and the observed lineage have something to
 // show from the first start, and has every service that receives an event
-// read its topic. An example the contract refuses is skipped: the
-// demo keeps one invalid on purpose, for the event page to point out. Other
-// failures are logged: the catalog is usable without them.
+// read its topic. Failures are logged: the catalog is usable without them.
 func demoTopics(ctx context.Context, cat *catalog.Service, brk *broker.Broker, log *slog.Logger) {
 	if brk == nil {
 		return
@@ -133,15 +130,24 @@ func demoTopics(ctx context.Context, cat *catalog.Service, brk *broker.Broker, l
 			log.WarnContext(ctx, "demo topic not created", "topic", ev.Topic, "err", err)
 			continue
 		}
-		for i, ex := range ev.Examples {
-			e := broker.Event{ID: fmt.Sprintf("demo/%s/%d", ev.ID, i+1), Value: ex.Value}
-			_, err := brk.Publish(ctx, ev.Topic, []broker.Event{e}, broker.PublishOptions{Producer: sender[ev.ID]})
-			switch {
-			case err == nil:
-				published++
-			case !errors.Is(err, broker.ErrInvalidEvent):
-				log.WarnContext(ctx, "demo example not published", "topic", ev.Topic, "example", ex.Name, "err", err)
+		// The examples the event page marks valid; the demo keeps one
+		// invalid on purpose, and publishing it would count a refusal
+		// against the service.
+		d, err := cat.EventDetail(ctx, ev.ID, catalog.Latest)
+		if err != nil {
+			log.WarnContext(ctx, "demo examples not published", "event", ev.ID, "err", err)
+			continue
+		}
+		for i, ex := range d.Examples {
+			if !ex.Valid {
+				continue
 			}
+			e := broker.Event{ID: fmt.Sprintf("demo/%s/%d", ev.ID, i+1), Value: ex.Example.Value}
+			if _, err := brk.Publish(ctx, ev.Topic, []broker.Event{e}, broker.PublishOptions{Producer: sender[ev.ID]}); err != nil {
+				log.WarnContext(ctx, "demo example not published", "topic", ev.Topic, "example", ex.Example.Name, "err", err)
+				continue
+			}
+			published++
 		}
 	}
 	// Each service that receives an event reads its topic as a consumer
