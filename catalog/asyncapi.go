@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/heraldhq/herald/compat"
+	"github.com/heraldhq/herald/internal/textpos"
 )
 
 // ErrInvalidAsyncAPI is returned for an AsyncAPI document that cannot be imported.
@@ -269,9 +270,9 @@ func slug(s string) string {
 // replaced if it exists; everything else in the catalog is kept. Errors:
 // ErrInvalidAsyncAPI, registry errors, and *ApplyError.
 func (s *Service) ImportAsyncAPI(ctx context.Context, data []byte) (ImportResult, error) {
-	var root map[string]any
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return ImportResult{}, fmt.Errorf("%w: %v", ErrInvalidAsyncAPI, err)
+	root, err := parseAsyncAPI(data)
+	if err != nil {
+		return ImportResult{}, err
 	}
 	if v, _ := root["asyncapi"].(string); !strings.HasPrefix(v, "3.") {
 		return ImportResult{}, fmt.Errorf("%w: asyncapi version %q: only 3.x documents can be imported", ErrInvalidAsyncAPI, v)
@@ -412,6 +413,28 @@ func (s *Service) ImportAsyncAPI(ctx context.Context, data []byte) (ImportResult
 	}
 	sort.Strings(res.Events)
 	return res, nil
+}
+
+// parseAsyncAPI decodes an AsyncAPI document (YAML or JSON) within the
+// bounds of a catalog file: the token budget, the nesting limits, and no
+// aliases. yaml.Unmarshal would share an aliased value, but the import encodes
+// payloads and examples again, which expands every alias: a few hundred bytes
+// of nested aliases would become gigabytes.
+func parseAsyncAPI(data []byte) (map[string]any, error) {
+	budget := maxTokens
+	d := &decoder{src: &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}, budget: &budget, what: "AsyncAPI documents"}
+	roots := d.roots(data)
+	if len(d.probs) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidAsyncAPI, textpos.List("the document", listed(d.probs, d.dropped)))
+	}
+	if len(roots) == 0 {
+		return nil, nil
+	}
+	root, ok := roots[0].plain().(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: the document must be a mapping, got %s", ErrInvalidAsyncAPI, roots[0].kind)
+	}
+	return root, nil
 }
 
 func appendMessage(list []Message, m Message) []Message {

@@ -3,6 +3,8 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -110,13 +112,69 @@ func TestAsyncAPIRoundTrip(t *testing.T) {
 func TestAsyncAPIImportErrors(t *testing.T) {
 	t.Parallel()
 	svc, _, _ := newDemo(t)
+	before := svc.Counts()
 	for name, doc := range map[string]string{
 		"version":   "asyncapi: 2.6.0\ninfo: {title: x, version: '1'}\n",
 		"action":    "asyncapi: 3.0.0\ninfo: {title: x, version: '1'}\noperations:\n  a: {action: publish, channel: {$ref: '#/channels/c'}}\nchannels:\n  c: {address: c}\n",
 		"reference": "asyncapi: 3.0.0\ninfo: {title: x, version: '1'}\noperations:\n  a: {action: send, channel: {$ref: '#/channels/nope'}}\n",
+		"syntax":    "asyncapi: 3.0.0\ninfo: {title: x\n",
+		"notAMap":   "[asyncapi, 3.0.0]\n",
+		// Nested aliases: about 600 bytes that would expand to 9^7 strings once
+		// the example payload is encoded again.
+		"aliases": aliasBomb(7),
 	} {
 		if _, err := svc.ImportAsyncAPI(context.Background(), []byte(doc)); err == nil || !strings.Contains(err.Error(), "invalid AsyncAPI") {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
+	if after := svc.Counts(); after != before {
+		t.Errorf("refused imports changed the catalog: %+v, then %+v", before, after)
+	}
+	_, err := svc.ImportAsyncAPI(context.Background(), []byte(aliasBomb(7)))
+	if want := "2:10: YAML aliases are not supported in AsyncAPI documents: repeat the value"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("aliases: err = %v, want it to say %q", err, want)
+	}
+}
+
+// aliasBomb returns an AsyncAPI document whose one message has an example
+// that nests depth levels of nine aliases each.
+func aliasBomb(depth int) string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 [a, a, a, a, a, a, a, a, a]\n")
+	for i := 1; i <= depth; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 9), ", "))
+	}
+	b.WriteString("asyncapi: 3.0.0\ninfo: {title: bomb, version: '1'}\n")
+	b.WriteString("channels:\n  c:\n    address: c\n    messages:\n      m:\n        payload: {type: object}\n")
+	fmt.Fprintf(&b, "        examples:\n          - payload: {x: *l%d}\n", depth)
+	b.WriteString("operations:\n  o: {action: send, channel: {$ref: '#/channels/c'}}\n")
+	return b.String()
+}
+
+// FuzzImportAsyncAPI imports any document into an empty catalog. It must not
+// panic, and a refusal is one the API maps to a 4xx: an invalid document, a
+// catalog it would make invalid, or a schema the registry refuses.
+func FuzzImportAsyncAPI(f *testing.F) {
+	src, _, _ := newDemo(f)
+	for _, id := range []string{"inventory-service", "order-service"} {
+		y, err := src.AsyncAPI(context.Background(), id)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(y))
+	}
+	f.Add(aliasBomb(2))
+	f.Add("asyncapi: 3.0.0\ninfo: {title: x, version: '1'}\noperations:\n  a: {action: send, channel: {$ref: '#/channels/c'}}\nchannels:\n  c: {address: c, messages: {m: {$ref: '#/channels/c/messages/m'}}}\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		dst, err := catalog.New(context.Background(), catalog.Config{Store: &catalogtest.Store{}, Registry: catalogtest.NewRegistry()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = dst.ImportAsyncAPI(context.Background(), []byte(doc))
+		var ae *catalog.ApplyError
+		if err != nil && !errors.Is(err, catalog.ErrInvalidAsyncAPI) && !errors.As(err, &ae) && !errors.Is(err, catalog.ErrInvalid) &&
+			!strings.Contains(err.Error(), "register the payload") {
+			t.Fatalf("ImportAsyncAPI error %T: %v", err, err)
+		}
+	})
 }

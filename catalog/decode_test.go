@@ -221,4 +221,50 @@ func TestParseFilesBounded(t *testing.T) {
 			t.Fatalf("err = %v, want one catalog too large problem", err)
 		}
 	})
+	// A file of many mistakes, in two files so that the kept ones come from
+	// both decoders, is answered with the first maxProblems, in file order,
+	// and a count of the rest.
+	t.Run("ProblemsListedUpToTheCap", func(t *testing.T) {
+		t.Parallel()
+		file := "teams:\n" + strings.Repeat("  - id: t\n    nmae: x\n", 30)
+		files := make([]File, 0, 5)
+		for i := range 5 {
+			files = append(files, File{Name: fmt.Sprintf("f%d.yaml", i), Data: strings.ReplaceAll(file, "id: t", fmt.Sprintf("id: t%d", i))})
+		}
+		// Each file: 30 misspelled keys and 29 duplicate ids; 5 files: 295.
+		_, _, err := ParseFiles(files)
+		var ae *ApplyError
+		if !errors.As(err, &ae) {
+			t.Fatalf("err = %v, want an *ApplyError", err)
+		}
+		checkCapped(t, ae.Problems, 295, "f0.yaml")
+	})
+	t.Run("ValidationProblemsListedUpToTheCap", func(t *testing.T) {
+		t.Parallel()
+		doc := &Document{}
+		for i := range 250 {
+			doc.Services = append(doc.Services, Application{ID: fmt.Sprintf("s%03d", i), Sends: []Message{{Event: "nope"}}})
+		}
+		var ae *ApplyError
+		if err := Validate(doc, nil, nil); !errors.As(err, &ae) {
+			t.Fatalf("Validate = %v, want an *ApplyError", err)
+		}
+		checkCapped(t, ae.Problems, 250, "")
+	})
+}
+
+// checkCapped checks that problems are the first maxProblems of total, the
+// first of them in file first, then one that counts the rest.
+func checkCapped(t *testing.T, problems []Problem, total int, first string) {
+	t.Helper()
+	if len(problems) != maxProblems+1 {
+		t.Fatalf("%d problems listed, want %d and one that counts the rest", len(problems), maxProblems)
+	}
+	if problems[0].File != first {
+		t.Errorf("first problem %q, want one in %q", problems[0], first)
+	}
+	want := fmt.Sprintf("and %d more problems, not listed: fix the ones above first", total-maxProblems)
+	if last := problems[maxProblems]; last.Message != want || last.File != "" {
+		t.Errorf("last problem = %q, want %q", last, want)
+	}
 }

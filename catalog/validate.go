@@ -23,18 +23,22 @@ func Validate(doc *Document, src *Source, subjects map[string]bool) error {
 	if len(v.probs) == 0 {
 		return nil
 	}
-	sortProblems(v.probs)
-	return &ApplyError{Problems: v.probs}
+	return &ApplyError{Problems: listed(v.probs, v.dropped)}
 }
 
 type validator struct {
 	doc                                      *Document
 	src                                      *Source
 	probs                                    []Problem
+	dropped                                  int // problems found past maxProblems
 	teamIDs, domainIDs, serviceIDs, eventIDs map[string]bool
 }
 
 func (v *validator) errorf(key, format string, args ...any) {
+	if len(v.probs) >= maxProblems {
+		v.dropped++
+		return
+	}
 	p := v.src.at(key)
 	msg := fmt.Sprintf(format, args...)
 	if p.File == "" {

@@ -94,18 +94,38 @@ func ParseFiles(files []File) (*Document, *Source, error) {
 	doc := &Document{}
 	src := &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}
 	var probs []Problem
+	more := 0
 	budget := maxTokens
 	for _, f := range files {
 		d := &decoder{file: f.Name, src: src, budget: &budget}
 		d.parse([]byte(f.Data), doc)
 		probs = append(probs, d.probs...)
+		more += d.dropped
 	}
 	if len(probs) > 0 {
-		sortProblems(probs)
-		return nil, nil, &ApplyError{Problems: probs}
+		return nil, nil, &ApplyError{Problems: listed(probs, more)}
 	}
 	doc.sort()
 	return doc, src, nil
+}
+
+// maxProblems bounds the problems one apply reports (and each file's decoder
+// and the validator keep): a file of a million mistakes is answered with the
+// first hundred and a count of the rest, not with a million lines.
+const maxProblems = 100
+
+// listed sorts problems and keeps the first maxProblems, with a last one that
+// counts those left out (more of them were never kept).
+func listed(probs []Problem, more int) []Problem {
+	sortProblems(probs)
+	if len(probs) > maxProblems {
+		more += len(probs) - maxProblems
+		probs = probs[:maxProblems]
+	}
+	if more > 0 {
+		probs = append(probs, Problem{Message: fmt.Sprintf("and %d more problems, not listed: fix the ones above first", more)})
+	}
+	return probs
 }
 
 func sortProblems(p []Problem) {
@@ -151,6 +171,28 @@ type node struct {
 	items []*node
 }
 
+// plain returns n as the generic values yaml.Unmarshal and encoding/json
+// use: map[string]any (a later duplicate key wins), []any, and the scalars.
+func (n *node) plain() any {
+	switch n.kind {
+	case nMap:
+		m := make(map[string]any, len(n.keys))
+		for i, k := range n.keys {
+			m[k.text] = n.vals[i].plain()
+		}
+		return m
+	case nSeq:
+		s := make([]any, len(n.items))
+		for i, it := range n.items {
+			s[i] = it.plain()
+		}
+		return s
+	case nScalar:
+		return n.value
+	}
+	return nil
+}
+
 type nodeKind int
 
 const (
@@ -180,6 +222,10 @@ type decoder struct {
 	// budget is the number of YAML tokens the files of one ParseFiles may still
 	// hold, shared by their decoders.
 	budget *int
+	// what names the documents decoded, in errors: "catalog files" if empty.
+	what string
+	// dropped counts the problems found after probs held maxProblems.
+	dropped int
 }
 
 // Bounds on a catalog. maxTokens bounds the parser's work and memory over all
@@ -193,6 +239,10 @@ const (
 )
 
 func (d *decoder) errorf(p Pos, format string, args ...any) {
+	if len(d.probs) >= maxProblems {
+		d.dropped++
+		return
+	}
 	d.probs = append(d.probs, Problem{File: d.file, Line: p.Line, Column: p.Column, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -277,7 +327,11 @@ func (d *decoder) convert(n ast.Node, depth int) *node {
 	case *ast.AnchorNode:
 		return d.convert(t.Value, depth+1)
 	case *ast.AliasNode:
-		d.errorf(pos, "YAML aliases are not supported in catalog files: repeat the value")
+		what := d.what
+		if what == "" {
+			what = "catalog files"
+		}
+		d.errorf(pos, "YAML aliases are not supported in %s: repeat the value", what)
 		return &node{kind: nNull, pos: pos}
 	case *ast.TagNode:
 		return d.convert(t.Value, depth+1)
