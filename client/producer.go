@@ -251,8 +251,9 @@ type envelopeEvent struct {
 	Headers map[string]string `json:"headers,omitempty"`
 }
 
-// Publish validates the events and publishes them as one atomic batch. It
-// returns each event's offset, in order; an event the topic dead-lettered has
+// Publish validates the events and publishes them as one atomic batch, of at
+// most the server's --max-publish-events (10,000 by default; more is refused
+// with HTTP 413, error_code 41302). It returns each event's offset, in order; an event the topic dead-lettered has
 // offset -1, and a duplicate (same ID within the broker's window) the first
 // one's offset.
 //

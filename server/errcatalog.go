@@ -90,6 +90,7 @@ var (
 	errTopicInUse      = newRow(http.StatusConflict, 40920, "The topic is another topic's dead-letter topic", broker.ErrTopicInUse)
 	errWrongKind       = newRow(http.StatusConflict, 40921, "The operation needs the other kind of topic", broker.ErrWrongKind)
 	errEventTooLarge   = newRow(http.StatusRequestEntityTooLarge, 41301, "An event is over the size limit", broker.ErrEventTooLarge)
+	errTooManyEvents   = newRow(http.StatusRequestEntityTooLarge, 41302, "A publish holds more events than the limit", broker.ErrTooManyEvents)
 	errContentType     = newRow(http.StatusUnsupportedMediaType, 41501, "The endpoint does not take this Content-Type").in(scopeNativeBody)
 	errNoSubject       = newRow(http.StatusUnprocessableEntity, 42220, "The topic binds to a subject the registry does not have", broker.ErrSubjectNotFound)
 	errInvalidTopic    = newRow(http.StatusUnprocessableEntity, 42221, "Invalid topic configuration", broker.ErrInvalidTopic)

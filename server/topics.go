@@ -74,11 +74,12 @@ var topicOperations = document(
 		Description: "The body is, by Content-Type: application/json, the envelope (on binary topics key and value are base64 strings of the bytes, the value in the Confluent wire format); " +
 			"application/cloudevents+json, one structured CloudEvent; application/cloudevents-batch+json, an array of them; " +
 			"any type with ce-* headers, one CloudEvent in HTTP binary mode whose data is the body; application/octet-stream, one event of a binary topic in the Confluent wire format. " +
-			"The answer comes after the events are durably committed. Invalid events refuse the whole batch (422, one detail per problem) unless the topic dead-letters them.",
+			"The answer comes after the events are durably committed. Invalid events refuse the whole batch (422, one detail per problem, the first 100 problems) unless the topic dead-letters them. " +
+			"A batch holds at most the server's --max-publish-events events (10,000 unless set).",
 		Tags: []string{tagBroker}, Params: publishParams{}, Body: envelopeJSON{},
 		BodyTypes: []string{mediaCloudEvent, mediaCloudEvents, mediaOctets},
 		Responses: []response{{Body: publishJSON{}}},
-		Errors:    []*errorRow{errTopicNotFound, errEventTooLarge, errInvalidEvent, errDraining},
+		Errors:    []*errorRow{errTopicNotFound, errEventTooLarge, errTooManyEvents, errInvalidEvent, errDraining},
 		handler:   (*Server).publishEvents},
 	operation{Method: http.MethodGet, Path: "/v1/topics/{topic}/events", ID: "readEvents", Summary: "Read a page of a stream's events, optionally waiting for the first (long poll)",
 		Tags: []string{tagBroker}, Params: readEventsParams{}, Responses: []response{{Body: eventsJSON{}}},
@@ -508,7 +509,7 @@ func (s *Server) publishEvents(c *gin.Context) error {
 	// reads them until it answers. The buffer goes back to the pool only
 	// after a successful publish: on an error the committer may still hold
 	// the events (a cancelled request), or the error may quote them.
-	evs, err := decodePublish(t, c.Request.Header, buf.Bytes())
+	evs, err := decodePublish(t, c.Request.Header, buf.Bytes(), brk.MaxPublishEvents())
 	if err != nil {
 		return err
 	}

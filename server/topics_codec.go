@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -68,6 +69,10 @@ type bodyProblem struct {
 
 // badBody is a 400 for a publish body that cannot be read.
 func badBody(msg string, probs ...bodyProblem) error {
+	if len(probs) > broker.MaxListedProblems {
+		msg += fmt.Sprintf(" (the details list the first %d)", broker.MaxListedProblems)
+		probs = probs[:broker.MaxListedProblems]
+	}
 	if len(probs) > 0 {
 		return errInvalidBody.withDetails(msg, probs)
 	}
@@ -91,8 +96,9 @@ func unsupportedMedia(got string, t broker.Topic) error {
 	return errContentType.with(fmt.Sprintf("topic %s (%s encoding) does not take %s: send %s", t.Name, t.Encoding, got, want))
 }
 
-// decodePublish turns a publish request into events for topic t.
-func decodePublish(t broker.Topic, header http.Header, body []byte) ([]broker.Event, error) {
+// decodePublish turns a publish request into events for topic t, at most
+// maxEvents of them.
+func decodePublish(t broker.Topic, header http.Header, body []byte, maxEvents int) ([]broker.Event, error) {
 	ct := header.Get("Content-Type")
 	mt := ""
 	if ct != "" {
@@ -127,12 +133,12 @@ func decodePublish(t broker.Topic, header http.Header, body []byte) ([]broker.Ev
 		if t.Encoding == broker.EncodingBinary {
 			return nil, unsupportedMedia(mt, t)
 		}
-		evs, err = decodeCloudEventBatch(body)
+		evs, err = decodeCloudEventBatch(body, maxEvents)
 	case mt == mediaJSON || mt == "":
 		if t.Encoding == broker.EncodingCloudEvents {
 			return nil, unsupportedMedia(ct, t)
 		}
-		evs, err = decodeEnvelope(body, t.Encoding == broker.EncodingBinary)
+		evs, err = decodeEnvelope(body, t.Encoding == broker.EncodingBinary, maxEvents)
 	case mt == mediaOctets:
 		if t.Encoding != broker.EncodingBinary {
 			return nil, unsupportedMedia(mt, t)
@@ -160,16 +166,23 @@ func decodePublish(t broker.Topic, header http.Header, body []byte) ([]broker.Ev
 
 // decodeEnvelope reads the JSON envelope. With binary, values and keys are
 // base64 strings. On json topics the values and keys it returns alias body.
-func decodeEnvelope(body []byte, binary bool) ([]broker.Event, error) {
-	if evs, err := scanEnvelope(body, binary); err == nil {
+func decodeEnvelope(body []byte, binary bool, maxEvents int) ([]broker.Event, error) {
+	evs, err := scanEnvelope(body, binary, maxEvents)
+	switch {
+	case err == nil:
 		return evs, nil
+	case errors.Is(err, broker.ErrTooManyEvents):
+		return nil, err
 	}
-	return decodeEnvelopeSlow(body, binary)
+	return decodeEnvelopeSlow(body, binary, maxEvents)
 }
 
 // decodeEnvelopeSlow is the general decoder of the envelope: it takes what
 // scanEnvelope leaves to it and writes every error message.
-func decodeEnvelopeSlow(body []byte, binary bool) ([]broker.Event, error) {
+func decodeEnvelopeSlow(body []byte, binary bool, maxEvents int) ([]broker.Event, error) {
+	if countItems(body, 1, maxEvents) > maxEvents {
+		return nil, tooManyEvents(maxEvents)
+	}
 	// goccy/go-json (already gin's JSON codec) decodes the envelope about four
 	// times faster than encoding/json; it is the first pass over every publish.
 	dec := gojson.NewDecoder(bytes.NewReader(body))
@@ -322,7 +335,10 @@ func validCEName(s string) bool {
 }
 
 // decodeCloudEventBatch reads a JSON array of structured CloudEvents.
-func decodeCloudEventBatch(body []byte) ([]broker.Event, error) {
+func decodeCloudEventBatch(body []byte, maxEvents int) ([]broker.Event, error) {
+	if countItems(body, 0, maxEvents) > maxEvents {
+		return nil, tooManyEvents(maxEvents)
+	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(body, &raws); err != nil {
 		return nil, badBody("invalid CloudEvents batch: want a JSON array of CloudEvents: " + err.Error())

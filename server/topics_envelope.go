@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
@@ -33,7 +34,7 @@ var errSlowPath = errors.New("envelope: not on the fast path")
 // Values and keys of JSON topics alias body; base64 ones (binary) are decoded
 // into one buffer for the whole batch. ids are copied, as the broker keeps
 // them in its deduplication index.
-func scanEnvelope(body []byte, binary bool) ([]broker.Event, error) {
+func scanEnvelope(body []byte, binary bool, maxEvents int) ([]broker.Event, error) {
 	s := scanner{b: body}
 	s.ws()
 	if !s.byte('{') {
@@ -52,7 +53,7 @@ func scanEnvelope(body []byte, binary bool) ([]broker.Event, error) {
 				return nil, errSlowPath
 			}
 			var err error
-			if evs, err = s.events(binary); err != nil {
+			if evs, err = s.events(binary, maxEvents); err != nil {
 				return nil, err
 			}
 			done, ok := s.next('}')
@@ -124,7 +125,7 @@ func (s *scanner) byte(c byte) bool {
 
 // events reads the events array. On binary topics the values and keys are
 // left as the raw JSON strings, decoded afterwards by decodeBase64Values.
-func (s *scanner) events(binary bool) ([]broker.Event, error) {
+func (s *scanner) events(binary bool, maxEvents int) ([]broker.Event, error) {
 	if !s.byte('[') {
 		return nil, errSlowPath
 	}
@@ -138,6 +139,9 @@ func (s *scanner) events(binary bool) ([]broker.Event, error) {
 		ev, err := s.event(binary)
 		if err != nil {
 			return nil, err
+		}
+		if len(evs) == maxEvents {
+			return nil, tooManyEvents(maxEvents)
 		}
 		evs = append(evs, ev)
 		done, ok := s.next(']')
@@ -439,4 +443,53 @@ func decodeBase64Values(evs []broker.Event) error {
 		}
 	}
 	return nil
+}
+
+// tooManyEvents refuses a publish of more than maxEvents events.
+func tooManyEvents(maxEvents int) error {
+	return fmt.Errorf("%w: more than %d events in one publish: send them in several batches", broker.ErrTooManyEvents, maxEvents)
+}
+
+// countItems counts the items of the JSON arrays that open at nesting level
+// (0: the body is the array; 1: an array is a value of the body's object),
+// stopping once it passes limit. It reads strings as JSON does and assumes
+// nothing else of the text: a malformed body is the decoder's to report, and
+// this pass only keeps a huge batch from being decoded at all.
+func countItems(b []byte, level, limit int) int {
+	var open []bool // the open containers: true for an array whose items count
+	n, expect := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		counted := len(open) > 0 && open[len(open)-1]
+		if counted && expect && c != ']' && c != ',' {
+			if n++; n > limit {
+				return n
+			}
+			expect = false
+		}
+		switch c {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case '[':
+			open = append(open, len(open) == level)
+			expect = len(open) == level+1
+		case '{':
+			open = append(open, false)
+		case ']', '}':
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+			expect = false
+		case ',':
+			expect = counted
+		}
+	}
+	return n
 }

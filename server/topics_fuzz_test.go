@@ -19,7 +19,7 @@ func FuzzPublishEnvelope(f *testing.F) {
 		`{"events":[]}`, `{"events":[{}]}`, `{"event":[]}`, `[]`, `{`, ``, `{"events":[{"value":1}]} x`,
 	})
 	f.Fuzz(func(t *testing.T, body []byte, binary bool) {
-		evs, err := decodeEnvelope(body, binary)
+		evs, err := decodeEnvelope(body, binary, testMaxEvents)
 		if err != nil {
 			return
 		}
@@ -48,7 +48,7 @@ func FuzzPublishCloudEvent(f *testing.F) {
 			return
 		}
 		checkAccepted(t, ev)
-		evs, err := decodeCloudEventBatch(append(append([]byte("["), body...), ']'))
+		evs, err := decodeCloudEventBatch(append(append([]byte("["), body...), ']'), testMaxEvents)
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("a valid CloudEvent failed as a batch of one: %v", err)
 		}
@@ -70,7 +70,7 @@ func FuzzPublishCloudEventBinary(f *testing.F) {
 			h.Set("Content-Type", ct)
 		}
 		topic := broker.Topic{Name: "t", Encoding: broker.EncodingCloudEvents}
-		evs, err := decodePublish(topic, h, body)
+		evs, err := decodePublish(topic, h, body, testMaxEvents)
 		if err != nil {
 			return
 		}

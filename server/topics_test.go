@@ -172,6 +172,23 @@ func TestPublishAPI(t *testing.T) {
 			t.Errorf("details = %+v", p)
 		}
 	})
+	t.Run("TooManyEvents", func(t *testing.T) {
+		// One more than the broker's default MaxPublishEvents: refused before
+		// anything is decoded or validated, and nothing is stored.
+		stored := func() int64 {
+			var info struct {
+				Events int64 `json:"events"`
+			}
+			mustUnmarshal(t, e.must(200, "GET", "/v1/topics/orders", "").body, &info)
+			return info.Events
+		}
+		before := stored()
+		body := `{"events":[` + strings.TrimSuffix(strings.Repeat(ev(1)+",", 10_001), ",") + `]}`
+		wantError(t, e.call("POST", "/v1/topics/orders/events", body), 413, 41302, "more than 10000 events in one publish: send them in several batches")
+		if after := stored(); after != before {
+			t.Errorf("%d events stored, then %d", before, after)
+		}
+	})
 	t.Run("DuplicateID", func(t *testing.T) {
 		body := `{"events":[{"id":"dup-1","value":{"id":"o-9","amount":9}}]}`
 		r := e.call("POST", "/v1/topics/orders/events", body)

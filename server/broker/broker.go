@@ -66,6 +66,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxEventBytes bounds one event (key, value, id and headers). Zero: 1 MiB.
 	MaxEventBytes int
+	// MaxPublishEvents bounds the events of one publish: a batch is one
+	// transaction and one reply. Zero: 10,000.
+	MaxPublishEvents int
 	// DedupWindow is how long an event id is remembered. Zero: 2 minutes;
 	// negative: no deduplication.
 	DedupWindow time.Duration
@@ -216,6 +219,12 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	}
 	if cfg.MaxEventBytes < 0 {
 		return nil, errors.New("broker: Config.MaxEventBytes must not be negative")
+	}
+	if cfg.MaxPublishEvents == 0 {
+		cfg.MaxPublishEvents = 10_000
+	}
+	if cfg.MaxPublishEvents < 0 {
+		return nil, errors.New("broker: Config.MaxPublishEvents must not be negative")
 	}
 	if cfg.DedupWindow == 0 {
 		cfg.DedupWindow = 2 * time.Minute
@@ -428,6 +437,10 @@ func sameConfig(a, b Topic) bool {
 	a.CreatedAt, a.UpdatedAt, b.CreatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return a == b
 }
+
+// MaxPublishEvents is the most events one Publish takes (Config.MaxPublishEvents),
+// for decoders that stop reading a request past it.
+func (b *Broker) MaxPublishEvents() int { return b.cfg.MaxPublishEvents }
 
 // TopicConfig returns a topic's configuration from memory, without stats.
 // Errors: ErrTopicNotFound.

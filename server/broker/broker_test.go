@@ -253,6 +253,75 @@ func TestPublishTooLarge(t *testing.T) {
 	}
 }
 
+func TestPublishTooManyEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *broker.Config) { c.MaxPublishEvents = 3 })
+	e.anyTopic("t")
+	evs := []broker.Event{{Value: []byte(`1`)}, {Value: []byte(`2`)}, {Value: []byte(`3`)}}
+	if _, err := e.b.Publish(context.Background(), "t", evs, broker.PublishOptions{}); err != nil {
+		t.Fatalf("3 events with a limit of 3: %v", err)
+	}
+	_, err := e.b.Publish(context.Background(), "t", append(evs, broker.Event{Value: []byte(`4`)}), broker.PublishOptions{})
+	if !errors.Is(err, broker.ErrTooManyEvents) || !strings.Contains(err.Error(), "4 events in one publish; the limit is 3") {
+		t.Fatalf("4 events with a limit of 3: %v, want ErrTooManyEvents", err)
+	}
+	if st := e.topicInfo("t"); st.Events != 3 {
+		t.Errorf("%d events stored, want the first batch's 3 only", st.Events)
+	}
+}
+
+// TestPublishListsProblemsUpToTheBound: 5 events of 30 problems each. A
+// refusal lists the first MaxListedProblems and counts the rest; on a topic
+// that dead-letters them, each result keeps the problems the bound leaves,
+// and at least its first.
+func TestPublishListsProblemsUpToTheBound(t *testing.T) {
+	e := parallelEnv(t)
+	e.reg.register(t, "strings", `{"type":"array","items":{"type":"string"}}`)
+	e.topic(broker.Topic{Name: "strict", ValueSubject: "strings"})
+	e.topic(broker.Topic{Name: "dlq", ValueSubject: "strings"})
+	e.topic(broker.Topic{Name: "lenient", ValueSubject: "strings", OnInvalid: broker.DeadLetter, DeadLetterTopic: "dlq"})
+	bad := "[" + strings.TrimSuffix(strings.Repeat("1,", 30), ",") + "]"
+	evs := make([]broker.Event, 5)
+	for i := range evs {
+		evs[i] = broker.Event{Value: []byte(bad)}
+	}
+	ctx := context.Background()
+
+	_, err := e.b.Publish(ctx, "strict", evs, broker.PublishOptions{})
+	var ee *broker.EventsError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Publish = %v, want an *EventsError", err)
+	}
+	if len(ee.Problems) != broker.MaxListedProblems || ee.Events != 5 || ee.Unlisted != 50 {
+		t.Errorf("refusal lists %d problems of %d events, %d unlisted; want %d, 5, 50", len(ee.Problems), ee.Events, ee.Unlisted, broker.MaxListedProblems)
+	}
+	if want := "5 events break the contract of topic strict, nothing was stored (the details list the first 100 problems of 150)"; !strings.HasPrefix(ee.Error(), want) {
+		t.Errorf("message %q, want it to start %q", ee.Error(), want)
+	}
+
+	res, err := e.b.Publish(ctx, "lenient", evs, broker.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []int
+	for _, r := range res {
+		if r.DeadLetter == nil {
+			t.Fatalf("results = %+v, want every event dead-lettered", res)
+		}
+		listed = append(listed, len(r.DeadLetter.Problems))
+	}
+	if diff := cmp.Diff([]int{30, 30, 30, 10, 1}, listed); diff != "" {
+		t.Errorf("problems listed per dead-lettered event (-want +got):\n%s", diff)
+	}
+	rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "dlq"})
+	if err != nil || len(rr.Records) != 5 {
+		t.Fatalf("read dlq: %d records, %v", len(rr.Records), err)
+	}
+	if reason := rr.Records[4].Headers[broker.HeaderDeadLetterReason]; strings.Count(reason, "; ") != 29 {
+		t.Errorf("the last event's stored reason %q does not keep its 30 problems", reason)
+	}
+}
+
 func TestPublishDedup(t *testing.T) {
 	e := parallelEnv(t)
 	e.anyTopic("t")

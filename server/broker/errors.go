@@ -24,6 +24,9 @@ var (
 	// ErrEventTooLarge: an event is over the size limit; the error is an
 	// *EventsError. (413, 41301)
 	ErrEventTooLarge = errors.New("event too large")
+	// ErrTooManyEvents: a publish holds more than Config.MaxPublishEvents
+	// events. (413, 41302)
+	ErrTooManyEvents = errors.New("too many events")
 	// ErrTopicInUse: the topic is another topic's dead-letter topic. (409, 40920)
 	ErrTopicInUse = errors.New("topic in use")
 	// ErrWrongKind: the operation needs the other kind of topic (receive on a
@@ -51,8 +54,15 @@ type EventProblem struct {
 	Message string `json:"message"`
 }
 
+// MaxListedProblems bounds the problems one publish lists, in an *EventsError
+// and in the dead-letter results of its events together: a batch of bad
+// events gets a bounded reply (the events are counted, and each dead-lettered
+// event keeps at least its first problem).
+const MaxListedProblems = 100
+
 // EventsError is the error for a refused publish: it wraps ErrInvalidEvent or
-// ErrEventTooLarge and lists every problem of every bad event.
+// ErrEventTooLarge and lists the problems of the bad events, the first
+// MaxListedProblems of them.
 type EventsError struct {
 	// Kind is ErrInvalidEvent or ErrEventTooLarge.
 	Kind error
@@ -60,25 +70,36 @@ type EventsError struct {
 	Topic string
 	// Problems lists the problems, ordered by event index.
 	Problems []EventProblem
+	// Events counts the bad events, listed or not. Zero: those Problems name.
+	Events int
+	// Unlisted counts the problems found past those listed.
+	Unlisted int
 }
 
-// Error summarises the problems; ErrorDetails carries them all.
+// Error summarises the problems; ErrorDetails lists them.
 func (e *EventsError) Error() string {
-	bad := map[int]bool{}
-	for _, p := range e.Problems {
-		bad[p.Index] = true
+	n := e.Events
+	if n == 0 {
+		bad := map[int]bool{}
+		for _, p := range e.Problems {
+			bad[p.Index] = true
+		}
+		n = len(bad)
 	}
 	what := "break the contract of"
 	if errors.Is(e.Kind, ErrEventTooLarge) {
 		what = "are too large for"
 	}
 	noun := "events"
-	if len(bad) == 1 {
+	if n == 1 {
 		noun = "event"
 		what = strings.Replace(strings.Replace(what, "break ", "breaks ", 1), "are ", "is ", 1)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s %s topic %s, nothing was stored", len(bad), noun, what, e.Topic)
+	fmt.Fprintf(&b, "%d %s %s topic %s, nothing was stored", n, noun, what, e.Topic)
+	if e.Unlisted > 0 {
+		fmt.Fprintf(&b, " (the details list the first %d problems of %d)", len(e.Problems), len(e.Problems)+e.Unlisted)
+	}
 	if len(e.Problems) > 0 {
 		p := e.Problems[0]
 		fmt.Fprintf(&b, "; first: event %d %s", p.Index, p.Field)

@@ -98,20 +98,13 @@ func (b *Broker) observe(topic string, role Role, client string, n, refused int6
 	}
 }
 
-// observeRefused records that producer sent events a refused publish named
-// in probs (each event counted once, however many problems it had: Publish
-// lists an event's problems together, in event order).
-func (b *Broker) observeRefused(topic, producer string, probs []EventProblem) {
+// observeRefused records that producer sent a refused publish with events
+// bad events.
+func (b *Broker) observeRefused(topic, producer string, events int) {
 	if producer == "" {
 		return
 	}
-	var events int64
-	for i, p := range probs {
-		if i == 0 || p.Index != probs[i-1].Index {
-			events++
-		}
-	}
-	b.observe(topic, Producer, producer, 0, events, b.now().UTC())
+	b.observe(topic, Producer, producer, 0, int64(events), b.now().UTC())
 }
 
 // flushLineage saves pending observations, then keeps only the

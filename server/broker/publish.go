@@ -99,24 +99,27 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 	if len(events) == 0 {
 		return []Result{}, nil
 	}
+	if len(events) > b.cfg.MaxPublishEvents {
+		return nil, fmt.Errorf("%w: %d events in one publish; the limit is %d: send them in several batches", ErrTooManyEvents, len(events), b.cfg.MaxPublishEvents)
+	}
 	// Sized once for the whole batch: on the valid path every event lands in
 	// records, keys and stored, and appends must not regrow them per event.
 	req := &commitReq{topic: t, producer: opts.Producer, results: make([]Result, len(events)), done: make(chan commitRes, 1),
 		records: make([]Record, 0, len(events)), keys: make([]string, 0, len(events)), stored: make([]int, 0, len(events))}
-	var tooBig []EventProblem
+	var tooBig refusals
 	for i := range events {
 		e := &events[i]
 		r := Record{ID: e.ID, Key: e.Key, Value: e.Value, Headers: e.Headers}
 		if n := r.Size(); n > b.cfg.MaxEventBytes {
-			tooBig = append(tooBig, EventProblem{Index: i, Field: "value", Message: fmt.Sprintf("event is %d bytes; the limit is %d", n, b.cfg.MaxEventBytes)})
+			tooBig.add([]EventProblem{{Index: i, Field: "value", Message: fmt.Sprintf("event is %d bytes; the limit is %d", n, b.cfg.MaxEventBytes)}})
 		}
 	}
-	if len(tooBig) > 0 {
+	if tooBig.events > 0 {
 		b.recordPublish(topic, 0, len(events), 0)
-		b.observeRefused(topic, opts.Producer, tooBig)
-		return nil, &EventsError{Kind: ErrEventTooLarge, Topic: topic, Problems: tooBig}
+		b.observeRefused(topic, opts.Producer, tooBig.events)
+		return nil, tooBig.err(ErrEventTooLarge, topic)
 	}
-	var bad []EventProblem
+	var bad refusals
 	for i := range events {
 		e := &events[i]
 		r := Record{ID: e.ID, Key: e.Key, Value: e.Value, Headers: e.Headers}
@@ -136,15 +139,16 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 			for j := range probs {
 				probs[j].Index = i
 			}
-			bad = append(bad, probs...)
+			kept := bad.add(probs)
 			if t.OnInvalid == DeadLetter && !opts.RejectInvalid {
 				if req.dead == nil {
 					req.dead = &Batch{Topic: t.DeadLetterTopic}
 				}
+				// The stored reason has every problem; the reply, those kept.
 				dr := Record{ID: e.ID, Key: e.Key, Value: e.Value, Headers: deadHeaders(e.Headers, topic, probs)}
 				req.dead.Records = append(req.dead.Records, dr)
 				req.deadIdx = append(req.deadIdx, i)
-				req.results[i] = Result{Offset: -1, DeadLetter: &DeadLettered{Topic: t.DeadLetterTopic, Problems: probs}}
+				req.results[i] = Result{Offset: -1, DeadLetter: &DeadLettered{Topic: t.DeadLetterTopic, Problems: kept}}
 			}
 			continue
 		}
@@ -152,14 +156,14 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		req.keys = append(req.keys, e.dedupKey())
 		req.stored = append(req.stored, i)
 	}
-	if len(bad) > 0 && opts.RejectInvalid && t.OnInvalid != Reject {
-		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
+	if bad.events > 0 && opts.RejectInvalid && t.OnInvalid != Reject {
+		return nil, bad.err(ErrInvalidEvent, topic)
 	}
 
-	if len(bad) > 0 && t.OnInvalid == Reject {
+	if bad.events > 0 && t.OnInvalid == Reject {
 		b.recordPublish(topic, 0, len(events), 0)
-		b.observeRefused(topic, opts.Producer, bad)
-		return nil, &EventsError{Kind: ErrInvalidEvent, Topic: topic, Problems: bad}
+		b.observeRefused(topic, opts.Producer, bad.events)
+		return nil, bad.err(ErrInvalidEvent, topic)
 	}
 	if req.dead != nil {
 		dl, err := b.topic(ctx, t.DeadLetterTopic)
@@ -173,6 +177,29 @@ func (b *Broker) Publish(ctx context.Context, topic string, events []Event, opts
 		b.recordPublish(topic, len(req.records), 0, len(req.deadIdx))
 	}
 	return res, err
+}
+
+// refusals collects the problems of one publish's bad events, listing at
+// most MaxListedProblems of them and counting the rest.
+type refusals struct {
+	listed   []EventProblem
+	events   int // bad events, listed or not
+	unlisted int // problems past those listed
+}
+
+// add records the problems of one bad event and returns those listed, but
+// always at least the first: a dead-lettered event's result says why.
+func (r *refusals) add(probs []EventProblem) []EventProblem {
+	r.events++
+	n := min(len(probs), max(MaxListedProblems-len(r.listed), 0))
+	r.listed = append(r.listed, probs[:n]...)
+	r.unlisted += len(probs) - n
+	return probs[:max(n, 1)]
+}
+
+// err is the publish's refusal.
+func (r *refusals) err(kind error, topic string) *EventsError {
+	return &EventsError{Kind: kind, Topic: topic, Problems: r.listed, Events: r.events, Unlisted: r.unlisted}
 }
 
 // deadHeaders are the headers of a dead-lettered event: the original ones plus
