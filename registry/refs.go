@@ -19,12 +19,27 @@ type resolvedRefs struct {
 	parse []compat.Reference
 }
 
+// MaxReferences bounds the schemas a new schema brings in, through its
+// references and theirs: each is read and parsed with it. (JSON Schema's own
+// bound, jsonschema.MaxReferences, is the same.)
+const MaxReferences = 1000
+
+// maxReferencedFactor bounds the text a new schema brings in through its
+// references, as a multiple of ServiceConfig.MaxSchemaBytes (16 MiB by
+// default): each reference is within the bound, but a thousand of them need
+// not be.
+const maxReferencedFactor = 16
+
 // refResolver walks references depth-first, deduplicating by name.
 type refResolver struct {
 	s    *Service
 	r    Reader
 	seen map[string]bool
 	out  []compat.Reference
+	// bounded applies MaxReferences and maxReferencedFactor (new schemas);
+	// bytes is the text of out.
+	bounded bool
+	bytes   int
 }
 
 // visit adds the schema held by version v under name, after its own references.
@@ -33,9 +48,15 @@ func (rr *refResolver) visit(ctx context.Context, name string, v VersionRecord) 
 		return nil
 	}
 	rr.seen[name] = true
+	if rr.bounded && len(rr.seen) > MaxReferences {
+		return newError(ErrInvalidSchema, "Invalid schema: it brings in more than %d schemas through its references and theirs.", MaxReferences)
+	}
 	rec, err := rr.s.record(ctx, rr.r, v.Context, v.ID)
 	if err != nil {
 		return err
+	}
+	if rr.bytes += len(rec.Text); rr.bounded && rr.bytes > maxReferencedFactor*rr.s.cfg.MaxSchemaBytes {
+		return newError(ErrInvalidSchema, "Invalid schema: the schemas it brings in through its references and theirs are over %d bytes.", maxReferencedFactor*rr.s.cfg.MaxSchemaBytes)
 	}
 	for i, nr := range rec.References {
 		var t VersionKey
@@ -101,7 +122,10 @@ func (s *Service) resolveNew(ctx context.Context, r Reader, c string, refs []Ref
 	if len(refs) == 0 {
 		return out, nil
 	}
-	rr := &refResolver{s: s, r: r, seen: map[string]bool{}}
+	if len(refs) > MaxReferences {
+		return out, newError(ErrInvalidSchema, "Invalid schema: %d references; at most %d are allowed.", len(refs), MaxReferences)
+	}
+	rr := &refResolver{s: s, r: r, seen: map[string]bool{}, bounded: true}
 	names := map[string]bool{}
 	for _, ref := range refs {
 		if ref.Name == "" {

@@ -2,6 +2,8 @@ package registry_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -203,4 +205,64 @@ func TestReferenceInheritsContext(t *testing.T) {
 	// a qualified reference does
 	req.References[0].Subject = ":.staging:money"
 	mustRegister(t, s, req)
+}
+
+// TestReferencesBounded: a new schema brings in at most MaxReferences schemas
+// through its references and theirs, and at most 16 × MaxSchemaBytes of their
+// text, however few each schema references directly. The refusal is an
+// invalid schema (42201), and nothing is registered.
+func TestReferencesBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	jsonReq := func(subject string, refs []registry.Reference) registry.RegisterRequest {
+		return registry.RegisterRequest{Subject: subject, Type: compat.JSON, Text: `{"type":"object"}`, References: refs}
+	}
+	t.Run("DirectReferences", func(t *testing.T) {
+		t.Parallel()
+		s := newService(t, registry.ServiceConfig{})
+		mustRegister(t, s, jsonReq("leaf", nil))
+		refs := make([]registry.Reference, registry.MaxReferences+1)
+		for i := range refs {
+			refs[i] = registry.Reference{Name: fmt.Sprintf("r%d.json", i), Subject: "leaf", Version: 1}
+		}
+		_, err := s.Register(ctx, jsonReq("top", refs))
+		wantMsg(t, err, registry.ErrInvalidSchema, "Invalid schema: 1001 references; at most 1000 are allowed.")
+	})
+	t.Run("ThroughTheirReferences", func(t *testing.T) {
+		t.Parallel()
+		// 33 middles, each referencing 33 leaves under names of its own:
+		// the top's 33 references bring in 33 + 33×33 = 1122 schemas.
+		s := newService(t, registry.ServiceConfig{})
+		mustRegister(t, s, jsonReq("leaf", nil))
+		var top []registry.Reference
+		for i := range 33 {
+			var refs []registry.Reference
+			for j := range 33 {
+				refs = append(refs, registry.Reference{Name: fmt.Sprintf("m%d-l%d.json", i, j), Subject: "leaf", Version: 1})
+			}
+			mustRegister(t, s, jsonReq(fmt.Sprintf("middle-%d", i), refs))
+			top = append(top, registry.Reference{Name: fmt.Sprintf("m%d.json", i), Subject: fmt.Sprintf("middle-%d", i), Version: 1})
+		}
+		_, err := s.Register(ctx, jsonReq("top", top))
+		wantMsg(t, err, registry.ErrInvalidSchema, "Invalid schema: it brings in more than 1000 schemas through its references and theirs.")
+		if _, err := s.Versions(ctx, "top", registry.ListOptions{}); !errors.Is(err, registry.ErrSubjectNotFound) {
+			t.Errorf("versions of the refused subject: %v, want ErrSubjectNotFound", err)
+		}
+	})
+	t.Run("ReferencedText", func(t *testing.T) {
+		t.Parallel()
+		// 17 distinct schemas of 98 bytes under a 100-byte limit: 15 of them
+		// fit in the 1,600 bytes all references may bring in together, 17 do not.
+		s := newService(t, registry.ServiceConfig{MaxSchemaBytes: 100})
+		var refs []registry.Reference
+		for i := range 17 {
+			text := fmt.Sprintf(`{"type":"object","description":"%064d"}`, i)
+			mustRegister(t, s, registry.RegisterRequest{Subject: fmt.Sprintf("leaf-%d", i), Type: compat.JSON, Text: text})
+			refs = append(refs, registry.Reference{Name: fmt.Sprintf("l%d.json", i), Subject: fmt.Sprintf("leaf-%d", i), Version: 1})
+		}
+		_, err := s.Register(ctx, jsonReq("top", refs[:15]))
+		wantKind(t, err, nil)
+		_, err = s.Register(ctx, jsonReq("top2", refs))
+		wantMsg(t, err, registry.ErrInvalidSchema, "Invalid schema: the schemas it brings in through its references and theirs are over 1600 bytes.")
+	})
 }
