@@ -158,7 +158,7 @@ type positionParams struct {
 // readEventsParams are the parameters of GET /v1/topics/{topic}/events.
 type readEventsParams struct {
 	positionParams
-	Limit int    `query:"limit" minimum:"0" maximum:"10000" description:"Most events returned. Default: 100."`
+	Limit int    `query:"limit" minimum:"0" maximum:"10000" description:"Most events returned. Default: 100. A page also ends after the event that brings it to the server's --max-read-bytes (16 MiB unless set)."`
 	Wait  string `query:"wait" description:"Long poll: wait up to this long for a first event when there is none, as a duration (5s, 500ms) or whole seconds; at most 60s."`
 }
 
@@ -172,7 +172,7 @@ type streamParams struct {
 // receiveParams are the parameters of POST /v1/topics/{topic}/receive.
 type receiveParams struct {
 	topicPathParams
-	Max        int    `query:"max" minimum:"0" maximum:"10000" description:"Most messages leased. Default: 10."`
+	Max        int    `query:"max" minimum:"0" maximum:"10000" description:"Most messages leased. Default: 10. A lease also ends after the message that brings it to the server's --max-read-bytes (16 MiB unless set)."`
 	Visibility string `query:"visibility" description:"The lease, as a duration or whole seconds; at most 12h. Default: the topic's visibility."`
 	Wait       string `query:"wait" description:"Long poll: wait up to this long for a first message when there is none, as a duration (5s, 500ms) or whole seconds; at most 60s."`
 	Client     string `header:"Herald-Client" description:"Names the consuming client: the catalog shows it as an observed consumer."`

@@ -41,6 +41,10 @@ type migrateOptions struct {
 // transaction, so an interrupted copy resumes after the last whole batch.
 const migrateBatch = 500
 
+// migrateReadBytes bounds one read of the source log, as the broker bounds a
+// page: 500 events of a megabyte each are not read at once.
+const migrateReadBytes = 16 << 20
+
 // newMigrateStoreCmd builds `herald migrate-store`.
 func newMigrateStoreCmd() *cobra.Command {
 	opts := migrateOptions{}
@@ -580,7 +584,7 @@ func copyEvents(ctx context.Context, src, dst broker.Log, t broker.TopicInfo, do
 		return nil
 	}
 	for from := int64(0); ; {
-		recs, err := src.Read(ctx, t.Name, from, migrateBatch)
+		recs, err := src.Read(ctx, t.Name, from, migrateBatch, migrateReadBytes)
 		if err != nil {
 			return copied, err
 		}

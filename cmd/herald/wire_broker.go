@@ -35,6 +35,8 @@ type brokerFlags struct {
 	MaxEventBytes int
 	// MaxPublishEvents bounds the events of one publish. Zero: 10,000.
 	MaxPublishEvents int
+	// MaxReadBytes bounds one page of a read or a receive. Zero: 16 MiB.
+	MaxReadBytes int
 	// DedupWindow is how long event ids are remembered. Zero: 2 minutes.
 	DedupWindow time.Duration
 	// RetentionInterval is how often retention runs. Zero: 1 minute.
@@ -60,6 +62,7 @@ func addBrokerFlags(fs *pflag.FlagSet) *brokerFlags {
 	fs.StringVar(&f.Sync, "broker-sync", "FULL", "broker log durability: FULL (fsync every commit: survives power loss) or NORMAL (survives a crash of herald only; faster)")
 	fs.IntVar(&f.MaxEventBytes, "max-event-bytes", 1<<20, "largest event accepted by the broker, in bytes (key, value, id and headers)")
 	fs.IntVar(&f.MaxPublishEvents, "max-publish-events", 10_000, "most events one publish request may hold (a batch is one transaction and one reply)")
+	fs.IntVar(&f.MaxReadBytes, "max-read-bytes", 16<<20, "bytes of events after which a read, receive or dead-letter page ends (the first event comes whatever its size)")
 	fs.DurationVar(&f.DedupWindow, "dedup-window", 2*time.Minute, "how long the broker remembers event ids to drop duplicates")
 	fs.DurationVar(&f.RetentionInterval, "retention-interval", time.Minute, "how often topic retention (maxAge, maxBytes, maxEvents) is enforced")
 	fs.IntVar(&f.MaxObservations, "max-observed-clients", broker.DefaultMaxObservations, "observed producers and consumers kept per topic and role (the least recently seen are dropped)")
@@ -104,8 +107,8 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 	if f.Off {
 		return nil, nil, nil
 	}
-	if f.MaxEventBytes < 0 || f.MaxPublishEvents < 0 || f.DedupWindow < 0 || f.RetentionInterval < 0 || f.MaxObservations < 0 || f.ObservationTTL < 0 || f.SchemaCacheBytes < 0 {
-		return nil, nil, usageErrorf("--max-event-bytes, --max-publish-events, --dedup-window, --retention-interval, --max-observed-clients, --observed-client-ttl and --broker-schema-cache-bytes must not be negative")
+	if f.MaxEventBytes < 0 || f.MaxPublishEvents < 0 || f.MaxReadBytes < 0 || f.DedupWindow < 0 || f.RetentionInterval < 0 || f.MaxObservations < 0 || f.ObservationTTL < 0 || f.SchemaCacheBytes < 0 {
+		return nil, nil, usageErrorf("--max-event-bytes, --max-publish-events, --max-read-bytes, --dedup-window, --retention-interval, --max-observed-clients, --observed-client-ttl and --broker-schema-cache-bytes must not be negative")
 	}
 	path := brokerDBPath(f, registryDB)
 	store, err := openBrokerStore(ctx, path, f.Sync)
@@ -124,6 +127,7 @@ func openBroker(ctx context.Context, f *brokerFlags, registryDB string, reg *reg
 		Logger:            log,
 		MaxEventBytes:     maxEvent,
 		MaxPublishEvents:  f.MaxPublishEvents,
+		MaxPageBytes:      f.MaxReadBytes,
 		DedupWindow:       f.DedupWindow,
 		RetentionInterval: f.RetentionInterval,
 		MaxObservations:   f.MaxObservations,

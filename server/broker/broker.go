@@ -69,6 +69,10 @@ type Config struct {
 	// MaxPublishEvents bounds the events of one publish: a batch is one
 	// transaction and one reply. Zero: 10,000.
 	MaxPublishEvents int
+	// MaxPageBytes bounds the events one read returns by their size
+	// (Record.Size): a page ends after the event that reaches it, so an event
+	// larger than it still comes, alone. Zero: 16 MiB.
+	MaxPageBytes int
 	// DedupWindow is how long an event id is remembered. Zero: 2 minutes;
 	// negative: no deduplication.
 	DedupWindow time.Duration
@@ -225,6 +229,12 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	}
 	if cfg.MaxPublishEvents < 0 {
 		return nil, errors.New("broker: Config.MaxPublishEvents must not be negative")
+	}
+	if cfg.MaxPageBytes == 0 {
+		cfg.MaxPageBytes = 16 << 20
+	}
+	if cfg.MaxPageBytes < 0 {
+		return nil, errors.New("broker: Config.MaxPageBytes must not be negative")
 	}
 	if cfg.DedupWindow == 0 {
 		cfg.DedupWindow = 2 * time.Minute

@@ -270,6 +270,30 @@ func TestPublishTooManyEvents(t *testing.T) {
 	}
 }
 
+// TestPagesBoundedByBytes: reads and receives end after the event that
+// reaches Config.MaxPageBytes (events of 1 byte, a bound of 3).
+func TestPagesBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *broker.Config) { c.MaxPageBytes = 3 })
+	e.anyTopic("s")
+	e.topic(broker.Topic{Name: "q", Kind: broker.Queue, ValueSubject: "s"})
+	ctx := context.Background()
+	evs := []broker.Event{{Value: []byte(`1`)}, {Value: []byte(`2`)}, {Value: []byte(`3`)}, {Value: []byte(`4`)}, {Value: []byte(`5`)}}
+	for _, topic := range []string{"s", "q"} {
+		if _, err := e.b.Publish(ctx, topic, evs, broker.PublishOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rr, err := e.b.Read(ctx, broker.ReadRequest{Topic: "s", Limit: 100})
+	if err != nil || len(rr.Records) != 3 || rr.Next != 3 {
+		t.Errorf("Read = %d records, next %d, %v; want 3 and next 3", len(rr.Records), rr.Next, err)
+	}
+	recs, err := e.b.Receive(ctx, broker.ReceiveRequest{Topic: "q", Max: 100})
+	if err != nil || len(recs) != 3 {
+		t.Errorf("Receive = %d messages, %v; want 3", len(recs), err)
+	}
+}
+
 // TestPublishListsProblemsUpToTheBound: 5 events of 30 problems each. A
 // refusal lists the first MaxListedProblems and counts the rest; on a topic
 // that dead-letters them, each result keeps the problems the bound leaves,

@@ -29,8 +29,10 @@ type Log interface {
 	// become visible queue messages.
 	Append(ctx context.Context, batches []Batch) ([]int64, error)
 	// Read returns up to limit records of a topic with offsets at or after from,
-	// ascending.
-	Read(ctx context.Context, topic string, from int64, limit int) ([]Record, error)
+	// ascending. With maxBytes > 0 it stops after the record that brings their
+	// Record.Size total to maxBytes (the first record comes whatever its size),
+	// and reads no further.
+	Read(ctx context.Context, topic string, from int64, limit, maxBytes int) ([]Record, error)
 	// OffsetAt returns the first offset stored at or after t, or the next offset
 	// when there is none.
 	OffsetAt(ctx context.Context, topic string, t time.Time) (int64, error)
@@ -154,6 +156,10 @@ type LeaseRequest struct {
 	Topic string
 	// Max is the most messages to lease.
 	Max int
+	// MaxBytes, when positive, ends the lease after the message that brings
+	// the stored sizes of those leased to it (the first is leased whatever
+	// its size).
+	MaxBytes int
 	// Now is the time visibility is compared with; leased messages become visible
 	// again at Now+Visibility.
 	Now        time.Time

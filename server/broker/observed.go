@@ -98,9 +98,9 @@ func (w *observedLog) Append(ctx context.Context, batches []Batch) (firsts []int
 }
 
 // Read implements Log.
-func (w *observedLog) Read(ctx context.Context, topic string, from int64, limit int) (out []Record, err error) {
+func (w *observedLog) Read(ctx context.Context, topic string, from int64, limit, maxBytes int) (out []Record, err error) {
 	defer w.done(EngineRead, time.Now(), &err)
-	return w.l.Read(ctx, topic, from, limit)
+	return w.l.Read(ctx, topic, from, limit, maxBytes)
 }
 
 // OffsetAt implements Log.

@@ -62,7 +62,7 @@ func (b *Broker) Receive(ctx context.Context, req ReceiveRequest) ([]Record, err
 		// A topic stored before MaxVisibility existed may hold a longer one.
 		vis = min(vis, MaxVisibility)
 		changed := t.changed()
-		lr := LeaseRequest{Topic: t.Name, Max: max, Now: b.now().UTC(), Visibility: vis}
+		lr := LeaseRequest{Topic: t.Name, Max: max, MaxBytes: b.cfg.MaxPageBytes, Now: b.now().UTC(), Visibility: vis}
 		if t.MaxDeliveries > 0 && t.DeadLetterTopic != "" {
 			lr.MaxDeliveries = t.MaxDeliveries
 			lr.DeadLetterTopic = t.DeadLetterTopic

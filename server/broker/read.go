@@ -148,7 +148,7 @@ func (b *Broker) Read(ctx context.Context, req ReadRequest) (ReadResult, error) 
 	}
 	for {
 		changed := t.changed()
-		recs, err := b.log.Read(ctx, t.Name, from, limit)
+		recs, err := b.log.Read(ctx, t.Name, from, limit, b.cfg.MaxPageBytes)
 		if err != nil {
 			return ReadResult{}, err
 		}

@@ -117,7 +117,7 @@ func (b *Broker) redriveState(ctx context.Context, topic, dlq string) (redriveSt
 func (b *Broker) scanDeadLetters(ctx context.Context, topic, dlq string, from int64, f func(Record) bool) (int64, error) {
 	next := from
 	for read := 0; read < maxDeadLetterScan; {
-		recs, err := b.log.Read(ctx, dlq, next, deadLetterChunk)
+		recs, err := b.log.Read(ctx, dlq, next, deadLetterChunk, b.cfg.MaxPageBytes)
 		if err != nil {
 			return next, err
 		}
@@ -155,9 +155,11 @@ func (b *Broker) DeadLetters(ctx context.Context, topic string, from int64, limi
 		return DeadLetterPage{}, err
 	}
 	page := DeadLetterPage{Topic: topic, DeadLetterTopic: dlq, Letters: []DeadLetterEvent{}}
+	size := 0 // a page is bounded by bytes as a read is
 	page.Next, err = b.scanDeadLetters(ctx, topic, dlq, from, func(r Record) bool {
 		page.Letters = append(page.Letters, DeadLetterEvent{Record: r, Reason: r.Headers[HeaderDeadLetterReason], Redriven: st.redriven(r.Offset)})
-		return len(page.Letters) < limit
+		size += r.Size()
+		return len(page.Letters) < limit && size < b.cfg.MaxPageBytes
 	})
 	return page, err
 }
@@ -324,7 +326,7 @@ func (b *Broker) Redrive(ctx context.Context, req RedriveRequest) (RedriveResult
 // redrivenStatus is the status of a named offset the marks cover: the mark
 // passes other topics' events too, so the record is looked at.
 func (b *Broker) redrivenStatus(ctx context.Context, topic, dlq string, off int64) (RedriveStatus, error) {
-	recs, err := b.log.Read(ctx, dlq, off, 1)
+	recs, err := b.log.Read(ctx, dlq, off, 1, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -393,7 +395,7 @@ func (b *Broker) markRedriven(ctx context.Context, topic, dlq string, st *redriv
 func (b *Broker) advanceMark(ctx context.Context, topic, dlq string, st *redriveState) error {
 	mark := st.mark
 	for read := 0; read < maxDeadLetterScan; {
-		recs, err := b.log.Read(ctx, dlq, mark, deadLetterChunk)
+		recs, err := b.log.Read(ctx, dlq, mark, deadLetterChunk, b.cfg.MaxPageBytes)
 		if err != nil {
 			return err
 		}

@@ -720,7 +720,7 @@ func scanRecord(rows *sql.Rows, extra ...any) (broker.Record, error) {
 }
 
 // Read implements broker.Log.
-func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) ([]broker.Record, error) {
+func (s *Store) Read(ctx context.Context, topic string, from int64, limit, maxBytes int) ([]broker.Record, error) {
 	id, err := s.id(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -738,12 +738,16 @@ func (s *Store) Read(ctx context.Context, topic string, from int64, limit int) (
 	}
 	defer closeRows(rows)
 	out := make([]broker.Record, 0, min(limit, 1024))
+	size := 0
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
+		if size += r.Size(); maxBytes > 0 && size >= maxBytes {
+			break // closeRows drops the rest unread
+		}
 	}
 	return out, s.d.translate(rows.Err())
 }
@@ -785,18 +789,21 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 	// Candidates are locked for the transaction, passing over rows another
 	// lease holds (PostgreSQL): concurrent receivers never wait for each other
 	// and never get the same message.
-	pick := "SELECT seq, deliveries FROM broker_queue WHERE seq >= ? AND seq < ? AND visible_at <= ? ORDER BY seq LIMIT ?" + s.d.lockRows(true)
+	pick := "SELECT seq, deliveries, (SELECT size FROM broker_events e WHERE e.seq = broker_queue.seq) FROM broker_queue" +
+		" WHERE seq >= ? AND seq < ? AND visible_at <= ? ORDER BY seq LIMIT ?" + s.d.lockRows(true)
 	err = s.update(ctx, func(tx txn) error {
 		res = broker.LeaseResult{}
 		var leased []int64
 		var dead []int64
 		after := lo
-		for len(leased) < req.Max {
-			type cand struct{ seq, deliveries int64 }
+		size := int64(0)
+		full := func() bool { return len(leased) >= req.Max || req.MaxBytes > 0 && size >= int64(req.MaxBytes) }
+		for !full() {
+			type cand struct{ seq, deliveries, size int64 }
 			var cands []cand
 			err := tx.each(ctx, pick, []any{after, hi, now, req.Max - len(leased)}, func(rows *sql.Rows) error {
 				var c cand
-				if err := rows.Scan(&c.seq, &c.deliveries); err != nil {
+				if err := rows.Scan(&c.seq, &c.deliveries, &c.size); err != nil {
 					return err
 				}
 				cands = append(cands, c)
@@ -809,13 +816,16 @@ func (s *Store) Lease(ctx context.Context, req broker.LeaseRequest) (broker.Leas
 				break
 			}
 			for _, c := range cands {
+				after = c.seq + 1
 				if req.MaxDeliveries > 0 && c.deliveries >= int64(req.MaxDeliveries) {
 					dead = append(dead, c.seq)
-				} else {
-					leased = append(leased, c.seq)
+					continue
+				}
+				leased = append(leased, c.seq)
+				if size += c.size; full() {
+					break // the candidates after it stay visible
 				}
 			}
-			after = cands[len(cands)-1].seq + 1
 		}
 		if len(dead) > 0 {
 			n, err := s.moveDead(ctx, tx, id, dead, req)

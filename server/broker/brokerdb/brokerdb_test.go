@@ -51,7 +51,7 @@ func TestBrokerDBOpen(t *testing.T) {
 	if err != nil || s.Events != 71 || s.NextOffset != 71 || s.FirstOffset != 0 || s.LastOffset != 70 || s.Bytes != 1+2 {
 		t.Errorf("Stats after reopening = %+v, %v", s, err)
 	}
-	recs, err := st.Read(ctx, "t", 70, 10)
+	recs, err := st.Read(ctx, "t", 70, 10, 0)
 	if err != nil || len(recs) != 1 || recs[0].Headers["a"] != "b" || !recs[0].Time.Equal(now) {
 		t.Errorf("Read after reopening = %+v, %v", recs, err)
 	}

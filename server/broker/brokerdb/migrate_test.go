@@ -67,7 +67,7 @@ func TestOpenMigratesALogOfTheOldCode(t *testing.T) {
 	if err != nil || stats.Events != 2 || stats.NextOffset != 2 || stats.LastOffset != 1 {
 		t.Errorf("Stats = %+v, %v; want the two old events", stats, err)
 	}
-	recs, err := st.Read(ctx, "orders", 0, 10)
+	recs, err := st.Read(ctx, "orders", 0, 10, 0)
 	if err != nil || len(recs) != 2 || string(recs[1].Value) != "cd" {
 		t.Errorf("Read = %+v, %v", recs, err)
 	}

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReadHonoursFromAndLimit", testRead},
 		{"OffsetAtFindsTheFirstEventAtOrAfterATime", testOffsetAt},
 		{"LeaseHidesMessagesUntilVisibilityEnds", testLeaseVisibility},
+		{"LeaseEndsAtMaxBytes", testLeaseMaxBytes},
 		{"MaxDeliveriesMovesToTheDeadLetterTopic", testDeadLetter},
 		{"AckDeletesCurrentLeasesAndSkipsStaleOnes", testAck},
 		{"NackMakesMessagesVisibleAgainAt", testNack},
@@ -162,7 +163,7 @@ func stats(t *testing.T, l broker.Log, topic string) broker.Stats {
 
 func readAll(t *testing.T, l broker.Log, topic string) []broker.Record {
 	t.Helper()
-	recs, err := l.Read(ctxOf(t), topic, 0, 1<<20)
+	recs, err := l.Read(ctxOf(t), topic, 0, 1<<20, 0)
 	if err != nil {
 		t.Fatalf("Read %s: %v", topic, err)
 	}
@@ -278,7 +279,7 @@ func testMissingTopic(t *testing.T, l broker.Log) {
 			_, err := l.Append(ctx, []broker.Batch{{Topic: "gone", Records: values("x", 1)}})
 			return err
 		},
-		"Read":     func() error { _, err := l.Read(ctx, "gone", 0, 10); return err },
+		"Read":     func() error { _, err := l.Read(ctx, "gone", 0, 10, 0); return err },
 		"OffsetAt": func() error { _, err := l.OffsetAt(ctx, "gone", t0); return err },
 		"Lease": func() error {
 			_, err := l.Lease(ctx, broker.LeaseRequest{Topic: "gone", Max: 1, Now: t0, Visibility: time.Second})
@@ -431,20 +432,28 @@ func testRead(t *testing.T, l broker.Log) {
 	put(t, l, broker.Topic{Name: "t"})
 	put(t, l, broker.Topic{Name: "other"})
 	appendOK(t, l, broker.Batch{Topic: "t", Records: values("v", 10)}, broker.Batch{Topic: "other", Records: values("o", 5)})
+	// Each record is 3 bytes ("v-0"): a byte bound ends the page after the
+	// record that reaches it.
 	for _, tc := range []struct {
 		name        string
 		from        int64
 		limit       int
+		maxBytes    int
 		wantOffsets []int64
 	}{
-		{"FromStart", 0, 3, []int64{0, 1, 2}},
-		{"FromMiddle", 7, 10, []int64{7, 8, 9}},
-		{"NegativeIsStart", -5, 2, []int64{0, 1}},
-		{"PastTheEndIsEmpty", 10, 5, []int64{}},
-		{"FarPastTheEndIsEmpty", 1 << 50, 5, []int64{}},
+		{"FromStart", 0, 3, 0, []int64{0, 1, 2}},
+		{"FromMiddle", 7, 10, 0, []int64{7, 8, 9}},
+		{"NegativeIsStart", -5, 2, 0, []int64{0, 1}},
+		{"PastTheEndIsEmpty", 10, 5, 0, []int64{}},
+		{"FarPastTheEndIsEmpty", 1 << 50, 5, 0, []int64{}},
+		{"BytesEndThePageAfterTheRecordReachingThem", 0, 10, 7, []int64{0, 1, 2}},
+		{"BytesReachedExactly", 0, 10, 6, []int64{0, 1}},
+		{"BytesPastTheFirstReads", 0, 10, 15, []int64{0, 1, 2, 3, 4}},
+		{"ARecordOverTheBoundComesAlone", 4, 10, 1, []int64{4}},
+		{"LimitBeforeBytes", 2, 2, 100, []int64{2, 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			recs, err := l.Read(ctx, "t", tc.from, tc.limit)
+			recs, err := l.Read(ctx, "t", tc.from, tc.limit, tc.maxBytes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -523,6 +532,26 @@ func testLeaseVisibility(t *testing.T, l broker.Log) {
 	}
 	if s := stats(t, l, "q"); s.Events != 5 {
 		t.Errorf("leasing removed events: %+v", s)
+	}
+}
+
+// testLeaseMaxBytes: each message is 3 bytes ("m-0"); a lease ends after the
+// message that brings the bytes leased to MaxBytes, the first whatever its
+// size, and those after it stay visible for the next.
+func testLeaseMaxBytes(t *testing.T, l broker.Log) {
+	put(t, l, broker.Topic{Name: "q", Kind: broker.Queue})
+	appendOK(t, l, broker.Batch{Topic: "q", Records: queued("m", 6), Queue: true})
+	req := broker.LeaseRequest{Topic: "q", Max: 10, MaxBytes: 7, Now: t0, Visibility: time.Minute}
+	if got := OffsetsOf(lease(t, l, req).Records); !slices.Equal(got, []int64{0, 1, 2}) {
+		t.Errorf("lease of 7 bytes = %v, want [0 1 2]", got)
+	}
+	req.MaxBytes = 1
+	if got := OffsetsOf(lease(t, l, req).Records); !slices.Equal(got, []int64{3}) {
+		t.Errorf("lease of 1 byte = %v, want [3], the first message whatever its size", got)
+	}
+	req.MaxBytes = 0
+	if got := OffsetsOf(lease(t, l, req).Records); !slices.Equal(got, []int64{4, 5}) {
+		t.Errorf("lease without a byte bound = %v, want the two left, [4 5]", got)
 	}
 }
 

@@ -33,7 +33,7 @@ func BenchmarkReplayJetStream(b *testing.B) {
 	for range b.N {
 		next := int64(0)
 		for {
-			rs, err := e.log.Read(ctx, "t", next, 1000)
+			rs, err := e.log.Read(ctx, "t", next, 1000, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func BenchmarkTailReadJetStream(b *testing.B) {
 	e.mustAppend(e.log, "t", recs("v", 10))
 	b.ResetTimer()
 	for range b.N {
-		rs, err := e.log.Read(ctx, "t", 9, 100)
+		rs, err := e.log.Read(ctx, "t", 9, 100, 0)
 		if err != nil || len(rs) != 1 {
 			b.Fatalf("Read = %d records, %v", len(rs), err)
 		}

@@ -128,7 +128,7 @@ func (e *env) checkNoStream(topic, when string) {
 // error.
 func (e *env) readAll(topic string) []broker.Record {
 	e.t.Helper()
-	all, err := e.log.Read(context.Background(), topic, 0, broker.MaxReadLimit)
+	all, err := e.log.Read(context.Background(), topic, 0, broker.MaxReadLimit, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 	if diff := cmp.Diff([]int64{0, 0, 5}, firsts); diff != "" {
 		t.Fatalf("first offsets (-want +got):\n%s", diff)
 	}
-	all, err := e.log.Read(ctx, "orders.v1_x", 0, 100)
+	all, err := e.log.Read(ctx, "orders.v1_x", 0, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 		{15, 10, []int64{}},
 		{99, 1, []int64{}},
 	} {
-		rs, err := e.log.Read(ctx, "orders.v1_x", c.from, c.limit)
+		rs, err := e.log.Read(ctx, "orders.v1_x", c.from, c.limit, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +226,7 @@ func TestAppendReadKeepsOrderAndFields(t *testing.T) {
 		t.Errorf("Topics = %+v", infos)
 	}
 	// A topic the Log never heard of.
-	if _, err := e.log.Read(ctx, "nope", 0, 1); !errors.Is(err, broker.ErrTopicNotFound) {
+	if _, err := e.log.Read(ctx, "nope", 0, 1, 0); !errors.Is(err, broker.ErrTopicNotFound) {
 		t.Errorf("Read of a missing topic: %v, want ErrTopicNotFound", err)
 	}
 }
@@ -248,7 +248,7 @@ func TestReadSkipsDeletedMessages(t *testing.T) {
 		}
 	}
 	for _, limit := range []int{2, 100} {
-		rs, err := e.log.Read(ctx, "t", 1, limit)
+		rs, err := e.log.Read(ctx, "t", 1, limit, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +340,7 @@ func TestLargeGroupCommit(t *testing.T) {
 	if err != nil || !cmp.Equal(firsts, []int64{0, 6000}) {
 		t.Fatalf("Append = %v, %v", firsts, err)
 	}
-	rs, err := e.log.Read(ctx, "t", 5999, 2)
+	rs, err := e.log.Read(ctx, "t", 5999, 2, 0)
 	if err != nil || !cmp.Equal(brokertest.ValuesOf(rs), []string{`{"a":5999}`, `{"b":0}`}) {
 		t.Errorf("Read across the batches = %v, %v", brokertest.ValuesOf(rs), err)
 	}
@@ -358,7 +358,7 @@ func TestRetentionMaxEvents(t *testing.T) {
 	if err != nil || st.Events != 3 || st.FirstOffset != 7 || st.LastOffset != 9 || st.NextOffset != 10 {
 		t.Errorf("Stats = %+v, %v", st, err)
 	}
-	rs, err := e.log.Read(ctx, "t", 0, 10)
+	rs, err := e.log.Read(ctx, "t", 0, 10, 0)
 	if err != nil || !cmp.Equal(brokertest.OffsetsOf(rs), []int64{7, 8, 9}) {
 		t.Errorf("Read = %v, %v", brokertest.OffsetsOf(rs), err)
 	}
@@ -382,7 +382,7 @@ func TestOffsetAt(t *testing.T) {
 	for range 3 {
 		e.mustAppend(e.log, "t", recs("v", 4))
 	}
-	all, err := e.log.Read(ctx, "t", 0, 100)
+	all, err := e.log.Read(ctx, "t", 0, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +437,7 @@ func TestDedupKeysSurviveAReopen(t *testing.T) {
 	if _, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("old", 1), DedupKeys: []string{"old"}}}); err != nil {
 		t.Fatal(err)
 	}
-	old, err := e.log.Read(ctx, "t", 0, 1)
+	old, err := e.log.Read(ctx, "t", 0, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +511,7 @@ func TestQueuesStayInMetaAndFailuresRollBack(t *testing.T) {
 	if err != nil || st.Events != 2 {
 		t.Errorf("after two failed appends: Stats = %+v, %v; want the first 2 events only", st, err)
 	}
-	rs, err := e.log.Read(ctx, "s", 0, 100)
+	rs, err := e.log.Read(ctx, "s", 0, 100, 0)
 	if err != nil || !cmp.Equal(brokertest.ValuesOf(rs), brokertest.ValuesOf(recs("s", 2))) {
 		t.Errorf("Read = %v, %v", brokertest.ValuesOf(rs), err)
 	}
@@ -568,7 +568,7 @@ func TestTopicsMadeElsewhere(t *testing.T) {
 	other := e.open(e.meta)
 	e.put(other, broker.Topic{Name: "t"})
 	e.mustAppend(other, "t", recs("v", 2))
-	rs, err := e.log.Read(ctx, "t", 0, 10)
+	rs, err := e.log.Read(ctx, "t", 0, 10, 0)
 	if err != nil || len(rs) != 2 {
 		t.Errorf("Read on the other instance = %d records, %v", len(rs), err)
 	}

@@ -48,7 +48,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 	natstest.WaitFor(t, "the Log to notice", func() bool { return e.log.Ping(ctx) != nil })
 	natstest.WaitFor(t, "the observed Log to notice", func() bool { return ol.Ping(ctx) != nil })
 	_, aerr := ol.Append(ctx, []broker.Batch{{Topic: "m", Records: recs("m", 1)}})
-	_, rerr := ol.Read(ctx, "m", 0, 10)
+	_, rerr := ol.Read(ctx, "m", 0, 10, 0)
 	if got := obs.get(); aerr == nil || rerr == nil || got.failed[broker.EngineWrite] != 1 || got.failed[broker.EngineRead] < 2 {
 		t.Errorf("observed while NATS is down: %+v (append %v, read %v); want the append's and the read's failures, and the pings'", got, aerr, rerr)
 	}
@@ -57,7 +57,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 			_, err := e.log.Append(ctx, []broker.Batch{{Topic: "t", Records: recs("lost", 3)}})
 			return err
 		},
-		"Read":  func() error { _, err := e.log.Read(ctx, "t", 0, 10); return err },
+		"Read":  func() error { _, err := e.log.Read(ctx, "t", 0, 10, 0); return err },
 		"Stats": func() error { _, err := e.log.Stats(ctx, "t"); return err },
 		"OffsetAt": func() error {
 			_, err := e.log.OffsetAt(ctx, "t", time.Now())
@@ -83,7 +83,7 @@ func TestNATSKilledAndBack(t *testing.T) {
 		}
 		return err == nil
 	})
-	all, err := e.log.Read(ctx, "t", 0, 1000)
+	all, err := e.log.Read(ctx, "t", 0, 1000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func readEvery(t *testing.T, l broker.Log, topic string) []broker.Record {
 	t.Helper()
 	var all []broker.Record
 	for from := int64(0); ; {
-		page, err := l.Read(context.Background(), topic, from, broker.MaxReadLimit)
+		page, err := l.Read(context.Background(), topic, from, broker.MaxReadLimit, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,10 @@ const getReads = 4
 // fetchBatch bounds the messages of one fetch of a Read's consumer.
 const fetchBatch = 1000
 
+// firstFetch is the first fetch of a read bounded by bytes, before the
+// records' size is known.
+const firstFetch = 16
+
 // handle returns the stream of a stream topic (nil, nil when it has none).
 func (l *Log) handle(ctx context.Context, topic string) (js.Stream, error) {
 	name := l.streamName(topic)
@@ -53,22 +57,22 @@ func (l *Log) forget(topic string) {
 // Read implements broker.Log. A stream topic's first records come from message
 // gets (leader reads, so a reader woken by a commit sees it), the rest from an
 // ephemeral consumer that streams them.
-func (l *Log) Read(ctx context.Context, topic string, from int64, limit int) ([]broker.Record, error) {
+func (l *Log) Read(ctx context.Context, topic string, from int64, limit, maxBytes int) ([]broker.Record, error) {
 	t, err := l.topic(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
 	if t.Kind != broker.Stream {
-		return l.meta.Read(ctx, topic, from, limit)
+		return l.meta.Read(ctx, topic, from, limit, maxBytes)
 	}
 	start := time.Now()
-	out, err := l.readStream(ctx, topic, from, limit)
+	out, err := l.readStream(ctx, topic, from, limit, maxBytes)
 	l.observe(broker.EngineRead, start, err)
 	return out, err
 }
 
 // readStream is Read of a stream topic.
-func (l *Log) readStream(ctx context.Context, topic string, from int64, limit int) ([]broker.Record, error) {
+func (l *Log) readStream(ctx context.Context, topic string, from int64, limit, maxBytes int) ([]broker.Record, error) {
 	if err := l.up(); err != nil {
 		return nil, err
 	}
@@ -85,6 +89,12 @@ func (l *Log) readStream(ctx context.Context, topic string, from int64, limit in
 	subject := l.subject(topic)
 	seq := uint64(from) + 1
 	var out []broker.Record
+	size := 0
+	full := func(r broker.Record) bool {
+		out = append(out, r)
+		size += r.Size()
+		return maxBytes > 0 && size >= maxBytes
+	}
 	for len(out) < min(limit, getReads) {
 		m, err := s.GetMsg(ctx, seq, js.WithGetMsgSubject(subject))
 		if errors.Is(err, js.ErrMsgNotFound) {
@@ -101,22 +111,25 @@ func (l *Log) readStream(ctx context.Context, topic string, from int64, limit in
 		if err != nil {
 			return nil, fmt.Errorf("jetstream: topic %s: %w", topic, err)
 		}
-		out = append(out, r)
 		seq = m.Sequence + 1
+		if full(r) {
+			return out, nil
+		}
 	}
 	if len(out) == limit {
 		return out, nil
 	}
-	_, err = l.consume(ctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartSequencePolicy, OptStartSeq: seq}, limit-len(out), false,
-		func(r broker.Record, _ string) { out = append(out, r) })
+	_, err = l.consume(ctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartSequencePolicy, OptStartSeq: seq}, limit-len(out), maxBytes-size, false,
+		func(r broker.Record, _ string) bool { return !full(r) })
 	return out, err
 }
 
 // consume makes an ephemeral consumer with cfg's start and hands up to limit
-// records to fn (with their deduplication keys), then deletes the consumer.
-// headersOnly asks for headers without the events' values. It returns how many
-// records it handed.
-func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.ConsumerConfig, limit int, headersOnly bool, fn func(broker.Record, string)) (int, error) {
+// records to fn (with their deduplication keys) until fn returns false, then
+// deletes the consumer. With maxBytes > 0, fetches ask for about what the
+// bytes left hold (fetchSize). headersOnly asks for headers without the
+// events' values. It returns how many records it handed.
+func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.ConsumerConfig, limit, maxBytes int, headersOnly bool, fn func(broker.Record, string) bool) (int, error) {
 	cfg.AckPolicy = js.AckNonePolicy
 	cfg.MemoryStorage = true
 	cfg.HeadersOnly = headersOnly
@@ -137,9 +150,9 @@ func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.Con
 		_ = s.DeleteConsumer(dctx, name) // best effort: InactiveThreshold cleans up otherwise
 	}()
 	pending := c.CachedInfo().NumPending
-	n := 0
+	n, size := 0, 0
 	for n < limit && uint64(n) < pending {
-		batch, err := c.FetchNoWait(min(limit-n, fetchBatch))
+		batch, err := c.FetchNoWait(fetchSize(limit-n, maxBytes, size, n))
 		if err != nil {
 			return n, l.fail("read topic "+topic, err)
 		}
@@ -161,9 +174,12 @@ func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.Con
 			if err != nil {
 				return n, fmt.Errorf("jetstream: topic %s: message %d: %w", topic, md.Sequence.Stream, err)
 			}
-			fn(r, key)
 			got++
 			n++
+			size += r.Size()
+			if !fn(r, key) {
+				return n, nil
+			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, js.ErrNoMessages) {
 			return n, l.fail("read topic "+topic, err)
@@ -173,6 +189,21 @@ func (l *Log) consume(ctx context.Context, s js.Stream, topic string, cfg js.Con
 		}
 	}
 	return n, nil
+}
+
+// fetchSize is how many messages consume's next fetch asks for: at most left
+// and fetchBatch; with a byte bound, firstFetch at first, then about what the
+// bytes left hold at the size of the n records read so far (size bytes), so
+// that large events are not fetched a thousand at a time.
+func fetchSize(left, maxBytes, size, n int) int {
+	b := min(left, fetchBatch)
+	switch {
+	case maxBytes <= 0:
+		return b
+	case n == 0:
+		return min(b, firstFetch)
+	}
+	return max(1, min(b, (maxBytes-size)/max(size/n, 1)))
 }
 
 // OffsetAt implements broker.Log: the first event whose Record.Time is at or
@@ -303,11 +334,12 @@ func (l *Log) streamIDs(ctx context.Context, topic string, since time.Time) ([]b
 		return nil, err
 	}
 	var out []broker.DedupEntry
-	_, err = l.consume(ctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartSequencePolicy, OptStartSeq: uint64(from) + 1}, int(^uint(0)>>1), true,
-		func(r broker.Record, key string) {
+	_, err = l.consume(ctx, s, topic, js.ConsumerConfig{DeliverPolicy: js.DeliverByStartSequencePolicy, OptStartSeq: uint64(from) + 1}, int(^uint(0)>>1), 0, true,
+		func(r broker.Record, key string) bool {
 			if key != "" && !r.Time.Before(since) {
 				out = append(out, broker.DedupEntry{Topic: topic, Key: key, Offset: r.Offset, Time: r.Time})
 			}
+			return true
 		})
 	return out, err
 }
