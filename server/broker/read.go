@@ -275,16 +275,23 @@ func (b *Broker) CommitOffset(ctx context.Context, group, topic string, offset i
 	return b.CommitOffsets(ctx, group, GroupOffset{Topic: topic, Offset: offset})
 }
 
+// MaxCommitOffsets bounds the offsets of one CommitOffsets: each is checked
+// against its topic.
+const MaxCommitOffsets = 1000
+
 // CommitOffsets commits several of a group's offsets as CommitOffset does, all
 // or none: every offset is checked first, and the log stores them in one
 // transaction. Errors name the first offset refused: ErrTopicNotFound,
-// ErrWrongKind, ErrInvalidRequest.
+// ErrWrongKind, ErrInvalidRequest (also for more than MaxCommitOffsets).
 func (b *Broker) CommitOffsets(ctx context.Context, group string, offsets ...GroupOffset) error {
 	if !ValidGroupName(group) {
 		return fmt.Errorf("%w: group %q: use 1 to 255 printable characters", ErrInvalidRequest, group)
 	}
 	if len(offsets) == 0 {
 		return fmt.Errorf("%w: no offsets to commit", ErrInvalidRequest)
+	}
+	if len(offsets) > MaxCommitOffsets {
+		return fmt.Errorf("%w: %d offsets: at most %d per commit (one per topic the group reads)", ErrInvalidRequest, len(offsets), MaxCommitOffsets)
 	}
 	for _, o := range offsets {
 		if err := b.checkOffset(ctx, o); err != nil {

@@ -3,6 +3,7 @@ package broker_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,6 +176,16 @@ func TestBrokerConsumerGroups(t *testing.T) {
 	}
 	if _, err := e.b.Read(ctx, broker.ReadRequest{Topic: "q", Group: "g"}); !errors.Is(err, broker.ErrWrongKind) {
 		t.Errorf("group read of a queue = %v, want ErrWrongKind", err)
+	}
+	many := make([]broker.GroupOffset, broker.MaxCommitOffsets+1)
+	for i := range many {
+		many[i] = broker.GroupOffset{Topic: "t", Offset: 1}
+	}
+	if err := e.b.CommitOffsets(ctx, "g", many...); !errors.Is(err, broker.ErrInvalidRequest) || !strings.Contains(err.Error(), "at most 1000 per commit") {
+		t.Errorf("CommitOffsets of %d offsets = %v, want ErrInvalidRequest", len(many), err)
+	}
+	if offs, err := e.b.GroupOffsets(ctx, "g"); err != nil || offs["t"] != 2 {
+		t.Errorf("after a refused commit: %v, %v; want t still at 2", offs, err)
 	}
 }
 
