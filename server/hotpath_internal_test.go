@@ -385,3 +385,16 @@ func fillParams(p string) string {
 	}
 	return strings.Join(segs, "/")
 }
+
+// TestHugeBuffersNotPooled: a buffer that grew past the limit is left to the
+// collector, so one huge answer does not pin its memory for the small ones
+// after it. (Whether a small one comes back is the pool's business: the race
+// detector drops some puts on purpose.)
+func TestHugeBuffersNotPooled(t *testing.T) {
+	pool := sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	huge := bytes.NewBuffer(make([]byte, 0, 2*maxPooledJSON))
+	putBuffer(&pool, huge, maxPooledJSON)
+	if got := pool.Get().(*bytes.Buffer); got == huge {
+		t.Fatalf("a %d-byte buffer went back to the pool (limit %d)", huge.Cap(), maxPooledJSON)
+	}
+}

@@ -13,6 +13,13 @@ import (
 // first, so an encoding error never leaves a half-written body.
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// putBuffer returns buf to pool unless it grew past limit bytes.
+func putBuffer(pool *sync.Pool, buf *bytes.Buffer, limit int) {
+	if buf.Cap() <= limit {
+		pool.Put(buf)
+	}
+}
+
 // jsonRender writes a value as JSON with a chosen content type (gin's JSON render
 // fixes application/json, which the Confluent API does not use). HTML characters
 // are not escaped, as Confluent's Jackson does not escape them in schema text.
@@ -21,10 +28,15 @@ type jsonRender struct {
 	value       any
 }
 
+// maxPooledJSON is the largest encoding buffer kept in bufPool: the buffer of
+// a rare huge answer (GET /schemas of every schema) is left to the collector
+// rather than pinned for the next small one.
+const maxPooledJSON = 4 << 20
+
 // Render implements gin's render.Render.
 func (r jsonRender) Render(w http.ResponseWriter) error {
 	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
+	defer putBuffer(&bufPool, buf, maxPooledJSON)
 	buf.Reset()
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)

@@ -482,11 +482,7 @@ var publishBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 const maxPooledBody = 4 << 20
 
 // recycleBody returns a publish body buffer to the pool.
-func recycleBody(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledBody {
-		publishBodies.Put(buf)
-	}
-}
+func recycleBody(buf *bytes.Buffer) { putBuffer(&publishBodies, buf, maxPooledBody) }
 
 // publishEvents handles POST /v1/topics/{topic}/events.
 func (s *Server) publishEvents(c *gin.Context) error {
