@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -396,5 +397,32 @@ func TestHugeBuffersNotPooled(t *testing.T) {
 	putBuffer(&pool, huge, maxPooledJSON)
 	if got := pool.Get().(*bytes.Buffer); got == huge {
 		t.Fatalf("a %d-byte buffer went back to the pool (limit %d)", huge.Cap(), maxPooledJSON)
+	}
+}
+
+// TestArrayRenderEncodesAsOneValue: a listing written element by element, in
+// chunks, is byte for byte the JSON of the whole slice, however many chunks
+// it takes (here about five), and empty it is [].
+func TestArrayRenderEncodesAsOneValue(t *testing.T) {
+	for _, n := range []int{0, 1, 3000} {
+		list := make([]schemaResponse, n)
+		for i := range list {
+			list[i] = schemaResponse{Subject: fmt.Sprintf("s-%d", i), Version: 1, ID: i + 1, SchemaType: "JSON",
+				Schema: `{"type":"object","description":"<b>` + strings.Repeat("x", 80) + `</b>"}`}
+		}
+		rec := httptest.NewRecorder()
+		r := arrayRender{contentType: "application/json", n: n, item: func(i int) any { return list[i] }}
+		if err := r.Render(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(list); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Body.String(); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("%d elements: the chunked array differs from the slice's JSON (%d bytes, want %d)", n, len(got), want.Len()-1)
+		}
 	}
 }

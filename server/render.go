@@ -54,6 +54,61 @@ func (r jsonRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", r.contentType)
 }
 
+// arrayRender writes a JSON array element by element, flushing every
+// arrayChunk bytes: a listing of every schema is not encoded whole in memory
+// beside the list it comes from. Its elements are the server's own response
+// types, which always encode; should one not, the connection is aborted
+// rather than left with a body that looks whole.
+type arrayRender struct {
+	contentType string
+	n           int
+	item        func(i int) any
+}
+
+// arrayChunk is how many bytes arrayRender encodes before it writes them.
+const arrayChunk = 64 << 10
+
+// Render implements gin's render.Render.
+func (r arrayRender) Render(w http.ResponseWriter) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuffer(&bufPool, buf, maxPooledJSON)
+	buf.Reset()
+	r.WriteContentType(w)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	buf.WriteByte('[')
+	for i := range r.n {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(r.item(i)); err != nil {
+			panic(http.ErrAbortHandler) // the status is sent: abort, do not truncate
+		}
+		buf.Truncate(buf.Len() - 1) // Encode appends a newline
+		if buf.Len() >= arrayChunk {
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			buf.Reset()
+		}
+	}
+	buf.WriteByte(']')
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// WriteContentType implements gin's render.Render.
+func (r arrayRender) WriteContentType(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", r.contentType)
+}
+
+// writeJSONArray writes a successful JSON array of n elements, item(i) each,
+// in the content type of the request's API, without encoding it whole first.
+func writeJSONArray(c *gin.Context, n int, item func(i int) any) error {
+	c.Render(http.StatusOK, arrayRender{contentType: contentTypeFor(c.Request.URL.Path), n: n, item: item})
+	return nil
+}
+
 // rawRender writes bytes as they are with a chosen content type: the raw-schema
 // endpoints answer the schema text itself, still labelled as the API's JSON type.
 type rawRender struct {

@@ -86,11 +86,9 @@ func (s *Server) listSchemas(c *gin.Context) error {
 		}
 		list = pageOf(kept, p.Offset, p.Limit)
 	}
-	out := make([]schemaResponse, len(list))
-	for i, sch := range list {
-		out[i] = toSchemaResponse(sch)
-	}
-	return writeJSON(c, http.StatusOK, out)
+	// Every schema's text may be a large answer: it is written as it is
+	// encoded.
+	return writeJSONArray(c, len(list), func(i int) any { return toSchemaResponse(list[i]) })
 }
 
 // schemaByIDParams are the parameters of GET /schemas/ids/{id}[/schema].
