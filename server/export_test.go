@@ -53,3 +53,6 @@ func SetRateLimitClock(l *RateLimiter, now func() time.Time) { l.setClock(now) }
 // SetSessionClock replaces the clock sessions and sign-ins are checked
 // against, so that tests move time instead of sleeping.
 func SetSessionClock(s *Server, now func() time.Time) { s.sessions.now = now }
+
+// SubjectsPerPage is the rows of one subjects page.
+const SubjectsPerPage = subjectsPerPage

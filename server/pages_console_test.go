@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -180,6 +181,46 @@ func TestPageSubjects(t *testing.T) {
 
 	doc = e.page("/ui/subjects/no-such-subject", http.StatusNotFound)
 	expect(t, doc, "h1", 1, "")
+}
+
+// TestPageSubjectsPaged: 450 subjects beside the demo's come in pages of
+// SubjectsPerPage, each page reading only its own rows' versions, with a link
+// to the next that starts at its first subject.
+func TestPageSubjectsPaged(t *testing.T) {
+	t.Parallel()
+	e := newDemoEnv(t)
+	for i := range 450 {
+		req := httptest.NewRequest("POST", fmt.Sprintf("/subjects/zz-%03d/versions", i), strings.NewReader(`{"schemaType":"JSON","schema":"{\"type\":\"object\"}"}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("register zz-%03d = %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	path, seen := "/ui/subjects", map[string]bool{}
+	total := ""
+	for pages := 0; path != ""; pages++ {
+		if pages == 10 {
+			t.Fatal("more than 10 pages")
+		}
+		doc := e.page(path, http.StatusOK)
+		total = doc.Find("h1 .n").Text()
+		rows := doc.Find("table.subjects tbody tr")
+		if rows.Length() > server.SubjectsPerPage {
+			t.Fatalf("%s lists %d rows, more than %d", path, rows.Length(), server.SubjectsPerPage)
+		}
+		rows.Find("td:first-child code").Each(func(_ int, s *goquery.Selection) {
+			if seen[s.Text()] {
+				t.Errorf("%s lists %s again", path, s.Text())
+			}
+			seen[s.Text()] = true
+		})
+		path, _ = doc.Find(`nav.pager a[rel=next]`).Attr("href")
+	}
+	if want := strconv.Itoa(len(seen)); total != want || len(seen) < 450 || !seen["zz-449"] || !seen["order-placed-value"] {
+		t.Errorf("pages listed %d subjects (heading %s); want every one, the heading counting them all", len(seen), total)
+	}
 }
 
 func TestPageSubjectReferences(t *testing.T) {

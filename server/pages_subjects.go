@@ -30,7 +30,15 @@ type subjectsView struct {
 	Contexts []string
 	Rows     []subjectRow
 	Context  string
+	// Total counts the subjects listed over every page; From is the first
+	// subject of this page ("" for the first page), Next the first of the next.
+	Total      int
+	From, Next string
 }
+
+// subjectsPerPage bounds the rows of one subjects page: each row reads its
+// subject's versions, and a registry may hold a hundred thousand subjects.
+const subjectsPerPage = 200
 
 // splitQualified splits a qualified subject (":.ctx:name") into its context
 // and name; a subject of the default context has context ".".
@@ -96,8 +104,17 @@ func (p *pages) subjects(c *gin.Context) error {
 		return err
 	}
 	every := p.s.readsEverySubject(c)
+	v.From = c.Query("from")
 	for _, s := range names {
 		if !every && !p.s.mayRead(c, auth.ReadSubject, auth.Resource{Subject: s}) {
+			continue
+		}
+		v.Total++
+		if s < v.From || v.Next != "" {
+			continue
+		}
+		if len(v.Rows) == subjectsPerPage {
+			v.Next = s
 			continue
 		}
 		r := subjectRow{Subject: s, Events: users.events[s], Topics: users.topics[s]}
