@@ -422,7 +422,7 @@ func (s *Service) ImportAsyncAPI(ctx context.Context, data []byte) (ImportResult
 // of nested aliases would become gigabytes.
 func parseAsyncAPI(data []byte) (map[string]any, error) {
 	budget := maxTokens
-	d := &decoder{src: &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}, budget: &budget, what: "AsyncAPI documents"}
+	d := &decoder{src: newSource(), budget: &budget, what: "AsyncAPI documents"}
 	roots := d.roots(data)
 	if len(d.probs) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidAsyncAPI, textpos.List("the document", listed(d.probs, d.dropped)))

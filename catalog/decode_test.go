@@ -59,7 +59,7 @@ type gadget struct {
 func decodeGadget(t *testing.T, src string) (gadget, []string) {
 	t.Helper()
 	budget := maxTokens
-	d := &decoder{file: "g.yaml", src: &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}, budget: &budget}
+	d := &decoder{file: "g.yaml", src: newSource(), budget: &budget}
 	var g gadget
 	d.parseInto(t, []byte(src), &g)
 	var probs []string
@@ -186,7 +186,7 @@ func TestParseFilesBounded(t *testing.T) {
 		t.Parallel()
 		file := "teams:\n" + strings.Repeat("  - id: t\n", 20)
 		budget := 150 // the file is about 100 tokens: one fits, two do not
-		src := &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}
+		src := newSource()
 		var doc Document
 		var probs []Problem
 		for _, name := range []string{"a.yaml", "b.yaml"} {

@@ -80,6 +80,9 @@ func (s *Source) at(key string) Pos {
 	}
 }
 
+// newSource returns an empty Source, ready to record positions.
+func newSource() *Source { return &Source{pos: map[string]Pos{}, defined: map[string]Pos{}} }
+
 func (s *Source) set(key string, p Pos) {
 	if _, ok := s.pos[key]; !ok {
 		s.pos[key] = p
@@ -92,7 +95,7 @@ func (s *Source) set(key string, p Pos) {
 // Semantic checks (references between entities, subjects) are done by Validate.
 func ParseFiles(files []File) (*Document, *Source, error) {
 	doc := &Document{}
-	src := &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}
+	src := newSource()
 	var probs []Problem
 	more := 0
 	budget := maxTokens

@@ -19,7 +19,7 @@ func TestToJSONKeepsOrderAndNesting(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			budget := maxTokens
-			d := &decoder{file: "v.yaml", src: &Source{pos: map[string]Pos{}, defined: map[string]Pos{}}, budget: &budget}
+			d := &decoder{file: "v.yaml", src: newSource(), budget: &budget}
 			roots := d.roots([]byte(tc.src))
 			if len(roots) != 1 || len(d.probs) != 0 {
 				t.Fatalf("parse %q: %d roots, problems %v", tc.src, len(roots), d.probs)
