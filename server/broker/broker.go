@@ -501,8 +501,13 @@ func (b *Broker) Topics(ctx context.Context) ([]TopicInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Grouped once: splitting the whole list per topic is topics × clients.
+	byTopic := make(map[string][]Observation, len(infos))
+	for _, o := range obs {
+		byTopic[o.Topic] = append(byTopic[o.Topic], o)
+	}
 	for i := range infos {
-		infos[i].Producers, infos[i].Consumers = splitLineage(obs, infos[i].Name)
+		infos[i].Producers, infos[i].Consumers = splitLineage(byTopic[infos[i].Name], infos[i].Name)
 	}
 	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
 	return infos, nil
