@@ -33,7 +33,8 @@ func BenchmarkReplayJetStream(b *testing.B) {
 	for range b.N {
 		next := int64(0)
 		for {
-			rs, err := e.log.Read(ctx, "t", next, 1000, 0)
+			// The broker's page bound (Config.MaxPageBytes), as its reads have.
+			rs, err := e.log.Read(ctx, "t", next, 1000, 16<<20)
 			if err != nil {
 				b.Fatal(err)
 			}
