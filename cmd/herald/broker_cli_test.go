@@ -92,6 +92,12 @@ func TestBrokerCLI(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "input event 1: ") {
 		t.Errorf("publish unreadable second event: %d %s", code, errOut)
 	}
+	// A batch over the server's limit (10,000 events) is refused whole, with
+	// the flag to lower.
+	code, _, errOut = brokerCLI(strings.Repeat("{\"id\":\"big\"}\n", 10_001), "publish", "orders", "--batch", "20000", srv)
+	if code != exitFailure || !strings.Contains(errOut, "more than 10000 events in one publish: send them in several batches; lower --batch (20000 now) (HTTP 413, error_code 41302)") {
+		t.Errorf("publish over the limit: %d %s", code, errOut)
+	}
 	// Duplicates (the same --id again) are counted apart.
 	for i, want := range []string{"published 1 event to orders, offset 4\n", "published 0 events to orders; 1 event already there (duplicate ids)\n"} {
 		if code, out, errOut := brokerCLI(`{"id":"dup"}`, "publish", "orders", "--id", "dup-1", srv); code != 0 || !strings.HasSuffix(out, want) {

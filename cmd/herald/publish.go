@@ -139,6 +139,10 @@ func newPublishCommand() *cobra.Command {
 					// Best effort, as in main: the publish error is what is returned.
 					_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "herald: events 0 to %d were published; event %d and later were not\n", start-1, start)
 				}
+				var ae *client.APIError
+				if errors.As(err, &ae) && ae.Code == codeTooManyEvents {
+					ae.Message += fmt.Sprintf("; lower --batch (%d now)", batch)
+				}
 				return brokerFailure(err)
 			}
 			if err := printPublished(out, res, start); err != nil {
@@ -184,6 +188,10 @@ const mediaJSON = "application/json"
 // printPublished writes one line per event: its 0-based index in the input
 // (base is the index of res's first event), as the server's refusal details
 // count them, and what happened to it.
+// codeTooManyEvents is the error_code of a publish holding more events than
+// the server takes in one request.
+const codeTooManyEvents = 41302
+
 func printPublished(w io.Writer, res client.PublishResult, base int) error {
 	for i, r := range res.Results {
 		var err error
