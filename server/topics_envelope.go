@@ -456,14 +456,16 @@ func tooManyEvents(maxEvents int) error {
 // nothing else of the text: a malformed body is the decoder's to report, and
 // this pass only keeps a huge batch from being decoded at all.
 func countItems(b []byte, level, limit int) int {
-	var open []bool // the open containers: true for an array whose items count
-	n, expect := 0, false
+	// depth is how many containers are open; in says whether the one at
+	// depth level+1 is an array whose items count, the only depth counted.
+	depth, n := 0, 0
+	in, expect := false, false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
 			continue
 		}
-		counted := len(open) > 0 && open[len(open)-1]
+		counted := in && depth == level+1
 		if counted && expect && c != ']' && c != ',' {
 			if n++; n > limit {
 				return n
@@ -477,15 +479,14 @@ func countItems(b []byte, level, limit int) int {
 					i++
 				}
 			}
-		case '[':
-			open = append(open, len(open) == level)
-			expect = len(open) == level+1
-		case '{':
-			open = append(open, false)
-		case ']', '}':
-			if len(open) > 0 {
-				open = open[:len(open)-1]
+		case '[', '{':
+			if depth == level {
+				in = c == '['
 			}
+			depth++
+			expect = in && depth == level+1
+		case ']', '}':
+			depth = max(depth-1, 0)
 			expect = false
 		case ',':
 			expect = counted

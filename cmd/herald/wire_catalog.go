@@ -122,7 +122,9 @@ func demoTopics(ctx context.Context, cat *catalog.Service, brk *broker.Broker, l
 		}
 	}
 	published := 0
+	topic := map[string]string{} // event id → its topic
 	for _, ev := range doc.Events {
+		topic[ev.ID] = ev.Topic
 		if ev.Topic == "" {
 			continue
 		}
@@ -152,10 +154,6 @@ func demoTopics(ctx context.Context, cat *catalog.Service, brk *broker.Broker, l
 	}
 	// Each service that receives an event reads its topic as a consumer
 	// group of its own name and commits what it read.
-	topic := map[string]string{}
-	for _, ev := range doc.Events {
-		topic[ev.ID] = ev.Topic
-	}
 	for _, s := range doc.Services {
 		for _, m := range s.Receives {
 			if topic[m.Event] == "" {
